@@ -1,0 +1,166 @@
+"""RB3xx: functions carry type annotations, and not ``Any``."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from reviewbot.checks.base import Check, FileContext
+from reviewbot.imports import dotted_name
+from reviewbot.model import Edit, Example, Fix, Rule
+
+MISSING_PARAMETER = Rule(
+    id="RB301",
+    name="missing-parameter-annotation",
+    summary="A function parameter without a type annotation (one finding per parameter).",
+    why=(
+        "The agent must not skip type definitions. Unannotated parameters are invisible to type "
+        "checkers, so wrong arguments surface only at run time. `self`/`cls` of methods and lambda "
+        "parameters are exempt."
+    ),
+    bad=(
+        Example("def total(items, *args, rate: float = 1.0, **kwargs) -> float:\n    return 0.0\n", lines=(1, 1, 1)),
+        Example("class Cart:\n    @staticmethod\n    def make(size) -> 'Cart':\n        return Cart()\n", lines=(3,)),
+        Example("async def fetch(\n    url,\n    retries: int,\n) -> None:\n    pass\n", lines=(2,)),
+    ),
+    good=(
+        Example("class Cart:\n    def add(self, item: str) -> None:\n        pass\n\n    @classmethod\n    def empty(cls) -> 'Cart':\n        return cls()\n"),
+        Example("key = lambda item: item.price\n"),
+        Example("def total(items) -> float:\n    return 0.0\n", path="tests/test_cart.py"),
+    ),
+    peers="Ruff ANN001-ANN003, mypy --disallow-untyped-defs",
+)
+
+MISSING_RETURN = Rule(
+    id="RB302",
+    name="missing-return-annotation",
+    summary="A `def` without a return annotation.",
+    why=(
+        "Without `->` a type checker cannot check callers. When the function returns no value the "
+        "fix is mechanical: `--fix` adds `-> None`."
+    ),
+    bad=(
+        Example("def reset(state: dict[str, int]):\n    state.clear()\n", lines=(1,), fixed="def reset(state: dict[str, int]) -> None:\n    state.clear()\n"),
+        Example(
+            "class Job:\n    async def run(self) :\n        def helper() -> int:\n            return 1\n        helper()\n",
+            lines=(2,),
+            fixed="class Job:\n    async def run(self) -> None :\n        def helper() -> int:\n            return 1\n        helper()\n",
+        ),
+        Example("def items():\n    yield 1\n", lines=(1,)),
+    ),
+    good=(
+        Example("def reset(state: dict[str, int]) -> None:\n    state.clear()\n"),
+        Example("def reset(state: dict[str, int]):  # reviewbot: ignore[RB302]\n    state.clear()\n"),
+    ),
+    fixable=True,
+    peers="Ruff ANN201-ANN206, mypy --disallow-untyped-defs",
+)
+
+ANY_ANNOTATION = Rule(
+    id="RB303",
+    name="any-annotation",
+    summary="`typing.Any` in a parameter or return annotation of a public function.",
+    why="`Any` switches type checking off for everything it touches; public APIs should say what they take and return.",
+    bad=(
+        Example("from typing import Any\n\ndef load(raw: Any) -> dict[str, Any]:\n    return {}\n", lines=(3, 3)),
+        Example("import typing as t\n\ndef load(raw: str) -> t.Any:\n    return raw\n", lines=(3,)),
+    ),
+    good=(
+        Example("from typing import Any\n\ndef _load(raw: Any) -> None:\n    pass\n"),
+        Example("from typing import Any\n\ndef load(raw: object) -> None:\n    cache: Any = raw\n"),
+    ),
+    peers="Ruff ANN401 (top-level `Any` only)",
+)
+
+ANY = frozenset({"typing.Any", "typing_extensions.Any"})
+ABSTRACT = frozenset({"abc.abstractmethod", "abstractmethod", "abc.abstractproperty"})
+
+
+class AnnotationChecks(Check):
+    """RB301-RB303."""
+
+    rules = (MISSING_PARAMETER, MISSING_RETURN, ANY_ANNOTATION)
+
+    def __init__(self, ctx: FileContext, enabled: frozenset[str]) -> None:
+        super().__init__(ctx, enabled)
+        # Per enclosing function: does its own body return a value or yield?
+        self.produces_value: list[bool] = []
+        # True while inside a parameter or return annotation of a public function.
+        self.in_signature = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Parameters are judged on the way in; the return annotation on the way out."""
+        self.produces_value.append(False)
+        parent = self.ctx.scope.parent if self.ctx.scope is not None else None
+        in_class = parent is not None and isinstance(parent.node, cst.ClassDef)
+        positional = [*node.params.posonly_params, *node.params.params]
+        exempt = positional[0] if positional and in_class and not self._has_decorator(node, {"staticmethod"}) else None
+        star = node.params.star_arg
+        everything = [*positional, *([star] if isinstance(star, cst.Param) else []), *node.params.kwonly_params]
+        if node.params.star_kwarg is not None:
+            everything.append(node.params.star_kwarg)
+        for param in everything:
+            if param.annotation is None and param is not exempt:
+                self.ctx.report("RB301", param.name, f"parameter `{param.name.value}` has no type annotation")
+
+    def visit_Return(self, node: cst.Return) -> None:
+        """``return <value>`` means ``-> None`` would be wrong."""
+        if node.value is not None and self.produces_value:
+            self.produces_value[-1] = True
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        """A generator needs an ``Iterator[...]`` annotation, not ``None``."""
+        if self.produces_value:
+            self.produces_value[-1] = True
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Report a missing ``->``, with the ``-> None`` fix when it is safe."""
+        produces_value = self.produces_value.pop()
+        if node.returns is not None:
+            return
+        message = f"function `{node.name.value}` has no return annotation"
+        fix = None
+        if not produces_value and not self._has_decorator(node, ABSTRACT):
+            line, column = self.ctx.span(node.whitespace_before_colon)[:2]
+            fix = Fix("add `-> None`", (Edit(line, column + 1, line, column + 1, " -> None"),))
+            message += " (it returns nothing: `-> None`)"
+        self.ctx.report("RB302", node, message, span=self.ctx.header_span(node), fix=fix)
+
+    def _has_decorator(self, node: cst.FunctionDef, names: set[str] | frozenset[str]) -> bool:
+        for decorator in node.decorators:
+            expression = decorator.decorator
+            if isinstance(expression, cst.Call):
+                expression = expression.func
+            if (self.ctx.imports.resolve(expression) or dotted_name(expression)) in names:
+                return True
+        return False
+
+    # --- Any -------------------------------------------------------------------------------------
+    def visit_Annotation(self, node: cst.Annotation) -> None:
+        """Only parameter and return annotations of public functions are checked for ``Any``."""
+        scope = self.ctx.scope
+        self.in_signature = (
+            isinstance(self.ctx.parent(), (cst.Param, cst.FunctionDef))
+            and scope is not None
+            and scope.public
+            and not scope.in_function
+        )
+
+    def leave_Annotation(self, node: cst.Annotation) -> None:
+        """Annotations never nest, so leaving one ends the signature part."""
+        self.in_signature = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        """``Any`` imported from ``typing``."""
+        if self.in_signature:
+            parent = self.ctx.parent()
+            if not (isinstance(parent, cst.Attribute) and parent.attr is node):
+                self._any(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        """``typing.Any`` / ``t.Any``."""
+        if self.in_signature:
+            self._any(node)
+
+    def _any(self, node: cst.BaseExpression) -> None:
+        if self.ctx.imports.resolve(node) in ANY:
+            self.ctx.report("RB303", node, "`Any` in the signature of a public function: name the real type")

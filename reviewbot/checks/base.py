@@ -1,0 +1,140 @@
+"""What a check is, and the per-file context the engine hands it.
+
+A check is one rule family (one module under ``reviewbot/checks/``). It declares its rules and
+reacts to nodes through ``visit_<Node>`` / ``leave_<Node>`` methods, like a LibCST visitor, but all
+checks share one walk of the file (see ``reviewbot.walk``). Checks never touch the file system,
+git or the network: everything they need is in the ``FileContext``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import libcst as cst
+
+from reviewbot.imports import ImportTable
+from reviewbot.model import Fix, Project, Rule
+from reviewbot.walk import Span, Walk
+
+# Nodes whose first line may carry a suppression comment for findings anywhere inside them.
+STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.ExceptHandler, cst.ExceptStarHandler)
+
+
+@dataclass
+class RawFinding:
+    """A finding before positions, severity and suppressions are applied."""
+
+    rule: str
+    node: cst.CSTNode | None
+    message: str
+    span: Span | None
+    fix: Fix | None
+    statement: cst.CSTNode | None
+
+
+@dataclass
+class Scope:
+    """A function or class the walk is inside; ``public`` covers the enclosing scopes too."""
+
+    node: cst.FunctionDef | cst.ClassDef
+    public: bool
+    # True for anything defined (at any depth) inside a function body.
+    in_function: bool
+    # The scope directly enclosing this one, ``None`` at module level.
+    parent: Scope | None
+
+
+def is_public_name(name: str) -> bool:
+    """No leading underscore, or a dunder name (``__init__`` is part of the public API)."""
+    return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
+
+
+class FileContext:
+    """Everything a check may know about the file being scanned."""
+
+    def __init__(
+        self,
+        path: str,
+        module: cst.Module,
+        lines: list[str],
+        options: dict[str, Any],
+        module_name: str | None,
+        project: Project,
+        walk: Walk,
+    ) -> None:
+        self.path = path
+        self.module = module
+        self.lines = lines
+        self.options = options
+        self.module_name = module_name
+        self.project = project
+        self.walk = walk
+        package = None
+        if module_name is not None:
+            is_package = path.endswith("/__init__.py") or path == "__init__.py"
+            package = module_name if is_package else module_name.rpartition(".")[0]
+        self.imports = ImportTable(package)
+        self.scopes: list[Scope] = []
+        # Line of every comment, in source order (a line holds at most one comment).
+        self.comment_lines: list[int] = []
+        # (line, text) of comments that may be suppressions.
+        self.suppressions: list[tuple[int, str]] = []
+        self.findings: list[RawFinding] = []
+
+    @property
+    def scope(self) -> Scope | None:
+        """The innermost function or class, ``None`` at module level."""
+        return self.scopes[-1] if self.scopes else None
+
+    def function(self) -> cst.FunctionDef | None:
+        """The innermost scope if it is a function; ``None`` at module level or in a class body."""
+        scope = self.scope
+        return scope.node if scope is not None and isinstance(scope.node, cst.FunctionDef) else None
+
+    def parent(self, depth: int = 1) -> cst.CSTNode | None:
+        """The ancestor ``depth`` levels above the node being entered or left."""
+        stack = self.walk.stack
+        return stack[-1 - depth] if len(stack) > depth else None
+
+    def span(self, node: cst.CSTNode) -> Span:
+        """The node's syntactic span; valid once the walk has left the node."""
+        return self.walk.spans[node]
+
+    def header_span(self, node: cst.FunctionDef | cst.ClassDef | cst.ExceptHandler | cst.ExceptStarHandler) -> Span:
+        """From the keyword to the colon: ``def f(a, b) -> int:`` without the body."""
+        start = self.walk.spans[node]
+        colon = self.walk.spans[node.whitespace_before_colon]
+        return (start[0], start[1], colon[2], colon[3] + 1)
+
+    def report(
+        self,
+        rule: str,
+        node: cst.CSTNode | None,
+        message: str,
+        *,
+        span: Span | None = None,
+        fix: Fix | None = None,
+        statement: cst.CSTNode | None = None,
+    ) -> None:
+        """Record a finding at ``node`` (or at an explicit ``span``)."""
+        if statement is None:
+            for ancestor in reversed(self.walk.stack):
+                if isinstance(ancestor, STATEMENTS):
+                    statement = ancestor
+                    break
+        self.findings.append(RawFinding(rule, node, message, span, fix, statement))
+
+
+class Check:
+    """Base class of a rule family. Subclasses declare ``rules`` and visit/leave methods."""
+
+    rules: ClassVar[tuple[Rule, ...]] = ()
+
+    def __init__(self, ctx: FileContext, enabled: frozenset[str]) -> None:
+        self.ctx = ctx
+        # The subset of this family's rules that apply to this file.
+        self.enabled = enabled
+
+    def finish(self) -> None:
+        """Called once after the walk; report file-level findings here."""

@@ -1,0 +1,252 @@
+"""RB4xx: public code is documented, and long or complex functions explain themselves."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
+
+import libcst as cst
+
+from reviewbot.checks.base import Check, FileContext
+from reviewbot.imports import dotted_name
+from reviewbot.model import Example, Option, Rule
+
+MIN_LINES = Option("comments.min-lines", int, "RB402 applies to functions with at least this many code lines.")
+MIN_DENSITY = Option("comments.min-density", float, "RB402: minimum (comment + docstring lines) / code lines.")
+MAX_SILENT = Option("comments.max-silent-complexity", int, "RB403: complexity from which a function needs a comment.")
+
+MISSING_DOCSTRING = Rule(
+    id="RB401",
+    name="missing-docstring",
+    summary="A public module, class, function or method without a docstring.",
+    why=(
+        "The agent was told to add detailed comments for all functions. A docstring is the comment "
+        "readers, IDEs and `help()` see. Private names (leading underscore, also on an enclosing "
+        "scope), nested functions, `@overload` stubs and dunder methods other than `__init__` are "
+        "exempt; `__init__` may rely on the class docstring instead."
+    ),
+    bad=(
+        Example('"""Orders."""\n\ndef total(order: int) -> int:\n    return order\n', lines=(3,)),
+        Example('"""Orders."""\n\nclass Order:\n    def __init__(self) -> None:\n        pass\n', lines=(3, 4)),
+        Example("import os\n", lines=(1,)),
+    ),
+    good=(
+        Example('"""Orders."""\n\ndef _total(order: int) -> int:\n    return order\n'),
+        Example(
+            '"""Orders."""\n\nclass Order:\n    """An order."""\n\n    def __init__(self) -> None:\n        pass\n\n'
+            "    def __repr__(self) -> str:\n        return 'Order()'\n"
+        ),
+        Example(""),
+    ),
+    peers="Ruff D100-D107, pylint C0114-C0116, interrogate",
+)
+
+LOW_DENSITY = Rule(
+    id="RB402",
+    name="low-comment-density",
+    summary="A long function with too few comment and docstring lines for its code lines.",
+    why=(
+        "Long functions without comments make reviewers reverse-engineer intent. The density is "
+        "(comment lines + docstring lines) / code lines of the body; a line with code and a trailing "
+        "comment counts as a comment line."
+    ),
+    bad=(
+        Example("def busy() -> int:\n" + "".join(f"    v{i} = {i}\n" for i in range(10)) + "    return v9\n", lines=(1,)),
+    ),
+    good=(
+        Example(
+            'def busy() -> int:\n    """Add things up."""\n    # Seed values, one per slot.\n'
+            + "".join(f"    v{i} = {i}\n" for i in range(9))
+            + "    return v8\n"
+        ),
+        Example("def short() -> int:\n    a = 1\n    return a\n"),
+    ),
+    options=(MIN_LINES, MIN_DENSITY),
+    peers="none (radon reports raw ratios)",
+)
+
+SILENT_COMPLEXITY = Rule(
+    id="RB403",
+    name="uncommented-complex-logic",
+    summary="A function of high cyclomatic complexity without a single comment line.",
+    why=(
+        "Complex logic was to be commented. Complexity = 1 + each if/elif, for, while, except, case, "
+        "conditional expression and comprehension for/if; boolean operators and nested functions "
+        "are not counted."
+    ),
+    bad=(
+        Example(
+            "def grade(n: int) -> str:\n"
+            + "".join(f"    if n == {i}:\n        return '{i}'\n" for i in range(9))
+            + "    return 'x'\n",
+            lines=(1,),
+        ),
+    ),
+    good=(
+        Example(
+            "def grade(n: int) -> str:\n    # One branch per grade; tables come later.\n"
+            + "".join(f"    if n == {i}:\n        return '{i}'\n" for i in range(9))
+            + "    return 'x'\n"
+        ),
+    ),
+    options=(MAX_SILENT,),
+    peers="Ruff C901 (complexity alone)",
+)
+
+UNDOCUMENTED_CONSTANT = Rule(
+    id="RB404",
+    name="undocumented-constant",
+    summary="A module-level UPPER_CASE constant with no comment beside or above it and no docstring below.",
+    why="Constants are configuration in disguise: say what the value means and why it is what it is.",
+    bad=(Example('"""Limits."""\n\nMAX_RETRIES = 3\n', lines=(3,)),),
+    good=(
+        Example('"""Limits."""\n\n# Upstream allows three attempts per minute.\nMAX_RETRIES = 3\n'),
+        Example('"""Limits."""\n\nMAX_RETRIES = 3  # upstream limit\nTIMEOUT = 5\n"""Seconds per request."""\n'),
+    ),
+    peers="none",
+)
+
+UPPER_CASE = re.compile(r"_*[A-Z][A-Z0-9_]*\Z")
+COMPLEXITY_NODES = (
+    cst.If, cst.For, cst.While, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp,
+    cst.CompFor, cst.CompIf,
+)
+DUNDER = re.compile(r"__\w+__\Z")
+
+
+class CommentChecks(Check):
+    """RB401-RB404."""
+
+    rules = (MISSING_DOCSTRING, LOW_DENSITY, SILENT_COMPLEXITY, UNDOCUMENTED_CONSTANT)
+
+    def __init__(self, ctx: FileContext, enabled: frozenset[str]) -> None:
+        super().__init__(ctx, enabled)
+        self.min_lines = int(ctx.options["comments.min-lines"])
+        self.min_density = float(ctx.options["comments.min-density"])
+        self.max_silent = int(ctx.options["comments.max-silent-complexity"])
+        self.complexity: list[int] = []
+        self.constants: list[tuple[cst.SimpleStatementLine, cst.Name]] = []
+        self._nonblank: list[int] | None = None
+
+    # --- docstrings ------------------------------------------------------------------------------
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        """Public classes need a docstring."""
+        scope = self.ctx.scope
+        if scope is not None and scope.public and not scope.in_function and node.get_docstring() is None:
+            self.ctx.report("RB401", node, f"public class `{node.name.value}` has no docstring", span=self.ctx.header_span(node))
+
+    def _needs_docstring(self, node: cst.FunctionDef) -> bool:
+        scope = self.ctx.scope
+        name = node.name.value
+        if scope is None or not scope.public or scope.in_function or node.get_docstring() is not None:
+            return False
+        if DUNDER.match(name) and name != "__init__":
+            return False
+        if any((self.ctx.imports.resolve(d.decorator) or dotted_name(d.decorator)) in {"typing.overload", "overload"} for d in node.decorators):
+            return False
+        parent = scope.parent
+        if name == "__init__" and parent is not None and isinstance(parent.node, cst.ClassDef):
+            return parent.node.get_docstring() is None
+        return True
+
+    def finish(self) -> None:
+        """Module docstring and constants, once every comment line is known."""
+        ctx = self.ctx
+        basename = ctx.path.rpartition("/")[2]
+        public = not basename.startswith("_") or basename in {"__init__.py", "__main__.py"}
+        if "RB401" in self.enabled and ctx.module.body and public and ctx.module.get_docstring() is None:
+            ctx.report("RB401", None, "public module has no docstring", span=(1, 0, 1, 0))
+        comment_lines = set(ctx.comment_lines)
+        for statement, name in self.constants:
+            first, _, last, _ = ctx.span(statement)
+            if not comment_lines.intersection(range(first - 1, last + 1)):
+                ctx.report("RB404", name, f"constant `{name.value}` has no comment saying what it is", statement=statement)
+
+    # --- functions: complexity, density, docstring -------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Start counting this function's complexity."""
+        self.complexity.append(1)
+
+    def on_branch(self, node: cst.CSTNode) -> None:
+        """One more decision point in the current function."""
+        if self.complexity:
+            self.complexity[-1] += 1
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Judge documentation, density and silent complexity of the function just walked."""
+        ctx = self.ctx
+        complexity = self.complexity.pop()
+        header = ctx.header_span(node)
+        name = node.name.value
+        if self._needs_docstring(node):
+            ctx.report("RB401", node, f"public function `{name}` has no docstring", span=header)
+        body_first, body_last = header[2] + 1, ctx.span(node)[2]
+        comments = self._comment_lines(body_first, body_last)
+        docstring = self._docstring_lines(node)
+        code = self._nonblank_lines(body_first, body_last) - comments - docstring
+        if code >= self.min_lines and code > 0 and (comments + docstring) / code < self.min_density:
+            density = (comments + docstring) / code
+            ctx.report(
+                "RB402", node,
+                f"function `{name}` has {comments + docstring} comment/docstring lines for {code} code lines "
+                f"(density {density:.2f} < {self.min_density:g})",
+                span=header,
+            )
+        if complexity >= self.max_silent and comments == 0:
+            ctx.report("RB403", node, f"function `{name}` has complexity {complexity} and no comment", span=header)
+
+    def _comment_lines(self, first: int, last: int) -> int:
+        lines = self.ctx.comment_lines
+        return bisect_right(lines, last) - bisect_left(lines, first)
+
+    def _docstring_lines(self, node: cst.FunctionDef) -> int:
+        if node.get_docstring() is None or not isinstance(node.body, cst.IndentedBlock):
+            return 0
+        first, _, last, _ = self.ctx.span(node.body.body[0])
+        return last - first + 1
+
+    def _nonblank_lines(self, first: int, last: int) -> int:
+        if self._nonblank is None:
+            self._nonblank = [0, *accumulate(1 if line.strip() else 0 for line in self.ctx.lines)]
+        last = min(last, len(self._nonblank) - 1)
+        return max(0, self._nonblank[last] - self._nonblank[first - 1]) if first <= last else 0
+
+    # --- constants -------------------------------------------------------------------------------
+    def visit_Module(self, node: cst.Module) -> None:
+        """Find UPPER_CASE assignments not followed by a string literal statement."""
+        body = node.body
+        for index, statement in enumerate(body):
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            name = _constant_name(statement)
+            if name is None:
+                continue
+            following = body[index + 1] if index + 1 < len(body) else None
+            if not _is_string_statement(following):
+                self.constants.append((statement, name))
+
+
+for _node_type in COMPLEXITY_NODES:
+    setattr(CommentChecks, f"visit_{_node_type.__name__}", CommentChecks.on_branch)
+
+
+def _constant_name(statement: cst.SimpleStatementLine) -> cst.Name | None:
+    first = statement.body[0]
+    if isinstance(first, cst.Assign):
+        targets = [target.target for target in first.targets]
+    elif isinstance(first, cst.AnnAssign) and first.value is not None:
+        targets = [first.target]
+    else:
+        return None
+    for target in targets:
+        if isinstance(target, cst.Name) and UPPER_CASE.match(target.value):
+            return target
+    return None
+
+
+def _is_string_statement(statement: cst.BaseStatement | None) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    first = statement.body[0]
+    return isinstance(first, cst.Expr) and isinstance(first.value, (cst.SimpleString, cst.ConcatenatedString))

@@ -1,0 +1,291 @@
+"""RB2xx: external calls are guarded, exceptions are neither swallowed nor silently broad."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+
+from reviewbot.checks.base import Check, FileContext
+from reviewbot.imports import dotted_name
+from reviewbot.model import Example, Option, Rule
+
+EXTERNAL_CALLS = Option("errors.external-calls", list, "Qualified names of external calls (`*` matches within a name part).")
+EXTEND_EXTERNAL_CALLS = Option("errors.extend-external-calls", list, "Added to `errors.external-calls`.")
+GUARDS = Option("errors.guard-decorators", list, "Decorators that make a whole function count as guarded.")
+EXTEND_GUARDS = Option("errors.extend-guard-decorators", list, "Added to `errors.guard-decorators`.")
+SWALLOW_ANY = Option("errors.swallow-any-type", bool, "RB203 also flags handlers of narrow exception types.")
+
+UNGUARDED = Rule(
+    id="RB201",
+    name="unguarded-external-call",
+    summary="A network, database or process call outside the body of a `try` with an `except` clause.",
+    why=(
+        "External systems fail: timeouts, refused connections, rate limits. The agent was told to "
+        "integrate external APIs with proper error handling; an unguarded call turns a remote hiccup "
+        "into an unhandled crash. A call in `except`/`else`/`finally` or in a `try` with only "
+        "`finally` is not guarded. Retry decorators (`tenacity.retry`, `backoff.on_exception`) count."
+    ),
+    bad=(
+        Example("import requests\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n", lines=(4,)),
+        Example("import requests as r\n\nr.post('https://api.example.com', timeout=5)\n", lines=(3,)),
+        Example(
+            "from subprocess import run as sh\n\ntry:\n    pass\nfinally:\n    sh(['ls'])\n", lines=(6,)
+        ),
+    ),
+    good=(
+        Example(
+            "import logging\nimport requests\n\nlog = logging.getLogger(__name__)\n\n"
+            "def fetch(url: str) -> bytes | None:\n    try:\n        return requests.get(url, timeout=5).content\n"
+            "    except requests.RequestException:\n        log.exception('fetch failed')\n        return None\n"
+        ),
+        Example(
+            "import requests\nfrom tenacity import retry\n\n@retry\ndef fetch(url: str) -> bytes:\n"
+            "    return requests.get(url, timeout=5).content\n"
+        ),
+    ),
+    options=(EXTERNAL_CALLS, EXTEND_EXTERNAL_CALLS, GUARDS, EXTEND_GUARDS),
+    peers="none (pylint W0717 is the opposite concern: too much code in a `try`)",
+)
+
+BARE_EXCEPT = Rule(
+    id="RB202",
+    name="bare-except",
+    summary="An `except:` clause without an exception type.",
+    why="A bare `except:` also catches `KeyboardInterrupt` and `SystemExit` and hides every bug as a handled error.",
+    bad=(Example("try:\n    run()\nexcept:\n    raise\n", lines=(3,)),),
+    good=(Example("try:\n    run()\nexcept ValueError:\n    raise\n"),),
+    peers="Ruff E722, pylint W0702",
+)
+
+SWALLOWED = Rule(
+    id="RB203",
+    name="swallowed-exception",
+    summary="A handler that catches everything and does nothing (`pass`, `...`, `continue`, `break`).",
+    why="The error disappears: nothing is logged, nothing is raised, and the program carries on in an unknown state.",
+    bad=(
+        Example("try:\n    run()\nexcept Exception:\n    pass\n", lines=(3,)),
+        Example("for job in jobs:\n    try:\n        job()\n    except (ValueError, BaseException):\n        continue\n", lines=(4,)),
+    ),
+    good=(
+        Example("try:\n    run()\nexcept KeyError:\n    pass\n"),
+        Example("import logging\n\ntry:\n    run()\nexcept Exception:\n    logging.exception('run failed')\n"),
+    ),
+    options=(SWALLOW_ANY,),
+    peers="Ruff S110/S112, pylint W0718",
+)
+
+BROAD_UNLOGGED = Rule(
+    id="RB204",
+    name="broad-except-unlogged",
+    summary="`except Exception` whose body neither re-raises, logs, nor uses the exception.",
+    why="A broad handler is acceptable at a boundary only if the failure leaves a trace; otherwise it hides bugs.",
+    bad=(Example("try:\n    run()\nexcept Exception:\n    result = None\n", lines=(3,)),),
+    good=(
+        Example("try:\n    run()\nexcept Exception as exc:\n    result = str(exc)\n"),
+        Example("try:\n    run()\nexcept Exception:\n    log.warning('run failed')\n    raise\n"),
+    ),
+    peers="Ruff BLE001, pylint W0718",
+)
+
+MISSING_TIMEOUT = Rule(
+    id="RB205",
+    name="missing-timeout",
+    summary="An HTTP request without a timeout (`requests`, `httpx` with `timeout=None`, `urlopen`).",
+    why="`requests` and `urlopen` wait forever by default: one slow server hangs a worker for good.",
+    bad=(
+        Example("import requests\n\ntry:\n    requests.get('https://example.com')\nexcept requests.RequestException:\n    raise\n", lines=(4,)),
+        Example("from urllib.request import urlopen\n\ntry:\n    urlopen('https://example.com')\nexcept OSError:\n    raise\n", lines=(4,)),
+        Example("import httpx\n\ntry:\n    httpx.get('https://example.com', timeout=None)\nexcept httpx.HTTPError:\n    raise\n", lines=(4,)),
+    ),
+    good=(
+        Example("import requests\n\ntry:\n    requests.get('https://example.com', timeout=10)\nexcept requests.RequestException:\n    raise\n"),
+        Example("import httpx\n\ntry:\n    httpx.get('https://example.com')\nexcept httpx.HTTPError:\n    raise\n"),
+    ),
+    peers="Ruff S113, pylint W3101, bandit B113",
+)
+
+HTTP_VERBS = ("request", "get", "options", "head", "post", "put", "patch", "delete")
+REQUESTS_FUNCTIONS = frozenset(f"requests.{verb}" for verb in HTTP_VERBS)
+HTTPX_FUNCTIONS = frozenset(f"httpx.{verb}" for verb in (*HTTP_VERBS, "stream"))
+LOG_METHODS = frozenset({"exception", "error", "warning", "critical", "log"})
+BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+
+
+def name_pattern(globs: list[str]) -> re.Pattern[str]:
+    """One regex for qualified-name globs; ``*`` stays within one dotted part."""
+    alternatives = [re.escape(glob).replace(r"\*", r"[^.]*") for glob in globs]
+    return re.compile("(?:" + "|".join(alternatives) + r")\Z" if alternatives else r"(?!)")
+
+
+@dataclass
+class Handler:
+    """An ``except`` clause being walked, and what its body has done so far."""
+
+    node: cst.ExceptHandler | cst.ExceptStarHandler
+    function_depth: int
+    bound: str | None
+    in_body: bool = False
+    reraised: bool = False
+    logged: bool = False
+    used: bool = False
+
+
+class ErrorChecks(Check):
+    """RB201-RB205."""
+
+    rules = (UNGUARDED, BARE_EXCEPT, SWALLOWED, BROAD_UNLOGGED, MISSING_TIMEOUT)
+
+    def __init__(self, ctx: FileContext, enabled: frozenset[str]) -> None:
+        super().__init__(ctx, enabled)
+        options = ctx.options
+        self.external = name_pattern(options["errors.external-calls"] + options["errors.extend-external-calls"])
+        self.guards = name_pattern(options["errors.guard-decorators"] + options["errors.extend-guard-decorators"])
+        self.swallow_any = bool(options["errors.swallow-any-type"])
+        # Per enclosing function (module level first): how many guarding try bodies we are in;
+        # -1 marks a function whose decorator guards all of it.
+        self.guard_depth = [0]
+        self.handlers: list[Handler] = []
+
+    # --- where guarding try bodies and functions begin and end ------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """A new function starts unguarded unless a retry decorator covers it."""
+        guarded = any(self._is_guard(decorator.decorator) for decorator in node.decorators)
+        self.guard_depth.append(-1 if guarded else 0)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Back to the enclosing function."""
+        self.guard_depth.pop()
+
+    def _is_guard(self, decorator: cst.BaseExpression) -> bool:
+        if isinstance(decorator, cst.Call):
+            decorator = decorator.func
+        name = self.ctx.imports.resolve(decorator) or dotted_name(decorator)
+        return name is not None and self.guards.match(name) is not None
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        """Entering a block: maybe a guarding try body, maybe a handler body."""
+        self._block(node, +1)
+
+    def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        """Leaving a block."""
+        self._block(node, -1)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        """``try: call()`` on one line."""
+        self._block(node, +1)
+
+    def leave_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        """Leaving a one-line block."""
+        self._block(node, -1)
+
+    def _block(self, node: cst.BaseSuite, step: int) -> None:
+        parent = self.ctx.parent()
+        if isinstance(parent, (cst.Try, cst.TryStar)) and parent.body is node and parent.handlers:
+            if self.guard_depth[-1] >= 0:
+                self.guard_depth[-1] += step
+        elif isinstance(parent, (cst.ExceptHandler, cst.ExceptStarHandler)) and self.handlers:
+            self.handlers[-1].in_body = step > 0
+
+    # --- calls -----------------------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        """External calls, timeouts, and logging inside handlers."""
+        name = self.ctx.imports.resolve(node.func)
+        if name is not None:
+            if self.guard_depth[-1] == 0 and self.external.match(name):
+                self.ctx.report("RB201", node.func, f"`{name}` is an external call outside a `try` with an `except` clause")
+            self._timeout(node, name)
+        if self.handlers and self._is_logging(node, name):
+            for handler in self._open_handlers():
+                handler.logged = True
+
+    def _timeout(self, node: cst.Call, name: str) -> None:
+        keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
+        timeout = keywords.get("timeout")
+        explicit_none = isinstance(timeout, cst.Name) and timeout.value == "None"
+        spread = any(arg.star == "**" for arg in node.args)
+        positional = sum(1 for arg in node.args if arg.keyword is None and not arg.star)
+        if name in REQUESTS_FUNCTIONS:
+            missing = timeout is None and not spread
+        elif name == "urllib.request.urlopen":
+            missing = timeout is None and not spread and positional < 3
+        elif name not in HTTPX_FUNCTIONS:
+            return
+        else:
+            missing = False
+        if missing:
+            self.ctx.report("RB205", node.func, f"`{name}` without `timeout=`: a slow server blocks this call forever")
+        elif explicit_none:
+            self.ctx.report("RB205", node.func, f"`{name}` with `timeout=None`: a slow server blocks this call forever")
+
+    @staticmethod
+    def _is_logging(node: cst.Call, name: str | None) -> bool:
+        if name is not None and name.startswith("logging."):
+            return True
+        return isinstance(node.func, cst.Attribute) and node.func.attr.value in LOG_METHODS
+
+    def _open_handlers(self) -> list[Handler]:
+        """Handlers whose body we are in, within the current function."""
+        depth = len(self.guard_depth)
+        return [h for h in self.handlers if h.in_body and h.function_depth == depth]
+
+    # --- handlers --------------------------------------------------------------------------------
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        """Start tracking what the handler's body does."""
+        bound = None
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            bound = node.name.name.value
+        self.handlers.append(Handler(node, len(self.guard_depth), bound))
+
+    visit_ExceptStarHandler = visit_ExceptHandler
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        """A ``raise`` inside a handler body re-raises (or chains) the error."""
+        for handler in self._open_handlers():
+            handler.reraised = True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        """Using the bound exception (``except Exception as exc: ... exc ...``)."""
+        if not self.handlers:
+            return
+        for handler in self._open_handlers():
+            if handler.bound == node.value:
+                handler.used = True
+
+    def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        """Judge the handler now that its body has been walked."""
+        handler = self.handlers.pop()
+        span = self.ctx.header_span(node)
+        if node.type is None:
+            self.ctx.report("RB202", node, "bare `except:` also catches KeyboardInterrupt and SystemExit", span=span)
+        broad = node.type is None or self._is_broad(node.type)
+        if (broad or self.swallow_any) and _does_nothing(node.body):
+            self.ctx.report("RB203", node, "exception swallowed: the handler does nothing", span=span)
+        elif broad and node.type is not None and not (handler.reraised or handler.logged or handler.used):
+            self.ctx.report(
+                "RB204", node, "broad `except` neither re-raises, logs, nor uses the exception", span=span
+            )
+
+    leave_ExceptStarHandler = leave_ExceptHandler
+
+    def _is_broad(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Tuple):
+            return any(self._is_broad(element.value) for element in node.elements)
+        name = self.ctx.imports.resolve(node) or dotted_name(node)
+        return name in BROAD
+
+
+def _does_nothing(body: cst.BaseSuite) -> bool:
+    """True when a block holds only ``pass``, ``...``, ``continue`` or ``break``."""
+    lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    for line in lines:
+        if not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            return False
+        for statement in line.body:
+            if isinstance(statement, (cst.Pass, cst.Continue, cst.Break)):
+                continue
+            if isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Ellipsis):
+                continue
+            return False
+    return True

@@ -1,0 +1,149 @@
+"""RB1xx: internal modules are imported absolutely, through the project's root package."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from reviewbot.checks.base import Check
+from reviewbot.imports import dotted_name
+from reviewbot.model import Edit, Example, Fix, Option, Rule
+
+ROOTS = Option("imports.roots", list, "Root package names; detected from the layout when empty.")
+
+RELATIVE_IMPORT = Rule(
+    id="RB101",
+    name="relative-import",
+    summary="A relative import (`from . import x`, `from ..m import x`).",
+    why=(
+        "The agent was told to import every internal module absolutely through the project's root "
+        "package (Python's equivalent of an `@/` alias). Absolute imports read the same in every "
+        "file, survive moving a module, and show at a glance which package a name comes from."
+    ),
+    bad=(
+        Example("from .models import Order\n", lines=(1,), fixed="from app.models import Order\n"),
+        Example(
+            "from ..billing import (\n    invoice,  # keep\n)\n",
+            lines=(1,),
+            fixed="from app.billing import (\n    invoice,  # keep\n)\n",
+            path="app/orders/views.py",
+        ),
+        Example("def load():\n    from . import cache\n", lines=(2,), fixed="def load():\n    from app import cache\n"),
+    ),
+    good=(
+        Example("from app.models import Order\n"),
+        Example("import app.models as models\n"),
+    ),
+    fixable=True,
+    options=(ROOTS,),
+    peers="Ruff TID252 (with `ban-relative-imports = \"all\"`), flake8-absolute-import ABS101",
+)
+
+NON_ROOT_IMPORT = Rule(
+    id="RB102",
+    name="non-root-internal-import",
+    summary="An internal module imported without going through its root package.",
+    why=(
+        "`from src.app.models import X` and `from services.cache import memo` (where `services` only "
+        "exists inside the root package) work only because of how the code happens to be run; they "
+        "break under another entry point and create two copies of the same module."
+    ),
+    bad=(
+        Example("from src.app.models import Order\n", lines=(1,)),
+        Example("from services.cache import memo\n", lines=(1,)),
+        Example("import services.cache as cache\n", lines=(1,)),
+    ),
+    good=(
+        Example("from app.services.cache import memo\n"),
+        Example("import json\nimport requests\n"),
+    ),
+    options=(ROOTS,),
+    peers="none: import-linter and Ruff check layers and bans, not the route through the root",
+)
+
+SYS_PATH = Rule(
+    id="RB103",
+    name="sys-path-manipulation",
+    summary="Changing `sys.path` at run time.",
+    why=(
+        "Editing `sys.path` makes modules importable under names that bypass the root package and "
+        "makes imports depend on which file ran first. Install the project (`pip install -e .`) instead."
+    ),
+    bad=(
+        Example("import sys\nsys.path.insert(0, '..')\n", lines=(2,)),
+        Example("import sys as system\nsystem.path += ['lib']\n", lines=(2,)),
+        Example("from sys import path\npath.append('lib')\n", lines=(2,)),
+    ),
+    good=(
+        Example("import sys\nprint(sys.path)\n"),
+        Example("import sys\nsys.path.insert(0, 'lib')\n", path="tests/conftest.py"),
+    ),
+    peers="none",
+)
+
+SYS_PATH_METHODS = frozenset({"sys.path.insert", "sys.path.append", "sys.path.extend"})
+
+
+class ImportChecks(Check):
+    """RB101-RB103."""
+
+    rules = (RELATIVE_IMPORT, NON_ROOT_IMPORT, SYS_PATH)
+
+    def leave_ImportFrom(self, node: cst.ImportFrom) -> None:
+        """Relative imports, and absolute ones that bypass the root."""
+        if node.relative:
+            self._relative(node)
+        elif node.module is not None:
+            self._through_root(node, dotted_name(node.module))
+
+    def leave_Import(self, node: cst.Import) -> None:
+        """``import a.b`` that bypasses the root."""
+        for alias in node.names:
+            self._through_root(alias, dotted_name(alias.name))
+
+    def _relative(self, node: cst.ImportFrom) -> None:
+        ctx = self.ctx
+        module = (dotted_name(node.module) or "") if node.module is not None else ""
+        written = "." * len(node.relative) + module
+        target = ctx.imports.absolute_module(node)
+        if target is None:
+            ctx.report("RB101", node, f"relative import `{written}`: import it absolutely from the root package")
+            return
+        first = ctx.span(node.relative[0])
+        last = ctx.span(node.module if node.module is not None else node.relative[-1])
+        edit = Edit(first[0], first[1] + 1, last[2], last[3] + 1, target)
+        fix = Fix(f"import `{target}` absolutely", (edit,))
+        ctx.report("RB101", node, f"relative import `{written}`: use `{target}`", fix=fix)
+
+    def _through_root(self, node: cst.CSTNode, module: str | None) -> None:
+        if not module:
+            return
+        roots = self.ctx.project.roots
+        parts = module.split(".")
+        if parts[0] == "src" and "src" not in roots and len(parts) > 1 and parts[1] in roots:
+            rest = ".".join(parts[1:])
+            self.ctx.report("RB102", node, f"`{module}` goes through the `src` directory: import `{rest}`")
+        elif parts[0] in self.ctx.project.inner:
+            root = self.ctx.project.inner[parts[0]]
+            self.ctx.report(
+                "RB102", node, f"`{module}` exists only inside root package `{root}`: import `{root}.{module}`"
+            )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """``sys.path.insert(...)`` and friends."""
+        if self.ctx.imports.resolve(node.func) in SYS_PATH_METHODS:
+            self.ctx.report("RB103", node, "`sys.path` changed at run time: install the project instead")
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        """``sys.path += [...]``."""
+        self._assigned(node, node.target)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """``sys.path = [...]`` and ``sys.path[:] = [...]``."""
+        for target in node.targets:
+            self._assigned(node, target.target)
+
+    def _assigned(self, node: cst.CSTNode, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Subscript):
+            target = target.value
+        if self.ctx.imports.resolve(target) == "sys.path":
+            self.ctx.report("RB103", node, "`sys.path` changed at run time: install the project instead")

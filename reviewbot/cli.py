@@ -1,0 +1,172 @@
+"""The ``reviewbot`` command line: ``scan``, ``rules``, ``explain``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from dataclasses import replace
+from pathlib import Path
+
+from reviewbot import __version__
+from reviewbot.validate import ConfigError, did_you_mean, rule_ids
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+DESCRIPTION = """\
+Enforce the rules an AI coding agent was given (imports through the root package, error handling
+around external calls, type annotations, comments) on a repository's Python code. reviewbot parses
+files with LibCST and never imports or runs them.
+"""
+
+SCAN_EPILOG = """\
+exit status: 0 = no finding at or above --fail-on, 1 = findings at or above it,
+2 = usage, config or environment error.
+
+suppress a finding with `# reviewbot: ignore[RB101]` or `# noqa: RB101` on its line (or on the
+first line of its statement), or `# reviewbot: ignore-file[RB401]` in the first 10 lines.
+"""
+
+
+def _codes(text: str) -> list[str]:
+    return [code for code in text.replace(" ", "").split(",") if code]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="reviewbot", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    scan = commands.add_parser(
+        "scan",
+        help="scan the repository (or PATHS) and report findings",
+        description="Scan the git repository containing the current directory (honouring .gitignore "
+        "and config `exclude`), or just PATHS, and report findings.",
+        epilog=SCAN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scan.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="files or directories (default: the repository)")
+    scan.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text", help="output format (default: text)")
+    scan.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    scan.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else [tool.reviewbot] in pyproject.toml)")
+    scan.add_argument("--select", type=_codes, metavar="CODES", help="only these rules, e.g. RB1,RB203 (replaces config `select`)")
+    scan.add_argument("--ignore", type=_codes, metavar="CODES", help="skip these rules (added to config `ignore`)")
+    scan.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
+    scan.add_argument("--fix", action="store_true", help="apply autofixes (RB101, RB302) and report what is left")
+    scan.add_argument("-v", "--verbose", action="store_true", help="print roots, config source, timing; tracebacks on errors")
+    scan.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+
+    rules = commands.add_parser("rules", help="list every rule with its severity and agent quote")
+    rules.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown generates docs/rules.md")
+    rules.add_argument("--config", type=Path, metavar="FILE", help="show severities as configured by FILE")
+
+    explain = commands.add_parser("explain", help="explain one rule, with a flagged and a clean example")
+    explain.add_argument("rule", metavar="RULE", help="a rule id (RB201) or name (unguarded-external-call)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    # Deeply nested expressions need more than Python's default recursion depth to walk.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        if args.command == "scan":
+            return scan(args)
+        if args.command == "rules":
+            return rules(args)
+        return explain(args)
+    except ConfigError as error:
+        print(f"reviewbot: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - a crash is reported, not dumped, unless --verbose
+        if getattr(args, "verbose", False):
+            traceback.print_exc()
+        print(f"reviewbot: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _settings(args: argparse.Namespace, root: Path) -> object:
+    from reviewbot.config import build_settings, read_config
+
+    config, source = read_config(root, getattr(args, "config", None))
+    select = rule_ids("--select", args.select) if getattr(args, "select", None) is not None else None
+    ignore = rule_ids("--ignore", args.ignore) if getattr(args, "ignore", None) else None
+    return build_settings(config, source, select=select, ignore=ignore, fail_on=getattr(args, "fail_on", None))
+
+
+def scan(args: argparse.Namespace) -> int:
+    """``reviewbot scan``."""
+    from reviewbot.engine import scan_files
+    from reviewbot.fix import fix_file
+    from reviewbot.project import detect_project, find_root, list_files
+    from reviewbot.report import Run, renderers
+
+    started = time.perf_counter()
+    root, is_git = find_root(Path.cwd())
+    settings = _settings(args, root)
+    settings = replace(settings, project=detect_project(root, settings.options["imports.roots"]))
+    files = list_files(root, is_git, args.paths, settings.exclude)
+    if args.verbose:
+        roots = ", ".join(f"{name} ({path}/)" for name, path in settings.project.roots.items()) or "none found"
+        print(f"reviewbot: repository {root} ({'git' if is_git else 'no git'}); config: {settings.source}", file=sys.stderr)
+        print(f"reviewbot: root packages: {roots}; {len(files)} Python files", file=sys.stderr)
+    findings = scan_files(root, files, settings)
+    fixed = 0
+    if args.fix:
+        by_path: dict[str, list] = {}
+        for finding in findings:
+            if finding.fix is not None:
+                by_path.setdefault(finding.path, []).append(finding)
+        for path, fixable in by_path.items():
+            fixed += fix_file(root / path, fixable, settings.max_file_bytes)
+        if by_path:
+            rescanned = scan_files(root, sorted(by_path), settings)
+            findings = sorted([f for f in findings if f.path not in by_path] + rescanned, key=lambda f: f.sort_key)
+    color = args.output is None and args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    report = renderers()[args.format](findings, Run(settings, len(files), color=color, fixed=fixed))
+    if args.quiet and args.format == "text":
+        report = "".join(line + "\n" for line in report.splitlines() if line and not line.startswith((" ", "Found ", "All checks", "[*]")))
+    if args.output is not None:
+        args.output.write_text(report, encoding="utf-8")
+    else:
+        sys.stdout.write(report)
+    if args.verbose:
+        print(f"reviewbot: scanned {len(files)} files in {time.perf_counter() - started:.2f}s", file=sys.stderr)
+    threshold = settings.fail_on
+    failing = threshold is not None and any(finding.severity >= threshold for finding in findings)
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def rules(args: argparse.Namespace) -> int:
+    """``reviewbot rules``."""
+    from reviewbot.docs import rules_markdown, rules_text
+    from reviewbot.project import find_root
+
+    settings = _settings(args, find_root(Path.cwd())[0])
+    sys.stdout.write(rules_markdown(settings) if args.format == "markdown" else rules_text(settings))
+    return EXIT_OK
+
+
+def explain(args: argparse.Namespace) -> int:
+    """``reviewbot explain RULE``."""
+    from reviewbot.config import build_settings
+    from reviewbot.docs import explain as explain_rule
+
+    settings = build_settings({})
+    wanted = args.rule.strip()
+    for spec in settings.specs.values():
+        if wanted.upper() == spec.rule.id or wanted.lower() == spec.rule.name:
+            sys.stdout.write(explain_rule(spec, settings))
+            return EXIT_OK
+    names = [*settings.specs, *(spec.rule.name for spec in settings.specs.values())]
+    raise ConfigError(f"unknown rule {wanted!r}{did_you_mean(wanted, names)}; `reviewbot rules` lists them all")

@@ -1,0 +1,190 @@
+"""Configuration: `.reviewbot.yml` or `[tool.reviewbot]` in `pyproject.toml`, over the rule packs."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reviewbot.checks import OPTIONS
+from reviewbot.model import Project, RuleSpec, Severity
+from reviewbot.packs import DEFAULT_PACK, load_pack
+from reviewbot.validate import ConfigError, did_you_mean, expand, expect, options, rule_ids
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILE = ".reviewbot.yml"
+FAMILIES = sorted({key.partition(".")[0] for key in OPTIONS})
+TOP_LEVEL_KEYS = sorted(
+    {"packs", "select", "ignore", "severity", "exclude", "per-file-ignores", "test-paths", "fail-on", "max-file-bytes", *FAMILIES}
+)
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+class Globs:
+    """Repo-relative path globs: ``**`` spans directories, ``*`` stays in one; a pattern without
+    ``/`` matches a file or directory name anywhere (as in ``.gitignore``)."""
+
+    def __init__(self, patterns: tuple[str, ...] | list[str]) -> None:
+        self.patterns = tuple(patterns)
+        alternatives = [_glob_regex(pattern) for pattern in self.patterns]
+        self._regex = re.compile("|".join(alternatives)) if alternatives else None
+
+    def match(self, path: str) -> bool:
+        """Whether the repo-relative ``path`` (``/`` separators) matches any pattern."""
+        return self._regex is not None and self._regex.fullmatch(path) is not None
+
+    def __reduce__(self) -> tuple[type, tuple[tuple[str, ...]]]:
+        return (Globs, (self.patterns,))
+
+
+def _glob_regex(pattern: str) -> str:
+    pattern = pattern.strip().removeprefix("./").rstrip("/")
+    anchored = "/" in pattern
+    out = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            out.append("(?:.*/)?")
+            index += 3
+        elif pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            out.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            out.append("[^/]")
+            index += 1
+        else:
+            out.append(re.escape(pattern[index]))
+            index += 1
+    body = "".join(out)
+    # A match on a directory covers everything below it.
+    return f"(?:{body})(?:/.*)?" if anchored else f"(?:.*/)?(?:{body})(?:/.*)?"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a scan needs to know, resolved from packs, config file and command line."""
+
+    specs: dict[str, RuleSpec]
+    selected: frozenset[str]
+    options: dict[str, Any]
+    test_paths: Globs
+    exclude: Globs
+    per_file_ignores: tuple[tuple[Globs, frozenset[str]], ...]
+    fail_on: Severity | None
+    max_file_bytes: int
+    source: str = "built-in defaults"
+    project: Project = field(default_factory=Project)
+
+    def is_test(self, path: str) -> bool:
+        """Whether ``path`` is a test file (rules marked ``tests: false`` skip it)."""
+        return self.test_paths.match(path)
+
+    def rules_for(self, path: str) -> frozenset[str]:
+        """The rule ids that apply to ``path``."""
+        rules = self.selected
+        for globs, ignored in self.per_file_ignores:
+            if globs.match(path):
+                rules = rules - ignored
+        if self.is_test(path):
+            rules = frozenset(rule for rule in rules if self.specs[rule].in_tests)
+        return rules
+
+
+def read_config(root: Path, explicit: Path | None = None) -> tuple[dict[str, Any], str]:
+    """The raw config mapping and where it came from (a file name, or built-in defaults)."""
+    candidates = [explicit] if explicit is not None else [root / CONFIG_FILE, root / "pyproject.toml"]
+    for path in candidates:
+        if explicit is None and not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"{path}: cannot read config file: {error.strerror}") from None
+        name = path.name if explicit is None else str(path)
+        if path.suffix == ".toml":
+            try:
+                document = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as error:
+                raise ConfigError(f"{name}: invalid TOML: {error}") from None
+            section = document.get("tool", {}).get("reviewbot")
+            if section is None:
+                if explicit is not None:
+                    raise ConfigError(f"{name}: no [tool.reviewbot] table")
+                continue
+            return expect(f"{name}: [tool.reviewbot]", section, dict), f"{name} [tool.reviewbot]"
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise ConfigError(f"{name}: invalid YAML: {error}") from None
+        return expect(name, data if data is not None else {}, dict), name
+    return {}, "built-in defaults"
+
+
+def build_settings(
+    config: dict[str, Any],
+    source: str = "built-in defaults",
+    *,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    fail_on: str | None = None,
+) -> Settings:
+    """Validate ``config`` over the packs it names; command-line values win over the file."""
+    where = "" if source == "built-in defaults" else f"{source}: "
+    for key in config:
+        if key not in TOP_LEVEL_KEYS:
+            raise ConfigError(f"{where}{key}: unknown key{did_you_mean(str(key), TOP_LEVEL_KEYS)}")
+    packs = [load_pack(name) for name in expect(f"{where}packs", config.get("packs", [DEFAULT_PACK]), list)]
+    specs: dict[str, RuleSpec] = {}
+    option_values: dict[str, Any] = {}
+    test_paths: tuple[str, ...] = ()
+    max_file_bytes = 2 * 1024 * 1024
+    for pack in packs:
+        specs.update(pack.specs)
+        option_values.update(pack.options)
+        test_paths = pack.test_paths or test_paths
+        max_file_bytes = pack.max_file_bytes
+    option_values.update(options(where, {family: config[family] for family in FAMILIES if family in config}))
+
+    for rule_id, level in expect(f"{where}severity", config.get("severity", {}), dict).items():
+        if rule_id not in specs:
+            raise ConfigError(f"{where}severity.{rule_id}: unknown rule{did_you_mean(str(rule_id), specs)}")
+        try:
+            severity = Severity.parse(expect(f"{where}severity.{rule_id}", level, str))
+        except ValueError as error:
+            raise ConfigError(f"{where}severity.{rule_id}: {error}") from None
+        specs[rule_id] = RuleSpec(specs[rule_id].rule, severity, specs[rule_id].quote, specs[rule_id].in_tests)
+
+    chosen = select if select is not None else rule_ids(f"{where}select", config["select"]) if "select" in config else None
+    selected = expand(chosen) & specs.keys() if chosen is not None else frozenset(specs)
+    ignored = rule_ids(f"{where}ignore", config.get("ignore", [])) + (ignore or [])
+    selected -= expand(ignored)
+
+    per_file = []
+    for glob, codes in expect(f"{where}per-file-ignores", config.get("per-file-ignores", {}), dict).items():
+        per_file.append((Globs([glob]), expand(rule_ids(f"{where}per-file-ignores.{glob}", codes))))
+
+    level = fail_on if fail_on is not None else expect(f"{where}fail-on", config.get("fail-on", "error"), str)
+    if level not in FAIL_ON:
+        raise ConfigError(f"{where}fail-on: expected one of {', '.join(FAIL_ON)}, got {level!r}")
+    return Settings(
+        specs=specs,
+        selected=frozenset(selected),
+        options=option_values,
+        test_paths=Globs(expect(f"{where}test-paths", config.get("test-paths", list(test_paths)), list)),
+        exclude=Globs(expect(f"{where}exclude", config.get("exclude", []), list)),
+        per_file_ignores=tuple(per_file),
+        fail_on=None if level == "never" else Severity.parse(level),
+        max_file_bytes=expect(f"{where}max-file-bytes", config.get("max-file-bytes", max_file_bytes), int),
+        source=source,
+    )

@@ -1,0 +1,288 @@
+"""The scan of one file: decode, parse once, walk once with every check, suppress, fingerprint.
+
+``scan_source`` is pure (bytes and settings in, findings out) so that files can be scanned in
+worker processes; ``scan_files`` adds the file reading.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import re
+import tokenize
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+
+import libcst as cst
+
+from reviewbot.checks import CHECKS
+from reviewbot.checks.base import Check, FileContext, Scope, is_public_name
+from reviewbot.config import Settings
+from reviewbot.model import Finding, Fix
+from reviewbot.suppress import Suppressions
+from reviewbot.walk import Callback, Span, Walk
+
+# Python's line breaks; ``str.splitlines`` would also split on form feeds and other characters.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# How many lines of a finding feed its fingerprint (a whole class would make it fragile).
+FINGERPRINT_LINES = 5
+
+
+class Unreadable(Exception):
+    """The bytes are not reviewable Python source; ``line`` says where the problem is."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def split_lines(text: str) -> list[str]:
+    """The physical lines of ``text`` without their line breaks (line N is index N - 1)."""
+    return LINE_BREAK.split(text)
+
+
+def decode(data: bytes, max_bytes: int) -> str:
+    """Bytes to text per PEP 263 (cookie, BOM, else UTF-8); raise ``Unreadable`` if impossible."""
+    if len(data) > max_bytes:
+        raise Unreadable(f"file is {len(data)} bytes, over max-file-bytes ({max_bytes})")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise Unreadable(f"file contains a NUL byte at offset {nul}", data.count(b"\n", 0, nul) + 1)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise Unreadable(f"bad encoding declaration: {error.msg}") from None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise Unreadable(f"not valid {encoding}: byte {data[error.start]:#04x} at offset {error.start}", line) from None
+
+
+def syntax_error_position(error: cst.ParserSyntaxError, text: str) -> tuple[int, int, str]:
+    """Line, 0-based column and message of a parse error.
+
+    LibCST reports tokenizer errors (an unterminated string, say) at 1:0; CPython's compiler
+    (asked for a syntax tree only, nothing is executed) then usually knows the real place.
+    """
+    line, column, message = error.raw_line, error.raw_column, error.message
+    if (line, column) == (1, 0):
+        try:
+            compile(text, "<scanned>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        except SyntaxError as compiled:
+            line, column = compiled.lineno or 1, max((compiled.offset or 1) - 1, 0)
+            message = compiled.msg
+        except (ValueError, RecursionError, MemoryError):
+            pass
+    return line, column, message.strip().splitlines()[0] if message.strip() else "invalid syntax"
+
+
+@cache
+def handler_names(check: type[Check]) -> tuple[tuple[str, type, str], ...]:
+    """``("visit"|"leave", node type, method name)`` for each callback a check class defines."""
+    found = []
+    for name in dir(check):
+        kind, _, node_name = name.partition("_")
+        if kind in ("visit", "leave") and isinstance(getattr(cst, node_name, None), type):
+            found.append((kind, getattr(cst, node_name), name))
+    return tuple(found)
+
+
+class FileScan:
+    """The state of scanning one parsed file."""
+
+    def __init__(self, path: str, text: str, module: cst.Module, settings: Settings, enabled: frozenset[str]) -> None:
+        self.path = path
+        self.settings = settings
+        self.enabled = enabled
+        self.lines = split_lines(text)
+        self.enter: dict[type, list[Callback]] = {}
+        self.leave: dict[type, list[Callback]] = {}
+        self.walk = Walk(module, self.enter, self.leave, self._failed)
+        project = settings.project
+        self.ctx = FileContext(path, module, self.lines, settings.options, project.module_name(path), project, self.walk)
+        self.failures: list[tuple[Check, Exception, int]] = []
+        self.checks = []
+        for check_class in CHECKS:
+            own = enabled & {rule.id for rule in check_class.rules}
+            if own:
+                self.checks.append(check_class(self.ctx, frozenset(own)))
+        self._prefill_imports(module.body)
+        self._register()
+
+    def _register(self) -> None:
+        ctx = self.ctx
+        for node_type in (cst.FunctionDef, cst.ClassDef):
+            self.enter[node_type] = [self._enter_scope]
+        self.enter[cst.Comment] = [self._comment]
+        self.enter[cst.Import] = self.enter[cst.ImportFrom] = [ctx.imports.add]
+        for check in self.checks:
+            for kind, node_type, name in handler_names(type(check)):
+                table = self.enter if kind == "visit" else self.leave
+                table.setdefault(node_type, []).append(getattr(check, name))
+        # Scopes close after every check has seen the node leave.
+        for node_type in (cst.FunctionDef, cst.ClassDef):
+            self.leave.setdefault(node_type, []).append(self._leave_scope)
+
+    def _prefill_imports(self, body: Iterable[cst.CSTNode]) -> None:
+        """Module-level imports, so a function can use a name imported further down the file."""
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, (cst.Import, cst.ImportFrom)):
+                        self.ctx.imports.add(small)
+            elif isinstance(statement, (cst.If, cst.Try, cst.TryStar, cst.With, cst.Else)):
+                self._prefill_imports(getattr(statement.body, "body", ()))
+                for branch in (getattr(statement, "orelse", None), *getattr(statement, "handlers", ())):
+                    if branch is not None:
+                        self._prefill_imports([branch])
+
+    def _enter_scope(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        parent = self.ctx.scope
+        public = (parent is None or parent.public) and is_public_name(node.name.value)
+        in_function = parent is not None and (parent.in_function or isinstance(parent.node, cst.FunctionDef))
+        self.ctx.scopes.append(Scope(node, public, in_function, parent))
+
+    def _leave_scope(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        self.ctx.scopes.pop()
+
+    def _comment(self, node: cst.Comment) -> None:
+        line = self.walk.line
+        self.ctx.comment_lines.append(line)
+        value = node.value
+        if "noqa" in value or "reviewbot" in value:
+            self.ctx.suppressions.append((line, value))
+
+    def _failed(self, callback: Callback, error: Exception) -> None:
+        check = getattr(callback, "__self__", None)
+        if not isinstance(check, Check):
+            raise error  # the engine's own bookkeeping failed: the whole file is RB002
+        if check not in self.checks:
+            return  # already reported; its remaining callbacks for this node are ignored
+        self.failures.append((check, error, self.walk.line))
+        self.checks.remove(check)
+        # Stop calling the failed check for the rest of this file.
+        for table in (self.enter, self.leave):
+            for node_type, callbacks in table.items():
+                table[node_type] = [c for c in callbacks if getattr(c, "__self__", None) is not check]
+
+    def run(self) -> list[Finding]:
+        """Walk, finish the checks, and turn raw findings into positioned, suppressed findings."""
+        self.walk.run()
+        for check in self.checks:
+            try:
+                check.finish()
+            except Exception as error:  # noqa: BLE001 - reported as RB002
+                self.failures.append((check, error, 1))
+        suppressions = Suppressions(self.ctx.suppressions)
+        findings = []
+        spans = self.walk.spans
+        for raw in self.ctx.findings:
+            if raw.rule not in self.enabled:
+                continue
+            span = raw.span if raw.span is not None else spans[raw.node]
+            statement_line = spans[raw.statement][0] if raw.statement is not None else span[0]
+            if not suppressions.suppressed(raw.rule, (span[0], statement_line)):
+                findings.append(self.finding(raw.rule, span, raw.message, raw.fix))
+        for check, error, line in self.failures:
+            ids = ", ".join(rule.id for rule in check.rules)
+            message = f"check {type(check).__name__} ({ids}) failed near line {line}: {type(error).__name__}: {error}"
+            findings.append(self.finding("RB002", (1, 0, 1, 0), message))
+        if "RB003" in self.enabled:
+            for line, message in suppressions.unused(self.enabled):
+                if not suppressions.suppressed("RB003", (line,)):
+                    findings.append(self.finding("RB003", (line, 0, line, len(self.lines[line - 1])), message))
+        return finalize(findings, self.lines)
+
+    def finding(self, rule: str, span: Span, message: str, fix: Fix | None = None) -> Finding:
+        """A ``Finding`` for this file; spans are 0-based in columns, findings 1-based."""
+        return make_finding(self.settings, rule, self.path, span, message, fix)
+
+
+def make_finding(settings: Settings, rule: str, path: str, span: Span, message: str, fix: Fix | None = None) -> Finding:
+    """A finding with its severity and quote from the settings."""
+    spec = settings.specs[rule]
+    line, column, end_line, end_column = span
+    return Finding(
+        rule=rule,
+        name=spec.rule.name,
+        severity=spec.severity,
+        path=path,
+        line=line,
+        column=column + 1,
+        end_line=end_line,
+        end_column=end_column + 1,
+        message=message,
+        quote=spec.quote,
+        fix=fix,
+    )
+
+
+def finalize(findings: list[Finding], lines: list[str]) -> list[Finding]:
+    """Sort findings and give each a fingerprint that survives edits elsewhere in the file.
+
+    The fingerprint hashes the rule, the path and the whitespace-normalised text of the flagged
+    lines, plus how many identical (rule, text) pairs came before it in the file: moving code up
+    or down keeps it, editing the flagged line changes it.
+    """
+    findings.sort(key=lambda finding: finding.sort_key)
+    seen: Counter[tuple[str, str]] = Counter()
+    result = []
+    for finding in findings:
+        last = min(finding.end_line, finding.line + FINGERPRINT_LINES - 1, len(lines))
+        text = "\n".join(" ".join(lines[index - 1].split()) for index in range(finding.line, last + 1))
+        occurrence = seen[(finding.rule, text)]
+        seen[(finding.rule, text)] += 1
+        digest = hashlib.sha256(f"{finding.rule}\0{finding.path}\0{text}\0{occurrence}".encode()).hexdigest()[:20]
+        result.append(replace(finding, fingerprint=digest))
+    return result
+
+
+def scan_source(path: str, data: bytes, settings: Settings) -> list[Finding]:
+    """All findings for one file given its repo-relative ``path`` and raw bytes."""
+    enabled = settings.rules_for(path)
+    if not enabled:
+        return []
+
+    def only(rule: str, line: int, message: str, column: int = 0) -> list[Finding]:
+        if rule not in enabled:
+            return []
+        return finalize([make_finding(settings, rule, path, (line, column, line, column), message)], [])
+
+    try:
+        text = decode(data, settings.max_file_bytes)
+    except Unreadable as error:
+        return only("RB001", error.line, str(error))
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        line, column, message = syntax_error_position(error, text)
+        return only("RB000", line, f"syntax error: {message}", column)
+    except RecursionError:
+        return only("RB000", 1, "syntax error: the file is nested too deeply to parse")
+    try:
+        return FileScan(path, text, module, settings, enabled).run()
+    except RecursionError:
+        return only("RB002", 1, "internal error: the file is nested too deeply to walk (RecursionError)")
+    except Exception as error:  # noqa: BLE001 - one file's failure must not stop the scan
+        return only("RB002", 1, f"internal error: {type(error).__name__}: {error}")
+
+
+def scan_files(root: Path, paths: list[str], settings: Settings) -> list[Finding]:
+    """Scan repo-relative ``paths`` under ``root``; unreadable files become RB001 findings."""
+    findings: list[Finding] = []
+    for path in paths:
+        try:
+            data = (root / path).read_bytes()
+        except OSError as error:
+            if "RB001" in settings.rules_for(path):
+                message = f"cannot read file: {error.strerror}"
+                findings.extend(finalize([make_finding(settings, "RB001", path, (1, 0, 1, 0), message)], []))
+            continue
+        findings.extend(scan_source(path, data, settings))
+    findings.sort(key=lambda finding: finding.sort_key)
+    return findings

@@ -1,0 +1,55 @@
+"""``--fix``: apply the findings' edits to the files, verified by re-parsing with LibCST."""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from pathlib import Path
+
+import libcst as cst
+
+from reviewbot.engine import LINE_BREAK, decode
+from reviewbot.model import Edit, Finding
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """``text`` with the edits applied; an edit overlapping one already applied is skipped.
+
+    Positions are 1-based lines and code-point columns, as findings report them.
+    """
+    starts = [0] + [match.end() for match in LINE_BREAK.finditer(text)]
+
+    def offset(line: int, column: int) -> int:
+        return starts[line - 1] + column - 1
+
+    result = text
+    barrier = len(text) + 1
+    for edit in sorted(edits, key=lambda e: (e.line, e.column, e.end_line, e.end_column), reverse=True):
+        start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
+        if end > barrier:
+            continue
+        result = result[:start] + edit.replacement + result[end:]
+        barrier = start
+    return result
+
+
+def fix_file(path: Path, findings: list[Finding], max_bytes: int) -> int:
+    """Apply the fixes of ``findings`` (all in ``path``) and return how many were applied.
+
+    The file is left untouched when the fixed text would not parse.
+    """
+    edits = [edit for finding in findings if finding.fix is not None for edit in finding.fix.edits]
+    if not edits:
+        return 0
+    data = path.read_bytes()
+    text = decode(data, max_bytes)
+    fixed = apply_edits(text, edits)
+    try:
+        cst.parse_module(fixed)
+    except cst.ParserSyntaxError:
+        return 0
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    # newline="" keeps the file's own line endings.
+    with path.open("w", encoding=encoding, newline="") as handle:
+        handle.write(fixed)
+    return sum(1 for finding in findings if finding.fix is not None)

@@ -1,0 +1,142 @@
+"""Value types shared by every stage of the pipeline: rules, findings, fixes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """How serious a finding is; the order is what ``--fail-on`` compares."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        """The lower-case name used in config files and output."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Read ``error`` / ``warning`` / ``info``; raise ``ValueError`` otherwise."""
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected error, warning or info)") from None
+
+
+@dataclass(frozen=True)
+class Example:
+    """A snippet a rule must (bad) or must not (good) flag; docs and tests share it."""
+
+    code: str
+    # 1-based lines the rule flags in a bad example; empty for a good one.
+    lines: tuple[int, ...] = ()
+    # For fixable rules: the code after ``--fix``.
+    fixed: str | None = None
+    # Where the snippet lives in the example project (test-path rules depend on it).
+    path: str = "app/service.py"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A rule option as it is spelled in config files (``family.key``)."""
+
+    key: str
+    kind: type  # int, float, bool, str or list (of str)
+    help: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a check declares about one of its rules.
+
+    Severity, agent quote, test-path policy and option values are not here: they come from the
+    rule pack at run time (``rules/*.yml``), so teams and packs can differ without code changes.
+    """
+
+    id: str
+    name: str
+    summary: str
+    why: str
+    bad: tuple[Example, ...]
+    good: tuple[Example, ...]
+    fixable: bool = False
+    options: tuple[Option, ...] = ()
+    # Closest rules of other tools, for users migrating from them.
+    peers: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule as configured for this run: its declaration plus pack and config settings."""
+
+    rule: Rule
+    severity: Severity
+    quote: str | None
+    in_tests: bool
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two 1-based positions (end exclusive) with ``replacement``."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """An autofix: what it does and the exact edits that do it."""
+
+    description: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reported problem, positioned in a file relative to the repository root."""
+
+    rule: str
+    name: str
+    severity: Severity
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    quote: str | None = None
+    fix: Fix | None = None
+    fingerprint: str = ""
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Deterministic report order: path, line, column, rule, message."""
+        return (self.path, self.line, self.column, self.rule, self.message)
+
+
+@dataclass(frozen=True)
+class Project:
+    """What the checks know about the repository layout (computed once per run)."""
+
+    # Root package name -> its repo-relative directory, e.g. {"shopapi": "src/shopapi"}.
+    roots: dict[str, str] = field(default_factory=dict)
+    # Name that exists only inside a root package -> that root ({"services": "shopapi"}).
+    inner: dict[str, str] = field(default_factory=dict)
+
+    def module_name(self, path: str) -> str | None:
+        """The dotted module of a repo-relative ``.py`` path inside a root, else ``None``."""
+        for name, directory in self.roots.items():
+            if path.startswith(directory + "/"):
+                inner = path[len(directory) + 1 : -len(".py")].split("/")
+                if inner[-1] == "__init__":
+                    inner.pop()
+                if all(part.isidentifier() for part in inner):
+                    return ".".join([name, *inner])
+        return None

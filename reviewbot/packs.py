@@ -1,0 +1,106 @@
+"""Rule packs: YAML files that tie an agent's written rules to reviewbot rules.
+
+A pack gives each rule its default severity, the agent sentence it enforces and whether it applies
+to test files, plus the default rule options. In a source checkout packs are read from ``rules/``;
+an installed wheel carries the same files as ``reviewbot/packs/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reviewbot.checks import RULES
+from reviewbot.model import RuleSpec, Severity
+from reviewbot.validate import ConfigError, did_you_mean, expect, options
+
+DEFAULT_PACK = "backend-engineer"
+
+
+@dataclass(frozen=True)
+class Bullet:
+    """One sentence of an agent definition and the rules that enforce it."""
+
+    quote: str
+    section: str
+    match: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A loaded, validated rule pack."""
+
+    name: str
+    agent: str
+    source: str
+    specs: dict[str, RuleSpec]
+    bullets: tuple[Bullet, ...]
+    options: dict[str, Any]
+    test_paths: tuple[str, ...]
+    max_file_bytes: int
+
+
+def pack_directory() -> Traversable:
+    """Where the packs are: ``rules/`` next to the package in a checkout, else inside the wheel."""
+    checkout = Path(__file__).resolve().parent.parent / "rules"
+    if checkout.is_dir():
+        return checkout
+    return resources.files("reviewbot") / "packs"
+
+
+def available_packs() -> list[str]:
+    """Names of the packs that can be enabled."""
+    return sorted(entry.name[: -len(".yml")] for entry in pack_directory().iterdir() if entry.name.endswith(".yml"))
+
+
+def load_pack(name: str) -> Pack:
+    """Read and validate one pack by name."""
+    names = available_packs()
+    if name not in names:
+        raise ConfigError(f"packs: unknown pack {name!r}{did_you_mean(name, names)} (available: {', '.join(names)})")
+    where = f"rules/{name}.yml"
+    data = yaml.safe_load((pack_directory() / f"{name}.yml").read_text(encoding="utf-8"))
+    data = expect(where, data, dict)
+    specs: dict[str, RuleSpec] = {}
+    bullets = []
+    for rule_id, entry in expect(f"{where}: meta", data.get("meta", {}), dict).items():
+        specs[rule_id] = _spec(f"{where}: meta.{rule_id}", rule_id, entry, None)
+    for index, bullet in enumerate(data.get("bullets", [])):
+        at = f"{where}: bullets[{index}]"
+        bullet = expect(at, bullet, dict)
+        quote = expect(f"{at}.quote", bullet.get("quote"), str)
+        own = expect(f"{at}.rules", bullet.get("rules", {}), dict)
+        for rule_id, entry in own.items():
+            specs[rule_id] = _spec(f"{at}.rules.{rule_id}", rule_id, entry, quote)
+        also = expect(f"{at}.also", bullet.get("also", []), list)
+        bullets.append(
+            Bullet(quote, str(bullet.get("section", "")), tuple(expect(f"{at}.match", bullet.get("match", []), list)), (*own, *also))
+        )
+    return Pack(
+        name=name,
+        agent=str(data.get("agent", name)),
+        source=str(data.get("source", "")),
+        specs=specs,
+        bullets=tuple(bullets),
+        options=options(f"{where}: options.", data.get("options", {})),
+        test_paths=tuple(expect(f"{where}: test-paths", data.get("test-paths", []), list)),
+        max_file_bytes=expect(f"{where}: max-file-bytes", data.get("max-file-bytes", 2 * 1024 * 1024), int),
+    )
+
+
+def _spec(where: str, rule_id: str, entry: Any, quote: str | None) -> RuleSpec:
+    if rule_id not in RULES:
+        raise ConfigError(f"{where}: unknown rule{did_you_mean(rule_id, RULES)}")
+    entry = expect(where, entry, dict)
+    try:
+        severity = Severity.parse(expect(f"{where}.severity", entry.get("severity"), str))
+    except ValueError as error:
+        raise ConfigError(f"{where}.severity: {error}") from None
+    in_tests = expect(f"{where}.tests", entry.get("tests", True), bool)
+    return RuleSpec(RULES[rule_id], severity, quote, in_tests)

@@ -1,0 +1,149 @@
+"""The repository: where its root is, which Python files it has, which root packages it uses."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import re
+import sys
+from pathlib import Path
+
+from reviewbot.config import Globs
+from reviewbot.model import Project
+from reviewbot.validate import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+# Directories never scanned when walking a plain directory (git mode uses .gitignore instead).
+SKIPPED_DIRECTORIES = frozenset(
+    {"__pycache__", "node_modules", "venv", "env", "build", "dist", "site-packages", "__pypackages__"}
+)
+# Top-level packages that are never root packages.
+NOT_ROOTS = frozenset({"tests", "test", "testing", "docs", "doc", "examples"})
+
+
+def find_root(start: Path) -> tuple[Path, bool]:
+    """The repository root containing ``start`` and whether it is a git work tree.
+
+    Without git, the nearest ancestor holding ``.reviewbot.yml`` or ``pyproject.toml`` is the
+    root, else ``start`` itself.
+    """
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory, True
+    for directory in (start, *start.parents):
+        if (directory / ".reviewbot.yml").is_file() or (directory / "pyproject.toml").is_file():
+            return directory, False
+    return start, False
+
+
+def list_files(root: Path, is_git: bool, paths: list[Path], exclude: Globs) -> list[str]:
+    """Repo-relative paths of the ``.py`` files to scan, sorted.
+
+    In a git work tree: tracked and untracked-but-not-ignored files (``.gitignore`` honoured);
+    otherwise a directory walk that skips hidden and virtualenv/build directories. Files named
+    explicitly on the command line are scanned even if git ignores them; ``exclude`` always applies.
+    """
+    targets = []
+    for path in paths or [root]:
+        resolved = path.resolve()
+        if not resolved.exists():
+            raise ConfigError(f"{path}: no such file or directory")
+        try:
+            targets.append(resolved.relative_to(root).as_posix())
+        except ValueError:
+            raise ConfigError(f"{path}: outside the repository at {root}") from None
+    explicit = {target for target in targets if (root / target).is_file()}
+    if is_git:
+        candidates = _git_files(root, [t for t in targets if t not in explicit])
+    else:
+        candidates = [f for t in targets if t not in explicit for f in _walk(root, t)]
+    files = {f for f in candidates if f.endswith(".py") and (root / f).is_file()}
+    files |= {f for f in explicit if f.endswith(".py")}
+    return sorted(f for f in files if not exclude.match(f))
+
+
+def _git_files(root: Path, targets: list[str]) -> list[str]:
+    if not targets:
+        return []
+    import git  # deferred: GitPython is only needed when scanning a work tree
+
+    try:
+        listing = git.Repo(root).git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--", *targets)
+    except git.GitCommandError as error:
+        raise ConfigError(f"git ls-files failed in {root}: {error.stderr.strip()}") from None
+    return [entry for entry in listing.split("\0") if entry]
+
+
+def _walk(root: Path, target: str) -> list[str]:
+    found = []
+    for directory, subdirectories, files in os.walk(root / target if target != "." else root):
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and d not in SKIPPED_DIRECTORIES)
+        relative = Path(directory).relative_to(root).as_posix()
+        found.extend(f if relative == "." else f"{relative}/{f}" for f in files)
+    return found
+
+
+def detect_project(root: Path, configured_roots: list[str]) -> Project:
+    """Root packages (configured, else from ``[project].name``, else every top-level package)."""
+    bases = [root, root / "src"]
+    if configured_roots:
+        roots = {name: _locate(root, bases, name) for name in configured_roots}
+    else:
+        named = _project_name(root)
+        packages = {p.name: p for base in bases if base.is_dir() for p in sorted(base.iterdir()) if _is_package(p)}
+        if named in packages:
+            packages = {named: packages[named]}
+        roots = {
+            name: path.relative_to(root).as_posix()
+            for name, path in packages.items()
+            if name not in NOT_ROOTS and name.isidentifier()
+        }
+    return Project(roots=roots, inner=_inner_names(root, roots))
+
+
+def _locate(root: Path, bases: list[Path], name: str) -> str:
+    for base in bases:
+        if (base / name).is_dir():
+            return (base / name).relative_to(root).as_posix()
+    return name
+
+
+def _is_package(path: Path) -> bool:
+    return path.is_dir() and not path.name.startswith(".") and (path / "__init__.py").is_file()
+
+
+def _project_name(root: Path) -> str | None:
+    try:
+        document = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    name = document.get("project", {}).get("name")
+    return re.sub(r"[-_.]+", "_", name).lower() if isinstance(name, str) else None
+
+
+def _inner_names(root: Path, roots: dict[str, str]) -> dict[str, str]:
+    """Modules and packages directly inside a root that are not importable on their own."""
+    top_level = {p.name.removesuffix(".py") for base in (root, root / "src") if base.is_dir() for p in base.iterdir()}
+    inner: dict[str, str] = {}
+    for name, directory in sorted(roots.items()):
+        path = root / directory
+        if not path.is_dir():
+            continue
+        for child in sorted(path.iterdir()):
+            module = child.name.removesuffix(".py")
+            if (child.suffix == ".py" or _is_package(child)) and module.isidentifier() and module != "__init__":
+                inner.setdefault(module, name)
+    candidates = {
+        module: name
+        for module, name in inner.items()
+        if module not in top_level and module not in sys.stdlib_module_names and module not in roots
+    }
+    if candidates:
+        installed = importlib.metadata.packages_distributions()
+        candidates = {module: name for module, name in candidates.items() if module not in installed}
+    return candidates

@@ -1,0 +1,44 @@
+"""Reporters: one module per output format, each a pure ``render(findings, run) -> str``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reviewbot.config import Settings
+from reviewbot.model import Finding, Severity
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a report needs to know about the scan besides its findings."""
+
+    settings: Settings
+    files: int
+    # Colour escapes are wanted (text format on a terminal).
+    color: bool = False
+    # Findings fixed by ``--fix`` during this run.
+    fixed: int = 0
+
+
+def summary(findings: list[Finding], files: int) -> dict[str, object]:
+    """Counts by rule and by severity, as the JSON report spells them."""
+    by_rule = Counter(finding.rule for finding in findings)
+    by_severity = Counter(finding.severity.label for finding in findings)
+    return {
+        "files": files,
+        "findings": len(findings),
+        "by_rule": dict(sorted(by_rule.items())),
+        "by_severity": {level.label: by_severity.get(level.label, 0) for level in sorted(Severity, reverse=True)},
+    }
+
+
+def renderers() -> dict[str, Callable[[list[Finding], Run], str]]:
+    """Format name -> renderer."""
+    from reviewbot.report import github, json_format, sarif, text
+
+    return {"text": text.render, "json": json_format.render, "sarif": sarif.render, "github": github.render}
+
+
+FORMATS = ("text", "json", "sarif", "github")

@@ -1,0 +1,54 @@
+"""``--format json``: the machine-readable report (``version`` 1)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reviewbot import __version__
+from reviewbot.model import Finding
+from reviewbot.report import Run, summary
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    """One finding in the JSON report's shape."""
+    fix = None
+    if finding.fix is not None:
+        fix = {
+            "description": finding.fix.description,
+            "edits": [
+                {
+                    "line": edit.line,
+                    "column": edit.column,
+                    "end_line": edit.end_line,
+                    "end_column": edit.end_column,
+                    "replacement": edit.replacement,
+                }
+                for edit in finding.fix.edits
+            ],
+        }
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity.label,
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "end_line": finding.end_line,
+        "end_column": finding.end_column,
+        "message": finding.message,
+        "quote": finding.quote,
+        "fix": fix,
+        "fingerprint": finding.fingerprint,
+    }
+
+
+def render(findings: list[Finding], run: Run) -> str:
+    """The whole report as indented JSON."""
+    document = {
+        "version": 1,
+        "tool": {"name": "reviewbot", "version": __version__},
+        "findings": [finding_dict(finding) for finding in findings],
+        "summary": summary(findings, run.files),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

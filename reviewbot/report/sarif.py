@@ -1,0 +1,87 @@
+"""``--format sarif``: SARIF 2.1.0 for GitHub code scanning and other viewers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reviewbot import __version__
+from reviewbot.model import Finding, Severity
+from reviewbot.report import Run
+
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str, int]:
+    return {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": max(end_column, 1)}
+
+
+def _result(finding: Finding, index: int) -> dict[str, Any]:
+    location = {"uri": finding.path, "uriBaseId": "%SRCROOT%"}
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": location,
+                    "region": _region(finding.line, finding.column, finding.end_line, finding.end_column),
+                }
+            }
+        ],
+        "partialFingerprints": {"reviewbot/v1": finding.fingerprint},
+    }
+    if finding.fix is not None:
+        replacements = [
+            {
+                "deletedRegion": _region(edit.line, edit.column, edit.end_line, edit.end_column),
+                "insertedContent": {"text": edit.replacement},
+            }
+            for edit in finding.fix.edits
+        ]
+        result["fixes"] = [
+            {
+                "description": {"text": finding.fix.description},
+                "artifactChanges": [{"artifactLocation": location, "replacements": replacements}],
+            }
+        ]
+    return result
+
+
+def render(findings: list[Finding], run: Run) -> str:
+    """A one-run SARIF log with every selected rule described."""
+    specs = run.settings.specs
+    rule_ids = sorted(run.settings.selected | {finding.rule for finding in findings})
+    rules = []
+    for rule_id in rule_ids:
+        spec = specs[rule_id]
+        text = f"{spec.rule.summary}\n\n{spec.rule.why}"
+        if spec.quote:
+            text += f'\n\nAgent rule: "{spec.quote}"'
+        rules.append(
+            {
+                "id": rule_id,
+                "name": spec.rule.name,
+                "shortDescription": {"text": spec.rule.summary},
+                "fullDescription": {"text": spec.rule.why},
+                "help": {"text": text, "markdown": text},
+                "defaultConfiguration": {"level": LEVELS[spec.severity]},
+                "properties": {"quote": spec.quote or "", "tags": ["reviewbot", spec.rule.name]},
+            }
+        )
+    index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "reviewbot", "version": __version__, "rules": rules}},
+                "results": [_result(finding, index[finding.rule]) for finding in findings],
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

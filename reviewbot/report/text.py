@@ -1,0 +1,51 @@
+"""``--format text``: one line per finding, then a summary by rule (colour only on a terminal)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from reviewbot.model import Finding, Severity
+from reviewbot.report import Run
+
+COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+
+
+def _paint(text: str, code: str, enabled: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if enabled else text
+
+
+def render(findings: list[Finding], run: Run) -> str:
+    """``path:line:col: RB101 [error] message`` lines and the summary."""
+    color = run.color
+    lines = []
+    for f in findings:
+        location = _paint(f"{f.path}:{f.line}:{f.column}:", "1", color)
+        rule = _paint(f"{f.rule} [{f.severity.label}]", COLORS[f.severity], color)
+        marker = " [*]" if f.fix is not None else ""
+        lines.append(f"{location} {rule} {f.message}{marker}")
+    if lines:
+        lines.append("")
+    lines.extend(summary_lines(findings, run))
+    return "\n".join(lines) + "\n"
+
+
+def summary_lines(findings: list[Finding], run: Run) -> list[str]:
+    """The grouped summary printed after the findings."""
+    files = f"{run.files} file{'s' if run.files != 1 else ''}"
+    fixed = f" Fixed {run.fixed} finding{'s' if run.fixed != 1 else ''}." if run.fixed else ""
+    if not findings:
+        return [f"All checks passed ({files} scanned).{fixed}"]
+    severities = Counter(f.severity for f in findings)
+    counts = ", ".join(f"{severities[s]} {s.label}" for s in sorted(severities, reverse=True))
+    lines = [f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} in {files} ({counts}).{fixed}"]
+    by_rule = Counter(f.rule for f in findings)
+    fixable = Counter(f.rule for f in findings if f.fix is not None)
+    for rule_id in sorted(by_rule):
+        spec = run.settings.specs[rule_id]
+        marker = " [*]" if fixable[rule_id] else "    "
+        quote = f'  "{spec.quote}"' if spec.quote else ""
+        lines.append(f"  {by_rule[rule_id]:>5}  {rule_id}{marker} {spec.rule.name:<30}{quote}")
+    if fixable:
+        total = sum(fixable.values())
+        lines.append(f"[*] {total} fixable with `reviewbot scan --fix`.")
+    return lines

@@ -1,0 +1,78 @@
+"""Suppression comments: ``# reviewbot: ignore[RB101]``, ``# noqa: RB101``, ``ignore-file``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+IGNORE = re.compile(r"#\s*reviewbot:\s*ignore(?P<file>-file)?\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+NOQA = re.compile(r"#\s*noqa:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+CODE = re.compile(r"[A-Z]+[0-9]+")
+# ``ignore-file`` comments count only near the top of the file.
+FILE_LEVEL_LINES = 10
+
+
+@dataclass
+class Suppression:
+    """One suppression comment. ``codes`` is ``None`` for "every rule"."""
+
+    line: int
+    codes: frozenset[str] | None
+    file_level: bool
+    used: set[str] = field(default_factory=set)
+
+    def covers(self, rule: str) -> bool:
+        """Whether this comment suppresses ``rule``."""
+        return self.codes is None or rule in self.codes
+
+
+def parse(comments: list[tuple[int, str]]) -> list[Suppression]:
+    """Suppressions from ``(line, comment text)`` pairs; only ``RB`` codes of ``noqa`` count."""
+    found = []
+    for line, text in comments:
+        match = IGNORE.search(text)
+        if match:
+            codes = None if match["codes"] is None else frozenset(CODE.findall(match["codes"].upper()))
+            file_level = match["file"] is not None
+            if not file_level or line <= FILE_LEVEL_LINES:
+                found.append(Suppression(line, codes, file_level))
+            continue
+        match = NOQA.search(text)
+        if match:
+            codes = frozenset(code for code in CODE.findall(match["codes"].upper()) if code.startswith("RB"))
+            if codes:
+                found.append(Suppression(line, codes, False))
+    return found
+
+
+class Suppressions:
+    """Answers "is this finding suppressed?" and remembers which comments were needed."""
+
+    def __init__(self, comments: list[tuple[int, str]]) -> None:
+        self.all = parse(comments)
+        self.by_line: dict[int, list[Suppression]] = {}
+        for suppression in self.all:
+            if not suppression.file_level:
+                self.by_line.setdefault(suppression.line, []).append(suppression)
+        self.file_level = [s for s in self.all if s.file_level]
+
+    def suppressed(self, rule: str, lines: tuple[int, ...]) -> bool:
+        """True (and the comment marked used) when a comment on one of ``lines`` or the file covers it."""
+        for suppression in (*(s for line in lines for s in self.by_line.get(line, ())), *self.file_level):
+            if suppression.covers(rule):
+                suppression.used.add(rule)
+                return True
+        return False
+
+    def unused(self, enabled: frozenset[str]) -> list[tuple[int, str]]:
+        """``(line, message)`` for each comment, or code in it, that suppressed nothing."""
+        result = []
+        for suppression in self.all:
+            if suppression.codes is None:
+                if not suppression.used:
+                    result.append((suppression.line, "suppression comment suppressed nothing"))
+                continue
+            idle = sorted(code for code in suppression.codes - suppression.used if code in enabled)
+            if idle:
+                result.append((suppression.line, f"suppression of {', '.join(idle)} suppressed nothing"))
+        return result

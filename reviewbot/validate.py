@@ -1,0 +1,68 @@
+"""Checking user-written YAML/TOML values, with errors that name the key and suggest fixes."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from reviewbot.checks import OPTIONS, RULES
+
+
+class ConfigError(Exception):
+    """A bad config file, rule pack or command-line value; the CLI exits with status 2."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def expect(where: str, value: Any, kind: type) -> Any:
+    """Return ``value`` if it has the given kind (``list`` means a list of strings), else raise."""
+    names = {int: "an integer", float: "a number", bool: "true or false", str: "a string", list: "a list of strings", dict: "a mapping"}
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value, ok = float(value), True
+    if kind is list and ok:
+        ok = all(isinstance(item, str) for item in value)
+    if not ok:
+        raise ConfigError(f"{where}: expected {names[kind]}, got {value!r}")
+    return value
+
+
+def rule_ids(where: str, codes: Any) -> list[str]:
+    """Validate a list of rule ids or id prefixes (``RB1``, ``RB203``)."""
+    result = []
+    for index, code in enumerate(expect(where, codes, list)):
+        code = code.strip().upper()
+        if not code or not any(rule.startswith(code) for rule in RULES):
+            raise ConfigError(f"{where}[{index}]: unknown rule {code!r}{did_you_mean(code, RULES)}")
+        result.append(code)
+    return result
+
+
+def expand(prefixes: Iterable[str]) -> frozenset[str]:
+    """Every rule id that starts with one of the prefixes."""
+    prefixes = tuple(prefixes)
+    return frozenset(rule for rule in RULES if rule.startswith(prefixes)) if prefixes else frozenset()
+
+
+def options(prefix: str, families: Any) -> dict[str, Any]:
+    """Flatten ``{comments: {min-lines: 10}}`` to ``{"comments.min-lines": 10}``, checking each key.
+
+    ``prefix`` starts every error message (``".reviewbot.yml: "``).
+    """
+    known_families = sorted({key.partition(".")[0] for key in OPTIONS})
+    result: dict[str, Any] = {}
+    for family, values in expect(prefix.rstrip(". "), families, dict).items():
+        if family not in known_families:
+            raise ConfigError(f"{prefix}{family}: unknown key{did_you_mean(str(family), known_families)}")
+        for key, value in expect(f"{prefix}{family}", values, dict).items():
+            full = f"{family}.{key}"
+            if full not in OPTIONS:
+                siblings = [k.partition(".")[2] for k in OPTIONS if k.startswith(family + ".")]
+                raise ConfigError(f"{prefix}{full}: unknown key{did_you_mean(str(key), siblings)}")
+            result[full] = expect(f"{prefix}{full}", value, OPTIONS[full].kind)
+    return result
