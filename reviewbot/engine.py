@@ -66,19 +66,18 @@ def decode(data: bytes, max_bytes: int) -> str:
 def syntax_error_position(error: cst.ParserSyntaxError, text: str) -> tuple[int, int, str]:
     """Line, 0-based column and message of a parse error.
 
-    LibCST reports tokenizer errors (an unterminated string, say) at 1:0; CPython's compiler
-    (asked for a syntax tree only, nothing is executed) then usually knows the real place.
+    LibCST reports tokenizer errors (an unterminated string, say) at 1:0 and parser errors at the
+    token after the real mistake; CPython's compiler, asked for a syntax tree only (nothing is
+    executed), names the place and the cause better, so its answer wins when it has one.
     """
-    line, column, message = error.raw_line, error.raw_column, error.message
-    if (line, column) == (1, 0):
-        try:
-            compile(text, "<scanned>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        except SyntaxError as compiled:
-            line, column = compiled.lineno or 1, max((compiled.offset or 1) - 1, 0)
-            message = compiled.msg
-        except (ValueError, RecursionError, MemoryError):
-            pass
-    return line, column, message.strip().splitlines()[0] if message.strip() else "invalid syntax"
+    try:
+        compile(text, "<scanned>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as compiled:
+        return compiled.lineno or 1, max((compiled.offset or 1) - 1, 0), compiled.msg
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = error.message.strip().splitlines()[0] if error.message.strip() else "invalid syntax"
+    return error.raw_line, error.raw_column, message
 
 
 @cache
@@ -184,18 +183,18 @@ class FileScan:
         for raw in self.ctx.findings:
             if raw.rule not in self.enabled:
                 continue
-            span = raw.span if raw.span is not None else spans[raw.node]
-            statement_line = spans[raw.statement][0] if raw.statement is not None else span[0]
+            span = raw.span if raw.span is not None else spans[id(raw.node)]
+            statement_line = spans[id(raw.statement)][0] if raw.statement is not None else span[0]
             if not suppressions.suppressed(raw.rule, (span[0], statement_line)):
                 findings.append(self.finding(raw.rule, span, raw.message, raw.fix))
         for check, error, line in self.failures:
             ids = ", ".join(rule.id for rule in check.rules)
             message = f"check {type(check).__name__} ({ids}) failed near line {line}: {type(error).__name__}: {error}"
             findings.append(self.finding("RB002", (1, 0, 1, 0), message))
-        if "RB003" in self.enabled:
+        # Only a file-level comment can silence RB003: a line comment would silence itself.
+        if "RB003" in self.enabled and not any(s.covers("RB003") for s in suppressions.file_level):
             for line, message in suppressions.unused(self.enabled):
-                if not suppressions.suppressed("RB003", (line,)):
-                    findings.append(self.finding("RB003", (line, 0, line, len(self.lines[line - 1])), message))
+                findings.append(self.finding("RB003", (line, 0, line, len(self.lines[line - 1])), message))
         return finalize(findings, self.lines)
 
     def finding(self, rule: str, span: Span, message: str, fix: Fix | None = None) -> Finding:

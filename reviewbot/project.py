@@ -136,7 +136,7 @@ def _inner_names(root: Path, roots: dict[str, str]) -> dict[str, str]:
             continue
         for child in sorted(path.iterdir()):
             module = child.name.removesuffix(".py")
-            if (child.suffix == ".py" or _is_package(child)) and module.isidentifier() and module != "__init__":
+            if (child.suffix == ".py" or _is_package(child)) and module.isidentifier() and not module.startswith("__"):
                 inner.setdefault(module, name)
     candidates = {
         module: name

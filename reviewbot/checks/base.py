@@ -99,12 +99,12 @@ class FileContext:
 
     def span(self, node: cst.CSTNode) -> Span:
         """The node's syntactic span; valid once the walk has left the node."""
-        return self.walk.spans[node]
+        return self.walk.spans[id(node)]
 
     def header_span(self, node: cst.FunctionDef | cst.ClassDef | cst.ExceptHandler | cst.ExceptStarHandler) -> Span:
         """From the keyword to the colon: ``def f(a, b) -> int:`` without the body."""
-        start = self.walk.spans[node]
-        colon = self.walk.spans[node.whitespace_before_colon]
+        start = self.walk.spans[id(node)]
+        colon = self.walk.spans[id(node.whitespace_before_colon)]
         return (start[0], start[1], colon[2], colon[3] + 1)
 
     def report(

@@ -239,8 +239,11 @@ def _constant_name(statement: cst.SimpleStatementLine) -> cst.Name | None:
         targets = [first.target]
     else:
         return None
-    for target in targets:
-        if isinstance(target, cst.Name) and UPPER_CASE.match(target.value):
+    while targets:
+        target = targets.pop(0)
+        if isinstance(target, (cst.Tuple, cst.List)):
+            targets.extend(element.value for element in target.elements)
+        elif isinstance(target, cst.Name) and UPPER_CASE.match(target.value):
             return target
     return None
 

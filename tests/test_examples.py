@@ -1,0 +1,44 @@
+"""Every rule's own examples (the ones `reviewbot explain` and docs/rules.md show) hold."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from reviewbot.checks import RULES
+from reviewbot.fix import apply_edits
+from tests.conftest import lines_of, scan
+
+BAD = [pytest.param(rule, example, id=f"{rule.id}-bad{i}") for rule in RULES.values() for i, example in enumerate(rule.bad)]
+GOOD = [pytest.param(rule, example, id=f"{rule.id}-good{i}") for rule in RULES.values() for i, example in enumerate(rule.good)]
+
+
+@pytest.mark.parametrize(("rule", "example"), BAD)
+def test_bad_example_is_flagged_on_its_lines(rule, example):
+    assert lines_of(scan(example.code, example.path), rule.id) == sorted(example.lines)
+
+
+@pytest.mark.parametrize(("rule", "example"), GOOD)
+def test_good_example_is_clean(rule, example):
+    assert lines_of(scan(example.code, example.path), rule.id) == []
+
+
+FIXED = [pytest.param(rule, example, id=f"{rule.id}-fix{i}") for rule in RULES.values() for i, example in enumerate(rule.bad) if example.fixed is not None]
+
+
+@pytest.mark.parametrize(("rule", "example"), FIXED)
+def test_fix_produces_the_documented_code(rule, example):
+    findings = [f for f in scan(example.code, example.path) if f.rule == rule.id]
+    edits = [edit for finding in findings for edit in finding.fix.edits]
+    fixed = apply_edits(example.code, edits)
+    assert fixed == example.fixed
+    cst.parse_module(fixed)
+    assert lines_of(scan(fixed, example.path), rule.id) == []
+
+
+def test_every_rule_has_examples_except_internal_error():
+    for rule in RULES.values():
+        if rule.id != "RB002":
+            assert rule.bad and rule.good, rule.id
+        if rule.fixable:
+            assert any(example.fixed is not None for example in rule.bad), rule.id

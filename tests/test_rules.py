@@ -1,0 +1,156 @@
+"""Table-driven good/bad cases for every rule family, beyond the examples the rules document."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import lines_of, scan
+
+# (rule, code, expected lines, path)
+CASES = [
+    # --- RB101 relative imports ---------------------------------------------------------------
+    ("RB101", "from . import a, b\n", [1], "app/x.py"),
+    ("RB101", "if True:\n    from .m import (\n        a,\n    )\n", [2], "app/x.py"),
+    ("RB101", "from .m import a  # reviewbot: ignore[RB101]\n", [], "app/x.py"),
+    ("RB101", "from .m import a  # noqa: E501, RB101\n", [], "app/x.py"),
+    ("RB101", "from .m import a  # noqa: E501\n", [1], "app/x.py"),
+    ("RB101", "import app.m\nfrom app import m\n", [], "app/x.py"),
+    # --- RB102 non-root internal imports ----------------------------------------------------------
+    ("RB102", "from services import cache\n", [1], "app/x.py"),
+    ("RB102", "import os.path, services\n", [1], "app/x.py"),
+    ("RB102", "from src.app.services import cache\n", [1], "app/x.py"),
+    ("RB102", "import src\nimport app.services\nfrom requests import get\n", [], "app/x.py"),
+    ("RB102", "def lazy():\n    import services.cache\n", [2], "app/x.py"),
+    # --- RB103 sys.path --------------------------------------------------------------------------
+    ("RB103", "import sys\nsys.path.extend(['a'])\nsys.path = []\nsys.path[:] = ['b']\n", [2, 3, 4], "app/x.py"),
+    ("RB103", "import sys\nclass K:\n    @staticmethod\n    def boot() -> None:\n        sys.path.append('x')\n", [5], "app/x.py"),
+    ("RB103", "path = []\npath.append('x')\n", [], "app/x.py"),
+    ("RB103", "import sys\nsys.path.insert(0, '.')\n", [], "tests/test_x.py"),
+    # --- RB201 unguarded external calls -------------------------------------------------------------
+    ("RB201", "import subprocess\n\nclass Runner:\n    def run(self) -> None:\n        subprocess.run(['ls'])\n", [5], "app/x.py"),
+    ("RB201", "import subprocess\n\nclass Runner:\n    @classmethod\n    def run(cls) -> None:\n        try:\n            subprocess.run(['ls'])\n        except OSError:\n            raise\n", [], "app/x.py"),
+    ("RB201", "import httpx\n\nasync def get() -> None:\n    try:\n        await httpx.get('u')\n    except httpx.HTTPError:\n        pass\n    else:\n        httpx.post('u')\n", [9], "app/x.py"),
+    ("RB201", "import os\n\ndef outer() -> None:\n    try:\n        def inner() -> None:\n            os.system('ls')\n    except OSError:\n        pass\n", [6], "app/x.py"),
+    ("RB201", "import sqlite3\ntry:\n    pass\nexcept Exception:\n    sqlite3.connect('db')\n", [5], "app/x.py"),
+    ("RB201", "import smtplib\ntry:\n    smtplib.SMTP_SSL('host')\nexcept smtplib.SMTPException:\n    raise\n", [], "app/x.py"),
+    ("RB201", "import smtplib\nsmtplib.SMTP_SSL('host')\n", [2], "app/x.py"),
+    ("RB201", "import backoff, requests\n\n@backoff.on_exception(backoff.expo, requests.RequestException)\ndef f() -> None:\n    requests.get('u', timeout=1)\n", [], "app/x.py"),
+    ("RB201", "import requests\n\ndef f() -> None:\n    requests.get(\n        'u',\n        timeout=1,\n    )  # reviewbot: ignore[RB201]\n", [4], "app/x.py"),
+    ("RB201", "import requests\n\ndef f() -> None:\n    x = requests.get(  # reviewbot: ignore[RB201]\n        'u',\n        timeout=1,\n    )\n", [], "app/x.py"),
+    ("RB201", "import requests\nrequests.get('u', timeout=1)\n", [], "tests/test_api.py"),
+    ("RB201", "import requests\nsession = requests.Session()\nsession.get('u', timeout=1)\n", [], "app/x.py"),
+    ("RB201", "from boto3 import client as make\nmake('s3')\n", [2], "app/x.py"),
+    # --- RB202-RB204 handlers --------------------------------------------------------------------
+    ("RB202", "try:\n    pass\nexcept:  # reviewbot: ignore[RB202]\n    raise\n", [], "app/x.py"),
+    ("RB203", "try:\n    pass\nexcept:\n    ...\n", [3], "app/x.py"),
+    ("RB203", "try:\n    pass\nexcept ValueError:\n    pass\n", [], "app/x.py"),
+    ("RB203", "try:\n    pass\nexcept Exception: pass\n", [3], "app/x.py"),
+    ("RB204", "try:\n    pass\nexcept (OSError, Exception):\n    value = 1\n", [3], "app/x.py"),
+    ("RB204", "try:\n    pass\nexcept Exception:\n    logger.error('failed')\n", [], "app/x.py"),
+    ("RB204", "import logging\ntry:\n    pass\nexcept BaseException:\n    logging.info('failed')\n", [], "app/x.py"),
+    ("RB204", "try:\n    pass\nexcept Exception as exc:\n    def later() -> None:\n        raise\n", [3], "app/x.py"),
+    ("RB204", "try:\n    pass\nexcept Exception:\n    pass\n", [], "app/x.py"),
+    # --- RB205 timeouts --------------------------------------------------------------------------
+    ("RB205", "import requests as r\ntry:\n    r.post('u', json={}, **options)\nexcept Exception:\n    raise\n", [], "app/x.py"),
+    ("RB205", "import requests as r\ntry:\n    r.post('u', timeout=None)\nexcept Exception:\n    raise\n", [3], "app/x.py"),
+    ("RB205", "from urllib.request import urlopen\ntry:\n    urlopen('u', None, 5)\nexcept OSError:\n    raise\n", [], "app/x.py"),
+    ("RB205", "import requests\nrequests.get('u')\n", [2], "tests/test_api.py"),
+    # --- RB301/RB302 annotations -------------------------------------------------------------------
+    ("RB301", "class K:\n    def m(self, a, /, b: int, *, c) -> None:\n        pass\n", [2, 2], "app/x.py"),
+    ("RB301", "def f(*, a) -> None:\n    def inner(b) -> None:\n        pass\n", [1, 2], "app/x.py"),
+    ("RB301", "class K:\n    @staticmethod\n    def m(self) -> None:\n        pass\n", [3], "app/x.py"),
+    ("RB301", "def f(a):  # reviewbot: ignore[RB301, RB302]\n    pass\n", [], "app/x.py"),
+    ("RB301", "def f(\n    a,\n    b,\n) -> None:  # noqa: RB301\n    pass\n", [2, 3], "app/x.py"),
+    ("RB302", "import abc\nclass K(abc.ABC):\n    @abc.abstractmethod\n    def m(self):\n        pass\n", [4], "app/x.py"),
+    ("RB302", "@decorator\nasync def f():\n    return 1\n", [2], "app/x.py"),
+    ("RB302", "def f():\n    pass\n", [], "tests/test_x.py"),
+    ("RB303", "import typing\nclass K:\n    def m(self, a: typing.Any) -> None:\n        pass\n", [3], "app/x.py"),
+    ("RB303", "from typing_extensions import Any as Anything\ndef f(a: 'Any', b: Anything) -> None:\n    pass\n", [2], "app/x.py"),
+    ("RB303", "from typing import Any\nclass _K:\n    def m(self, a: Any) -> None:\n        pass\n", [], "app/x.py"),
+    ("RB303", "from typing import Any\ndef f() -> None:\n    def g(a: Any) -> None:\n        pass\n", [], "app/x.py"),
+    ("RB303", "from other import Any\ndef f(a: Any) -> None:\n    pass\n", [], "app/x.py"),
+    # --- RB401-RB404 comments ------------------------------------------------------------------
+    ("RB401", "", [], "app/__init__.py"),
+    ("RB401", "# just a comment\n", [], "app/__init__.py"),
+    ("RB401", "x = 1\n", [], "app/_private.py"),
+    ("RB401", '"""M."""\nclass _K:\n    def m(self) -> None:\n        pass\n', [], "app/x.py"),
+    ("RB401", '"""M."""\nfrom typing import overload\n@overload\ndef f(a: int) -> int: ...\n', [], "app/x.py"),
+    ("RB401", '"""M."""\ndef f() -> None:\n    """Doc."""\n    def inner() -> None:\n        pass\n', [], "app/x.py"),
+    ("RB401", '"""M."""\nclass K:\n    """Doc."""\n    def __eq__(self, o: object) -> bool:\n        return True\n', [], "app/x.py"),
+    ("RB401", '"""M."""\nclass K:\n    def __init__(self) -> None:\n        """Doc."""\n', [2], "app/x.py"),
+    ("RB401", "def f() -> None:\n    pass\n", [], "tests/test_x.py"),
+    ("RB402", "def f() -> None:\n" + "    x = 1\n" * 9, [], "app/x.py"),
+    ("RB402", "def f() -> None:\n" + "    x = 1  # why\n" * 2 + "    x = 1\n" * 10, [], "app/x.py"),
+    ("RB402", "def f() -> None:\n" + "    x = 1  # why\n" + "    x = 1\n" * 10, [1], "app/x.py"),
+    ("RB403", "def f(a: int) -> int:\n    return [x for x in range(a) if x if x for y in 'ab' if y][0] if a else (1 if a else 2) if a else 3\n", [], "app/x.py"),
+    ("RB403", "def f(a: int) -> int:\n    if a and a or a:\n        return 1\n    return 2\n", [], "app/x.py"),
+    ("RB404", '"""M."""\nA = 1\n"""Doc of A."""\nB: int = 2  # doc\nlower = 3\nC, D = 1, 2\n', [6], "app/x.py"),
+    ("RB404", '"""M."""\n\ndef f() -> None:\n    LOCAL = 1\n', [], "app/x.py"),
+    ("RB404", '# reviewbot: ignore-file[RB404]\n"""M."""\nA = 1\n', [], "app/x.py"),
+]
+
+
+@pytest.mark.parametrize(("rule", "code", "expected", "path"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_case(rule, code, expected, path):
+    assert lines_of(scan(code, path), rule) == expected
+
+
+def test_complexity_counts_every_decision_point():
+    # 1 + if + elif + for + while + except + 2 cases + ifexp + comprehension for + comprehension if = 11
+    code = (
+        "def f(a: int) -> int:\n"
+        "    if a:\n        pass\n    elif a:\n        pass\n"
+        "    for i in a:\n        pass\n"
+        "    while a:\n        pass\n"
+        "    try:\n        pass\n    except ValueError:\n        pass\n"
+        "    match a:\n        case 1:\n            pass\n        case _:\n            pass\n"
+        "    b = 1 if a else 2\n"
+        "    return [x for x in a if x]\n"
+    )
+    findings = scan(code, config={"comments": {"max-silent-complexity": 11}})
+    assert [f.message for f in findings if f.rule == "RB403"] == ["function `f` has complexity 11 and no comment"]
+    assert lines_of(scan(code, config={"comments": {"max-silent-complexity": 12}}), "RB403") == []
+
+
+def test_density_message_reports_the_measured_ratio():
+    code = 'def f() -> None:\n    """Doc."""\n' + "    x = 1\n" * 10
+    [finding] = [f for f in scan(code) if f.rule == "RB402"]
+    assert finding.message == "function `f` has 1 comment/docstring lines for 10 code lines (density 0.10 < 0.15)"
+
+
+def test_swallow_any_type_option_flags_narrow_handlers():
+    code = "try:\n    pass\nexcept KeyError:\n    pass\n"
+    assert lines_of(scan(code), "RB203") == []
+    assert lines_of(scan(code, config={"errors": {"swallow-any-type": True}}), "RB203") == [3]
+
+
+def test_external_calls_can_be_extended_and_replaced():
+    code = "import stripe\nimport requests\nstripe.Charge.create(amount=1)\nrequests.get('u', timeout=1)\n"
+    assert lines_of(scan(code), "RB201") == [4]
+    extended = scan(code, config={"errors": {"extend-external-calls": ["stripe.*.create"]}})
+    assert lines_of(extended, "RB201") == [3, 4]
+    replaced = scan(code, config={"errors": {"external-calls": ["stripe.Charge.*"]}})
+    assert lines_of(replaced, "RB201") == [3]
+
+
+def test_guard_decorators_are_configurable():
+    code = "import requests\nfrom app.retry import again\n\n@again(times=3)\ndef f() -> None:\n    requests.get('u', timeout=1)\n"
+    assert lines_of(scan(code), "RB201") == [6]
+    assert lines_of(scan(code, config={"errors": {"extend-guard-decorators": ["app.retry.again"]}}), "RB201") == []
+
+
+def test_findings_carry_the_agent_quote_and_pack_severity():
+    [finding] = [f for f in scan("from . import x\n") if f.rule == "RB101"]
+    assert finding.quote == "Use absolute imports with @ alias for all internal modules"
+    assert finding.severity.label == "error"
+    assert (finding.line, finding.column, finding.end_line, finding.end_column) == (1, 1, 1, 16)
+
+
+def test_unused_suppressions_are_reported_per_code():
+    code = '"""M."""\nfrom .m import a  # reviewbot: ignore[RB101, RB205]\nimport os  # reviewbot: ignore\n'
+    findings = scan(code)
+    messages = [(f.line, f.message) for f in findings if f.rule == "RB003"]
+    assert messages == [
+        (2, "suppression of RB205 suppressed nothing"),
+        (3, "suppression comment suppressed nothing"),
+    ]
