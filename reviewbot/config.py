@@ -12,7 +12,7 @@ import yaml
 
 from reviewbot.checks import OPTIONS
 from reviewbot.model import Project, RuleSpec, Severity
-from reviewbot.packs import DEFAULT_PACK, load_pack
+from reviewbot.packs import DEFAULT_PACK, available_packs, load_pack
 from reviewbot.validate import ConfigError, did_you_mean, expand, expect, options, rule_ids
 
 if sys.version_info >= (3, 11):
@@ -144,7 +144,14 @@ def build_settings(
     for key in config:
         if key not in TOP_LEVEL_KEYS:
             raise ConfigError(f"{where}{key}: unknown key{did_you_mean(str(key), TOP_LEVEL_KEYS)}")
-    packs = [load_pack(name) for name in expect(f"{where}packs", config.get("packs", [DEFAULT_PACK]), list)]
+    names = expect(f"{where}packs", config.get("packs", [DEFAULT_PACK]), list)
+    available = available_packs()
+    for index, name in enumerate(names):
+        if name not in available:
+            raise ConfigError(
+                f"{where}packs[{index}]: unknown pack {name!r}{did_you_mean(name, available)} (available: {', '.join(available)})"
+            )
+    packs = [load_pack(name) for name in names]
     specs: dict[str, RuleSpec] = {}
     option_values: dict[str, Any] = {}
     test_paths: tuple[str, ...] = ()

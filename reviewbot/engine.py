@@ -104,7 +104,8 @@ class FileScan:
         self.walk = Walk(module, self.enter, self.leave, self._failed)
         project = settings.project
         self.ctx = FileContext(path, module, self.lines, settings.options, project.module_name(path), project, self.walk)
-        self.failures: list[tuple[Check, Exception, int]] = []
+        # Each failed check, the error, and the node it failed on (None: in ``finish``).
+        self.failures: list[tuple[Check, Exception, cst.CSTNode | None]] = []
         self.checks = []
         for check_class in CHECKS:
             own = enabled & {rule.id for rule in check_class.rules}
@@ -156,13 +157,13 @@ class FileScan:
         if "noqa" in value or "reviewbot" in value:
             self.ctx.suppressions.append((line, value))
 
-    def _failed(self, callback: Callback, error: Exception) -> None:
+    def _failed(self, callback: Callback, node: cst.CSTNode, error: Exception) -> None:
         check = getattr(callback, "__self__", None)
         if not isinstance(check, Check):
             raise error  # the engine's own bookkeeping failed: the whole file is RB002
         if check not in self.checks:
             return  # already reported; its remaining callbacks for this node are ignored
-        self.failures.append((check, error, self.walk.line))
+        self.failures.append((check, error, node))
         self.checks.remove(check)
         # Stop calling the failed check for the rest of this file.
         for table in (self.enter, self.leave):
@@ -176,7 +177,7 @@ class FileScan:
             try:
                 check.finish()
             except Exception as error:  # noqa: BLE001 - reported as RB002
-                self.failures.append((check, error, 1))
+                self.failures.append((check, error, None))
         suppressions = Suppressions(self.ctx.suppressions)
         findings = []
         spans = self.walk.spans
@@ -187,9 +188,10 @@ class FileScan:
             statement_line = spans[id(raw.statement)][0] if raw.statement is not None else span[0]
             if not suppressions.suppressed(raw.rule, (span[0], statement_line)):
                 findings.append(self.finding(raw.rule, span, raw.message, raw.fix))
-        for check, error, line in self.failures:
+        for check, error, node in self.failures:
             ids = ", ".join(rule.id for rule in check.rules)
-            message = f"check {type(check).__name__} ({ids}) failed near line {line}: {type(error).__name__}: {error}"
+            where = f"at line {spans[id(node)][0]}" if node is not None and id(node) in spans else "after the walk"
+            message = f"check {type(check).__name__} ({ids}) failed {where}: {type(error).__name__}: {error}"
             findings.append(self.finding("RB002", (1, 0, 1, 0), message))
         # Only a file-level comment can silence RB003: a line comment would silence itself.
         if "RB003" in self.enabled and not any(s.covers("RB003") for s in suppressions.file_level):

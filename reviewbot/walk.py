@@ -31,7 +31,7 @@ class Walk(CodegenState):
         module: cst.Module,
         enter: dict[type, list[Callback]],
         leave: dict[type, list[Callback]],
-        on_error: Callable[[Callback, Exception], None],
+        on_error: Callable[[Callback, cst.CSTNode, Exception], None],
     ) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
         self.module = module
@@ -91,7 +91,7 @@ class Walk(CodegenState):
             try:
                 callback(node)
             except Exception as error:  # noqa: BLE001 - a failing check must not stop the walk
-                self.on_error(callback, error)
+                self.on_error(callback, node, error)
 
     def record_syntactic_position(
         self,

@@ -51,7 +51,7 @@ SOURCES = [TRICKY, CRLF, FORM_FEED, ""] + [e.code for rule in RULES.values() for
 
 
 def _walk_spans(module: cst.Module) -> dict[int, tuple[int, int, int, int]]:
-    walk = Walk(module, {}, {}, lambda callback, error: None)
+    walk = Walk(module, {}, {}, lambda callback, node, error: None)
     walk.run()
     return walk.spans
 
@@ -77,7 +77,7 @@ def test_spans_match_position_provider(source):
 def test_callbacks_see_nodes_in_source_order_with_their_ancestors():
     module = cst.parse_module("def f():\n    g(h(1))\n")
     seen = []
-    walk = Walk(module, {}, {}, lambda callback, error: None)
+    walk = Walk(module, {}, {}, lambda callback, node, error: None)
     walk.enter[cst.Call] = [lambda node: seen.append((cst.Module([]).code_for_node(node), type(walk.stack[-2]).__name__))]
     walk.run()
     assert seen == [("g(h(1))", "Expr"), ("h(1)", "Arg")]
@@ -90,7 +90,7 @@ def test_a_raising_callback_is_reported_and_the_walk_goes_on():
     def explode(node):
         raise ValueError("boom")
 
-    walk = Walk(module, {cst.Name: [explode, lambda node: names.append(node.value)]}, {}, lambda c, e: errors.append(str(e)))
+    walk = Walk(module, {cst.Name: [explode, lambda node: names.append(node.value)]}, {}, lambda c, n, e: errors.append(str(e)))
     walk.run()
     assert names == ["a", "b"]
     assert errors == ["boom", "boom"]

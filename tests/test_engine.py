@@ -1,0 +1,109 @@
+"""The engine: broken input becomes findings, checks are isolated, output is deterministic."""
+
+from __future__ import annotations
+
+from reviewbot.checks.annotations import AnnotationChecks
+from reviewbot.engine import scan_source
+from tests.conftest import lines_of, scan, settings
+
+
+def rules(findings):
+    return [(f.rule, f.line) for f in findings]
+
+
+def test_syntax_error_is_rb000_at_the_parser_position():
+    findings = scan('"""M."""\n\ndef ok() -> None:\n    """Doc."""\n\nx = (1,\ny = 2\n')
+    assert rules(findings) == [("RB000", 6)]
+    assert findings[0].message == "syntax error: '(' was never closed"
+
+
+def test_tokenizer_error_gets_a_useful_position():
+    [finding] = scan('"""M."""\nx = 1\ns = "unterminated\n')
+    assert (finding.rule, finding.line, finding.column) == ("RB000", 3, 5)
+
+
+def test_latin1_file_with_coding_cookie_is_read():
+    source = '# -*- coding: latin-1 -*-\n"""Caf\xe9 module."""\n\nNAME = "caf\xe9"  # the shop\n'.encode("latin-1")
+    assert scan(source) == []
+
+
+def test_undecodable_bytes_are_rb001_on_their_line():
+    [finding] = scan(b'"""M."""\nx = "\xff"\n')
+    assert (finding.rule, finding.line) == ("RB001", 2)
+    assert "not valid utf-8" in finding.message
+
+
+def test_nul_bytes_are_rb001():
+    [finding] = scan(b'"""M."""\n\nx = 1\x00\n')
+    assert (finding.rule, finding.line, finding.message) == ("RB001", 3, "file contains a NUL byte at offset 15")
+
+
+def test_size_limit_is_rb001():
+    findings = scan('"""M."""\n' + "# padding\n" * 20, config={"max-file-bytes": 100})
+    assert rules(findings) == [("RB001", 1)]
+
+
+def test_utf8_bom_is_fine():
+    assert scan('\ufeff"""M."""\n'.encode("utf-8")) == []
+
+
+def test_empty_init_has_no_findings():
+    assert scan("", "app/__init__.py") == []
+
+
+def test_a_failing_check_is_rb002_and_the_other_checks_still_report(monkeypatch):
+    def broken(self, node):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(AnnotationChecks, "visit_FunctionDef", broken)
+    findings = scan("from . import x\n\ndef f(a):\n    pass\n")
+    assert ("RB101", 1) in rules(findings)
+    assert ("RB401", 3) in rules(findings)
+    assert not [f for f in findings if f.rule in ("RB301", "RB302")]
+    [internal] = [f for f in findings if f.rule == "RB002"]
+    assert internal.message == "check AnnotationChecks (RB301, RB302, RB303) failed at line 3: KeyError: 'boom'"
+
+
+def test_deep_nesting_does_not_crash_the_scan():
+    code = "x = " + "(" * 200 + "1" + ")" * 200 + "\n"
+    assert [f.rule for f in scan(code) if f.rule.startswith("RB00")] == []
+
+
+def test_findings_are_sorted_and_deterministic():
+    code = "import requests\n\ndef b(x):\n    requests.get('u')\n\ndef a(y):\n    pass\n"
+    first = scan(code)
+    assert first == scan(code)
+    assert [f.sort_key for f in first] == sorted(f.sort_key for f in first)
+
+
+def test_fingerprints_survive_moving_code_and_edits_elsewhere():
+    before = "from . import x\n\ndef f(a):\n    pass\n"
+    after = '"""Docs added."""\n\nimport os\n\n\nfrom . import x\n\ndef f(a):\n    pass\n'
+    def prints(code):
+        return {(f.rule, f.fingerprint) for f in scan(code) if f.rule != "RB401"}
+    assert prints(before) == prints(after)
+    changed = "from . import y\n\ndef f(a):\n    pass\n"
+    assert prints(changed) != prints(before)
+
+
+def test_identical_lines_get_distinct_fingerprints():
+    findings = [f for f in scan("def f(a) -> None:\n    pass\n\ndef f(a) -> None:\n    pass\n") if f.rule == "RB301"]
+    assert len({f.fingerprint for f in findings}) == 2
+
+
+def test_test_files_skip_rules_marked_not_in_tests():
+    code = "import requests\n\ndef test_it(client):\n    requests.get('u')\n"
+    assert lines_of(scan(code, "app/x.py"), "RB201") == [4]
+    assert {f.rule for f in scan(code, "tests/test_api.py")} == {"RB205"}
+
+
+def test_per_file_ignores_and_select():
+    code = "from . import x\n"
+    config = {"per-file-ignores": {"app/legacy/**": ["RB1"]}}
+    assert lines_of(scan(code, "app/legacy/old.py", config=config), "RB101") == []
+    assert lines_of(scan(code, "app/new.py", config=config), "RB101") == [1]
+    assert {f.rule for f in scan(code, config={"select": ["RB101"]})} == {"RB101"}
+
+
+def test_no_enabled_rules_means_no_parse():
+    assert scan_source("app/x.py", b"def (", settings({"select": ["RB4"], "per-file-ignores": {"app/**": ["RB4"]}})) == []
