@@ -2,7 +2,7 @@
 
 A pack gives each rule its default severity, the agent sentence it enforces and whether it applies
 to test files, plus the default rule options. In a source checkout packs are read from ``rules/``;
-an installed wheel carries the same files as ``reviewbot/packs/``.
+an installed wheel carries the same files as ``reviewbot/rules/``.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def pack_directory() -> Traversable:
     checkout = Path(__file__).resolve().parent.parent / "rules"
     if checkout.is_dir():
         return checkout
-    return resources.files("reviewbot") / "packs"
+    return resources.files("reviewbot") / "rules"
 
 
 def available_packs() -> list[str]:

@@ -1,0 +1,30 @@
+"""The docs are generated from the rule declarations and stay in sync with them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from reviewbot.config import build_settings
+from reviewbot.docs import rules_markdown, rules_table
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_docs_rules_md_is_generated_from_the_declarations():
+    assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown(build_settings({}))
+
+
+def test_readme_rule_table_is_generated_from_the_declarations():
+    readme = (ROOT / "README.md").read_text()
+    table = re.search(r"<!-- rules:start -->\n(.*?)<!-- rules:end -->", readme, re.S)
+    assert table is not None and table.group(1) == rules_table(build_settings({}))
+
+
+def test_ci_runs_the_readme_test_command_and_the_self_scan_gate():
+    readme_lines = (ROOT / "README.md").read_text().splitlines()
+    test_command = readme_lines[4].split("#")[0].strip()
+    assert "pytest" in test_command
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert test_command in ci
+    assert "reviewbot scan --fail-on error" in ci
