@@ -10,8 +10,14 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from reviewbot import __version__
 from reviewbot.validate import ConfigError, did_you_mean, rule_ids
+
+if TYPE_CHECKING:
+    from reviewbot.config import Settings
+    from reviewbot.model import Finding
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -95,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _settings(args: argparse.Namespace, root: Path) -> object:
+def _settings(args: argparse.Namespace, root: Path) -> Settings:
     from reviewbot.config import build_settings, read_config
 
     config, source = read_config(root, getattr(args, "config", None))
@@ -123,7 +129,7 @@ def scan(args: argparse.Namespace) -> int:
     findings = scan_files(root, files, settings)
     fixed = 0
     if args.fix:
-        by_path: dict[str, list] = {}
+        by_path: dict[str, list[Finding]] = {}
         for finding in findings:
             if finding.fix is not None:
                 by_path.setdefault(finding.path, []).append(finding)

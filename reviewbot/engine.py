@@ -14,7 +14,6 @@ import tokenize
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
-from functools import cache
 from pathlib import Path
 
 import libcst as cst
@@ -80,15 +79,22 @@ def syntax_error_position(error: cst.ParserSyntaxError, text: str) -> tuple[int,
     return error.raw_line, error.raw_column, message
 
 
-@cache
+_HANDLERS: dict[type[Check], tuple[tuple[str, type, str], ...]] = {}
+
+
 def handler_names(check: type[Check]) -> tuple[tuple[str, type, str], ...]:
-    """``("visit"|"leave", node type, method name)`` for each callback a check class defines."""
-    found = []
-    for name in dir(check):
-        kind, _, node_name = name.partition("_")
-        if kind in ("visit", "leave") and isinstance(getattr(cst, node_name, None), type):
-            found.append((kind, getattr(cst, node_name), name))
-    return tuple(found)
+    """``("visit"|"leave", node type, method name)`` for each callback a check class defines.
+
+    Computed once per class, not per file.
+    """
+    if check not in _HANDLERS:
+        found = []
+        for name in dir(check):
+            kind, _, node_name = name.partition("_")
+            if kind in ("visit", "leave") and isinstance(getattr(cst, node_name, None), type):
+                found.append((kind, getattr(cst, node_name), name))
+        _HANDLERS[check] = tuple(found)
+    return _HANDLERS[check]
 
 
 class FileScan:
@@ -115,18 +121,18 @@ class FileScan:
         self._register()
 
     def _register(self) -> None:
-        ctx = self.ctx
-        for node_type in (cst.FunctionDef, cst.ClassDef):
-            self.enter[node_type] = [self._enter_scope]
+        # Scopes open before any check sees a def/class and close after every check has left it.
+        self.enter[cst.FunctionDef] = [self._enter_scope]
+        self.enter[cst.ClassDef] = [self._enter_scope]
         self.enter[cst.Comment] = [self._comment]
-        self.enter[cst.Import] = self.enter[cst.ImportFrom] = [ctx.imports.add]
+        self.enter[cst.Import] = [self.ctx.imports.add]
+        self.enter[cst.ImportFrom] = [self.ctx.imports.add]
         for check in self.checks:
             for kind, node_type, name in handler_names(type(check)):
                 table = self.enter if kind == "visit" else self.leave
                 table.setdefault(node_type, []).append(getattr(check, name))
-        # Scopes close after every check has seen the node leave.
-        for node_type in (cst.FunctionDef, cst.ClassDef):
-            self.leave.setdefault(node_type, []).append(self._leave_scope)
+        self.leave.setdefault(cst.FunctionDef, []).append(self._leave_scope)
+        self.leave.setdefault(cst.ClassDef, []).append(self._leave_scope)
 
     def _prefill_imports(self, body: Iterable[cst.CSTNode]) -> None:
         """Module-level imports, so a function can use a name imported further down the file."""
@@ -188,10 +194,10 @@ class FileScan:
             statement_line = spans[id(raw.statement)][0] if raw.statement is not None else span[0]
             if not suppressions.suppressed(raw.rule, (span[0], statement_line)):
                 findings.append(self.finding(raw.rule, span, raw.message, raw.fix))
-        for check, error, node in self.failures:
+        for check, failure, node in self.failures:
             ids = ", ".join(rule.id for rule in check.rules)
             where = f"at line {spans[id(node)][0]}" if node is not None and id(node) in spans else "after the walk"
-            message = f"check {type(check).__name__} ({ids}) failed {where}: {type(error).__name__}: {error}"
+            message = f"check {type(check).__name__} ({ids}) failed {where}: {type(failure).__name__}: {failure}"
             findings.append(self.finding("RB002", (1, 0, 1, 0), message))
         # Only a file-level comment can silence RB003: a line comment would silence itself.
         if "RB003" in self.enabled and not any(s.covers("RB003") for s in suppressions.file_level):

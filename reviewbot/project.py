@@ -80,7 +80,7 @@ def _git_files(root: Path, targets: list[str]) -> list[str]:
 
 
 def _walk(root: Path, target: str) -> list[str]:
-    found = []
+    found: list[str] = []
     for directory, subdirectories, files in os.walk(root / target if target != "." else root):
         subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and d not in SKIPPED_DIRECTORIES)
         relative = Path(directory).relative_to(root).as_posix()

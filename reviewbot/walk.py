@@ -14,13 +14,15 @@ has been stable since LibCST 0.3; ``pyproject.toml`` pins the major version.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 # (start line, start column, end line, end column): lines 1-based, columns 0-based as in LibCST.
 Span = tuple[int, int, int, int]
-Callback = Callable[[cst.CSTNode], None]
+# A check's ``visit_X``/``leave_X`` method; each takes its own node type.
+Callback = Callable[[Any], None]
 
 
 class Walk(CodegenState):
@@ -93,7 +95,8 @@ class Walk(CodegenState):
             except Exception as error:  # noqa: BLE001 - a failing check must not stop the walk
                 self.on_error(callback, node, error)
 
-    def record_syntactic_position(
+    # Same protocol as the base class, with a cheaper context manager than a generator.
+    def record_syntactic_position(  # type: ignore[override]
         self,
         node: cst.CSTNode,
         *,

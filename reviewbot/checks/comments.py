@@ -233,6 +233,7 @@ for _node_type in COMPLEXITY_NODES:
 
 def _constant_name(statement: cst.SimpleStatementLine) -> cst.Name | None:
     first = statement.body[0]
+    targets: list[cst.BaseExpression]
     if isinstance(first, cst.Assign):
         targets = [target.target for target in first.targets]
     elif isinstance(first, cst.AnnAssign) and first.value is not None:
