@@ -26,10 +26,11 @@ def corpus(package: str, cache: Path) -> Path:
     target = cache / package.replace("==", "-")
     if not target.is_dir():
         downloads = cache / "downloads"
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:", "-d", str(downloads), package],
-            check=True,
-        )
+        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:", "-d", str(downloads), package]
+        try:
+            subprocess.run(command, check=True)
+        except (OSError, subprocess.CalledProcessError) as error:
+            sys.exit(f"cannot download {package}: {error}")
         name = package.split("==")[0].replace("-", "_").lower()
         [wheel] = [w for w in downloads.glob("*.whl") if w.name.lower().startswith(name)]
         zipfile.ZipFile(wheel).extractall(target)
@@ -50,8 +51,12 @@ def parse_loop(files: list[Path]) -> float:
 def scan(directory: Path) -> tuple[float, int]:
     """Wall seconds of the ``reviewbot scan`` console script, and its exit status."""
     executable = shutil.which("reviewbot") or sys.exit("reviewbot is not installed")
+    report = Path(tempfile.gettempdir()) / "reviewbot-bench.json"
     started = time.perf_counter()
-    process = subprocess.run([executable, "scan", "--format", "json", "--output", str(Path(tempfile.gettempdir()) / "reviewbot-bench.json")], cwd=directory)
+    try:
+        process = subprocess.run([executable, "scan", "--format", "json", "--output", str(report)], cwd=directory)
+    except OSError as error:
+        sys.exit(f"cannot run reviewbot: {error}")
     return time.perf_counter() - started, process.returncode
 
 

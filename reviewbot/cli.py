@@ -19,14 +19,17 @@ if TYPE_CHECKING:
     from reviewbot.config import Settings
     from reviewbot.model import Finding
 
+# Exit statuses: nothing at or above --fail-on; findings at or above it; usage/config/environment error.
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
+# Shown by `reviewbot --help`.
 DESCRIPTION = """\
 Enforce the rules an AI coding agent was given (imports through the root package, error handling
 around external calls, type annotations, comments) on a repository's Python code. reviewbot parses
 files with LibCST and never imports or runs them.
 """
 
+# Shown at the end of `reviewbot scan --help`.
 SCAN_EPILOG = """\
 exit status: 0 = no finding at or above --fail-on, 1 = findings at or above it,
 2 = usage, config or environment error.

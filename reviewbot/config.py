@@ -20,11 +20,15 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+# The config file at the repository root; `[tool.reviewbot]` in pyproject.toml is the fallback.
 CONFIG_FILE = ".reviewbot.yml"
+# Option families (`imports`, `errors`, `comments`): sections of the config.
 FAMILIES = sorted({key.partition(".")[0] for key in OPTIONS})
+# Every key allowed at the top of a config.
 TOP_LEVEL_KEYS = sorted(
     {"packs", "select", "ignore", "severity", "exclude", "per-file-ignores", "test-paths", "fail-on", "max-file-bytes", *FAMILIES}
 )
+# Values of `fail-on` / `--fail-on`.
 FAIL_ON = ("error", "warning", "info", "never")
 
 
@@ -101,7 +105,7 @@ class Settings:
         return rules
 
 
-def read_config(root: Path, explicit: Path | None = None) -> tuple[dict[str, Any], str]:
+def read_config(root: Path, explicit: Path | None = None) -> tuple[dict[str, object], str]:
     """The raw config mapping and where it came from (a file name, or built-in defaults)."""
     candidates = [explicit] if explicit is not None else [root / CONFIG_FILE, root / "pyproject.toml"]
     for path in candidates:
@@ -132,7 +136,7 @@ def read_config(root: Path, explicit: Path | None = None) -> tuple[dict[str, Any
 
 
 def build_settings(
-    config: dict[str, Any],
+    config: dict[str, object],
     source: str = "built-in defaults",
     *,
     select: list[str] | None = None,

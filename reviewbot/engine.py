@@ -79,14 +79,12 @@ def syntax_error_position(error: cst.ParserSyntaxError, text: str) -> tuple[int,
     return error.raw_line, error.raw_column, message
 
 
+# Check class -> its callbacks, found once per class rather than once per file.
 _HANDLERS: dict[type[Check], tuple[tuple[str, type, str], ...]] = {}
 
 
 def handler_names(check: type[Check]) -> tuple[tuple[str, type, str], ...]:
-    """``("visit"|"leave", node type, method name)`` for each callback a check class defines.
-
-    Computed once per class, not per file.
-    """
+    """``("visit"|"leave", node type, method name)`` for each callback a check class defines."""
     if check not in _HANDLERS:
         found = []
         for name in dir(check):
@@ -109,7 +107,7 @@ class FileScan:
         self.leave: dict[type, list[Callback]] = {}
         self.walk = Walk(module, self.enter, self.leave, self._failed)
         project = settings.project
-        self.ctx = FileContext(path, module, self.lines, settings.options, project.module_name(path), project, self.walk)
+        self.ctx = FileContext(path, module, self.lines, settings, project.module_name(path), project, self.walk)
         # Each failed check, the error, and the node it failed on (None: in ``finish``).
         self.failures: list[tuple[Check, Exception, cst.CSTNode | None]] = []
         self.checks = []

@@ -19,6 +19,7 @@ from reviewbot.checks import RULES
 from reviewbot.model import RuleSpec, Severity
 from reviewbot.validate import ConfigError, did_you_mean, expect, options
 
+# The pack applied when the config names none.
 DEFAULT_PACK = "backend-engineer"
 
 

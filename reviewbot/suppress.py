@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# `# reviewbot: ignore`, `# reviewbot: ignore[RB101, RB205]`, `# reviewbot: ignore-file[...]`.
 IGNORE = re.compile(r"#\s*reviewbot:\s*ignore(?P<file>-file)?\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+# `# noqa: RB101, E501` (the Ruff/flake8 spelling); a bare `# noqa` is left to other tools.
 NOQA = re.compile(r"#\s*noqa:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+# One rule code inside either comment.
 CODE = re.compile(r"[A-Z]+[0-9]+")
 # ``ignore-file`` comments count only near the top of the file.
 FILE_LEVEL_LINES = 10

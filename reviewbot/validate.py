@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import Any
+from typing import TypeVar
 
 from reviewbot.checks import OPTIONS, RULES
+
+
+T = TypeVar("T")
+
+# How a kind is named in error messages.
+KIND_NAMES = {int: "an integer", float: "a number", bool: "true or false", str: "a string", list: "a list of strings", dict: "a mapping"}
 
 
 class ConfigError(Exception):
@@ -19,20 +25,20 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def expect(where: str, value: Any, kind: type) -> Any:
+def expect(where: str, value: object, kind: type[T]) -> T:
     """Return ``value`` if it has the given kind (``list`` means a list of strings), else raise."""
-    names = {int: "an integer", float: "a number", bool: "true or false", str: "a string", list: "a list of strings", dict: "a mapping"}
-    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    # YAML and TOML write integers where a number is meant; a bool is an int to Python, not to users.
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value, ok = float(value), True
-    if kind is list and ok:
+        value = float(value)
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if ok and isinstance(value, list):
         ok = all(isinstance(item, str) for item in value)
     if not ok:
-        raise ConfigError(f"{where}: expected {names[kind]}, got {value!r}")
-    return value
+        raise ConfigError(f"{where}: expected {KIND_NAMES[kind]}, got {value!r}")
+    return value  # type: ignore[return-value]  # checked just above
 
 
-def rule_ids(where: str, codes: Any) -> list[str]:
+def rule_ids(where: str, codes: object) -> list[str]:
     """Validate a list of rule ids or id prefixes (``RB1``, ``RB203``)."""
     result = []
     for index, code in enumerate(expect(where, codes, list)):
@@ -49,13 +55,13 @@ def expand(prefixes: Iterable[str]) -> frozenset[str]:
     return frozenset(rule for rule in RULES if rule.startswith(prefixes)) if prefixes else frozenset()
 
 
-def options(prefix: str, families: Any) -> dict[str, Any]:
+def options(prefix: str, families: object) -> dict[str, object]:
     """Flatten ``{comments: {min-lines: 10}}`` to ``{"comments.min-lines": 10}``, checking each key.
 
     ``prefix`` starts every error message (``".reviewbot.yml: "``).
     """
     known_families = sorted({key.partition(".")[0] for key in OPTIONS})
-    result: dict[str, Any] = {}
+    result: dict[str, object] = {}
     for family, values in expect(prefix.rstrip(". "), families, dict).items():
         if family not in known_families:
             raise ConfigError(f"{prefix}{family}: unknown key{did_you_mean(str(family), known_families)}")

@@ -55,7 +55,8 @@ class Walk(CodegenState):
         self.module._codegen(self)
 
     # --- position tracking: the token text itself is never stored -------------------------------
-    def add_token(self, value: str) -> None:  # noqa: D102 - CodegenState protocol
+    def add_token(self, value: str) -> None:
+        """Advance the position past ``value``."""
         newlines = value.count("\n") or value.count("\r")
         if newlines:
             self.line += newlines
@@ -63,21 +64,24 @@ class Walk(CodegenState):
         else:
             self.column += len(value)
 
-    def add_indent_tokens(self) -> None:  # noqa: D102 - CodegenState protocol
+    def add_indent_tokens(self) -> None:
+        """Advance the column past the current indentation."""
         for token in self.indent_tokens:
             self.column += len(token)
 
-    def pop_trailing_newline(self) -> None:  # noqa: D102 - nothing was stored to pop
-        pass
+    def pop_trailing_newline(self) -> None:
+        """Nothing to undo: the text itself is never stored."""
 
-    def before_codegen(self, node: cst.CSTNode) -> None:  # noqa: D102
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        """Entering ``node``: remember where it starts, then call the ``visit_`` callbacks."""
         self._starts.append((self.line, self.column))
         self.stack.append(node)
         callbacks = self.enter.get(type(node))
         if callbacks:
             self._dispatch(callbacks, node)
 
-    def after_codegen(self, node: cst.CSTNode) -> None:  # noqa: D102
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        """Leaving ``node``: record its span, then call the ``leave_`` callbacks."""
         start = self._starts.pop()
         # A syntactic span recorded inside the node's own codegen wins over the inclusive one.
         key = id(node)

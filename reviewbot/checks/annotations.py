@@ -8,77 +8,81 @@ from reviewbot.checks.base import Check, FileContext
 from reviewbot.imports import dotted_name
 from reviewbot.model import Edit, Example, Fix, Rule
 
-MISSING_PARAMETER = Rule(
-    id="RB301",
-    name="missing-parameter-annotation",
-    summary="A function parameter without a type annotation (one finding per parameter).",
-    why=(
-        "The agent must not skip type definitions. Unannotated parameters are invisible to type "
-        "checkers, so wrong arguments surface only at run time. `self`/`cls` of methods and lambda "
-        "parameters are exempt."
-    ),
-    bad=(
-        Example("def total(items, *args, rate: float = 1.0, **kwargs) -> float:\n    return 0.0\n", lines=(1, 1, 1)),
-        Example("class Cart:\n    @staticmethod\n    def make(size) -> 'Cart':\n        return Cart()\n", lines=(3,)),
-        Example("async def fetch(\n    url,\n    retries: int,\n) -> None:\n    pass\n", lines=(2,)),
-    ),
-    good=(
-        Example("class Cart:\n    def add(self, item: str) -> None:\n        pass\n\n    @classmethod\n    def empty(cls) -> 'Cart':\n        return cls()\n"),
-        Example("key = lambda item: item.price\n"),
-        Example("def total(items) -> float:\n    return 0.0\n", path="tests/test_cart.py"),
-    ),
-    peers="Ruff ANN001-ANN003, mypy --disallow-untyped-defs",
-)
-
-MISSING_RETURN = Rule(
-    id="RB302",
-    name="missing-return-annotation",
-    summary="A `def` without a return annotation.",
-    why=(
-        "Without `->` a type checker cannot check callers. When the function returns no value the "
-        "fix is mechanical: `--fix` adds `-> None`."
-    ),
-    bad=(
-        Example("def reset(state: dict[str, int]):\n    state.clear()\n", lines=(1,), fixed="def reset(state: dict[str, int]) -> None:\n    state.clear()\n"),
-        Example(
-            "class Job:\n    async def run(self) :\n        def helper() -> int:\n            return 1\n        helper()\n",
-            lines=(2,),
-            fixed="class Job:\n    async def run(self) -> None :\n        def helper() -> int:\n            return 1\n        helper()\n",
+# The rules this family reports, as `reviewbot explain`, the docs and the tests see them.
+RULES: tuple[Rule, ...] = (
+    Rule(
+        id="RB301",
+        name="missing-parameter-annotation",
+        summary="A function parameter without a type annotation (one finding per parameter).",
+        why=(
+            "The agent must not skip type definitions. Unannotated parameters are invisible to type "
+            "checkers, so wrong arguments surface only at run time. `self`/`cls` of methods and lambda "
+            "parameters are exempt."
         ),
-        Example("def items():\n    yield 1\n", lines=(1,)),
+        bad=(
+            Example("def total(items, *args, rate: float = 1.0, **kwargs) -> float:\n    return 0.0\n", lines=(1, 1, 1)),
+            Example("class Cart:\n    @staticmethod\n    def make(size) -> 'Cart':\n        return Cart()\n", lines=(3,)),
+            Example("async def fetch(\n    url,\n    retries: int,\n) -> None:\n    pass\n", lines=(2,)),
+        ),
+        good=(
+            Example("class Cart:\n    def add(self, item: str) -> None:\n        pass\n\n    @classmethod\n    def empty(cls) -> 'Cart':\n        return cls()\n"),
+            Example("key = lambda item: item.price\n"),
+            Example("def total(items) -> float:\n    return 0.0\n", path="tests/test_cart.py"),
+        ),
+        peers="Ruff ANN001-ANN003, mypy --disallow-untyped-defs",
     ),
-    good=(
-        Example("def reset(state: dict[str, int]) -> None:\n    state.clear()\n"),
-        Example("def reset(state: dict[str, int]):  # reviewbot: ignore[RB302]\n    state.clear()\n"),
+    Rule(
+        id="RB302",
+        name="missing-return-annotation",
+        summary="A `def` without a return annotation.",
+        why=(
+            "Without `->` a type checker cannot check callers. When the function returns no value the "
+            "fix is mechanical: `--fix` adds `-> None`."
+        ),
+        bad=(
+            Example("def reset(state: dict[str, int]):\n    state.clear()\n", lines=(1,), fixed="def reset(state: dict[str, int]) -> None:\n    state.clear()\n"),
+            Example(
+                "class Job:\n    async def run(self) :\n        def helper() -> int:\n            return 1\n        helper()\n",
+                lines=(2,),
+                fixed="class Job:\n    async def run(self) -> None :\n        def helper() -> int:\n            return 1\n        helper()\n",
+            ),
+            Example("def items():\n    yield 1\n", lines=(1,)),
+        ),
+        good=(
+            Example("def reset(state: dict[str, int]) -> None:\n    state.clear()\n"),
+            Example("def reset(state: dict[str, int]):  # reviewbot: ignore[RB302]\n    state.clear()\n"),
+        ),
+        fixable=True,
+        peers="Ruff ANN201-ANN206, mypy --disallow-untyped-defs",
     ),
-    fixable=True,
-    peers="Ruff ANN201-ANN206, mypy --disallow-untyped-defs",
+    Rule(
+        id="RB303",
+        name="any-annotation",
+        summary="`typing.Any` in a parameter or return annotation of a public function.",
+        why="`Any` switches type checking off for everything it touches; public APIs should say what they take and return.",
+        bad=(
+            Example("from typing import Any\n\ndef load(raw: Any) -> dict[str, Any]:\n    return {}\n", lines=(3, 3)),
+            Example("import typing as t\n\ndef load(raw: str) -> t.Any:\n    return raw\n", lines=(3,)),
+        ),
+        good=(
+            Example("from typing import Any\n\ndef _load(raw: Any) -> None:\n    pass\n"),
+            Example("from typing import Any\n\ndef load(raw: object) -> None:\n    cache: Any = raw\n"),
+        ),
+        peers="Ruff ANN401 (top-level `Any` only)",
+    ),
 )
 
-ANY_ANNOTATION = Rule(
-    id="RB303",
-    name="any-annotation",
-    summary="`typing.Any` in a parameter or return annotation of a public function.",
-    why="`Any` switches type checking off for everything it touches; public APIs should say what they take and return.",
-    bad=(
-        Example("from typing import Any\n\ndef load(raw: Any) -> dict[str, Any]:\n    return {}\n", lines=(3, 3)),
-        Example("import typing as t\n\ndef load(raw: str) -> t.Any:\n    return raw\n", lines=(3,)),
-    ),
-    good=(
-        Example("from typing import Any\n\ndef _load(raw: Any) -> None:\n    pass\n"),
-        Example("from typing import Any\n\ndef load(raw: object) -> None:\n    cache: Any = raw\n"),
-    ),
-    peers="Ruff ANN401 (top-level `Any` only)",
-)
 
+# Qualified names that mean `typing.Any`.
 ANY = frozenset({"typing.Any", "typing_extensions.Any"})
+# Decorators of abstract methods: their body is a placeholder, `-> None` would be a guess.
 ABSTRACT = frozenset({"abc.abstractmethod", "abstractmethod", "abc.abstractproperty"})
 
 
 class AnnotationChecks(Check):
     """RB301-RB303."""
 
-    rules = (MISSING_PARAMETER, MISSING_RETURN, ANY_ANNOTATION)
+    rules = RULES
 
     def __init__(self, ctx: FileContext, enabled: frozenset[str]) -> None:
         super().__init__(ctx, enabled)

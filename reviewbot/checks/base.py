@@ -9,13 +9,16 @@ git or the network: everything they need is in the ``FileContext``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
 from reviewbot.imports import ImportTable
 from reviewbot.model import Fix, Project, Rule
 from reviewbot.walk import Span, Walk
+
+if TYPE_CHECKING:
+    from reviewbot.config import Settings
 
 # Nodes whose first line may carry a suppression comment for findings anywhere inside them.
 STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.ExceptHandler, cst.ExceptStarHandler)
@@ -58,7 +61,7 @@ class FileContext:
         path: str,
         module: cst.Module,
         lines: list[str],
-        options: dict[str, Any],
+        settings: Settings,
         module_name: str | None,
         project: Project,
         walk: Walk,
@@ -66,7 +69,8 @@ class FileContext:
         self.path = path
         self.module = module
         self.lines = lines
-        self.options = options
+        # Rule options by config key (``comments.min-lines``), from the packs and the config.
+        self.options = settings.options
         self.module_name = module_name
         self.project = project
         self.walk = walk

@@ -12,113 +12,114 @@ from reviewbot.checks.base import Check, FileContext
 from reviewbot.imports import dotted_name
 from reviewbot.model import Example, Option, Rule
 
-MIN_LINES = Option("comments.min-lines", int, "RB402 applies to functions with at least this many code lines.")
-MIN_DENSITY = Option("comments.min-density", float, "RB402: minimum (comment + docstring lines) / code lines.")
-MAX_SILENT = Option("comments.max-silent-complexity", int, "RB403: complexity from which a function needs a comment.")
 
-MISSING_DOCSTRING = Rule(
-    id="RB401",
-    name="missing-docstring",
-    summary="A public module, class, function or method without a docstring.",
-    why=(
-        "The agent was told to add detailed comments for all functions. A docstring is the comment "
-        "readers, IDEs and `help()` see. Private names (leading underscore, also on an enclosing "
-        "scope), nested functions, `@overload` stubs and dunder methods other than `__init__` are "
-        "exempt; `__init__` may rely on the class docstring instead."
-    ),
-    bad=(
-        Example('"""Orders."""\n\ndef total(order: int) -> int:\n    return order\n', lines=(3,)),
-        Example('"""Orders."""\n\nclass Order:\n    def __init__(self) -> None:\n        pass\n', lines=(3, 4)),
-        Example("import os\n", lines=(1,)),
-    ),
-    good=(
-        Example('"""Orders."""\n\ndef _total(order: int) -> int:\n    return order\n'),
-        Example(
-            '"""Orders."""\n\nclass Order:\n    """An order."""\n\n    def __init__(self) -> None:\n        pass\n\n'
-            "    def __repr__(self) -> str:\n        return 'Order()'\n"
+# The rules this family reports, as `reviewbot explain`, the docs and the tests see them.
+RULES: tuple[Rule, ...] = (
+    Rule(
+        id="RB401",
+        name="missing-docstring",
+        summary="A public module, class, function or method without a docstring.",
+        why=(
+            "The agent was told to add detailed comments for all functions. A docstring is the comment "
+            "readers, IDEs and `help()` see. Private names (leading underscore, also on an enclosing "
+            "scope), nested functions, `@overload` stubs and dunder methods other than `__init__` are "
+            "exempt; `__init__` may rely on the class docstring instead."
         ),
-        Example(""),
+        bad=(
+            Example('"""Orders."""\n\ndef total(order: int) -> int:\n    return order\n', lines=(3,)),
+            Example('"""Orders."""\n\nclass Order:\n    def __init__(self) -> None:\n        pass\n', lines=(3, 4)),
+            Example("import os\n", lines=(1,)),
+        ),
+        good=(
+            Example('"""Orders."""\n\ndef _total(order: int) -> int:\n    return order\n'),
+            Example(
+                '"""Orders."""\n\nclass Order:\n    """An order."""\n\n    def __init__(self) -> None:\n        pass\n\n'
+                "    def __repr__(self) -> str:\n        return 'Order()'\n"
+            ),
+            Example(""),
+        ),
+        peers="Ruff D100-D107, pylint C0114-C0116, interrogate",
     ),
-    peers="Ruff D100-D107, pylint C0114-C0116, interrogate",
+    Rule(
+        id="RB402",
+        name="low-comment-density",
+        summary="A long function with too few comment and docstring lines for its code lines.",
+        why=(
+            "Long functions without comments make reviewers reverse-engineer intent. The density is "
+            "(comment lines + docstring lines) / code lines of the body; a line with code and a trailing "
+            "comment counts as a comment line."
+        ),
+        bad=(
+            Example("def busy() -> int:\n" + "".join(f"    v{i} = {i}\n" for i in range(10)) + "    return v9\n", lines=(1,)),
+        ),
+        good=(
+            Example(
+                'def busy() -> int:\n    """Add things up."""\n    # Seed values, one per slot.\n'
+                + "".join(f"    v{i} = {i}\n" for i in range(9))
+                + "    return v8\n"
+            ),
+            Example("def short() -> int:\n    a = 1\n    return a\n"),
+        ),
+        options=(Option("comments.min-lines", int, "RB402 applies to functions with at least this many code lines."), Option("comments.min-density", float, "RB402: minimum (comment + docstring lines) / code lines.")),
+        peers="none (radon reports raw ratios)",
+    ),
+    Rule(
+        id="RB403",
+        name="uncommented-complex-logic",
+        summary="A function of high cyclomatic complexity without a single comment line.",
+        why=(
+            "Complex logic was to be commented. Complexity = 1 + each if/elif, for, while, except, case, "
+            "conditional expression and comprehension for/if; boolean operators and nested functions "
+            "are not counted."
+        ),
+        bad=(
+            Example(
+                "def grade(n: int) -> str:\n"
+                + "".join(f"    if n == {i}:\n        return '{i}'\n" for i in range(9))
+                + "    return 'x'\n",
+                lines=(1,),
+            ),
+        ),
+        good=(
+            Example(
+                "def grade(n: int) -> str:\n    # One branch per grade; tables come later.\n"
+                + "".join(f"    if n == {i}:\n        return '{i}'\n" for i in range(9))
+                + "    return 'x'\n"
+            ),
+        ),
+        options=(Option("comments.max-silent-complexity", int, "RB403: complexity from which a function needs a comment."),),
+        peers="Ruff C901 (complexity alone)",
+    ),
+    Rule(
+        id="RB404",
+        name="undocumented-constant",
+        summary="A module-level UPPER_CASE constant with no comment beside or above it and no docstring below.",
+        why="Constants are configuration in disguise: say what the value means and why it is what it is.",
+        bad=(Example('"""Limits."""\n\nMAX_RETRIES = 3\n', lines=(3,)),),
+        good=(
+            Example('"""Limits."""\n\n# Upstream allows three attempts per minute.\nMAX_RETRIES = 3\n'),
+            Example('"""Limits."""\n\nMAX_RETRIES = 3  # upstream limit\nTIMEOUT = 5\n"""Seconds per request."""\n'),
+        ),
+        peers="none",
+    ),
 )
 
-LOW_DENSITY = Rule(
-    id="RB402",
-    name="low-comment-density",
-    summary="A long function with too few comment and docstring lines for its code lines.",
-    why=(
-        "Long functions without comments make reviewers reverse-engineer intent. The density is "
-        "(comment lines + docstring lines) / code lines of the body; a line with code and a trailing "
-        "comment counts as a comment line."
-    ),
-    bad=(
-        Example("def busy() -> int:\n" + "".join(f"    v{i} = {i}\n" for i in range(10)) + "    return v9\n", lines=(1,)),
-    ),
-    good=(
-        Example(
-            'def busy() -> int:\n    """Add things up."""\n    # Seed values, one per slot.\n'
-            + "".join(f"    v{i} = {i}\n" for i in range(9))
-            + "    return v8\n"
-        ),
-        Example("def short() -> int:\n    a = 1\n    return a\n"),
-    ),
-    options=(MIN_LINES, MIN_DENSITY),
-    peers="none (radon reports raw ratios)",
-)
 
-SILENT_COMPLEXITY = Rule(
-    id="RB403",
-    name="uncommented-complex-logic",
-    summary="A function of high cyclomatic complexity without a single comment line.",
-    why=(
-        "Complex logic was to be commented. Complexity = 1 + each if/elif, for, while, except, case, "
-        "conditional expression and comprehension for/if; boolean operators and nested functions "
-        "are not counted."
-    ),
-    bad=(
-        Example(
-            "def grade(n: int) -> str:\n"
-            + "".join(f"    if n == {i}:\n        return '{i}'\n" for i in range(9))
-            + "    return 'x'\n",
-            lines=(1,),
-        ),
-    ),
-    good=(
-        Example(
-            "def grade(n: int) -> str:\n    # One branch per grade; tables come later.\n"
-            + "".join(f"    if n == {i}:\n        return '{i}'\n" for i in range(9))
-            + "    return 'x'\n"
-        ),
-    ),
-    options=(MAX_SILENT,),
-    peers="Ruff C901 (complexity alone)",
-)
-
-UNDOCUMENTED_CONSTANT = Rule(
-    id="RB404",
-    name="undocumented-constant",
-    summary="A module-level UPPER_CASE constant with no comment beside or above it and no docstring below.",
-    why="Constants are configuration in disguise: say what the value means and why it is what it is.",
-    bad=(Example('"""Limits."""\n\nMAX_RETRIES = 3\n', lines=(3,)),),
-    good=(
-        Example('"""Limits."""\n\n# Upstream allows three attempts per minute.\nMAX_RETRIES = 3\n'),
-        Example('"""Limits."""\n\nMAX_RETRIES = 3  # upstream limit\nTIMEOUT = 5\n"""Seconds per request."""\n'),
-    ),
-    peers="none",
-)
-
+# A constant's name: upper case, digits and underscores (leading underscores allowed).
 UPPER_CASE = re.compile(r"_*[A-Z][A-Z0-9_]*\Z")
+# Each of these nodes adds one to a function's cyclomatic complexity (RB403).
 COMPLEXITY_NODES = (
     cst.If, cst.For, cst.While, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp,
     cst.CompFor, cst.CompIf,
 )
+# `__eq__` and friends: documented by the language, exempt from RB401 (except `__init__`).
 DUNDER = re.compile(r"__\w+__\Z")
 
 
 class CommentChecks(Check):
     """RB401-RB404."""
 
-    rules = (MISSING_DOCSTRING, LOW_DENSITY, SILENT_COMPLEXITY, UNDOCUMENTED_CONSTANT)
+    rules = RULES
 
     def __init__(self, ctx: FileContext, enabled: frozenset[str]) -> None:
         super().__init__(ctx, enabled)

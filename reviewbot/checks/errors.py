@@ -11,105 +11,103 @@ from reviewbot.checks.base import Check, FileContext
 from reviewbot.imports import dotted_name
 from reviewbot.model import Example, Option, Rule
 
-EXTERNAL_CALLS = Option("errors.external-calls", list, "Qualified names of external calls (`*` matches within a name part).")
-EXTEND_EXTERNAL_CALLS = Option("errors.extend-external-calls", list, "Added to `errors.external-calls`.")
-GUARDS = Option("errors.guard-decorators", list, "Decorators that make a whole function count as guarded.")
-EXTEND_GUARDS = Option("errors.extend-guard-decorators", list, "Added to `errors.guard-decorators`.")
-SWALLOW_ANY = Option("errors.swallow-any-type", bool, "RB203 also flags handlers of narrow exception types.")
 
-UNGUARDED = Rule(
-    id="RB201",
-    name="unguarded-external-call",
-    summary="A network, database or process call outside the body of a `try` with an `except` clause.",
-    why=(
-        "External systems fail: timeouts, refused connections, rate limits. The agent was told to "
-        "integrate external APIs with proper error handling; an unguarded call turns a remote hiccup "
-        "into an unhandled crash. A call in `except`/`else`/`finally` or in a `try` with only "
-        "`finally` is not guarded. Retry decorators (`tenacity.retry`, `backoff.on_exception`) count."
-    ),
-    bad=(
-        Example("import requests\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n", lines=(4,)),
-        Example("import requests as r\n\nr.post('https://api.example.com', timeout=5)\n", lines=(3,)),
-        Example(
-            "from subprocess import run as sh\n\ntry:\n    pass\nfinally:\n    sh(['ls'])\n", lines=(6,)
+# The rules this family reports, as `reviewbot explain`, the docs and the tests see them.
+RULES: tuple[Rule, ...] = (
+    Rule(
+        id="RB201",
+        name="unguarded-external-call",
+        summary="A network, database or process call outside the body of a `try` with an `except` clause.",
+        why=(
+            "External systems fail: timeouts, refused connections, rate limits. The agent was told to "
+            "integrate external APIs with proper error handling; an unguarded call turns a remote hiccup "
+            "into an unhandled crash. A call in `except`/`else`/`finally` or in a `try` with only "
+            "`finally` is not guarded. Retry decorators (`tenacity.retry`, `backoff.on_exception`) count."
         ),
-    ),
-    good=(
-        Example(
-            "import logging\nimport requests\n\nlog = logging.getLogger(__name__)\n\n"
-            "def fetch(url: str) -> bytes | None:\n    try:\n        return requests.get(url, timeout=5).content\n"
-            "    except requests.RequestException:\n        log.exception('fetch failed')\n        return None\n"
+        bad=(
+            Example("import requests\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n", lines=(4,)),
+            Example("import requests as r\n\nr.post('https://api.example.com', timeout=5)\n", lines=(3,)),
+            Example(
+                "from subprocess import run as sh\n\ntry:\n    pass\nfinally:\n    sh(['ls'])\n", lines=(6,)
+            ),
         ),
-        Example(
-            "import requests\nfrom tenacity import retry\n\n@retry\ndef fetch(url: str) -> bytes:\n"
-            "    return requests.get(url, timeout=5).content\n"
+        good=(
+            Example(
+                "import logging\nimport requests\n\nlog = logging.getLogger(__name__)\n\n"
+                "def fetch(url: str) -> bytes | None:\n    try:\n        return requests.get(url, timeout=5).content\n"
+                "    except requests.RequestException:\n        log.exception('fetch failed')\n        return None\n"
+            ),
+            Example(
+                "import requests\nfrom tenacity import retry\n\n@retry\ndef fetch(url: str) -> bytes:\n"
+                "    return requests.get(url, timeout=5).content\n"
+            ),
         ),
+        options=(Option("errors.external-calls", list, "Qualified names of external calls (`*` matches within a name part)."), Option("errors.extend-external-calls", list, "Added to `errors.external-calls`."), Option("errors.guard-decorators", list, "Decorators that make a whole function count as guarded."), Option("errors.extend-guard-decorators", list, "Added to `errors.guard-decorators`.")),
+        peers="none (pylint W0717 is the opposite concern: too much code in a `try`)",
     ),
-    options=(EXTERNAL_CALLS, EXTEND_EXTERNAL_CALLS, GUARDS, EXTEND_GUARDS),
-    peers="none (pylint W0717 is the opposite concern: too much code in a `try`)",
+    Rule(
+        id="RB202",
+        name="bare-except",
+        summary="An `except:` clause without an exception type.",
+        why="A bare `except:` also catches `KeyboardInterrupt` and `SystemExit` and hides every bug as a handled error.",
+        bad=(Example("try:\n    run()\nexcept:\n    raise\n", lines=(3,)),),
+        good=(Example("try:\n    run()\nexcept ValueError:\n    raise\n"),),
+        peers="Ruff E722, pylint W0702",
+    ),
+    Rule(
+        id="RB203",
+        name="swallowed-exception",
+        summary="A handler that catches everything and does nothing (`pass`, `...`, `continue`, `break`).",
+        why="The error disappears: nothing is logged, nothing is raised, and the program carries on in an unknown state.",
+        bad=(
+            Example("try:\n    run()\nexcept Exception:\n    pass\n", lines=(3,)),
+            Example("for job in jobs:\n    try:\n        job()\n    except (ValueError, BaseException):\n        continue\n", lines=(4,)),
+        ),
+        good=(
+            Example("try:\n    run()\nexcept KeyError:\n    pass\n"),
+            Example("import logging\n\ntry:\n    run()\nexcept Exception:\n    logging.exception('run failed')\n"),
+        ),
+        options=(Option("errors.swallow-any-type", bool, "RB203 also flags handlers of narrow exception types."),),
+        peers="Ruff S110/S112, pylint W0718",
+    ),
+    Rule(
+        id="RB204",
+        name="broad-except-unlogged",
+        summary="`except Exception` whose body neither re-raises, logs, nor uses the exception.",
+        why="A broad handler is acceptable at a boundary only if the failure leaves a trace; otherwise it hides bugs.",
+        bad=(Example("try:\n    run()\nexcept Exception:\n    result = None\n", lines=(3,)),),
+        good=(
+            Example("try:\n    run()\nexcept Exception as exc:\n    result = str(exc)\n"),
+            Example("try:\n    run()\nexcept Exception:\n    log.warning('run failed')\n    raise\n"),
+        ),
+        peers="Ruff BLE001, pylint W0718",
+    ),
+    Rule(
+        id="RB205",
+        name="missing-timeout",
+        summary="An HTTP request without a timeout (`requests`, `httpx` with `timeout=None`, `urlopen`).",
+        why="`requests` and `urlopen` wait forever by default: one slow server hangs a worker for good.",
+        bad=(
+            Example("import requests\n\ntry:\n    requests.get('https://example.com')\nexcept requests.RequestException:\n    raise\n", lines=(4,)),
+            Example("from urllib.request import urlopen\n\ntry:\n    urlopen('https://example.com')\nexcept OSError:\n    raise\n", lines=(4,)),
+            Example("import httpx\n\ntry:\n    httpx.get('https://example.com', timeout=None)\nexcept httpx.HTTPError:\n    raise\n", lines=(4,)),
+        ),
+        good=(
+            Example("import requests\n\ntry:\n    requests.get('https://example.com', timeout=10)\nexcept requests.RequestException:\n    raise\n"),
+            Example("import httpx\n\ntry:\n    httpx.get('https://example.com')\nexcept httpx.HTTPError:\n    raise\n"),
+        ),
+        peers="Ruff S113, pylint W3101, bandit B113",
+    ),
 )
 
-BARE_EXCEPT = Rule(
-    id="RB202",
-    name="bare-except",
-    summary="An `except:` clause without an exception type.",
-    why="A bare `except:` also catches `KeyboardInterrupt` and `SystemExit` and hides every bug as a handled error.",
-    bad=(Example("try:\n    run()\nexcept:\n    raise\n", lines=(3,)),),
-    good=(Example("try:\n    run()\nexcept ValueError:\n    raise\n"),),
-    peers="Ruff E722, pylint W0702",
-)
 
-SWALLOWED = Rule(
-    id="RB203",
-    name="swallowed-exception",
-    summary="A handler that catches everything and does nothing (`pass`, `...`, `continue`, `break`).",
-    why="The error disappears: nothing is logged, nothing is raised, and the program carries on in an unknown state.",
-    bad=(
-        Example("try:\n    run()\nexcept Exception:\n    pass\n", lines=(3,)),
-        Example("for job in jobs:\n    try:\n        job()\n    except (ValueError, BaseException):\n        continue\n", lines=(4,)),
-    ),
-    good=(
-        Example("try:\n    run()\nexcept KeyError:\n    pass\n"),
-        Example("import logging\n\ntry:\n    run()\nexcept Exception:\n    logging.exception('run failed')\n"),
-    ),
-    options=(SWALLOW_ANY,),
-    peers="Ruff S110/S112, pylint W0718",
-)
-
-BROAD_UNLOGGED = Rule(
-    id="RB204",
-    name="broad-except-unlogged",
-    summary="`except Exception` whose body neither re-raises, logs, nor uses the exception.",
-    why="A broad handler is acceptable at a boundary only if the failure leaves a trace; otherwise it hides bugs.",
-    bad=(Example("try:\n    run()\nexcept Exception:\n    result = None\n", lines=(3,)),),
-    good=(
-        Example("try:\n    run()\nexcept Exception as exc:\n    result = str(exc)\n"),
-        Example("try:\n    run()\nexcept Exception:\n    log.warning('run failed')\n    raise\n"),
-    ),
-    peers="Ruff BLE001, pylint W0718",
-)
-
-MISSING_TIMEOUT = Rule(
-    id="RB205",
-    name="missing-timeout",
-    summary="An HTTP request without a timeout (`requests`, `httpx` with `timeout=None`, `urlopen`).",
-    why="`requests` and `urlopen` wait forever by default: one slow server hangs a worker for good.",
-    bad=(
-        Example("import requests\n\ntry:\n    requests.get('https://example.com')\nexcept requests.RequestException:\n    raise\n", lines=(4,)),
-        Example("from urllib.request import urlopen\n\ntry:\n    urlopen('https://example.com')\nexcept OSError:\n    raise\n", lines=(4,)),
-        Example("import httpx\n\ntry:\n    httpx.get('https://example.com', timeout=None)\nexcept httpx.HTTPError:\n    raise\n", lines=(4,)),
-    ),
-    good=(
-        Example("import requests\n\ntry:\n    requests.get('https://example.com', timeout=10)\nexcept requests.RequestException:\n    raise\n"),
-        Example("import httpx\n\ntry:\n    httpx.get('https://example.com')\nexcept httpx.HTTPError:\n    raise\n"),
-    ),
-    peers="Ruff S113, pylint W3101, bandit B113",
-)
-
+# The module-level request functions of `requests` and `httpx` (RB205).
 HTTP_VERBS = ("request", "get", "options", "head", "post", "put", "patch", "delete")
 REQUESTS_FUNCTIONS = frozenset(f"requests.{verb}" for verb in HTTP_VERBS)
 HTTPX_FUNCTIONS = frozenset(f"httpx.{verb}" for verb in (*HTTP_VERBS, "stream"))
+# Calling one of these on any object inside a handler counts as logging the error (RB204).
 LOG_METHODS = frozenset({"exception", "error", "warning", "critical", "log"})
+# Exception types that catch (almost) everything.
 BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
 
 
@@ -135,7 +133,7 @@ class Handler:
 class ErrorChecks(Check):
     """RB201-RB205."""
 
-    rules = (UNGUARDED, BARE_EXCEPT, SWALLOWED, BROAD_UNLOGGED, MISSING_TIMEOUT)
+    rules = RULES
 
     def __init__(self, ctx: FileContext, enabled: frozenset[str]) -> None:
         super().__init__(ctx, enabled)

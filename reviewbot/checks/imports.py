@@ -8,85 +8,89 @@ from reviewbot.checks.base import Check
 from reviewbot.imports import dotted_name
 from reviewbot.model import Edit, Example, Fix, Option, Rule
 
+# Shared by RB101 (where the fix points) and RB102 (what counts as internal).
 ROOTS = Option("imports.roots", list, "Root package names; detected from the layout when empty.")
 
-RELATIVE_IMPORT = Rule(
-    id="RB101",
-    name="relative-import",
-    summary="A relative import (`from . import x`, `from ..m import x`).",
-    why=(
-        "The agent was told to import every internal module absolutely through the project's root "
-        "package (Python's equivalent of an `@/` alias). Absolute imports read the same in every "
-        "file, survive moving a module, and show at a glance which package a name comes from."
-    ),
-    bad=(
-        Example("from .models import Order\n", lines=(1,), fixed="from app.models import Order\n"),
-        Example(
-            "from ..billing import (\n    invoice,  # keep\n)\n",
-            lines=(1,),
-            fixed="from app.billing import (\n    invoice,  # keep\n)\n",
-            path="app/orders/views.py",
+# The rules this family reports, as `reviewbot explain`, the docs and the tests see them.
+RULES: tuple[Rule, ...] = (
+    Rule(
+        id="RB101",
+        name="relative-import",
+        summary="A relative import (`from . import x`, `from ..m import x`).",
+        why=(
+            "The agent was told to import every internal module absolutely through the project's root "
+            "package (Python's equivalent of an `@/` alias). Absolute imports read the same in every "
+            "file, survive moving a module, and show at a glance which package a name comes from."
         ),
-        Example("def load():\n    from . import cache\n", lines=(2,), fixed="def load():\n    from app import cache\n"),
+        bad=(
+            Example("from .models import Order\n", lines=(1,), fixed="from app.models import Order\n"),
+            Example(
+                "from ..billing import (\n    invoice,  # keep\n)\n",
+                lines=(1,),
+                fixed="from app.billing import (\n    invoice,  # keep\n)\n",
+                path="app/orders/views.py",
+            ),
+            Example("def load():\n    from . import cache\n", lines=(2,), fixed="def load():\n    from app import cache\n"),
+        ),
+        good=(
+            Example("from app.models import Order\n"),
+            Example("import app.models as models\n"),
+        ),
+        fixable=True,
+        options=(ROOTS,),
+        peers="Ruff TID252 (with `ban-relative-imports = \"all\"`), flake8-absolute-import ABS101",
     ),
-    good=(
-        Example("from app.models import Order\n"),
-        Example("import app.models as models\n"),
+    Rule(
+        id="RB102",
+        name="non-root-internal-import",
+        summary="An internal module imported without going through its root package.",
+        why=(
+            "`from src.app.models import X` and `from services.cache import memo` (where `services` only "
+            "exists inside the root package) work only because of how the code happens to be run; they "
+            "break under another entry point and create two copies of the same module."
+        ),
+        bad=(
+            Example("from src.app.models import Order\n", lines=(1,)),
+            Example("from services.cache import memo\n", lines=(1,)),
+            Example("import services.cache as cache\n", lines=(1,)),
+        ),
+        good=(
+            Example("from app.services.cache import memo\n"),
+            Example("import json\nimport requests\n"),
+        ),
+        options=(ROOTS,),
+        peers="none: import-linter and Ruff check layers and bans, not the route through the root",
     ),
-    fixable=True,
-    options=(ROOTS,),
-    peers="Ruff TID252 (with `ban-relative-imports = \"all\"`), flake8-absolute-import ABS101",
+    Rule(
+        id="RB103",
+        name="sys-path-manipulation",
+        summary="Changing `sys.path` at run time.",
+        why=(
+            "Editing `sys.path` makes modules importable under names that bypass the root package and "
+            "makes imports depend on which file ran first. Install the project (`pip install -e .`) instead."
+        ),
+        bad=(
+            Example("import sys\nsys.path.insert(0, '..')\n", lines=(2,)),
+            Example("import sys as system\nsystem.path += ['lib']\n", lines=(2,)),
+            Example("from sys import path\npath.append('lib')\n", lines=(2,)),
+        ),
+        good=(
+            Example("import sys\nprint(sys.path)\n"),
+            Example("import sys\nsys.path.insert(0, 'lib')\n", path="tests/conftest.py"),
+        ),
+        peers="none",
+    ),
 )
 
-NON_ROOT_IMPORT = Rule(
-    id="RB102",
-    name="non-root-internal-import",
-    summary="An internal module imported without going through its root package.",
-    why=(
-        "`from src.app.models import X` and `from services.cache import memo` (where `services` only "
-        "exists inside the root package) work only because of how the code happens to be run; they "
-        "break under another entry point and create two copies of the same module."
-    ),
-    bad=(
-        Example("from src.app.models import Order\n", lines=(1,)),
-        Example("from services.cache import memo\n", lines=(1,)),
-        Example("import services.cache as cache\n", lines=(1,)),
-    ),
-    good=(
-        Example("from app.services.cache import memo\n"),
-        Example("import json\nimport requests\n"),
-    ),
-    options=(ROOTS,),
-    peers="none: import-linter and Ruff check layers and bans, not the route through the root",
-)
 
-SYS_PATH = Rule(
-    id="RB103",
-    name="sys-path-manipulation",
-    summary="Changing `sys.path` at run time.",
-    why=(
-        "Editing `sys.path` makes modules importable under names that bypass the root package and "
-        "makes imports depend on which file ran first. Install the project (`pip install -e .`) instead."
-    ),
-    bad=(
-        Example("import sys\nsys.path.insert(0, '..')\n", lines=(2,)),
-        Example("import sys as system\nsystem.path += ['lib']\n", lines=(2,)),
-        Example("from sys import path\npath.append('lib')\n", lines=(2,)),
-    ),
-    good=(
-        Example("import sys\nprint(sys.path)\n"),
-        Example("import sys\nsys.path.insert(0, 'lib')\n", path="tests/conftest.py"),
-    ),
-    peers="none",
-)
-
+# Calls that change the import path.
 SYS_PATH_METHODS = frozenset({"sys.path.insert", "sys.path.append", "sys.path.extend"})
 
 
 class ImportChecks(Check):
     """RB101-RB103."""
 
-    rules = (RELATIVE_IMPORT, NON_ROOT_IMPORT, SYS_PATH)
+    rules = RULES
 
     def leave_ImportFrom(self, node: cst.ImportFrom) -> None:
         """Relative imports, and absolute ones that bypass the root."""

@@ -4,42 +4,42 @@ from __future__ import annotations
 
 from reviewbot.model import Example, Rule
 
-SYNTAX_ERROR = Rule(
-    id="RB000",
-    name="syntax-error",
-    summary="The file does not parse; the finding sits where the parser stopped.",
-    why="Nothing else can be checked in a file that does not parse, and it will not run either.",
-    bad=(Example("def broken(:\n    pass\n", lines=(1,)), Example("x = 'unterminated\n", lines=(1,))),
-    good=(Example('"""Fine."""\n'),),
-    peers="Ruff E999 / syntax errors",
+# Rules the engine itself reports (RB000-RB002) or derives from suppression comments (RB003).
+META_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="RB000",
+        name="syntax-error",
+        summary="The file does not parse; the finding sits where the parser stopped.",
+        why="Nothing else can be checked in a file that does not parse, and it will not run either.",
+        bad=(Example("def broken(:\n    pass\n", lines=(1,)), Example("x = 'unterminated\n", lines=(1,))),
+        good=(Example('"""Fine."""\n'),),
+        peers="Ruff E999 / syntax errors",
+    ),
+    Rule(
+        id="RB001",
+        name="unreadable-file",
+        summary="A file that is not text in its declared encoding, holds NUL bytes, or exceeds `max-file-bytes`.",
+        why="Such a file cannot be reviewed; it is reported instead of being skipped silently.",
+        bad=(Example('x = "\x00"\n', lines=(1,)),),
+        good=(Example('# -*- coding: latin-1 -*-\n"""Caf\xe9."""\n'),),
+    ),
+    Rule(
+        id="RB002",
+        name="internal-error",
+        summary="A check raised an exception on this file; the message names the check and the error.",
+        why="One failing check must not hide the others: the file's other findings are still reported.",
+        bad=(),
+        good=(),
+    ),
+    Rule(
+        id="RB003",
+        name="unused-suppression",
+        summary="A `# reviewbot: ignore[...]` or `# noqa: RBxxx` comment that suppressed nothing.",
+        why="Stale suppressions hide future problems on that line; remove them when the code is fixed.",
+        bad=(Example('"""M."""\n\nimport json  # noqa: RB101\n', lines=(3,)),),
+        good=(Example('"""M."""\n\nfrom .models import Order  # noqa: RB101\n'),),
+        peers="Ruff RUF100",
+    ),
 )
 
-UNREADABLE = Rule(
-    id="RB001",
-    name="unreadable-file",
-    summary="A file that is not text in its declared encoding, holds NUL bytes, or exceeds `max-file-bytes`.",
-    why="Such a file cannot be reviewed; it is reported instead of being skipped silently.",
-    bad=(Example('x = "\x00"\n', lines=(1,)),),
-    good=(Example('# -*- coding: latin-1 -*-\n"""Caf\xe9."""\n'),),
-)
 
-INTERNAL_ERROR = Rule(
-    id="RB002",
-    name="internal-error",
-    summary="A check raised an exception on this file; the message names the check and the error.",
-    why="One failing check must not hide the others: the file's other findings are still reported.",
-    bad=(),
-    good=(),
-)
-
-UNUSED_SUPPRESSION = Rule(
-    id="RB003",
-    name="unused-suppression",
-    summary="A `# reviewbot: ignore[...]` or `# noqa: RBxxx` comment that suppressed nothing.",
-    why="Stale suppressions hide future problems on that line; remove them when the code is fixed.",
-    bad=(Example('"""M."""\n\nimport json  # noqa: RB101\n', lines=(3,)),),
-    good=(Example('"""M."""\n\nfrom .models import Order  # noqa: RB101\n'),),
-    peers="Ruff RUF100",
-)
-
-META_RULES = (SYNTAX_ERROR, UNREADABLE, INTERNAL_ERROR, UNUSED_SUPPRESSION)

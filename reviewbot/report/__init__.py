@@ -41,4 +41,5 @@ def renderers() -> dict[str, Callable[[list[Finding], Run], str]]:
     return {"text": text.render, "json": json_format.render, "sarif": sarif.render, "github": github.render}
 
 
+# The values of `scan --format`.
 FORMATS = ("text", "json", "sarif", "github")

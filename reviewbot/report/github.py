@@ -5,6 +5,7 @@ from __future__ import annotations
 from reviewbot.model import Finding, Severity
 from reviewbot.report import Run
 
+# GitHub has no "info" annotation; "notice" is the closest.
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 

@@ -10,7 +10,7 @@ from reviewbot.model import Finding
 from reviewbot.report import Run, summary
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def finding_dict(finding: Finding) -> dict[str, object]:
     """One finding in the JSON report's shape."""
     fix = None
     if finding.fix is not None:

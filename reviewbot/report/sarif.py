@@ -9,7 +9,9 @@ from reviewbot import __version__
 from reviewbot.model import Finding, Severity
 from reviewbot.report import Run
 
+# SARIF calls "info" a "note".
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+# The official schema (OASIS, errata 01) the output validates against.
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 from reviewbot.model import Finding, Severity
 from reviewbot.report import Run
 
+# ANSI colours per severity (red, yellow, cyan), used only on a terminal.
 COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
