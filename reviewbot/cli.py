@@ -17,7 +17,6 @@ from reviewbot.validate import ConfigError, did_you_mean, rule_ids
 
 if TYPE_CHECKING:
     from reviewbot.config import Settings
-    from reviewbot.model import Finding
 
 # Exit statuses: nothing at or above --fail-on; findings at or above it; usage/config/environment error.
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -116,13 +115,14 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
 def scan(args: argparse.Namespace) -> int:
     """``reviewbot scan``."""
     from reviewbot.engine import scan_files
-    from reviewbot.fix import fix_file
+    from reviewbot.fix import fix_findings
     from reviewbot.project import detect_project, find_root, list_files
     from reviewbot.report import Run, renderers
 
     started = time.perf_counter()
     root, is_git = find_root(Path.cwd())
     settings = _settings(args, root)
+    # Root packages depend on the config (`imports.roots`), so they are detected after reading it.
     settings = replace(settings, project=detect_project(root, settings.options["imports.roots"]))
     files = list_files(root, is_git, args.paths, settings.exclude)
     if args.verbose:
@@ -132,25 +132,18 @@ def scan(args: argparse.Namespace) -> int:
     findings = scan_files(root, files, settings)
     fixed = 0
     if args.fix:
-        by_path: dict[str, list[Finding]] = {}
-        for finding in findings:
-            if finding.fix is not None:
-                by_path.setdefault(finding.path, []).append(finding)
-        for path, fixable in by_path.items():
-            fixed += fix_file(root / path, fixable, settings.max_file_bytes)
-        if by_path:
-            rescanned = scan_files(root, sorted(by_path), settings)
-            findings = sorted([f for f in findings if f.path not in by_path] + rescanned, key=lambda f: f.sort_key)
+        findings, fixed = fix_findings(root, findings, settings)
+    # Colour only for a person at a terminal: never in files, pipes, or with NO_COLOR set.
     color = args.output is None and args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    report = renderers()[args.format](findings, Run(settings, len(files), color=color, fixed=fixed))
-    if args.quiet and args.format == "text":
-        report = "".join(line + "\n" for line in report.splitlines() if line and not line.startswith((" ", "Found ", "All checks", "[*]")))
+    run = Run(settings, len(files), color=color, fixed=fixed, quiet=args.quiet)
+    report = renderers()[args.format](findings, run)
     if args.output is not None:
         args.output.write_text(report, encoding="utf-8")
     else:
         sys.stdout.write(report)
     if args.verbose:
         print(f"reviewbot: scanned {len(files)} files in {time.perf_counter() - started:.2f}s", file=sys.stderr)
+    # The gate: findings at or above --fail-on (after suppressions and fixes) fail the run.
     threshold = settings.fail_on
     failing = threshold is not None and any(finding.severity >= threshold for finding in findings)
     return EXIT_FINDINGS if failing else EXIT_OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import yaml
 
 from reviewbot.checks import OPTIONS
 from reviewbot.model import Project, RuleSpec, Severity
-from reviewbot.packs import DEFAULT_PACK, available_packs, load_pack
+from reviewbot.packs import DEFAULT_MAX_FILE_BYTES, DEFAULT_PACK, Pack, available_packs, load_pack
 from reviewbot.validate import ConfigError, did_you_mean, expand, expect, options, rule_ids
 
 if sys.version_info >= (3, 11):
@@ -107,6 +107,7 @@ class Settings:
 
 def read_config(root: Path, explicit: Path | None = None) -> tuple[dict[str, object], str]:
     """The raw config mapping and where it came from (a file name, or built-in defaults)."""
+    # Without --config: .reviewbot.yml wins, then pyproject.toml if it has a [tool.reviewbot] table.
     candidates = [explicit] if explicit is not None else [root / CONFIG_FILE, root / "pyproject.toml"]
     for path in candidates:
         if explicit is None and not path.is_file():
@@ -116,23 +117,32 @@ def read_config(root: Path, explicit: Path | None = None) -> tuple[dict[str, obj
         except OSError as error:
             raise ConfigError(f"{path}: cannot read config file: {error.strerror}") from None
         name = path.name if explicit is None else str(path)
-        if path.suffix == ".toml":
-            try:
-                document = tomllib.loads(text)
-            except tomllib.TOMLDecodeError as error:
-                raise ConfigError(f"{name}: invalid TOML: {error}") from None
-            section = document.get("tool", {}).get("reviewbot")
-            if section is None:
-                if explicit is not None:
-                    raise ConfigError(f"{name}: no [tool.reviewbot] table")
-                continue
-            return expect(f"{name}: [tool.reviewbot]", section, dict), f"{name} [tool.reviewbot]"
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise ConfigError(f"{name}: invalid YAML: {error}") from None
-        return expect(name, data if data is not None else {}, dict), name
+        if path.suffix != ".toml":
+            return _read_yaml(name, text), name
+        section = _read_pyproject(name, text)
+        if section is not None:
+            return section, f"{name} [tool.reviewbot]"
+        if explicit is not None:
+            raise ConfigError(f"{name}: no [tool.reviewbot] table")
     return {}, "built-in defaults"
+
+
+def _read_yaml(name: str, text: str) -> dict[str, object]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{name}: invalid YAML: {error}") from None
+    # An empty file is an empty config.
+    return expect(name, data if data is not None else {}, dict)
+
+
+def _read_pyproject(name: str, text: str) -> dict[str, object] | None:
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{name}: invalid TOML: {error}") from None
+    section = document.get("tool", {}).get("reviewbot")
+    return None if section is None else expect(f"{name}: [tool.reviewbot]", section, dict)
 
 
 def build_settings(
@@ -144,29 +154,59 @@ def build_settings(
     fail_on: str | None = None,
 ) -> Settings:
     """Validate ``config`` over the packs it names; command-line values win over the file."""
+    # Every error message starts with the file it is about.
     where = "" if source == "built-in defaults" else f"{source}: "
     for key in config:
         if key not in TOP_LEVEL_KEYS:
             raise ConfigError(f"{where}{key}: unknown key{did_you_mean(str(key), TOP_LEVEL_KEYS)}")
+    packs = _packs(config, where)
+    # Later packs override earlier ones; the config overrides them all.
+    specs: dict[str, RuleSpec] = {}
+    option_values: dict[str, Any] = {}
+    for pack in packs:
+        specs.update(pack.specs)
+        option_values.update(pack.options)
+    option_values.update(options(where, {family: config[family] for family in FAMILIES if family in config}))
+    _apply_severities(config, where, specs)
+
+    # --select replaces the configured selection; --ignore adds to the configured ignores.
+    chosen = select if select is not None else rule_ids(f"{where}select", config["select"]) if "select" in config else None
+    selected = expand(chosen) & specs.keys() if chosen is not None else frozenset(specs)
+    selected -= expand(rule_ids(f"{where}ignore", config.get("ignore", [])) + (ignore or []))
+
+    per_file = [
+        (Globs([glob]), expand(rule_ids(f"{where}per-file-ignores.{glob}", codes)))
+        for glob, codes in expect(f"{where}per-file-ignores", config.get("per-file-ignores", {}), dict).items()
+    ]
+    level = fail_on if fail_on is not None else expect(f"{where}fail-on", config.get("fail-on", "error"), str)
+    if level not in FAIL_ON:
+        raise ConfigError(f"{where}fail-on: expected one of {', '.join(FAIL_ON)}, got {level!r}")
+    test_paths = config.get("test-paths", list(packs[-1].test_paths) if packs else [])
+    max_file_bytes = config.get("max-file-bytes", packs[-1].max_file_bytes if packs else DEFAULT_MAX_FILE_BYTES)
+    return Settings(
+        specs=specs,
+        selected=frozenset(selected),
+        options=option_values,
+        test_paths=Globs(expect(f"{where}test-paths", test_paths, list)),
+        exclude=Globs(expect(f"{where}exclude", config.get("exclude", []), list)),
+        per_file_ignores=tuple(per_file),
+        fail_on=None if level == "never" else Severity.parse(level),
+        max_file_bytes=expect(f"{where}max-file-bytes", max_file_bytes, int),
+        source=source,
+    )
+
+
+def _packs(config: dict[str, object], where: str) -> list[Pack]:
     names = expect(f"{where}packs", config.get("packs", [DEFAULT_PACK]), list)
     available = available_packs()
     for index, name in enumerate(names):
         if name not in available:
-            raise ConfigError(
-                f"{where}packs[{index}]: unknown pack {name!r}{did_you_mean(name, available)} (available: {', '.join(available)})"
-            )
-    packs = [load_pack(name) for name in names]
-    specs: dict[str, RuleSpec] = {}
-    option_values: dict[str, Any] = {}
-    test_paths: tuple[str, ...] = ()
-    max_file_bytes = 2 * 1024 * 1024
-    for pack in packs:
-        specs.update(pack.specs)
-        option_values.update(pack.options)
-        test_paths = pack.test_paths or test_paths
-        max_file_bytes = pack.max_file_bytes
-    option_values.update(options(where, {family: config[family] for family in FAMILIES if family in config}))
+            known = ", ".join(available)
+            raise ConfigError(f"{where}packs[{index}]: unknown pack {name!r}{did_you_mean(name, available)} (available: {known})")
+    return [load_pack(name) for name in names]
 
+
+def _apply_severities(config: dict[str, object], where: str, specs: dict[str, RuleSpec]) -> None:
     for rule_id, level in expect(f"{where}severity", config.get("severity", {}), dict).items():
         if rule_id not in specs:
             raise ConfigError(f"{where}severity.{rule_id}: unknown rule{did_you_mean(str(rule_id), specs)}")
@@ -174,28 +214,4 @@ def build_settings(
             severity = Severity.parse(expect(f"{where}severity.{rule_id}", level, str))
         except ValueError as error:
             raise ConfigError(f"{where}severity.{rule_id}: {error}") from None
-        specs[rule_id] = RuleSpec(specs[rule_id].rule, severity, specs[rule_id].quote, specs[rule_id].in_tests)
-
-    chosen = select if select is not None else rule_ids(f"{where}select", config["select"]) if "select" in config else None
-    selected = expand(chosen) & specs.keys() if chosen is not None else frozenset(specs)
-    ignored = rule_ids(f"{where}ignore", config.get("ignore", [])) + (ignore or [])
-    selected -= expand(ignored)
-
-    per_file = []
-    for glob, codes in expect(f"{where}per-file-ignores", config.get("per-file-ignores", {}), dict).items():
-        per_file.append((Globs([glob]), expand(rule_ids(f"{where}per-file-ignores.{glob}", codes))))
-
-    level = fail_on if fail_on is not None else expect(f"{where}fail-on", config.get("fail-on", "error"), str)
-    if level not in FAIL_ON:
-        raise ConfigError(f"{where}fail-on: expected one of {', '.join(FAIL_ON)}, got {level!r}")
-    return Settings(
-        specs=specs,
-        selected=frozenset(selected),
-        options=option_values,
-        test_paths=Globs(expect(f"{where}test-paths", config.get("test-paths", list(test_paths)), list)),
-        exclude=Globs(expect(f"{where}exclude", config.get("exclude", []), list)),
-        per_file_ignores=tuple(per_file),
-        fail_on=None if level == "never" else Severity.parse(level),
-        max_file_bytes=expect(f"{where}max-file-bytes", config.get("max-file-bytes", max_file_bytes), int),
-        source=source,
-    )
+        specs[rule_id] = replace(specs[rule_id], severity=severity)

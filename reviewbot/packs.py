@@ -21,6 +21,8 @@ from reviewbot.validate import ConfigError, did_you_mean, expect, options
 
 # The pack applied when the config names none.
 DEFAULT_PACK = "backend-engineer"
+# Files larger than this are RB001 unless a pack or the config says otherwise.
+DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def load_pack(name: str) -> Pack:
         bullets=tuple(bullets),
         options=options(f"{where}: options.", data.get("options", {})),
         test_paths=tuple(expect(f"{where}: test-paths", data.get("test-paths", []), list)),
-        max_file_bytes=expect(f"{where}: max-file-bytes", data.get("max-file-bytes", 2 * 1024 * 1024), int),
+        max_file_bytes=expect(f"{where}: max-file-bytes", data.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES), int),
     )
 
 

@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass, field
 
 # `# reviewbot: ignore`, `# reviewbot: ignore[RB101, RB205]`, `# reviewbot: ignore-file[...]`.
-IGNORE = re.compile(r"#\s*reviewbot:\s*ignore(?P<file>-file)?\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+IGNORE = re.compile(r"(?:^|\s)#\s*reviewbot:\s*ignore(?P<file>-file)?\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 # `# noqa: RB101, E501` (the Ruff/flake8 spelling); a bare `# noqa` is left to other tools.
-NOQA = re.compile(r"#\s*noqa:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+NOQA = re.compile(r"(?:^|\s)#\s*noqa:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+# Both directives start a comment or follow white space (`# text  # noqa: RB101`), so a comment
+# that quotes the syntax in backticks is not a directive.
 # One rule code inside either comment.
 CODE = re.compile(r"[A-Z]+[0-9]+")
 # ``ignore-file`` comments count only near the top of the file.

@@ -9,6 +9,7 @@ from typing import TypeVar
 from reviewbot.checks import OPTIONS, RULES
 
 
+# The kind `expect` checks for, and returns.
 T = TypeVar("T")
 
 # How a kind is named in error messages.

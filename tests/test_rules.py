@@ -154,3 +154,8 @@ def test_unused_suppressions_are_reported_per_code():
         (2, "suppression of RB205 suppressed nothing"),
         (3, "suppression comment suppressed nothing"),
     ]
+
+
+def test_a_comment_that_quotes_the_syntax_is_not_a_directive():
+    code = '"""M."""\n\n# Write `# reviewbot: ignore[RB101]` or `# noqa: RB101` to silence it.\nfrom . import x\n'
+    assert [f.rule for f in scan(code)] == ["RB101"]

@@ -103,7 +103,9 @@ RULES: tuple[Rule, ...] = (
 
 # The module-level request functions of `requests` and `httpx` (RB205).
 HTTP_VERBS = ("request", "get", "options", "head", "post", "put", "patch", "delete")
+# `requests` waits forever without `timeout=`; `httpx` has a default and only `timeout=None` hurts.
 REQUESTS_FUNCTIONS = frozenset(f"requests.{verb}" for verb in HTTP_VERBS)
+# `httpx.stream` takes a timeout too.
 HTTPX_FUNCTIONS = frozenset(f"httpx.{verb}" for verb in (*HTTP_VERBS, "stream"))
 # Calling one of these on any object inside a handler counts as logging the error (RB204).
 LOG_METHODS = frozenset({"exception", "error", "warning", "critical", "log"})

@@ -20,6 +20,8 @@ class Run:
     color: bool = False
     # Findings fixed by ``--fix`` during this run.
     fixed: int = 0
+    # Text format: the findings only, no summary.
+    quiet: bool = False
 
 
 def summary(findings: list[Finding], files: int) -> dict[str, object]:

@@ -24,6 +24,8 @@ def render(findings: list[Finding], run: Run) -> str:
         rule = _paint(f"{f.rule} [{f.severity.label}]", COLORS[f.severity], color)
         marker = " [*]" if f.fix is not None else ""
         lines.append(f"{location} {rule} {f.message}{marker}")
+    if run.quiet:
+        return "".join(line + "\n" for line in lines)
     if lines:
         lines.append("")
     lines.extend(summary_lines(findings, run))
