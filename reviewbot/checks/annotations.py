@@ -97,7 +97,9 @@ class AnnotationChecks(Check):
         parent = self.ctx.scope.parent if self.ctx.scope is not None else None
         in_class = parent is not None and isinstance(parent.node, cst.ClassDef)
         positional = [*node.params.posonly_params, *node.params.params]
+        # ``self``/``cls``: the first parameter of a method, unless it is a staticmethod.
         exempt = positional[0] if positional and in_class and not self._has_decorator(node, {"staticmethod"}) else None
+        # A bare ``*`` (keyword-only marker) is a ParamStar, not a parameter.
         star = node.params.star_arg
         everything = [*positional, *([star] if isinstance(star, cst.Param) else []), *node.params.kwonly_params]
         if node.params.star_kwarg is not None:
@@ -117,19 +119,25 @@ class AnnotationChecks(Check):
             self.produces_value[-1] = True
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        """Report a missing ``->``, with the ``-> None`` fix when it is safe."""
+        """Report a missing ``->``, with the ``-> None`` fix when it is safe.
+
+        Safe means: no ``return <value>`` and no ``yield`` in the function's own body (nested
+        functions do not count) and not abstract (an abstract body says nothing about overrides).
+        """
         produces_value = self.produces_value.pop()
         if node.returns is not None:
             return
         message = f"function `{node.name.value}` has no return annotation"
         fix = None
         if not produces_value and not self._has_decorator(node, ABSTRACT):
+            # Insert right after ``)``: before any space that precedes the colon.
             line, column = self.ctx.span(node.whitespace_before_colon)[:2]
             fix = Fix("add `-> None`", (Edit(line, column + 1, line, column + 1, " -> None"),))
             message += " (it returns nothing: `-> None`)"
         self.ctx.report("RB302", node, message, span=self.ctx.header_span(node), fix=fix)
 
     def _has_decorator(self, node: cst.FunctionDef, names: set[str] | frozenset[str]) -> bool:
+        """Whether a decorator (called or not) resolves to one of ``names``."""
         for decorator in node.decorators:
             expression = decorator.decorator
             if isinstance(expression, cst.Call):

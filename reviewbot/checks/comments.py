@@ -138,14 +138,17 @@ class CommentChecks(Check):
             self.ctx.report("RB401", node, f"public class `{node.name.value}` has no docstring", span=self.ctx.header_span(node))
 
     def _needs_docstring(self, node: cst.FunctionDef) -> bool:
+        """RB401's exemptions: private or nested functions, dunders, ``@overload`` stubs."""
         scope = self.ctx.scope
         name = node.name.value
         if scope is None or not scope.public or scope.in_function or node.get_docstring() is not None:
             return False
         if DUNDER.match(name) and name != "__init__":
             return False
+        # Overload stubs are documented once, on the implementation.
         if any((self.ctx.imports.resolve(d.decorator) or dotted_name(d.decorator)) in {"typing.overload", "overload"} for d in node.decorators):
             return False
+        # A class docstring may describe the constructor instead.
         parent = scope.parent
         if name == "__init__" and parent is not None and isinstance(parent.node, cst.ClassDef):
             return parent.node.get_docstring() is None
@@ -154,12 +157,14 @@ class CommentChecks(Check):
     def finish(self) -> None:
         """Module docstring and constants, once every comment line is known."""
         ctx = self.ctx
+        # ``_private.py`` is private; a package's ``__init__.py`` and ``__main__.py`` are not.
         basename = ctx.path.rpartition("/")[2]
         public = not basename.startswith("_") or basename in {"__init__.py", "__main__.py"}
         if "RB401" in self.enabled and ctx.module.body and public and ctx.module.get_docstring() is None:
             ctx.report("RB401", None, "public module has no docstring", span=(1, 0, 1, 0))
         comment_lines = set(ctx.comment_lines)
         for statement, name in self.constants:
+            # A comment on any line of the statement, or on the line just above it, documents it.
             first, _, last, _ = ctx.span(statement)
             if not comment_lines.intersection(range(first - 1, last + 1)):
                 ctx.report("RB404", name, f"constant `{name.value}` has no comment saying what it is", statement=statement)
@@ -175,7 +180,12 @@ class CommentChecks(Check):
             self.complexity[-1] += 1
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        """Judge documentation, density and silent complexity of the function just walked."""
+        """Judge documentation, density and silent complexity of the function just walked.
+
+        The body runs from the line after the ``def ...:`` header to the function's last line.
+        Density = (comment lines + docstring lines) / code lines, where a line holding code and a
+        trailing comment is a comment line, not a code line.
+        """
         ctx = self.ctx
         complexity = self.complexity.pop()
         header = ctx.header_span(node)
@@ -198,16 +208,19 @@ class CommentChecks(Check):
             ctx.report("RB403", node, f"function `{name}` has complexity {complexity} and no comment", span=header)
 
     def _comment_lines(self, first: int, last: int) -> int:
+        """Comment lines between ``first`` and ``last`` (inclusive); the list is sorted."""
         lines = self.ctx.comment_lines
         return bisect_right(lines, last) - bisect_left(lines, first)
 
     def _docstring_lines(self, node: cst.FunctionDef) -> int:
+        """Physical lines of the function's docstring, 0 without one."""
         if node.get_docstring() is None or not isinstance(node.body, cst.IndentedBlock):
             return 0
         first, _, last, _ = self.ctx.span(node.body.body[0])
         return last - first + 1
 
     def _nonblank_lines(self, first: int, last: int) -> int:
+        """Non-blank lines between ``first`` and ``last``, from prefix sums built once per file."""
         if self._nonblank is None:
             self._nonblank = [0, *accumulate(1 if line.strip() else 0 for line in self.ctx.lines)]
         last = min(last, len(self._nonblank) - 1)
@@ -215,7 +228,10 @@ class CommentChecks(Check):
 
     # --- constants -------------------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
-        """Find UPPER_CASE assignments not followed by a string literal statement."""
+        """Find UPPER_CASE assignments not followed by a string literal statement.
+
+        Only the module's own body counts; comments are judged in ``finish``, when all are known.
+        """
         body = node.body
         for index, statement in enumerate(body):
             if not isinstance(statement, cst.SimpleStatementLine):
@@ -233,14 +249,17 @@ for _node_type in COMPLEXITY_NODES:
 
 
 def _constant_name(statement: cst.SimpleStatementLine) -> cst.Name | None:
+    """The first UPPER_CASE name a statement assigns (``A = 1``, ``A: int = 1``, ``A, b = ...``)."""
     first = statement.body[0]
     targets: list[cst.BaseExpression]
     if isinstance(first, cst.Assign):
         targets = [target.target for target in first.targets]
     elif isinstance(first, cst.AnnAssign) and first.value is not None:
+        # ``A: int`` alone declares a type, it assigns nothing.
         targets = [first.target]
     else:
         return None
+    # Unpack tuple and list targets breadth-first.
     while targets:
         target = targets.pop(0)
         if isinstance(target, (cst.Tuple, cst.List)):
@@ -251,6 +270,7 @@ def _constant_name(statement: cst.SimpleStatementLine) -> cst.Name | None:
 
 
 def _is_string_statement(statement: cst.BaseStatement | None) -> bool:
+    """A bare string literal statement: the conventional "docstring" of a constant."""
     if not isinstance(statement, cst.SimpleStatementLine):
         return False
     first = statement.body[0]

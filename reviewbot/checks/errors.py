@@ -201,19 +201,23 @@ class ErrorChecks(Check):
                 handler.logged = True
 
     def _timeout(self, node: cst.Call, name: str) -> None:
+        """RB205 for an HTTP call without a timeout, or with ``timeout=None``."""
         keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
         timeout = keywords.get("timeout")
         explicit_none = isinstance(timeout, cst.Name) and timeout.value == "None"
+        # ``**options`` may carry a timeout: only an explicit ``timeout=None`` is certain then.
         spread = any(arg.star == "**" for arg in node.args)
-        positional = sum(1 for arg in node.args if arg.keyword is None and not arg.star)
         if name in REQUESTS_FUNCTIONS:
             missing = timeout is None and not spread
         elif name == "urllib.request.urlopen":
+            # urlopen(url, data, timeout): the third positional argument is the timeout.
+            positional = sum(1 for arg in node.args if arg.keyword is None and not arg.star)
             missing = timeout is None and not spread and positional < 3
-        elif name not in HTTPX_FUNCTIONS:
-            return
-        else:
+        elif name in HTTPX_FUNCTIONS:
+            # httpx applies a 5 s default; only switching it off is a problem.
             missing = False
+        else:
+            return
         if missing:
             self.ctx.report("RB205", node.func, f"`{name}` without `timeout=`: a slow server blocks this call forever")
         elif explicit_none:
@@ -221,6 +225,7 @@ class ErrorChecks(Check):
 
     @staticmethod
     def _is_logging(node: cst.Call, name: str | None) -> bool:
+        """``logging.error(...)``, or ``<anything>.exception/error/warning/critical/log(...)``."""
         if name is not None and name.startswith("logging."):
             return True
         return isinstance(node.func, cst.Attribute) and node.func.attr.value in LOG_METHODS
@@ -254,8 +259,13 @@ class ErrorChecks(Check):
                 handler.used = True
 
     def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        """Judge the handler now that its body has been walked."""
+        """Judge the handler now that its body has been walked.
+
+        RB202 for a bare ``except:``; RB203 when a catch-all handler does nothing; otherwise RB204
+        when a broad handler neither re-raises, logs, nor looks at the exception.
+        """
         handler = self.handlers.pop()
+        # Findings point at the ``except ...:`` line, not at the whole handler.
         span = self.ctx.header_span(node)
         if node.type is None:
             self.ctx.report("RB202", node, "bare `except:` also catches KeyboardInterrupt and SystemExit", span=span)
@@ -270,6 +280,7 @@ class ErrorChecks(Check):
     leave_ExceptStarHandler = leave_ExceptHandler
 
     def _is_broad(self, node: cst.BaseExpression) -> bool:
+        """``Exception``/``BaseException``, alone or in a tuple."""
         if isinstance(node, cst.Tuple):
             return any(self._is_broad(element.value) for element in node.elements)
         name = self.ctx.imports.resolve(node) or dotted_name(node)
@@ -278,6 +289,7 @@ class ErrorChecks(Check):
 
 def _does_nothing(body: cst.BaseSuite) -> bool:
     """True when a block holds only ``pass``, ``...``, ``continue`` or ``break``."""
+    # ``except E: pass`` on one line is a SimpleStatementSuite, a block is an IndentedBlock.
     lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
     for line in lines:
         if not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
@@ -287,5 +299,6 @@ def _does_nothing(body: cst.BaseSuite) -> bool:
                 continue
             if isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Ellipsis):
                 continue
+            # Anything else (a call, an assignment, a return) does something with the error.
             return False
     return True

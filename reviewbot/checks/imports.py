@@ -105,6 +105,7 @@ class ImportChecks(Check):
             self._through_root(alias, dotted_name(alias.name))
 
     def _relative(self, node: cst.ImportFrom) -> None:
+        """RB101, with a fix when the target module is known (the file is inside a root package)."""
         ctx = self.ctx
         module = (dotted_name(node.module) or "") if node.module is not None else ""
         written = "." * len(node.relative) + module
@@ -112,6 +113,8 @@ class ImportChecks(Check):
         if target is None:
             ctx.report("RB101", node, f"relative import `{written}`: import it absolutely from the root package")
             return
+        # Replace the dots and the module name, nothing else: the imported names, their
+        # parentheses and comments stay as they are.
         first = ctx.span(node.relative[0])
         last = ctx.span(node.module if node.module is not None else node.relative[-1])
         edit = Edit(first[0], first[1] + 1, last[2], last[3] + 1, target)
@@ -119,10 +122,12 @@ class ImportChecks(Check):
         ctx.report("RB101", node, f"relative import `{written}`: use `{target}`", fix=fix)
 
     def _through_root(self, node: cst.CSTNode, module: str | None) -> None:
+        """RB102: ``src.<root>...`` or a name that only exists inside a root package."""
         if not module:
             return
         roots = self.ctx.project.roots
         parts = module.split(".")
+        # ``src`` itself may be a root package (flat layout named src): then ``src.`` is correct.
         if parts[0] == "src" and "src" not in roots and len(parts) > 1 and parts[1] in roots:
             rest = ".".join(parts[1:])
             self.ctx.report("RB102", node, f"`{module}` goes through the `src` directory: import `{rest}`")
