@@ -39,11 +39,16 @@ first line of its statement), or `# reviewbot: ignore-file[RB401]` in the first 
 
 
 def _codes(text: str) -> list[str]:
+    """``"RB1, RB203"`` -> ``["RB1", "RB203"]``; validated later, with the other rule ids."""
     return [code for code in text.replace(" ", "").split(",") if code]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
+    """The argument parser for every subcommand.
+
+    Flags mirror Ruff's where they mean the same (``--select``, ``--ignore``, ``--fix``,
+    ``--output``), so the muscle memory of Python teams carries over.
+    """
     parser = argparse.ArgumentParser(prog="reviewbot", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -67,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("-v", "--verbose", action="store_true", help="print roots, config source, timing; tracebacks on errors")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
 
+    # The rule catalogue, as configured (severities can be changed by the config).
     rules = commands.add_parser("rules", help="list every rule with its severity and agent quote")
     rules.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown generates docs/rules.md")
     rules.add_argument("--config", type=Path, metavar="FILE", help="show severities as configured by FILE")
@@ -81,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     # Deeply nested expressions need more than Python's default recursion depth to walk.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
     parser = build_parser()
+    # argparse exits with status 2 on bad usage itself, as the exit-code contract wants.
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
@@ -104,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _settings(args: argparse.Namespace, root: Path) -> Settings:
+    """The config file (or built-in defaults) with the command line's overrides."""
     from reviewbot.config import build_settings, read_config
 
     config, source = read_config(root, getattr(args, "config", None))
@@ -164,6 +172,7 @@ def explain(args: argparse.Namespace) -> int:
     from reviewbot.config import build_settings
     from reviewbot.docs import explain as explain_rule
 
+    # Explanations show the built-in pack's defaults, whatever the local config says.
     settings = build_settings({})
     wanted = args.rule.strip()
     for spec in settings.specs.values():

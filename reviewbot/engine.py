@@ -25,6 +25,11 @@ from reviewbot.model import Finding, Fix
 from reviewbot.suppress import Suppressions
 from reviewbot.walk import Callback, Span, Walk
 
+# Blocks at module level whose imports are known before the walk (see ``_prefill_imports``).
+PREFILLED_BLOCKS = (
+    cst.If, cst.Else, cst.Try, cst.TryStar, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally,
+    cst.With, cst.For, cst.While,
+)
 # Python's line breaks; ``str.splitlines`` would also split on form feeds and other characters.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # How many lines of a finding feed its fingerprint (a whole class would make it fragile).
@@ -46,6 +51,7 @@ def split_lines(text: str) -> list[str]:
 
 def decode(data: bytes, max_bytes: int) -> str:
     """Bytes to text per PEP 263 (cookie, BOM, else UTF-8); raise ``Unreadable`` if impossible."""
+    # Checked before decoding: a huge or binary file costs nothing more.
     if len(data) > max_bytes:
         raise Unreadable(f"file is {len(data)} bytes, over max-file-bytes ({max_bytes})")
     nul = data.find(b"\0")
@@ -56,6 +62,7 @@ def decode(data: bytes, max_bytes: int) -> str:
     except SyntaxError as error:
         raise Unreadable(f"bad encoding declaration: {error.msg}") from None
     try:
+        # ``detect_encoding`` says ``utf-8-sig`` when there is a BOM, which decoding then drops.
         return data.decode(encoding)
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
@@ -99,6 +106,7 @@ class FileScan:
     """The state of scanning one parsed file."""
 
     def __init__(self, path: str, text: str, module: cst.Module, settings: Settings, enabled: frozenset[str]) -> None:
+        """Set up the walk and the checks that have at least one rule enabled for this file."""
         self.path = path
         self.settings = settings
         self.enabled = enabled
@@ -110,6 +118,7 @@ class FileScan:
         self.ctx = FileContext(path, module, self.lines, settings, project.module_name(path), project, self.walk)
         # Each failed check, the error, and the node it failed on (None: in ``finish``).
         self.failures: list[tuple[Check, Exception, cst.CSTNode | None]] = []
+        # A family with none of its rules enabled is not even instantiated.
         self.checks = []
         for check_class in CHECKS:
             own = enabled & {rule.id for rule in check_class.rules}
@@ -119,6 +128,7 @@ class FileScan:
         self._register()
 
     def _register(self) -> None:
+        """Fill the walk's dispatch tables: the engine's own bookkeeping, then every check."""
         # Scopes open before any check sees a def/class and close after every check has left it.
         self.enter[cst.FunctionDef] = [self._enter_scope]
         self.enter[cst.ClassDef] = [self._enter_scope]
@@ -133,28 +143,36 @@ class FileScan:
         self.leave.setdefault(cst.ClassDef, []).append(self._leave_scope)
 
     def _prefill_imports(self, body: Iterable[cst.CSTNode]) -> None:
-        """Module-level imports, so a function can use a name imported further down the file."""
+        """Module-level imports, so a function can use a name imported further down the file.
+
+        Imports inside module-level ``if``/``try``/``with``/loops count (``try: import ujson as
+        json except ImportError: import json``); functions and classes are left to the walk.
+        """
         for statement in body:
-            if isinstance(statement, cst.SimpleStatementLine):
+            if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
                 for small in statement.body:
                     if isinstance(small, (cst.Import, cst.ImportFrom)):
                         self.ctx.imports.add(small)
-            elif isinstance(statement, (cst.If, cst.Try, cst.TryStar, cst.With, cst.Else)):
-                self._prefill_imports(getattr(statement.body, "body", ()))
-                for branch in (getattr(statement, "orelse", None), *getattr(statement, "handlers", ())):
-                    if branch is not None:
-                        self._prefill_imports([branch])
+            elif isinstance(statement, PREFILLED_BLOCKS):
+                suite = statement.body
+                self._prefill_imports(suite.body if isinstance(suite, cst.IndentedBlock) else [suite])
+                branches = [getattr(statement, "orelse", None), getattr(statement, "finalbody", None)]
+                self._prefill_imports([b for b in (*branches, *getattr(statement, "handlers", ())) if b is not None])
 
     def _enter_scope(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        """Push a scope; public only if its name and every enclosing scope's name are."""
         parent = self.ctx.scope
         public = (parent is None or parent.public) and is_public_name(node.name.value)
         in_function = parent is not None and (parent.in_function or isinstance(parent.node, cst.FunctionDef))
         self.ctx.scopes.append(Scope(node, public, in_function, parent))
 
     def _leave_scope(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        """Pop the scope pushed by ``_enter_scope``."""
         self.ctx.scopes.pop()
 
     def _comment(self, node: cst.Comment) -> None:
+        """Record the comment's line; keep its text if it may be a suppression."""
+        # A comment node holds no line break, so the walk's current line is its line.
         line = self.walk.line
         self.ctx.comment_lines.append(line)
         value = node.value
@@ -162,6 +180,7 @@ class FileScan:
             self.ctx.suppressions.append((line, value))
 
     def _failed(self, callback: Callback, node: cst.CSTNode, error: Exception) -> None:
+        """A callback raised: record RB002 for its check and stop calling that check."""
         check = getattr(callback, "__self__", None)
         if not isinstance(check, Check):
             raise error  # the engine's own bookkeeping failed: the whole file is RB002
@@ -175,7 +194,11 @@ class FileScan:
                 table[node_type] = [c for c in callbacks if getattr(c, "__self__", None) is not check]
 
     def run(self) -> list[Finding]:
-        """Walk, finish the checks, and turn raw findings into positioned, suppressed findings."""
+        """Walk, finish the checks, and turn raw findings into positioned, suppressed findings.
+
+        A finding is suppressed by a comment on its first line or on the first line of the
+        statement that contains it (so one comment covers a multi-line call).
+        """
         self.walk.run()
         for check in self.checks:
             try:
@@ -184,6 +207,7 @@ class FileScan:
                 self.failures.append((check, error, None))
         suppressions = Suppressions(self.ctx.suppressions)
         findings = []
+        # Checks may report rules that are off for this file; they are dropped here.
         spans = self.walk.spans
         for raw in self.ctx.findings:
             if raw.rule not in self.enabled:
@@ -209,7 +233,12 @@ class FileScan:
 
 
 def make_finding(settings: Settings, rule: str, path: str, span: Span, message: str, fix: Fix | None = None) -> Finding:
-    """A finding with its severity and quote from the settings."""
+    """A finding with its name, severity and agent quote from the settings.
+
+    ``span`` is LibCST's (1-based lines, 0-based columns, exclusive end); findings are 1-based in
+    both, the end column still exclusive, as SARIF and editors expect. The fingerprint is added
+    by ``finalize``.
+    """
     spec = settings.specs[rule]
     line, column, end_line, end_column = span
     return Finding(
@@ -248,11 +277,16 @@ def finalize(findings: list[Finding], lines: list[str]) -> list[Finding]:
 
 
 def scan_source(path: str, data: bytes, settings: Settings) -> list[Finding]:
-    """All findings for one file given its repo-relative ``path`` and raw bytes."""
+    """All findings for one file given its repo-relative ``path`` and raw bytes.
+
+    Never raises for bad input: an unreadable file is RB001, an unparsable one RB000, and a
+    failure of reviewbot itself on this file RB002, so one file never stops a scan.
+    """
     enabled = settings.rules_for(path)
     if not enabled:
         return []
 
+    # The file's only finding, when it could not be read, parsed or walked.
     def only(rule: str, line: int, message: str, column: int = 0) -> list[Finding]:
         if rule not in enabled:
             return []
@@ -278,7 +312,11 @@ def scan_source(path: str, data: bytes, settings: Settings) -> list[Finding]:
 
 
 def scan_files(root: Path, paths: list[str], settings: Settings) -> list[Finding]:
-    """Scan repo-relative ``paths`` under ``root``; unreadable files become RB001 findings."""
+    """Scan repo-relative ``paths`` under ``root``; unreadable files become RB001 findings.
+
+    Reading is the only I/O here; ``scan_source`` does the rest, so this loop is the place to
+    distribute files over worker processes.
+    """
     findings: list[Finding] = []
     for path in paths:
         try:

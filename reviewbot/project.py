@@ -48,6 +48,7 @@ def list_files(root: Path, is_git: bool, paths: list[Path], exclude: Globs) -> l
     otherwise a directory walk that skips hidden and virtualenv/build directories. Files named
     explicitly on the command line are scanned even if git ignores them; ``exclude`` always applies.
     """
+    # Every target as a repo-relative path; the repository itself when none is given.
     targets = []
     for path in paths or [root]:
         resolved = path.resolve()
@@ -58,28 +59,34 @@ def list_files(root: Path, is_git: bool, paths: list[Path], exclude: Globs) -> l
         except ValueError:
             raise ConfigError(f"{path}: outside the repository at {root}") from None
     explicit = {target for target in targets if (root / target).is_file()}
+    # Directories are expanded by git (or a walk); named files are taken as they are.
     if is_git:
         candidates = _git_files(root, [t for t in targets if t not in explicit])
     else:
         candidates = [f for t in targets if t not in explicit for f in _walk(root, t)]
+    # ``is_file`` drops tracked files deleted from the work tree and submodules (listed as paths).
     files = {f for f in candidates if f.endswith(".py") and (root / f).is_file()}
     files |= {f for f in explicit if f.endswith(".py")}
     return sorted(f for f in files if not exclude.match(f))
 
 
 def _git_files(root: Path, targets: list[str]) -> list[str]:
+    """Tracked files plus untracked ones that ``.gitignore`` does not ignore, under ``targets``."""
     if not targets:
         return []
-    import git  # deferred: GitPython is only needed when scanning a work tree
-
+    try:
+        import git  # deferred: GitPython is only needed when scanning a work tree
+    except ImportError as error:  # GitPython refuses to import without a git executable
+        raise ConfigError(f"{root} is a git repository but git cannot be run: {error}") from None
     try:
         listing = git.Repo(root).git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--", *targets)
-    except git.GitCommandError as error:
-        raise ConfigError(f"git ls-files failed in {root}: {error.stderr.strip()}") from None
+    except git.CommandError as error:
+        raise ConfigError(f"git ls-files failed in {root}: {str(error.stderr).strip()}") from None
     return [entry for entry in listing.split("\0") if entry]
 
 
 def _walk(root: Path, target: str) -> list[str]:
+    """Every file under ``target`` without git, skipping hidden and environment directories."""
     found: list[str] = []
     for directory, subdirectories, files in os.walk(root / target if target != "." else root):
         subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and d not in SKIPPED_DIRECTORIES)
@@ -90,12 +97,14 @@ def _walk(root: Path, target: str) -> list[str]:
 
 def detect_project(root: Path, configured_roots: list[str]) -> Project:
     """Root packages (configured, else from ``[project].name``, else every top-level package)."""
+    # Flat layout and src/ layout: packages sit at the root or under src/.
     bases = [root, root / "src"]
     if configured_roots:
         roots = {name: _locate(root, bases, name) for name in configured_roots}
     else:
         named = _project_name(root)
         packages = {p.name: p for base in bases if base.is_dir() for p in sorted(base.iterdir()) if _is_package(p)}
+        # The distribution's own package wins: other top-level packages are then tools or scripts.
         if named in packages:
             packages = {named: packages[named]}
         roots = {
@@ -107,6 +116,7 @@ def detect_project(root: Path, configured_roots: list[str]) -> Project:
 
 
 def _locate(root: Path, bases: list[Path], name: str) -> str:
+    """Where a configured root package lives (its name, if it is not on disk)."""
     for base in bases:
         if (base / name).is_dir():
             return (base / name).relative_to(root).as_posix()
@@ -114,10 +124,12 @@ def _locate(root: Path, bases: list[Path], name: str) -> str:
 
 
 def _is_package(path: Path) -> bool:
+    """A regular package: a visible directory with ``__init__.py``."""
     return path.is_dir() and not path.name.startswith(".") and (path / "__init__.py").is_file()
 
 
 def _project_name(root: Path) -> str | None:
+    """``[project].name`` normalised to an import name (``shop-api`` -> ``shop_api``)."""
     try:
         document = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
@@ -127,7 +139,11 @@ def _project_name(root: Path) -> str | None:
 
 
 def _inner_names(root: Path, roots: dict[str, str]) -> dict[str, str]:
-    """Modules and packages directly inside a root that are not importable on their own."""
+    """Modules and packages directly inside a root that are not importable on their own.
+
+    A name that is also a top-level module, a standard-library module or an installed
+    distribution's import name is importable under that name, so it is never listed.
+    """
     top_level = {p.name.removesuffix(".py") for base in (root, root / "src") if base.is_dir() for p in base.iterdir()}
     inner: dict[str, str] = {}
     for name, directory in sorted(roots.items()):
@@ -135,6 +151,7 @@ def _inner_names(root: Path, roots: dict[str, str]) -> dict[str, str]:
         if not path.is_dir():
             continue
         for child in sorted(path.iterdir()):
+            # Dunder modules (``__main__``) are never imported by a bare name.
             module = child.name.removesuffix(".py")
             if (child.suffix == ".py" or _is_package(child)) and module.isidentifier() and not module.startswith("__"):
                 inner.setdefault(module, name)
