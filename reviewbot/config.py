@@ -32,6 +32,12 @@ TOP_LEVEL_KEYS = sorted(
 FAIL_ON = ("error", "warning", "info", "never")
 
 
+# Glob syntax: ``**/`` any directories (or none), ``**`` anything, ``*``/``?`` within one name.
+GLOB_SYNTAX = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+# Splits a glob into its wildcards and the literal text between them.
+GLOB_TOKEN = re.compile(r"\*\*/|\*\*|\*|\?|[^*?]+")
+
+
 class Globs:
     """Repo-relative path globs: ``**`` spans directories, ``*`` stays in one; a pattern without
     ``/`` matches a file or directory name anywhere (as in ``.gitignore``)."""
@@ -50,29 +56,11 @@ class Globs:
 
 
 def _glob_regex(pattern: str) -> str:
+    """The regular expression of one glob (see ``Globs``)."""
     pattern = pattern.strip().removeprefix("./").rstrip("/")
-    anchored = "/" in pattern
-    out = []
-    index = 0
-    while index < len(pattern):
-        if pattern.startswith("**/", index):
-            out.append("(?:.*/)?")
-            index += 3
-        elif pattern.startswith("**", index):
-            out.append(".*")
-            index += 2
-        elif pattern[index] == "*":
-            out.append("[^/]*")
-            index += 1
-        elif pattern[index] == "?":
-            out.append("[^/]")
-            index += 1
-        else:
-            out.append(re.escape(pattern[index]))
-            index += 1
-    body = "".join(out)
-    # A match on a directory covers everything below it.
-    return f"(?:{body})(?:/.*)?" if anchored else f"(?:.*/)?(?:{body})(?:/.*)?"
+    body = "".join(GLOB_SYNTAX.get(token) or re.escape(token) for token in GLOB_TOKEN.findall(pattern))
+    # A match on a directory covers everything below it; a bare name may sit in any directory.
+    return f"(?:{body})(?:/.*)?" if "/" in pattern else f"(?:.*/)?(?:{body})(?:/.*)?"
 
 
 @dataclass(frozen=True)
@@ -116,6 +104,7 @@ def read_config(root: Path, explicit: Path | None = None) -> tuple[dict[str, obj
             text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise ConfigError(f"{path}: cannot read config file: {error.strerror}") from None
+        # Messages name the file as the user knows it: a bare name at the root, else as given.
         name = path.name if explicit is None else str(path)
         if path.suffix != ".toml":
             return _read_yaml(name, text), name
@@ -160,6 +149,7 @@ def build_settings(
         if key not in TOP_LEVEL_KEYS:
             raise ConfigError(f"{where}{key}: unknown key{did_you_mean(str(key), TOP_LEVEL_KEYS)}")
     packs = _packs(config, where)
+    # Each rule's severity, quote and test policy come from the packs; severities may be changed.
     # Later packs override earlier ones; the config overrides them all.
     specs: dict[str, RuleSpec] = {}
     option_values: dict[str, Any] = {}
@@ -178,9 +168,11 @@ def build_settings(
         (Globs([glob]), expand(rule_ids(f"{where}per-file-ignores.{glob}", codes)))
         for glob, codes in expect(f"{where}per-file-ignores", config.get("per-file-ignores", {}), dict).items()
     ]
+    # The command line's --fail-on wins over the config's fail-on.
     level = fail_on if fail_on is not None else expect(f"{where}fail-on", config.get("fail-on", "error"), str)
     if level not in FAIL_ON:
         raise ConfigError(f"{where}fail-on: expected one of {', '.join(FAIL_ON)}, got {level!r}")
+    # A config value replaces the pack's list, it does not extend it.
     test_paths = config.get("test-paths", list(packs[-1].test_paths) if packs else [])
     max_file_bytes = config.get("max-file-bytes", packs[-1].max_file_bytes if packs else DEFAULT_MAX_FILE_BYTES)
     return Settings(

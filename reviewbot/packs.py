@@ -63,15 +63,22 @@ def available_packs() -> list[str]:
 
 
 def load_pack(name: str) -> Pack:
-    """Read and validate one pack by name (one of ``available_packs()``)."""
+    """Read and validate one pack by name (one of ``available_packs()``).
+
+    A rule's agent quote is the bullet that lists it under ``rules:`` (with its severity); other
+    bullets may name it under ``also:`` when they are enforced by it too.
+    """
     where = f"rules/{name}.yml"
-    data = yaml.safe_load((pack_directory() / f"{name}.yml").read_text(encoding="utf-8"))
-    data = expect(where, data, dict)
+    data = expect(where, yaml.safe_load((pack_directory() / f"{name}.yml").read_text(encoding="utf-8")), dict)
     specs: dict[str, RuleSpec] = {}
-    bullets = []
+    # Meta rules (RB0xx) enforce no sentence of the agent: they have no quote.
     for rule_id, entry in expect(f"{where}: meta", data.get("meta", {}), dict).items():
         specs[rule_id] = _spec(f"{where}: meta.{rule_id}", rule_id, entry, None)
-    for index, bullet in enumerate(data.get("bullets", [])):
+    entries = data.get("bullets", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{where}: bullets: expected a list of mappings, got {entries!r}")
+    bullets = []
+    for index, bullet in enumerate(entries):
         at = f"{where}: bullets[{index}]"
         bullet = expect(at, bullet, dict)
         quote = expect(f"{at}.quote", bullet.get("quote"), str)
@@ -79,9 +86,8 @@ def load_pack(name: str) -> Pack:
         for rule_id, entry in own.items():
             specs[rule_id] = _spec(f"{at}.rules.{rule_id}", rule_id, entry, quote)
         also = expect(f"{at}.also", bullet.get("also", []), list)
-        bullets.append(
-            Bullet(quote, str(bullet.get("section", "")), tuple(expect(f"{at}.match", bullet.get("match", []), list)), (*own, *also))
-        )
+        match = tuple(expect(f"{at}.match", bullet.get("match", []), list))
+        bullets.append(Bullet(quote, str(bullet.get("section", "")), match, (*own, *also)))
     return Pack(
         name=name,
         agent=str(data.get("agent", name)),
@@ -94,7 +100,8 @@ def load_pack(name: str) -> Pack:
     )
 
 
-def _spec(where: str, rule_id: str, entry: Any, quote: str | None) -> RuleSpec:
+def _spec(where: str, rule_id: str, entry: object, quote: str | None) -> RuleSpec:
+    """One rule's entry in a pack: ``{severity: error, tests: false}``."""
     if rule_id not in RULES:
         raise ConfigError(f"{where}: unknown rule{did_you_mean(rule_id, RULES)}")
     entry = expect(where, entry, dict)

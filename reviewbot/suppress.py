@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# Both directives must start the comment or follow white space (a second "#" after some words);
+# a comment that quotes the syntax between backticks is not a directive.
 # `# reviewbot: ignore`, `# reviewbot: ignore[RB101, RB205]`, `# reviewbot: ignore-file[...]`.
 IGNORE = re.compile(r"(?:^|\s)#\s*reviewbot:\s*ignore(?P<file>-file)?\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 # `# noqa: RB101, E501` (the Ruff/flake8 spelling); a bare `# noqa` is left to other tools.
 NOQA = re.compile(r"(?:^|\s)#\s*noqa:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
-# Both directives start a comment or follow white space (`# text  # noqa: RB101`), so a comment
-# that quotes the syntax in backticks is not a directive.
 # One rule code inside either comment.
 CODE = re.compile(r"[A-Z]+[0-9]+")
 # ``ignore-file`` comments count only near the top of the file.
@@ -37,6 +37,7 @@ def parse(comments: list[tuple[int, str]]) -> list[Suppression]:
     for line, text in comments:
         match = IGNORE.search(text)
         if match:
+            # No ``[...]`` means every rule.
             codes = None if match["codes"] is None else frozenset(CODE.findall(match["codes"].upper()))
             file_level = match["file"] is not None
             if not file_level or line <= FILE_LEVEL_LINES:
@@ -44,6 +45,7 @@ def parse(comments: list[tuple[int, str]]) -> list[Suppression]:
             continue
         match = NOQA.search(text)
         if match:
+            # ``# noqa: E501, RB101`` is shared with other tools: their codes are theirs.
             codes = frozenset(code for code in CODE.findall(match["codes"].upper()) if code.startswith("RB"))
             if codes:
                 found.append(Suppression(line, codes, False))
@@ -73,10 +75,12 @@ class Suppressions:
         """``(line, message)`` for each comment, or code in it, that suppressed nothing."""
         result = []
         for suppression in self.all:
+            # ``ignore`` without codes is used if it silenced anything at all.
             if suppression.codes is None:
                 if not suppression.used:
                     result.append((suppression.line, "suppression comment suppressed nothing"))
                 continue
+            # Codes of rules that are off for this file say nothing about the code: not reported.
             idle = sorted(code for code in suppression.codes - suppression.used if code in enabled)
             if idle:
                 result.append((suppression.line, f"suppression of {', '.join(idle)} suppressed nothing"))

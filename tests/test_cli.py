@@ -145,7 +145,7 @@ def test_text_output_and_summary(flat):
     lines = result.stdout.splitlines()
     assert lines[0] == "shop_api/orders.py:2:1: RB101 [error] relative import `.models`: use `shop_api.models` [*]"
     assert "\033[" not in result.stdout
-    assert "Found 3 findings in 6 files (3 error)." in result.stdout
+    assert "Found 3 findings in 6 files (3 errors)." in result.stdout
     assert '      1  RB101 [*] relative-import                 "Use absolute imports with @ alias for all internal modules"' in lines
     assert lines[-1] == "[*] 2 fixable with `reviewbot scan --fix`."
     quiet = run_reviewbot(flat, "scan", "--quiet")

@@ -11,12 +11,20 @@ from reviewbot.report import Run
 COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
+def _plural(count: int, word: str) -> str:
+    """``1 file``, ``2 files``; "info" has no plural."""
+    return f"{count} {word}" if count == 1 or word == "info" else f"{count} {word}s"
+
+
 def _paint(text: str, code: str, enabled: bool) -> str:
     return f"\033[{code}m{text}\033[0m" if enabled else text
 
 
 def render(findings: list[Finding], run: Run) -> str:
-    """``path:line:col: RB101 [error] message`` lines and the summary."""
+    """``path:line:col: RB101 [error] message`` lines and the summary.
+
+    ``[*]`` marks findings that ``--fix`` can fix, as Ruff does.
+    """
     color = run.color
     lines = []
     for f in findings:
@@ -33,16 +41,18 @@ def render(findings: list[Finding], run: Run) -> str:
 
 
 def summary_lines(findings: list[Finding], run: Run) -> list[str]:
-    """The grouped summary printed after the findings."""
-    files = f"{run.files} file{'s' if run.files != 1 else ''}"
-    fixed = f" Fixed {run.fixed} finding{'s' if run.fixed != 1 else ''}." if run.fixed else ""
+    """The grouped summary printed after the findings: totals, then one line per rule."""
+    files = _plural(run.files, "file")
+    fixed = f" Fixed {_plural(run.fixed, 'finding')}." if run.fixed else ""
     if not findings:
         return [f"All checks passed ({files} scanned).{fixed}"]
+    # Most severe first: "2 errors, 1 warning, 3 info".
     severities = Counter(f.severity for f in findings)
-    counts = ", ".join(f"{severities[s]} {s.label}" for s in sorted(severities, reverse=True))
-    lines = [f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} in {files} ({counts}).{fixed}"]
+    counts = ", ".join(_plural(severities[s], s.label) for s in sorted(severities, reverse=True))
+    lines = [f"Found {_plural(len(findings), 'finding')} in {files} ({counts}).{fixed}"]
     by_rule = Counter(f.rule for f in findings)
     fixable = Counter(f.rule for f in findings if f.fix is not None)
+    # Each rule with its count and the agent sentence it enforces.
     for rule_id in sorted(by_rule):
         spec = run.settings.specs[rule_id]
         marker = " [*]" if fixable[rule_id] else "    "
