@@ -22,7 +22,10 @@ import libcst as cst
 
 
 def corpus(package: str, cache: Path) -> Path:
-    """Download and unpack ``package`` (``name==version``) once; return the unpacked directory."""
+    """Download and unpack ``package`` (``name==version``) once; return the unpacked directory.
+
+    A wheel is a zip of the package's source files: exactly what a repository would hold.
+    """
     target = cache / package.replace("==", "-")
     if not target.is_dir():
         downloads = cache / "downloads"
@@ -61,7 +64,11 @@ def scan(directory: Path) -> tuple[float, int]:
 
 
 def main() -> None:
-    """Run the benchmark and print one line per measurement."""
+    """Run the benchmark and print one line per measurement.
+
+    Both measurements run in this one process, alternating, so machine load affects them alike;
+    the scan runs as the real console script, start-up and report writing included.
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--package", default="django==5.2.8")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement (the median is shown)")
@@ -71,6 +78,7 @@ def main() -> None:
     files = sorted(directory.rglob("*.py"))
     lines = sum(path.read_bytes().count(b"\n") for path in files)
     parses, scans = [], []
+    # The median resists one slow run caused by something else on the machine.
     for _ in range(args.repeat):
         parses.append(parse_loop(files))
         seconds, status = scan(directory)

@@ -121,7 +121,10 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
 
 
 def scan(args: argparse.Namespace) -> int:
-    """``reviewbot scan``."""
+    """``reviewbot scan``: find the files, scan them, fix if asked, report, and set the exit status.
+
+    Imports are deferred so that ``--help`` and errors in arguments answer at once.
+    """
     from reviewbot.engine import scan_files
     from reviewbot.fix import fix_findings
     from reviewbot.project import detect_project, find_root, list_files

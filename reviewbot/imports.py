@@ -37,7 +37,11 @@ class ImportTable:
         self.names: dict[str, str] = {}
 
     def add(self, node: cst.Import | cst.ImportFrom) -> None:
-        """Record the names an import statement binds."""
+        """Record the names an import statement binds.
+
+        ``import a.b`` binds ``a``; ``import a.b as c`` binds ``c`` to ``a.b``; ``from m import x as
+        y`` binds ``y`` to ``m.x``. Star imports bind nothing that can be known without importing.
+        """
         if isinstance(node, cst.Import):
             for alias in node.names:
                 full = dotted_name(alias.name) or ""

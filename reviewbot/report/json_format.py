@@ -11,7 +11,11 @@ from reviewbot.report import Run, summary
 
 
 def finding_dict(finding: Finding) -> dict[str, object]:
-    """One finding in the JSON report's shape."""
+    """One finding in the JSON report's shape (``version`` 1: keys are only ever added).
+
+    Positions are 1-based; ``end_column`` is exclusive. ``fix`` is ``null`` or the exact edits
+    ``--fix`` would apply, in the same coordinates.
+    """
     fix = None
     if finding.fix is not None:
         fix = {

@@ -20,6 +20,11 @@ def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str,
 
 
 def _result(finding: Finding, index: int) -> dict[str, Any]:
+    """One SARIF ``result``: location, level, fingerprint and, if fixable, the fix.
+
+    Paths are relative to ``%SRCROOT%`` (the repository root), which code scanning resolves to the
+    checkout; ``partialFingerprints`` lets it follow a finding across commits.
+    """
     location = {"uri": finding.path, "uriBaseId": "%SRCROOT%"}
     result: dict[str, Any] = {
         "ruleId": finding.rule,
@@ -36,6 +41,7 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         ],
         "partialFingerprints": {"reviewbot/v1": finding.fingerprint},
     }
+    # SARIF regions are 1-based with an exclusive end column, like reviewbot's edits.
     if finding.fix is not None:
         replacements = [
             {
@@ -54,7 +60,11 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
 
 
 def render(findings: list[Finding], run: Run) -> str:
-    """A one-run SARIF log with every selected rule described."""
+    """A one-run SARIF log with every selected rule described.
+
+    Each rule carries its summary, rationale and agent quote, so a viewer can explain a result
+    without reviewbot installed.
+    """
     specs = run.settings.specs
     rule_ids = sorted(run.settings.selected | {finding.rule for finding in findings})
     rules = []
