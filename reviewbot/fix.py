@@ -13,8 +13,9 @@ from reviewbot.engine import LINE_BREAK, decode, scan_files
 from reviewbot.model import Edit, Finding
 
 
-def apply_edits(text: str, edits: list[Edit]) -> str:
-    """``text`` with the edits applied; an edit overlapping one already applied is skipped.
+def apply_edits(text: str, edits: list[Edit], skipped: list[Edit] | None = None) -> str:
+    """``text`` with the edits applied; an edit overlapping one already applied is skipped
+    (and added to ``skipped``): the next ``--fix`` run will find it again.
 
     Positions are 1-based lines and code-point columns, as findings report them.
     """
@@ -28,6 +29,8 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     for edit in sorted(edits, key=lambda e: (e.line, e.column, e.end_line, e.end_column), reverse=True):
         start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
         if end > barrier:
+            if skipped is not None:
+                skipped.append(edit)
             continue
         result = result[:start] + edit.replacement + result[end:]
         barrier = start
@@ -61,7 +64,8 @@ def fix_file(path: Path, findings: list[Finding], max_bytes: int) -> int:
         return 0
     data = path.read_bytes()
     text = decode(data, max_bytes)
-    fixed = apply_edits(text, edits)
+    skipped: list[Edit] = []
+    fixed = apply_edits(text, edits, skipped)
     try:
         cst.parse_module(fixed)
     except cst.ParserSyntaxError:
@@ -70,4 +74,4 @@ def fix_file(path: Path, findings: list[Finding], max_bytes: int) -> int:
     # newline="" keeps the file's own line endings.
     with path.open("w", encoding=encoding, newline="") as handle:
         handle.write(fixed)
-    return sum(1 for finding in findings if finding.fix is not None)
+    return sum(1 for f in findings if f.fix is not None and not any(edit in skipped for edit in f.fix.edits))

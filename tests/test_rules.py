@@ -159,3 +159,23 @@ def test_unused_suppressions_are_reported_per_code():
 def test_a_comment_that_quotes_the_syntax_is_not_a_directive():
     code = '"""M."""\n\n# Write `# reviewbot: ignore[RB101]` or `# noqa: RB101` to silence it.\nfrom . import x\n'
     assert [f.rule for f in scan(code)] == ["RB101"]
+
+
+def test_imports_in_module_level_handlers_are_known_to_functions_above_them():
+    code = (
+        "def fetch() -> None:\n    http.get('u', timeout=1)\n\n"
+        "try:\n    import ujson as json\nexcept ImportError:\n    import requests as http\n"
+    )
+    assert lines_of(scan(code), "RB201") == [2]
+
+
+def test_relative_import_in_a_package_init_resolves_from_the_package_itself():
+    [finding] = [f for f in scan("from .models import Order\n", "app/orders/__init__.py") if f.rule == "RB101"]
+    assert finding.fix.edits[0].replacement == "app.orders.models"
+
+
+def test_relative_import_above_the_root_has_no_fix():
+    [finding] = [f for f in scan("from .. import other\n", "app/service.py") if f.rule == "RB101"]
+    assert finding.fix is None
+    [outside] = [f for f in scan("from . import other\n", "scripts/tool.py") if f.rule == "RB101"]
+    assert outside.fix is None

@@ -1,0 +1,60 @@
+"""Config pieces that the end-to-end tests do not pin down on their own."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewbot.config import Globs, build_settings
+from reviewbot.validate import ConfigError
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        ("tests/**", "tests/unit/test_a.py", True),
+        ("tests/**", "app/tests/test_a.py", False),
+        ("**/test_*.py", "test_a.py", True),
+        ("**/test_*.py", "app/deep/test_a.py", True),
+        ("**/test_*.py", "app/contest_a.py", False),
+        ("conftest.py", "app/conftest.py", True),
+        ("app/legacy/*.py", "app/legacy/old.py", True),
+        ("app/legacy/*.py", "app/legacy/sub/old.py", False),
+        ("app/legacy", "app/legacy/sub/old.py", True),
+        ("build/", "pkg/build/gen.py", True),
+        ("migrations/0?_*.py", "migrations/01_init.py", True),
+        ("a+b.py", "a+b.py", True),
+        ("a+b.py", "aab.py", False),
+    ],
+)
+def test_globs(pattern, path, matches):
+    assert Globs([pattern]).match(path) is matches
+
+
+def test_option_values_are_type_checked_and_ints_count_as_numbers():
+    settings = build_settings({"comments": {"min-density": 1}})
+    assert settings.options["comments.min-density"] == 1.0
+    with pytest.raises(ConfigError, match=r"comments.min-lines: expected an integer, got True"):
+        build_settings({"comments": {"min-lines": True}})
+    with pytest.raises(ConfigError, match=r"errors.swallow-any-type: expected true or false, got 'yes'"):
+        build_settings({"errors": {"swallow-any-type": "yes"}})
+
+
+def test_unknown_family_and_option_suggest_the_closest():
+    with pytest.raises(ConfigError, match=r"^erors: unknown key \(did you mean 'errors'\?\)$"):
+        build_settings({"erors": {}})
+    with pytest.raises(ConfigError, match=r"errors.external-call: unknown key \(did you mean 'external-calls'\?\)"):
+        build_settings({"errors": {"external-call": []}})
+
+
+def test_select_ignore_and_command_line_overrides():
+    settings = build_settings({"select": ["RB2"], "ignore": ["RB205"]})
+    assert settings.selected == {"RB201", "RB202", "RB203", "RB204"}
+    overridden = build_settings({"select": ["RB2"], "ignore": ["RB205"]}, select=["RB1"], ignore=["RB103"], fail_on="never")
+    assert overridden.selected == {"RB101", "RB102"}
+    assert overridden.fail_on is None
+
+
+def test_severity_override_keeps_the_quote():
+    spec = build_settings({"severity": {"RB204": "error"}}).specs["RB204"]
+    assert spec.severity.label == "error"
+    assert spec.quote == "Implementing logic without proper error handling"
