@@ -114,8 +114,7 @@ class FileScan:
         self.enter: dict[type, list[Callback]] = {}
         self.leave: dict[type, list[Callback]] = {}
         self.walk = Walk(module, self.enter, self.leave, self._failed)
-        project = settings.project
-        self.ctx = FileContext(path, module, self.lines, settings, project.module_name(path), project, self.walk)
+        self.ctx = FileContext(path, module, self.lines, settings, self.walk)
         # Each failed check, the error, and the node it failed on (None: in ``finish``).
         self.failures: list[tuple[Check, Exception, cst.CSTNode | None]] = []
         # A family with none of its rules enabled is not even instantiated.

@@ -62,8 +62,6 @@ class FileContext:
         module: cst.Module,
         lines: list[str],
         settings: Settings,
-        module_name: str | None,
-        project: Project,
         walk: Walk,
     ) -> None:
         self.path = path
@@ -71,13 +69,14 @@ class FileContext:
         self.lines = lines
         # Rule options by config key (``comments.min-lines``), from the packs and the config.
         self.options = settings.options
-        self.module_name = module_name
-        self.project = project
+        self.project: Project = settings.project
+        # The file's dotted module name when it lies inside a root package (relative imports).
+        self.module_name = self.project.module_name(path)
         self.walk = walk
         package = None
-        if module_name is not None:
+        if self.module_name is not None:
             is_package = path.endswith("/__init__.py") or path == "__init__.py"
-            package = module_name if is_package else module_name.rpartition(".")[0]
+            package = self.module_name if is_package else self.module_name.rpartition(".")[0]
         self.imports = ImportTable(package)
         self.scopes: list[Scope] = []
         # Line of every comment, in source order (a line holds at most one comment).
