@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -273,3 +276,28 @@ def test_untracked_files_are_scanned_and_gitignored_ones_are_not(flat):
     result = findings(run_reviewbot(flat, "scan", "--format", "json"))
     assert ("RB101", "shop_api/new.py", 2) in result
     assert not [f for f in result if f[1].startswith("ignored/")]
+
+
+def _on_a_terminal(cwd: Path, env: dict[str, str]) -> bytes:
+    """What ``reviewbot scan`` writes when its standard output is a terminal."""
+    leader, follower = pty.openpty()
+    subprocess.run([shutil.which("reviewbot"), "scan"], cwd=cwd, stdout=follower, stderr=subprocess.DEVNULL, env=env, timeout=120)
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal is closed once everything has been read
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    return output
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(flat):
+    env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    assert b"\033[31mRB101 [error]\033[0m" in _on_a_terminal(flat, env)
+    assert b"\033[" not in _on_a_terminal(flat, {**env, "NO_COLOR": "1"})
+    assert "\033[" not in run_reviewbot(flat, "scan").stdout
