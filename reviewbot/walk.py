@@ -7,8 +7,9 @@ so this module hooks those two calls: it tracks line and column from the emitted
 building the text) and dispatches to the checks on the way in and out. The result is the same
 syntactic ranges ``PositionProvider`` computes (a test compares them) for a fraction of the cost.
 
-It relies on LibCST's code generation protocol (``CSTNode._codegen`` and ``CodegenState``), which
-has been stable since LibCST 0.3; ``pyproject.toml`` pins the major version.
+It relies on LibCST's private code generation protocol (``CSTNode._codegen`` and ``CodegenState``):
+``tests/test_walk.py`` compares every span with ``PositionProvider``'s, so a LibCST release that
+changes the protocol fails the test suite, and ``pyproject.toml`` pins the major version.
 """
 
 from __future__ import annotations

@@ -41,7 +41,3 @@ def renderers() -> dict[str, Callable[[list[Finding], Run], str]]:
     from reviewbot.report import github, json_format, sarif, text
 
     return {"text": text.render, "json": json_format.render, "sarif": sarif.render, "github": github.render}
-
-
-# The values of `scan --format`.
-FORMATS = ("text", "json", "sarif", "github")
