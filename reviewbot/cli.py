@@ -7,7 +7,7 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from reviewbot.validate import ConfigError, did_you_mean, rule_ids
 
 if TYPE_CHECKING:
     from reviewbot.config import Settings
+    from reviewbot.model import Finding
 
 # Exit statuses: nothing at or above --fail-on; findings at or above it; usage/config/environment error.
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -43,6 +44,14 @@ def _codes(text: str) -> list[str]:
     return [code for code in text.replace(" ", "").split(",") if code]
 
 
+def _selection_arguments(parser: argparse.ArgumentParser) -> None:
+    """What to scan and with which rules: shared by ``scan`` and ``baseline``."""
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="files or directories (default: the repository)")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else [tool.reviewbot] in pyproject.toml)")
+    parser.add_argument("--select", type=_codes, metavar="CODES", help="only these rules, e.g. RB1,RB203 (replaces config `select`)")
+    parser.add_argument("--ignore", type=_codes, metavar="CODES", help="skip these rules (added to config `ignore`)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand.
 
@@ -61,16 +70,34 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=SCAN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    scan.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="files or directories (default: the repository)")
+    _selection_arguments(scan)
     scan.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text", help="output format (default: text)")
     scan.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
-    scan.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else [tool.reviewbot] in pyproject.toml)")
-    scan.add_argument("--select", type=_codes, metavar="CODES", help="only these rules, e.g. RB1,RB203 (replaces config `select`)")
-    scan.add_argument("--ignore", type=_codes, metavar="CODES", help="skip these rules (added to config `ignore`)")
     scan.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
+    changed = scan.add_argument_group("changed-lines mode (the pre-merge gate)")
+    changed.add_argument("--diff", metavar="REV", help="only what changed since the merge base of REV and HEAD, e.g. origin/main")
+    changed.add_argument("--head", metavar="REV", help="compare with commit REV instead of the work tree")
+    changed.add_argument("--staged", action="store_true", help="compare with the index (what `git commit` would record)")
+    changed.add_argument(
+        "--filter-mode",
+        choices=("added", "diff_context", "file", "nofilter"),
+        help="keep findings on added lines (default), inside diff hunks, anywhere in changed files, or everywhere",
+    )
+    legacy = scan.add_argument_group("baseline (adopting reviewbot in existing code)")
+    legacy.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings not recorded in FILE (see `reviewbot baseline`)")
+    legacy.add_argument("--update-baseline", action="store_true", help="also drop fixed findings from the baseline file")
     scan.add_argument("--fix", action="store_true", help="apply autofixes (RB101, RB302) and report what is left")
     scan.add_argument("-v", "--verbose", action="store_true", help="print roots, config source, timing; tracebacks on errors")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+
+    record = commands.add_parser(
+        "baseline",
+        help="record today's findings so that later scans report only new ones",
+        description="Scan like `reviewbot scan` and record the fingerprints of the findings in a baseline file. "
+        "`reviewbot scan --baseline FILE` (or config `baseline: FILE`) then reports only findings not in it.",
+    )
+    _selection_arguments(record)
+    record.add_argument("--output", type=Path, metavar="FILE", help="where to write (default: .reviewbot-baseline.json at the repository root)")
 
     # The rule catalogue, as configured (severities can be changed by the config).
     rules = commands.add_parser("rules", help="list every rule with its severity and agent quote")
@@ -97,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             return scan(args)
         if args.command == "rules":
             return rules(args)
+        if args.command == "baseline":
+            return baseline(args)
         return explain(args)
     except ConfigError as error:
         print(f"reviewbot: error: {error}", file=sys.stderr)
@@ -120,44 +149,116 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
     return build_settings(config, source, select=select, ignore=ignore, fail_on=getattr(args, "fail_on", None))
 
 
+@dataclass
+class Scanned:
+    """The result of finding and scanning the files a command asked for."""
+
+    root: Path
+    settings: Settings
+    files: list[str]
+    # Every finding of the scanned files, before changed-lines filtering and the baseline.
+    everything: list[Finding]
+    # What the command reports.
+    findings: list[Finding]
+
+
+def _scan(args: argparse.Namespace) -> Scanned:
+    """Find the files (the repository, PATHS, or a change), scan them, filter to the change."""
+    from reviewbot.engine import scan_files
+    from reviewbot.project import detect_project, find_root, list_files
+
+    root, is_git = find_root(Path.cwd())
+    settings = _settings(args, root)
+    # Root packages depend on the config (`imports.roots`), so they are detected after reading it.
+    settings = replace(settings, project=detect_project(root, settings.options["imports.roots"]))
+    diff = getattr(args, "diff", None)
+    mode = getattr(args, "filter_mode", None) or "added"
+    if diff is None:
+        for flag, value in (("--head", getattr(args, "head", None)), ("--staged", getattr(args, "staged", False)), ("--filter-mode", getattr(args, "filter_mode", None))):
+            if value:
+                raise ConfigError(f"{flag} only makes sense with --diff REV")
+        files = list_files(root, is_git, args.paths, settings.exclude)
+        findings = scan_files(root, files, settings)
+        return Scanned(root, settings, files, findings, findings)
+    from reviewbot.diff import changed_paths, compute, keep
+
+    if not is_git:
+        raise ConfigError(f"--diff needs a git repository, and {root} is not in one")
+    change = compute(root, diff, args.head, args.staged)
+    if mode == "nofilter":
+        # Everything, as a full scan would report it; the diff only decides what "changed" means.
+        files = list_files(root, is_git, args.paths, settings.exclude)
+        findings = scan_files(root, files, settings)
+        return Scanned(root, settings, files, findings, findings)
+    files = changed_paths(change, root, args.paths, settings.exclude)
+    everything = scan_files(root, files, settings, read=change.read)
+    kept = [finding for finding in everything if keep(finding, change.files[finding.path], mode)]
+    return Scanned(root, settings, files, everything, kept)
+
+
 def scan(args: argparse.Namespace) -> int:
     """``reviewbot scan``: find the files, scan them, fix if asked, report, and set the exit status.
 
     Imports are deferred so that ``--help`` and errors in arguments answer at once.
     """
-    from reviewbot.engine import scan_files
-    from reviewbot.fix import fix_findings
-    from reviewbot.project import detect_project, find_root, list_files
+    from reviewbot.baseline import load, new_findings, prune
+    from reviewbot.fix import fix_all
     from reviewbot.report import Run, renderers
 
     started = time.perf_counter()
-    root, is_git = find_root(Path.cwd())
-    settings = _settings(args, root)
-    # Root packages depend on the config (`imports.roots`), so they are detected after reading it.
-    settings = replace(settings, project=detect_project(root, settings.options["imports.roots"]))
-    files = list_files(root, is_git, args.paths, settings.exclude)
+    if args.fix and (args.head or args.staged):
+        raise ConfigError("--fix changes the work tree, so it cannot be combined with --head or --staged")
+    scanned = _scan(args)
+    settings = scanned.settings
     if args.verbose:
         roots = ", ".join(f"{name} ({path}/)" for name, path in settings.project.roots.items()) or "none found"
-        print(f"reviewbot: repository {root} ({'git' if is_git else 'no git'}); config: {settings.source}", file=sys.stderr)
-        print(f"reviewbot: root packages: {roots}; {len(files)} Python files", file=sys.stderr)
-    findings = scan_files(root, files, settings)
+        print(f"reviewbot: repository {scanned.root}; config: {settings.source}", file=sys.stderr)
+        print(f"reviewbot: root packages: {roots}; {len(scanned.files)} Python files", file=sys.stderr)
     fixed = 0
     if args.fix:
-        findings, fixed = fix_findings(root, findings, settings)
+        fixed = fix_all(scanned.root, scanned.findings, settings.max_file_bytes)
+        if fixed:
+            # Positions and what is left are those of the fixed files.
+            scanned = _scan(args)
+    findings = scanned.findings
+    baseline = args.baseline or (scanned.root / settings.baseline if settings.baseline else None)
+    if baseline is not None:
+        entries = load(baseline)
+        if args.update_baseline:
+            dropped = prune(baseline, entries, scanned.everything, set(scanned.files))
+            print(f"reviewbot: removed {dropped} fixed findings from {baseline}", file=sys.stderr)
+        findings = new_findings(findings, entries)
+    elif args.update_baseline:
+        raise ConfigError("--update-baseline needs a baseline: --baseline FILE or config `baseline`")
     # Colour only for a person at a terminal: never in files, pipes, or with NO_COLOR set.
     color = args.output is None and args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    run = Run(settings, len(files), color=color, fixed=fixed, quiet=args.quiet)
-    report = renderers()[args.format](findings, run)
-    if args.output is not None:
-        args.output.write_text(report, encoding="utf-8")
-    else:
-        sys.stdout.write(report)
+    run = Run(settings, len(scanned.files), color=color, fixed=fixed, quiet=args.quiet)
+    _write(renderers()[args.format](findings, run), args.output)
     if args.verbose:
-        print(f"reviewbot: scanned {len(files)} files in {time.perf_counter() - started:.2f}s", file=sys.stderr)
-    # The gate: findings at or above --fail-on (after suppressions and fixes) fail the run.
+        print(f"reviewbot: scanned {len(scanned.files)} files in {time.perf_counter() - started:.2f}s", file=sys.stderr)
+    # The gate: findings at or above --fail-on (after filtering, baseline and fixes) fail the run.
     threshold = settings.fail_on
     failing = threshold is not None and any(finding.severity >= threshold for finding in findings)
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def baseline(args: argparse.Namespace) -> int:
+    """``reviewbot baseline``: record today's findings so that scans report only new ones."""
+    from reviewbot.baseline import DEFAULT_BASELINE, write
+
+    scanned = _scan(args)
+    target = args.output or scanned.root / DEFAULT_BASELINE
+    write(target, scanned.findings)
+    print(f"reviewbot: recorded {len(scanned.findings)} findings in {target}")
+    return EXIT_OK
+
+
+def _write(report: str, output: Path | None) -> None:
+    """The report to ``--output`` or standard output."""
+    if output is not None:
+        output.write_text(report, encoding="utf-8")
+    else:
+        sys.stdout.write(report)
 
 
 def rules(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ CONFIG_FILE = ".reviewbot.yml"
 FAMILIES = sorted({key.partition(".")[0] for key in OPTIONS})
 # Every key allowed at the top of a config.
 TOP_LEVEL_KEYS = sorted(
-    {"packs", "select", "ignore", "severity", "exclude", "per-file-ignores", "test-paths", "fail-on", "max-file-bytes", *FAMILIES}
+    {"packs", "select", "ignore", "severity", "exclude", "per-file-ignores", "test-paths", "fail-on", "max-file-bytes", "baseline", *FAMILIES}
 )
 # Values of `fail-on` / `--fail-on`.
 FAIL_ON = ("error", "warning", "info", "never")
@@ -77,6 +77,8 @@ class Settings:
     max_file_bytes: int
     source: str = "built-in defaults"
     project: Project = field(default_factory=Project)
+    # A baseline file (repo-relative): only findings not recorded in it are reported.
+    baseline: str | None = None
 
     def is_test(self, path: str) -> bool:
         """Whether ``path`` is a test file (rules marked ``tests: false`` skip it)."""
@@ -185,6 +187,7 @@ def build_settings(
         fail_on=None if level == "never" else Severity.parse(level),
         max_file_bytes=expect(f"{where}max-file-bytes", max_file_bytes, int),
         source=source,
+        baseline=expect(f"{where}baseline", config["baseline"], str) if "baseline" in config else None,
     )
 
 

@@ -12,7 +12,7 @@ import io
 import re
 import tokenize
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -214,7 +214,11 @@ class FileScan:
             span = raw.span if raw.span is not None else spans[id(raw.node)]
             statement_line = spans[id(raw.statement)][0] if raw.statement is not None else span[0]
             if not suppressions.suppressed(raw.rule, (span[0], statement_line)):
-                findings.append(self.finding(raw.rule, span, raw.message, raw.fix))
+                finding = self.finding(raw.rule, span, raw.message, raw.fix)
+                if raw.scope is not None:
+                    scope = spans[id(raw.scope)]
+                    finding = replace(finding, scope=(scope[0], scope[2]))
+                findings.append(finding)
         for check, failure, node in self.failures:
             ids = ", ".join(rule.id for rule in check.rules)
             where = f"at line {spans[id(node)][0]}" if node is not None and id(node) in spans else "after the walk"
@@ -310,16 +314,19 @@ def scan_source(path: str, data: bytes, settings: Settings) -> list[Finding]:
         return only("RB002", 1, f"internal error: {type(error).__name__}: {error}")
 
 
-def scan_files(root: Path, paths: list[str], settings: Settings) -> list[Finding]:
+def scan_files(
+    root: Path, paths: list[str], settings: Settings, read: Callable[[str], bytes] | None = None
+) -> list[Finding]:
     """Scan repo-relative ``paths`` under ``root``; unreadable files become RB001 findings.
 
     Reading is the only I/O here; ``scan_source`` does the rest, so this loop is the place to
-    distribute files over worker processes.
+    distribute files over worker processes. ``read`` gets a file's bytes by repo-relative path
+    (default: from the work tree; changed-lines mode may read the index or a commit).
     """
     findings: list[Finding] = []
     for path in paths:
         try:
-            data = (root / path).read_bytes()
+            data = read(path) if read is not None else (root / path).read_bytes()
         except OSError as error:
             if "RB001" in settings.rules_for(path):
                 message = f"cannot read file: {error.strerror}"

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from reviewbot.config import Settings
-from reviewbot.engine import LINE_BREAK, decode, scan_files
+from reviewbot.engine import LINE_BREAK, decode
 from reviewbot.model import Edit, Finding
 
 
@@ -37,21 +36,13 @@ def apply_edits(text: str, edits: list[Edit], skipped: list[Edit] | None = None)
     return result
 
 
-def fix_findings(root: Path, findings: list[Finding], settings: Settings) -> tuple[list[Finding], int]:
-    """Fix every fixable finding in its file; return the findings left afterwards and the count fixed.
-
-    Fixed files are scanned again, so the positions of what remains are those of the new text.
-    """
+def fix_all(root: Path, findings: list[Finding], max_bytes: int) -> int:
+    """Apply every fixable finding's fix in its file; return how many findings were fixed."""
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
         if finding.fix is not None:
             by_path.setdefault(finding.path, []).append(finding)
-    if not by_path:
-        return findings, 0
-    fixed = sum(fix_file(root / path, fixable, settings.max_file_bytes) for path, fixable in by_path.items())
-    rescanned = scan_files(root, sorted(by_path), settings)
-    kept = [finding for finding in findings if finding.path not in by_path]
-    return sorted(kept + rescanned, key=lambda finding: finding.sort_key), fixed
+    return sum(fix_file(root / path, fixable, max_bytes) for path, fixable in by_path.items())
 
 
 def fix_file(path: Path, findings: list[Finding], max_bytes: int) -> int:

@@ -114,6 +114,9 @@ class Finding:
     quote: str | None = None
     fix: Fix | None = None
     fingerprint: str = ""
+    # First and last line of the function or class a whole-scope finding (RB302, RB401-RB403) is
+    # about; changed-lines mode keeps such a finding when any line of it changed.
+    scope: tuple[int, int] | None = None
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

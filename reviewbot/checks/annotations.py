@@ -134,7 +134,7 @@ class AnnotationChecks(Check):
             line, column = self.ctx.span(node.whitespace_before_colon)[:2]
             fix = Fix("add `-> None`", (Edit(line, column + 1, line, column + 1, " -> None"),))
             message += " (it returns nothing: `-> None`)"
-        self.ctx.report("RB302", node, message, span=self.ctx.header_span(node), fix=fix)
+        self.ctx.report("RB302", node, message, span=self.ctx.header_span(node), fix=fix, scope=node)
 
     def _has_decorator(self, node: cst.FunctionDef, names: set[str] | frozenset[str]) -> bool:
         """Whether a decorator (called or not) resolves to one of ``names``."""

@@ -34,6 +34,8 @@ class RawFinding:
     span: Span | None
     fix: Fix | None
     statement: cst.CSTNode | None
+    # The function or class a whole-scope finding is about.
+    scope: cst.CSTNode | None = None
 
 
 @dataclass
@@ -119,14 +121,19 @@ class FileContext:
         span: Span | None = None,
         fix: Fix | None = None,
         statement: cst.CSTNode | None = None,
+        scope: cst.CSTNode | None = None,
     ) -> None:
-        """Record a finding at ``node`` (or at an explicit ``span``)."""
+        """Record a finding at ``node`` (or at an explicit ``span``).
+
+        ``scope`` names the function or class the finding is about as a whole (a missing
+        docstring, say), so that changed-lines mode can keep it when any line of it changed.
+        """
         if statement is None:
             for ancestor in reversed(self.walk.stack):
                 if isinstance(ancestor, STATEMENTS):
                     statement = ancestor
                     break
-        self.findings.append(RawFinding(rule, node, message, span, fix, statement))
+        self.findings.append(RawFinding(rule, node, message, span, fix, statement, scope))
 
 
 class Check:

@@ -135,7 +135,8 @@ class CommentChecks(Check):
         """Public classes need a docstring."""
         scope = self.ctx.scope
         if scope is not None and scope.public and not scope.in_function and node.get_docstring() is None:
-            self.ctx.report("RB401", node, f"public class `{node.name.value}` has no docstring", span=self.ctx.header_span(node))
+            message = f"public class `{node.name.value}` has no docstring"
+            self.ctx.report("RB401", node, message, span=self.ctx.header_span(node), scope=node)
 
     def _needs_docstring(self, node: cst.FunctionDef) -> bool:
         """RB401's exemptions: private or nested functions, dunders, ``@overload`` stubs."""
@@ -191,7 +192,7 @@ class CommentChecks(Check):
         header = ctx.header_span(node)
         name = node.name.value
         if self._needs_docstring(node):
-            ctx.report("RB401", node, f"public function `{name}` has no docstring", span=header)
+            ctx.report("RB401", node, f"public function `{name}` has no docstring", span=header, scope=node)
         body_first, body_last = header[2] + 1, ctx.span(node)[2]
         comments = self._comment_lines(body_first, body_last)
         docstring = self._docstring_lines(node)
@@ -203,9 +204,11 @@ class CommentChecks(Check):
                 f"function `{name}` has {comments + docstring} comment/docstring lines for {code} code lines "
                 f"(density {density:.2f} < {self.min_density:g})",
                 span=header,
+                scope=node,
             )
         if complexity >= self.max_silent and comments == 0:
-            ctx.report("RB403", node, f"function `{name}` has complexity {complexity} and no comment", span=header)
+            message = f"function `{name}` has complexity {complexity} and no comment"
+            ctx.report("RB403", node, message, span=header, scope=node)
 
     def _comment_lines(self, first: int, last: int) -> int:
         """Comment lines between ``first`` and ``last`` (inclusive); the list is sorted."""

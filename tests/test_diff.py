@@ -1,0 +1,225 @@
+"""Changed-lines mode on real git repositories: only what a change adds is judged."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reviewbot.diff import parse_patch
+from tests.conftest import git, make_repo, run_reviewbot
+
+DOC = '"""Module."""\n'
+# A clean, documented function whose body has two violations on lines 8 and 10.
+OLD = (
+    DOC
+    + "import requests\n\n\n"
+    + "def fetch(url: str) -> bytes:\n"
+    + '    """Fetch."""\n'
+    + "    # Plain GET.\n"
+    + "    first = requests.get(url, timeout=5)\n"
+    + "    # And again.\n"
+    + "    second = requests.get(url, timeout=5)\n"
+    + "    return first.content + second.content\n"
+)
+
+
+def write(repo: Path, name: str, text: str) -> None:
+    path = repo / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def commit(repo: Path, message: str = "change") -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+def found(repo: Path, *args: str) -> list[tuple[str, str, int]]:
+    result = run_reviewbot(repo, "scan", "--format", "json", *args)
+    assert result.code in (0, 1), result.stderr
+    return [(f["rule"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/client.py": OLD, "app/legacy.py": "def bad(x):\n    pass\n"})
+    git(root, "checkout", "-q", "-b", "feature")
+    return root
+
+
+def test_an_added_function_is_reported_and_nothing_else(repo):
+    write(repo, "app/client.py", OLD + "\n\ndef extra(a):\n    return a\n")
+    commit(repo)
+    assert found(repo, "--diff", "main") == [
+        ("RB302", "app/client.py", 14),
+        ("RB401", "app/client.py", 14),
+        ("RB301", "app/client.py", 14),
+    ]
+
+
+def test_an_edited_line_inside_an_old_function_reports_only_that_line(repo):
+    write(repo, "app/client.py", OLD.replace("second = requests.get(url, timeout=5)", "second = requests.get(url)"))
+    commit(repo)
+    assert found(repo, "--diff", "main") == [("RB201", "app/client.py", 10), ("RB205", "app/client.py", 10)]
+
+
+def test_whole_function_findings_are_kept_when_any_line_of_the_function_changed(repo):
+    write(repo, "app/legacy.py", "def bad(x):\n    x += 1\n    pass\n")
+    commit(repo)
+    # The def line did not change, but the function did: its missing annotations are part of the review.
+    assert ("RB302", "app/legacy.py", 1) in found(repo, "--diff", "main")
+    assert ("RB301", "app/legacy.py", 1) not in found(repo, "--diff", "main")
+
+
+def test_an_untouched_bad_file_reports_nothing(repo):
+    write(repo, "README.md", "docs only\n")
+    commit(repo)
+    result = run_reviewbot(repo, "scan", "--diff", "main")
+    assert result.code == 0
+    assert result.stdout == "All checks passed (0 files scanned).\n"
+
+
+def test_a_renamed_file_with_one_edit_reports_only_that_line(repo):
+    git(repo, "mv", "app/client.py", "app/http_client.py")
+    write(repo, "app/http_client.py", OLD.replace("first = requests.get(url, timeout=5)", "first = requests.get(url, timeout=None)"))
+    commit(repo)
+    assert found(repo, "--diff", "main") == [("RB201", "app/http_client.py", 8), ("RB205", "app/http_client.py", 8)]
+
+
+def test_deleted_files_are_ignored(repo):
+    git(repo, "rm", "-q", "app/legacy.py")
+    commit(repo)
+    assert found(repo, "--diff", "main") == []
+
+
+def test_merge_base_ignores_what_main_did_after_branching(repo):
+    write(repo, "app/feature.py", DOC + "from . import client\n")
+    commit(repo)
+    git(repo, "checkout", "-q", "main")
+    write(repo, "app/mainline.py", "from . import legacy\n")
+    commit(repo, "main moves on")
+    git(repo, "checkout", "-q", "feature")
+    assert found(repo, "--diff", "main") == [("RB101", "app/feature.py", 2)]
+
+
+def test_uncommitted_staged_and_untracked_changes(repo):
+    write(repo, "app/client.py", OLD.replace("timeout=5)\n    # And", "timeout=None)\n    # And"))
+    git(repo, "add", "app/client.py")
+    write(repo, "app/legacy.py", "def bad(x):\n    return x\n")
+    write(repo, "app/new.py", DOC + "from . import legacy\n")
+    everything = found(repo, "--diff", "HEAD")
+    assert ("RB205", "app/client.py", 8) in everything
+    assert ("RB302", "app/legacy.py", 1) in everything
+    assert ("RB101", "app/new.py", 2) in everything
+    # The index holds only the client change; the work tree's other edits are not judged.
+    assert found(repo, "--diff", "HEAD", "--staged") == [("RB201", "app/client.py", 8), ("RB205", "app/client.py", 8)]
+
+
+def test_staged_content_is_read_from_the_index(repo):
+    write(repo, "app/client.py", OLD + "\n\ndef staged(a: int) -> int:\n    \"\"\"Doc.\"\"\"\n    return a\n")
+    git(repo, "add", "app/client.py")
+    # Breaking the work tree copy afterwards must not change what the staged scan sees.
+    write(repo, "app/client.py", "def broken(:\n")
+    assert found(repo, "--diff", "HEAD", "--staged") == []
+
+
+def test_head_compares_with_a_commit(repo):
+    write(repo, "app/feature.py", DOC + "from . import client\n")
+    commit(repo)
+    feature = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", "main")
+    assert found(repo, "--diff", "main", "--head", feature) == [("RB101", "app/feature.py", 2)]
+
+
+def test_filter_modes(repo):
+    write(repo, "app/client.py", OLD.replace("    return first", "    print('x')\n    return first"))
+    commit(repo)
+    assert found(repo, "--diff", "main") == []
+    context = found(repo, "--diff", "main", "--filter-mode", "diff_context")
+    assert context == [("RB201", "app/client.py", 8), ("RB201", "app/client.py", 10)]
+    whole = found(repo, "--diff", "main", "--filter-mode", "file")
+    assert ("RB201", "app/client.py", 8) in whole and not [f for f in whole if f[1] == "app/legacy.py"]
+    everything = found(repo, "--diff", "main", "--filter-mode", "nofilter")
+    assert ("RB302", "app/legacy.py", 1) in everything
+
+
+def test_binary_and_non_python_files_are_skipped(repo):
+    (repo / "app" / "blob.py").write_bytes(b"\x00\x01binary")
+    write(repo, "app/notes.txt", "from . import x\n")
+    commit(repo)
+    # Git reports no lines for a binary file, so it is not even read.
+    result = run_reviewbot(repo, "scan", "--diff", "main", "--filter-mode", "file")
+    assert result.stdout == "All checks passed (0 files scanned).\n"
+
+
+def test_fail_on_applies_after_filtering(repo):
+    write(repo, "app/client.py", OLD + "\nLIMIT = 3\n")
+    commit(repo)
+    assert run_reviewbot(repo, "scan", "--diff", "main").code == 0
+    assert run_reviewbot(repo, "scan", "--diff", "main", "--fail-on", "info").code == 1
+
+
+def test_fix_in_changed_lines_mode(repo):
+    write(repo, "app/feature.py", DOC + "from . import client\n")
+    commit(repo)
+    result = run_reviewbot(repo, "scan", "--diff", "main", "--fix")
+    assert result.code == 0
+    assert (repo / "app/feature.py").read_text() == DOC + "from app import client\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--diff", "nope"), "--diff nope: unknown revision"),
+        (("--diff", "main", "--head", "nope"), "--head nope: unknown revision"),
+        (("--staged",), "--staged only makes sense with --diff REV"),
+        (("--diff", "main", "--staged", "--fix"), "--fix changes the work tree"),
+    ],
+)
+def test_errors_exit_2(repo, args, message):
+    result = run_reviewbot(repo, "scan", *args)
+    assert result.code == 2
+    assert message in result.stderr
+
+
+def test_no_git_repository_is_a_clear_error(tmp_path):
+    (tmp_path / "plain").mkdir()
+    result = run_reviewbot(tmp_path / "plain", "scan", "--diff", "main")
+    assert result.code == 2
+    assert "--diff needs a git repository" in result.stderr
+
+
+def test_shallow_clone_without_the_merge_base_says_how_to_fetch(tmp_path, repo):
+    write(repo, "app/feature.py", DOC + "from . import client\n")
+    commit(repo)
+    git(repo, "checkout", "-q", "main")
+    write(repo, "app/later.py", DOC)
+    commit(repo, "main moves on")
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth=1", "--no-single-branch", "--branch", "feature", f"file://{repo}", str(shallow)], check=True)
+    result = run_reviewbot(shallow, "scan", "--diff", "origin/main")
+    assert result.code == 2
+    assert "no merge base with HEAD in this shallow clone" in result.stderr
+    assert "git fetch --deepen" in result.stderr
+
+
+def test_first_commit_in_a_new_repository(tmp_path):
+    repo = make_repo(tmp_path / "fresh", {"app/__init__.py": "", "app/core.py": DOC + "from . import x\n"}, commit=False)
+    git(repo, "add", "-A")
+    assert found(repo, "--diff", "HEAD", "--staged") == [("RB101", "app/core.py", 2)]
+
+
+def test_parse_patch_reads_added_lines_hunks_and_quoted_renamed_paths():
+    patch = (
+        "diff --git a/old.py \"b/n\\303\\251w.py\"\n"
+        "similarity index 90%\nrename from old.py\nrename to \"n\\303\\251w.py\"\n"
+        "--- a/old.py\n+++ \"b/n\\303\\251w.py\"\n"
+        "@@ -1,3 +1,4 @@\n a\n-b\n+B\n++++ not a header\n c\n"
+        "diff --git a/gone.txt b/new.py\nnew file mode 100644\n--- /dev/null\n+++ b/new.py\n@@ -0,0 +1 @@\n+x\n"
+    )
+    renamed, created = parse_patch(patch)
+    assert (renamed.path, sorted(renamed.added), renamed.hunks, renamed.new) == ("n\u00e9w.py", [2, 3], ((1, 4),), False)
+    assert (created.path, sorted(created.added), created.new) == ("new.py", [1], True)
