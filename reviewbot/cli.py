@@ -226,7 +226,7 @@ def scan(args: argparse.Namespace) -> int:
         entries = load(baseline)
         if args.update_baseline:
             dropped = prune(baseline, entries, scanned.everything, set(scanned.files))
-            print(f"reviewbot: removed {dropped} fixed findings from {baseline}", file=sys.stderr)
+            print(f"reviewbot: removed {dropped} fixed finding{'' if dropped == 1 else 's'} from {baseline}", file=sys.stderr)
         findings = new_findings(findings, entries)
     elif args.update_baseline:
         raise ConfigError("--update-baseline needs a baseline: --baseline FILE or config `baseline`")

@@ -263,8 +263,8 @@ def finalize(findings: list[Finding], lines: list[str]) -> list[Finding]:
     """Sort findings and give each a fingerprint that survives edits elsewhere in the file.
 
     The fingerprint hashes the rule, the path and the whitespace-normalised text of the flagged
-    lines, plus how many identical (rule, text) pairs came before it in the file: moving code up
-    or down keeps it, editing the flagged line changes it.
+    lines (at most ``FINGERPRINT_LINES``), plus how many identical (rule, text) pairs came before
+    it in the file: moving code up or down keeps it, editing the flagged line changes it.
     """
     findings.sort(key=lambda finding: finding.sort_key)
     seen: Counter[tuple[str, str]] = Counter()
@@ -272,6 +272,10 @@ def finalize(findings: list[Finding], lines: list[str]) -> list[Finding]:
     for finding in findings:
         last = min(finding.end_line, finding.line + FINGERPRINT_LINES - 1, len(lines))
         text = "\n".join(" ".join(lines[index - 1].split()) for index in range(finding.line, last + 1))
+        if (finding.line, finding.column) == (finding.end_line, finding.end_column):
+            # An empty span marks a finding about the whole file (a module docstring, say): the
+            # text of line 1 is not what it is about.
+            text = ""
         occurrence = seen[(finding.rule, text)]
         seen[(finding.rule, text)] += 1
         digest = hashlib.sha256(f"{finding.rule}\0{finding.path}\0{text}\0{occurrence}".encode()).hexdigest()[:20]

@@ -1,0 +1,61 @@
+"""Baselines: a legacy repository adopts reviewbot and from then on sees only new findings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import make_repo, run_reviewbot
+
+# Each legacy function has 4 findings (RB301, RB302, RB401, RB201) plus RB205: 5 per function.
+LEGACY_FUNCTION = "def handler_{n}(request):\n    return requests.get(request)\n\n\n"
+
+
+def legacy_source(count: int) -> str:
+    return "import requests\n\n\n" + "".join(LEGACY_FUNCTION.format(n=n) for n in range(count))
+
+
+def test_baseline_then_one_new_violation_and_shifted_code(tmp_path: Path):
+    repo = make_repo(tmp_path / "legacy", {"app/__init__.py": "", "app/views.py": legacy_source(25)})
+    recorded = run_reviewbot(repo, "baseline")
+    assert recorded.code == 0
+    baseline = json.loads((repo / ".reviewbot-baseline.json").read_text())
+    assert len(baseline["findings"]) >= 100
+    assert run_reviewbot(repo, "scan", "--baseline", ".reviewbot-baseline.json").code == 0
+
+    # Thirty new lines above the legacy code shift every finding down, and one new violation appears.
+    views = repo / "app/views.py"
+    shifted = '"""Views."""\n' + "".join(f"# note {n}\n" for n in range(29)) + views.read_text()
+    views.write_text(shifted.replace("import requests\n", "import requests\nfrom . import helpers\n", 1))
+    result = run_reviewbot(repo, "scan", "--format", "json", "--baseline", ".reviewbot-baseline.json")
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["rule"], f["line"]) for f in findings] == [("RB101", 32)]
+    assert result.code == 1
+
+
+def test_config_baseline_and_update_baseline_prunes_fixed_entries(tmp_path: Path):
+    repo = make_repo(tmp_path / "legacy", {"app/__init__.py": "", "app/views.py": legacy_source(2), "app/other.py": "from . import views\n"})
+    run_reviewbot(repo, "baseline", "--output", "known.json")
+    (repo / ".reviewbot.yml").write_text("baseline: known.json\n")
+    assert run_reviewbot(repo, "scan").code == 0
+    before = len(json.loads((repo / "known.json").read_text())["findings"])
+
+    (repo / "app/other.py").write_text("import app.views\n")
+    # Only app/other.py is scanned: the entries of app/views.py must survive the update.
+    result = run_reviewbot(repo, "scan", "app/other.py", "--update-baseline")
+    assert (result.code, result.stdout) == (0, "All checks passed (1 file scanned).\n")
+    assert "removed 1 fixed finding from" in result.stderr
+    after = json.loads((repo / "known.json").read_text())["findings"]
+    assert len(after) == before - 1
+    assert ("RB101", "app/other.py") not in {(entry["rule"], entry["path"]) for entry in after}
+    assert any(entry["path"] == "app/views.py" for entry in after)
+
+
+def test_bad_baseline_files_are_config_errors(tmp_path: Path):
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": ""})
+    (repo / "broken.json").write_text("{not json")
+    result = run_reviewbot(repo, "scan", "--baseline", "broken.json")
+    assert result.code == 2 and "broken.json: not a reviewbot baseline" in result.stderr
+    missing = run_reviewbot(repo, "scan", "--baseline", "missing.json")
+    assert missing.code == 2 and "missing.json: cannot read baseline" in missing.stderr
+    assert "--update-baseline needs a baseline" in run_reviewbot(repo, "scan", "--update-baseline").stderr
