@@ -29,7 +29,11 @@ def write(path: Path, findings: list[Finding]) -> None:
 
 
 def load(path: Path) -> list[dict[str, object]]:
-    """The entries of a baseline file, or a ``ConfigError`` naming what is wrong with it."""
+    """The entries of a baseline file, or a ``ConfigError`` naming what is wrong with it.
+
+    Only ``fingerprint`` matters for matching; ``rule``, ``path``, ``line`` and ``message`` are
+    there for people reading the file in review.
+    """
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:

@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text", help="output format (default: text)")
     scan.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
     scan.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
+    # Changed-lines mode: the flags reviewdog and semgrep users know, with git's own vocabulary.
     changed = scan.add_argument_group("changed-lines mode (the pre-merge gate)")
     changed.add_argument("--diff", metavar="REV", help="only what changed since the merge base of REV and HEAD, e.g. origin/main")
     changed.add_argument("--head", metavar="REV", help="compare with commit REV instead of the work tree")
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("added", "diff_context", "file", "nofilter"),
         help="keep findings on added lines (default), inside diff hunks, anywhere in changed files, or everywhere",
     )
+    # Adopting reviewbot in a codebase that has years of findings.
     legacy = scan.add_argument_group("baseline (adopting reviewbot in existing code)")
     legacy.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings not recorded in FILE (see `reviewbot baseline`)")
     legacy.add_argument("--update-baseline", action="store_true", help="also drop fixed findings from the baseline file")
@@ -163,7 +165,11 @@ class Scanned:
 
 
 def _scan(args: argparse.Namespace) -> Scanned:
-    """Find the files (the repository, PATHS, or a change), scan them, filter to the change."""
+    """Find the files (the repository, PATHS, or a change), scan them, filter to the change.
+
+    In changed-lines mode only the changed files are read and parsed, from where the new side
+    lives (work tree, index or commit), and the filter mode decides which findings stay.
+    """
     from reviewbot.engine import scan_files
     from reviewbot.project import detect_project, find_root, list_files
 
@@ -185,6 +191,7 @@ def _scan(args: argparse.Namespace) -> Scanned:
     if not is_git:
         raise ConfigError(f"--diff needs a git repository, and {root} is not in one")
     change = compute(root, diff, args.head, args.staged)
+    # Only nofilter looks beyond the changed files.
     if mode == "nofilter":
         # Everything, as a full scan would report it; the diff only decides what "changed" means.
         files = list_files(root, is_git, args.paths, settings.exclude)

@@ -105,7 +105,10 @@ def compute(root: Path, rev: str, head: str | None = None, staged: bool = False)
 
 
 def changed_paths(change: Change, root: Path, paths: list[Path], exclude: Globs) -> list[str]:
-    """The changed files to scan: not excluded, and under one of ``paths`` when any are given."""
+    """The changed files to scan: not excluded, and under one of ``paths`` when any are given.
+
+    Paths are not required to exist: with ``--head`` the files live in a commit.
+    """
     targets = []
     for path in paths:
         try:
@@ -145,7 +148,11 @@ def _whole_file(path: str, data: bytes) -> FileChange:
 
 
 def parse_patch(patch: str) -> list[FileChange]:
-    """Files, added lines and hunks of a unified diff (``git diff`` output)."""
+    """Files, added lines and hunks of a unified diff (``git diff`` output).
+
+    Line numbers are those of the new side: a hunk header gives where it starts, then every
+    context (" ") and added ("+") line advances it, removed ("-") lines do not.
+    """
     changes = []
     path: str | None = None
     new = False
@@ -165,6 +172,7 @@ def parse_patch(patch: str) -> list[FileChange]:
             name = _unquote(text[4:])
             path = None if name == "/dev/null" else name[2:]
         elif text.startswith("@@"):
+            # A hunk of zero new lines (pure deletion) marks no range.
             in_header = False
             match = HUNK.match(text)
             if match:
@@ -173,6 +181,7 @@ def parse_patch(patch: str) -> list[FileChange]:
                 if count:
                     hunks.append((line, line + count - 1))
         elif in_header:
+            # "index ...", "similarity ...", "rename from ...", "--- a/...": nothing to count.
             continue
         elif text.startswith("+"):
             added.add(line)
@@ -192,7 +201,12 @@ def _unquote(name: str) -> str:
 
 
 def keep(finding: Finding, change: FileChange, mode: str) -> bool:
-    """Whether a finding in a changed file survives ``--filter-mode``."""
+    """Whether a finding in a changed file survives ``--filter-mode``.
+
+    ``added`` keeps a finding whose first line was added, ``diff_context`` one inside a hunk.
+    Findings about a whole function or class count every line of it, since its ``def`` line may
+    be unchanged while its body grows.
+    """
     if mode in ("file", "nofilter") or finding.rule in FILE_RULES:
         return True
     if finding.rule in WHOLE_SCOPE_RULES and finding.scope is not None:
