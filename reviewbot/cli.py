@@ -99,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
         "`reviewbot scan --baseline FILE` (or config `baseline: FILE`) then reports only findings not in it.",
     )
     _selection_arguments(record)
-    record.add_argument("--output", type=Path, metavar="FILE", help="where to write (default: .reviewbot-baseline.json at the repository root)")
+    record.add_argument(
+        "--output", type=Path, metavar="FILE", help="where to write (default: config `baseline`, else .reviewbot-baseline.json at the root)"
+    )
 
     # The rule catalogue, as configured (severities can be changed by the config).
     rules = commands.add_parser("rules", help="list every rule with its severity and agent quote")
@@ -254,7 +256,8 @@ def baseline(args: argparse.Namespace) -> int:
     from reviewbot.baseline import DEFAULT_BASELINE, write
 
     scanned = _scan(args)
-    target = args.output or scanned.root / DEFAULT_BASELINE
+    # The file the config reads is the natural place to write.
+    target = args.output or scanned.root / (scanned.settings.baseline or DEFAULT_BASELINE)
     write(target, scanned.findings)
     print(f"reviewbot: recorded {len(scanned.findings)} findings in {target}")
     return EXIT_OK
