@@ -67,6 +67,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each scan (the median is shown)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "reviewbot-bench")
     args = parser.parse_args()
+    # The repository lives only as long as the measurement.
     with tempfile.TemporaryDirectory() as workdir:
         repo = prepare(corpus(args.package, args.cache), Path(workdir), args.changed)
         fulls, diffs = [], []

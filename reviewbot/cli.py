@@ -123,18 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
+    commands = {"scan": scan, "baseline": baseline, "rules": rules, "explain": explain}
     try:
-        if args.command == "scan":
-            return scan(args)
-        if args.command == "rules":
-            return rules(args)
-        if args.command == "baseline":
-            return baseline(args)
-        return explain(args)
+        return commands[args.command](args)
     except ConfigError as error:
+        # Bad config, arguments or environment: the message names the problem; no traceback.
         print(f"reviewbot: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
+        # The shell's convention for "interrupted".
         return 130
     except Exception as error:  # noqa: BLE001 - a crash is reported, not dumped, unless --verbose
         if getattr(args, "verbose", False):
@@ -225,7 +222,9 @@ def scan(args: argparse.Namespace) -> int:
         print(f"reviewbot: root packages: {roots}; {len(scanned.files)} Python files", file=sys.stderr)
     fixed = 0
     if args.fix:
-        fixed = fix_all(scanned.root, scanned.findings, settings.max_file_bytes)
+        fixed, refused = fix_all(scanned.root, scanned.findings, settings.max_file_bytes)
+        for path in refused:
+            print(f"reviewbot: {path} not fixed: the fixed text would not parse (please report this)", file=sys.stderr)
         if fixed:
             # Positions and what is left are those of the fixed files.
             scanned = _scan(args)

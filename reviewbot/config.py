@@ -12,7 +12,7 @@ import yaml
 
 from reviewbot.checks import OPTIONS
 from reviewbot.model import Project, RuleSpec, Severity
-from reviewbot.packs import DEFAULT_MAX_FILE_BYTES, DEFAULT_PACK, Pack, available_packs, load_pack
+from reviewbot.packs import DEFAULT_PACK, Pack, available_packs, load_pack
 from reviewbot.validate import ConfigError, did_you_mean, expand, expect, options, rule_ids
 
 if sys.version_info >= (3, 11):
@@ -132,7 +132,8 @@ def _read_pyproject(name: str, text: str) -> dict[str, object] | None:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{name}: invalid TOML: {error}") from None
-    section = document.get("tool", {}).get("reviewbot")
+    tool = document.get("tool")
+    section = tool.get("reviewbot") if isinstance(tool, dict) else None
     return None if section is None else expect(f"{name}: [tool.reviewbot]", section, dict)
 
 
@@ -175,8 +176,10 @@ def build_settings(
     if level not in FAIL_ON:
         raise ConfigError(f"{where}fail-on: expected one of {', '.join(FAIL_ON)}, got {level!r}")
     # A config value replaces the pack's list, it does not extend it.
-    test_paths = config.get("test-paths", list(packs[-1].test_paths) if packs else [])
-    max_file_bytes = config.get("max-file-bytes", packs[-1].max_file_bytes if packs else DEFAULT_MAX_FILE_BYTES)
+    test_paths = config.get("test-paths", list(packs[-1].test_paths))
+    max_file_bytes = expect(f"{where}max-file-bytes", config.get("max-file-bytes", packs[-1].max_file_bytes), int)
+    if max_file_bytes < 1:
+        raise ConfigError(f"{where}max-file-bytes: must be at least 1, got {max_file_bytes}")
     return Settings(
         specs=specs,
         selected=frozenset(selected),
@@ -185,7 +188,7 @@ def build_settings(
         exclude=Globs(expect(f"{where}exclude", config.get("exclude", []), list)),
         per_file_ignores=tuple(per_file),
         fail_on=None if level == "never" else Severity.parse(level),
-        max_file_bytes=expect(f"{where}max-file-bytes", max_file_bytes, int),
+        max_file_bytes=max_file_bytes,
         source=source,
         baseline=expect(f"{where}baseline", config["baseline"], str) if "baseline" in config else None,
     )
@@ -193,6 +196,8 @@ def build_settings(
 
 def _packs(config: dict[str, object], where: str) -> list[Pack]:
     names = expect(f"{where}packs", config.get("packs", [DEFAULT_PACK]), list)
+    if not names:
+        raise ConfigError(f"{where}packs: name at least one pack (the default is [{DEFAULT_PACK}])")
     available = available_packs()
     for index, name in enumerate(names):
         if name not in available:

@@ -10,7 +10,9 @@ import ast
 import hashlib
 import io
 import re
+import sys
 import tokenize
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from reviewbot.checks import CHECKS
+from reviewbot.checks import CHECKS, RULES
 from reviewbot.checks.base import Check, FileContext, Scope, is_public_name
 from reviewbot.config import Settings
 from reviewbot.model import Finding, Fix
@@ -32,6 +34,16 @@ PREFILLED_BLOCKS = (
 )
 # Python's line breaks; ``str.splitlines`` would also split on form feeds and other characters.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Comments that talk to tools rather than readers: they document nothing (RB402-RB404).
+TOOL_DIRECTIVE = re.compile(r"#\s*(?:noqa\b|reviewbot:|type:|pragma:|fmt:|pylint:|mypy:|isort:|ruff:)", re.IGNORECASE)
+# Brackets, for the nesting screen that protects the native parser (see ``too_deep_to_parse``).
+BRACKET = re.compile(r"[][(){}]")
+# Python's recursion limit when nothing changed it.
+DEFAULT_RECURSION_LIMIT = 1000
+# CPython's own limit on nested brackets.
+MAX_BRACKET_DEPTH = 200
+# A bracketed expression or line longer than this is shown to CPython before LibCST parses it.
+MAX_EXPRESSION_CHARS = 10_000
 # How many lines of a finding feed its fingerprint (a whole class would make it fragile).
 FINGERPRINT_LINES = 5
 
@@ -69,21 +81,69 @@ def decode(data: bytes, max_bytes: int) -> str:
         raise Unreadable(f"not valid {encoding}: byte {data[error.start]:#04x} at offset {error.start}", line) from None
 
 
+def cpython_syntax_error(text: str) -> tuple[int, int, str] | None:
+    """Line, 0-based column and message of CPython's objection to ``text``, if it has one.
+
+    The compiler is asked for a syntax tree only: nothing is executed. Its warnings (invalid
+    escape sequences and the like) are silenced; they are not reviewbot's findings. It runs with
+    Python's default recursion limit, which is what decides how deep a program Python accepts
+    (the command line raises the limit for walking deep trees).
+    """
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(DEFAULT_RECURSION_LIMIT)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<scanned>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        return error.lineno or 1, max((error.offset or 1) - 1, 0), error.msg
+    except (RecursionError, MemoryError):
+        return 1, 0, "the file is nested too deeply for Python to compile"
+    except ValueError:
+        return None
+    finally:
+        sys.setrecursionlimit(limit)
+    return None
+
+
 def syntax_error_position(error: cst.ParserSyntaxError, text: str) -> tuple[int, int, str]:
     """Line, 0-based column and message of a parse error.
 
     LibCST reports tokenizer errors (an unterminated string, say) at 1:0 and parser errors at the
-    token after the real mistake; CPython's compiler, asked for a syntax tree only (nothing is
-    executed), names the place and the cause better, so its answer wins when it has one.
+    token after the real mistake; CPython's compiler names the place and the cause better, so its
+    answer wins when it has one.
     """
-    try:
-        compile(text, "<scanned>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as compiled:
-        return compiled.lineno or 1, max((compiled.offset or 1) - 1, 0), compiled.msg
-    except (ValueError, RecursionError, MemoryError):
-        pass
+    cpython = cpython_syntax_error(text)
+    if cpython is not None:
+        return cpython
     message = error.message.strip().splitlines()[0] if error.message.strip() else "invalid syntax"
     return error.raw_line, error.raw_column, message
+
+
+def too_deep_to_parse(text: str) -> bool:
+    """Whether ``text`` may be nested deeply enough to crash LibCST's native parser.
+
+    LibCST's parser overflows the C stack (the whole process dies) at about 1,500 nested brackets
+    or an expression of about 8,000 terms; CPython refuses far less (200 brackets, about 3,000
+    terms). This cheap screen looks for more than 200 open brackets or one bracketed expression
+    or line over 10,000 characters (a 5,000-term ``1+1+...``); such files are first shown to CPython, and parsed with
+    LibCST only if CPython accepts them.
+    """
+    depth = 0
+    opened = 0
+    for match in BRACKET.finditer(text):
+        if match[0] in "([{":
+            if depth == 0:
+                opened = match.start()
+            depth += 1
+            if depth > MAX_BRACKET_DEPTH:
+                return True
+        elif depth:
+            depth -= 1
+            if depth == 0 and match.start() - opened > MAX_EXPRESSION_CHARS:
+                return True
+    long_line = max((len(line) for line in LINE_BREAK.split(text)), default=0) > MAX_EXPRESSION_CHARS
+    return long_line or (depth > 0 and len(text) - opened > MAX_EXPRESSION_CHARS)
 
 
 # Check class -> its callbacks, found once per class rather than once per file.
@@ -173,8 +233,9 @@ class FileScan:
         """Record the comment's line; keep its text if it may be a suppression."""
         # A comment node holds no line break, so the walk's current line is its line.
         line = self.walk.line
-        self.ctx.comment_lines.append(line)
         value = node.value
+        if not TOOL_DIRECTIVE.match(value):
+            self.ctx.comment_lines.append(line)
         if "noqa" in value or "reviewbot" in value:
             self.ctx.suppressions.append((line, value))
 
@@ -226,7 +287,7 @@ class FileScan:
             findings.append(self.finding("RB002", (1, 0, 1, 0), message))
         # Only a file-level comment can silence RB003: a line comment would silence itself.
         if "RB003" in self.enabled and not any(s.covers("RB003") for s in suppressions.file_level):
-            for line, message in suppressions.unused(self.enabled):
+            for line, message in suppressions.unused(self.enabled, frozenset(RULES)):
                 findings.append(self.finding("RB003", (line, 0, line, len(self.lines[line - 1])), message))
         return finalize(findings, self.lines)
 
@@ -303,6 +364,11 @@ def scan_source(path: str, data: bytes, settings: Settings) -> list[Finding]:
         text = decode(data, settings.max_file_bytes)
     except Unreadable as error:
         return only("RB001", error.line, str(error))
+    if too_deep_to_parse(text):
+        refused = cpython_syntax_error(text)
+        if refused is not None:
+            line, column, message = refused
+            return only("RB000", line, f"syntax error: {message}", column)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:

@@ -36,13 +36,24 @@ def apply_edits(text: str, edits: list[Edit], skipped: list[Edit] | None = None)
     return result
 
 
-def fix_all(root: Path, findings: list[Finding], max_bytes: int) -> int:
-    """Apply every fixable finding's fix in its file; return how many findings were fixed."""
+def fix_all(root: Path, findings: list[Finding], max_bytes: int) -> tuple[int, list[str]]:
+    """Apply every fixable finding's fix in its file.
+
+    Returns how many findings were fixed, and the files left alone because the fixed text would
+    not have parsed (the caller says so: a fix must never fail silently).
+    """
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
         if finding.fix is not None:
             by_path.setdefault(finding.path, []).append(finding)
-    return sum(fix_file(root / path, fixable, max_bytes) for path, fixable in by_path.items())
+    fixed = 0
+    refused = []
+    for path, fixable in sorted(by_path.items()):
+        count = fix_file(root / path, fixable, max_bytes)
+        if count == 0:
+            refused.append(path)
+        fixed += count
+    return fixed, refused
 
 
 def fix_file(path: Path, findings: list[Finding], max_bytes: int) -> int:

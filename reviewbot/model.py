@@ -47,6 +47,8 @@ class Option:
     key: str
     kind: type  # int, float, bool, str or list (of str)
     help: str
+    # The smallest value that makes sense, for numbers.
+    minimum: float | None = None
 
 
 @dataclass(frozen=True)

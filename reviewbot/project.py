@@ -134,7 +134,8 @@ def _project_name(root: Path) -> str | None:
         document = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
         return None
-    name = document.get("project", {}).get("name")
+    project = document.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
     return re.sub(r"[-_.]+", "_", name).lower() if isinstance(name, str) else None
 
 

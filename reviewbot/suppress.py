@@ -19,32 +19,35 @@ FILE_LEVEL_LINES = 10
 
 @dataclass
 class Suppression:
-    """One suppression comment. ``codes`` is ``None`` for "every rule"."""
+    """One suppression directive. ``codes`` is ``None`` for "every rule"."""
 
     line: int
     codes: frozenset[str] | None
     file_level: bool
     used: set[str] = field(default_factory=set)
 
+    @property
+    def misplaced(self) -> bool:
+        """An ``ignore-file`` below the first lines, where it has no effect."""
+        return self.file_level and self.line > FILE_LEVEL_LINES
+
     def covers(self, rule: str) -> bool:
-        """Whether this comment suppresses ``rule``."""
-        return self.codes is None or rule in self.codes
+        """Whether this directive suppresses ``rule``."""
+        return not self.misplaced and (self.codes is None or rule in self.codes)
 
 
 def parse(comments: list[tuple[int, str]]) -> list[Suppression]:
-    """Suppressions from ``(line, comment text)`` pairs; only ``RB`` codes of ``noqa`` count."""
+    """Suppressions from ``(line, comment text)`` pairs; only ``RB`` codes of ``noqa`` count.
+
+    One comment may hold several directives (``# noqa: RB205  # reviewbot: ignore[RB201]``).
+    """
     found = []
     for line, text in comments:
-        match = IGNORE.search(text)
-        if match:
+        for match in IGNORE.finditer(text):
             # No ``[...]`` means every rule.
             codes = None if match["codes"] is None else frozenset(CODE.findall(match["codes"].upper()))
-            file_level = match["file"] is not None
-            if not file_level or line <= FILE_LEVEL_LINES:
-                found.append(Suppression(line, codes, file_level))
-            continue
-        match = NOQA.search(text)
-        if match:
+            found.append(Suppression(line, codes, match["file"] is not None))
+        for match in NOQA.finditer(text):
             # ``# noqa: E501, RB101`` is shared with other tools: their codes are theirs.
             codes = frozenset(code for code in CODE.findall(match["codes"].upper()) if code.startswith("RB"))
             if codes:
@@ -53,9 +56,10 @@ def parse(comments: list[tuple[int, str]]) -> list[Suppression]:
 
 
 class Suppressions:
-    """Answers "is this finding suppressed?" and remembers which comments were needed."""
+    """Answers "is this finding suppressed?" and remembers which directives were needed."""
 
     def __init__(self, comments: list[tuple[int, str]]) -> None:
+        """Index the directives of a file by line; file-level ones apply everywhere."""
         self.all = parse(comments)
         self.by_line: dict[int, list[Suppression]] = {}
         for suppression in self.all:
@@ -64,24 +68,31 @@ class Suppressions:
         self.file_level = [s for s in self.all if s.file_level]
 
     def suppressed(self, rule: str, lines: tuple[int, ...]) -> bool:
-        """True (and the comment marked used) when a comment on one of ``lines`` or the file covers it."""
+        """True (and the directive marked used) when one on ``lines`` or at file level covers ``rule``."""
         for suppression in (*(s for line in lines for s in self.by_line.get(line, ())), *self.file_level):
             if suppression.covers(rule):
                 suppression.used.add(rule)
                 return True
         return False
 
-    def unused(self, enabled: frozenset[str]) -> list[tuple[int, str]]:
-        """``(line, message)`` for each comment, or code in it, that suppressed nothing."""
+    def unused(self, enabled: frozenset[str], known: frozenset[str]) -> list[tuple[int, str]]:
+        """``(line, message)`` for each directive, or code in it, that suppressed nothing.
+
+        Codes of known rules that are off for this file say nothing about the code: not reported.
+        """
         result = []
         for suppression in self.all:
-            # ``ignore`` without codes is used if it silenced anything at all.
-            if suppression.codes is None:
+            if suppression.misplaced:
+                result.append((suppression.line, f"`ignore-file` has no effect below line {FILE_LEVEL_LINES}"))
+            elif suppression.codes is None:
+                # ``ignore`` without codes is used if it silenced anything at all.
                 if not suppression.used:
                     result.append((suppression.line, "suppression comment suppressed nothing"))
-                continue
-            # Codes of rules that are off for this file say nothing about the code: not reported.
-            idle = sorted(code for code in suppression.codes - suppression.used if code in enabled)
-            if idle:
-                result.append((suppression.line, f"suppression of {', '.join(idle)} suppressed nothing"))
+            else:
+                unknown = sorted(code for code in suppression.codes if code not in known)
+                idle = sorted(code for code in suppression.codes - suppression.used if code in enabled)
+                if unknown:
+                    result.append((suppression.line, f"suppression of unknown rule {', '.join(unknown)}"))
+                if idle:
+                    result.append((suppression.line, f"suppression of {', '.join(idle)} suppressed nothing"))
         return result

@@ -58,7 +58,8 @@ class Walk(CodegenState):
     # --- position tracking: the token text itself is never stored -------------------------------
     def add_token(self, value: str) -> None:
         """Advance the position past ``value``."""
-        newlines = value.count("\n") or value.count("\r")
+        # "\r\n", "\n" and a lone "\r" each end a line, and one token may mix them.
+        newlines = value.count("\n") + value.count("\r") - value.count("\r\n")
         if newlines:
             self.line += newlines
             self.column = len(value) - max(value.rfind("\n"), value.rfind("\r")) - 1

@@ -237,8 +237,11 @@ def test_sarif_output_validates_against_the_official_schema(flat):
 def test_github_workflow_commands(flat):
     result = run_reviewbot(flat, "scan", "--format", "github")
     first = result.stdout.splitlines()[0]
-    assert first.startswith("::error file=shop_api/orders.py,line=2,endLine=2,col=1,endColumn=26,title=RB101 relative-import::")
-    assert "%0AAgent rule: \"Use absolute imports" in first
+    assert first == (
+        "::error file=shop_api/orders.py,line=2,endLine=2,col=1,endColumn=26,title=RB101::"
+        "relative-import: relative import `.models`: use `shop_api.models`"
+        '%0AAgent rule: "Use absolute imports with @ alias for all internal modules"'
+    )
 
 
 def test_output_is_byte_identical_across_runs(flat):
@@ -301,3 +304,32 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(flat):
     assert b"\033[31mRB101 [error]\033[0m" in _on_a_terminal(flat, env)
     assert b"\033[" not in _on_a_terminal(flat, {**env, "NO_COLOR": "1"})
     assert "\033[" not in run_reviewbot(flat, "scan").stdout
+
+
+def test_one_pathological_file_does_not_stop_the_scan(tmp_path):
+    # Each of these would crash LibCST's native parser (the whole process) if it were parsed.
+    repo = make_repo(
+        tmp_path / "deep",
+        {
+            "app/__init__.py": "",
+            "app/chain.py": "x = " + " + ".join(['"a"'] * 9000) + "\n",
+            "app/lines.py": "x = (\n" + " +\n".join(["1"] * 9000) + "\n)\n",
+            "app/nested.py": "x = " + "[" * 1500 + "]" * 1500 + "\n",
+            "app/fine.py": DOC + "from . import chain\n",
+        },
+    )
+    result = run_reviewbot(repo, "scan", "--format", "json")
+    assert findings(result) == [
+        ("RB000", "app/chain.py", 1),
+        ("RB101", "app/fine.py", 2),
+        ("RB000", "app/lines.py", 1),
+        ("RB000", "app/nested.py", 1),
+    ]
+
+
+def test_sarif_uris_are_percent_encoded(tmp_path):
+    repo = make_repo(tmp_path / "odd", {"app/__init__.py": "", "app/my file#1.py": DOC + "from . import x\n"})
+    log = json.loads(run_reviewbot(repo, "scan", "--format", "sarif").stdout)
+    [result] = log["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "app/my%20file%231.py"
+    jsonschema.validate(log, json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text()))

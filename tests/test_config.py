@@ -58,3 +58,21 @@ def test_severity_override_keeps_the_quote():
     spec = build_settings({"severity": {"RB204": "error"}}).specs["RB204"]
     assert spec.severity.label == "error"
     assert spec.quote == "Implementing logic without proper error handling"
+
+
+def test_ranges_and_empty_packs_are_config_errors():
+    with pytest.raises(ConfigError, match=r"^max-file-bytes: must be at least 1, got -1$"):
+        build_settings({"max-file-bytes": -1})
+    with pytest.raises(ConfigError, match=r"^comments.min-lines: must be at least 1, got -5$"):
+        build_settings({"comments": {"min-lines": -5}})
+    with pytest.raises(ConfigError, match=r"^packs: name at least one pack"):
+        build_settings({"packs": []})
+
+
+def test_odd_pyproject_tables_are_not_internal_errors(tmp_path):
+    from reviewbot.config import read_config
+    from reviewbot.project import detect_project
+
+    (tmp_path / "pyproject.toml").write_text("tool = 3\nproject = 3\n")
+    assert read_config(tmp_path) == ({}, "built-in defaults")
+    assert detect_project(tmp_path, []).roots == {}

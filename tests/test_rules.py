@@ -179,3 +179,45 @@ def test_relative_import_above_the_root_has_no_fix():
     assert finding.fix is None
     [outside] = [f for f in scan("from . import other\n", "scripts/tool.py") if f.rule == "RB101"]
     assert outside.fix is None
+
+
+REVIEW_CASES = [
+    # Directives share a comment; each counts.
+    ("RB205", "import requests\ntry:\n    requests.get('u')  # noqa: RB205  # reviewbot: ignore[RB201]\nexcept OSError:\n    raise\n", []),
+    # `from src import <root>` goes through the src directory too.
+    ("RB102", "from src import app\nfrom src import other\n", [1]),
+    # Constants after another statement on the line, and non-ASCII upper case.
+    ("RB404", '"""M."""\nx = 1; MAX = 2\nÄB = 7\n', [2, 3]),
+    # A suppression comment is not documentation.
+    ("RB404", '"""M."""\nMAX = 3  # noqa: RB404\n', []),
+    ("RB003", '"""M."""\nMAX = 3  # noqa: RB404\n', []),
+    ("RB401", '"""M."""\nfrom typing_extensions import overload\n@overload\ndef f(x: int) -> int: ...\n', []),
+    # Default values and decorators run in the enclosing scope: here, inside the guarded try body.
+    ("RB201", "import subprocess\ntry:\n    def e(x: object = subprocess.run(['y'])) -> None:\n        pass\nexcept OSError:\n    raise\n", []),
+    ("RB201", "import subprocess\ntry:\n    @decorate(subprocess.run(['y']))\n    def e() -> None:\n        subprocess.run(['z'])\nexcept OSError:\n    raise\n", [5]),
+]
+
+
+@pytest.mark.parametrize(("rule", "code", "expected"), REVIEW_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(REVIEW_CASES)])
+def test_review_case(rule, code, expected):
+    assert lines_of(scan(code, "app/x.py"), rule) == expected
+
+
+def test_nested_docstrings_count_as_docstring_lines():
+    nested = '    def g() -> None:\n        """One.\n\n        Two.\n        Three.\n        """\n'
+    code = "def f() -> None:\n" + nested + "    x = 1\n" * 7
+    assert lines_of(scan(code), "RB402") == []
+
+
+def test_suppressions_of_unknown_rules_and_misplaced_ignore_file_are_reported():
+    code = '"""M."""\n' + "\n" * 10 + "# reviewbot: ignore-file[RB101]\nimport json  # reviewbot: ignore[RB999, RB1]\n"
+    messages = [(f.line, f.message) for f in scan(code) if f.rule == "RB003"]
+    assert messages == [
+        (12, "`ignore-file` has no effect below line 10"),
+        (13, "suppression of unknown rule RB1, RB999"),
+    ]
+
+
+def test_relative_import_without_a_space_after_from_is_fixed_correctly():
+    [finding] = [f for f in scan("from.m import x\n", "app/sub/mod.py") if f.rule == "RB101"]
+    assert finding.fix.edits[0].replacement == " app.sub.m"

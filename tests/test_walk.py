@@ -46,8 +46,9 @@ class K(Base, metaclass=M):
 
 CRLF = "def f():\r\n    return '''a\r\nb'''\r\n\r\nx = 1\r\n"
 FORM_FEED = "x = 1\n\x0c\ndef g():\n    pass\n"
+MIXED_BREAKS = '"""M."""\nX = """a\r\nb\rc"""  # doc\ndef f(a: int):\n    """D."""\n    print(a)\n'
 
-SOURCES = [TRICKY, CRLF, FORM_FEED, ""] + [e.code for rule in RULES.values() for e in (*rule.bad, *rule.good)]
+SOURCES = [TRICKY, CRLF, FORM_FEED, MIXED_BREAKS, ""] + [e.code for rule in RULES.values() for e in (*rule.bad, *rule.good)]
 
 
 def _walk_spans(module: cst.Module) -> dict[int, tuple[int, int, int, int]]:

@@ -81,7 +81,8 @@ class FileContext:
             package = self.module_name if is_package else self.module_name.rpartition(".")[0]
         self.imports = ImportTable(package)
         self.scopes: list[Scope] = []
-        # Line of every comment, in source order (a line holds at most one comment).
+        # Line of every comment written for readers (not ``# noqa``, ``# type: ignore``...), in
+        # source order; a line holds at most one comment.
         self.comment_lines: list[int] = []
         # (line, text) of comments that may be suppressions.
         self.suppressions: list[tuple[int, str]] = []

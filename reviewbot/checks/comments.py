@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from itertools import accumulate
 
 import libcst as cst
@@ -60,7 +60,7 @@ RULES: tuple[Rule, ...] = (
             ),
             Example("def short() -> int:\n    a = 1\n    return a\n"),
         ),
-        options=(Option("comments.min-lines", int, "RB402 applies to functions with at least this many code lines."), Option("comments.min-density", float, "RB402: minimum (comment + docstring lines) / code lines.")),
+        options=(Option("comments.min-lines", int, "RB402 applies to functions with at least this many code lines.", minimum=1), Option("comments.min-density", float, "RB402: minimum (comment + docstring lines) / code lines.", minimum=0)),
         peers="none (radon reports raw ratios)",
     ),
     Rule(
@@ -87,7 +87,7 @@ RULES: tuple[Rule, ...] = (
                 + "    return 'x'\n"
             ),
         ),
-        options=(Option("comments.max-silent-complexity", int, "RB403: complexity from which a function needs a comment."),),
+        options=(Option("comments.max-silent-complexity", int, "RB403: complexity from which a function needs a comment.", minimum=1),),
         peers="Ruff C901 (complexity alone)",
     ),
     Rule(
@@ -105,8 +105,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-# A constant's name: upper case, digits and underscores (leading underscores allowed).
-UPPER_CASE = re.compile(r"_*[A-Z][A-Z0-9_]*\Z")
+# The decorator of overload stubs.
+OVERLOAD = frozenset({"typing.overload", "typing_extensions.overload", "overload"})
 # Each of these nodes adds one to a function's cyclomatic complexity (RB403).
 COMPLEXITY_NODES = (
     cst.If, cst.For, cst.While, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp,
@@ -127,12 +127,15 @@ class CommentChecks(Check):
         self.min_density = float(ctx.options["comments.min-density"])
         self.max_silent = int(ctx.options["comments.max-silent-complexity"])
         self.complexity: list[int] = []
+        # Lines of the docstrings of every function and class left so far, sorted.
+        self.docstrings: list[int] = []
         self.constants: list[tuple[cst.SimpleStatementLine, cst.Name]] = []
         self._nonblank: list[int] | None = None
 
     # --- docstrings ------------------------------------------------------------------------------
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         """Public classes need a docstring."""
+        self._record_docstring(node)
         scope = self.ctx.scope
         if scope is not None and scope.public and not scope.in_function and node.get_docstring() is None:
             message = f"public class `{node.name.value}` has no docstring"
@@ -147,7 +150,7 @@ class CommentChecks(Check):
         if DUNDER.match(name) and name != "__init__":
             return False
         # Overload stubs are documented once, on the implementation.
-        if any((self.ctx.imports.resolve(d.decorator) or dotted_name(d.decorator)) in {"typing.overload", "overload"} for d in node.decorators):
+        if any((self.ctx.imports.resolve(d.decorator) or dotted_name(d.decorator)) in OVERLOAD for d in node.decorators):
             return False
         # A class docstring may describe the constructor instead.
         parent = scope.parent
@@ -195,7 +198,9 @@ class CommentChecks(Check):
             ctx.report("RB401", node, f"public function `{name}` has no docstring", span=header, scope=node)
         body_first, body_last = header[2] + 1, ctx.span(node)[2]
         comments = self._comment_lines(body_first, body_last)
-        docstring = self._docstring_lines(node)
+        self._record_docstring(node)
+        # Nested functions' and classes' docstrings count as docstring lines too.
+        docstring = bisect_right(self.docstrings, body_last) - bisect_left(self.docstrings, body_first)
         code = self._nonblank_lines(body_first, body_last) - comments - docstring
         if code >= self.min_lines and code > 0 and (comments + docstring) / code < self.min_density:
             density = (comments + docstring) / code
@@ -215,12 +220,13 @@ class CommentChecks(Check):
         lines = self.ctx.comment_lines
         return bisect_right(lines, last) - bisect_left(lines, first)
 
-    def _docstring_lines(self, node: cst.FunctionDef) -> int:
-        """Physical lines of the function's docstring, 0 without one."""
+    def _record_docstring(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        """Add the lines of the node's docstring, if it has one, to the sorted docstring lines."""
         if node.get_docstring() is None or not isinstance(node.body, cst.IndentedBlock):
-            return 0
+            return
         first, _, last, _ = self.ctx.span(node.body.body[0])
-        return last - first + 1
+        for line in range(first, last + 1):
+            insort(self.docstrings, line)
 
     def _nonblank_lines(self, first: int, last: int) -> int:
         """Non-blank lines between ``first`` and ``last``, from prefix sums built once per file."""
@@ -252,24 +258,27 @@ for _node_type in COMPLEXITY_NODES:
 
 
 def _constant_name(statement: cst.SimpleStatementLine) -> cst.Name | None:
-    """The first UPPER_CASE name a statement assigns (``A = 1``, ``A: int = 1``, ``A, b = ...``)."""
-    first = statement.body[0]
-    targets: list[cst.BaseExpression]
-    if isinstance(first, cst.Assign):
-        targets = [target.target for target in first.targets]
-    elif isinstance(first, cst.AnnAssign) and first.value is not None:
-        # ``A: int`` alone declares a type, it assigns nothing.
-        targets = [first.target]
-    else:
-        return None
+    """The first UPPER_CASE name a line assigns (``A = 1``, ``A: int = 1``, ``A, b = ...``, ``x = 1; A = 2``)."""
+    targets: list[cst.BaseExpression] = []
+    for small in statement.body:
+        if isinstance(small, cst.Assign):
+            targets.extend(target.target for target in small.targets)
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            # ``A: int`` alone declares a type, it assigns nothing.
+            targets.append(small.target)
     # Unpack tuple and list targets breadth-first.
     while targets:
         target = targets.pop(0)
         if isinstance(target, (cst.Tuple, cst.List)):
             targets.extend(element.value for element in target.elements)
-        elif isinstance(target, cst.Name) and UPPER_CASE.match(target.value):
+        elif isinstance(target, cst.Name) and _is_upper_case(target.value):
             return target
     return None
+
+
+def _is_upper_case(name: str) -> bool:
+    """``MAX_RETRIES``, ``_LIMIT``, ``ÄB``: letters all upper case, at least one letter."""
+    return name.upper() == name and any(character.isalpha() for character in name)
 
 
 def _is_string_statement(statement: cst.BaseStatement | None) -> bool:

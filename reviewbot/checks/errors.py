@@ -149,15 +149,6 @@ class ErrorChecks(Check):
         self.handlers: list[Handler] = []
 
     # --- where guarding try bodies and functions begin and end ------------------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        """A new function starts unguarded unless a retry decorator covers it."""
-        guarded = any(self._is_guard(decorator.decorator) for decorator in node.decorators)
-        self.guard_depth.append(-1 if guarded else 0)
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        """Back to the enclosing function."""
-        self.guard_depth.pop()
-
     def _is_guard(self, decorator: cst.BaseExpression) -> bool:
         if isinstance(decorator, cst.Call):
             decorator = decorator.func
@@ -181,8 +172,20 @@ class ErrorChecks(Check):
         self._block(node, -1)
 
     def _block(self, node: cst.BaseSuite, step: int) -> None:
+        """Track guarding ``try`` bodies, handler bodies, and function bodies.
+
+        A function's guard state starts at its body: its decorators and default values run in
+        the enclosing scope, under the enclosing ``try``. The body starts unguarded unless a
+        retry decorator covers it.
+        """
         parent = self.ctx.parent()
-        if isinstance(parent, (cst.Try, cst.TryStar)) and parent.body is node and parent.handlers:
+        if isinstance(parent, cst.FunctionDef) and parent.body is node:
+            if step > 0:
+                guarded = any(self._is_guard(decorator.decorator) for decorator in parent.decorators)
+                self.guard_depth.append(-1 if guarded else 0)
+            else:
+                self.guard_depth.pop()
+        elif isinstance(parent, (cst.Try, cst.TryStar)) and parent.body is node and parent.handlers:
             if self.guard_depth[-1] >= 0:
                 self.guard_depth[-1] += step
         elif isinstance(parent, (cst.ExceptHandler, cst.ExceptStarHandler)) and self.handlers:

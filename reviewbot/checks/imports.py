@@ -97,7 +97,12 @@ class ImportChecks(Check):
         if node.relative:
             self._relative(node)
         elif node.module is not None:
-            self._through_root(node, dotted_name(node.module))
+            module = dotted_name(node.module)
+            self._through_root(node, module)
+            # ``from src import shop_api`` reaches the root package through the src directory too.
+            if module == "src" and not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    self._through_root(alias, f"src.{dotted_name(alias.name)}")
 
     def leave_Import(self, node: cst.Import) -> None:
         """``import a.b`` that bypasses the root."""
@@ -117,7 +122,9 @@ class ImportChecks(Check):
         # parentheses and comments stay as they are.
         first = ctx.span(node.relative[0])
         last = ctx.span(node.module if node.module is not None else node.relative[-1])
-        edit = Edit(first[0], first[1] + 1, last[2], last[3] + 1, target)
+        # ``from.m import x`` is valid Python; ``fromapp.m`` would not be.
+        separator = "" if node.whitespace_after_from.value else " "
+        edit = Edit(first[0], first[1] + 1, last[2], last[3] + 1, separator + target)
         fix = Fix(f"import `{target}` absolutely", (edit,))
         ctx.report("RB101", node, f"relative import `{written}`: use `{target}`", fix=fix)
 

@@ -23,8 +23,8 @@ def render(findings: list[Finding], run: Run) -> str:
     for f in findings:
         properties = (
             f"file={_escape_property(f.path)},line={f.line},endLine={f.end_line},"
-            f"col={f.column},endColumn={f.end_column},title={_escape_property(f'{f.rule} {f.name}')}"
+            f"col={f.column},endColumn={f.end_column},title={f.rule}"
         )
-        message = f.message if f.quote is None else f'{f.message}\nAgent rule: "{f.quote}"'
+        message = f"{f.name}: {f.message}" + ("" if f.quote is None else f'\nAgent rule: "{f.quote}"')
         lines.append(f"::{COMMANDS[f.severity]} {properties}::{_escape_data(message)}\n")
     return "".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 from typing import Any
 
 from reviewbot import __version__
@@ -25,7 +26,8 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
     Paths are relative to ``%SRCROOT%`` (the repository root), which code scanning resolves to the
     checkout; ``partialFingerprints`` lets it follow a finding across commits.
     """
-    location = {"uri": finding.path, "uriBaseId": "%SRCROOT%"}
+    # A relative URI reference: spaces, "#" and the like percent-encoded.
+    location = {"uri": quote(finding.path), "uriBaseId": "%SRCROOT%"}
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index,
