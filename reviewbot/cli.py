@@ -71,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _selection_arguments(scan)
-    scan.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text", help="output format (default: text)")
+    scan.add_argument(
+        "--format", choices=("text", "json", "sarif", "github", "markdown"), default="text", help="output format (default: text)"
+    )
     scan.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
     scan.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
     # Changed-lines mode: the flags reviewdog and semgrep users know, with git's own vocabulary.

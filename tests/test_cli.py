@@ -333,3 +333,14 @@ def test_sarif_uris_are_percent_encoded(tmp_path):
     [result] = log["runs"][0]["results"]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "app/my%20file%231.py"
     jsonschema.validate(log, json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text()))
+
+
+def test_markdown_summary(flat):
+    result = run_reviewbot(flat, "scan", "--format", "markdown")
+    lines = result.stdout.splitlines()
+    assert lines[:4] == ["<!-- reviewbot:summary -->", "## reviewbot", "", ":x: **Gate failed**: 3 findings at or above `error`."]
+    assert "3 findings in 6 scanned files: :x: 3 errors." in lines
+    assert "| `RB101` | relative-import | 1 | “Use absolute imports with @ alias for all internal modules” |" in lines
+    assert "- :x: `shop_api/orders.py:2` **RB101** relative import `.models`: use `shop_api.models`" in lines
+    clean = run_reviewbot(flat, "scan", "--format", "markdown", "--fail-on", "never", "--select", "RB4")
+    assert clean.stdout.splitlines()[3] == "Gate: off (`--fail-on never`), 0 findings."

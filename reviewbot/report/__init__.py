@@ -24,6 +24,11 @@ class Run:
     quiet: bool = False
 
 
+def plural(count: int, word: str) -> str:
+    """``1 file``, ``2 files``; "info" has no plural."""
+    return f"{count} {word}" if count == 1 or word == "info" else f"{count} {word}s"
+
+
 def summary(findings: list[Finding], files: int) -> dict[str, object]:
     """Counts by rule and by severity, as the JSON report spells them."""
     by_rule = Counter(finding.rule for finding in findings)
@@ -38,6 +43,12 @@ def summary(findings: list[Finding], files: int) -> dict[str, object]:
 
 def renderers() -> dict[str, Callable[[list[Finding], Run], str]]:
     """Format name -> renderer."""
-    from reviewbot.report import github, json_format, sarif, text
+    from reviewbot.report import github, json_format, markdown, sarif, text
 
-    return {"text": text.render, "json": json_format.render, "sarif": sarif.render, "github": github.render}
+    return {
+        "text": text.render,
+        "json": json_format.render,
+        "sarif": sarif.render,
+        "github": github.render,
+        "markdown": markdown.render,
+    }

@@ -5,15 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 from reviewbot.model import Finding, Severity
-from reviewbot.report import Run
+from reviewbot.report import Run, plural
 
 # ANSI colours per severity (red, yellow, cyan), used only on a terminal.
 COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
-
-
-def _plural(count: int, word: str) -> str:
-    """``1 file``, ``2 files``; "info" has no plural."""
-    return f"{count} {word}" if count == 1 or word == "info" else f"{count} {word}s"
 
 
 def _paint(text: str, code: str, enabled: bool) -> str:
@@ -42,14 +37,14 @@ def render(findings: list[Finding], run: Run) -> str:
 
 def summary_lines(findings: list[Finding], run: Run) -> list[str]:
     """The grouped summary printed after the findings: totals, then one line per rule."""
-    files = _plural(run.files, "file")
-    fixed = f" Fixed {_plural(run.fixed, 'finding')}." if run.fixed else ""
+    files = plural(run.files, "file")
+    fixed = f" Fixed {plural(run.fixed, 'finding')}." if run.fixed else ""
     if not findings:
         return [f"All checks passed ({files} scanned).{fixed}"]
     # Most severe first: "2 errors, 1 warning, 3 info".
     severities = Counter(f.severity for f in findings)
-    counts = ", ".join(_plural(severities[s], s.label) for s in sorted(severities, reverse=True))
-    lines = [f"Found {_plural(len(findings), 'finding')} in {files} ({counts}).{fixed}"]
+    counts = ", ".join(plural(severities[s], s.label) for s in sorted(severities, reverse=True))
+    lines = [f"Found {plural(len(findings), 'finding')} in {files} ({counts}).{fixed}"]
     by_rule = Counter(f.rule for f in findings)
     fixable = Counter(f.rule for f in findings if f.fix is not None)
     # Each rule with its count and the agent sentence it enforces.

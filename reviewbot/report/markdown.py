@@ -1,0 +1,60 @@
+"""``--format markdown``: the summary a pull request comment or ``$GITHUB_STEP_SUMMARY`` shows."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from reviewbot.model import Finding, Severity
+from reviewbot.report import Run, plural
+
+# Hidden marker that identifies reviewbot's summary comment on a pull request.
+SUMMARY_MARKER = "<!-- reviewbot:summary -->"
+# Findings listed one by one at most; a step summary must stay far below GitHub's 1 MiB.
+MAX_LISTED = 200
+# Icons per severity in the tables.
+ICONS = {Severity.ERROR: ":x:", Severity.WARNING: ":warning:", Severity.INFO: ":information_source:"}
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def gate_line(findings: list[Finding], run: Run) -> str:
+    """Whether the merge gate passes, in one line."""
+    threshold = run.settings.fail_on
+    if threshold is None:
+        return f"Gate: off (`--fail-on never`), {plural(len(findings), 'finding')}."
+    failing = sum(1 for finding in findings if finding.severity >= threshold)
+    if failing:
+        return f":x: **Gate failed**: {plural(failing, 'finding')} at or above `{threshold.label}`."
+    return f":white_check_mark: **Gate passed**: nothing at or above `{threshold.label}`."
+
+
+def render(findings: list[Finding], run: Run, listed: list[Finding] | None = None, title: str = "Findings") -> str:
+    """The summary: gate, counts by severity and by rule with the agent rules, then a list.
+
+    ``listed`` are the findings to list one by one (default: all of them); a pull request
+    review lists only those it could not place as inline comments.
+    """
+    lines = [SUMMARY_MARKER, "## reviewbot", "", gate_line(findings, run), ""]
+    if findings:
+        severities = Counter(finding.severity for finding in findings)
+        counts = ", ".join(f"{ICONS[s]} {plural(severities[s], s.label)}" for s in sorted(severities, reverse=True))
+        lines += [f"{plural(len(findings), 'finding')} in {plural(run.files, 'scanned file')}: {counts}.", ""]
+        # One row per rule, with the sentence of the agent's instructions it enforces.
+        lines += ["| rule | name | findings | agent rule |", "|---|---|---:|---|"]
+        for rule_id, count in sorted(Counter(finding.rule for finding in findings).items()):
+            spec = run.settings.specs[rule_id]
+            quote = f"“{_cell(spec.quote)}”" if spec.quote else "—"
+            lines.append(f"| `{rule_id}` | {spec.rule.name} | {count} | {quote} |")
+        lines.append("")
+    shown = findings if listed is None else listed
+    if shown:
+        lines += [f"### {title} ({len(shown)})", ""]
+        for finding in shown[:MAX_LISTED]:
+            lines.append(f"- {ICONS[finding.severity]} `{finding.path}:{finding.line}` **{finding.rule}** {_cell(finding.message)}")
+        if len(shown) > MAX_LISTED:
+            lines.append(f"- … and {len(shown) - MAX_LISTED} more (run `reviewbot scan` locally for all of them)")
+        lines.append("")
+    return "\n".join(lines)
