@@ -1,0 +1,1 @@
+"""Pull-request mode: findings as review comments, one summary comment, graceful fallbacks."""

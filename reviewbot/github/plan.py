@@ -1,0 +1,158 @@
+"""What a review run should do on GitHub, decided without talking to GitHub.
+
+Given the findings, the lines of the pull request's diff and the comments reviewbot left before,
+``plan`` says which inline comments to post (only on right-side lines of the diff, at most
+``max_comments``), which old comments to delete or mark resolved, and which findings only the
+summary can list. Every comment carries a hidden marker with the finding's fingerprint, so a
+re-run recognises its own comments without knowing the bot's login.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from reviewbot.fix import apply_edits
+from reviewbot.model import Finding
+
+# Hidden marker in every inline comment: the fingerprint of the finding it is about.
+MARKER = "<!-- reviewbot:fp={} -->"
+# Finds the marker again in a comment body.
+MARKER_PATTERN = re.compile(r"<!-- reviewbot:fp=([0-9a-f]+) -->")
+
+
+@dataclass(frozen=True)
+class InlineComment:
+    """A review comment to post: ``line`` (and ``start_line`` for a range) on the right side."""
+
+    path: str
+    line: int
+    start_line: int | None
+    body: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class PostedComment:
+    """A review comment already on the pull request."""
+
+    id: int
+    path: str
+    body: str
+    # Someone answered it: it is edited to say "resolved" instead of being deleted.
+    replied: bool = False
+
+    @property
+    def fingerprint(self) -> str | None:
+        """The fingerprint in reviewbot's marker, ``None`` for comments of others."""
+        match = MARKER_PATTERN.search(self.body)
+        return match[1] if match else None
+
+
+@dataclass
+class Plan:
+    """The actions of one run."""
+
+    post: list[InlineComment] = field(default_factory=list)
+    delete: list[PostedComment] = field(default_factory=list)
+    resolve: list[PostedComment] = field(default_factory=list)
+    # Findings that get no inline comment: outside the diff, or over the cap.
+    not_inline: list[Finding] = field(default_factory=list)
+    # Findings that already have their comment from an earlier run.
+    already_posted: list[Finding] = field(default_factory=list)
+
+
+def hunk_of(hunks: tuple[tuple[int, int], ...], line: int) -> tuple[int, int] | None:
+    """The hunk (first, last right-side line) containing ``line``."""
+    for first, last in hunks:
+        if first <= line <= last:
+            return (first, last)
+    return None
+
+
+def placement(finding: Finding, hunks: tuple[tuple[int, int], ...], added: frozenset[int]) -> tuple[int, int] | None:
+    """``(start_line, line)`` for the comment, or ``None`` when no line of it is in the diff.
+
+    A range must lie inside one hunk; otherwise the comment shrinks to the finding's first line.
+    A finding about a whole function sits on its ``def`` line when that is in the diff, else on
+    the function's first added line.
+    """
+    start, end = finding.line, max(finding.end_line, finding.line)
+    hunk = hunk_of(hunks, start)
+    if hunk is not None:
+        return (start, end) if end <= hunk[1] else (start, start)
+    if finding.scope is not None:
+        first_added = min((line for line in added if finding.scope[0] <= line <= finding.scope[1]), default=None)
+        if first_added is not None:
+            return (first_added, first_added)
+    return None
+
+
+def suggestion(finding: Finding, lines: list[str], start: int, end: int) -> str | None:
+    """A ```suggestion block replacing lines ``start..end`` with the fixed text, if the fix fits."""
+    if finding.fix is None or any(e.line < start or e.end_line > end for e in finding.fix.edits):
+        return None
+    original = "\n".join(lines[start - 1 : end])
+    edits = [
+        type(edit)(edit.line - start + 1, edit.column, edit.end_line - start + 1, edit.end_column, edit.replacement)
+        for edit in finding.fix.edits
+    ]
+    fixed = apply_edits(original, edits)
+    # The fence must be longer than any run of backticks in the suggested code.
+    longest = max((len(run) for run in re.findall(r"`+", fixed)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}suggestion\n{fixed}\n{fence}"
+
+
+def comment_body(finding: Finding, docs_url: str, suggested: str | None) -> str:
+    """The text of an inline comment: rule, message, agent rule, docs link, maybe a suggestion."""
+    parts = [f"**{finding.rule}** `{finding.name}` ({finding.severity.label}): {finding.message}"]
+    if finding.quote:
+        parts.append(f"> Agent rule: “{finding.quote}”")
+    if suggested is not None:
+        parts.append(suggested)
+    parts.append(f"[{finding.rule} documentation]({docs_url}#{finding.rule.lower()}-{finding.name})")
+    parts.append(MARKER.format(finding.fingerprint))
+    return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class DiffFile:
+    """One file of the pull request's diff, right side."""
+
+    hunks: tuple[tuple[int, int], ...]
+    added: frozenset[int]
+    # The file's lines at the head commit, for suggestions.
+    lines: list[str] = field(default_factory=list)
+
+
+def plan(
+    findings: list[Finding],
+    diff: dict[str, DiffFile],
+    posted: list[PostedComment],
+    *,
+    max_comments: int,
+    docs_url: str,
+) -> Plan:
+    """Decide the run's actions (see the module docstring); findings are in report order."""
+    result = Plan()
+    earlier = {comment.fingerprint for comment in posted if comment.fingerprint is not None}
+    for finding in findings:
+        if finding.fingerprint in earlier:
+            result.already_posted.append(finding)
+            continue
+        file = diff.get(finding.path)
+        where = placement(finding, file.hunks, file.added) if file is not None else None
+        # Over the cap, findings go to the summary: a flood of comments helps nobody.
+        if file is None or where is None or len(result.post) >= max_comments:
+            result.not_inline.append(finding)
+            continue
+        start, line = where
+        suggested = suggestion(finding, file.lines, start, line) if file.lines else None
+        body = comment_body(finding, docs_url, suggested)
+        result.post.append(InlineComment(finding.path, line, start if start < line else None, body, finding.fingerprint))
+    current = {finding.fingerprint for finding in findings}
+    for comment in posted:
+        if comment.fingerprint is not None and comment.fingerprint not in current:
+            (result.resolve if comment.replied else result.delete).append(comment)
+    return result

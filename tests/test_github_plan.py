@@ -1,0 +1,91 @@
+"""The review plan: where comments go, what they say, and what a re-run does."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from reviewbot.github.plan import DiffFile, PostedComment, placement, plan, suggestion
+from tests.conftest import scan
+
+DOCS = "https://example.com/rules.md"
+SOURCE = (
+    '"""M."""\n'
+    "from .models import Order\n"
+    "\n"
+    "\n"
+    "def reset(orders: list[Order]):\n"
+    '    """Forget."""\n'
+    "    orders.clear()\n"
+)
+
+
+def findings(source: str = SOURCE):
+    return scan(source, "app/orders.py")
+
+
+def whole_file() -> DiffFile:
+    lines = SOURCE.splitlines()
+    return DiffFile(((1, len(lines)),), frozenset(range(1, len(lines) + 1)), lines)
+
+
+def test_first_run_posts_one_comment_per_finding_with_suggestions_and_markers():
+    result = plan(findings(), {"app/orders.py": whole_file()}, [], max_comments=30, docs_url=DOCS)
+    assert [(c.path, c.start_line, c.line) for c in result.post] == [("app/orders.py", None, 2), ("app/orders.py", None, 5)]
+    relative = result.post[0].body
+    assert relative.startswith("**RB101** `relative-import` (error): relative import `.models`: use `app.models`")
+    assert "> Agent rule: “Use absolute imports with @ alias for all internal modules”" in relative
+    assert "```suggestion\nfrom app.models import Order\n```" in relative
+    assert f"[RB101 documentation]({DOCS}#rb101-relative-import)" in relative
+    assert relative.endswith(f"<!-- reviewbot:fp={result.post[0].fingerprint} -->")
+    assert "```suggestion\ndef reset(orders: list[Order]) -> None:\n```" in result.post[1].body
+
+
+def test_rerun_with_the_same_findings_posts_nothing():
+    first = plan(findings(), {"app/orders.py": whole_file()}, [], max_comments=30, docs_url=DOCS)
+    posted = [PostedComment(i, c.path, c.body) for i, c in enumerate(first.post)]
+    again = plan(findings(), {"app/orders.py": whole_file()}, posted, max_comments=30, docs_url=DOCS)
+    assert again.post == [] and again.delete == [] and again.resolve == []
+    assert len(again.already_posted) == 2
+
+
+def test_fixed_findings_lose_their_comment_or_are_marked_resolved_when_answered():
+    first = plan(findings(), {"app/orders.py": whole_file()}, [], max_comments=30, docs_url=DOCS)
+    posted = [PostedComment(1, "app/orders.py", first.post[0].body), PostedComment(2, "app/orders.py", first.post[1].body, replied=True)]
+    posted.append(PostedComment(3, "app/orders.py", "a human's comment"))
+    fixed = SOURCE.replace("from .models", "from app.models").replace("]):", "]) -> None:")
+    result = plan(findings(fixed), {"app/orders.py": whole_file()}, posted, max_comments=30, docs_url=DOCS)
+    assert [c.id for c in result.delete] == [1]
+    assert [c.id for c in result.resolve] == [2]
+
+
+def test_moved_code_is_not_reposted():
+    first = plan(findings(), {"app/orders.py": whole_file()}, [], max_comments=30, docs_url=DOCS)
+    posted = [PostedComment(i, c.path, c.body) for i, c in enumerate(first.post)]
+    moved = SOURCE.replace('"""M."""\n', '"""M."""\n\n\n\n# Moved down.\n')
+    result = plan(findings(moved), {"app/orders.py": whole_file()}, posted, max_comments=30, docs_url=DOCS)
+    assert result.post == [] and result.delete == []
+
+
+def test_lines_outside_the_diff_and_over_the_cap_go_to_the_summary():
+    outside = DiffFile(((5, 7),), frozenset({7}), SOURCE.splitlines())
+    result = plan(findings(), {"app/orders.py": outside}, [], max_comments=30, docs_url=DOCS)
+    assert [c.line for c in result.post] == [5]
+    assert [f.rule for f in result.not_inline] == ["RB101"]
+    capped = plan(findings(), {"app/orders.py": whole_file()}, [], max_comments=1, docs_url=DOCS)
+    assert len(capped.post) == 1 and [f.rule for f in capped.not_inline] == ["RB302"]
+
+
+def test_ranges_stay_in_one_hunk_and_whole_function_findings_anchor_on_an_added_line():
+    [finding] = [f for f in findings() if f.rule == "RB302"]
+    ranged = replace(finding, line=5, end_line=7)
+    assert placement(ranged, ((1, 7),), frozenset()) == (5, 7)
+    assert placement(ranged, ((1, 6),), frozenset()) == (5, 5)
+    # The def line is not in the diff, but a line of the function was added.
+    assert placement(finding, ((7, 9),), frozenset({7})) == (7, 7)
+    assert placement(finding, ((10, 12),), frozenset({11})) is None
+
+
+def test_suggestion_fences_grow_past_backticks_in_the_code():
+    [finding] = [f for f in findings('"""M."""\nfrom . import x  # ```\n') if f.rule == "RB101"]
+    block = suggestion(finding, ['"""M."""', "from . import x  # ```"], 2, 2)
+    assert block == "````suggestion\nfrom app import x  # ```\n````"
