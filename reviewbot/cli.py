@@ -94,6 +94,22 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("-v", "--verbose", action="store_true", help="print roots, config source, timing; tracebacks on errors")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
 
+    github = commands.add_parser(
+        "github",
+        help="review a pull request from GitHub Actions (inline comments, summary, annotations)",
+        description="Read the pull-request event GitHub Actions provides (GITHUB_EVENT_PATH, GITHUB_REPOSITORY, "
+        "GITHUB_TOKEN, GITHUB_API_URL, GITHUB_STEP_SUMMARY), scan the pull request's changed lines and post one "
+        "review with inline comments and one summary comment. Exit status as for `scan`.",
+    )
+    github.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
+    github.add_argument("--pr", type=int, metavar="N", help="pull request number, for events that carry none (workflow_dispatch)")
+    github.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that fails the job (default: error)")
+    github.add_argument("--filter-mode", choices=("added", "diff_context", "file"), default="added", help="which findings count (default: added)")
+    github.add_argument("--max-comments", type=int, default=30, metavar="N", help="new inline comments per run at most (default: 30)")
+    github.add_argument("--request-changes", action="store_true", help="request changes (instead of commenting) when the gate fails")
+    github.add_argument("--docs-url", metavar="URL", help="where the rule documentation lives (docs/rules.md of reviewbot)")
+    github.add_argument("--write-interval", type=float, default=1.0, metavar="SECONDS", help=argparse.SUPPRESS)
+
     record = commands.add_parser(
         "baseline",
         help="record today's findings so that later scans report only new ones",
@@ -125,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
-    commands = {"scan": scan, "baseline": baseline, "rules": rules, "explain": explain}
+    commands = {"scan": scan, "baseline": baseline, "rules": rules, "explain": explain, "github": github_review}
     try:
         return commands[args.command](args)
     except ConfigError as error:
@@ -250,6 +266,29 @@ def scan(args: argparse.Namespace) -> int:
     threshold = settings.fail_on
     failing = threshold is not None and any(finding.severity >= threshold for finding in findings)
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def github_review(args: argparse.Namespace) -> int:
+    """``reviewbot github``: the pull-request review the Action runs."""
+    from reviewbot.github.run import ReviewOptions, review
+    from reviewbot.project import detect_project, find_root
+
+    root, _ = find_root(Path.cwd())
+    settings = _settings(args, root)
+    settings = replace(settings, project=detect_project(root, settings.options["imports.roots"]))
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+    action = os.environ.get("GITHUB_ACTION_REPOSITORY")
+    # The rule docs of the reviewbot version the Action runs, when the Action runs it.
+    default_docs = f"{server}/{action}/blob/{os.environ.get('GITHUB_ACTION_REF') or 'main'}/docs/rules.md" if action else "docs/rules.md"
+    options = ReviewOptions(
+        pr=args.pr,
+        max_comments=args.max_comments,
+        filter_mode=args.filter_mode,
+        request_changes=args.request_changes,
+        docs_url=args.docs_url or default_docs,
+        write_interval=args.write_interval,
+    )
+    return review(options, settings, root, dict(os.environ))
 
 
 def baseline(args: argparse.Namespace) -> int:

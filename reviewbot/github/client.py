@@ -1,0 +1,171 @@
+"""The few GitHub REST calls a review needs, over PyGithub, with GitHub's manners built in.
+
+PyGithub's own retries are off: it would retry a POST whose answer was lost and post a second
+review. Here 5xx, 429 and secondary rate limits are retried with backoff, honouring
+``Retry-After``; before a write is retried, ``already_done`` asks GitHub whether it happened.
+A 403/404 on a write (a fork's read-only token) raises ``WriteDenied`` for the caller's fallback.
+The token is handed to PyGithub only and never printed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from reviewbot.github.plan import InlineComment, PostedComment
+
+T = TypeVar("T")
+# Attempts per request, and the first backoff delay in seconds (doubled each time).
+ATTEMPTS = 5
+BACKOFF = 2.0
+
+
+class WriteDenied(Exception):
+    """GitHub refused a write (403/404): a fork pull request or a read-only token."""
+
+
+class ApiFailed(Exception):
+    """GitHub kept failing, or answered an error that retrying cannot fix."""
+
+
+class Rejected(ApiFailed):
+    """422: GitHub refused the request's content (a comment outside the diff, say)."""
+
+
+class PullRequestApi:
+    """One pull request of one repository."""
+
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        repository: str,
+        number: int,
+        *,
+        write_interval: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Connect lazily; ``write_interval`` spaces writes as GitHub asks (at least 1 s)."""
+        from github import Auth, Github
+
+        self.sleep = sleep
+        self.github = Github(
+            auth=Auth.Token(token),
+            base_url=api_url.rstrip("/"),
+            per_page=100,
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=write_interval,
+            timeout=30,
+        )
+        self.repository = repository
+        self.number = number
+        self._pull = self._call(lambda: self.github.get_repo(repository).get_pull(number), write=False)
+
+    @property
+    def head_sha(self) -> str:
+        """The pull request's head commit."""
+        return str(self._pull.head.sha)
+
+    @property
+    def base_sha(self) -> str:
+        """The pull request's base commit."""
+        return str(self._pull.base.sha)
+
+    def _call(self, action: Callable[[], T], *, write: bool, already_done: Callable[[], T | None] | None = None) -> T:
+        """Run ``action`` with retries (see the module docstring)."""
+        from github import GithubException
+        from requests.exceptions import ConnectionError, Timeout
+
+        for attempt in range(ATTEMPTS):
+            try:
+                return action()
+            except GithubException as error:
+                headers = {key.lower(): value for key, value in (error.headers or {}).items()}
+                limited = error.status == 429 or (error.status == 403 and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"))
+                if write and error.status in (403, 404) and not limited:
+                    raise WriteDenied(f"GitHub answered {error.status} to a write") from None
+                if error.status == 422:
+                    raise Rejected(f"GitHub answered 422: {_message(error)}") from None
+                if not (limited or error.status >= 500) or attempt == ATTEMPTS - 1:
+                    raise ApiFailed(f"GitHub answered {error.status}: {_message(error)}") from None
+                delay = float(headers.get("retry-after", BACKOFF * 2**attempt))
+            except (ConnectionError, Timeout) as error:
+                if attempt == ATTEMPTS - 1:
+                    raise ApiFailed(f"GitHub did not answer: {type(error).__name__}") from None
+                delay = BACKOFF * 2**attempt
+            self.sleep(delay)
+            # The write may have happened although its answer was lost: never do it twice.
+            if already_done is not None:
+                done = already_done()
+                if done is not None:
+                    return done
+        raise ApiFailed("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def files(self) -> dict[str, str | None]:
+        """Changed files and their patches (``None`` for binary or very large files)."""
+        return self._call(lambda: {f.filename: f.patch for f in self._pull.get_files()}, write=False)
+
+    def review_comments(self) -> list[PostedComment]:
+        """Every review comment on the pull request; ``replied`` when someone answered it."""
+        comments = self._call(lambda: list(self._pull.get_review_comments()), write=False)
+        answered = {c.in_reply_to_id for c in comments if c.in_reply_to_id is not None}
+        return [PostedComment(c.id, c.path, c.body, c.id in answered) for c in comments if c.in_reply_to_id is None]
+
+    def create_review(self, body: str, event: str, comments: list[InlineComment], marker: str) -> None:
+        """Post one review; ``marker`` (unique to this run) lets a retry see it was posted."""
+        from github.PullRequest import ReviewComment
+
+        payload: list[ReviewComment] = []
+        for comment in comments:
+            entry: ReviewComment = {"path": comment.path, "body": comment.body, "line": comment.line, "side": "RIGHT"}
+            if comment.start_line is not None:
+                entry["start_line"] = comment.start_line
+                entry["start_side"] = "RIGHT"
+            payload.append(entry)
+
+        def posted() -> bool | None:
+            reviews = self._call(lambda: list(self._pull.get_reviews()), write=False)
+            return True if any(marker in (review.body or "") for review in reviews) else None
+
+        commit = self.github.get_repo(self.repository, lazy=True).get_commit(self.head_sha)
+        self._call(lambda: bool(self._pull.create_review(commit=commit, body=body, event=event, comments=payload)), write=True, already_done=posted)
+
+    def create_comment(self, comment: InlineComment) -> None:
+        """Post one review comment on its own (the fallback when a review was refused)."""
+        commit = self.github.get_repo(self.repository, lazy=True).get_commit(self.head_sha)
+        start = comment.start_line
+        if start is None:
+            self._call(lambda: self._pull.create_review_comment(comment.body, commit, comment.path, line=comment.line, side="RIGHT"), write=True)
+            return
+        self._call(
+            lambda: self._pull.create_review_comment(
+                comment.body, commit, comment.path, line=comment.line, side="RIGHT", start_line=start, start_side="RIGHT"
+            ),
+            write=True,
+        )
+
+    def delete_comment(self, comment_id: int) -> None:
+        """Delete one review comment."""
+        self._call(lambda: self._pull.get_review_comment(comment_id).delete(), write=True)
+
+    def edit_comment(self, comment_id: int, body: str) -> None:
+        """Replace the text of one review comment."""
+        self._call(lambda: self._pull.get_review_comment(comment_id).edit(body), write=True)
+
+    def upsert_summary(self, body: str, marker: str) -> None:
+        """Edit the conversation comment holding ``marker``, or create it once."""
+        comments = self._call(lambda: list(self._pull.get_issue_comments()), write=False)
+        mine = next((c for c in comments if marker in (c.body or "")), None)
+        if mine is not None:
+            self._call(lambda: mine.edit(body), write=True)
+        else:
+            self._call(lambda: self._pull.create_issue_comment(body), write=True)
+
+
+def _message(error: object) -> str:
+    data = getattr(error, "data", None)
+    if isinstance(data, dict):
+        return str(data.get("message", "")) + (f" {data['errors']}" if data.get("errors") else "")
+    return str(data)

@@ -1,0 +1,184 @@
+"""``reviewbot github``: review a pull request from inside GitHub Actions.
+
+Reads the event (``GITHUB_EVENT_PATH``), scans the pull request's changed lines, and leaves one
+review of inline comments plus one summary comment. When GitHub refuses to be written to (a fork's
+read-only token) the findings become workflow-command annotations and a step summary instead; the
+exit status is the merge gate's either way.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewbot.config import Settings
+from reviewbot.diff import Change, FileChange, changed_paths, compute, keep, parse_patch
+from reviewbot.engine import scan_files, split_lines
+from reviewbot.github.client import ApiFailed, PullRequestApi, Rejected, WriteDenied
+from reviewbot.github.plan import MARKER_PATTERN, DiffFile, Plan, plan
+from reviewbot.model import Finding
+from reviewbot.report import Run
+from reviewbot.report import github as workflow_commands
+from reviewbot.report import markdown
+from reviewbot.validate import ConfigError
+
+# GitHub's limit for one step's summary.
+STEP_SUMMARY_LIMIT = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReviewOptions:
+    """The ``reviewbot github`` flags."""
+
+    pr: int | None = None
+    max_comments: int = 30
+    filter_mode: str = "added"
+    request_changes: bool = False
+    # Inline comments link to ``{docs_url}#rb101-relative-import``.
+    docs_url: str = "docs/rules.md"
+    # Seconds between writes; GitHub asks for at least 1.
+    write_interval: float = 1.0
+
+
+@dataclass(frozen=True)
+class Event:
+    """What the workflow run says about the pull request."""
+
+    repository: str
+    number: int
+    api_url: str
+    token: str
+    step_summary: Path | None
+    output: Path | None
+
+
+def read_event(environ: dict[str, str], pr: int | None) -> Event:
+    """The pull request from the environment GitHub Actions sets, or ``ConfigError`` naming what is missing."""
+    repository = environ.get("GITHUB_REPOSITORY", "")
+    token = environ.get("GITHUB_TOKEN", "")
+    if not repository or not token:
+        raise ConfigError("reviewbot github needs GITHUB_REPOSITORY and GITHUB_TOKEN (run it in GitHub Actions)")
+    number = pr
+    if number is None:
+        path = environ.get("GITHUB_EVENT_PATH")
+        try:
+            event = json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+        except (OSError, json.JSONDecodeError) as error:
+            raise ConfigError(f"GITHUB_EVENT_PATH: cannot read the event: {error}") from None
+        pull_request = event.get("pull_request") if isinstance(event, dict) else None
+        number = pull_request.get("number") if isinstance(pull_request, dict) else None
+        if not isinstance(number, int):
+            raise ConfigError("this event has no pull request (workflow_dispatch, a re-run?): pass --pr N")
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    output = environ.get("GITHUB_OUTPUT")
+    return Event(
+        repository=repository,
+        number=number,
+        api_url=environ.get("GITHUB_API_URL", "https://api.github.com"),
+        token=token,
+        step_summary=Path(summary) if summary else None,
+        output=Path(output) if output else None,
+    )
+
+
+def pull_request_diff(patches: dict[str, str | None]) -> dict[str, FileChange]:
+    """The pull request's own diff, as GitHub will judge comment positions against it."""
+    files = {}
+    for path, patch in patches.items():
+        if patch:
+            [change] = parse_patch(f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n{patch}")
+            files[path] = change
+    return files
+
+
+def local_change(root: Path, base: str, head: str, remote: dict[str, FileChange]) -> Change:
+    """The change from the clone's git history, else (base commit not fetched) from the API's patches."""
+    try:
+        return compute(root, base, head=head)
+    except ConfigError:
+        print("reviewbot: the base commit is not in this clone; using the pull request's patches from the API", file=sys.stderr)
+        return Change(root, base, None, remote)
+
+
+def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict[str, str]) -> int:
+    """Run the whole pull-request review; return the exit status."""
+    event = read_event(environ, options.pr)
+    try:
+        api = PullRequestApi(event.api_url, event.token, event.repository, event.number, write_interval=options.write_interval)
+        remote = pull_request_diff(api.files())
+    except ApiFailed as error:
+        raise ConfigError(f"cannot read pull request #{event.number} of {event.repository}: {error}") from None
+    change = local_change(root, api.base_sha, api.head_sha, remote)
+    files = changed_paths(change, root, [], settings.exclude)
+    findings = [f for f in scan_files(root, files, settings, read=change.read) if keep(f, change.files[f.path], options.filter_mode)]
+    run = Run(settings, len(files))
+    threshold = settings.fail_on
+    failing = threshold is not None and any(finding.severity >= threshold for finding in findings)
+    try:
+        inline = _post(api, findings, remote, change, options, failing)
+        not_inline = [f for f in findings if f.fingerprint not in inline]
+        body = markdown.render(findings, run, listed=not_inline, title="Not commented inline")
+        api.upsert_summary(body, markdown.SUMMARY_MARKER)
+    except WriteDenied:
+        # A fork's read-only token: annotations and the step summary carry the findings instead.
+        print("reviewbot: GitHub refused to be written to (fork or read-only token); reporting as annotations", file=sys.stderr)
+        sys.stdout.write(workflow_commands.render(findings, run))
+        body = markdown.render(findings, run)
+    except ApiFailed as error:
+        print(f"reviewbot: GitHub API failed ({error}); reporting as annotations", file=sys.stderr)
+        sys.stdout.write(workflow_commands.render(findings, run))
+        body = markdown.render(findings, run)
+    _write_step(event, body, findings)
+    return 1 if failing else 0
+
+
+def _post(
+    api: PullRequestApi, findings: list[Finding], remote: dict[str, FileChange], change: Change, options: ReviewOptions, failing: bool
+) -> set[str]:
+    """Post the review and tidy old comments; return the fingerprints that have an inline comment."""
+    diff = {}
+    for path, file in remote.items():
+        lines = split_lines(change.read(path).decode("utf-8", "replace")) if path in change.files else []
+        diff[path] = DiffFile(file.hunks, file.added, lines)
+    posted = api.review_comments()
+    actions = plan(findings, diff, posted, max_comments=options.max_comments, docs_url=options.docs_url)
+    event = "REQUEST_CHANGES" if failing and options.request_changes else "COMMENT"
+    placed = {comment.fingerprint for comment in actions.post} | {f.fingerprint for f in actions.already_posted}
+    if actions.post or event == "REQUEST_CHANGES":
+        marker = f"<!-- reviewbot:run={uuid.uuid4().hex} -->"
+        body = f"reviewbot: {len(actions.post)} new finding{'' if len(actions.post) == 1 else 's'} on this change.\n\n{marker}"
+        try:
+            api.create_review(body, event, actions.post, marker)
+        except Rejected:
+            # One comment GitHub will not place must not cost the others: post them one by one.
+            for comment in actions.post:
+                try:
+                    api.create_comment(comment)
+                except Rejected:
+                    placed.discard(comment.fingerprint)
+    _tidy(api, actions)
+    return placed
+
+
+def _tidy(api: PullRequestApi, actions: Plan) -> None:
+    """Delete comments whose finding is gone; keep answered ones, marked resolved."""
+    for comment in actions.delete:
+        api.delete_comment(comment.id)
+    for comment in actions.resolve:
+        text = MARKER_PATTERN.sub("", comment.body).strip()
+        api.edit_comment(comment.id, f"**Resolved**: this finding is gone.\n\n<details><summary>Original comment</summary>\n\n{text}\n\n</details>")
+
+
+def _write_step(event: Event, body: str, findings: list[Finding]) -> None:
+    """The step summary (within GitHub's 1 MiB) and the step outputs."""
+    if event.step_summary is not None:
+        data = body.encode("utf-8")[: STEP_SUMMARY_LIMIT - 1].decode("utf-8", "ignore")
+        with event.step_summary.open("a", encoding="utf-8") as handle:
+            handle.write(data + "\n")
+    if event.output is not None:
+        with event.output.open("a", encoding="utf-8") as handle:
+            handle.write(f"findings={len(findings)}\n")
+

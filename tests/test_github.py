@@ -1,0 +1,165 @@
+"""`reviewbot github` against a local server that enforces GitHub's rules, over real HTTP with PyGithub."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, make_repo
+from tests.github_server import FakeGitHub, Fault, PullRequest
+
+DOC = '"""Module."""\n'
+REPOSITORY = "shop/api"
+HEAD_FILE = DOC + "from . import models\n\n\ndef reset(orders: list[str]):\n    \"\"\"Forget.\"\"\"\n    orders.clear()\n"
+
+
+def commit_all(repo: Path, message: str) -> str:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def patches(repo: Path, base: str, head: str) -> dict[str, str]:
+    """What GitHub's files API would answer: each changed file's patch from its first hunk on."""
+    names = git(repo, "diff", "--name-only", base, head).split()
+    result = {}
+    for name in names:
+        diff = git(repo, "diff", base, head, "--", name)
+        result[name] = diff[diff.index("@@"):]
+    return result
+
+
+@pytest.fixture
+def pr(tmp_path: Path):
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/models.py": DOC})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "app/orders.py").write_text(HEAD_FILE)
+    head = commit_all(repo, "orders")
+    pull = PullRequest(5, head, base, patches(repo, base, head))
+    with FakeGitHub(REPOSITORY, pull, {"write": "write", "read": "read"}, max_per_page=10) as server:
+        yield repo, server, tmp_path
+
+
+def run_action(repo: Path, server: FakeGitHub, tmp_path: Path, *args: str, token: str = "write") -> subprocess.CompletedProcess[str]:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": server.pull.number, "base": {"sha": server.pull.base}, "head": {"sha": server.pull.head}}}))
+    env = {
+        **os.environ,
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_TOKEN": token,
+        "GITHUB_API_URL": server.url,
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
+    }
+    return subprocess.run(["reviewbot", "github", "--write-interval", "0", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+
+
+def update_head(repo: Path, server: FakeGitHub, content: str) -> None:
+    (repo / "app/orders.py").write_text(content)
+    server.pull.head = commit_all(repo, "update")
+    server.pull.files = patches(repo, server.pull.base, server.pull.head)
+
+
+def test_first_run_posts_one_review_and_one_summary(pr):
+    repo, server, tmp_path = pr
+    result = run_action(repo, server, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert len(server.reviews) == 1 and server.reviews[0]["state"] == "COMMENTED"
+    comments = sorted(server.review_comments.values(), key=lambda c: c["line"])
+    assert [(c["path"], c["line"]) for c in comments] == [("app/orders.py", 2), ("app/orders.py", 5)]
+    assert "```suggestion\nfrom app import models\n```" in comments[0]["body"]
+    [summary] = server.issue_comments.values()
+    assert str(summary["body"]).startswith("<!-- reviewbot:summary -->")
+    assert ":x: **Gate failed**: 2 findings at or above `error`." in str(summary["body"])
+    assert "Gate failed" in (tmp_path / "summary.md").read_text()
+    assert (tmp_path / "output.txt").read_text() == "findings=2\n"
+    assert "write" not in result.stdout + result.stderr
+
+
+def test_identical_rerun_posts_nothing_new(pr):
+    repo, server, tmp_path = pr
+    run_action(repo, server, tmp_path)
+    before = (server.writes("POST", "/reviews$"), server.writes("POST", "/issues/5/comments$"))
+    again = run_action(repo, server, tmp_path)
+    assert again.returncode == 1
+    assert (server.writes("POST", "/reviews$"), server.writes("POST", "/issues/5/comments$")) == before
+    assert server.writes("PATCH", "/issues/comments/") == 1
+    assert len(server.review_comments) == 2
+
+
+def test_a_fixed_finding_loses_its_comment_and_moved_code_is_not_reposted(pr):
+    repo, server, tmp_path = pr
+    run_action(repo, server, tmp_path)
+    update_head(repo, server, "# Moved down by a comment.\n\n" + HEAD_FILE.replace("from . import models", "from app import models"))
+    result = run_action(repo, server, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert [c["line"] for c in server.review_comments.values()] == [5]
+    assert len(server.reviews) == 1
+
+
+def test_fork_pull_request_falls_back_to_annotations(pr):
+    repo, server, tmp_path = pr
+    result = run_action(repo, server, tmp_path, token="read")
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error file=app/orders.py,line=2,")
+    assert "refused to be written to" in result.stderr
+    assert "Gate failed" in (tmp_path / "summary.md").read_text()
+    assert server.reviews == [] and server.issue_comments == {}
+
+
+def test_forty_findings_with_a_cap_of_thirty(pr):
+    repo, server, tmp_path = pr
+    body = DOC + "".join(f"\n\ndef handler_{n}(request: str):\n    \"\"\"Handle.\"\"\"\n    return None\n" for n in range(40))
+    update_head(repo, server, body)
+    result = run_action(repo, server, tmp_path, "--max-comments", "30")
+    assert result.returncode == 1, result.stderr
+    assert len(server.review_comments) == 30
+    [summary] = server.issue_comments.values()
+    assert "### Not commented inline (10)" in str(summary["body"])
+    # The next run places the ten others; the first thirty are not posted again.
+    run_action(repo, server, tmp_path, "--max-comments", "30")
+    assert len(server.review_comments) == 40
+
+
+def test_a_lost_review_answer_does_not_post_the_review_twice(pr):
+    repo, server, tmp_path = pr
+    server.faults.append(Fault("POST", "/reviews$", 502, perform=True))
+    result = run_action(repo, server, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert len(server.reviews) == 1 and len(server.review_comments) == 2
+
+
+def test_rate_limits_and_server_errors_are_retried(pr):
+    repo, server, tmp_path = pr
+    server.faults.append(Fault("GET", "/files$", 429, {"Retry-After": "1"}))
+    server.faults.append(Fault("GET", "/comments$", 502))
+    result = run_action(repo, server, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert len(server.review_comments) == 2
+
+
+def test_a_rejected_review_still_places_every_comment(pr):
+    repo, server, tmp_path = pr
+    server.faults.append(Fault("POST", "/reviews$", 422))
+    result = run_action(repo, server, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert len(server.review_comments) == 2
+
+
+def test_no_pull_request_in_the_event_asks_for_pr(pr, tmp_path):
+    repo, server, _ = pr
+    event = tmp_path / "dispatch.json"
+    event.write_text("{}")
+    env = {**os.environ, "GITHUB_EVENT_PATH": str(event), "GITHUB_REPOSITORY": REPOSITORY, "GITHUB_TOKEN": "write", "GITHUB_API_URL": server.url}
+    result = subprocess.run(["reviewbot", "github"], cwd=repo, env=env, capture_output=True, text=True)
+    assert result.returncode == 2 and "pass --pr N" in result.stderr
+    dispatched = subprocess.run(["reviewbot", "github", "--pr", "5", "--write-interval", "0"], cwd=repo, env=env, capture_output=True, text=True)
+    assert dispatched.returncode == 1, dispatched.stderr
+    assert len(server.review_comments) == 2
