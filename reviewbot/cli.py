@@ -101,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
         "GITHUB_TOKEN, GITHUB_API_URL, GITHUB_STEP_SUMMARY), scan the pull request's changed lines and post one "
         "review with inline comments and one summary comment. Exit status as for `scan`.",
     )
+    github.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="only changed files under these paths")
     github.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
+    github.add_argument("--sarif-file", type=Path, metavar="FILE", help="also write the findings as SARIF to FILE")
     github.add_argument("--pr", type=int, metavar="N", help="pull request number, for events that carry none (workflow_dispatch)")
     github.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that fails the job (default: error)")
     github.add_argument("--filter-mode", choices=("added", "diff_context", "file"), default="added", help="which findings count (default: added)")
@@ -287,6 +289,8 @@ def github_review(args: argparse.Namespace) -> int:
         request_changes=args.request_changes,
         docs_url=args.docs_url or default_docs,
         write_interval=args.write_interval,
+        paths=tuple(args.paths),
+        sarif_file=args.sarif_file,
     )
     return review(options, settings, root, dict(os.environ))
 

@@ -22,7 +22,7 @@ from reviewbot.github.plan import MARKER_PATTERN, DiffFile, Plan, plan
 from reviewbot.model import Finding
 from reviewbot.report import Run
 from reviewbot.report import github as workflow_commands
-from reviewbot.report import markdown
+from reviewbot.report import markdown, sarif
 from reviewbot.validate import ConfigError
 
 # GitHub's limit for one step's summary.
@@ -41,6 +41,10 @@ class ReviewOptions:
     docs_url: str = "docs/rules.md"
     # Seconds between writes; GitHub asks for at least 1.
     write_interval: float = 1.0
+    # Only changed files under these paths.
+    paths: tuple[Path, ...] = ()
+    # Also write the findings as SARIF here.
+    sarif_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
     except ApiFailed as error:
         raise ConfigError(f"cannot read pull request #{event.number} of {event.repository}: {error}") from None
     change = local_change(root, api.base_sha, api.head_sha, remote)
-    files = changed_paths(change, root, [], settings.exclude)
+    files = changed_paths(change, root, list(options.paths), settings.exclude)
     findings = [f for f in scan_files(root, files, settings, read=change.read) if keep(f, change.files[f.path], options.filter_mode)]
     run = Run(settings, len(files))
     threshold = settings.fail_on
@@ -131,7 +135,9 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
         print(f"reviewbot: GitHub API failed ({error}); reporting as annotations", file=sys.stderr)
         sys.stdout.write(workflow_commands.render(findings, run))
         body = markdown.render(findings, run)
-    _write_step(event, body, findings)
+    if options.sarif_file is not None:
+        options.sarif_file.write_text(sarif.render(findings, run), encoding="utf-8")
+    _write_step(event, body, findings, options.sarif_file)
     return 1 if failing else 0
 
 
@@ -172,7 +178,7 @@ def _tidy(api: PullRequestApi, actions: Plan) -> None:
         api.edit_comment(comment.id, f"**Resolved**: this finding is gone.\n\n<details><summary>Original comment</summary>\n\n{text}\n\n</details>")
 
 
-def _write_step(event: Event, body: str, findings: list[Finding]) -> None:
+def _write_step(event: Event, body: str, findings: list[Finding], sarif_file: Path | None) -> None:
     """The step summary (within GitHub's 1 MiB) and the step outputs."""
     if event.step_summary is not None:
         data = body.encode("utf-8")[: STEP_SUMMARY_LIMIT - 1].decode("utf-8", "ignore")
@@ -181,4 +187,6 @@ def _write_step(event: Event, body: str, findings: list[Finding]) -> None:
     if event.output is not None:
         with event.output.open("a", encoding="utf-8") as handle:
             handle.write(f"findings={len(findings)}\n")
+            if sarif_file is not None:
+                handle.write(f"sarif-file={sarif_file}\n")
 
