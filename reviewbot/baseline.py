@@ -8,6 +8,8 @@ so moving code or editing other lines keeps old findings recognised.
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from reviewbot import __version__
@@ -21,11 +23,17 @@ DEFAULT_BASELINE = ".reviewbot-baseline.json"
 def write(path: Path, findings: list[Finding]) -> None:
     """Record ``findings``; the file is sorted and stable so that it diffs well in review."""
     entries = sorted(
-        ({"fingerprint": f.fingerprint, "rule": f.rule, "path": f.path, "line": f.line, "message": f.message} for f in findings),
+        (
+            {"fingerprint": f.fingerprint, "group": f.group, "rule": f.rule, "path": f.path, "line": f.line, "message": f.message}
+            for f in findings
+        ),
         key=lambda entry: (entry["path"], entry["line"], entry["rule"], entry["fingerprint"]),
     )
     document = {"version": 1, "tool": {"name": "reviewbot", "version": __version__}, "findings": entries}
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot write baseline: {error.strerror}") from None
 
 
 def load(path: Path) -> list[dict[str, object]]:
@@ -46,19 +54,38 @@ def load(path: Path) -> list[dict[str, object]]:
     return entries
 
 
-def new_findings(findings: list[Finding], entries: list[dict[str, object]]) -> list[Finding]:
-    """The findings that the baseline does not know."""
-    known = {entry["fingerprint"] for entry in entries}
-    return [finding for finding in findings if finding.fingerprint not in known]
+def new_findings(findings: list[Finding], everything: list[Finding], entries: list[dict[str, object]]) -> list[Finding]:
+    """The findings that the baseline does not know.
 
-
-def prune(path: Path, entries: list[dict[str, object]], findings: list[Finding], scanned: set[str]) -> int:
-    """Drop the entries of scanned files whose finding is gone; return how many were dropped.
-
-    Entries of files this run did not scan (a ``--diff`` run, or paths given) are kept.
+    Identical findings in a file (the same rule on the same text) are counted: when there are
+    more of them in ``everything`` (all findings of the scanned files) than the baseline
+    recorded, the surplus is new. The new ones are taken from ``findings`` (what the run
+    reports, e.g. only added lines), preferring those whose exact fingerprint is unknown.
     """
-    present = {finding.fingerprint for finding in findings}
-    kept = [entry for entry in entries if entry.get("path") not in scanned or entry["fingerprint"] in present]
+    known = {entry["fingerprint"] for entry in entries}
+    if not all(isinstance(entry.get("group"), str) for entry in entries):
+        # A baseline without counts can only be matched exactly.
+        return [finding for finding in findings if finding.fingerprint not in known]
+    recorded = Counter(str(entry["group"]) for entry in entries)
+    surplus = Counter(finding.group for finding in everything)
+    surplus.subtract(recorded)
+    result = []
+    # Unknown fingerprints first; ``sorted`` keeps report order otherwise.
+    for finding in sorted(findings, key=lambda finding: finding.fingerprint in known):
+        if surplus[finding.group] > 0:
+            surplus[finding.group] -= 1
+            result.append(finding)
+    return sorted(result, key=lambda finding: finding.sort_key)
+
+
+def prune(path: Path, entries: list[dict[str, object]], everything: list[Finding], judged: Callable[[str, str], bool]) -> int:
+    """Drop the entries whose finding is gone; return how many were dropped.
+
+    ``judged(path, rule)`` says whether this run could have seen that finding (the file was
+    scanned and parsed, the rule was on); entries it could not have seen are kept.
+    """
+    present = {finding.fingerprint for finding in everything}
+    kept = [entry for entry in entries if not judged(str(entry.get("path")), str(entry.get("rule"))) or entry["fingerprint"] in present]
     if len(kept) != len(entries):
         document = {"version": 1, "tool": {"name": "reviewbot", "version": __version__}, "findings": kept}
         path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -10,6 +10,7 @@ import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from reviewbot import __version__
@@ -137,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     # Deeply nested expressions need more than Python's default recursion depth to walk.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
+    # A file name that is not UTF-8 is shown escaped rather than crashing the report.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     # argparse exits with status 2 on bad usage itself, as the exit-code contract wants.
     args = parser.parse_args(argv)
@@ -212,6 +217,8 @@ def _scan(args: argparse.Namespace) -> Scanned:
     change = compute(root, diff, args.head, args.staged)
     # Only nofilter looks beyond the changed files.
     if mode == "nofilter":
+        if args.head or args.staged:
+            raise ConfigError("--filter-mode nofilter scans the work tree; it cannot be combined with --head or --staged")
         # Everything, as a full scan would report it; the diff only decides what "changed" means.
         files = list_files(root, is_git, args.paths, settings.exclude)
         findings = scan_files(root, files, settings)
@@ -253,9 +260,9 @@ def scan(args: argparse.Namespace) -> int:
     if baseline is not None:
         entries = load(baseline)
         if args.update_baseline:
-            dropped = prune(baseline, entries, scanned.everything, set(scanned.files))
+            dropped = prune(baseline, entries, scanned.everything, _judged(scanned, args))
             print(f"reviewbot: removed {dropped} fixed finding{'' if dropped == 1 else 's'} from {baseline}", file=sys.stderr)
-        findings = new_findings(findings, entries)
+        findings = new_findings(findings, scanned.everything, entries)
     elif args.update_baseline:
         raise ConfigError("--update-baseline needs a baseline: --baseline FILE or config `baseline`")
     # Colour only for a person at a terminal: never in files, pipes, or with NO_COLOR set.
@@ -295,6 +302,24 @@ def github_review(args: argparse.Namespace) -> int:
     return review(options, settings, root, dict(os.environ))
 
 
+def _judged(scanned: Scanned, args: argparse.Namespace) -> Callable[[str, str], bool]:
+    """Which baseline entries this run could have seen again (see ``baseline.prune``).
+
+    A file that did not parse or decode hides its findings, and a rule that was off finds
+    nothing: their entries stay. A full run also forgets files that no longer exist.
+    """
+    scanned_files = set(scanned.files)
+    broken = {f.path for f in scanned.everything if f.rule in ("RB000", "RB001")}
+    full = not args.paths and not args.diff
+
+    def judged(path: str, rule: str) -> bool:
+        if path in scanned_files:
+            return path not in broken and rule in scanned.settings.rules_for(path)
+        return full and not (scanned.root / path).exists()
+
+    return judged
+
+
 def baseline(args: argparse.Namespace) -> int:
     """``reviewbot baseline``: record today's findings so that scans report only new ones."""
     from reviewbot.baseline import DEFAULT_BASELINE, write
@@ -310,7 +335,10 @@ def baseline(args: argparse.Namespace) -> int:
 def _write(report: str, output: Path | None) -> None:
     """The report to ``--output`` or standard output."""
     if output is not None:
-        output.write_text(report, encoding="utf-8")
+        try:
+            output.write_text(report, encoding="utf-8", errors="backslashreplace")
+        except OSError as error:
+            raise ConfigError(f"{output}: cannot write the report: {error.strerror}") from None
     else:
         sys.stdout.write(report)
 

@@ -44,6 +44,8 @@ class FileChange:
     hunks: tuple[tuple[int, int], ...]
     # A file that did not exist at the base (added, or untracked in the work tree).
     new: bool
+    # New-side lines in front of which lines were removed.
+    removed_at: frozenset[int] = frozenset()
 
     def in_hunk(self, line: int) -> bool:
         """Whether ``line`` lies inside one of the hunks."""
@@ -72,11 +74,26 @@ class Change:
 
 
 def compute(root: Path, rev: str, head: str | None = None, staged: bool = False) -> Change:
-    """The change from the merge base of ``rev`` and ``head`` (default ``HEAD``) to the new side."""
+    """The change from the merge base of ``rev`` and ``head`` (default ``HEAD``) to the new side.
+
+    Git failures (an unreadable repository, "dubious ownership") become ``ConfigError`` with
+    git's own words.
+    """
     import git
 
-    repo = git.Repo(root)
-    if rev == "HEAD" and head is None and not repo.head.is_valid():
+    if head is not None and staged:
+        raise ConfigError("--head and --staged name two different new sides: use one of them")
+    try:
+        return _compute(git.Repo(root), root, rev, head, staged)
+    except git.GitCommandError as error:
+        raise ConfigError(f"git failed: {str(error.stderr).strip() or error}") from None
+
+
+def _compute(repo: git.Repo, root: Path, rev: str, head: str | None, staged: bool) -> Change:
+    """``compute`` without the error translation."""
+    if not repo.head.is_valid() and head is None:
+        if rev != "HEAD":
+            raise ConfigError(f"--diff {rev}: this repository has no commit yet (only `--diff HEAD` works before the first one)")
         # No commit yet (pre-commit on the first commit): everything is new.
         base, target = EMPTY_TREE, None
     else:
@@ -85,32 +102,58 @@ def compute(root: Path, rev: str, head: str | None = None, staged: bool = False)
         if not bases:
             raise ConfigError(_no_merge_base(repo, rev))
         base = bases[0].hexsha
-    options = ["-U3", "--no-color", "--no-ext-diff", "-M", "--diff-filter=AMR", "--ignore-submodules=all"]
-    # Fixed prefixes, whatever ``diff.noprefix`` or ``diff.mnemonicPrefix`` the user configured.
-    options += ["--src-prefix=a/", "--dst-prefix=b/"]
     if target is not None and head is not None:
-        patch = repo.git.diff(base, target.hexsha, *options)
+        files = _diff(repo, base, target.hexsha)
     elif staged:
-        patch = repo.git.diff("--cached", base, *options)
+        files = _diff(repo, "--cached", base)
+        if rev == "HEAD" and (Path(repo.git_dir) / "MERGE_HEAD").is_file():
+            # Committing a merge: only lines new to both parents are the committer's own work.
+            files = _common(files, _diff(repo, "--cached", "MERGE_HEAD"))
     else:
-        patch = repo.git.diff(base, *options)
-    files = {change.path: change for change in parse_patch(patch) if change.path.endswith(".py")}
-    if head is None and not staged:
+        files = _diff(repo, base)
         # New files nobody has added yet are part of the work in progress.
-        for path in repo.untracked_files:
+        listing = repo.git.ls_files("--others", "--exclude-standard", "-z", stdout_as_string=False)
+        for path in listing.decode("utf-8", "surrogateescape").split("\0"):
             if path.endswith(".py") and (root / path).is_file():
                 files[path] = _whole_file(path, (root / path).read_bytes())
     new_side = target.hexsha if target is not None and head is not None else ":" if staged else None
     return Change(root, base, new_side, files)
 
 
+def _diff(repo: git.Repo, *revisions: str) -> dict[str, FileChange]:
+    """The changed Python files of ``git diff REVISIONS``, by new path."""
+    options = ["-U3", "--no-color", "--no-ext-diff", "-M", "--diff-filter=AMRT", "--ignore-submodules=all"]
+    # Fixed prefixes and blank context lines, whatever the user's git configuration says.
+    options += ["--src-prefix=a/", "--dst-prefix=b/"]
+    raw = repo.git.execute(
+        ["git", "-c", "diff.suppressBlankEmpty=false", "diff", *revisions, *options], stdout_as_string=False
+    )
+    patch = raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else str(raw)
+    return {change.path: change for change in parse_patch(patch) if change.path.endswith(".py")}
+
+
+def _common(ours: dict[str, FileChange], theirs: dict[str, FileChange]) -> dict[str, FileChange]:
+    """Lines added relative to both parents of a merge."""
+    common = {}
+    for path, change in ours.items():
+        other = theirs.get(path)
+        if other is None:
+            continue  # the file is as the other parent has it: nothing of the committer's own
+        added = change.added & other.added
+        if added:
+            common[path] = FileChange(path, added, change.hunks, change.new and other.new, change.removed_at & other.removed_at)
+    return common
+
+
 def changed_paths(change: Change, root: Path, paths: list[Path], exclude: Globs) -> list[str]:
     """The changed files to scan: not excluded, and under one of ``paths`` when any are given.
 
-    Paths are not required to exist: with ``--head`` the files live in a commit.
+    With ``--head`` the paths need not exist in the work tree: the files live in a commit.
     """
     targets = []
     for path in paths:
+        if change.head is None and not path.exists():
+            raise ConfigError(f"{path}: no such file or directory")
         try:
             targets.append(path.resolve().relative_to(root).as_posix())
         except ValueError:
@@ -129,7 +172,8 @@ def _commit(repo: git.Repo, rev: str, flag: str) -> git.Commit:
     try:
         return repo.commit(rev)
     except (git.BadName, git.BadObject, ValueError, git.GitCommandError):
-        raise ConfigError(f"{flag} {rev}: unknown revision (is it fetched? try `git fetch origin`)") from None
+        what = f"{flag} {rev}" if flag != rev else rev
+        raise ConfigError(f"{what}: unknown revision (is it fetched? try `git fetch origin`)") from None
 
 
 def _no_merge_base(repo: git.Repo, rev: str) -> str:
@@ -151,52 +195,70 @@ def parse_patch(patch: str) -> list[FileChange]:
     """Files, added lines and hunks of a unified diff (``git diff`` output).
 
     Line numbers are those of the new side: a hunk header gives where it starts, then every
-    context (" ") and added ("+") line advances it, removed ("-") lines do not.
+    context (" ", or "" under ``diff.suppressBlankEmpty``) and added ("+") line advances it,
+    removed ("-") lines do not. Where lines were removed is remembered too, so that a function
+    that only lost lines still counts as changed.
     """
     changes = []
     path: str | None = None
     new = False
     added: set[int] = set()
+    removed_at: set[int] = set()
     hunks: list[tuple[int, int]] = []
     line = 0
+    # The text of the last removed line, while a "\ No newline at end of file" may follow it.
+    removed: str | None = None
+    last_without_newline: str | None = None
     # Between ``diff --git`` and the first hunk: header lines, not content (content may start "+++").
     in_header = False
-    for text in patch.splitlines():
+    # Only "\n" ends a line of a patch; file content may hold other line separators.
+    for text in patch.split("\n"):
         if text.startswith("diff --git "):
             if path is not None:
-                changes.append(FileChange(path, frozenset(added), tuple(hunks), new))
-            path, new, added, hunks, in_header = None, False, set(), [], True
+                changes.append(FileChange(path, frozenset(added), tuple(hunks), new, frozenset(removed_at)))
+            path, new, added, removed_at, hunks, in_header = None, False, set(), set(), [], True
+            last_without_newline = None
         elif in_header and text.startswith("new file mode"):
             new = True
         elif in_header and text.startswith("+++ "):
-            name = _unquote(text[4:])
+            # Git ends a name that holds a space with a tab.
+            name = _unquote(text[4:].rstrip("\t"))
             path = None if name == "/dev/null" else name[2:]
         elif text.startswith("@@"):
-            # A hunk of zero new lines (pure deletion) marks no range.
             in_header = False
             match = HUNK.match(text)
             if match:
                 line = int(match[1])
                 count = int(match[2]) if match[2] is not None else 1
+                # A hunk of zero new lines (pure deletion) marks no range.
                 if count:
                     hunks.append((line, line + count - 1))
         elif in_header:
             # "index ...", "similarity ...", "rename from ...", "--- a/...": nothing to count.
             continue
+        elif text.startswith("\\"):
+            # "\ No newline at end of file" after a removed line: that line only gains a newline.
+            last_without_newline = removed
         elif text.startswith("+"):
-            added.add(line)
+            if text[1:] != last_without_newline:
+                added.add(line)
+            last_without_newline = None
             line += 1
-        elif text.startswith(" "):
+        elif text.startswith("-"):
+            removed = text[1:]
+            removed_at.add(line)
+        elif text.startswith(" ") or text == "":
             line += 1
     if path is not None:
-        changes.append(FileChange(path, frozenset(added), tuple(hunks), new))
+        changes.append(FileChange(path, frozenset(added), tuple(hunks), new, frozenset(removed_at)))
     return changes
 
 
 def _unquote(name: str) -> str:
-    """Git writes paths with unusual characters as C-style quoted strings."""
+    """Git writes paths with unusual characters as C-style quoted strings of UTF-8 bytes."""
     if name.startswith('"') and name.endswith('"'):
-        return codecs.escape_decode(name[1:-1].encode())[0].decode("utf-8")
+        raw = codecs.escape_decode(name[1:-1].encode("utf-8", "surrogateescape"))[0]
+        return raw.decode("utf-8", "surrogateescape")
     return name
 
 
@@ -213,7 +275,7 @@ def keep(finding: Finding, change: FileChange, mode: str) -> bool:
         first, last = finding.scope
         lines = range(first, last + 1)
         if mode == "added":
-            return any(number in change.added for number in lines)
+            return any(number in change.added or number in change.removed_at for number in lines)
         return any(change.in_hunk(number) for number in lines)
     if mode == "added":
         return finding.line in change.added

@@ -277,8 +277,10 @@ class FileScan:
             if not suppressions.suppressed(raw.rule, (span[0], statement_line)):
                 finding = self.finding(raw.rule, span, raw.message, raw.fix)
                 if raw.scope is not None:
-                    scope = spans[id(raw.scope)]
-                    finding = replace(finding, scope=(scope[0], scope[2]))
+                    # A function's decorators are part of it: changing one changes the function.
+                    decorators = getattr(raw.scope, "decorators", ())
+                    first = spans[id(decorators[0] if decorators else raw.scope)][0]
+                    finding = replace(finding, scope=(first, spans[id(raw.scope)][2]))
                 findings.append(finding)
         for check, failure, node in self.failures:
             ids = ", ".join(rule.id for rule in check.rules)
@@ -339,8 +341,10 @@ def finalize(findings: list[Finding], lines: list[str]) -> list[Finding]:
             text = ""
         occurrence = seen[(finding.rule, text)]
         seen[(finding.rule, text)] += 1
-        digest = hashlib.sha256(f"{finding.rule}\0{finding.path}\0{text}\0{occurrence}".encode()).hexdigest()[:20]
-        result.append(replace(finding, fingerprint=digest))
+        key = f"{finding.rule}\0{finding.path}\0{text}".encode("utf-8", "surrogateescape")
+        group = hashlib.sha256(key).hexdigest()[:20]
+        digest = hashlib.sha256(f"{group}\0{occurrence}".encode()).hexdigest()[:20]
+        result.append(replace(finding, fingerprint=digest, group=group))
     return result
 
 

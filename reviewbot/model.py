@@ -116,6 +116,9 @@ class Finding:
     quote: str | None = None
     fix: Fix | None = None
     fingerprint: str = ""
+    # The fingerprint without the occurrence number: identical findings in a file share it, so a
+    # baseline can count them (a copied line is one new finding, whichever copy came first).
+    group: str = ""
     # First and last line of the function or class a whole-scope finding (RB302, RB401-RB403) is
     # about; changed-lines mode keeps such a finding when any line of it changed.
     scope: tuple[int, int] | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import make_repo, run_reviewbot
+from tests.conftest import git, make_repo, run_reviewbot
 
 # Each legacy function has 4 findings (RB301, RB302, RB401, RB201) plus RB205: 5 per function.
 LEGACY_FUNCTION = "def handler_{n}(request):\n    return requests.get(request)\n\n\n"
@@ -59,3 +59,37 @@ def test_bad_baseline_files_are_config_errors(tmp_path: Path):
     missing = run_reviewbot(repo, "scan", "--baseline", "missing.json")
     assert missing.code == 2 and "missing.json: cannot read baseline" in missing.stderr
     assert "--update-baseline needs a baseline" in run_reviewbot(repo, "scan", "--update-baseline").stderr
+
+
+def test_a_copied_line_in_a_change_is_one_new_finding_on_the_added_copy(tmp_path: Path):
+    lines = "x = 1\nfrom . import a1\ny = 2\nfrom . import a1\n"
+    repo = make_repo(tmp_path / "repeat", {"app/__init__.py": "", "app/m.py": '"""M."""\n' + lines})
+    run_reviewbot(repo, "baseline", "--output", "base.json")
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "app/m.py").write_text('"""M."""\nfrom . import a1\n' + lines)
+    git(repo, "commit", "-qam", "copy")
+    result = run_reviewbot(repo, "scan", "--format", "json", "--diff", "main", "--baseline", "base.json")
+    assert [(f["rule"], f["line"]) for f in json.loads(result.stdout)["findings"]] == [("RB101", 2)]
+
+
+def test_update_baseline_keeps_what_the_run_could_not_see_and_forgets_deleted_files(tmp_path: Path):
+    repo = make_repo(tmp_path / "prune", {"app/__init__.py": "", "app/views.py": legacy_source(1), "app/gone.py": "from . import views\n"})
+    run_reviewbot(repo, "baseline")
+    entries = json.loads((repo / ".reviewbot-baseline.json").read_text())["findings"]
+    # A run limited to some rules, or a file that no longer parses, says nothing about the rest.
+    run_reviewbot(repo, "scan", "--select", "RB101", "--baseline", ".reviewbot-baseline.json", "--update-baseline")
+    (repo / "app/views.py").write_text(legacy_source(1) + "def (\n")
+    run_reviewbot(repo, "scan", "--baseline", ".reviewbot-baseline.json", "--update-baseline")
+    assert len(json.loads((repo / ".reviewbot-baseline.json").read_text())["findings"]) == len(entries)
+    # A deleted file's entries go on a full run.
+    (repo / "app/views.py").write_text(legacy_source(1))
+    (repo / "app/gone.py").unlink()
+    result = run_reviewbot(repo, "scan", "--baseline", ".reviewbot-baseline.json", "--update-baseline")
+    assert "removed 2 fixed findings" in result.stderr
+    assert all(entry["path"] == "app/views.py" for entry in json.loads((repo / ".reviewbot-baseline.json").read_text())["findings"])
+
+
+def test_baseline_output_in_a_missing_directory_is_a_clear_error(tmp_path: Path):
+    repo = make_repo(tmp_path / "out", {"app/__init__.py": ""})
+    result = run_reviewbot(repo, "baseline", "--output", "nodir/b.json")
+    assert result.code == 2 and "nodir/b.json: cannot write baseline" in result.stderr

@@ -223,3 +223,69 @@ def test_parse_patch_reads_added_lines_hunks_and_quoted_renamed_paths():
     renamed, created = parse_patch(patch)
     assert (renamed.path, sorted(renamed.added), renamed.hunks, renamed.new) == ("n\u00e9w.py", [2, 3], ((1, 4),), False)
     assert (created.path, sorted(created.added), created.new) == ("new.py", [1], True)
+
+
+def test_names_with_spaces_and_undecodable_bytes(repo):
+    write(repo, "app/my file.py", DOC)
+    (repo / "app").joinpath(b"caf\xe9.py".decode("utf-8", "surrogateescape")).write_bytes(DOC.encode())
+    commit(repo)
+    write(repo, "app/my file.py", DOC + "from . import a\n")
+    (repo / "app").joinpath(b"caf\xe9.py".decode("utf-8", "surrogateescape")).write_bytes((DOC + "from . import b\n").encode())
+    rules = [(rule, line) for rule, _, line in found(repo, "--diff", "HEAD")]
+    assert rules == [("RB101", 2), ("RB101", 2)]
+
+
+def test_line_numbers_survive_git_settings_and_odd_characters(repo):
+    git(repo, "config", "diff.suppressBlankEmpty", "true")
+    write(repo, "app/odd.py", DOC + "\ns = 'a\u2028b'\n\nx = 1\n")
+    commit(repo)
+    write(repo, "app/odd.py", DOC + "\ns = 'a\u2028b'\n\nx = 1\nfrom . import c\n")
+    assert found(repo, "--diff", "HEAD") == [("RB101", "app/odd.py", 6)]
+
+
+def test_a_missing_final_newline_does_not_make_the_old_last_line_new(repo):
+    write(repo, "app/tail.py", DOC + "from . import old")
+    commit(repo)
+    write(repo, "app/tail.py", DOC + "from . import old\nfrom . import new\n")
+    assert found(repo, "--diff", "HEAD") == [("RB101", "app/tail.py", 3)]
+
+
+def test_a_function_that_only_lost_lines_or_changed_a_decorator_is_reviewed(repo):
+    write(repo, "app/client.py", OLD.replace('    """Fetch."""\n', ""))
+    assert ("RB401", "app/client.py", 5) in found(repo, "--diff", "HEAD")
+    write(repo, "app/deco.py", "import functools\n\n\n@functools.cache\ndef bad(x):\n    pass\n")
+    commit(repo)
+    write(repo, "app/deco.py", "import functools\n\n\n@functools.lru_cache\ndef bad(x):\n    pass\n")
+    assert ("RB302", "app/deco.py", 5) in found(repo, "--diff", "HEAD")
+
+
+def test_committing_a_merge_judges_only_the_committers_own_lines(repo):
+    write(repo, "app/feature.py", DOC + "x = 1\n")
+    commit(repo)
+    git(repo, "checkout", "-q", "main")
+    write(repo, "app/mainline.py", DOC + "from . import legacy\n")
+    commit(repo, "main")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "merge", "-q", "--no-commit", "--no-ff", "main")
+    write(repo, "app/feature.py", DOC + "x = 1\nfrom . import y\n")
+    git(repo, "add", "-A")
+    assert found(repo, "--diff", "HEAD", "--staged") == [("RB101", "app/feature.py", 3)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--diff", "main", "--head", "main", "--staged"), "--head and --staged name two different new sides"),
+        (("--diff", "main", "--staged", "--filter-mode", "nofilter"), "cannot be combined with --head or --staged"),
+        (("--diff", "main", "ap"), "ap: no such file or directory"),
+    ],
+)
+def test_more_usage_errors(repo, args, message):
+    result = run_reviewbot(repo, "scan", *args)
+    assert result.code == 2 and message in result.stderr
+
+
+def test_diff_against_a_branch_before_the_first_commit(tmp_path):
+    repo = make_repo(tmp_path / "empty", {"app/__init__.py": ""}, commit=False)
+    result = run_reviewbot(repo, "scan", "--diff", "main")
+    assert result.code == 2 and "this repository has no commit yet" in result.stderr
