@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -283,6 +284,9 @@ def github_review(args: argparse.Namespace) -> int:
     from reviewbot.project import detect_project, find_root
 
     root, _ = find_root(Path.cwd())
+    if args.config is None and os.environ.get("GITHUB_EVENT_NAME") == "pull_request_target":
+        # The workflow runs with a write token: the pull request must not choose its own rules.
+        args.config = base_config(root, os.environ.get("GITHUB_EVENT_PATH", ""))
     settings = _settings(args, root)
     settings = replace(settings, project=detect_project(root, settings.options["imports.roots"]))
     server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
@@ -300,6 +304,30 @@ def github_review(args: argparse.Namespace) -> int:
         sarif_file=args.sarif_file,
     )
     return review(options, settings, root, dict(os.environ))
+
+
+def base_config(root: Path, event_path: str) -> Path | None:
+    """The config as the pull request's base commit has it, copied to a temporary file."""
+    import tempfile
+
+    import git
+
+    try:
+        base = json.loads(Path(event_path).read_text(encoding="utf-8"))["pull_request"]["base"]["sha"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ConfigError("pull_request_target: cannot read the base commit from GITHUB_EVENT_PATH") from None
+    repo = git.Repo(root)
+    for name in (".reviewbot.yml", "pyproject.toml"):
+        try:
+            text = repo.git.show(f"{base}:{name}")
+        except git.GitCommandError:
+            continue
+        if name == "pyproject.toml" and "tool.reviewbot" not in text:
+            continue
+        copy = Path(tempfile.mkdtemp(prefix="reviewbot-base-")) / name
+        copy.write_text(text + "\n", encoding="utf-8")
+        return copy
+    return None
 
 
 def _judged(scanned: Scanned, args: argparse.Namespace) -> Callable[[str, str], bool]:

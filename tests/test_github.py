@@ -45,13 +45,15 @@ def pr(tmp_path: Path):
         yield repo, server, tmp_path
 
 
-def run_action(repo: Path, server: FakeGitHub, tmp_path: Path, *args: str, token: str = "write") -> subprocess.CompletedProcess[str]:
+def run_action(
+    repo: Path, server: FakeGitHub, tmp_path: Path, *args: str, token: str = "write", event_name: str = "pull_request"
+) -> subprocess.CompletedProcess[str]:
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": server.pull.number, "base": {"sha": server.pull.base}, "head": {"sha": server.pull.head}}}))
     env = {
         **os.environ,
         "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_NAME": event_name,
         "GITHUB_REPOSITORY": REPOSITORY,
         "GITHUB_TOKEN": token,
         "GITHUB_API_URL": server.url,
@@ -163,3 +165,17 @@ def test_no_pull_request_in_the_event_asks_for_pr(pr, tmp_path):
     dispatched = subprocess.run(["reviewbot", "github", "--pr", "5", "--write-interval", "0"], cwd=repo, env=env, capture_output=True, text=True)
     assert dispatched.returncode == 1, dispatched.stderr
     assert len(server.review_comments) == 2
+
+
+def test_pull_request_target_reads_the_config_of_the_base_commit(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/models.py": DOC, ".reviewbot.yml": "select: [RB101]\n"})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "app/orders.py").write_text(HEAD_FILE)
+    # The pull request tries to switch the rules off for itself.
+    (repo / ".reviewbot.yml").write_text("ignore: [RB1, RB3]\n")
+    head = commit_all(repo, "orders")
+    with FakeGitHub(REPOSITORY, PullRequest(5, head, base, patches(repo, base, head)), {"write": "write"}) as server:
+        result = run_action(repo, server, tmp_path, event_name="pull_request_target")
+        assert result.returncode == 1, result.stderr
+        assert [c["line"] for c in server.review_comments.values()] == [2]

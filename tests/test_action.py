@@ -1,0 +1,80 @@
+"""action.yml, run the way a GitHub runner runs a composite action, against the local server."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import git
+from tests.test_github import REPOSITORY, pr  # noqa: F401 - the pull-request fixture
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
+
+
+def evaluate(text: str, context: dict[str, str]) -> str:
+    """Replace ``${{ name }}`` expressions, as the runner does."""
+    return EXPRESSION.sub(lambda match: context[match[1]], text)
+
+
+def test_action_metadata():
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    assert set(action["inputs"]) == {"github-token", "fail-on", "filter-mode", "max-comments", "config", "paths", "sarif-file", "request-changes"}
+    assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
+    assert set(action["outputs"]) == {"findings", "sarif-file"}
+    assert action["branding"]["icon"] and action["branding"]["color"]
+    for step in action["runs"]["steps"]:
+        # Inputs reach scripts through the environment only: no expression inside a script.
+        assert "${{" not in step["run"]
+
+
+def test_action_steps_review_a_pull_request(pr, tmp_path_factory):  # noqa: F811 - pytest fixture
+    repo, server, tmp_path = pr
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    runner = tmp_path_factory.mktemp("runner")
+    # The action's own directory, as the runner checks it out; the pull request's checkout is elsewhere.
+    action_path = runner / "action"
+    shutil.copytree(ROOT, action_path, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__", ".*cache"))
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(runner / "venv")], check=True)
+    event = runner / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 5, "base": {"sha": server.pull.base}, "head": {"sha": server.pull.head}}}))
+    outputs = runner / "output.txt"
+    base_env = {
+        **os.environ,
+        "PATH": f"{runner / 'venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_API_URL": server.url,
+        "GITHUB_STEP_SUMMARY": str(runner / "summary.md"),
+        "GITHUB_OUTPUT": str(outputs),
+    }
+    context = {"github.token": "write", "github.action_path": str(action_path)}
+    inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    inputs.update({"sarif-file": str(runner / "reviewbot.sarif"), "max-comments": "5"})
+    for name, value in inputs.items():
+        context[f"inputs.{name}"] = evaluate(value, context)
+    statuses = []
+    for step in action["runs"]["steps"]:
+        env = {**base_env, **{key: evaluate(str(value), context) for key, value in step.get("env", {}).items()}}
+        process = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+        statuses.append(process.returncode)
+        if process.returncode not in (0, 1):
+            raise AssertionError(process.stdout + process.stderr)
+    # The install step succeeds; the review step is the merge gate and fails on the two errors.
+    assert statuses == [0, 1]
+    assert shutil.which("reviewbot", path=base_env["PATH"]).startswith(str(runner / "venv"))
+    produced = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    assert produced == {"findings": "2", "sarif-file": str(runner / "reviewbot.sarif")}
+    assert json.loads((runner / "reviewbot.sarif").read_text())["version"] == "2.1.0"
+    assert len(server.reviews) == 1 and len(server.review_comments) == 2
+    assert "Gate failed" in (runner / "summary.md").read_text()
+    assert git(repo, "status", "--porcelain") == ""
