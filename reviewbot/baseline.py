@@ -21,7 +21,11 @@ DEFAULT_BASELINE = ".reviewbot-baseline.json"
 
 
 def write(path: Path, findings: list[Finding]) -> None:
-    """Record ``findings``; the file is sorted and stable so that it diffs well in review."""
+    """Record ``findings``; the file is sorted and stable so that it diffs well in review.
+
+    ``group`` lets scans count identical findings; ``rule``, ``path``, ``line`` and ``message``
+    are for the people who read the file.
+    """
     entries = sorted(
         (
             {"fingerprint": f.fingerprint, "group": f.group, "rule": f.rule, "path": f.path, "line": f.line, "message": f.message}

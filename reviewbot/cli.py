@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=SCAN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    # What to scan and which rules, shared with `baseline`.
     _selection_arguments(scan)
     scan.add_argument(
         "--format", choices=("text", "json", "sarif", "github", "markdown"), default="text", help="output format (default: text)"
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("-v", "--verbose", action="store_true", help="print roots, config source, timing; tracebacks on errors")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
 
+    # The pull-request mode behind action.yml.
     github = commands.add_parser(
         "github",
         help="review a pull request from GitHub Actions (inline comments, summary, annotations)",
@@ -279,7 +281,10 @@ def scan(args: argparse.Namespace) -> int:
 
 
 def github_review(args: argparse.Namespace) -> int:
-    """``reviewbot github``: the pull-request review the Action runs."""
+    """``reviewbot github``: the pull-request review the Action runs.
+
+    Settings come from the checkout's config, except under ``pull_request_target``.
+    """
     from reviewbot.github.run import ReviewOptions, review
     from reviewbot.project import detect_project, find_root
 
@@ -307,7 +312,11 @@ def github_review(args: argparse.Namespace) -> int:
 
 
 def base_config(root: Path, event_path: str) -> Path | None:
-    """The config as the pull request's base commit has it, copied to a temporary file."""
+    """The config as the pull request's base commit has it, copied to a temporary file.
+
+    ``.reviewbot.yml`` first, then ``pyproject.toml`` with a ``[tool.reviewbot]`` table, as
+    ``read_config`` looks for them; ``None`` (built-in defaults) when the base has neither.
+    """
     import tempfile
 
     import git

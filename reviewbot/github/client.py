@@ -15,9 +15,11 @@ from typing import TypeVar
 
 from reviewbot.github.plan import InlineComment, PostedComment
 
+# What a retried call returns.
 T = TypeVar("T")
-# Attempts per request, and the first backoff delay in seconds (doubled each time).
+# Attempts per request.
 ATTEMPTS = 5
+# The first backoff delay in seconds, doubled on each attempt, when GitHub gives no Retry-After.
 BACKOFF = 2.0
 
 
@@ -46,7 +48,11 @@ class PullRequestApi:
         write_interval: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """Connect lazily; ``write_interval`` spaces writes as GitHub asks (at least 1 s)."""
+        """Connect and load the pull request; ``write_interval`` spaces writes as GitHub asks.
+
+        PyGithub's retries are off (``retry=None``): ``_call`` retries, and knows which writes
+        must be checked before they are repeated. The token goes to PyGithub and nowhere else.
+        """
         from github import Auth, Github
 
         self.sleep = sleep
@@ -82,8 +88,10 @@ class PullRequestApi:
             try:
                 return action()
             except GithubException as error:
+                # Primary (x-ratelimit-remaining: 0) and secondary (Retry-After) limits look alike.
                 headers = {key.lower(): value for key, value in (error.headers or {}).items()}
                 limited = error.status == 429 or (error.status == 403 and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"))
+                # A read-only token: retrying changes nothing, the caller falls back.
                 if write and error.status in (403, 404) and not limited:
                     raise WriteDenied(f"GitHub answered {error.status} to a write") from None
                 if error.status == 422:
@@ -114,7 +122,11 @@ class PullRequestApi:
         return [PostedComment(c.id, c.path, c.body, c.id in answered) for c in comments if c.in_reply_to_id is None]
 
     def create_review(self, body: str, event: str, comments: list[InlineComment], marker: str) -> None:
-        """Post one review; ``marker`` (unique to this run) lets a retry see it was posted."""
+        """Post one review; ``marker`` (unique to this run) lets a retry see it was posted.
+
+        Comments are right-side lines; a range gets ``start_line`` only when it spans lines
+        (GitHub refuses ``start_line == line``).
+        """
         from github.PullRequest import ReviewComment
 
         payload: list[ReviewComment] = []
@@ -133,7 +145,10 @@ class PullRequestApi:
         self._call(lambda: bool(self._pull.create_review(commit=commit, body=body, event=event, comments=payload)), write=True, already_done=posted)
 
     def create_comment(self, comment: InlineComment) -> None:
-        """Post one review comment on its own (the fallback when a review was refused)."""
+        """Post one review comment on its own (the fallback when a review was refused).
+
+        The single-comment endpoint needs the head commit, as ``create_review`` does.
+        """
         commit = self.github.get_repo(self.repository, lazy=True).get_commit(self.head_sha)
         start = comment.start_line
         if start is None:

@@ -134,7 +134,11 @@ def plan(
     max_comments: int,
     docs_url: str,
 ) -> Plan:
-    """Decide the run's actions (see the module docstring); findings are in report order."""
+    """Decide the run's actions (see the module docstring); findings are in report order.
+
+    ``posted`` are the pull request's review comments; only those with reviewbot's marker are
+    considered. A comment is removed only when its finding is gone from ``findings``.
+    """
     result = Plan()
     earlier = {comment.fingerprint for comment in posted if comment.fingerprint is not None}
     for finding in findings:

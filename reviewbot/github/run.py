@@ -60,12 +60,17 @@ class Event:
 
 
 def read_event(environ: dict[str, str], pr: int | None) -> Event:
-    """The pull request from the environment GitHub Actions sets, or ``ConfigError`` naming what is missing."""
+    """The pull request from the environment GitHub Actions sets, or ``ConfigError`` naming what is missing.
+
+    ``pull_request`` and ``pull_request_target`` events carry the number; other events
+    (``workflow_dispatch``, re-runs) need ``--pr``.
+    """
     repository = environ.get("GITHUB_REPOSITORY", "")
     token = environ.get("GITHUB_TOKEN", "")
     if not repository or not token:
         raise ConfigError("reviewbot github needs GITHUB_REPOSITORY and GITHUB_TOKEN (run it in GitHub Actions)")
     number = pr
+    # Without --pr, the event file must name the pull request.
     if number is None:
         path = environ.get("GITHUB_EVENT_PATH")
         try:
@@ -76,6 +81,7 @@ def read_event(environ: dict[str, str], pr: int | None) -> Event:
         number = pull_request.get("number") if isinstance(pull_request, dict) else None
         if not isinstance(number, int):
             raise ConfigError("this event has no pull request (workflow_dispatch, a re-run?): pass --pr N")
+    # Both files are optional: outside Actions there is nowhere to write them.
     summary = environ.get("GITHUB_STEP_SUMMARY")
     output = environ.get("GITHUB_OUTPUT")
     return Event(
@@ -108,7 +114,11 @@ def local_change(root: Path, base: str, head: str, remote: dict[str, FileChange]
 
 
 def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict[str, str]) -> int:
-    """Run the whole pull-request review; return the exit status."""
+    """Run the whole pull-request review; return the exit status.
+
+    The findings are those of ``scan --diff BASE --head HEAD``; where they are posted depends on
+    what GitHub allows. Whatever happens to the writes, the exit status is the gate's.
+    """
     event = read_event(environ, options.pr)
     try:
         api = PullRequestApi(event.api_url, event.token, event.repository, event.number, write_interval=options.write_interval)
@@ -117,6 +127,7 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
         raise ConfigError(f"cannot read pull request #{event.number} of {event.repository}: {error}") from None
     change = local_change(root, api.base_sha, api.head_sha, remote)
     files = changed_paths(change, root, list(options.paths), settings.exclude)
+    # Files are read from the head commit (or the checkout, in the API fallback).
     findings = [f for f in scan_files(root, files, settings, read=change.read) if keep(f, change.files[f.path], options.filter_mode)]
     run = Run(settings, len(files))
     threshold = settings.fail_on
@@ -144,7 +155,11 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
 def _post(
     api: PullRequestApi, findings: list[Finding], remote: dict[str, FileChange], change: Change, options: ReviewOptions, failing: bool
 ) -> set[str]:
-    """Post the review and tidy old comments; return the fingerprints that have an inline comment."""
+    """Post the review and tidy old comments; return the fingerprints that have an inline comment.
+
+    Comment positions are judged against GitHub's own patches (``remote``), which is what GitHub
+    validates them against; the file text for suggestions comes from the head commit.
+    """
     diff = {}
     for path, file in remote.items():
         lines = split_lines(change.read(path).decode("utf-8", "replace")) if path in change.files else []
