@@ -179,3 +179,47 @@ def test_pull_request_target_reads_the_config_of_the_base_commit(tmp_path):
         result = run_action(repo, server, tmp_path, event_name="pull_request_target")
         assert result.returncode == 1, result.stderr
         assert [c["line"] for c in server.review_comments.values()] == [2]
+
+
+def test_request_changes_when_the_gate_fails(pr):
+    repo, server, tmp_path = pr
+    result = run_action(repo, server, tmp_path, "--request-changes")
+    assert result.returncode == 1
+    assert [review["state"] for review in server.reviews] == ["REQUEST_CHANGES"]
+
+
+def test_without_the_base_commit_the_api_patches_are_used(pr, tmp_path):
+    repo, server, _ = pr
+    # A clone of the head alone, as a shallow CI checkout has it: the base commit is missing.
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth=1", "--branch", "feature", f"file://{repo}", str(shallow)], check=True)
+    result = run_action(shallow, server, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "using the pull request's patches from the API" in result.stderr
+    assert sorted(c["line"] for c in server.review_comments.values()) == [2, 5]
+
+
+def test_the_local_server_enforces_githubs_rules(pr):
+    """The stand-in is only worth its tests if it refuses what GitHub refuses."""
+    from github import Auth, Github, GithubException
+
+    _, server, _ = pr
+    pull = Github(auth=Auth.Token("write"), base_url=server.url, retry=None).get_repo(REPOSITORY).get_pull(5)
+    commit = Github(auth=Auth.Token("write"), base_url=server.url).get_repo(REPOSITORY).get_commit(server.pull.head)
+    bad = [
+        {"path": "app/orders.py", "body": "x", "line": 40, "side": "RIGHT"},
+        {"path": "app/orders.py", "body": "x", "line": 2, "start_line": 2, "side": "RIGHT", "start_side": "RIGHT"},
+        {"path": "app/missing.py", "body": "x", "line": 1, "side": "RIGHT"},
+    ]
+    for comment in bad:
+        with pytest.raises(GithubException) as refused:
+            pull.create_review(commit=commit, body="b", event="COMMENT", comments=[comment])
+        assert refused.value.status == 422
+    with pytest.raises(GithubException) as no_body:
+        pull.create_review(commit=commit, event="COMMENT")
+    assert no_body.value.status == 422
+    readonly = Github(auth=Auth.Token("read"), base_url=server.url, retry=None).get_repo(REPOSITORY).get_pull(5)
+    with pytest.raises(GithubException) as forbidden:
+        readonly.create_issue_comment("hello")
+    assert forbidden.value.status == 403
+    assert server.reviews == []
