@@ -97,6 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("-v", "--verbose", action="store_true", help="print roots, config source, timing; tracebacks on errors")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
 
+    # Claude Code hooks: findings reach the agent while it writes.
+    hook = commands.add_parser(
+        "hook",
+        help="run as a coding agent's hook (Claude Code: PostToolUse and Stop)",
+        description="Read one hook event as JSON on standard input. Findings at or above --fail-on on the lines the "
+        "agent changed exit 2 with a message for the model; nothing to report exits 0 silently; a failure of "
+        "reviewbot itself exits 1, so the agent is never trapped.",
+    )
+    hook.add_argument("agent", choices=("claude-code",), help="the agent whose hook protocol to speak")
+    hook.add_argument("--fail-on", choices=("error", "warning", "info"), default="error", help="lowest severity reported (default: error)")
+    hook.add_argument("--max-findings", type=int, default=20, metavar="N", help="findings shown at most (default: 20)")
+    hook.add_argument("--diff", default="HEAD", metavar="REV", help="compare with REV (default: HEAD)")
+    hook.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
+
     # The pull-request mode behind action.yml.
     github = commands.add_parser(
         "github",
@@ -151,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
-    commands = {"scan": scan, "baseline": baseline, "rules": rules, "explain": explain, "github": github_review}
+    commands = {"scan": scan, "baseline": baseline, "rules": rules, "explain": explain, "github": github_review, "hook": hook}
     try:
         return commands[args.command](args)
     except ConfigError as error:
@@ -278,6 +292,16 @@ def scan(args: argparse.Namespace) -> int:
     threshold = settings.fail_on
     failing = threshold is not None and any(finding.severity >= threshold for finding in findings)
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def hook(args: argparse.Namespace) -> int:
+    """``reviewbot hook claude-code``: one hook event on stdin, the verdict as exit status."""
+    from reviewbot.hook import HookOptions, run
+
+    options = HookOptions(fail_on=args.fail_on, max_findings=args.max_findings, diff=args.diff, config=args.config)
+    status, text = run(sys.stdin.read(), options)
+    sys.stderr.write(text)
+    return status
 
 
 def github_review(args: argparse.Namespace) -> int:
