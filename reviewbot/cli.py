@@ -64,6 +64,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    _scan_parser(commands)
+    _baseline_parser(commands)
+    _github_parser(commands)
+    _hook_parser(commands)
+    _init_parser(commands)
+
+    # The rule catalogue, as configured (severities can be changed by the config).
+    rules = commands.add_parser("rules", help="list every rule with its severity and agent quote")
+    rules.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown generates docs/rules.md")
+    rules.add_argument("--config", type=Path, metavar="FILE", help="show severities as configured by FILE")
+
+    explain = commands.add_parser("explain", help="explain one rule, with a flagged and a clean example")
+    explain.add_argument("rule", metavar="RULE", help="a rule id (RB201) or name (unguarded-external-call)")
+    return parser
+
+
+def _scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot scan``: what to scan, how to report, changed-lines mode, baselines."""
     scan = commands.add_parser(
         "scan",
         help="scan the repository (or PATHS) and report findings",
@@ -93,25 +111,35 @@ def build_parser() -> argparse.ArgumentParser:
     legacy = scan.add_argument_group("baseline (adopting reviewbot in existing code)")
     legacy.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings not recorded in FILE (see `reviewbot baseline`)")
     legacy.add_argument("--update-baseline", action="store_true", help="also drop fixed findings from the baseline file")
+    # Fixing and verbosity, as in Ruff.
     scan.add_argument("--fix", action="store_true", help="apply autofixes (RB101, RB302) and report what is left")
     scan.add_argument("-v", "--verbose", action="store_true", help="print roots, config source, timing; tracebacks on errors")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
 
-    # Claude Code hooks: findings reach the agent while it writes.
-    hook = commands.add_parser(
-        "hook",
-        help="run as a coding agent's hook (Claude Code: PostToolUse and Stop)",
-        description="Read one hook event as JSON on standard input. Findings at or above --fail-on on the lines the "
-        "agent changed exit 2 with a message for the model; nothing to report exits 0 silently; a failure of "
-        "reviewbot itself exits 1, so the agent is never trapped.",
-    )
-    hook.add_argument("agent", choices=("claude-code",), help="the agent whose hook protocol to speak")
-    hook.add_argument("--fail-on", choices=("error", "warning", "info"), default="error", help="lowest severity reported (default: error)")
-    hook.add_argument("--max-findings", type=int, default=20, metavar="N", help="findings shown at most (default: 20)")
-    hook.add_argument("--diff", default="HEAD", metavar="REV", help="compare with REV (default: HEAD)")
-    hook.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
 
-    # The pull-request mode behind action.yml.
+def _baseline_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot baseline``: the same file selection as ``scan``, a file instead of a report.
+
+    The default output follows the config's ``baseline`` key, so scans find the file again.
+    """
+    record = commands.add_parser(
+        "baseline",
+        help="record today's findings so that later scans report only new ones",
+        description="Scan like `reviewbot scan` and record the fingerprints of the findings in a baseline file. "
+        "`reviewbot scan --baseline FILE` (or config `baseline: FILE`) then reports only findings not in it.",
+    )
+    _selection_arguments(record)
+    record.add_argument(
+        "--output", type=Path, metavar="FILE", help="where to write (default: config `baseline`, else .reviewbot-baseline.json at the root)"
+    )
+
+
+def _github_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot github``: the pull-request review behind action.yml.
+
+    With no flags it does the right thing from the environment GitHub Actions sets; the flags
+    mirror the Action's inputs.
+    """
     github = commands.add_parser(
         "github",
         help="review a pull request from GitHub Actions (inline comments, summary, annotations)",
@@ -130,25 +158,37 @@ def build_parser() -> argparse.ArgumentParser:
     github.add_argument("--docs-url", metavar="URL", help="where the rule documentation lives (docs/rules.md of reviewbot)")
     github.add_argument("--write-interval", type=float, default=1.0, metavar="SECONDS", help=argparse.SUPPRESS)
 
-    record = commands.add_parser(
-        "baseline",
-        help="record today's findings so that later scans report only new ones",
-        description="Scan like `reviewbot scan` and record the fingerprints of the findings in a baseline file. "
-        "`reviewbot scan --baseline FILE` (or config `baseline: FILE`) then reports only findings not in it.",
-    )
-    _selection_arguments(record)
-    record.add_argument(
-        "--output", type=Path, metavar="FILE", help="where to write (default: config `baseline`, else .reviewbot-baseline.json at the root)"
-    )
 
-    # The rule catalogue, as configured (severities can be changed by the config).
-    rules = commands.add_parser("rules", help="list every rule with its severity and agent quote")
-    rules.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown generates docs/rules.md")
-    rules.add_argument("--config", type=Path, metavar="FILE", help="show severities as configured by FILE")
+def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot hook claude-code``: findings reach the agent while it writes."""
+    # Claude Code hooks: findings reach the agent while it writes.
+    hook = commands.add_parser(
+        "hook",
+        help="run as a coding agent's hook (Claude Code: PostToolUse and Stop)",
+        description="Read one hook event as JSON on standard input. Findings at or above --fail-on on the lines the "
+        "agent changed exit 2 with a message for the model; nothing to report exits 0 silently; a failure of "
+        "reviewbot itself exits 1, so the agent is never trapped.",
+    )
+    hook.add_argument("agent", choices=("claude-code",), help="the agent whose hook protocol to speak")
+    hook.add_argument("--fail-on", choices=("error", "warning", "info"), default="error", help="lowest severity reported (default: error)")
+    hook.add_argument("--max-findings", type=int, default=20, metavar="N", help="findings shown at most (default: 20)")
+    hook.add_argument("--diff", default="HEAD", metavar="REV", help="compare with REV (default: HEAD)")
+    hook.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
 
-    explain = commands.add_parser("explain", help="explain one rule, with a flagged and a clean example")
-    explain.add_argument("rule", metavar="RULE", help="a rule id (RB201) or name (unguarded-external-call)")
-    return parser
+
+def _init_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot init``: adoption in one command."""
+    # Adoption in one command.
+    init = commands.add_parser(
+        "init",
+        help="adopt reviewbot: config, pull-request workflow, pre-commit hook, Claude Code hooks",
+        description="Write .reviewbot.yml, .github/workflows/reviewbot.yml, the reviewbot hook in an existing "
+        ".pre-commit-config.yaml and the Claude Code hooks in .claude/settings.json. Existing files are merged "
+        "into, never replaced; running it twice changes nothing.",
+    )
+    init.add_argument("--dry-run", action="store_true", help="print the changes as a diff, write nothing")
+    init.add_argument("--only", type=_codes, metavar="PARTS", help="some of: config,workflow,pre-commit,claude (default: all)")
+
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
-    commands = {"scan": scan, "baseline": baseline, "rules": rules, "explain": explain, "github": github_review, "hook": hook}
+    commands = {"scan": scan, "baseline": baseline, "rules": rules, "explain": explain, "github": github_review, "hook": hook, "init": init}
     try:
         return commands[args.command](args)
     except ConfigError as error:
@@ -292,6 +332,30 @@ def scan(args: argparse.Namespace) -> int:
     threshold = settings.fail_on
     failing = threshold is not None and any(finding.severity >= threshold for finding in findings)
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def init(args: argparse.Namespace) -> int:
+    """``reviewbot init``: plan every part, then show (``--dry-run``) or write the changes."""
+    from reviewbot.init import PARTS, apply, plan
+    from reviewbot.project import detect_project, find_root
+
+    parts = tuple(part.lower() for part in args.only) if args.only else PARTS
+    for part in parts:
+        if part not in PARTS:
+            raise ConfigError(f"--only: unknown part {part!r}{did_you_mean(part, PARTS)} (parts: {', '.join(PARTS)})")
+    root, _ = find_root(Path.cwd())
+    # The detected roots go into the written config, where the team can correct them.
+    changes = plan(root, parts, sorted(detect_project(root, []).roots))
+    if args.dry_run:
+        sys.stdout.write("".join(change.diff() for change in changes) or "reviewbot init: nothing to change\n")
+        return EXIT_OK
+    apply(root, changes)
+    for change in changes:
+        print(f"reviewbot init: {'updated' if change.old is not None else 'created'} {change.path}")
+    # A second run is expected to change nothing: say so.
+    if not changes:
+        print("reviewbot init: nothing to change")
+    return EXIT_OK
 
 
 def hook(args: argparse.Namespace) -> int:

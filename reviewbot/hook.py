@@ -33,7 +33,10 @@ class HookOptions:
 
 
 def run(stdin: str, options: HookOptions) -> tuple[int, str]:
-    """Exit status and standard-error text for one hook event."""
+    """Exit status and standard-error text for one hook event.
+
+    Standard output stays empty: Claude Code shows the model only standard error, on exit 2.
+    """
     try:
         event = json.loads(stdin)
         if not isinstance(event, dict):
@@ -52,7 +55,10 @@ def run(stdin: str, options: HookOptions) -> tuple[int, str]:
 
 
 def _findings(event: dict[str, object], options: HookOptions) -> list[Finding]:
-    """The findings the event should report, at or above ``--fail-on``."""
+    """The findings the event should report, at or above ``--fail-on``.
+
+    Events other than an edit of an existing ``.py`` file or a first stop report nothing.
+    """
     name = event.get("hook_event_name")
     cwd = Path(str(event.get("cwd") or "."))
     if name == "PostToolUse":
@@ -70,7 +76,11 @@ def _findings(event: dict[str, object], options: HookOptions) -> list[Finding]:
 
 
 def _scan(start: Path, options: HookOptions, only: Path | None) -> list[Finding]:
-    """Changed lines against ``options.diff`` (all of a new file), of one file or of the work tree."""
+    """Changed lines against ``options.diff`` (all of a new file), of one file or of the work tree.
+
+    The same machinery as ``scan --diff`` with the ``added`` filter, so the agent hears exactly
+    what the pre-commit hook and the pull-request review would say.
+    """
     from reviewbot.config import build_settings, read_config
     from reviewbot.diff import compute, keep
     from reviewbot.engine import scan_files

@@ -1,0 +1,205 @@
+"""``reviewbot init``: adopt reviewbot in a repository in one command.
+
+Writes ``.reviewbot.yml``, a pull-request workflow, the pre-commit hook (when pre-commit is in use)
+and the Claude Code hooks. Existing files are merged into, never replaced: a second run changes
+nothing. ``--dry-run`` prints the changes as a diff instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from reviewbot import __version__
+from reviewbot.validate import ConfigError
+
+# The parts ``--only`` can choose.
+PARTS = ("config", "workflow", "pre-commit", "claude")
+# What the written workflow and pre-commit entry install: this repository, at this version.
+ACTION = f"reviewbot/reviewbot@v{__version__}"
+# The repository pre-commit clones the hook from.
+HOOK_REPOSITORY = "https://github.com/reviewbot/reviewbot"
+# The command both Claude Code hooks run.
+HOOK_COMMAND = "reviewbot hook claude-code"
+# Where agents' instructions live, as `reviewbot init` looks for them.
+AGENT_FILES = ("CLAUDE.md", "AGENTS.md", ".github/copilot-instructions.md")
+# Agent files that come one per agent or rule set.
+AGENT_GLOBS = (".claude/agents/*.md", ".cursor/rules/*.mdc")
+
+# The pull-request workflow `init` writes (docs/agents.md shows the same text).
+WORKFLOW = f"""\
+# Review pull requests against the coding agents' rules (reviewbot).
+name: reviewbot
+on: pull_request
+permissions:
+  contents: read
+  pull-requests: write
+jobs:
+  review:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          ref: ${{{{ github.event.pull_request.head.sha }}}}
+          fetch-depth: 0
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - uses: {ACTION}
+        with:
+          fail-on: error
+"""
+
+# The entry `init` appends to an existing .pre-commit-config.yaml.
+PRE_COMMIT_ENTRY = f"""\
+  - repo: {HOOK_REPOSITORY}
+    rev: v{__version__}
+    hooks:
+      - id: reviewbot
+"""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file ``init`` writes: its path (repo-relative), old text (``None``: new) and new text."""
+
+    path: str
+    old: str | None
+    new: str
+
+    def diff(self) -> str:
+        """The change as a unified diff."""
+        before = (self.old or "").splitlines(keepends=True)
+        return "".join(difflib.unified_diff(before, self.new.splitlines(keepends=True), f"a/{self.path}", f"b/{self.path}"))
+
+
+def plan(root: Path, parts: tuple[str, ...], roots: list[str]) -> list[Change]:
+    """The files to write for ``parts``; unchanged files are left out."""
+    writers = {"config": _config, "workflow": _workflow, "pre-commit": _pre_commit, "claude": _claude}
+    changes = []
+    for part in parts:
+        change = writers[part](root, roots)
+        if change is not None and change.new != change.old:
+            changes.append(change)
+    return changes
+
+
+def _read(path: Path) -> str | None:
+    """A file's text, ``None`` when it does not exist."""
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def agent_files(root: Path) -> list[str]:
+    """The agent instruction files of the repository."""
+    found = [name for name in AGENT_FILES if (root / name).is_file()]
+    found += sorted(path.relative_to(root).as_posix() for pattern in AGENT_GLOBS for path in root.glob(pattern))
+    return found
+
+
+def _config(root: Path, roots: list[str]) -> Change | None:
+    """A commented ``.reviewbot.yml``; an existing one is the team's and is kept.
+
+    It names what was detected (root packages, agent files) so the team can check it, and lists
+    the defaults as comments to change.
+    """
+    if (root / ".reviewbot.yml").exists():
+        return None
+    agents = agent_files(root)
+    found = "\n".join(f"#   {name}" for name in agents) if agents else "#   (none yet)"
+    text = (
+        "# reviewbot: enforces the coding agents' rules (`reviewbot rules` lists them all).\n"
+        f"# Agent instruction files found:\n{found}\n"
+        "packs: [backend-engineer]\n"
+        "imports:\n"
+        f"  roots: [{', '.join(roots)}]\n"
+        "# The defaults, to change:\n"
+        "# fail-on: error            # error | warning | info | never\n"
+        "# exclude: []               # globs never scanned\n"
+        "# per-file-ignores: {}      # glob -> rule ids\n"
+        "# comments:\n"
+        "#   min-lines: 10\n"
+        "#   min-density: 0.15\n"
+        "#   max-silent-complexity: 10\n"
+    )
+    return Change(".reviewbot.yml", None, text)
+
+
+def _workflow(root: Path, roots: list[str]) -> Change | None:
+    """The pull-request workflow; an existing one is kept."""
+    path = ".github/workflows/reviewbot.yml"
+    return None if (root / path).exists() else Change(path, None, WORKFLOW)
+
+
+def _pre_commit(root: Path, roots: list[str]) -> Change | None:
+    """The reviewbot hook added to an existing ``.pre-commit-config.yaml``.
+
+    The result is parsed again before it is accepted: an entry that would not land in ``repos``
+    is an error asking for a manual edit, never a broken file.
+    """
+    name = ".pre-commit-config.yaml"
+    old = _read(root / name)
+    if old is None:
+        return None
+    try:
+        config = yaml.safe_load(old) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{name}: invalid YAML: {error}") from None
+    repos = config.get("repos") if isinstance(config, dict) else None
+    if any(hook.get("id") == "reviewbot" for repo in repos or [] if isinstance(repo, dict) for hook in repo.get("hooks", [])):
+        return Change(name, old, old)
+    # Appending text keeps the file's comments; it works when `repos:` is the last top-level key.
+    if repos is None:
+        new = old.rstrip("\n") + ("\n" if old.strip() else "") + "repos:\n" + PRE_COMMIT_ENTRY
+    elif isinstance(repos, list) and not re.search(r"^repos:.*\n(?:.*\n)*?^[A-Za-z_][\w-]*\s*:", old + "\n", re.M):
+        # Indent the entry like the file's own list items.
+        item = re.search(r"^repos:.*\n(?:\s*(?:#.*)?\n)*?( *)- ", old + "\n", re.M)
+        indent = item[1] if item else "  "
+        entry = "".join(indent + line[2:] + "\n" for line in PRE_COMMIT_ENTRY.splitlines())
+        new = old.rstrip("\n") + "\n" + entry
+    else:
+        new = ""
+    parsed = yaml.safe_load(new) if new else None
+    if not isinstance(parsed, dict) or not any(h.get("id") == "reviewbot" for r in parsed.get("repos") or [] for h in r.get("hooks", [])):
+        raise ConfigError(f"{name}: cannot add the reviewbot hook safely; add it by hand (see docs/agents.md)")
+    return Change(name, old, new)
+
+
+def _claude(root: Path, roots: list[str]) -> Change:
+    """The PostToolUse, Stop and SubagentStop hooks merged into ``.claude/settings.json``.
+
+    Other settings and other hooks stay as they are; a hook already running reviewbot's command
+    is not added again. The file is rewritten as indented JSON.
+    """
+    name = ".claude/settings.json"
+    old = _read(root / name)
+    try:
+        settings = json.loads(old) if old and old.strip() else {}
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{name}: invalid JSON: {error}") from None
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{name}: expected a JSON object")
+    # Claude Code's shape: event -> [{matcher?, hooks: [{type, command}]}].
+    hooks = settings.setdefault("hooks", {})
+    wanted = {"PostToolUse": "Write|Edit|MultiEdit", "Stop": None, "SubagentStop": None}
+    for event, matcher in wanted.items():
+        entries = hooks.setdefault(event, [])
+        present = any(hook.get("command") == HOOK_COMMAND for entry in entries for hook in entry.get("hooks", []))
+        if not present:
+            entry: dict[str, object] = {"hooks": [{"type": "command", "command": HOOK_COMMAND}]}
+            if matcher is not None:
+                entry = {"matcher": matcher, **entry}
+            entries.append(entry)
+    return Change(name, old, json.dumps(settings, indent=2) + "\n")
+
+
+def apply(root: Path, changes: list[Change]) -> None:
+    """Write the changes."""
+    for change in changes:
+        path = root / change.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(change.new, encoding="utf-8")

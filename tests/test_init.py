@@ -1,0 +1,90 @@
+"""`reviewbot init`: adoption in one command, merging and never duplicating."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from reviewbot.init import PRE_COMMIT_ENTRY, WORKFLOW
+from tests.conftest import make_repo, run_reviewbot
+
+ROOT = Path(__file__).resolve().parent.parent
+OTHER_SETTINGS = {
+    "model": "opus",
+    "permissions": {"allow": ["Bash(pytest:*)"]},
+    "hooks": {
+        "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "audit.sh"}]}],
+        "PostToolUse": [{"matcher": "Write", "hooks": [{"type": "command", "command": "ruff format"}]}],
+    },
+}
+
+
+def snapshot(repo: Path) -> dict[str, str]:
+    return {p.relative_to(repo).as_posix(): p.read_text() for p in repo.rglob("*") if p.is_file() and ".git/" not in p.as_posix() + "/"}
+
+
+def test_init_on_an_empty_repository_and_again(tmp_path):
+    repo = make_repo(tmp_path / "empty", {"shop/__init__.py": "", "CLAUDE.md": "# Rules\n"})
+    first = run_reviewbot(repo, "init")
+    assert first.code == 0
+    config = yaml.safe_load((repo / ".reviewbot.yml").read_text())
+    assert config == {"packs": ["backend-engineer"], "imports": {"roots": ["shop"]}}
+    assert "#   CLAUDE.md" in (repo / ".reviewbot.yml").read_text()
+    assert (repo / ".github/workflows/reviewbot.yml").read_text() == WORKFLOW
+    settings = json.loads((repo / ".claude/settings.json").read_text())
+    assert settings["hooks"]["PostToolUse"] == [
+        {"matcher": "Write|Edit|MultiEdit", "hooks": [{"type": "command", "command": "reviewbot hook claude-code"}]}
+    ]
+    assert not (repo / ".pre-commit-config.yaml").exists()
+    before = snapshot(repo)
+    second = run_reviewbot(repo, "init")
+    assert second.stdout == "reviewbot init: nothing to change\n"
+    assert snapshot(repo) == before
+    # The written config is valid for reviewbot itself.
+    assert run_reviewbot(repo, "scan").code == 0
+
+
+def test_existing_settings_and_hooks_are_kept_and_nothing_is_duplicated(tmp_path):
+    repo = make_repo(tmp_path / "busy", {"app/__init__.py": "", ".claude/settings.json": json.dumps(OTHER_SETTINGS)})
+    run_reviewbot(repo, "init", "--only", "claude")
+    run_reviewbot(repo, "init", "--only", "claude")
+    settings = json.loads((repo / ".claude/settings.json").read_text())
+    assert settings["model"] == "opus" and settings["permissions"] == OTHER_SETTINGS["permissions"]
+    assert settings["hooks"]["PreToolUse"] == OTHER_SETTINGS["hooks"]["PreToolUse"]
+    post = settings["hooks"]["PostToolUse"]
+    assert post[0] == OTHER_SETTINGS["hooks"]["PostToolUse"][0]
+    commands = [hook["command"] for entry in post for hook in entry["hooks"]]
+    assert commands == ["ruff format", "reviewbot hook claude-code"]
+    assert [len(settings["hooks"][event]) for event in ("Stop", "SubagentStop")] == [1, 1]
+    assert not (repo / ".reviewbot.yml").exists()
+
+
+def test_pre_commit_config_gets_the_hook_once_and_stays_valid(tmp_path):
+    existing = "# Our hooks.\nrepos:\n- repo: https://github.com/psf/black\n  rev: 24.1.0\n  hooks:\n  - id: black\n"
+    repo = make_repo(tmp_path / "pc", {"app/__init__.py": "", ".pre-commit-config.yaml": existing})
+    run_reviewbot(repo, "init", "--only", "pre-commit")
+    run_reviewbot(repo, "init", "--only", "pre-commit")
+    text = (repo / ".pre-commit-config.yaml").read_text()
+    assert text.startswith(existing) and text.count("id: reviewbot") == 1
+    repos = yaml.safe_load(text)["repos"]
+    assert [hook["id"] for repo_entry in repos for hook in repo_entry["hooks"]] == ["black", "reviewbot"]
+    validate = subprocess.run([shutil.which("pre-commit"), "validate-config", ".pre-commit-config.yaml"], cwd=repo, capture_output=True, text=True)
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+
+
+def test_dry_run_prints_a_diff_and_writes_nothing(tmp_path):
+    repo = make_repo(tmp_path / "dry", {"app/__init__.py": ""})
+    before = snapshot(repo)
+    result = run_reviewbot(repo, "init", "--dry-run")
+    assert "+++ b/.reviewbot.yml" in result.stdout and "+++ b/.claude/settings.json" in result.stdout
+    assert snapshot(repo) == before
+    assert run_reviewbot(repo, "init", "--only", "hooks").code == 2
+
+
+def test_the_docs_show_what_init_writes():
+    docs = (ROOT / "docs/agents.md").read_text()
+    assert WORKFLOW.rstrip() in docs and PRE_COMMIT_ENTRY.rstrip() in docs
