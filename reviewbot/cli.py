@@ -160,7 +160,10 @@ def _github_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``reviewbot hook claude-code``: findings reach the agent while it writes."""
+    """``reviewbot hook claude-code``: findings reach the agent while it writes.
+
+    Its usage errors exit 1, not argparse's 2 (see ``main``): 2 would block the agent.
+    """
     # Claude Code hooks: findings reach the agent while it writes.
     hook = commands.add_parser(
         "hook",
@@ -170,7 +173,9 @@ def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "reviewbot itself exits 1, so the agent is never trapped.",
     )
     hook.add_argument("agent", choices=("claude-code",), help="the agent whose hook protocol to speak")
-    hook.add_argument("--fail-on", choices=("error", "warning", "info"), default="error", help="lowest severity reported (default: error)")
+    hook.add_argument(
+        "--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity reported (default: the config's fail-on, else error)"
+    )
     hook.add_argument("--max-findings", type=int, default=20, metavar="N", help="findings shown at most (default: 20)")
     hook.add_argument("--diff", default="HEAD", metavar="REV", help="compare with REV (default: HEAD)")
     hook.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
@@ -200,8 +205,15 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
-    # argparse exits with status 2 on bad usage itself, as the exit-code contract wants.
-    args = parser.parse_args(argv)
+    # argparse exits with status 2 on bad usage itself, as the exit-code contract wants, except for
+    # hooks: status 2 would block the agent with a usage message meant for a person.
+    arguments = sys.argv[1:] if argv is None else argv
+    try:
+        args = parser.parse_args(arguments)
+    except SystemExit as exit:
+        if exit.code == EXIT_ERROR and arguments[:1] == ["hook"]:
+            return 1
+        raise
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR

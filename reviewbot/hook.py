@@ -26,7 +26,8 @@ PASS, BLOCK, BROKEN = 0, 2, 1
 class HookOptions:
     """The flags of ``reviewbot hook claude-code``."""
 
-    fail_on: str = "error"
+    # ``None``: the config's ``fail-on``, else error.
+    fail_on: str | None = None
     max_findings: int = 20
     diff: str = "HEAD"
     config: Path | None = None
@@ -41,7 +42,7 @@ def run(stdin: str, options: HookOptions) -> tuple[int, str]:
         event = json.loads(stdin)
         if not isinstance(event, dict):
             raise ValueError("not a JSON object")
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         return BROKEN, f"reviewbot hook: standard input is not a Claude Code hook event (JSON): {error}\n"
     try:
         findings = _findings(event, options)

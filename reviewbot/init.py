@@ -90,8 +90,8 @@ def plan(root: Path, parts: tuple[str, ...], roots: list[str]) -> list[Change]:
 
 
 def _read(path: Path) -> str | None:
-    """A file's text, ``None`` when it does not exist."""
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    """A file's text without a byte-order mark, ``None`` when it does not exist."""
+    return path.read_text(encoding="utf-8-sig") if path.is_file() else None
 
 
 def agent_files(root: Path) -> list[str]:
@@ -150,12 +150,16 @@ def _pre_commit(root: Path, roots: list[str]) -> Change | None:
     except yaml.YAMLError as error:
         raise ConfigError(f"{name}: invalid YAML: {error}") from None
     repos = config.get("repos") if isinstance(config, dict) else None
-    if any(hook.get("id") == "reviewbot" for repo in repos or [] if isinstance(repo, dict) for hook in repo.get("hooks", [])):
+    if any(isinstance(h, dict) and h.get("id") == "reviewbot" for r in repos or [] if isinstance(r, dict) for h in r.get("hooks") or []):
         return Change(name, old, old)
-    # Appending text keeps the file's comments; it works when `repos:` is the last top-level key.
+    manual = ConfigError(f"{name}: cannot add the reviewbot hook safely; add it by hand (see docs/agents.md)")
+    # Appending text keeps the file's comments; it works when `repos:` is the last top-level key and
+    # its list is written in block style.
+    if repos is None and re.search(r"^repos\s*:", old, re.M):
+        raise manual
     if repos is None:
         new = old.rstrip("\n") + ("\n" if old.strip() else "") + "repos:\n" + PRE_COMMIT_ENTRY
-    elif isinstance(repos, list) and not re.search(r"^repos:.*\n(?:.*\n)*?^[A-Za-z_][\w-]*\s*:", old + "\n", re.M):
+    elif isinstance(repos, list) and repos and not re.search(r"^repos:.*\n(?:.*\n)*?^[A-Za-z_][\w-]*\s*:", old + "\n", re.M):
         # Indent the entry like the file's own list items.
         item = re.search(r"^repos:.*\n(?:\s*(?:#.*)?\n)*?( *)- ", old + "\n", re.M)
         indent = item[1] if item else "  "
@@ -163,9 +167,14 @@ def _pre_commit(root: Path, roots: list[str]) -> Change | None:
         new = old.rstrip("\n") + "\n" + entry
     else:
         new = ""
-    parsed = yaml.safe_load(new) if new else None
-    if not isinstance(parsed, dict) or not any(h.get("id") == "reviewbot" for r in parsed.get("repos") or [] for h in r.get("hooks", [])):
-        raise ConfigError(f"{name}: cannot add the reviewbot hook safely; add it by hand (see docs/agents.md)")
+    try:
+        parsed = yaml.safe_load(new) if new else None
+    except yaml.YAMLError:
+        raise manual from None
+    if not isinstance(parsed, dict) or not any(
+        isinstance(h, dict) and h.get("id") == "reviewbot" for r in parsed.get("repos") or [] if isinstance(r, dict) for h in r.get("hooks") or []
+    ):
+        raise manual
     return Change(name, old, new)
 
 
@@ -185,10 +194,17 @@ def _claude(root: Path, roots: list[str]) -> Change:
         raise ConfigError(f"{name}: expected a JSON object")
     # Claude Code's shape: event -> [{matcher?, hooks: [{type, command}]}].
     hooks = settings.setdefault("hooks", {})
+    if not isinstance(hooks, dict):
+        raise ConfigError(f"{name}: `hooks` is not a JSON object; fix it by hand first")
     wanted = {"PostToolUse": "Write|Edit|MultiEdit", "Stop": None, "SubagentStop": None}
     for event, matcher in wanted.items():
         entries = hooks.setdefault(event, [])
-        present = any(hook.get("command") == HOOK_COMMAND for entry in entries for hook in entry.get("hooks", []))
+        if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("hooks", []), list) for e in entries):
+            raise ConfigError(f"{name}: hooks.{event} is not a list of hook groups; fix it by hand first")
+        # Any reviewbot hook counts, whatever flags it was given.
+        present = any(
+            str(hook.get("command", "")).startswith(HOOK_COMMAND) for entry in entries for hook in entry.get("hooks", []) if isinstance(hook, dict)
+        )
         if not present:
             entry: dict[str, object] = {"hooks": [{"type": "command", "command": HOOK_COMMAND}]}
             if matcher is not None:

@@ -158,7 +158,9 @@ class FakeGitHub:
             if error:
                 return 422, {"message": "Unprocessable Entity", "errors": [error]}, {}
         review_id = next(self._ids)
-        review = {"id": review_id, "body": body.get("body"), "state": "COMMENTED" if event == "COMMENT" else str(event), "commit_id": body["commit_id"]}
+        # GitHub names states differently from events.
+        state = {"COMMENT": "COMMENTED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "APPROVE": "APPROVED"}.get(str(event), "PENDING")
+        review = {"id": review_id, "body": body.get("body"), "state": state, "commit_id": body["commit_id"]}
         self.reviews.append(review)
         for comment in comments:
             comment_id = next(self._ids)

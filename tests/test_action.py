@@ -57,7 +57,7 @@ def test_action_steps_review_a_pull_request(pr, tmp_path_factory):  # noqa: F811
         "GITHUB_STEP_SUMMARY": str(runner / "summary.md"),
         "GITHUB_OUTPUT": str(outputs),
     }
-    context = {"github.token": "write", "github.action_path": str(action_path)}
+    context = {"github.token": "write", "github.action_path": str(action_path), "github.action_repository": "", "github.action_ref": ""}
     inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
     inputs.update({"sarif-file": str(runner / "reviewbot.sarif"), "max-comments": "5"})
     for name, value in inputs.items():

@@ -185,7 +185,10 @@ def test_request_changes_when_the_gate_fails(pr):
     repo, server, tmp_path = pr
     result = run_action(repo, server, tmp_path, "--request-changes")
     assert result.returncode == 1
-    assert [review["state"] for review in server.reviews] == ["REQUEST_CHANGES"]
+    assert [review["state"] for review in server.reviews] == ["CHANGES_REQUESTED"]
+    # Nothing new on a re-run: the request stands, no second review.
+    run_action(repo, server, tmp_path, "--request-changes")
+    assert len(server.reviews) == 1
 
 
 def test_without_the_base_commit_the_api_patches_are_used(pr, tmp_path):
@@ -223,3 +226,40 @@ def test_the_local_server_enforces_githubs_rules(pr):
         readonly.create_issue_comment("hello")
     assert forbidden.value.status == 403
     assert server.reviews == []
+
+
+def test_lost_answers_for_the_summary_and_single_comments_are_not_duplicated(pr):
+    repo, server, tmp_path = pr
+    server.faults += [
+        Fault("POST", "/issues/5/comments$", 502, perform=True),
+        Fault("POST", "/reviews$", 422),
+        Fault("POST", "/pulls/5/comments$", 502, perform=True),
+    ]
+    result = run_action(repo, server, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert len(server.issue_comments) == 1
+    assert sorted(c["line"] for c in server.review_comments.values()) == [2, 5]
+
+
+def test_retry_after_as_a_date_and_comments_deleted_meanwhile(pr):
+    repo, server, tmp_path = pr
+    server.faults.append(Fault("GET", "/files$", 429, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}))
+    assert run_action(repo, server, tmp_path).returncode == 1
+    # Someone deletes a comment by hand; the fix of its finding then finds nothing to delete.
+    update_head(repo, server, HEAD_FILE.replace("from . import models", "from app import models"))
+    first = min(server.review_comments)
+    server.faults.append(Fault("GET", f"/pulls/comments/{first}$", 404))
+    result = run_action(repo, server, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "refused" not in result.stderr and not result.stdout
+
+
+def test_resolved_comments_keep_no_appliable_suggestion(pr):
+    repo, server, tmp_path = pr
+    run_action(repo, server, tmp_path)
+    relative = next(c for c in server.review_comments.values() if c["line"] == 2)
+    server.review_comments[9999] = {**relative, "id": 9999, "in_reply_to_id": relative["id"], "body": "Why?"}
+    update_head(repo, server, HEAD_FILE.replace("from . import models", "from app import models"))
+    run_action(repo, server, tmp_path)
+    body = str(server.review_comments[relative["id"]]["body"])
+    assert body.startswith("**Resolved**") and "```suggestion" not in body and "reviewbot:fp=" not in body

@@ -93,3 +93,17 @@ def test_reviewbot_failures_exit_1_and_never_trap_the_agent(repo):
     broken = hook(edited(repo, "app/new.py", "Write"), cwd=repo)
     assert broken.returncode == 1
     assert "selcet: unknown key (did you mean 'select'?)" in broken.stderr
+
+
+def test_hook_usage_errors_and_pathological_input_never_block_the_agent(repo):
+    bad_flag = subprocess.run([shutil.which("reviewbot"), "hook", "claude-code", "--max-findings", "many"], input="{}", cwd=repo, capture_output=True, text=True)
+    assert bad_flag.returncode == 1
+    deep = subprocess.run([shutil.which("reviewbot"), "hook", "claude-code"], input="[" * 200000, cwd=repo, capture_output=True, text=True)
+    assert deep.returncode == 1
+
+
+def test_the_config_fail_on_applies_unless_the_flag_says_otherwise(repo):
+    (repo / ".reviewbot.yml").write_text("fail-on: never\n")
+    (repo / "app/new.py").write_text(DOC + "from . import old\n")
+    assert hook(edited(repo, "app/new.py", "Write"), cwd=repo).returncode == 0
+    assert hook(edited(repo, "app/new.py", "Write"), "--fail-on", "error", cwd=repo).returncode == 2

@@ -88,3 +88,25 @@ def test_dry_run_prints_a_diff_and_writes_nothing(tmp_path):
 def test_the_docs_show_what_init_writes():
     docs = (ROOT / "docs/agents.md").read_text()
     assert WORKFLOW.rstrip() in docs and PRE_COMMIT_ENTRY.rstrip() in docs
+
+
+def test_odd_existing_files_get_a_clear_answer_never_a_broken_file(tmp_path):
+    odd_pre_commit = ["repos: []\n", "repos: [{repo: local, hooks: []}]\n", "repos:\n", "repos:\n- repo: local\n  hooks:\n...\n"]
+    for index, text in enumerate(odd_pre_commit):
+        repo = make_repo(tmp_path / f"pc{index}", {"app/__init__.py": "", ".pre-commit-config.yaml": text})
+        result = run_reviewbot(repo, "init", "--only", "pre-commit")
+        assert result.code in (0, 2), result.stderr
+        if result.code == 2:
+            assert "add it by hand" in result.stderr and (repo / ".pre-commit-config.yaml").read_text() == text
+        else:
+            assert "reviewbot" in yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"][-1]["hooks"][0]["id"]
+    for index, text in enumerate(['{"hooks": null}', '{"hooks": {"Stop": {"hooks": []}}}']):
+        repo = make_repo(tmp_path / f"cl{index}", {"app/__init__.py": "", ".claude/settings.json": text})
+        result = run_reviewbot(repo, "init", "--only", "claude")
+        assert result.code == 2 and "fix it by hand" in result.stderr and "internal error" not in result.stderr
+    # A byte-order mark and a reviewbot hook with other flags: read, and not added again.
+    flagged = {"hooks": {"PostToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "reviewbot hook claude-code --fail-on warning"}]}]}}
+    repo = make_repo(tmp_path / "bom", {"app/__init__.py": "", ".claude/settings.json": "\ufeff" + json.dumps(flagged)})
+    assert run_reviewbot(repo, "init", "--only", "claude").code == 0
+    settings = json.loads((repo / ".claude/settings.json").read_text())
+    assert len(settings["hooks"]["PostToolUse"]) == 1 and len(settings["hooks"]["Stop"]) == 1

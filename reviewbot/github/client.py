@@ -9,9 +9,11 @@ The token is handed to PyGithub only and never printed.
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from reviewbot.github.plan import InlineComment, PostedComment
 
@@ -21,6 +23,8 @@ T = TypeVar("T")
 ATTEMPTS = 5
 # The first backoff delay in seconds, doubled on each attempt, when GitHub gives no Retry-After.
 BACKOFF = 2.0
+# Seconds to wait after a secondary rate limit that names no time.
+SECONDARY_WAIT = 60.0
 
 
 class WriteDenied(Exception):
@@ -79,8 +83,19 @@ class PullRequestApi:
         """The pull request's base commit."""
         return str(self._pull.base.sha)
 
-    def _call(self, action: Callable[[], T], *, write: bool, already_done: Callable[[], T | None] | None = None) -> T:
-        """Run ``action`` with retries (see the module docstring)."""
+    def _call(
+        self,
+        action: Callable[[], T],
+        *,
+        write: bool,
+        already_done: Callable[[], T | None] | None = None,
+        gone: T | None = None,
+    ) -> T:
+        """Run ``action`` with retries (see the module docstring).
+
+        ``gone``, when given, is the answer to a 404: the thing to delete or edit is already gone
+        (someone else removed it), which is not a refusal to write.
+        """
         from github import GithubException
         from requests.exceptions import ConnectionError, Timeout
 
@@ -90,7 +105,12 @@ class PullRequestApi:
             except GithubException as error:
                 # Primary (x-ratelimit-remaining: 0) and secondary (Retry-After) limits look alike.
                 headers = {key.lower(): value for key, value in (error.headers or {}).items()}
-                limited = error.status == 429 or (error.status == 403 and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"))
+                secondary = "rate limit" in _message(error).lower()
+                limited = error.status == 429 or (
+                    error.status == 403 and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0" or secondary)
+                )
+                if error.status == 404 and gone is not None:
+                    return gone
                 # A read-only token: retrying changes nothing, the caller falls back.
                 if write and error.status in (403, 404) and not limited:
                     raise WriteDenied(f"GitHub answered {error.status} to a write") from None
@@ -98,7 +118,8 @@ class PullRequestApi:
                     raise Rejected(f"GitHub answered 422: {_message(error)}") from None
                 if not (limited or error.status >= 500) or attempt == ATTEMPTS - 1:
                     raise ApiFailed(f"GitHub answered {error.status}: {_message(error)}") from None
-                delay = float(headers.get("retry-after", BACKOFF * 2**attempt))
+                # GitHub asks for at least a minute after a secondary limit without Retry-After.
+                delay = _retry_after(headers.get("retry-after"), SECONDARY_WAIT if secondary else BACKOFF * 2**attempt)
             except (ConnectionError, Timeout) as error:
                 if attempt == ATTEMPTS - 1:
                     raise ApiFailed(f"GitHub did not answer: {type(error).__name__}") from None
@@ -151,32 +172,79 @@ class PullRequestApi:
         """
         commit = self.github.get_repo(self.repository, lazy=True).get_commit(self.head_sha)
         start = comment.start_line
+
+        def posted() -> bool | None:
+            return True if any(c.fingerprint == comment.fingerprint for c in self.review_comments()) else None
+
         if start is None:
-            self._call(lambda: self._pull.create_review_comment(comment.body, commit, comment.path, line=comment.line, side="RIGHT"), write=True)
+            self._call(
+                lambda: bool(self._pull.create_review_comment(comment.body, commit, comment.path, line=comment.line, side="RIGHT")),
+                write=True,
+                already_done=posted,
+            )
             return
         self._call(
-            lambda: self._pull.create_review_comment(
-                comment.body, commit, comment.path, line=comment.line, side="RIGHT", start_line=start, start_side="RIGHT"
+            lambda: bool(
+                self._pull.create_review_comment(
+                    comment.body, commit, comment.path, line=comment.line, side="RIGHT", start_line=start, start_side="RIGHT"
+                )
             ),
             write=True,
+            already_done=posted,
         )
 
     def delete_comment(self, comment_id: int) -> None:
-        """Delete one review comment."""
-        self._call(lambda: self._pull.get_review_comment(comment_id).delete(), write=True)
+        """Delete one review comment (already gone is fine)."""
+        def delete() -> bool:
+            self._pull.get_review_comment(comment_id).delete()
+            return True
+
+        self._call(delete, write=True, gone=True)
 
     def edit_comment(self, comment_id: int, body: str) -> None:
-        """Replace the text of one review comment."""
-        self._call(lambda: self._pull.get_review_comment(comment_id).edit(body), write=True)
+        """Replace the text of one review comment (already gone is fine)."""
+        def edit() -> bool:
+            self._pull.get_review_comment(comment_id).edit(body)
+            return True
+
+        self._call(edit, write=True, gone=True)
+
+    def latest_review_state(self, marker: str) -> str | None:
+        """The state of the newest review whose body holds ``marker`` (``REQUEST_CHANGES``...)."""
+        reviews = self._call(lambda: list(self._pull.get_reviews()), write=False)
+        states = [str(review.state) for review in reviews if marker in (review.body or "")]
+        return states[-1] if states else None
 
     def upsert_summary(self, body: str, marker: str) -> None:
         """Edit the conversation comment holding ``marker``, or create it once."""
-        comments = self._call(lambda: list(self._pull.get_issue_comments()), write=False)
-        mine = next((c for c in comments if marker in (c.body or "")), None)
+
+        def existing() -> Any:
+            comments = self._call(lambda: list(self._pull.get_issue_comments()), write=False)
+            return next((c for c in comments if marker in (c.body or "")), None)
+
+        mine = existing()
         if mine is not None:
             self._call(lambda: mine.edit(body), write=True)
         else:
-            self._call(lambda: self._pull.create_issue_comment(body), write=True)
+            self._call(lambda: self._pull.create_issue_comment(body), write=True, already_done=existing)
+
+
+def _retry_after(value: str | None, default: float) -> float:
+    """Seconds to wait from a ``Retry-After`` header: a number of seconds or an HTTP date.
+
+    A date in the past means "now"; an unreadable header means ``default``.
+    """
+    if value is None:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
 
 
 def _message(error: object) -> str:

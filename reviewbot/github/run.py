@@ -25,6 +25,8 @@ from reviewbot.report import github as workflow_commands
 from reviewbot.report import markdown, sarif
 from reviewbot.validate import ConfigError
 
+# Marks reviewbot's reviews (each run adds its own id).
+RUN_MARKER = "reviewbot:run"
 # GitHub's limit for one step's summary.
 STEP_SUMMARY_LIMIT = 1024 * 1024
 
@@ -168,8 +170,10 @@ def _post(
     actions = plan(findings, diff, posted, max_comments=options.max_comments, docs_url=options.docs_url)
     event = "REQUEST_CHANGES" if failing and options.request_changes else "COMMENT"
     placed = {comment.fingerprint for comment in actions.post} | {f.fingerprint for f in actions.already_posted}
-    if actions.post or event == "REQUEST_CHANGES":
-        marker = f"<!-- reviewbot:run={uuid.uuid4().hex} -->"
+    # Requesting changes again with nothing new would only repeat the last review.
+    repeat = event == "REQUEST_CHANGES" and not actions.post and api.latest_review_state(RUN_MARKER) == "CHANGES_REQUESTED"
+    if (actions.post or event == "REQUEST_CHANGES") and not repeat:
+        marker = f"<!-- {RUN_MARKER}={uuid.uuid4().hex} -->"
         body = f"reviewbot: {len(actions.post)} new finding{'' if len(actions.post) == 1 else 's'} on this change.\n\n{marker}"
         try:
             api.create_review(body, event, actions.post, marker)
@@ -189,7 +193,8 @@ def _tidy(api: PullRequestApi, actions: Plan) -> None:
     for comment in actions.delete:
         api.delete_comment(comment.id)
     for comment in actions.resolve:
-        text = MARKER_PATTERN.sub("", comment.body).strip()
+        # The old suggestion must not stay appliable: its fence becomes a plain code block.
+        text = MARKER_PATTERN.sub("", comment.body).strip().replace("suggestion\n", "python\n")
         api.edit_comment(comment.id, f"**Resolved**: this finding is gone.\n\n<details><summary>Original comment</summary>\n\n{text}\n\n</details>")
 
 
