@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from reviewbot.config import Globs
     from reviewbot.model import Finding
 
-# What `--filter-mode` accepts, as reviewdog names them.
-FILTER_MODES = ("added", "diff_context", "file", "nofilter")
 # `@@ -12,3 +14,5 @@`: the new side's first line and line count (1 when omitted).
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 # Git's empty tree: the base of a repository without commits.

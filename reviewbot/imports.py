@@ -23,11 +23,6 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
     return ".".join(reversed(parts))
 
 
-def relative_level(node: cst.ImportFrom) -> int:
-    """How many leading dots an ``ImportFrom`` has (0 for an absolute import)."""
-    return len(node.relative)
-
-
 class ImportTable:
     """Local name -> qualified name, filled from ``import`` and ``from ... import`` statements."""
 
@@ -67,7 +62,7 @@ class ImportTable:
     def absolute_module(self, node: cst.ImportFrom) -> str | None:
         """The absolute module an ``ImportFrom`` reads from, or ``None`` if it can't be known."""
         module = dotted_name(node.module) if node.module is not None else ""
-        level = relative_level(node)
+        level = len(node.relative)
         if level == 0:
             return module
         if self.package is None:

@@ -93,11 +93,6 @@ class FileContext:
         """The innermost function or class, ``None`` at module level."""
         return self.scopes[-1] if self.scopes else None
 
-    def function(self) -> cst.FunctionDef | None:
-        """The innermost scope if it is a function; ``None`` at module level or in a class body."""
-        scope = self.scope
-        return scope.node if scope is not None and isinstance(scope.node, cst.FunctionDef) else None
-
     def parent(self, depth: int = 1) -> cst.CSTNode | None:
         """The ancestor ``depth`` levels above the node being entered or left."""
         stack = self.walk.stack
