@@ -1,9 +1,8 @@
-"""The ``reviewbot`` command line: ``scan``, ``rules``, ``explain``."""
+"""The ``reviewbot`` command line: ``scan``, ``baseline``, ``github``, ``hook``, ``init``, ``rules``, ``explain``."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -385,7 +384,7 @@ def github_review(args: argparse.Namespace) -> int:
 
     Settings come from the checkout's config, except under ``pull_request_target``.
     """
-    from reviewbot.github.run import ReviewOptions, review
+    from reviewbot.github.run import ReviewOptions, base_config, review
     from reviewbot.project import detect_project, find_root
 
     root, _ = find_root(Path.cwd())
@@ -409,34 +408,6 @@ def github_review(args: argparse.Namespace) -> int:
         sarif_file=args.sarif_file,
     )
     return review(options, settings, root, dict(os.environ))
-
-
-def base_config(root: Path, event_path: str) -> Path | None:
-    """The config as the pull request's base commit has it, copied to a temporary file.
-
-    ``.reviewbot.yml`` first, then ``pyproject.toml`` with a ``[tool.reviewbot]`` table, as
-    ``read_config`` looks for them; ``None`` (built-in defaults) when the base has neither.
-    """
-    import tempfile
-
-    import git
-
-    try:
-        base = json.loads(Path(event_path).read_text(encoding="utf-8"))["pull_request"]["base"]["sha"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise ConfigError("pull_request_target: cannot read the base commit from GITHUB_EVENT_PATH") from None
-    repo = git.Repo(root)
-    for name in (".reviewbot.yml", "pyproject.toml"):
-        try:
-            text = repo.git.show(f"{base}:{name}")
-        except git.GitCommandError:
-            continue
-        if name == "pyproject.toml" and "tool.reviewbot" not in text:
-            continue
-        copy = Path(tempfile.mkdtemp(prefix="reviewbot-base-")) / name
-        copy.write_text(text + "\n", encoding="utf-8")
-        return copy
-    return None
 
 
 def _judged(scanned: Scanned, args: argparse.Namespace) -> Callable[[str, str], bool]:
