@@ -7,7 +7,7 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from collections.abc import Callable
@@ -235,12 +235,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _settings(args: argparse.Namespace, root: Path) -> Settings:
     """The config file (or built-in defaults) with the command line's overrides."""
-    from reviewbot.config import build_settings, read_config
+    from reviewbot.project import load_settings
 
-    config, source = read_config(root, getattr(args, "config", None))
     select = rule_ids("--select", args.select) if getattr(args, "select", None) is not None else None
     ignore = rule_ids("--ignore", args.ignore) if getattr(args, "ignore", None) else None
-    return build_settings(config, source, select=select, ignore=ignore, fail_on=getattr(args, "fail_on", None))
+    return load_settings(root, getattr(args, "config", None), select=select, ignore=ignore, fail_on=getattr(args, "fail_on", None))
 
 
 @dataclass
@@ -263,12 +262,10 @@ def _scan(args: argparse.Namespace) -> Scanned:
     lives (work tree, index or commit), and the filter mode decides which findings stay.
     """
     from reviewbot.engine import scan_files
-    from reviewbot.project import detect_project, find_root, list_files
+    from reviewbot.project import find_root, list_files
 
     root, is_git = find_root(Path.cwd())
     settings = _settings(args, root)
-    # Root packages depend on the config (`imports.roots`), so they are detected after reading it.
-    settings = replace(settings, project=detect_project(root, settings.options["imports.roots"]))
     diff = getattr(args, "diff", None)
     mode = getattr(args, "filter_mode", None) or "added"
     if diff is None:
@@ -340,9 +337,7 @@ def scan(args: argparse.Namespace) -> int:
     if args.verbose:
         print(f"reviewbot: scanned {len(scanned.files)} files in {time.perf_counter() - started:.2f}s", file=sys.stderr)
     # The gate: findings at or above --fail-on (after filtering, baseline and fixes) fail the run.
-    threshold = settings.fail_on
-    failing = threshold is not None and any(finding.severity >= threshold for finding in findings)
-    return EXIT_FINDINGS if failing else EXIT_OK
+    return EXIT_FINDINGS if any(settings.fails(finding) for finding in findings) else EXIT_OK
 
 
 def init(args: argparse.Namespace) -> int:
@@ -385,14 +380,13 @@ def github_review(args: argparse.Namespace) -> int:
     Settings come from the checkout's config, except under ``pull_request_target``.
     """
     from reviewbot.github.run import ReviewOptions, base_config, review
-    from reviewbot.project import detect_project, find_root
+    from reviewbot.project import find_root
 
     root, _ = find_root(Path.cwd())
     if args.config is None and os.environ.get("GITHUB_EVENT_NAME") == "pull_request_target":
         # The workflow runs with a write token: the pull request must not choose its own rules.
         args.config = base_config(root, os.environ.get("GITHUB_EVENT_PATH", ""))
     settings = _settings(args, root)
-    settings = replace(settings, project=detect_project(root, settings.options["imports.roots"]))
     server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
     action = os.environ.get("GITHUB_ACTION_REPOSITORY")
     # The rule docs of the reviewbot version the Action runs, when the Action runs it.

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from reviewbot.checks import OPTIONS
-from reviewbot.model import Project, RuleSpec, Severity
+from reviewbot.model import Finding, Project, RuleSpec, Severity
 from reviewbot.packs import DEFAULT_PACK, Pack, available_packs, load_pack
 from reviewbot.validate import ConfigError, did_you_mean, expand, expect, options, rule_ids
 
@@ -83,6 +83,10 @@ class Settings:
     def is_test(self, path: str) -> bool:
         """Whether ``path`` is a test file (rules marked ``tests: false`` skip it)."""
         return self.test_paths.match(path)
+
+    def fails(self, finding: Finding) -> bool:
+        """Whether ``finding`` is at or above ``fail-on``: the merge gate's question."""
+        return self.fail_on is not None and finding.severity >= self.fail_on
 
     def rules_for(self, path: str) -> frozenset[str]:
         """The rule ids that apply to ``path``."""

@@ -10,7 +10,7 @@ of a hook). A failure of reviewbot itself exits 1: the user sees it, the agent i
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from reviewbot.model import Finding
@@ -82,17 +82,14 @@ def _scan(start: Path, options: HookOptions, only: Path | None) -> list[Finding]
     The same machinery as ``scan --diff`` with the ``added`` filter, so the agent hears exactly
     what the pre-commit hook and the pull-request review would say.
     """
-    from reviewbot.config import build_settings, read_config
     from reviewbot.diff import compute, keep
     from reviewbot.engine import scan_files
-    from reviewbot.project import detect_project, find_root
+    from reviewbot.project import find_root, load_settings
 
     root, is_git = find_root(start)
     if not is_git:
         return []
-    config, source = read_config(root, options.config)
-    settings = build_settings(config, source, fail_on=options.fail_on)
-    settings = replace(settings, project=detect_project(root, settings.options["imports.roots"]))
+    settings = load_settings(root, options.config, fail_on=options.fail_on)
     change = compute(root, options.diff)
     files = sorted(change.files)
     if only is not None:
@@ -103,8 +100,7 @@ def _scan(start: Path, options: HookOptions, only: Path | None) -> list[Finding]
         files = [relative] if relative in change.files else []
     files = [path for path in files if not settings.exclude.match(path)]
     found = [f for f in scan_files(root, files, settings) if keep(f, change.files[f.path], "added")]
-    threshold = settings.fail_on
-    return [f for f in found if threshold is not None and f.severity >= threshold]
+    return [finding for finding in found if settings.fails(finding)]
 
 
 def message(findings: list[Finding], limit: int) -> str:

@@ -6,9 +6,10 @@ import importlib.metadata
 import os
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from reviewbot.config import Globs
+from reviewbot.config import Globs, Settings, build_settings, read_config
 from reviewbot.model import Project
 from reviewbot.validate import ConfigError
 
@@ -93,6 +94,22 @@ def _walk(root: Path, target: str) -> list[str]:
         relative = Path(directory).relative_to(root).as_posix()
         found.extend(f if relative == "." else f"{relative}/{f}" for f in files)
     return found
+
+
+def load_settings(
+    root: Path,
+    config_file: Path | None = None,
+    *,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    fail_on: str | None = None,
+) -> Settings:
+    """The settings for the repository at ``root``: its config (or ``config_file``), the
+    command line's overrides, and the root packages, which depend on the config's
+    ``imports.roots``."""
+    config, source = read_config(root, config_file)
+    settings = build_settings(config, source, select=select, ignore=ignore, fail_on=fail_on)
+    return replace(settings, project=detect_project(root, settings.options["imports.roots"]))
 
 
 def detect_project(root: Path, configured_roots: list[str]) -> Project:

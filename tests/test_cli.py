@@ -200,6 +200,10 @@ def test_pyproject_config_is_read_and_validated(flat):
     result = run_reviewbot(flat, "scan", "--format", "json")
     report = json.loads(result.stdout)
     assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("RB101", "warning"), ("RB302", "error")]
+    # With both files, .reviewbot.yml wins.
+    (flat / ".reviewbot.yml").write_text("select: [RB302]\n")
+    assert [f["rule"] for f in json.loads(run_reviewbot(flat, "scan", "--format", "json").stdout)["findings"]] == ["RB302"]
+    (flat / ".reviewbot.yml").unlink()
     pyproject.write_text(FLAT["pyproject.toml"] + '\n[tool.reviewbot]\nfail_on = "error"\n')
     result = run_reviewbot(flat, "scan")
     assert result.code == 2

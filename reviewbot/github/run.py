@@ -133,8 +133,7 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
     # Files are read from the head commit (or the checkout, in the API fallback).
     findings = [f for f in scan_files(root, files, settings, read=change.read) if keep(f, change.files[f.path], options.filter_mode)]
     run = Run(settings, len(files))
-    threshold = settings.fail_on
-    failing = threshold is not None and any(finding.severity >= threshold for finding in findings)
+    failing = any(settings.fails(finding) for finding in findings)
     try:
         inline = _post(api, findings, remote, change, options, failing)
         not_inline = [f for f in findings if f.fingerprint not in inline]

@@ -25,7 +25,7 @@ def gate_line(findings: list[Finding], run: Run) -> str:
     threshold = run.settings.fail_on
     if threshold is None:
         return f"Gate: off (`--fail-on never`), {plural(len(findings), 'finding')}."
-    failing = sum(1 for finding in findings if finding.severity >= threshold)
+    failing = sum(1 for finding in findings if run.settings.fails(finding))
     if failing:
         return f":x: **Gate failed**: {plural(failing, 'finding')} at or above `{threshold.label}`."
     return f":white_check_mark: **Gate passed**: nothing at or above `{threshold.label}`."
