@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -216,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
+    _log_to_stderr(getattr(args, "verbose", False))
     commands = {"scan": scan, "baseline": baseline, "rules": rules, "explain": explain, "github": github_review, "hook": hook, "init": init}
     try:
         return commands[args.command](args)
@@ -231,6 +233,20 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"reviewbot: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _log_to_stderr(verbose: bool) -> None:
+    """reviewbot's own log records go to stderr: notes with ``--verbose``, else only warnings."""
+    logger = logging.getLogger("reviewbot")
+    if not logger.handlers:
+        stream = logging.StreamHandler()
+        stream.setFormatter(logging.Formatter("reviewbot: %(message)s"))
+        logger.addHandler(stream)
+    # The stream of this run (``main`` may run more than once in a process).
+    for handler in logger.handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(sys.stderr)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def _settings(args: argparse.Namespace, root: Path) -> Settings:

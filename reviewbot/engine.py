@@ -25,7 +25,7 @@ from reviewbot.checks.base import Check, FileContext, Scope, is_public_name
 from reviewbot.config import Settings
 from reviewbot.model import Finding, Fix
 from reviewbot.suppress import Suppressions
-from reviewbot.walk import Callback, Span, Walk
+from reviewbot.walk import Callback, Span, concrete_types, new_walk, node_type
 
 # Blocks at module level whose imports are known before the walk (see ``_prefill_imports``).
 PREFILLED_BLOCKS = (
@@ -147,17 +147,24 @@ def too_deep_to_parse(text: str) -> bool:
 
 
 # Check class -> its callbacks, found once per class rather than once per file.
-_HANDLERS: dict[type[Check], tuple[tuple[str, type, str], ...]] = {}
+_HANDLERS: dict[type[Check], tuple[tuple[str, type[cst.CSTNode], str], ...]] = {}
 
 
-def handler_names(check: type[Check]) -> tuple[tuple[str, type, str], ...]:
-    """``("visit"|"leave", node type, method name)`` for each callback a check class defines."""
+def handler_names(check: type[Check]) -> tuple[tuple[str, type[cst.CSTNode], str], ...]:
+    """``("visit"|"leave", node class, method name)`` for each callback a check class defines.
+
+    A ``visit_X``/``leave_X`` method whose ``X`` is no LibCST node class is a mistake (a typo, or
+    a class this LibCST lacks) that would otherwise never be called: it raises ``TypeError``.
+    """
     if check not in _HANDLERS:
         found = []
         for name in dir(check):
             kind, _, node_name = name.partition("_")
-            if kind in ("visit", "leave") and isinstance(getattr(cst, node_name, None), type):
-                found.append((kind, getattr(cst, node_name), name))
+            if kind in ("visit", "leave"):
+                target = node_type(node_name)
+                if target is None:
+                    raise TypeError(f"{check.__name__}.{name}: LibCST has no node class {node_name!r}")
+                found.append((kind, target, name))
         _HANDLERS[check] = tuple(found)
     return _HANDLERS[check]
 
@@ -173,7 +180,7 @@ class FileScan:
         self.lines = split_lines(text)
         self.enter: dict[type, list[Callback]] = {}
         self.leave: dict[type, list[Callback]] = {}
-        self.walk = Walk(module, self.enter, self.leave, self._failed)
+        self.walk = new_walk(module, self.enter, self.leave, self._failed)
         self.ctx = FileContext(path, module, self.lines, settings, self.walk)
         # Each failed check, the error, and the node it failed on (None: in ``finish``).
         self.failures: list[tuple[Check, Exception, cst.CSTNode | None]] = []
@@ -195,9 +202,11 @@ class FileScan:
         self.enter[cst.Import] = [self.ctx.imports.add]
         self.enter[cst.ImportFrom] = [self.ctx.imports.add]
         for check in self.checks:
-            for kind, node_type, name in handler_names(type(check)):
+            for kind, target, name in handler_names(type(check)):
                 table = self.enter if kind == "visit" else self.leave
-                table.setdefault(node_type, []).append(getattr(check, name))
+                # A callback for a base class (``BaseSmallStatement``) runs for each of its kinds.
+                for concrete in concrete_types(target):
+                    table.setdefault(concrete, []).append(getattr(check, name))
         self.leave.setdefault(cst.FunctionDef, []).append(self._leave_scope)
         self.leave.setdefault(cst.ClassDef, []).append(self._leave_scope)
 

@@ -50,11 +50,15 @@ class Pack:
 
 
 def pack_directory() -> Traversable:
-    """Where the packs are: ``rules/`` next to the package in a checkout, else inside the wheel."""
-    checkout = Path(__file__).resolve().parent.parent / "rules"
-    if checkout.is_dir():
-        return checkout
-    return resources.files("reviewbot") / "rules"
+    """Where the packs are: inside the installed package, else ``rules/`` of the source checkout.
+
+    The installed copy is asked first: next to an installed package lies ``site-packages``, whose
+    ``rules/`` would be some other distribution's package.
+    """
+    installed = resources.files("reviewbot") / "rules"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "rules"
 
 
 def available_packs() -> list[str]:

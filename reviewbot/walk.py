@@ -1,40 +1,142 @@
-"""One pass over a LibCST tree that yields both exact positions and check callbacks.
+"""Everything that leans on LibCST's internals: one pass that yields exact positions and callbacks.
 
 LibCST's ``PositionProvider`` regenerates the whole file to learn positions and a ``CSTVisitor``
 walks the tree a second time; together they cost about 2.5x the parse. Code generation already
 visits every node in source order, calling ``before_codegen``/``after_codegen`` around each one,
-so this module hooks those two calls: it tracks line and column from the emitted tokens (without
+so ``Walk`` hooks those two calls: it tracks line and column from the emitted tokens (without
 building the text) and dispatches to the checks on the way in and out. The result is the same
-syntactic ranges ``PositionProvider`` computes (a test compares them) for a fraction of the cost.
+syntactic ranges ``PositionProvider`` computes, for a fraction of the cost.
 
-It relies on LibCST's private code generation protocol (``CSTNode._codegen`` and ``CodegenState``):
-``tests/test_walk.py`` compares every span with ``PositionProvider``'s, so a LibCST release that
-changes the protocol fails the test suite, and ``pyproject.toml`` pins the major version.
+That relies on LibCST's private code generation protocol (``CSTNode._codegen`` and
+``CodegenState``), which no release promises to keep. So:
+
+- ``pyproject.toml`` declares the LibCST versions the test suite runs on (``SUPPORTED_LIBCST``;
+  CI runs the rule tests on the floor and the newest);
+- once per process, ``fast_walk_is_exact`` walks a built-in sample and compares every span with
+  ``PositionProvider``'s; if they differ (a LibCST outside that range changed the protocol),
+  ``new_walk`` hands out ``VisitorWalk`` instead: public API only, the same callbacks and spans,
+  findings unchanged, only slower. ``--verbose`` says so;
+- callbacks are registered for a node class and dispatched to every concrete subclass of it
+  (``concrete_types``), so a check written against a base class, or a node class a new LibCST adds
+  under it, is never skipped silently.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable
-from typing import Any
+from importlib import metadata
+from typing import Any, Protocol
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+# The LibCST versions the test suite runs on; pyproject.toml declares the same range.
+SUPPORTED_LIBCST = ">=1.1,<1.10"
 
 # (start line, start column, end line, end column): lines 1-based, columns 0-based as in LibCST.
 Span = tuple[int, int, int, int]
 # A check's ``visit_X``/``leave_X`` method; each takes its own node type.
 Callback = Callable[[Any], None]
+# Told when a callback raises: the callback, the node and the error.
+OnError = Callable[[Callback, cst.CSTNode, Exception], None]
+
+log = logging.getLogger(__name__)
+
+# A sample with every kind of position the protocol computes differently: comments, decorators,
+# type parameters, f-strings, line continuations, match, except*, walrus, CRLF-free. It parses on
+# every supported LibCST (no syntax newer than Python 3.12).
+CANARY = '''\
+# header comment
+"""Module docstring
+over lines."""
+import os, sys as system; from . import x  # trailing
+@decorator(
+    arg,  # inside parens
+)
+async def f[T](a: T, /, b=1, *args: int, c, **kw) -> list[T]:
+    async with open(a) as h, other() as g:
+        async for item in h:
+            yield (await item) if item else None
+    x = [i for i in range(3) if i for j in "ab"]
+    s = f"{a!r:>{b}} {'nested'}" \\
+        "continued"
+    match a:
+        case {"k": [1, *rest]} | Point(x=0) if rest:
+            pass
+        case _:
+            ...
+    try:
+        pass
+    except* (ValueError, TypeError) as eg:
+        raise
+    lam = lambda q, *r: q
+    while (n := len(s)) > 3: break
+    return [
+        a,
+        b,
+    ]
+class K(Base, metaclass=M):
+    x: int = 1
+    def __init__(self): super().__init__()
+'''
+
+
+class TreeWalk(Protocol):
+    """What the engine and the checks use of a walk, whichever kind ``new_walk`` chose."""
+
+    # Span of every node, keyed by ``id(node)``.
+    spans: dict[int, Span]
+    # Ancestors of the node being visited, the current node last.
+    stack: list[cst.CSTNode]
+    # Where the node being entered starts (1-based line, 0-based column).
+    line: int
+    column: int
+
+    def run(self) -> None:
+        """Visit the whole module."""
+
+
+def _dispatch(callbacks: list[Callback], node: cst.CSTNode, on_error: OnError) -> None:
+    """Call every callback on ``node``; a raising callback is reported and the others go on."""
+    for callback in callbacks:
+        try:
+            callback(node)
+        except Exception as error:  # noqa: BLE001 - a failing check must not stop the walk
+            on_error(callback, node, error)
+
+
+# Every class of node a parsed tree can hold: the concrete node classes LibCST exports.
+NODE_TYPES: tuple[type[cst.CSTNode], ...] = tuple(
+    value
+    for value in vars(cst).values()
+    if isinstance(value, type) and issubclass(value, cst.CSTNode) and not getattr(value, "__abstractmethods__", None)
+)
+
+
+@functools.cache
+def concrete_types(node_type: type[cst.CSTNode]) -> tuple[type[cst.CSTNode], ...]:
+    """``node_type`` and its subclasses that nodes can be instances of, in a stable order."""
+    return tuple(candidate for candidate in NODE_TYPES if issubclass(candidate, node_type))
+
+
+def node_type(name: str) -> type[cst.CSTNode] | None:
+    """The LibCST node class called ``name`` (``"Call"``), if there is one."""
+    value = getattr(cst, name, None)
+    return value if isinstance(value, type) and issubclass(value, cst.CSTNode) else None
 
 
 class Walk(CodegenState):
-    """Walk ``module`` once, calling ``enter``/``leave`` callbacks and recording every span."""
+    """Walk ``module`` once through its code generation, calling callbacks and recording spans."""
 
     def __init__(
         self,
         module: cst.Module,
         enter: dict[type, list[Callback]],
         leave: dict[type, list[Callback]],
-        on_error: Callable[[Callback, cst.CSTNode, Exception], None],
+        on_error: OnError,
     ) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
         self.module = module
@@ -50,6 +152,9 @@ class Walk(CodegenState):
         self.line = 1
         self.column = 0
         self._starts: list[tuple[int, int]] = []
+        # The module emits a newline of its own when nothing was emitted before it; the text is
+        # never stored here, so say up front whether anything will be (every line emits tokens).
+        self.tokens = ["(emitted)"] if module.header or module.body or module.footer else []
 
     def run(self) -> None:
         """Visit the whole module."""
@@ -80,7 +185,7 @@ class Walk(CodegenState):
         self.stack.append(node)
         callbacks = self.enter.get(type(node))
         if callbacks:
-            self._dispatch(callbacks, node)
+            _dispatch(callbacks, node, self.on_error)
 
     def after_codegen(self, node: cst.CSTNode) -> None:
         """Leaving ``node``: record its span, then call the ``leave_`` callbacks."""
@@ -91,15 +196,8 @@ class Walk(CodegenState):
             self.spans[key] = (start[0], start[1], self.line, self.column)
         callbacks = self.leave.get(type(node))
         if callbacks:
-            self._dispatch(callbacks, node)
+            _dispatch(callbacks, node, self.on_error)
         self.stack.pop()
-
-    def _dispatch(self, callbacks: list[Callback], node: cst.CSTNode) -> None:
-        for callback in callbacks:
-            try:
-                callback(node)
-            except Exception as error:  # noqa: BLE001 - a failing check must not stop the walk
-                self.on_error(callback, node, error)
 
     # Same protocol as the base class, with a cheaper context manager than a generator.
     def record_syntactic_position(  # type: ignore[override]
@@ -133,3 +231,86 @@ class _Syntactic:
         start_line, start_column = self.start if self.start_node is None else spans[id(self.start_node)][:2]
         end_line, end_column = (walk.line, walk.column) if self.end_node is None else spans[id(self.end_node)][2:]
         spans[id(self.node)] = (start_line, start_column, end_line, end_column)
+
+
+class VisitorWalk(cst.CSTVisitor):
+    """The fallback: LibCST's public ``PositionProvider`` and visitor, the same callbacks and spans.
+
+    Every span is known before the first callback, a superset of what ``Walk`` promises.
+    """
+
+    def __init__(self, module: cst.Module, enter: dict[type, list[Callback]], leave: dict[type, list[Callback]], on_error: OnError) -> None:
+        super().__init__()
+        self.module = module
+        self.enter = enter
+        self.leave = leave
+        self.on_error = on_error
+        self.spans: dict[int, Span] = {id(node): _span(where) for node, where in _positions(module).items()}
+        self.stack: list[cst.CSTNode] = []
+        self.line = 1
+        self.column = 0
+
+    def run(self) -> None:
+        """Visit the whole module."""
+        self.module.visit(self)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        """Entering ``node``: call the ``visit_`` callbacks, then go on to its children."""
+        self.stack.append(node)
+        # A node that code generation skips (some empty whitespace) has no span and moves nothing.
+        self.line, self.column = self.spans.get(id(node), (self.line, self.column))[:2]
+        callbacks = self.enter.get(type(node))
+        if callbacks:
+            _dispatch(callbacks, node, self.on_error)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        """Leaving ``node``: call the ``leave_`` callbacks."""
+        self.line, self.column = self.spans.get(id(original_node), (0, 0, self.line, self.column))[2:]
+        callbacks = self.leave.get(type(original_node))
+        if callbacks:
+            _dispatch(callbacks, original_node, self.on_error)
+        self.stack.pop()
+
+
+def _positions(module: cst.Module) -> Any:
+    """``PositionProvider``'s ranges for every node of ``module`` (which is not copied)."""
+    return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+
+def _span(where: Any) -> Span:
+    """A LibCST ``CodeRange`` as a ``Span``."""
+    return (where.start.line, where.start.column, where.end.line, where.end.column)
+
+
+@functools.cache
+def fast_walk_is_exact() -> bool:
+    """Whether ``Walk`` computes ``PositionProvider``'s spans with the installed LibCST.
+
+    Asked once per process, on ``CANARY``. False (with a note for ``--verbose``) when a span
+    differs or the walk fails: the installed LibCST changed the protocol ``Walk`` relies on.
+    """
+    version = metadata.version("libcst")
+    try:
+        module = cst.parse_module(CANARY)
+        walk = Walk(module, {}, {}, lambda callback, node, error: None)
+        walk.run()
+        exact = all(walk.spans.get(id(node)) == _span(where) for node, where in _positions(module).items())
+    except Exception as error:  # noqa: BLE001 - any failure means: do not trust the fast walk
+        log.info("LibCST %s: the fast walk failed on its self-check (%s: %s)", version, type(error).__name__, error)
+        exact = False
+    if not exact:
+        log.info(
+            "LibCST %s (tested: %s) computes positions differently from reviewbot's fast walk; "
+            "using LibCST's PositionProvider instead: the same findings, about twice as slow",
+            version,
+            SUPPORTED_LIBCST,
+        )
+    return exact
+
+
+def new_walk(module: cst.Module, enter: dict[type, list[Callback]], leave: dict[type, list[Callback]], on_error: OnError) -> TreeWalk:
+    """The fast ``Walk`` when the installed LibCST passes the self-check, else ``VisitorWalk``."""
+    if fast_walk_is_exact():
+        return Walk(module, enter, leave, on_error)
+    return VisitorWalk(module, enter, leave, on_error)

@@ -1,10 +1,13 @@
-"""Shared helpers: scanning snippets in an example project, and real git repositories."""
+"""Shared helpers: scanning snippets in an example project, real git repositories, and reviewbot
+built and installed the way users get it (the installed-wheel stage)."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +70,110 @@ class Result:
     stderr: str
 
 
-def run_reviewbot(cwd: Path, *args: str) -> Result:
-    """Run the installed ``reviewbot`` console script."""
-    executable = shutil.which("reviewbot")
+def run_reviewbot(cwd: Path, *args: str, installed: Installed | None = None, stdin: str | None = None) -> Result:
+    """Run a ``reviewbot`` console script: the development install's, or ``installed``'s."""
+    executable = shutil.which("reviewbot") if installed is None else str(installed.bin / "reviewbot")
     if executable is None:
         pytest.fail("the reviewbot console script is not installed (pip install -e '.[test]')")
-    process = subprocess.run([executable, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    env = installed.env if installed is not None else None
+    process = subprocess.run([executable, *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=300)
     return Result(process.returncode, process.stdout, process.stderr)
+
+
+# --- the installed-wheel stage: built once per test run ------------------------------------------
+ROOT = Path(__file__).resolve().parent.parent
+# Variables that could let a child process import something other than what it installed.
+LEAKY_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV", "PIP_REQUIRE_VIRTUALENV")
+
+
+def checked(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    """Run ``command``; fail the test with its output if it fails."""
+    process = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    if process.returncode != 0:
+        pytest.fail(f"{' '.join(command)} exited {process.returncode}:\n{process.stdout}\n{process.stderr}")
+    return process.stdout
+
+
+def copy_checkout(target: Path) -> Path:
+    """The files a fresh clone would have (plus untracked ones git does not ignore) at ``target``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True
+    )
+    if listed.returncode != 0:  # not a git checkout (an unpacked sdist, say): copy what is there
+        shutil.copytree(ROOT, target, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__", ".*cache"))
+        return target
+    for name in listed.stdout.split("\0"):
+        if name and (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    return target
+
+
+def clean_env(bin_directory: Path | None = None) -> dict[str, str]:
+    """This process's environment without what leaks imports, ``bin_directory`` first on PATH."""
+    env = {key: value for key, value in os.environ.items() if key not in LEAKY_VARIABLES}
+    if bin_directory is not None:
+        env["PATH"] = f"{bin_directory}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@dataclasses.dataclass(frozen=True)
+class Wheelhouse:
+    """reviewbot's sdist and wheel, and wheels of everything installing them needs, in one folder."""
+
+    directory: Path
+    wheel: Path
+    sdist: Path
+
+    def pip_env(self) -> dict[str, str]:
+        """Settings that make pip install from this folder only (offline, and fast)."""
+        return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(self.directory), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Installed:
+    """reviewbot installed from its wheel into a fresh virtual environment without system site packages."""
+
+    venv: Path
+
+    @property
+    def bin(self) -> Path:
+        """The environment's scripts: ``python``, ``pip``, ``reviewbot``."""
+        return self.venv / "bin"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """An environment in which ``reviewbot`` and ``python`` are this installation's."""
+        return {**clean_env(self.bin), "VIRTUAL_ENV": str(self.venv)}
+
+
+def new_venv(path: Path) -> Path:
+    """A fresh virtual environment at ``path`` that sees none of this interpreter's packages."""
+    checked([sys.executable, "-m", "venv", str(path)])
+    return path
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Wheelhouse:
+    """Build reviewbot as a release is built: the sdist from a clean copy, the wheel from the sdist.
+
+    Building the wheel from the sdist (what ``python -m build`` does) proves the sdist is complete.
+    The dependencies' wheels and setuptools join them, so installs need no index afterwards.
+    """
+    work = tmp_path_factory.mktemp("wheelhouse")
+    source = copy_checkout(work / "source")
+    wheels = work / "wheels"
+    checked([sys.executable, "-m", "build", "--outdir", str(wheels), str(source)], env=clean_env())
+    [wheel] = wheels.glob("reviewbot-*.whl")
+    [sdist] = wheels.glob("reviewbot-*.tar.gz")
+    checked([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels), str(wheel), "setuptools>=64"], env=clean_env())
+    return Wheelhouse(wheels, wheel, sdist)
+
+
+@pytest.fixture(scope="session")
+def installed(wheelhouse: Wheelhouse, tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """``pip install reviewbot`` from the wheel into a fresh venv, run from outside the checkout."""
+    venv = new_venv(tmp_path_factory.mktemp("installed") / "venv")
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    checked([str(venv / "bin" / "pip"), "install", "--quiet", "reviewbot"], cwd=elsewhere, env={**clean_env(), **wheelhouse.pip_env()})
+    return Installed(venv)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
-from tests.conftest import git
+from tests.conftest import clean_env, copy_checkout, git, new_venv
 from tests.test_github import REPOSITORY, pr  # noqa: F401 - the pull-request fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,20 +35,23 @@ def test_action_metadata():
         assert "${{" not in step["run"]
 
 
-def test_action_steps_review_a_pull_request(pr, tmp_path_factory):  # noqa: F811 - pytest fixture
+@pytest.mark.slow
+def test_action_steps_review_a_pull_request(pr, wheelhouse, tmp_path_factory):  # noqa: F811 - pytest fixture
     repo, server, tmp_path = pr
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     runner = tmp_path_factory.mktemp("runner")
     # The action's own directory, as the runner checks it out; the pull request's checkout is elsewhere.
     action_path = runner / "action"
-    shutil.copytree(ROOT, action_path, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__", ".*cache"))
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(runner / "venv")], check=True)
+    copy_checkout(action_path)
+    # The runner's Python: a fresh environment that sees none of the test run's packages, so the
+    # install step must really install reviewbot (pip reads the wheelhouse instead of the index).
+    new_venv(runner / "venv")
     event = runner / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 5, "base": {"sha": server.pull.base}, "head": {"sha": server.pull.head}}}))
     outputs = runner / "output.txt"
     base_env = {
-        **os.environ,
-        "PATH": f"{runner / 'venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        **clean_env(runner / "venv" / "bin"),
+        **wheelhouse.pip_env(),
         "GITHUB_EVENT_PATH": str(event),
         "GITHUB_EVENT_NAME": "pull_request",
         "GITHUB_REPOSITORY": REPOSITORY,
@@ -72,6 +74,8 @@ def test_action_steps_review_a_pull_request(pr, tmp_path_factory):  # noqa: F811
     # The install step succeeds; the review step is the merge gate and fails on the two errors.
     assert statuses == [0, 1]
     assert shutil.which("reviewbot", path=base_env["PATH"]).startswith(str(runner / "venv"))
+    imported = subprocess.run([str(runner / "venv/bin/python"), "-c", "import reviewbot.github.run as m; print(m.__file__)"], env=base_env, cwd=runner, capture_output=True, text=True)
+    assert imported.stdout.startswith(str(runner / "venv")), imported.stderr
     produced = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
     assert produced == {"findings": "2", "sarif-file": str(runner / "reviewbot.sarif")}
     assert json.loads((runner / "reviewbot.sarif").read_text())["version"] == "2.1.0"

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import git, make_repo, run_reviewbot
+
+# A whole program per test (the quick run, `pytest -m 'not slow'`, leaves these out).
+pytestmark = pytest.mark.slow
 
 # Each legacy function has 4 findings (RB301, RB302, RB401, RB201) plus RB205: 5 per function.
 LEGACY_FUNCTION = "def handler_{n}(request):\n    return requests.get(request)\n\n\n"

@@ -16,6 +16,9 @@ import pytest
 
 from tests.conftest import git, make_repo, run_reviewbot
 
+# A whole program per test (the quick run, `pytest -m 'not slow'`, leaves these out).
+pytestmark = pytest.mark.slow
+
 DOC = '"""Module."""\n'
 
 FLAT = {

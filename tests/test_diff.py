@@ -11,6 +11,9 @@ import pytest
 from reviewbot.diff import parse_patch
 from tests.conftest import git, make_repo, run_reviewbot
 
+# A whole program per test (the quick run, `pytest -m 'not slow'`, leaves these out).
+pytestmark = pytest.mark.slow
+
 DOC = '"""Module."""\n'
 # A clean, documented function whose body has two violations on lines 8 and 10.
 OLD = (

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, make_repo
+from tests.conftest import Installed, git, make_repo
 from tests.github_server import FakeGitHub, Fault, PullRequest
+
+# A whole program per test (the quick run, `pytest -m 'not slow'`, leaves these out).
+pytestmark = pytest.mark.slow
 
 DOC = '"""Module."""\n'
 REPOSITORY = "shop/api"
@@ -46,12 +49,19 @@ def pr(tmp_path: Path):
 
 
 def run_action(
-    repo: Path, server: FakeGitHub, tmp_path: Path, *args: str, token: str = "write", event_name: str = "pull_request"
+    repo: Path,
+    server: FakeGitHub,
+    tmp_path: Path,
+    *args: str,
+    token: str = "write",
+    event_name: str = "pull_request",
+    installed: Installed | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """``reviewbot github`` (the development install's, or ``installed``'s) as a workflow step runs it."""
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": server.pull.number, "base": {"sha": server.pull.base}, "head": {"sha": server.pull.head}}}))
     env = {
-        **os.environ,
+        **(installed.env if installed is not None else os.environ),
         "GITHUB_EVENT_PATH": str(event),
         "GITHUB_EVENT_NAME": event_name,
         "GITHUB_REPOSITORY": REPOSITORY,
@@ -60,7 +70,8 @@ def run_action(
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
         "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
     }
-    return subprocess.run(["reviewbot", "github", "--write-interval", "0", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    executable = str(installed.bin / "reviewbot") if installed is not None else "reviewbot"
+    return subprocess.run([executable, "github", "--write-interval", "0", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
 
 
 def update_head(repo: Path, server: FakeGitHub, content: str) -> None:

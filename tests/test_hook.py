@@ -11,6 +11,9 @@ import pytest
 
 from tests.conftest import make_repo
 
+# A whole program per test (the quick run, `pytest -m 'not slow'`, leaves these out).
+pytestmark = pytest.mark.slow
+
 DOC = '"""Module."""\n'
 # An old file with violations that nobody touches in these tests.
 OLD = DOC + "import requests\n\n\ndef old(x: str) -> bytes:\n    \"\"\"Old.\"\"\"\n    first = requests.get(x)\n    return first.content\n"

@@ -7,10 +7,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 import yaml
 
 from reviewbot.init import PRE_COMMIT_ENTRY, WORKFLOW
 from tests.conftest import make_repo, run_reviewbot
+
+# A whole program per test (the quick run, `pytest -m 'not slow'`, leaves these out).
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHER_SETTINGS = {

@@ -11,6 +11,9 @@ import pytest
 
 from tests.conftest import git, make_repo
 
+# A whole program per test (the quick run, `pytest -m 'not slow'`, leaves these out).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = '"""Module."""\n'
 

@@ -15,7 +15,7 @@ import libcst as cst
 
 from reviewbot.imports import ImportTable
 from reviewbot.model import Fix, Project, Rule
-from reviewbot.walk import Span, Walk
+from reviewbot.walk import Span, TreeWalk
 
 if TYPE_CHECKING:
     from reviewbot.config import Settings
@@ -64,7 +64,7 @@ class FileContext:
         module: cst.Module,
         lines: list[str],
         settings: Settings,
-        walk: Walk,
+        walk: TreeWalk,
     ) -> None:
         self.path = path
         self.module = module

@@ -1,0 +1,176 @@
+"""The installed-wheel stage: every command, run from reviewbot as users install it.
+
+The rest of the suite runs against the development install of the checkout, which can import
+modules a real install lacks. Here reviewbot is built (sdist, then the wheel from the sdist),
+installed into a fresh virtual environment without system site packages, and run from directories
+outside the checkout. The build happens once per test run (the ``wheelhouse`` and ``installed``
+fixtures in ``conftest.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import site
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from reviewbot.walk import SUPPORTED_LIBCST
+from tests.conftest import ROOT, checked, clean_env, copy_checkout, git, make_repo, new_venv, run_reviewbot
+from tests.test_github import pr, run_action  # noqa: F401 - the pull-request fixture
+
+pytestmark = pytest.mark.slow
+
+DOC = '"""Module."""\n'
+PROJECT = {
+    "pyproject.toml": '[project]\nname = "shop-api"\nversion = "1"\n',
+    "shop_api/__init__.py": "",
+    "shop_api/models.py": DOC + "\n\nclass Order:\n    \"\"\"An order.\"\"\"\n",
+    "shop_api/orders.py": DOC + "from .models import Order\n\n\ndef reset(orders: list[Order]):\n    \"\"\"Forget.\"\"\"\n    orders.clear()\n",
+}
+# Imports each module named on the command line; prints where each came from, or why it failed.
+IMPORT_EVERY_MODULE = """\
+import importlib, json, os, sys
+sys.path[:0] = [entry for entry in os.environ.get("EXTRA_PATH", "").split(os.pathsep) if entry]
+found = {}
+for name in sys.argv[1:]:
+    try:
+        found[name] = importlib.import_module(name).__file__
+    except Exception as error:
+        found[name] = f"{type(error).__name__}: {error}"
+print(json.dumps(found))
+"""
+
+
+def source_modules() -> list[str]:
+    """Every module of the package, from the source tree (a new module is covered at once)."""
+    names = (".".join(path.relative_to(ROOT).with_suffix("").parts) for path in (ROOT / "reviewbot").rglob("*.py"))
+    # ``__main__`` runs the program when imported; ``python -m reviewbot`` is checked on its own.
+    return sorted(name.removesuffix(".__init__") for name in names if not name.endswith(".__main__"))
+
+
+def imported_from(python: list[str], cwd: Path, env: dict[str, str]) -> dict[str, str]:
+    """Module name -> the file ``python`` imported it from (or the error), for every module."""
+    return json.loads(checked([*python, "-c", IMPORT_EVERY_MODULE, *source_modules()], cwd=cwd, env=env))
+
+
+def not_from(found: dict[str, str], place: Path) -> dict[str, str]:
+    """The modules that did not come from ``place``, with where they came from instead."""
+    return {name: where for name, where in found.items() if not where.startswith(str(place))}
+
+
+def test_every_module_imports_from_the_installation(installed, tmp_path):
+    found = imported_from([str(installed.bin / "python")], tmp_path, installed.env)
+    assert len(found) > 30
+    assert not_from(found, installed.venv) == {}
+    version = checked([str(installed.bin / "python"), "-m", "reviewbot", "--version"], cwd=tmp_path, env=installed.env)
+    assert version.startswith("reviewbot ")
+
+
+def test_the_stage_catches_a_subpackage_left_out_of_the_wheel(wheelhouse, tmp_path):
+    # The mistake this stage exists for: a subpackage missing from the wheel (reviewbot.github once was).
+    source = copy_checkout(tmp_path / "source")
+    setup = source / "setup.py"
+    setup.write_text(setup.read_text().replace('include=["reviewbot", "reviewbot.*"]', 'include=["reviewbot", "reviewbot.*"], exclude=["reviewbot.github"]'))
+    wheels = tmp_path / "wheels"
+    build_env = {**clean_env(), **wheelhouse.pip_env()}
+    checked([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(source)], env=build_env)
+    [wheel] = wheels.glob("reviewbot-*.whl")
+    unpacked = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    # Without ``site`` (so without the development install's import hook), the unpacked wheel first,
+    # then this interpreter's site-packages for the dependencies.
+    env = {**clean_env(), "EXTRA_PATH": os.pathsep.join([str(unpacked), *site.getsitepackages()])}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    missing = not_from(imported_from([sys.executable, "-S"], elsewhere, env), unpacked)
+    assert sorted(missing) == ["reviewbot.github", "reviewbot.github.client", "reviewbot.github.plan", "reviewbot.github.run"]
+    assert all(error.startswith("ModuleNotFoundError: No module named 'reviewbot.github'") for error in missing.values())
+
+
+def test_the_sdist_and_the_wheel_carry_the_rule_packs(wheelhouse):
+    assert "reviewbot/rules/backend-engineer.yml" in zipfile.ZipFile(wheelhouse.wheel).namelist()
+    with tarfile.open(wheelhouse.sdist) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    assert {"rules/backend-engineer.yml", "setup.py", "pyproject.toml", "README.md"} <= names
+
+
+def test_scan_json_and_sarif_match_the_development_install(installed, tmp_path):
+    repo = make_repo(tmp_path / "repo", PROJECT)
+    reports = {}
+    for report in ("json", "sarif"):
+        result = run_reviewbot(repo, "scan", "--format", report, installed=installed)
+        assert result.code == 1, result.stderr
+        # Byte for byte what the checkout produces: the installed pack and code are the same.
+        assert result.stdout == run_reviewbot(repo, "scan", "--format", report).stdout
+        reports[report] = json.loads(result.stdout)
+    assert [(f["rule"], f["line"]) for f in reports["json"]["findings"]] == [("RB101", 2), ("RB302", 5)]
+    jsonschema.validate(reports["sarif"], json.loads((ROOT / "tests/data/sarif-schema-2.1.0.json").read_text()))
+
+
+def test_scan_diff_and_baseline(installed, tmp_path):
+    repo = make_repo(tmp_path / "repo", PROJECT)
+    recorded = run_reviewbot(repo, "baseline", installed=installed)
+    assert (recorded.code, recorded.stdout.split(" in ")[0]) == (0, "reviewbot: recorded 2 findings")
+    assert run_reviewbot(repo, "scan", "--baseline", ".reviewbot-baseline.json", installed=installed).code == 0
+    (repo / "shop_api/orders.py").write_text(PROJECT["shop_api/orders.py"] + "\n\ndef again(x: int):\n    \"\"\"Again.\"\"\"\n    return x\n")
+    changed = run_reviewbot(repo, "scan", "--diff", "HEAD", "--format", "json", installed=installed)
+    assert changed.code == 1
+    assert [(f["rule"], f["line"]) for f in json.loads(changed.stdout)["findings"]] == [("RB302", 10)]
+    baselined = run_reviewbot(repo, "scan", "--baseline", ".reviewbot-baseline.json", "--format", "json", installed=installed)
+    assert [(f["rule"], f["line"]) for f in json.loads(baselined.stdout)["findings"]] == [("RB302", 10)]
+
+
+def test_github_review_from_the_installation(installed, pr):  # noqa: F811 - pytest fixture
+    repo, server, tmp_path = pr
+    result = run_action(repo, server, tmp_path, installed=installed)
+    assert result.returncode == 1, result.stderr
+    assert len(server.reviews) == 1 and len(server.review_comments) == 2
+    assert (tmp_path / "output.txt").read_text() == "findings=2\n"
+
+
+def test_hook_claude_code_post_tool_use(installed, tmp_path):
+    repo = make_repo(tmp_path / "repo", PROJECT)
+    (repo / "shop_api/new.py").write_text(DOC + "from . import models\n")
+    event = {"hook_event_name": "PostToolUse", "cwd": str(repo), "tool_name": "Write", "tool_input": {"file_path": str(repo / "shop_api/new.py")}}
+    result = run_reviewbot(repo, "hook", "claude-code", installed=installed, stdin=json.dumps(event))
+    assert result.code == 2
+    assert "shop_api/new.py:2 RB101 relative import `.`: use `shop_api`" in result.stderr
+
+
+def test_init_in_an_empty_repository(installed, tmp_path):
+    repo = make_repo(tmp_path / "empty", {"README.md": "# Empty\n"})
+    result = run_reviewbot(repo, "init", installed=installed)
+    assert result.code == 0, result.stderr
+    written = sorted(line.split()[-1] for line in result.stdout.splitlines())
+    assert written == [".claude/settings.json", ".github/workflows/reviewbot.yml", ".reviewbot.yml"]
+    assert run_reviewbot(repo, "init", installed=installed).stdout == "reviewbot init: nothing to change\n"
+    git(repo, "add", "-A")
+    assert run_reviewbot(repo, "scan", installed=installed).code == 0
+
+
+def test_rules_and_explain(installed, tmp_path):
+    listed = run_reviewbot(tmp_path, "rules", installed=installed)
+    assert listed.code == 0 and "RB201" in listed.stdout and "unguarded-external-call" in listed.stdout
+    explained = run_reviewbot(tmp_path, "explain", "RB101", installed=installed)
+    assert explained.code == 0
+    assert 'Agent rule: "Use absolute imports with @ alias for all internal modules"' in explained.stdout
+
+
+def test_the_rule_tests_pass_on_the_oldest_supported_libcst(wheelhouse, tmp_path):
+    # The newest LibCST is what the rest of the suite runs on; the floor gets the tests that parse and walk.
+    floor = SUPPORTED_LIBCST.split(",")[0].removeprefix(">=")
+    venv = new_venv(tmp_path / "venv")
+    env = clean_env(venv / "bin")
+    requirements = [f"libcst=={floor}.0", "gitpython", "pygithub", "pyyaml", "pytest", "jsonschema"]
+    checked([str(venv / "bin/pip"), "install", "--quiet", "--find-links", str(wheelhouse.directory), *requirements], env=env)
+    tests = ["tests/test_walk.py", "tests/test_rules.py", "tests/test_examples.py", "tests/test_engine.py", "tests/test_fix.py"]
+    # The checkout's code (tests import it from the rootdir), on the floor LibCST.
+    output = checked([str(venv / "bin/python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests], cwd=ROOT, env=env)
+    assert " passed" in output and " failed" not in output
+    assert checked([str(venv / "bin/python"), "-c", "import libcst, importlib.metadata as m; print(m.version('libcst'))"], env=env).strip() == f"{floor}.0"
