@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reviewbot import __version__
 from reviewbot.model import Finding
-from reviewbot.validate import ConfigError
+from reviewbot.errors import FileError
 
 # Where `reviewbot baseline` writes when no --output is given.
 DEFAULT_BASELINE = ".reviewbot-baseline.json"
@@ -37,11 +37,11 @@ def write(path: Path, findings: list[Finding]) -> None:
     try:
         path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     except OSError as error:
-        raise ConfigError(f"{path}: cannot write baseline: {error.strerror}") from None
+        raise FileError(f"{path}: cannot write baseline: {error.strerror}") from None
 
 
 def load(path: Path) -> list[dict[str, object]]:
-    """The entries of a baseline file, or a ``ConfigError`` naming what is wrong with it.
+    """The entries of a baseline file, or a ``FileError`` naming what is wrong with it.
 
     Only ``fingerprint`` matters for matching; ``rule``, ``path``, ``line`` and ``message`` are
     there for people reading the file in review.
@@ -49,12 +49,12 @@ def load(path: Path) -> list[dict[str, object]]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read baseline: {error.strerror}") from None
+        raise FileError(f"{path}: cannot read baseline: {error.strerror}") from None
     except json.JSONDecodeError as error:
-        raise ConfigError(f"{path}: not a reviewbot baseline (invalid JSON: {error})") from None
+        raise FileError(f"{path}: not a reviewbot baseline (invalid JSON: {error})") from None
     entries = document.get("findings") if isinstance(document, dict) else None
     if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries):
-        raise ConfigError(f"{path}: not a reviewbot baseline (expected {{\"findings\": [{{\"fingerprint\": ...}}]}})")
+        raise FileError(f"{path}: not a reviewbot baseline (expected {{\"findings\": [{{\"fingerprint\": ...}}]}})")
     return entries
 
 

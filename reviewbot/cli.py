@@ -8,18 +8,21 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from reviewbot import __version__
-from reviewbot.validate import ConfigError, did_you_mean, rule_ids
+from reviewbot.errors import FileError, ReviewbotError, UsageError
+from reviewbot.validate import did_you_mean, rule_ids
 
 if TYPE_CHECKING:
     from reviewbot.config import Settings
-    from reviewbot.model import Finding
+    from reviewbot.session import Request
+
+log = logging.getLogger("reviewbot")
 
 # Exit statuses: nothing at or above --fail-on; findings at or above it; usage/config/environment error.
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -46,12 +49,33 @@ def _codes(text: str) -> list[str]:
     return [code for code in text.replace(" ", "").split(",") if code]
 
 
+def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
+    """An argparse type for a number above zero."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+        return value
+
+    return parse
+
+
 def _selection_arguments(parser: argparse.ArgumentParser) -> None:
     """What to scan and with which rules: shared by ``scan`` and ``baseline``."""
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="files or directories (default: the repository)")
     parser.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else [tool.reviewbot] in pyproject.toml)")
     parser.add_argument("--select", type=_codes, metavar="CODES", help="only these rules, e.g. RB1,RB203 (replaces config `select`)")
     parser.add_argument("--ignore", type=_codes, metavar="CODES", help="skip these rules (added to config `ignore`)")
+    engine = parser.add_argument_group("engine")
+    engine.add_argument("--jobs", type=_positive(int), metavar="N", help="worker processes (default: the number of CPUs; 1 scans in this process)")
+    engine.add_argument(
+        "--file-timeout", type=_positive(float), default=30.0, metavar="SECONDS", help="a file taking longer is reported as RB002 (default: 30)"
+    )
+    engine.add_argument("--no-cache", action="store_true", help="neither read nor write the cache (.reviewbot_cache/)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,7 +138,7 @@ def _scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     # Fixing and verbosity, as in Ruff.
     scan.add_argument("--fix", action="store_true", help="apply autofixes (RB101, RB302) and report what is left")
     scan.add_argument("-v", "--verbose", action="store_true", help="print roots, config source, timing; tracebacks on errors")
-    scan.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    scan.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no progress line")
 
 
 def _baseline_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -198,8 +222,6 @@ def _init_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    # Deeply nested expressions need more than Python's default recursion depth to walk.
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
     # A file name that is not UTF-8 is shown escaped rather than crashing the report.
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
@@ -221,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"scan": scan, "baseline": baseline, "rules": rules, "explain": explain, "github": github_review, "hook": hook, "init": init}
     try:
         return commands[args.command](args)
-    except ConfigError as error:
+    except ReviewbotError as error:
         # Bad config, arguments or environment: the message names the problem; no traceback.
         print(f"reviewbot: error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -258,56 +280,33 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
     return load_settings(root, getattr(args, "config", None), select=select, ignore=ignore, fail_on=getattr(args, "fail_on", None))
 
 
-@dataclass
-class Scanned:
-    """The result of finding and scanning the files a command asked for."""
-
-    root: Path
-    settings: Settings
-    files: list[str]
-    # Every finding of the scanned files, before changed-lines filtering and the baseline.
-    everything: list[Finding]
-    # What the command reports.
-    findings: list[Finding]
-
-
-def _scan(args: argparse.Namespace) -> Scanned:
-    """Find the files (the repository, PATHS, or a change), scan them, filter to the change.
-
-    In changed-lines mode only the changed files are read and parsed, from where the new side
-    lives (work tree, index or commit), and the filter mode decides which findings stay.
-    """
-    from reviewbot.engine import scan_files
-    from reviewbot.project import find_root, list_files
+def _request(args: argparse.Namespace, **changes: object) -> Request:
+    """The scan the command line asks for (``scan`` and ``baseline``)."""
+    from reviewbot.project import find_root
+    from reviewbot.session import Progress, Request
 
     root, is_git = find_root(Path.cwd())
     settings = _settings(args, root)
-    diff = getattr(args, "diff", None)
-    mode = getattr(args, "filter_mode", None) or "added"
-    if diff is None:
-        for flag, value in (("--head", getattr(args, "head", None)), ("--staged", getattr(args, "staged", False)), ("--filter-mode", getattr(args, "filter_mode", None))):
-            if value:
-                raise ConfigError(f"{flag} only makes sense with --diff REV")
-        files = list_files(root, is_git, args.paths, settings.exclude)
-        findings = scan_files(root, files, settings)
-        return Scanned(root, settings, files, findings, findings)
-    from reviewbot.diff import changed_paths, compute, keep
-
-    if not is_git:
-        raise ConfigError(f"--diff needs a git repository, and {root} is not in one")
-    change = compute(root, diff, args.head, args.staged)
-    # Only nofilter looks beyond the changed files.
-    if mode == "nofilter":
-        if args.head or args.staged:
-            raise ConfigError("--filter-mode nofilter scans the work tree; it cannot be combined with --head or --staged")
-        # Everything, as a full scan would report it; the diff only decides what "changed" means.
-        files = list_files(root, is_git, args.paths, settings.exclude)
-        findings = scan_files(root, files, settings)
-        return Scanned(root, settings, files, findings, findings)
-    files = changed_paths(change, root, args.paths, settings.exclude)
-    everything = scan_files(root, files, settings, read=change.read)
-    kept = [finding for finding in everything if keep(finding, change.files[finding.path], mode)]
-    return Scanned(root, settings, files, everything, kept)
+    baseline = getattr(args, "baseline", None) or (root / settings.baseline if settings.baseline else None)
+    request = Request(
+        root=root,
+        settings=settings,
+        is_git=is_git,
+        paths=tuple(args.paths),
+        diff=getattr(args, "diff", None),
+        head=getattr(args, "head", None),
+        staged=getattr(args, "staged", False),
+        filter_mode=getattr(args, "filter_mode", None),
+        fix=getattr(args, "fix", False),
+        baseline=baseline,
+        update_baseline=getattr(args, "update_baseline", False),
+        file_timeout=args.file_timeout,
+        cache=not args.no_cache,
+        progress=Progress.wanted(getattr(args, "quiet", False)),
+    )
+    if args.jobs is not None:
+        request = replace(request, jobs=args.jobs)
+    return replace(request, **changes)  # type: ignore[arg-type]
 
 
 def scan(args: argparse.Namespace) -> int:
@@ -315,45 +314,25 @@ def scan(args: argparse.Namespace) -> int:
 
     Imports are deferred so that ``--help`` and errors in arguments answer at once.
     """
-    from reviewbot.baseline import load, new_findings, prune
-    from reviewbot.fix import fix_all
     from reviewbot.report import Run, renderers
+    from reviewbot.session import run
 
-    started = time.perf_counter()
-    if args.fix and (args.head or args.staged):
-        raise ConfigError("--fix changes the work tree, so it cannot be combined with --head or --staged")
-    scanned = _scan(args)
-    settings = scanned.settings
-    if args.verbose:
-        roots = ", ".join(f"{name} ({path}/)" for name, path in settings.project.roots.items()) or "none found"
-        print(f"reviewbot: repository {scanned.root}; config: {settings.source}", file=sys.stderr)
-        print(f"reviewbot: root packages: {roots}; {len(scanned.files)} Python files", file=sys.stderr)
-    fixed = 0
-    if args.fix:
-        fixed, refused = fix_all(scanned.root, scanned.findings, settings.max_file_bytes)
-        for path in refused:
-            print(f"reviewbot: {path} not fixed: the fixed text would not parse (please report this)", file=sys.stderr)
-        if fixed:
-            # Positions and what is left are those of the fixed files.
-            scanned = _scan(args)
-    findings = scanned.findings
-    baseline = args.baseline or (scanned.root / settings.baseline if settings.baseline else None)
-    if baseline is not None:
-        entries = load(baseline)
-        if args.update_baseline:
-            dropped = prune(baseline, entries, scanned.everything, _judged(scanned, args))
-            print(f"reviewbot: removed {dropped} fixed finding{'' if dropped == 1 else 's'} from {baseline}", file=sys.stderr)
-        findings = new_findings(findings, scanned.everything, entries)
-    elif args.update_baseline:
-        raise ConfigError("--update-baseline needs a baseline: --baseline FILE or config `baseline`")
+    request = _request(args)
+    settings = request.settings
+    roots = ", ".join(f"{name} ({path}/)" for name, path in settings.project.roots.items()) or "none found"
+    log.info("repository %s; config: %s", request.root, settings.source)
+    log.info("root packages: %s", roots)
+    result = run(request)
+    for path in result.refused:
+        log.warning("%s not fixed: the fixed text would not parse (please report this)", path)
+    if result.pruned is not None:
+        log.warning("removed %d fixed finding%s from %s", result.pruned, "" if result.pruned == 1 else "s", request.baseline)
     # Colour only for a person at a terminal: never in files, pipes, or with NO_COLOR set.
     color = args.output is None and args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    run = Run(settings, len(scanned.files), color=color, fixed=fixed, quiet=args.quiet)
-    _write(renderers()[args.format](findings, run), args.output)
-    if args.verbose:
-        print(f"reviewbot: scanned {len(scanned.files)} files in {time.perf_counter() - started:.2f}s", file=sys.stderr)
+    run_info = Run(settings, len(result.files), color=color, fixed=result.fixed, quiet=args.quiet)
+    _write(renderers()[args.format](list(result.findings), run_info), args.output)
     # The gate: findings at or above --fail-on (after filtering, baseline and fixes) fail the run.
-    return EXIT_FINDINGS if any(settings.fails(finding) for finding in findings) else EXIT_OK
+    return EXIT_FINDINGS if result.fails() else EXIT_OK
 
 
 def init(args: argparse.Namespace) -> int:
@@ -364,7 +343,7 @@ def init(args: argparse.Namespace) -> int:
     parts = tuple(part.lower() for part in args.only) if args.only else PARTS
     for part in parts:
         if part not in PARTS:
-            raise ConfigError(f"--only: unknown part {part!r}{did_you_mean(part, PARTS)} (parts: {', '.join(PARTS)})")
+            raise UsageError(f"--only: unknown part {part!r}{did_you_mean(part, PARTS)} (parts: {', '.join(PARTS)})")
     root, _ = find_root(Path.cwd())
     # The detected roots go into the written config, where the team can correct them.
     changes = plan(root, parts, sorted(detect_project(root, []).roots))
@@ -420,33 +399,18 @@ def github_review(args: argparse.Namespace) -> int:
     return review(options, settings, root, dict(os.environ))
 
 
-def _judged(scanned: Scanned, args: argparse.Namespace) -> Callable[[str, str], bool]:
-    """Which baseline entries this run could have seen again (see ``baseline.prune``).
-
-    A file that did not parse or decode hides its findings, and a rule that was off finds
-    nothing: their entries stay. A full run also forgets files that no longer exist.
-    """
-    scanned_files = set(scanned.files)
-    broken = {f.path for f in scanned.everything if f.rule in ("RB000", "RB001")}
-    full = not args.paths and not args.diff
-
-    def judged(path: str, rule: str) -> bool:
-        if path in scanned_files:
-            return path not in broken and rule in scanned.settings.rules_for(path)
-        return full and not (scanned.root / path).exists()
-
-    return judged
-
-
 def baseline(args: argparse.Namespace) -> int:
     """``reviewbot baseline``: record today's findings so that scans report only new ones."""
     from reviewbot.baseline import DEFAULT_BASELINE, write
+    from reviewbot.session import run
 
-    scanned = _scan(args)
+    # Every finding of the selected files, whatever baseline the config reads.
+    request = _request(args, baseline=None)
+    result = run(request)
     # The file the config reads is the natural place to write.
-    target = args.output or scanned.root / (scanned.settings.baseline or DEFAULT_BASELINE)
-    write(target, scanned.findings)
-    print(f"reviewbot: recorded {len(scanned.findings)} findings in {target}")
+    target = args.output or request.root / (request.settings.baseline or DEFAULT_BASELINE)
+    write(target, list(result.findings))
+    print(f"reviewbot: recorded {len(result.findings)} findings in {target}")
     return EXIT_OK
 
 
@@ -456,7 +420,7 @@ def _write(report: str, output: Path | None) -> None:
         try:
             output.write_text(report, encoding="utf-8", errors="backslashreplace")
         except OSError as error:
-            raise ConfigError(f"{output}: cannot write the report: {error.strerror}") from None
+            raise FileError(f"{output}: cannot write the report: {error.strerror}") from None
     else:
         sys.stdout.write(report)
 
@@ -484,4 +448,4 @@ def explain(args: argparse.Namespace) -> int:
             sys.stdout.write(explain_rule(spec, settings))
             return EXIT_OK
     names = [*settings.specs, *(spec.rule.name for spec in settings.specs.values())]
-    raise ConfigError(f"unknown rule {wanted!r}{did_you_mean(wanted, names)}; `reviewbot rules` lists them all")
+    raise UsageError(f"unknown rule {wanted!r}{did_you_mean(wanted, names)}; `reviewbot rules` lists them all")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -13,7 +16,8 @@ import yaml
 from reviewbot.checks import OPTIONS
 from reviewbot.model import Finding, Project, RuleSpec, Severity
 from reviewbot.packs import DEFAULT_PACK, Pack, available_packs, load_pack
-from reviewbot.validate import ConfigError, did_you_mean, expand, expect, options, rule_ids
+from reviewbot.errors import ConfigError
+from reviewbot.validate import did_you_mean, expand, expect, options, rule_ids
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,7 +30,10 @@ CONFIG_FILE = ".reviewbot.yml"
 FAMILIES = sorted({key.partition(".")[0] for key in OPTIONS})
 # Every key allowed at the top of a config.
 TOP_LEVEL_KEYS = sorted(
-    {"packs", "select", "ignore", "severity", "exclude", "per-file-ignores", "test-paths", "fail-on", "max-file-bytes", "baseline", *FAMILIES}
+    {
+        "packs", "select", "ignore", "severity", "exclude", "per-file-ignores", "test-paths", "fail-on", "max-file-bytes", "baseline",
+        "cache-dir", *FAMILIES,
+    }
 )
 # Values of `fail-on` / `--fail-on`.
 FAIL_ON = ("error", "warning", "info", "never")
@@ -79,6 +86,26 @@ class Settings:
     project: Project = field(default_factory=Project)
     # A baseline file (repo-relative): only findings not recorded in it are reported.
     baseline: str | None = None
+    # Where the phase-1 cache lives (repo-relative); ``None``: ``.reviewbot_cache``.
+    cache_dir: str | None = None
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """What a file's findings depend on besides its path and bytes: the cache key's settings part.
+
+        Where and how findings are reported (``exclude``, ``fail-on``, ``baseline``) is left out:
+        changing it does not make a file's findings different.
+        """
+        state = {
+            "specs": {rule: [spec.severity.label, spec.quote, spec.in_tests] for rule, spec in self.specs.items()},
+            "selected": sorted(self.selected),
+            "options": self.options,
+            "test-paths": self.test_paths.patterns,
+            "per-file-ignores": [[globs.patterns, sorted(ids)] for globs, ids in self.per_file_ignores],
+            "max-file-bytes": self.max_file_bytes,
+            "project": [self.project.roots, self.project.inner],
+        }
+        return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
     def is_test(self, path: str) -> bool:
         """Whether ``path`` is a test file (rules marked ``tests: false`` skip it)."""
@@ -159,7 +186,8 @@ def build_settings(
     # Each rule's severity, quote and test policy come from the packs; severities may be changed.
     # Later packs override earlier ones; the config overrides them all.
     specs: dict[str, RuleSpec] = {}
-    option_values: dict[str, Any] = {}
+    # Options start from the defaults the rules declare; packs, then the config, change them.
+    option_values: dict[str, Any] = {key: option.value() for key, option in OPTIONS.items()}
     for pack in packs:
         specs.update(pack.specs)
         option_values.update(pack.options)
@@ -195,6 +223,7 @@ def build_settings(
         max_file_bytes=max_file_bytes,
         source=source,
         baseline=expect(f"{where}baseline", config["baseline"], str) if "baseline" in config else None,
+        cache_dir=expect(f"{where}cache-dir", config["cache-dir"], str) if "cache-dir" in config else None,
     )
 
 

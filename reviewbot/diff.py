@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reviewbot.validate import ConfigError
+from reviewbot.errors import GitError, UsageError
 
 if TYPE_CHECKING:
     import git
@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 # Git's empty tree: the base of a repository without commits.
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-# Rules whose finding is about a whole function or class: kept when any line of it changed.
-WHOLE_SCOPE_RULES = frozenset({"RB302", "RB401", "RB402", "RB403"})
-# Rules about the file itself: a changed file that does not parse or decode always fails.
-FILE_RULES = frozenset({"RB000", "RB001"})
 
 
 @dataclass(frozen=True)
@@ -74,31 +70,31 @@ class Change:
 def compute(root: Path, rev: str, head: str | None = None, staged: bool = False) -> Change:
     """The change from the merge base of ``rev`` and ``head`` (default ``HEAD``) to the new side.
 
-    Git failures (an unreadable repository, "dubious ownership") become ``ConfigError`` with
+    Git failures (an unreadable repository, "dubious ownership") become ``GitError`` with
     git's own words.
     """
     import git
 
     if head is not None and staged:
-        raise ConfigError("--head and --staged name two different new sides: use one of them")
+        raise UsageError("--head and --staged name two different new sides: use one of them")
     try:
         return _compute(git.Repo(root), root, rev, head, staged)
     except git.GitCommandError as error:
-        raise ConfigError(f"git failed: {str(error.stderr).strip() or error}") from None
+        raise GitError(f"git failed: {str(error.stderr).strip() or error}") from None
 
 
 def _compute(repo: git.Repo, root: Path, rev: str, head: str | None, staged: bool) -> Change:
     """``compute`` without the error translation."""
     if not repo.head.is_valid() and head is None:
         if rev != "HEAD":
-            raise ConfigError(f"--diff {rev}: this repository has no commit yet (only `--diff HEAD` works before the first one)")
+            raise GitError(f"--diff {rev}: this repository has no commit yet (only `--diff HEAD` works before the first one)")
         # No commit yet (pre-commit on the first commit): everything is new.
         base, target = EMPTY_TREE, None
     else:
         target = _commit(repo, head or "HEAD", "--head" if head else "HEAD")
         bases = repo.merge_base(_commit(repo, rev, "--diff"), target)
         if not bases:
-            raise ConfigError(_no_merge_base(repo, rev))
+            raise GitError(_no_merge_base(repo, rev))
         base = bases[0].hexsha
     if target is not None and head is not None:
         files = _diff(repo, base, target.hexsha)
@@ -151,11 +147,11 @@ def changed_paths(change: Change, root: Path, paths: list[Path], exclude: Globs)
     targets = []
     for path in paths:
         if change.head is None and not path.exists():
-            raise ConfigError(f"{path}: no such file or directory")
+            raise UsageError(f"{path}: no such file or directory")
         try:
             targets.append(path.resolve().relative_to(root).as_posix())
         except ValueError:
-            raise ConfigError(f"{path}: outside the repository at {root}") from None
+            raise UsageError(f"{path}: outside the repository at {root}") from None
     everything = not targets or "." in targets
     return sorted(
         name
@@ -171,7 +167,7 @@ def _commit(repo: git.Repo, rev: str, flag: str) -> git.Commit:
         return repo.commit(rev)
     except (git.BadName, git.BadObject, ValueError, git.GitCommandError):
         what = f"{flag} {rev}" if flag != rev else rev
-        raise ConfigError(f"{what}: unknown revision (is it fetched? try `git fetch origin`)") from None
+        raise GitError(f"{what}: unknown revision (is it fetched? try `git fetch origin`)") from None
 
 
 def _no_merge_base(repo: git.Repo, rev: str) -> str:
@@ -267,9 +263,13 @@ def keep(finding: Finding, change: FileChange, mode: str) -> bool:
     Findings about a whole function or class count every line of it, since its ``def`` line may
     be unchanged while its body grows.
     """
-    if mode in ("file", "nofilter") or finding.rule in FILE_RULES:
+    from reviewbot.checks import RULES
+
+    # A changed file that does not parse, decode or scan always counts.
+    scope = RULES[finding.rule].scope
+    if mode in ("file", "nofilter") or scope == "file":
         return True
-    if finding.rule in WHOLE_SCOPE_RULES and finding.scope is not None:
+    if scope == "function" and finding.scope is not None:
         first, last = finding.scope
         lines = range(first, last + 1)
         if mode == "added":

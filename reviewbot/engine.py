@@ -397,24 +397,8 @@ def scan_source(path: str, data: bytes, settings: Settings) -> list[Finding]:
         return only("RB002", 1, f"internal error: {type(error).__name__}: {error}")
 
 
-def scan_files(
-    root: Path, paths: list[str], settings: Settings, read: Callable[[str], bytes] | None = None
-) -> list[Finding]:
-    """Scan repo-relative ``paths`` under ``root``; unreadable files become RB001 findings.
-
-    Reading is the only I/O here; ``scan_source`` does the rest, so this loop is the place to
-    distribute files over worker processes. ``read`` gets a file's bytes by repo-relative path
-    (default: from the work tree; changed-lines mode may read the index or a commit).
-    """
-    findings: list[Finding] = []
-    for path in paths:
-        try:
-            data = read(path) if read is not None else (root / path).read_bytes()
-        except OSError as error:
-            if "RB001" in settings.rules_for(path):
-                message = f"cannot read file: {error.strerror}"
-                findings.extend(finalize([make_finding(settings, "RB001", path, (1, 0, 1, 0), message)], []))
-            continue
-        findings.extend(scan_source(path, data, settings))
-    findings.sort(key=lambda finding: finding.sort_key)
-    return findings
+def lost_file(settings: Settings, path: str, message: str, rule: str = "RB002") -> list[Finding]:
+    """The one finding for a file whose scan was lost or which could not be read, if that rule applies."""
+    if rule not in settings.rules_for(path):
+        return []
+    return finalize([make_finding(settings, rule, path, (1, 0, 1, 0), message)], [])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewbot.model import Finding
-from reviewbot.validate import ConfigError
+from reviewbot.errors import ReviewbotError
 
 # The tools whose edits are checked.
 EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit"})
@@ -46,7 +46,7 @@ def run(stdin: str, options: HookOptions) -> tuple[int, str]:
         return BROKEN, f"reviewbot hook: standard input is not a Claude Code hook event (JSON): {error}\n"
     try:
         findings = _findings(event, options)
-    except ConfigError as error:
+    except ReviewbotError as error:
         return BROKEN, f"reviewbot hook: {error}\n"
     except Exception as error:  # noqa: BLE001 - never trap the agent in a loop on reviewbot's own failure
         return BROKEN, f"reviewbot hook: internal error: {type(error).__name__}: {error}\n"
@@ -79,28 +79,24 @@ def _findings(event: dict[str, object], options: HookOptions) -> list[Finding]:
 def _scan(start: Path, options: HookOptions, only: Path | None) -> list[Finding]:
     """Changed lines against ``options.diff`` (all of a new file), of one file or of the work tree.
 
-    The same machinery as ``scan --diff`` with the ``added`` filter, so the agent hears exactly
+    The same session as ``scan --diff`` with the ``added`` filter, so the agent hears exactly
     what the pre-commit hook and the pull-request review would say.
     """
-    from reviewbot.diff import compute, keep
-    from reviewbot.engine import scan_files
     from reviewbot.project import find_root, load_settings
+    from reviewbot.session import Request, run
 
     root, is_git = find_root(start)
     if not is_git:
         return []
-    settings = load_settings(root, options.config, fail_on=options.fail_on)
-    change = compute(root, options.diff)
-    files = sorted(change.files)
+    files = None
     if only is not None:
         try:
-            relative = only.resolve().relative_to(root).as_posix()
+            files = (only.resolve().relative_to(root).as_posix(),)
         except ValueError:
             return []  # outside the repository
-        files = [relative] if relative in change.files else []
-    files = [path for path in files if not settings.exclude.match(path)]
-    found = [f for f in scan_files(root, files, settings) if keep(f, change.files[f.path], "added")]
-    return [finding for finding in found if settings.fails(finding)]
+    settings = load_settings(root, options.config, fail_on=options.fail_on)
+    result = run(Request(root=root, settings=settings, diff=options.diff, only=files, filter_mode="added"))
+    return [finding for finding in result.findings if settings.fails(finding)]
 
 
 def message(findings: list[Finding], limit: int) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from reviewbot import __version__
-from reviewbot.validate import ConfigError
+from reviewbot.errors import ConfigError
 
 # The parts ``--only`` can choose.
 PARTS = ("config", "workflow", "pre-commit", "claude")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 class Severity(enum.IntEnum):
@@ -47,8 +48,14 @@ class Option:
     key: str
     kind: type  # int, float, bool, str or list (of str)
     help: str
+    # The value when neither a pack nor the config sets one (a tuple for a list option).
+    default: object
     # The smallest value that makes sense, for numbers.
     minimum: float | None = None
+
+    def value(self) -> object:
+        """The default as config values are typed (a list option's default is a list)."""
+        return list(self.default) if self.kind is list else self.default  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,9 @@ class Rule:
     options: tuple[Option, ...] = ()
     # Closest rules of other tools, for users migrating from them.
     peers: str = ""
+    # What a finding is about: a ``node`` (its lines), a whole ``function`` or class (kept in
+    # changed-lines mode when any line of it changed), or the ``file`` (kept whenever it changed).
+    scope: str = "node"
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,25 @@ class Finding:
     def sort_key(self) -> tuple[str, int, int, str, str]:
         """Deterministic report order: path, line, column, rule, message."""
         return (self.path, self.line, self.column, self.rule, self.message)
+
+    def to_record(self) -> dict[str, Any]:
+        """Every field as JSON values; ``from_record`` gives back an equal finding (cache, merge)."""
+        record = asdict(self)
+        record["severity"] = self.severity.label
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Finding:
+        """The finding ``to_record`` wrote; ``KeyError``/``TypeError``/``ValueError`` if it is not one."""
+        fix = record["fix"]
+        return cls(
+            **{
+                **record,
+                "severity": Severity.parse(record["severity"]),
+                "fix": None if fix is None else Fix(fix["description"], tuple(Edit(**edit) for edit in fix["edits"])),
+                "scope": None if record["scope"] is None else tuple(record["scope"]),
+            }
+        )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ import yaml
 
 from reviewbot.checks import RULES
 from reviewbot.model import RuleSpec, Severity
-from reviewbot.validate import ConfigError, did_you_mean, expect, options
+from reviewbot.errors import ConfigError
+from reviewbot.validate import did_you_mean, expect, options
 
 # The pack applied when the config names none.
 DEFAULT_PACK = "backend-engineer"

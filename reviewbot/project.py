@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.metadata
+import importlib.util
 import os
 import re
 import sys
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from reviewbot.config import Globs, Settings, build_settings, read_config
 from reviewbot.model import Project
-from reviewbot.validate import ConfigError
+from reviewbot.errors import GitError, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -54,11 +54,11 @@ def list_files(root: Path, is_git: bool, paths: list[Path], exclude: Globs) -> l
     for path in paths or [root]:
         resolved = path.resolve()
         if not resolved.exists():
-            raise ConfigError(f"{path}: no such file or directory")
+            raise UsageError(f"{path}: no such file or directory")
         try:
             targets.append(resolved.relative_to(root).as_posix())
         except ValueError:
-            raise ConfigError(f"{path}: outside the repository at {root}") from None
+            raise UsageError(f"{path}: outside the repository at {root}") from None
     explicit = {target for target in targets if (root / target).is_file()}
     # Directories are expanded by git (or a walk); named files are taken as they are.
     if is_git:
@@ -78,12 +78,22 @@ def _git_files(root: Path, targets: list[str]) -> list[str]:
     try:
         import git  # deferred: GitPython is only needed when scanning a work tree
     except ImportError as error:  # GitPython refuses to import without a git executable
-        raise ConfigError(f"{root} is a git repository but git cannot be run: {error}") from None
+        raise GitError(f"{root} is a git repository but git cannot be run: {error}") from None
     try:
         listing = git.Repo(root).git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--", *targets)
     except git.CommandError as error:
-        raise ConfigError(f"git ls-files failed in {root}: {str(error.stderr).strip()}") from None
+        raise GitError(f"git ls-files failed in {root}: {str(error.stderr).strip()}") from None
     return [entry for entry in listing.split("\0") if entry]
+
+
+def is_tracked(root: Path, path: Path) -> bool:
+    """Whether git tracks ``path`` or anything under it, in the repository at ``root``."""
+    import git
+
+    try:
+        return bool(git.Repo(root).git.ls_files("-z", "--", str(path)))
+    except git.CommandError as error:
+        raise GitError(f"git ls-files failed in {root}: {str(error.stderr).strip()}") from None
 
 
 def _walk(root: Path, target: str) -> list[str]:
@@ -159,8 +169,9 @@ def _project_name(root: Path) -> str | None:
 def _inner_names(root: Path, roots: dict[str, str]) -> dict[str, str]:
     """Modules and packages directly inside a root that are not importable on their own.
 
-    A name that is also a top-level module, a standard-library module or an installed
-    distribution's import name is importable under that name, so it is never listed.
+    A name that is also a top-level module, a standard-library module or importable in the
+    environment reviewbot runs in (an installed distribution) is importable under that name, so
+    it is never listed.
     """
     top_level = {p.name.removesuffix(".py") for base in (root, root / "src") if base.is_dir() for p in base.iterdir()}
     inner: dict[str, str] = {}
@@ -178,7 +189,14 @@ def _inner_names(root: Path, roots: dict[str, str]) -> dict[str, str]:
         for module, name in inner.items()
         if module not in top_level and module not in sys.stdlib_module_names and module not in roots
     }
-    if candidates:
-        installed = importlib.metadata.packages_distributions()
-        candidates = {module: name for module, name in candidates.items() if module not in installed}
-    return candidates
+    # Importable where reviewbot runs (an installed distribution, say): a finder answers without
+    # importing anything, far faster than listing every installed distribution.
+    return {module: name for module, name in candidates.items() if not _importable(module)}
+
+
+def _importable(module: str) -> bool:
+    """Whether a top-level ``module`` can be imported in this environment (nothing is imported)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return True

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 from reviewbot.checks import OPTIONS, RULES
+from reviewbot.errors import ConfigError
 
 
 # The kind `expect` checks for, and returns.
@@ -14,10 +15,6 @@ T = TypeVar("T")
 
 # How a kind is named in error messages.
 KIND_NAMES = {int: "an integer", float: "a number", bool: "true or false", str: "a string", list: "a list of strings", dict: "a mapping"}
-
-
-class ConfigError(Exception):
-    """A bad config file, rule pack or command-line value; the CLI exits with status 2."""
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from reviewbot.checks import OPTIONS
 from reviewbot.config import Globs, build_settings
-from reviewbot.validate import ConfigError
+from reviewbot.errors import ConfigError
 
 
 @pytest.mark.parametrize(
@@ -76,3 +77,12 @@ def test_odd_pyproject_tables_are_not_internal_errors(tmp_path):
     (tmp_path / "pyproject.toml").write_text("tool = 3\nproject = 3\n")
     assert read_config(tmp_path) == ({}, "built-in defaults")
     assert detect_project(tmp_path, []).roots == {}
+
+
+def test_options_default_to_what_the_rules_declare():
+    # The built-in pack sets no option: every value comes from the rule's own declaration.
+    settings = build_settings({"comments": {"min-lines": 3}})
+    assert set(settings.options) == set(OPTIONS)
+    assert settings.options["comments.min-lines"] == 3
+    assert settings.options["comments.min-density"] == 0.15
+    assert "requests.get" in settings.options["errors.external-calls"]

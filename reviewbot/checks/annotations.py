@@ -34,6 +34,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         id="RB302",
         name="missing-return-annotation",
+        scope="function",
         summary="A `def` without a return annotation.",
         why=(
             "Without `->` a type checker cannot check callers. When the function returns no value the "

@@ -18,6 +18,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         id="RB401",
         name="missing-docstring",
+        scope="function",
         summary="A public module, class, function or method without a docstring.",
         why=(
             "The agent was told to add detailed comments for all functions. A docstring is the comment "
@@ -43,6 +44,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         id="RB402",
         name="low-comment-density",
+        scope="function",
         summary="A long function with too few comment and docstring lines for its code lines.",
         why=(
             "Long functions without comments make reviewers reverse-engineer intent. The density is "
@@ -60,12 +62,16 @@ RULES: tuple[Rule, ...] = (
             ),
             Example("def short() -> int:\n    a = 1\n    return a\n"),
         ),
-        options=(Option("comments.min-lines", int, "RB402 applies to functions with at least this many code lines.", minimum=1), Option("comments.min-density", float, "RB402: minimum (comment + docstring lines) / code lines.", minimum=0)),
+        options=(
+            Option("comments.min-lines", int, "RB402 applies to functions with at least this many code lines.", 10, minimum=1),
+            Option("comments.min-density", float, "RB402: minimum (comment + docstring lines) / code lines.", 0.15, minimum=0),
+        ),
         peers="none (radon reports raw ratios)",
     ),
     Rule(
         id="RB403",
         name="uncommented-complex-logic",
+        scope="function",
         summary="A function of high cyclomatic complexity without a single comment line.",
         why=(
             "Complex logic was to be commented. Complexity = 1 + each if/elif, for, while, except, case, "
@@ -87,7 +93,7 @@ RULES: tuple[Rule, ...] = (
                 + "    return 'x'\n"
             ),
         ),
-        options=(Option("comments.max-silent-complexity", int, "RB403: complexity from which a function needs a comment.", minimum=1),),
+        options=(Option("comments.max-silent-complexity", int, "RB403: complexity from which a function needs a comment.", 10, minimum=1),),
         peers="Ruff C901 (complexity alone)",
     ),
     Rule(

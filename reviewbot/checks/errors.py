@@ -11,6 +11,50 @@ from reviewbot.checks.base import Check, FileContext
 from reviewbot.imports import dotted_name
 from reviewbot.model import Example, Option, Rule
 
+# Calls that reach outside the process (network, processes, databases): `errors.external-calls`.
+EXTERNAL_CALLS = (
+    "requests.request",
+    "requests.get",
+    "requests.options",
+    "requests.head",
+    "requests.post",
+    "requests.put",
+    "requests.patch",
+    "requests.delete",
+    "httpx.request",
+    "httpx.get",
+    "httpx.options",
+    "httpx.head",
+    "httpx.post",
+    "httpx.put",
+    "httpx.patch",
+    "httpx.delete",
+    "httpx.stream",
+    "urllib.request.urlopen",
+    "urllib3.request",
+    "http.client.HTTPConnection",
+    "http.client.HTTPSConnection",
+    "subprocess.run",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
+    "subprocess.Popen",
+    "os.system",
+    "socket.create_connection",
+    "smtplib.SMTP*",
+    "ftplib.FTP*",
+    "sqlite3.connect",
+    "psycopg.connect",
+    "psycopg2.connect",
+    "pymysql.connect",
+    "asyncpg.connect",
+    "redis.Redis",
+    "pymongo.MongoClient",
+    "boto3.client",
+    "boto3.resource",
+)
+# Decorators that retry a whole function, so its calls count as guarded.
+GUARD_DECORATORS = ("tenacity.retry", "backoff.on_exception", "backoff.on_predicate")
 
 # The rules this family reports, as `reviewbot explain`, the docs and the tests see them.
 RULES: tuple[Rule, ...] = (
@@ -42,7 +86,12 @@ RULES: tuple[Rule, ...] = (
                 "    return requests.get(url, timeout=5).content\n"
             ),
         ),
-        options=(Option("errors.external-calls", list, "Qualified names of external calls (`*` matches within a name part)."), Option("errors.extend-external-calls", list, "Added to `errors.external-calls`."), Option("errors.guard-decorators", list, "Decorators that make a whole function count as guarded."), Option("errors.extend-guard-decorators", list, "Added to `errors.guard-decorators`.")),
+        options=(
+            Option("errors.external-calls", list, "Qualified names of external calls (`*` matches within a name part).", EXTERNAL_CALLS),
+            Option("errors.extend-external-calls", list, "Added to `errors.external-calls`.", ()),
+            Option("errors.guard-decorators", list, "Decorators that make a whole function count as guarded.", GUARD_DECORATORS),
+            Option("errors.extend-guard-decorators", list, "Added to `errors.guard-decorators`.", ()),
+        ),
         peers="none (pylint W0717 is the opposite concern: too much code in a `try`)",
     ),
     Rule(
@@ -67,7 +116,7 @@ RULES: tuple[Rule, ...] = (
             Example("try:\n    run()\nexcept KeyError:\n    pass\n"),
             Example("import logging\n\ntry:\n    run()\nexcept Exception:\n    logging.exception('run failed')\n"),
         ),
-        options=(Option("errors.swallow-any-type", bool, "RB203 also flags handlers of narrow exception types."),),
+        options=(Option("errors.swallow-any-type", bool, "RB203 also flags handlers of narrow exception types.", False),),
         peers="Ruff S110/S112, pylint W0718",
     ),
     Rule(

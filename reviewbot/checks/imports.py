@@ -9,7 +9,7 @@ from reviewbot.imports import dotted_name
 from reviewbot.model import Edit, Example, Fix, Option, Rule
 
 # Shared by RB101 (where the fix points) and RB102 (what counts as internal).
-ROOTS = Option("imports.roots", list, "Root package names; detected from the layout when empty.")
+ROOTS = Option("imports.roots", list, "Root package names; detected from the layout when empty.", ())
 
 # The rules this family reports, as `reviewbot explain`, the docs and the tests see them.
 RULES: tuple[Rule, ...] = (

@@ -9,6 +9,7 @@ META_RULES: tuple[Rule, ...] = (
     Rule(
         id="RB000",
         name="syntax-error",
+        scope="file",
         summary="The file does not parse; the finding sits where the parser stopped.",
         why="Nothing else can be checked in a file that does not parse, and it will not run either.",
         bad=(Example("def broken(:\n    pass\n", lines=(1,)), Example("x = 'unterminated\n", lines=(1,))),
@@ -18,6 +19,7 @@ META_RULES: tuple[Rule, ...] = (
     Rule(
         id="RB001",
         name="unreadable-file",
+        scope="file",
         summary="A file that is not text in its declared encoding, holds NUL bytes, or exceeds `max-file-bytes`.",
         why="Such a file cannot be reviewed; it is reported instead of being skipped silently.",
         bad=(Example('x = "\x00"\n', lines=(1,)),),
@@ -26,6 +28,7 @@ META_RULES: tuple[Rule, ...] = (
     Rule(
         id="RB002",
         name="internal-error",
+        scope="file",
         summary="A check raised an exception on this file; the message names the check and the error.",
         why="One failing check must not hide the others: the file's other findings are still reported.",
         bad=(),

@@ -9,6 +9,7 @@ exit status is the merge gate's either way.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import tempfile
 import uuid
@@ -16,15 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewbot.config import Settings
-from reviewbot.diff import Change, FileChange, changed_paths, compute, keep, parse_patch
-from reviewbot.engine import scan_files, split_lines
+from reviewbot import session
+from reviewbot.diff import Change, FileChange, compute, parse_patch
+from reviewbot.engine import split_lines
 from reviewbot.github.client import ApiFailed, PullRequestApi, Rejected, WriteDenied
 from reviewbot.github.plan import MARKER_PATTERN, DiffFile, Plan, plan
 from reviewbot.model import Finding
 from reviewbot.report import Run
 from reviewbot.report import github as workflow_commands
 from reviewbot.report import markdown, sarif
-from reviewbot.validate import ConfigError
+from reviewbot.errors import GitError, GitHubError
+
+log = logging.getLogger(__name__)
 
 # Marks reviewbot's reviews (each run adds its own id).
 RUN_MARKER = "reviewbot:run"
@@ -63,7 +67,7 @@ class Event:
 
 
 def read_event(environ: dict[str, str], pr: int | None) -> Event:
-    """The pull request from the environment GitHub Actions sets, or ``ConfigError`` naming what is missing.
+    """The pull request from the environment GitHub Actions sets, or ``GitHubError`` naming what is missing.
 
     ``pull_request`` and ``pull_request_target`` events carry the number; other events
     (``workflow_dispatch``, re-runs) need ``--pr``.
@@ -71,7 +75,7 @@ def read_event(environ: dict[str, str], pr: int | None) -> Event:
     repository = environ.get("GITHUB_REPOSITORY", "")
     token = environ.get("GITHUB_TOKEN", "")
     if not repository or not token:
-        raise ConfigError("reviewbot github needs GITHUB_REPOSITORY and GITHUB_TOKEN (run it in GitHub Actions)")
+        raise GitHubError("reviewbot github needs GITHUB_REPOSITORY and GITHUB_TOKEN (run it in GitHub Actions)")
     number = pr
     # Without --pr, the event file must name the pull request.
     if number is None:
@@ -79,11 +83,11 @@ def read_event(environ: dict[str, str], pr: int | None) -> Event:
         try:
             event = json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
         except (OSError, json.JSONDecodeError) as error:
-            raise ConfigError(f"GITHUB_EVENT_PATH: cannot read the event: {error}") from None
+            raise GitHubError(f"GITHUB_EVENT_PATH: cannot read the event: {error}") from None
         pull_request = event.get("pull_request") if isinstance(event, dict) else None
         number = pull_request.get("number") if isinstance(pull_request, dict) else None
         if not isinstance(number, int):
-            raise ConfigError("this event has no pull request (workflow_dispatch, a re-run?): pass --pr N")
+            raise GitHubError("this event has no pull request (workflow_dispatch, a re-run?): pass --pr N")
     # Both files are optional: outside Actions there is nowhere to write them.
     summary = environ.get("GITHUB_STEP_SUMMARY")
     output = environ.get("GITHUB_OUTPUT")
@@ -111,8 +115,8 @@ def local_change(root: Path, base: str, head: str, remote: dict[str, FileChange]
     """The change from the clone's git history, else (base commit not fetched) from the API's patches."""
     try:
         return compute(root, base, head=head)
-    except ConfigError:
-        print("reviewbot: the base commit is not in this clone; using the pull request's patches from the API", file=sys.stderr)
+    except GitError:
+        log.warning("the base commit is not in this clone; using the pull request's patches from the API")
         return Change(root, base, None, remote)
 
 
@@ -127,12 +131,12 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
         api = PullRequestApi(event.api_url, event.token, event.repository, event.number, write_interval=options.write_interval)
         remote = pull_request_diff(api.files())
     except ApiFailed as error:
-        raise ConfigError(f"cannot read pull request #{event.number} of {event.repository}: {error}") from None
+        raise GitHubError(f"cannot read pull request #{event.number} of {event.repository}: {error}") from None
     change = local_change(root, api.base_sha, api.head_sha, remote)
-    files = changed_paths(change, root, list(options.paths), settings.exclude)
     # Files are read from the head commit (or the checkout, in the API fallback).
-    findings = [f for f in scan_files(root, files, settings, read=change.read) if keep(f, change.files[f.path], options.filter_mode)]
-    run = Run(settings, len(files))
+    result = session.run(session.Request(root=root, settings=settings, paths=options.paths, change=change, filter_mode=options.filter_mode))
+    findings = list(result.findings)
+    run = Run(settings, len(result.files))
     failing = any(settings.fails(finding) for finding in findings)
     try:
         inline = _post(api, findings, remote, change, options, failing)
@@ -141,11 +145,11 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
         api.upsert_summary(body, markdown.SUMMARY_MARKER)
     except WriteDenied:
         # A fork's read-only token: annotations and the step summary carry the findings instead.
-        print("reviewbot: GitHub refused to be written to (fork or read-only token); reporting as annotations", file=sys.stderr)
+        log.warning("GitHub refused to be written to (fork or read-only token); reporting as annotations")
         sys.stdout.write(workflow_commands.render(findings, run))
         body = markdown.render(findings, run)
     except ApiFailed as error:
-        print(f"reviewbot: GitHub API failed ({error}); reporting as annotations", file=sys.stderr)
+        log.warning("GitHub API failed (%s); reporting as annotations", error)
         sys.stdout.write(workflow_commands.render(findings, run))
         body = markdown.render(findings, run)
     if options.sarif_file is not None:
@@ -222,7 +226,7 @@ def base_config(root: Path, event_path: str) -> Path | None:
     try:
         base = json.loads(Path(event_path).read_text(encoding="utf-8"))["pull_request"]["base"]["sha"]
     except (OSError, ValueError, KeyError, TypeError):
-        raise ConfigError("pull_request_target: cannot read the base commit from GITHUB_EVENT_PATH") from None
+        raise GitHubError("pull_request_target: cannot read the base commit from GITHUB_EVENT_PATH") from None
     repo = git.Repo(root)
     for name in (".reviewbot.yml", "pyproject.toml"):
         try:

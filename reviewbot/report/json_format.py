@@ -48,11 +48,20 @@ def finding_dict(finding: Finding) -> dict[str, object]:
 
 
 def render(findings: list[Finding], run: Run) -> str:
-    """The whole report as indented JSON."""
-    document = {
-        "version": 1,
-        "tool": {"name": "reviewbot", "version": __version__},
-        "findings": [finding_dict(finding) for finding in findings],
-        "summary": summary(findings, run.files),
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """The whole report as JSON, one finding per line.
+
+    Findings are written by the C encoder one by one: ``indent`` would send every value through
+    the pure-Python encoder, several seconds for a large report.
+    """
+    tool = {"name": "reviewbot", "version": __version__}
+    rows = ",\n".join(f"    {json.dumps(finding_dict(finding), ensure_ascii=False)}" for finding in findings)
+    return "\n".join(
+        [
+            "{",
+            '  "version": 1,',
+            f'  "tool": {json.dumps(tool)},',
+            f'  "findings": [\n{rows}\n  ],' if rows else '  "findings": [],',
+            f'  "summary": {json.dumps(summary(findings, run.files), ensure_ascii=False)}',
+            "}\n",
+        ]
+    )

@@ -1,0 +1,171 @@
+"""The phase-1 cache: a file whose bytes, settings and reviewbot did not change is not parsed again.
+
+One SQLite database (``.reviewbot_cache/cache.sqlite3`` at the repository root, or config
+``cache-dir``) in WAL mode, so scans running at the same time share it safely. A row holds one
+file's phase-1 findings under its path and a digest of everything else they depend on (the
+settings, reviewbot's own code and version, LibCST's version), and is trusted only when the
+file's content hash matches too. A database that is corrupt, foreign or of another format is
+discarded and rebuilt; when it cannot be used at all the scan goes on without it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import sqlite3
+from importlib import metadata
+from pathlib import Path
+
+import reviewbot
+from reviewbot.model import Finding
+
+log = logging.getLogger(__name__)
+
+# The cache directory at the repository root when the config names none.
+DEFAULT_DIRECTORY = ".reviewbot_cache"
+DATABASE = "cache.sqlite3"
+# Bumped whenever the tables or the stored records change shape.
+FORMAT = "reviewbot-cache 1"
+# How long a scan waits for another one's write to finish, in milliseconds.
+BUSY_TIMEOUT_MS = 30_000
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS phase1 (
+    path BLOB NOT NULL,
+    digest TEXT NOT NULL,
+    content TEXT NOT NULL,
+    findings TEXT NOT NULL,
+    PRIMARY KEY (path, digest)
+) WITHOUT ROWID;
+"""
+# Marks the directory as a cache for backup tools (https://bford.info/cachedir/), as Ruff does.
+CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This directory holds reviewbot's cache; it is safe to delete.\n"
+
+
+@functools.cache
+def engine_digest() -> str:
+    """reviewbot's version, its code and packs, and LibCST's version: a change to any re-scans."""
+    digest = hashlib.sha256(f"{reviewbot.__version__}\0{metadata.version('libcst')}".encode())
+    package = Path(reviewbot.__file__).parent
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.yml"), *(package.parent / "rules").glob("*.yml")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def content_digest(data: bytes) -> str:
+    """The hash a file's bytes are known by."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class Cache:
+    """Phase-1 findings by path, for one settings digest."""
+
+    def __init__(self, connection: sqlite3.Connection, digest: str) -> None:
+        self.connection = connection
+        self.digest = digest
+        self._pending: list[tuple[bytes, str, str, str]] = []
+
+    @classmethod
+    def open(cls, directory: Path, settings_digest: str) -> Cache | None:
+        """The cache in ``directory``, rebuilt if it cannot be trusted; ``None`` if it cannot be used."""
+        digest = hashlib.sha256(f"{settings_digest}\0{engine_digest()}".encode()).hexdigest()
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
+                if not (directory / name).exists():
+                    (directory / name).write_text(text, encoding="utf-8")
+        except OSError as error:
+            log.warning("cache disabled: cannot create %s: %s", directory, error.strerror)
+            return None
+        database = directory / DATABASE
+        for attempt in (1, 2):
+            try:
+                return cls(_connect(database), digest)
+            except (sqlite3.DatabaseError, _Foreign) as error:
+                if attempt == 2:
+                    log.warning("cache disabled: %s cannot be used: %s", database, error)
+                    return None
+                log.info("cache %s discarded and rebuilt: %s", database, error)
+                _discard(database)
+        return None
+
+    def get(self, path: str, content: str) -> list[Finding] | None:
+        """The findings stored for ``path`` if its content hash is ``content``; else ``None``."""
+        try:
+            row = self.connection.execute("SELECT content, findings FROM phase1 WHERE path = ? AND digest = ?", (_key(path), self.digest)).fetchone()
+            if row is None or row[0] != content:
+                return None
+            return [Finding.from_record(record) for record in json.loads(row[1])]
+        except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as error:
+            # A damaged row is a miss: the file is scanned again and the row replaced.
+            log.info("cache entry for %s unreadable (%s); scanning again", path, error)
+            return None
+
+    def put(self, path: str, content: str, findings: list[Finding]) -> None:
+        """Remember ``findings`` for ``path`` at ``content``; written by ``flush``."""
+        self._pending.append((_key(path), self.digest, content, json.dumps([finding.to_record() for finding in findings])))
+
+    def flush(self) -> None:
+        """Write what ``put`` collected, in one transaction; a failure loses the entries, not the scan."""
+        if not self._pending:
+            return
+        try:
+            with self.connection:
+                self.connection.executemany("INSERT OR REPLACE INTO phase1 VALUES (?, ?, ?, ?)", self._pending)
+        except sqlite3.DatabaseError as error:
+            log.warning("cache not updated: %s", error)
+        self._pending.clear()
+
+    def close(self) -> None:
+        """Write what is pending and close the database."""
+        self.flush()
+        self.connection.close()
+
+
+def _key(path: str) -> bytes:
+    """A path as stored: bytes, since a file name need not be valid UTF-8."""
+    return path.encode("utf-8", "surrogateescape")
+
+
+class _Foreign(Exception):
+    """The database is not a reviewbot cache of this format."""
+
+
+def _connect(database: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the database and check that it is ours, in our format."""
+    connection = sqlite3.connect(database, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        # Creating the tables and stamping the format happen once, whoever comes first.
+        connection.execute("BEGIN IMMEDIATE")
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables - {"meta", "phase1"}:
+            raise _Foreign(f"unexpected tables {sorted(tables - {'meta', 'phase1'})}")
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                connection.execute(statement)
+        connection.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
+        [found] = connection.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        connection.execute("COMMIT")
+        if found != FORMAT:
+            raise _Foreign(f"format {found!r}, expected {FORMAT!r}")
+        connection.isolation_level = "DEFERRED"
+        return connection
+    except BaseException:
+        connection.close()
+        raise
+
+
+def _discard(database: Path) -> None:
+    """Remove the database and its WAL files."""
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            Path(f"{database}{suffix}").unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            log.warning("cannot remove %s%s: %s", database, suffix, error.strerror)

@@ -1,0 +1,278 @@
+"""One scan, for every entry point: ``scan`` (with ``--diff``, ``--fix``, baselines), ``baseline``,
+``github`` and ``hook`` build a ``Request``, ``run`` answers with a ``Result``, and they render it.
+
+The pipeline: choose the files (the repository, PATHS, or a change) -> phase 1 per file (cache,
+then worker processes; decode, parse once, one walk, suppressions) -> filter by the change ->
+fix and rescan if asked -> baseline.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
+from reviewbot.config import Settings
+from reviewbot.diff import Change
+from reviewbot.errors import UsageError
+from reviewbot.model import Finding
+from reviewbot.workers import SCAN_RECURSION_LIMIT, OnDone, Pool, default_jobs, scan_one
+
+log = logging.getLogger(__name__)
+
+# Default for ``--file-timeout``: seconds one file may take before it counts as lost (RB002).
+FILE_TIMEOUT = 30.0
+# A progress line appears once a scan has run this long, and is redrawn at most this often.
+PROGRESS_AFTER, PROGRESS_EVERY = 1.0, 0.1
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to scan and how; every field but ``root`` and ``settings`` has the CLI's default."""
+
+    root: Path
+    settings: Settings
+    is_git: bool = True
+    # Only files under these paths (the command line's PATHS).
+    paths: tuple[Path, ...] = ()
+    # Changed-lines mode: the base revision, and where the new side is (``--head``, ``--staged``).
+    diff: str | None = None
+    head: str | None = None
+    staged: bool = False
+    # A change computed by the caller (the GitHub mode may build it from the API's patches).
+    change: Change | None = None
+    # Only these repo-relative files of the change (the hook's edited file).
+    only: tuple[str, ...] | None = None
+    filter_mode: str | None = None
+    fix: bool = False
+    baseline: Path | None = None
+    update_baseline: bool = False
+    jobs: int = field(default_factory=default_jobs)
+    file_timeout: float = FILE_TIMEOUT
+    cache: bool = True
+    progress: bool = False
+
+    @property
+    def changed_lines(self) -> bool:
+        """Whether findings are judged against a change."""
+        return self.diff is not None or self.change is not None
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a scan found."""
+
+    root: Path
+    settings: Settings
+    files: tuple[str, ...]
+    # Every finding of the scanned files, before the change filter and the baseline.
+    everything: tuple[Finding, ...]
+    # What the run reports.
+    findings: tuple[Finding, ...]
+    fixed: int = 0
+    # Files ``--fix`` left alone because the fixed text would not parse.
+    refused: tuple[str, ...] = ()
+    # Entries ``--update-baseline`` removed.
+    pruned: int | None = None
+
+    def fails(self) -> bool:
+        """The gate's answer: a reported finding at or above ``fail-on``."""
+        return any(self.settings.fails(finding) for finding in self.findings)
+
+
+def check(request: Request) -> None:
+    """Refuse requests whose parts contradict each other, before any work."""
+    if request.diff is None and request.change is None:
+        for flag, value in (("--head", request.head), ("--staged", request.staged), ("--filter-mode", request.filter_mode)):
+            if value:
+                raise UsageError(f"{flag} only makes sense with --diff REV")
+    if request.fix and (request.head or request.staged):
+        raise UsageError("--fix changes the work tree, so it cannot be combined with --head or --staged")
+    if request.filter_mode == "nofilter" and (request.head or request.staged):
+        raise UsageError("--filter-mode nofilter scans the work tree; it cannot be combined with --head or --staged")
+    if request.diff is not None and not request.is_git:
+        raise UsageError(f"--diff needs a git repository, and {request.root} is not in one")
+    if request.update_baseline and request.baseline is None:
+        raise UsageError("--update-baseline needs a baseline: --baseline FILE or config `baseline`")
+
+
+def run(request: Request) -> Result:
+    """The whole scan a request asks for."""
+    from reviewbot.baseline import load, new_findings, prune
+    from reviewbot.fix import fix_all
+
+    check(request)
+    started = time.perf_counter()
+    files, everything, findings = _scan(request)
+    fixed, refused = 0, list[str]()
+    if request.fix:
+        fixed, refused = fix_all(request.root, list(findings), request.settings.max_file_bytes)
+        if fixed:
+            # Positions and what is left are those of the fixed files.
+            files, everything, findings = _scan(request)
+    pruned = None
+    if request.baseline is not None:
+        entries = load(request.baseline)
+        if request.update_baseline:
+            pruned = prune(request.baseline, entries, everything, _judged(request, files, everything))
+        findings = new_findings(findings, everything, entries)
+    log.info("scanned %d files in %.2fs", len(files), time.perf_counter() - started)
+    return Result(request.root, request.settings, tuple(files), tuple(everything), tuple(findings), fixed, tuple(refused), pruned)
+
+
+def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding]]:
+    """The files, all their findings, and the findings the change filter keeps."""
+    from reviewbot.diff import changed_paths, compute, keep
+    from reviewbot.project import list_files
+
+    settings = request.settings
+    change = request.change
+    if change is None and request.diff is not None:
+        change = compute(request.root, request.diff, request.head, request.staged)
+    mode = request.filter_mode or "added"
+    if change is None or mode == "nofilter":
+        # Everything, as a full scan reports it; a diff only decides what "changed" means.
+        files = list_files(request.root, request.is_git, list(request.paths), settings.exclude)
+        everything = phase1(request, files, lambda path: (request.root / path).read_bytes())
+        return files, everything, everything
+    files = changed_paths(change, request.root, list(request.paths), settings.exclude)
+    if request.only is not None:
+        files = [path for path in files if path in request.only]
+    everything = phase1(request, files, change.read)
+    kept = [finding for finding in everything if keep(finding, change.files[finding.path], mode)]
+    return files, everything, kept
+
+
+def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> list[Finding]:
+    """Every finding of ``files`` (read with ``read``), from the cache where it knows the file."""
+    from reviewbot.engine import lost_file
+
+    settings = request.settings
+    cache = _cache(request)
+    progress = Progress(len(files), enabled=request.progress)
+    results: dict[str, list[Finding]] = {}
+    # Content hashes of the files sent to be scanned, for their cache entries.
+    contents: dict[str, str] = {}
+
+    def done(path: str, findings: list[Finding]) -> None:
+        results[path] = findings
+        progress.advance(len(findings))
+
+    # Files are read as workers become free, so a large repository is never in memory at once.
+    def misses() -> Iterator[tuple[str, bytes]]:
+        for path in files:
+            try:
+                data = read(path)
+            except OSError as error:
+                done(path, lost_file(settings, path, f"cannot read file: {error.strerror}", rule="RB001"))
+                continue
+            content = content_digest(data)
+            known = cache.get(path, content) if cache is not None else None
+            if known is not None:
+                done(path, known)
+                continue
+            contents[path] = content
+            yield path, data
+
+    def scanned(path: str, findings: list[Finding], lost: bool = False) -> None:
+        done(path, findings)
+        # A lost file (a dead worker, a time-out) is scanned again next time.
+        if cache is not None and not lost:
+            cache.put(path, contents[path], findings)
+
+    try:
+        if request.jobs > 1 and len(files) > 1:
+            Pool(settings, request.jobs, request.file_timeout).scan(misses(), scanned)
+        else:
+            _in_process(misses(), settings, scanned)
+    finally:
+        progress.finish()
+        if cache is not None:
+            cache.close()
+    return sorted((finding for path in files for finding in results.get(path, ())), key=lambda finding: finding.sort_key)
+
+
+def _cache(request: Request) -> Cache | None:
+    """The phase-1 cache the request may use, if any.
+
+    A cache directory that the repository itself holds is refused: a commit could then bring its
+    own "findings" for its own files and switch the gate off.
+    """
+    from reviewbot.project import is_tracked
+
+    if not request.cache:
+        return None
+    directory = request.root / (request.settings.cache_dir or DEFAULT_DIRECTORY)
+    if request.is_git and is_tracked(request.root, directory):
+        log.warning("cache not used: %s is committed to the repository, and a commit must not bring its own results", directory)
+        return None
+    return Cache.open(directory, request.settings.digest)
+
+
+def _in_process(tasks: Iterator[tuple[str, bytes]], settings: Settings, scanned: OnDone) -> None:
+    """``--jobs 1``: this process is the only worker, with a worker's recursion limit while it scans."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, SCAN_RECURSION_LIMIT))
+    try:
+        for path, data in tasks:
+            scanned(path, scan_one(path, data, settings), False)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _judged(request: Request, files: list[str], everything: list[Finding]) -> Callable[[str, str], bool]:
+    """Which baseline entries this run could have seen again (see ``baseline.prune``).
+
+    A file that did not parse or decode hides its findings, and a rule that was off finds
+    nothing: their entries stay. A full run also forgets files that no longer exist.
+    """
+    from reviewbot.checks import RULES
+
+    scanned = set(files)
+    broken = {finding.path for finding in everything if RULES[finding.rule].scope == "file"}
+    full = not request.paths and not request.changed_lines
+
+    def judged(path: str, rule: str) -> bool:
+        if path in scanned:
+            return path not in broken and rule in request.settings.rules_for(path)
+        return full and not (request.root / path).exists()
+
+    return judged
+
+
+class Progress:
+    """``reviewbot: 120/883 files, 3,412 findings`` on a terminal's standard error, for long scans."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total = total
+        self.enabled = enabled
+        self.done = 0
+        self.findings = 0
+        self.started = time.monotonic()
+        self.drawn = 0.0
+
+    @staticmethod
+    def wanted(quiet: bool) -> bool:
+        """A person is watching: standard error is a terminal, not CI, and ``--quiet`` is off."""
+        return not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+
+    def advance(self, findings: int) -> None:
+        """One more file done, with its findings."""
+        self.done += 1
+        self.findings += findings
+        now = time.monotonic()
+        if self.enabled and now - self.started >= PROGRESS_AFTER and now - self.drawn >= PROGRESS_EVERY:
+            self.drawn = now
+            sys.stderr.write(f"\rreviewbot: {self.done}/{self.total} files, {self.findings:,} findings")
+            sys.stderr.flush()
+
+    def finish(self) -> None:
+        """Erase the line, so the report starts on a clean one."""
+        if self.drawn:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()

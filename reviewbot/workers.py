@@ -1,0 +1,180 @@
+"""Phase 1 in worker processes, one file at a time per worker, so a file can only lose itself.
+
+A worker that dies (a signal, the native parser overflowing the C stack, the out-of-memory killer)
+or holds one file longer than ``--file-timeout`` costs one RB002 finding for the file it held; a
+fresh worker takes its place and the scan goes on. Results are keyed by path, so the report is the
+same whatever the number of workers and the order in which they finish.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from reviewbot.config import Settings
+from reviewbot.model import Finding
+from reviewbot.walk import fast_walk_is_exact
+
+# Deeply nested expressions need more than Python's default recursion depth to walk. Set once in
+# each process that scans (a worker, or the main process with ``--jobs 1``), never per file.
+SCAN_RECURSION_LIMIT = 20_000
+
+# Called as each file finishes: its path, its findings, and whether the file was lost (RB002 for a
+# dead or timed-out worker: worth scanning again next time, not worth caching).
+OnDone = Callable[[str, list[Finding], bool], None]
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def scan_one(path: str, data: bytes, settings: Settings) -> list[Finding]:
+    """Phase 1 for one file, in whatever process runs it; even ``MemoryError`` becomes RB002."""
+    from reviewbot.engine import lost_file, scan_source
+
+    try:
+        return scan_source(path, data, settings)
+    except (MemoryError, RecursionError) as error:
+        return lost_file(settings, path, f"internal error: {type(error).__name__} while scanning this file")
+
+
+def _serve(connection: Connection, settings: Settings) -> None:
+    """A worker's life: scan each (path, bytes) received until told to stop (``None``)."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), SCAN_RECURSION_LIMIT))
+    # The parent handles Ctrl-C and ends its workers; a worker must not print a traceback for it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        task = connection.recv()
+        if task is None:
+            return
+        path, data = task
+        connection.send(scan_one(path, data, settings))
+
+
+@dataclass
+class _Worker:
+    """One worker process, its end of the pipe, and the file it holds (if any)."""
+
+    process: BaseProcess
+    connection: Connection
+    path: str | None = None
+    started: float = 0.0
+
+
+class Pool:
+    """``jobs`` worker processes that scan files for one set of settings."""
+
+    def __init__(self, settings: Settings, jobs: int, file_timeout: float) -> None:
+        self.settings = settings
+        self.jobs = jobs
+        self.file_timeout = file_timeout
+        # ``fork`` starts a worker in milliseconds with LibCST already imported; elsewhere, ``spawn``.
+        methods = multiprocessing.get_all_start_methods()
+        self.context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.workers: list[_Worker] = []
+
+    def _start(self) -> _Worker:
+        ours, theirs = self.context.Pipe()
+        process = self.context.Process(target=_serve, args=(theirs, self.settings), daemon=True)
+        process.start()
+        # Only the worker holds its end now, so its death reads as end-of-file here.
+        theirs.close()
+        return _Worker(process, ours)
+
+    def scan(self, tasks: Iterable[tuple[str, bytes]], on_done: OnDone) -> None:
+        """Scan every (path, bytes) task, telling ``on_done`` about each file as it finishes.
+
+        Tasks are taken as workers become free: a task's bytes are read only when it is sent.
+        """
+        pending = iter(tasks)
+        first = next(pending, None)
+        if first is None:
+            return  # everything came from the cache: no worker is needed
+        # Asked once here rather than once in every worker (which inherit the answer).
+        fast_walk_is_exact()
+        pending = itertools.chain([first], pending)
+        self.workers = [self._start() for _ in range(self.jobs)]
+        try:
+            while True:
+                for index, worker in enumerate(self.workers):
+                    task = next(pending, None) if worker.path is None else None
+                    if task is not None:
+                        self._send(index, task)
+                busy = [worker for worker in self.workers if worker.path is not None]
+                if not busy:
+                    return
+                deadline = min(worker.started for worker in busy) + self.file_timeout
+                ready = wait([worker.connection for worker in busy], timeout=max(0.0, deadline - time.monotonic()))
+                for worker in busy:
+                    if worker.connection in ready:
+                        self._receive(worker, on_done)
+                    elif time.monotonic() - worker.started > self.file_timeout:
+                        self._lose(worker, on_done, f"took longer than --file-timeout ({self.file_timeout:g} s)")
+        finally:
+            self.close()
+
+    def _send(self, index: int, task: tuple[str, bytes]) -> None:
+        """Give a task to the idle worker at ``index``; one that died while idle is replaced first."""
+        try:
+            self.workers[index].connection.send(task)
+        except OSError:
+            self._stop(self.workers[index])
+            self.workers[index] = self._start()
+            self.workers[index].connection.send(task)
+        self.workers[index].path, self.workers[index].started = task[0], time.monotonic()
+
+    def _receive(self, worker: _Worker, on_done: OnDone) -> None:
+        """Take a finished worker's findings, or, if it died, give its file an RB002."""
+        assert worker.path is not None
+        try:
+            findings: list[Finding] = worker.connection.recv()
+        except (EOFError, OSError):
+            worker.process.join(timeout=5)
+            code = worker.process.exitcode
+            how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit status {code}"
+            self._lose(worker, on_done, f"the worker process scanning it died ({how})")
+            return
+        path, worker.path = worker.path, None
+        on_done(path, findings, False)
+
+    def _lose(self, worker: _Worker, on_done: OnDone, why: str) -> None:
+        """The file ``worker`` held is lost: RB002 for it, and a fresh worker in its place."""
+        from reviewbot.engine import lost_file
+
+        assert worker.path is not None
+        path = worker.path
+        self._stop(worker)
+        self.workers[self.workers.index(worker)] = self._start()
+        on_done(path, lost_file(self.settings, path, f"internal error: {why}; the other files were scanned"), True)
+
+    @staticmethod
+    def _stop(worker: _Worker) -> None:
+        """End a worker at once."""
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(timeout=5)
+        worker.connection.close()
+
+    def close(self) -> None:
+        """Tell idle workers to stop and end the rest."""
+        for worker in self.workers:
+            try:
+                if worker.path is None and worker.process.is_alive():
+                    worker.connection.send(None)
+                    worker.process.join(timeout=1)
+            except (OSError, ValueError):
+                pass
+            self._stop(worker)
+        self.workers = []

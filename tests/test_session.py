@@ -1,0 +1,172 @@
+"""The session's phase 1: worker processes, crash isolation and the SQLite cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from reviewbot import engine
+from reviewbot.cache import DATABASE, DEFAULT_DIRECTORY
+from reviewbot.project import find_root, load_settings
+from reviewbot.session import Request, run
+from tests.conftest import make_repo, run_reviewbot
+
+DOC = '"""Module."""\n'
+FILES = {
+    "pyproject.toml": '[project]\nname = "app"\n',
+    "app/__init__.py": "",
+    "app/orders.py": DOC + "from .models import Order\n\n\ndef reset(orders: list[Order]):\n    \"\"\"Forget.\"\"\"\n    orders.clear()\n",
+    "app/models.py": DOC + "\n\nclass Order:\n    \"\"\"An order.\"\"\"\n",
+    "app/client.py": DOC + "import requests\n\n\ndef get(url: str) -> bytes:\n    \"\"\"Fetch.\"\"\"\n    return requests.get(url).content\n",
+    "app/broken.py": "def broken(:\n",
+}
+# Slow enough to parse that a worker is still holding it a second later (about 40,000 lines).
+BIG = DOC + "".join(f"VALUE_{n} = {n}  # one\n" for n in range(40_000))
+
+
+def request(repo: Path, **changes: object) -> Request:
+    root, is_git = find_root(repo)
+    return replace(Request(root=root, settings=load_settings(root), is_git=is_git), **changes)  # type: ignore[arg-type]
+
+
+def summary(findings) -> list[tuple[str, str, int]]:
+    return [(f.path, f.rule, f.line) for f in findings]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", FILES)
+
+
+def test_workers_report_exactly_what_one_process_reports(repo):
+    alone = run(request(repo, jobs=1, cache=False))
+    pooled = run(request(repo, jobs=2, cache=False))
+    assert pooled.findings == alone.findings
+    assert ("app/broken.py", "RB000", 1) in summary(alone.findings)
+    assert ("app/orders.py", "RB101", 2) in summary(alone.findings)
+
+
+def test_a_warm_run_parses_nothing_and_reports_the_same(repo, monkeypatch):
+    cold = run(request(repo, jobs=1))
+    assert (repo / DEFAULT_DIRECTORY / DATABASE).is_file()
+    assert (repo / DEFAULT_DIRECTORY / ".gitignore").read_text() == "*\n"
+
+    def parse_nothing(*args: object) -> None:
+        raise AssertionError("a cached file was scanned again")
+
+    monkeypatch.setattr(engine, "scan_source", parse_nothing)
+    for jobs in (1, 2):
+        assert run(request(repo, jobs=jobs)).findings == cold.findings
+
+
+def test_an_edited_file_and_a_changed_config_are_scanned_again(repo):
+    run(request(repo, jobs=1))
+    (repo / "app/models.py").write_text(DOC + "from . import orders\n")
+    assert ("app/models.py", "RB101", 2) in summary(run(request(repo, jobs=1)).findings)
+    (repo / ".reviewbot.yml").write_text("ignore: [RB101]\n")
+    assert [f for f in run(request(repo, jobs=1)).findings if f.rule == "RB101"] == []
+
+
+@pytest.mark.parametrize("damage", ["random bytes", "foreign format", "foreign table"])
+def test_a_damaged_cache_is_discarded_and_rebuilt(repo, damage):
+    expected = run(request(repo, jobs=1, cache=False)).findings
+    run(request(repo, jobs=1))
+    database = repo / DEFAULT_DIRECTORY / DATABASE
+    if damage == "random bytes":
+        for suffix in ("-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        database.write_bytes(os.urandom(8192))
+    else:
+        with sqlite3.connect(database) as connection:
+            if damage == "foreign format":
+                connection.execute("UPDATE meta SET value = 'reviewbot-cache 99' WHERE key = 'format'")
+            else:
+                connection.execute("CREATE TABLE other (x)")
+    assert run(request(repo, jobs=1)).findings == expected
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT value FROM meta").fetchone() == ("reviewbot-cache 1",)
+        assert connection.execute("SELECT count(*) FROM phase1").fetchone() == (len([f for f in FILES if f.endswith(".py")]),)
+
+
+def test_no_cache_neither_reads_nor_writes(repo):
+    run(request(repo, jobs=1, cache=False))
+    assert not (repo / DEFAULT_DIRECTORY).exists()
+
+
+def test_a_file_over_the_time_limit_costs_one_rb002_and_nothing_else(repo):
+    (repo / "app/big.py").write_text(BIG)
+    (repo / ".reviewbot.yml").write_text("max-file-bytes: 10000000\n")
+    result = run(request(repo, jobs=2, cache=False, file_timeout=0.5))
+    big = [f for f in result.findings if f.path == "app/big.py"]
+    assert [(f.rule, f.message) for f in big] == [
+        ("RB002", "internal error: took longer than --file-timeout (0.5 s); the other files were scanned")
+    ]
+    others = run(request(repo, jobs=1, cache=False, paths=tuple(repo / name for name in FILES if name.endswith(".py"))))
+    assert [f for f in result.findings if f.path != "app/big.py"] == list(others.findings)
+
+
+@pytest.mark.slow
+def test_a_killed_worker_costs_the_file_it_held(repo):
+    (repo / "app/big.py").write_text(BIG)
+    (repo / ".reviewbot.yml").write_text("max-file-bytes: 10000000\n")
+    process = subprocess.Popen(
+        [shutil.which("reviewbot"), "scan", "--jobs", "2", "--no-cache", "--format", "json"], cwd=repo, stdout=subprocess.PIPE, text=True
+    )
+    # Once the small files are done, the only busy worker holds the big file.
+    time.sleep(1.0)
+    for child in children(process.pid):
+        os.kill(child, signal.SIGKILL)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 1
+    findings = json.loads(output)["findings"]
+    big = [f["message"] for f in findings if f["path"] == "app/big.py"]
+    assert big == ["internal error: the worker process scanning it died (signal SIGKILL); the other files were scanned"]
+    everything_else = run_reviewbot(repo, "scan", "--no-cache", "--format", "json", "app/__init__.py", "app/orders.py", "app/models.py", "app/client.py", "app/broken.py")
+    assert [f for f in findings if f["path"] != "app/big.py"] == json.loads(everything_else.stdout)["findings"]
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+def test_two_scans_on_a_cold_cache_at_once_both_report_correctly(repo):
+    expected = run_reviewbot(repo, "scan", "--no-cache", "--format", "json").stdout
+    command = [shutil.which("reviewbot"), "scan", "--format", "json"]
+    both = [subprocess.Popen(command, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [process.communicate(timeout=120) for process in both]
+    assert [output for output, _ in outputs] == [expected, expected]
+    assert [error for _, error in outputs] == ["", ""]
+    # And the cache they wrote serves a third scan, byte for byte.
+    assert run_reviewbot(repo, "scan", "--format", "json").stdout == expected
+
+
+def test_a_cache_committed_to_the_repository_is_not_trusted(repo, caplog):
+    # A commit that brings a cache claiming its files are clean must not switch the gate off.
+    run(request(repo, jobs=1))
+    cache = repo / DEFAULT_DIRECTORY / DATABASE
+    with sqlite3.connect(cache) as connection:
+        connection.execute("UPDATE phase1 SET findings = '[]'")
+    subprocess.run(["git", "add", "-f", str(cache)], cwd=repo, check=True)
+    result = run(request(repo, jobs=1))
+    assert ("app/orders.py", "RB101", 2) in summary(result.findings)
+    assert "is committed to the repository" in caplog.text
