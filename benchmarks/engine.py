@@ -30,12 +30,34 @@ from pathlib import Path
 
 import libcst as cst
 
+# The checkout, where docs/benchmarks.md is written.
 ROOT = Path(__file__).resolve().parent.parent
+# docs/benchmarks.md, filled in by ``write_markdown``.
+REPORT = """# Benchmarks
+
+Written by `python benchmarks/engine.py` (do not edit by hand). Corpus: {corpus}. Medians of
+{rounds} rounds ({peer_rounds} for the peers, which take minutes); each round runs every command once,
+one after another. Machine: {machine}. Wall times include start-up; peak memory is the largest sum of
+resident memory over the process and its worker processes.
+
+| command | wall time | peak memory | note |
+|---|---|---|---|
+{rows}
+
+{ratios}
+
+The peers check their closest rule sets (see the notes), not the same rules: the comparison says what
+a Python-only LibCST engine costs next to them, not who finds more.
+"""
+# The in-process baseline every ratio is measured against.
+PARSE = "bare libcst.parse_module loop"
 # Appended to each changed file: a few violations, so the diff scan has findings to report.
 ADDITION = "\n\ndef added_for_benchmark(value):\n    return value\n"
 # The peers on their closest rule sets (see docs/benchmarks.md for what each covers).
 RUFF_RULES = "TID252,E722,S110,S112,BLE001,S113,ANN,D100,D101,D102,D103,C901"
+# flake8 with flake8-annotations (ANN), -docstrings (D), -bugbear (B), -tidy-imports (I252).
 FLAKE8_RULES = "ANN,D100,D101,D102,D103,E722,B001,I252,C901"
+# pylint's messages for bare/broad except, missing timeouts, docstrings and complexity.
 PYLINT_RULES = "W0702,W0718,W3101,C0114,C0115,C0116,R1260,W0719"
 
 
@@ -72,6 +94,7 @@ def rss_tree_mb(pid: int) -> float:
     """Resident memory of ``pid`` and all its descendants, in MB, from /proc."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
+    # Field 4 of /proc/PID/stat is the parent, field 24 the resident pages (after the name's ")").
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -81,6 +104,7 @@ def rss_tree_mb(pid: int) -> float:
             rss[int(entry.name)] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, IndexError, ValueError):
             continue
+    # Descendants: grow the set until no process has a parent in it that is not in it.
     tree = {pid}
     grew = True
     while grew:
@@ -96,7 +120,11 @@ def timed(command: list[str], cwd: Path, stdin: str | None = None) -> tuple[floa
     """Wall seconds and peak memory (MB) of one command."""
     peak = 0.0
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    try:
+        process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    except OSError as error:
+        sys.exit(f"cannot run {command[0]}: {error}")
+    # A thread samples the memory of the process tree while the command runs.
     done = threading.Event()
 
     def sample() -> None:
@@ -105,6 +133,7 @@ def timed(command: list[str], cwd: Path, stdin: str | None = None) -> tuple[floa
             peak = max(peak, rss_tree_mb(process.pid))
             done.wait(0.05)
 
+    # Started after the process, stopped once it has ended: the peak covers its whole life.
     sampler = threading.Thread(target=sample)
     sampler.start()
     process.communicate(stdin)
@@ -116,7 +145,10 @@ def timed(command: list[str], cwd: Path, stdin: str | None = None) -> tuple[floa
 
 def git(repo: Path, *args: str) -> None:
     """Run git quietly in ``repo``."""
-    subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", *args], cwd=repo, check=True, capture_output=True)
+    try:
+        subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", *args], cwd=repo, check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        sys.exit(f"git {' '.join(args)} failed: {error}")
 
 
 def prepare(source: Path, workdir: Path, changed: int) -> tuple[Path, Path]:
@@ -151,7 +183,9 @@ def parse_loop(files: list[Path]) -> float:
 def commands(repo: Path, module: Path, peers: Path | None) -> dict[str, tuple[list[str], str | None, str]]:
     """Name -> (command, standard input, note) for everything measured by running a program."""
     reviewbot = shutil.which("reviewbot") or sys.exit("reviewbot is not installed")
+    # Every scan writes the full JSON report, as a CI job would.
     report = ["--format", "json", "--output", str(repo.parent / "report.json")]
+    # The edit the hook hears about (``main`` appends a violation to the module first).
     event = json.dumps({"hook_event_name": "PostToolUse", "cwd": str(repo), "tool_name": "Edit", "tool_input": {"file_path": str(module)}})
     found: dict[str, tuple[list[str], str | None, str]] = {
         "reviewbot cold, --jobs 1": ([reviewbot, "scan", "--jobs", "1", "--no-cache", *report], None, ""),
@@ -160,12 +194,14 @@ def commands(repo: Path, module: Path, peers: Path | None) -> dict[str, tuple[li
         "reviewbot --diff HEAD~1 (10 files), cold": ([reviewbot, "scan", "--diff", "HEAD~1", "--no-cache", *report], None, ""),
         "reviewbot hook claude-code (PostToolUse)": ([reviewbot, "hook", "claude-code"], event, f"{module.relative_to(repo)}"),
     }
+    # Each peer with the closest rules it has to reviewbot's, and no cache of its own.
     tools = {
         "ruff": (["check", "--no-cache", "--isolated", "--select", RUFF_RULES, "--exit-zero", "--quiet", "."], f"rules {RUFF_RULES}"),
         "flake8": (["--select", FLAKE8_RULES, "--exit-zero", "-q", "."], "with flake8-annotations, -docstrings, -bugbear, -tidy-imports"),
         "pylint": (["--disable=all", f"--enable={PYLINT_RULES}", "--exit-zero", "-j", "0", "--recursive=y", "."], f"messages {PYLINT_RULES}"),
         "fixit": (["lint", "."], "default rules"),
     }
+    # A peer that is not installed is left out of the table.
     for tool, (arguments, note) in tools.items():
         executable = shutil.which(tool, path=str(peers) if peers else None)
         if executable is not None:
@@ -173,37 +209,49 @@ def commands(repo: Path, module: Path, peers: Path | None) -> dict[str, tuple[li
     return found
 
 
-def write_markdown(path: Path, package: str, files: int, lines: int, measures: list[Measure], parse: Measure, rounds: int) -> None:
-    """docs/benchmarks.md: the figures, the ratios the targets are about, and how to reproduce them."""
-    median = {m.name: statistics.median(m.seconds) for m in [parse, *measures]}
+def ratios(median: dict[str, float]) -> list[str]:
+    """The figures the engine's targets are stated in."""
     cold1 = median["reviewbot cold, --jobs 1"]
-    rows = [f"| {m.name} | {median[m.name]:.2f} s | {max(m.peak_mb):.0f} MB | {m.note} |" if m.peak_mb else f"| {m.name} | {median[m.name]:.2f} s | | {m.note} |" for m in [parse, *measures]]
-    ratios = [
-        f"- cold `--jobs 1` / bare parse loop: **{cold1 / median[parse.name]:.2f}×** (target ≤ 1.5×)",
+    return [
+        f"- cold `--jobs 1` / bare parse loop: **{cold1 / median[PARSE]:.2f}×** (target ≤ 1.5×)",
         f"- cold default jobs / cold `--jobs 1`: **{median['reviewbot cold, default jobs'] / cold1:.2f}×** (target ≤ 0.6×)",
         f"- warm / cold `--jobs 1`: **{100 * median['reviewbot warm (nothing changed)'] / cold1:.1f} %** (target ≤ 5 %)",
         f"- `--diff` of 10 files / cold `--jobs 1`: **{100 * median['reviewbot --diff HEAD~1 (10 files), cold'] / cold1:.1f} %**",
         f"- PostToolUse hook: **{median['reviewbot hook claude-code (PostToolUse)']:.3f} s** (target ≤ 0.3 s)",
     ]
-    text = f"""# Benchmarks
 
-Written by `python benchmarks/engine.py` (do not edit by hand). Corpus: the `{package}` wheel from
-PyPI committed as a git repository ({files} Python files, {lines:,} lines), then a commit changing 10
-of them. Medians of {rounds} rounds; each round runs every command once, one after another. Machine:
-{os.cpu_count()} CPUs, Python {platform.python_version()}, LibCST {metadata.version('libcst')}. Wall
-times include start-up; peak memory is the largest sum of resident memory over the process and its
-worker processes.
 
-| command | wall time | peak memory | note |
-|---|---|---|---|
-{chr(10).join(rows)}
-
-{chr(10).join(ratios)}
-
-The peers check their closest rule sets (see the notes), not the same rules: the comparison says what
-a Python-only LibCST engine costs next to them, not who finds more.
-"""
+def write_markdown(path: Path, corpus_line: str, measures: list[Measure], rounds: tuple[int, int]) -> None:
+    """docs/benchmarks.md: the medians, the ratios the targets are about, and how to reproduce them."""
+    median = {m.name: statistics.median(m.seconds) for m in measures}
+    # The parse loop runs in this process: it has no start-up and no memory of its own to show.
+    rows = [f"| {m.name} | {median[m.name]:.2f} s | {f'{max(m.peak_mb):.0f} MB' if m.peak_mb else ''} | {m.note} |" for m in measures]
+    machine = f"{os.cpu_count()} CPUs, Python {platform.python_version()}, LibCST {metadata.version('libcst')}"
+    text = REPORT.format(corpus=corpus_line, rounds=rounds[0], peer_rounds=rounds[1], machine=machine, rows="\n".join(rows), ratios="\n".join(ratios(median)))
     path.write_text(text, encoding="utf-8")
+
+
+def run_round(
+    repo: Path, module: Path, planned: dict[str, tuple[list[str], str | None, str]], measures: list[Measure], peers: bool
+) -> None:
+    """Every command once, in order (the peers only if ``peers``); the parse loop in this process."""
+    for measure in measures:
+        if measure.name.endswith("(peer)") and not peers:
+            continue
+        if measure.name == PARSE:
+            measure.seconds.append(parse_loop(sorted(repo.rglob("*.py"))))
+            continue
+        command, stdin, _ = planned[measure.name]
+        if "warm" in measure.name:
+            timed(command, repo)  # fills the cache
+        if "hook" in measure.name:
+            # An edit that breaks a rule: the hook's full path, exit 2; undone afterwards.
+            module.write_text(module.read_text(encoding="utf-8") + "\nfrom . import something\n", encoding="utf-8")
+        seconds, peak = timed(command, repo, stdin)
+        if "hook" in measure.name:
+            git(repo, "checkout", "--", str(module.relative_to(repo)))
+        measure.seconds.append(seconds)
+        measure.peak_mb.append(peak)
 
 
 def main() -> None:
@@ -211,36 +259,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--package", default="django==5.2.8")
     parser.add_argument("--repeat", type=int, default=3, help="rounds (the median is reported)")
+    parser.add_argument("--peer-rounds", type=int, default=1, help="rounds that also run the peers (pylint and fixit take minutes)")
     parser.add_argument("--peers", type=Path, help="directory holding the ruff, flake8, pylint and fixit executables (default: PATH)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "reviewbot-bench")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
+    # Downloaded once into --cache, then copied into a fresh repository for every run.
     source = corpus(args.package, args.cache)
+    # The repository lives only as long as the measurement.
     with tempfile.TemporaryDirectory() as workdir:
         repo, module = prepare(source, Path(workdir), 10)
         files = sorted(repo.rglob("*.py"))
         lines = sum(path.read_bytes().count(b"\n") for path in files)
         planned = commands(repo, module, args.peers)
-        measures = [Measure(name, note=note) for name, (_, _, note) in planned.items()]
-        parse = Measure("bare libcst.parse_module loop", note="in-process, no start-up")
+        # The parse loop first: every ratio is against it or against the cold --jobs 1 scan.
+        measures = [Measure(PARSE, note="in-process, no start-up")] + [Measure(name, note=note) for name, (_, _, note) in planned.items()]
         for round_number in range(args.repeat):
-            parse.seconds.append(parse_loop(files))
-            for measure in measures:
-                command, stdin, _ = planned[measure.name]
-                if "warm" in measure.name:
-                    subprocess.run(command, cwd=repo, capture_output=True)  # fill the cache
-                if "hook" in measure.name:
-                    # An edit that breaks a rule: the hook's full path, exit 2.
-                    module.write_text(module.read_text(encoding="utf-8") + "\nfrom . import something\n", encoding="utf-8")
-                seconds, peak = timed(command, repo, stdin)
-                if "hook" in measure.name:
-                    git(repo, "checkout", "--", str(module.relative_to(repo)))
-                measure.seconds.append(seconds)
-                measure.peak_mb.append(peak)
+            run_round(repo, module, planned, measures, peers=round_number < args.peer_rounds)
             print(f"round {round_number + 1}/{args.repeat} done", file=sys.stderr)
-    for measure in [parse, *measures]:
+    # The medians on the terminal, the whole table in the docs.
+    for measure in measures:
         print(f"{measure.name}: {statistics.median(measure.seconds):.2f} s")
-    write_markdown(args.output, args.package, len(files), lines, measures, parse, args.repeat)
+    corpus_line = f"the `{args.package}` wheel from PyPI committed as a git repository ({len(files)} Python files, {lines:,} lines), then a commit changing 10 of them"
+    write_markdown(args.output, corpus_line, measures, (args.repeat, min(args.peer_rounds, args.repeat)))
     print(f"written: {args.output}")
 
 

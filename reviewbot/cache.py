@@ -25,11 +25,13 @@ log = logging.getLogger(__name__)
 
 # The cache directory at the repository root when the config names none.
 DEFAULT_DIRECTORY = ".reviewbot_cache"
+# The database file inside the cache directory.
 DATABASE = "cache.sqlite3"
 # Bumped whenever the tables or the stored records change shape.
 FORMAT = "reviewbot-cache 1"
 # How long a scan waits for another one's write to finish, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
+# One row per file and settings digest: an edited file replaces its row instead of adding one.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS phase1 (
@@ -71,19 +73,20 @@ class Cache:
     def open(cls, directory: Path, settings_digest: str) -> Cache | None:
         """The cache in ``directory``, rebuilt if it cannot be trusted; ``None`` if it cannot be used."""
         digest = hashlib.sha256(f"{settings_digest}\0{engine_digest()}".encode()).hexdigest()
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
-                if not (directory / name).exists():
-                    (directory / name).write_text(text, encoding="utf-8")
-        except OSError as error:
-            log.warning("cache disabled: cannot create %s: %s", directory, error.strerror)
+        if not _make_directory(directory):
             return None
         database = directory / DATABASE
+        # A database that cannot be trusted is removed and made anew, once.
         for attempt in (1, 2):
+            connection = None
             try:
-                return cls(_connect(database), digest)
+                # Transactions are begun by hand while preparing, by ``with`` afterwards.
+                connection = sqlite3.connect(database, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+                _prepare(connection)
+                return cls(connection, digest)
             except (sqlite3.DatabaseError, _Foreign) as error:
+                if connection is not None:
+                    connection.close()
                 if attempt == 2:
                     log.warning("cache disabled: %s cannot be used: %s", database, error)
                     return None
@@ -133,31 +136,40 @@ class _Foreign(Exception):
     """The database is not a reviewbot cache of this format."""
 
 
-def _connect(database: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the database and check that it is ours, in our format."""
-    connection = sqlite3.connect(database, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+def _make_directory(directory: Path) -> bool:
+    """Create the cache directory, ignored by git and tagged for backup tools; False if impossible."""
     try:
-        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        # Creating the tables and stamping the format happen once, whoever comes first.
-        connection.execute("BEGIN IMMEDIATE")
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if tables - {"meta", "phase1"}:
-            raise _Foreign(f"unexpected tables {sorted(tables - {'meta', 'phase1'})}")
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                connection.execute(statement)
-        connection.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
-        [found] = connection.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-        connection.execute("COMMIT")
-        if found != FORMAT:
-            raise _Foreign(f"format {found!r}, expected {FORMAT!r}")
-        connection.isolation_level = "DEFERRED"
-        return connection
-    except BaseException:
-        connection.close()
-        raise
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
+            if not (directory / name).exists():
+                (directory / name).write_text(text, encoding="utf-8")
+    except OSError as error:
+        log.warning("cache disabled: cannot create %s: %s", directory, error.strerror)
+        return False
+    return True
+
+
+def _prepare(connection: sqlite3.Connection) -> None:
+    """Set the connection up and check that the database is ours, in our format."""
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # WAL lets scans read while another one writes.
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    # Creating the tables and stamping the format happen once, whoever comes first.
+    connection.execute("BEGIN IMMEDIATE")
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables - {"meta", "phase1"}:
+        raise _Foreign(f"unexpected tables {sorted(tables - {'meta', 'phase1'})}")
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            connection.execute(statement)
+    connection.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
+    [found] = connection.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+    connection.execute("COMMIT")
+    if found != FORMAT:
+        raise _Foreign(f"format {found!r}, expected {FORMAT!r}")
+    # From now on Python's ``with connection:`` begins and ends each write.
+    connection.isolation_level = "DEFERRED"
 
 
 def _discard(database: Path) -> None:

@@ -1,4 +1,4 @@
-"""The ``reviewbot`` command line: ``scan``, ``baseline``, ``github``, ``hook``, ``init``, ``rules``, ``explain``."""
+"""The ``reviewbot`` command line: ``scan``, ``baseline``, ``merge``, ``github``, ``hook``, ``init``, ``rules``, ``explain``."""
 
 from __future__ import annotations
 
@@ -64,18 +64,30 @@ def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
     return parse
 
 
+def _shard(text: str) -> tuple[int, int]:
+    """``--shard 2/4`` -> ``(2, 4)``; K from 1 to N."""
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise argparse.ArgumentTypeError(f"expected K/N with 1 <= K <= N, e.g. 1/4, got {text!r}")
+    return int(index), int(count)
+
+
 def _selection_arguments(parser: argparse.ArgumentParser) -> None:
-    """What to scan and with which rules: shared by ``scan`` and ``baseline``."""
+    """What to scan, with which rules, and how: shared by ``scan`` and ``baseline``."""
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="files or directories (default: the repository)")
     parser.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else [tool.reviewbot] in pyproject.toml)")
     parser.add_argument("--select", type=_codes, metavar="CODES", help="only these rules, e.g. RB1,RB203 (replaces config `select`)")
     parser.add_argument("--ignore", type=_codes, metavar="CODES", help="skip these rules (added to config `ignore`)")
+    # How the files are scanned: results never depend on these, only the time they take.
     engine = parser.add_argument_group("engine")
     engine.add_argument("--jobs", type=_positive(int), metavar="N", help="worker processes (default: the number of CPUs; 1 scans in this process)")
     engine.add_argument(
         "--file-timeout", type=_positive(float), default=30.0, metavar="SECONDS", help="a file taking longer is reported as RB002 (default: 30)"
     )
     engine.add_argument("--no-cache", action="store_true", help="neither read nor write the cache (.reviewbot_cache/)")
+    engine.add_argument(
+        "--shard", type=_shard, metavar="K/N", help="only the K-th of N disjoint parts of the files (a CI matrix; see `reviewbot merge`)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     _github_parser(commands)
     _hook_parser(commands)
     _init_parser(commands)
+    _merge_parser(commands)
 
     # The rule catalogue, as configured (severities can be changed by the config).
     rules = commands.add_parser("rules", help="list every rule with its severity and agent quote")
@@ -205,6 +218,24 @@ def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     hook.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
 
 
+def _merge_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot merge``: the shards of a CI matrix, reported as one scan."""
+    merge = commands.add_parser(
+        "merge",
+        help="merge the JSON reports of `scan --shard K/N` runs into one report (any format)",
+        description="Read JSON reports written by `reviewbot scan --format json` (typically one per `--shard K/N` of a "
+        "CI matrix) and report their findings as one scan would. Exit status as for `scan`.",
+    )
+    # The reports in, one report out: the same formats and gate as `scan`.
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="JSON reports")
+    merge.add_argument(
+        "--format", choices=("text", "json", "sarif", "github", "markdown"), default="text", help="output format (default: text)"
+    )
+    merge.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    merge.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else [tool.reviewbot] in pyproject.toml)")
+    merge.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
+
+
 def _init_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``reviewbot init``: adoption in one command."""
     # Adoption in one command.
@@ -240,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_ERROR
     _log_to_stderr(getattr(args, "verbose", False))
-    commands = {"scan": scan, "baseline": baseline, "rules": rules, "explain": explain, "github": github_review, "hook": hook, "init": init}
+    commands = {
+        "scan": scan, "baseline": baseline, "merge": merge, "rules": rules, "explain": explain, "github": github_review, "hook": hook, "init": init,
+    }
     try:
         return commands[args.command](args)
     except ReviewbotError as error:
@@ -280,33 +313,33 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
     return load_settings(root, getattr(args, "config", None), select=select, ignore=ignore, fail_on=getattr(args, "fail_on", None))
 
 
-def _request(args: argparse.Namespace, **changes: object) -> Request:
-    """The scan the command line asks for (``scan`` and ``baseline``)."""
+def _request(args: argparse.Namespace) -> Request:
+    """The scan the command line asks for (``scan``, and ``baseline`` with fewer flags)."""
     from reviewbot.project import find_root
     from reviewbot.session import Progress, Request
 
     root, is_git = find_root(Path.cwd())
     settings = _settings(args, root)
+    # Changed-lines mode, fixing and baselines are flags of `scan` only.
+    scan_only = ("diff", "head", "staged", "filter_mode", "fix", "update_baseline")
+    chosen = {name: getattr(args, name) for name in scan_only if hasattr(args, name)}
+    # A baseline named in the config applies unless --baseline names another.
     baseline = getattr(args, "baseline", None) or (root / settings.baseline if settings.baseline else None)
-    request = Request(
+    # Without --jobs, the request's own default: one worker per CPU.
+    if args.jobs is not None:
+        chosen["jobs"] = args.jobs
+    return Request(
         root=root,
         settings=settings,
         is_git=is_git,
         paths=tuple(args.paths),
-        diff=getattr(args, "diff", None),
-        head=getattr(args, "head", None),
-        staged=getattr(args, "staged", False),
-        filter_mode=getattr(args, "filter_mode", None),
-        fix=getattr(args, "fix", False),
         baseline=baseline,
-        update_baseline=getattr(args, "update_baseline", False),
         file_timeout=args.file_timeout,
         cache=not args.no_cache,
+        shard=args.shard,
         progress=Progress.wanted(getattr(args, "quiet", False)),
+        **chosen,
     )
-    if args.jobs is not None:
-        request = replace(request, jobs=args.jobs)
-    return replace(request, **changes)  # type: ignore[arg-type]
 
 
 def scan(args: argparse.Namespace) -> int:
@@ -333,6 +366,18 @@ def scan(args: argparse.Namespace) -> int:
     _write(renderers()[args.format](list(result.findings), run_info), args.output)
     # The gate: findings at or above --fail-on (after filtering, baseline and fixes) fail the run.
     return EXIT_FINDINGS if result.fails() else EXIT_OK
+
+
+def merge(args: argparse.Namespace) -> int:
+    """``reviewbot merge``: findings of several JSON reports, reported as one scan."""
+    from reviewbot.merge import read_reports
+    from reviewbot.project import find_root
+    from reviewbot.report import Run, renderers
+
+    settings = _settings(args, find_root(Path.cwd())[0])
+    findings, files = read_reports(args.reports)
+    _write(renderers()[args.format](findings, Run(settings, files)), args.output)
+    return EXIT_FINDINGS if any(settings.fails(finding) for finding in findings) else EXIT_OK
 
 
 def init(args: argparse.Namespace) -> int:
@@ -405,7 +450,7 @@ def baseline(args: argparse.Namespace) -> int:
     from reviewbot.session import run
 
     # Every finding of the selected files, whatever baseline the config reads.
-    request = _request(args, baseline=None)
+    request = replace(_request(args), baseline=None)
     result = run(request)
     # The file the config reads is the natural place to write.
     target = args.output or request.root / (request.settings.baseline or DEFAULT_BASELINE)

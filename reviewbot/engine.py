@@ -20,10 +20,10 @@ from pathlib import Path
 
 import libcst as cst
 
-from reviewbot.checks import CHECKS, RULES
-from reviewbot.checks.base import Check, FileContext, Scope, is_public_name
+from reviewbot.checks import RULES
+from reviewbot.checks.base import Analysis, FileContext, Scope, is_public_name
 from reviewbot.config import Settings
-from reviewbot.model import Finding, Fix
+from reviewbot.model import Finding, Fix, Rule
 from reviewbot.suppress import Suppressions
 from reviewbot.walk import Callback, Span, concrete_types, new_walk, node_type
 
@@ -146,34 +146,39 @@ def too_deep_to_parse(text: str) -> bool:
     return long_line or (depth > 0 and len(text) - opened > MAX_EXPRESSION_CHARS)
 
 
-# Check class -> its callbacks, found once per class rather than once per file.
-_HANDLERS: dict[type[Check], tuple[tuple[str, type[cst.CSTNode], str], ...]] = {}
+# Rule or analysis class -> its callbacks, found once per class rather than once per file.
+_HANDLERS: dict[type, tuple[tuple[str, type[cst.CSTNode], str], ...]] = {}
 
 
-def handler_names(check: type[Check]) -> tuple[tuple[str, type[cst.CSTNode], str], ...]:
-    """``("visit"|"leave", node class, method name)`` for each callback a check class defines.
+def handler_names(walker: type) -> tuple[tuple[str, type[cst.CSTNode], str], ...]:
+    """``("visit"|"leave", node class, method name)`` for each callback a rule or analysis defines.
 
     A ``visit_X``/``leave_X`` method whose ``X`` is no LibCST node class is a mistake (a typo, or
     a class this LibCST lacks) that would otherwise never be called: it raises ``TypeError``.
     """
-    if check not in _HANDLERS:
+    if walker not in _HANDLERS:
         found = []
-        for name in dir(check):
+        for name in dir(walker):
             kind, _, node_name = name.partition("_")
             if kind in ("visit", "leave"):
                 target = node_type(node_name)
                 if target is None:
-                    raise TypeError(f"{check.__name__}.{name}: LibCST has no node class {node_name!r}")
+                    raise TypeError(f"{walker.__name__}.{name}: LibCST has no node class {node_name!r}")
                 found.append((kind, target, name))
-        _HANDLERS[check] = tuple(found)
-    return _HANDLERS[check]
+        _HANDLERS[walker] = tuple(found)
+    return _HANDLERS[walker]
+
+
+def walks(rule: type[Rule]) -> bool:
+    """Whether a rule looks at the tree itself (the engine reports RB000-RB003 on its own)."""
+    return bool(handler_names(rule)) or rule.finish is not Rule.finish
 
 
 class FileScan:
     """The state of scanning one parsed file."""
 
     def __init__(self, path: str, text: str, module: cst.Module, settings: Settings, enabled: frozenset[str]) -> None:
-        """Set up the walk and the checks that have at least one rule enabled for this file."""
+        """Set up the walk, the analyses, and the rules enabled for this file."""
         self.path = path
         self.settings = settings
         self.enabled = enabled
@@ -182,33 +187,45 @@ class FileScan:
         self.leave: dict[type, list[Callback]] = {}
         self.walk = new_walk(module, self.enter, self.leave, self._failed)
         self.ctx = FileContext(path, module, self.lines, settings, self.walk)
-        # Each failed check, the error, and the node it failed on (None: in ``finish``).
-        self.failures: list[tuple[Check, Exception, cst.CSTNode | None]] = []
-        # A family with none of its rules enabled is not even instantiated.
-        self.checks = []
-        for check_class in CHECKS:
-            own = enabled & {rule.id for rule in check_class.rules}
-            if own:
-                self.checks.append(check_class(self.ctx, frozenset(own)))
+        # Each failed rule or analysis, the error, and the node it failed on (None: in ``finish``).
+        self.failures: list[tuple[Rule | Analysis, Exception, cst.CSTNode | None]] = []
+        chosen = [RULES[rule_id] for rule_id in sorted(enabled) if walks(RULES[rule_id])]
+        # One of each analysis the chosen rules need, shared by them.
+        self.analyses: dict[type, Analysis] = {}
+        for rule_class in chosen:
+            for kind in rule_class.needs:
+                if kind not in self.analyses:
+                    self.analyses[kind] = kind(self.ctx)
+        self.rules = [rule_class(self.ctx, dict(self.analyses)) for rule_class in chosen]
         self._prefill_imports(module.body)
         self._register()
 
     def _register(self) -> None:
-        """Fill the walk's dispatch tables: the engine's own bookkeeping, then every check."""
-        # Scopes open before any check sees a def/class and close after every check has left it.
+        """Fill the walk's dispatch tables, outermost first on the way in and last on the way out.
+
+        The engine's own bookkeeping (scopes, comments, imports) wraps the analyses, which wrap
+        the rules: a rule entering a node sees the state inside it, and still does when leaving.
+        """
         self.enter[cst.FunctionDef] = [self._enter_scope]
         self.enter[cst.ClassDef] = [self._enter_scope]
         self.enter[cst.Comment] = [self._comment]
         self.enter[cst.Import] = [self.ctx.imports.add]
         self.enter[cst.ImportFrom] = [self.ctx.imports.add]
-        for check in self.checks:
-            for kind, target, name in handler_names(type(check)):
-                table = self.enter if kind == "visit" else self.leave
-                # A callback for a base class (``BaseSmallStatement``) runs for each of its kinds.
-                for concrete in concrete_types(target):
-                    table.setdefault(concrete, []).append(getattr(check, name))
+        walkers: list[Rule | Analysis] = [*self.analyses.values(), *self.rules]
+        for walker in walkers:
+            self._add(walker, "visit", self.enter)
+        for walker in reversed(walkers):
+            self._add(walker, "leave", self.leave)
         self.leave.setdefault(cst.FunctionDef, []).append(self._leave_scope)
         self.leave.setdefault(cst.ClassDef, []).append(self._leave_scope)
+
+    @staticmethod
+    def _add(walker: Rule | Analysis, kind: str, table: dict[type, list[Callback]]) -> None:
+        """Register ``walker``'s callbacks of one kind; one for a base class runs for each subclass."""
+        for callback_kind, target, name in handler_names(type(walker)):
+            if callback_kind == kind:
+                for concrete in concrete_types(target):
+                    table.setdefault(concrete, []).append(getattr(walker, name))
 
     def _prefill_imports(self, body: Iterable[cst.CSTNode]) -> None:
         """Module-level imports, so a function can use a name imported further down the file.
@@ -249,18 +266,25 @@ class FileScan:
             self.ctx.suppressions.append((line, value))
 
     def _failed(self, callback: Callback, node: cst.CSTNode, error: Exception) -> None:
-        """A callback raised: record RB002 for its check and stop calling that check."""
-        check = getattr(callback, "__self__", None)
-        if not isinstance(check, Check):
+        """A callback raised: record RB002 and stop calling what failed, and what depends on it.
+
+        A failing rule is dropped for the rest of the file; a failing analysis takes the rules
+        that read it along. The other rules go on.
+        """
+        owner = getattr(callback, "__self__", None)
+        if not isinstance(owner, (Rule, Analysis)):
             raise error  # the engine's own bookkeeping failed: the whole file is RB002
-        if check not in self.checks:
+        if owner not in self.rules and owner not in self.analyses.values():
             return  # already reported; its remaining callbacks for this node are ignored
-        self.failures.append((check, error, node))
-        self.checks.remove(check)
-        # Stop calling the failed check for the rest of this file.
+        self.failures.append((owner, error, node))
+        dropped: set[int] = {id(owner)}
+        if isinstance(owner, Analysis):
+            del self.analyses[type(owner)]
+            dropped |= {id(rule) for rule in self.rules if type(owner) in rule.needs}
+        self.rules = [rule for rule in self.rules if id(rule) not in dropped]
         for table in (self.enter, self.leave):
-            for node_type, callbacks in table.items():
-                table[node_type] = [c for c in callbacks if getattr(c, "__self__", None) is not check]
+            for node_type_, callbacks in table.items():
+                table[node_type_] = [c for c in callbacks if id(getattr(c, "__self__", None)) not in dropped]
 
     def run(self) -> list[Finding]:
         """Walk, finish the checks, and turn raw findings into positioned, suppressed findings.
@@ -269,11 +293,11 @@ class FileScan:
         statement that contains it (so one comment covers a multi-line call).
         """
         self.walk.run()
-        for check in self.checks:
+        for rule in self.rules:
             try:
-                check.finish()
+                rule.finish()
             except Exception as error:  # noqa: BLE001 - reported as RB002
-                self.failures.append((check, error, None))
+                self.failures.append((rule, error, None))
         suppressions = Suppressions(self.ctx.suppressions)
         findings = []
         # Checks may report rules that are off for this file; they are dropped here.
@@ -291,10 +315,14 @@ class FileScan:
                     first = spans[id(decorators[0] if decorators else raw.scope)][0]
                     finding = replace(finding, scope=(first, spans[id(raw.scope)][2]))
                 findings.append(finding)
-        for check, failure, node in self.failures:
-            ids = ", ".join(rule.id for rule in check.rules)
+        for owner, failure, node in self.failures:
             where = f"at line {spans[id(node)][0]}" if node is not None and id(node) in spans else "after the walk"
-            message = f"check {type(check).__name__} ({ids}) failed {where}: {type(failure).__name__}: {failure}"
+            if isinstance(owner, Rule):
+                what = f"rule {owner.id} ({owner.name})"
+            else:
+                readers = ", ".join(rule.id for rule in RULES.values() if type(owner) in rule.needs and rule.id in self.enabled)
+                what = f"analysis {type(owner).__name__} (for {readers})"
+            message = f"{what} failed {where}: {type(failure).__name__}: {failure}"
             findings.append(self.finding("RB002", (1, 0, 1, 0), message))
         # Only a file-level comment can silence RB003: a line comment would silence itself.
         if "RB003" in self.enabled and not any(s.covers("RB003") for s in suppressions.file_level):

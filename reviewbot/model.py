@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from reviewbot.checks.base import FileContext
+    from reviewbot.walk import Span
+
+# Any analysis class (``Rule.analysis``).
+A = TypeVar("A")
 
 
 class Severity(enum.IntEnum):
@@ -58,34 +67,69 @@ class Option:
         return list(self.default) if self.kind is list else self.default  # type: ignore[call-overload]
 
 
-@dataclass(frozen=True)
 class Rule:
-    """What a check declares about one of its rules.
+    """One rule: its declaration (these class attributes) and, in a subclass, what it looks for.
 
-    Severity, agent quote, test-path policy and option values are not here: they come from the
-    rule pack at run time (``rules/*.yml``), so teams and packs can differ without code changes.
+    A subclass reacts to nodes with ``visit_<Node>`` / ``leave_<Node>`` methods, like a LibCST
+    visitor (a method for a base class such as ``BaseSmallStatement`` sees every kind of it), and
+    may report file-level findings in ``finish``. Every enabled rule shares one walk of the file
+    (``reviewbot.walk``); state several rules need (the error-handling flow, say) is an analysis
+    they name in ``needs``, made once per file. ``reviewbot explain``, the docs and the tests come
+    from the declaration. Severity, agent quote and test-path policy are not here: packs give them
+    (``rules/*.yml``), so teams and packs can differ without code changes.
     """
 
-    id: str
-    name: str
-    summary: str
-    why: str
-    bad: tuple[Example, ...]
-    good: tuple[Example, ...]
-    fixable: bool = False
-    options: tuple[Option, ...] = ()
+    id: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    why: ClassVar[str]
+    # Snippets the rule flags and does not flag: documentation, tests and fix round-trips.
+    bad: ClassVar[tuple[Example, ...]] = ()
+    good: ClassVar[tuple[Example, ...]] = ()
+    fixable: ClassVar[bool] = False
+    # The rule's options, with their defaults.
+    options: ClassVar[tuple[Option, ...]] = ()
     # Closest rules of other tools, for users migrating from them.
-    peers: str = ""
+    peers: ClassVar[str] = ""
     # What a finding is about: a ``node`` (its lines), a whole ``function`` or class (kept in
     # changed-lines mode when any line of it changed), or the ``file`` (kept whenever it changed).
-    scope: str = "node"
+    scope: ClassVar[str] = "node"
+    # Per-file analyses the rule reads (``reviewbot.checks.base.Analysis`` subclasses).
+    needs: ClassVar[tuple[type, ...]] = ()
+
+    def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
+        self.ctx = ctx
+        # The analyses of this file, by class (``needs`` says which exist).
+        self.analyses = analyses
+
+    def analysis(self, kind: type[A]) -> A:
+        """The file's ``kind`` analysis (named in ``needs``)."""
+        found = self.analyses[kind]
+        assert isinstance(found, kind)
+        return found
+
+    def report(
+        self,
+        node: cst.CSTNode | None,
+        message: str,
+        *,
+        span: Span | None = None,
+        fix: Fix | None = None,
+        statement: cst.CSTNode | None = None,
+        scope: cst.CSTNode | None = None,
+    ) -> None:
+        """Record a finding of this rule at ``node`` (see ``FileContext.report``)."""
+        self.ctx.report(self.id, node, message, span=span, fix=fix, statement=statement, scope=scope)
+
+    def finish(self) -> None:
+        """Called once after the walk; report file-level findings here."""
 
 
 @dataclass(frozen=True)
 class RuleSpec:
     """A rule as configured for this run: its declaration plus pack and config settings."""
 
-    rule: Rule
+    rule: type[Rule]
     severity: Severity
     quote: str | None
     in_tests: bool
@@ -138,14 +182,14 @@ class Finding:
         """Deterministic report order: path, line, column, rule, message."""
         return (self.path, self.line, self.column, self.rule, self.message)
 
-    def to_record(self) -> dict[str, Any]:
+    def to_record(self) -> dict[str, object]:
         """Every field as JSON values; ``from_record`` gives back an equal finding (cache, merge)."""
         record = asdict(self)
         record["severity"] = self.severity.label
         return record
 
     @classmethod
-    def from_record(cls, record: dict[str, Any]) -> Finding:
+    def from_record(cls, record: dict[str, Any]) -> Finding:  # reviewbot: ignore[RB303] - decoded JSON has no static type
         """The finding ``to_record`` wrote; ``KeyError``/``TypeError``/``ValueError`` if it is not one."""
         fix = record["fix"]
         return cls(

@@ -8,6 +8,7 @@ fix and rescan if asked -> baseline.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sys
@@ -52,6 +53,8 @@ class Request:
     fix: bool = False
     baseline: Path | None = None
     update_baseline: bool = False
+    # ``(K, N)``: only the K-th of N disjoint shards of the files (``--shard K/N``).
+    shard: tuple[int, int] | None = None
     jobs: int = field(default_factory=default_jobs)
     file_timeout: float = FILE_TIMEOUT
     cache: bool = True
@@ -87,10 +90,12 @@ class Result:
 
 def check(request: Request) -> None:
     """Refuse requests whose parts contradict each other, before any work."""
+    # The new side and its filter only mean something against a change.
     if request.diff is None and request.change is None:
         for flag, value in (("--head", request.head), ("--staged", request.staged), ("--filter-mode", request.filter_mode)):
             if value:
                 raise UsageError(f"{flag} only makes sense with --diff REV")
+    # Fixes are written to the work tree, so the scan must read the work tree.
     if request.fix and (request.head or request.staged):
         raise UsageError("--fix changes the work tree, so it cannot be combined with --head or --staged")
     if request.filter_mode == "nofilter" and (request.head or request.staged):
@@ -108,6 +113,7 @@ def run(request: Request) -> Result:
 
     check(request)
     started = time.perf_counter()
+    # Phase 1 and the change filter, then what a fix and the baseline make of the findings.
     files, everything, findings = _scan(request)
     fixed, refused = 0, list[str]()
     if request.fix:
@@ -116,6 +122,7 @@ def run(request: Request) -> Result:
             # Positions and what is left are those of the fixed files.
             files, everything, findings = _scan(request)
     pruned = None
+    # Known findings are dropped last, from what the filter and the fixes left.
     if request.baseline is not None:
         entries = load(request.baseline)
         if request.update_baseline:
@@ -132,15 +139,17 @@ def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding]]:
 
     settings = request.settings
     change = request.change
+    # The caller's change (the GitHub mode's), else the one --diff names, else none.
     if change is None and request.diff is not None:
         change = compute(request.root, request.diff, request.head, request.staged)
     mode = request.filter_mode or "added"
     if change is None or mode == "nofilter":
         # Everything, as a full scan reports it; a diff only decides what "changed" means.
-        files = list_files(request.root, request.is_git, list(request.paths), settings.exclude)
+        files = in_shard(list_files(request.root, request.is_git, list(request.paths), settings.exclude), request.shard)
         everything = phase1(request, files, lambda path: (request.root / path).read_bytes())
         return files, everything, everything
-    files = changed_paths(change, request.root, list(request.paths), settings.exclude)
+    # Only changed files are read and parsed, from where the new side lives (work tree, index, commit).
+    files = in_shard(changed_paths(change, request.root, list(request.paths), settings.exclude), request.shard)
     if request.only is not None:
         files = [path for path in files if path in request.only]
     everything = phase1(request, files, change.read)
@@ -148,53 +157,79 @@ def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding]]:
     return files, everything, kept
 
 
+def in_shard(files: list[str], shard: tuple[int, int] | None) -> list[str]:
+    """The files of shard K of N: a split by a hash of the path, stable across runs and machines."""
+    if shard is None:
+        return files
+    index, count = shard
+    return [path for path in files if shard_of(path, count) == index]
+
+
+def shard_of(path: str, count: int) -> int:
+    """The shard (1 to ``count``) a repo-relative path belongs to."""
+    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).digest()
+    return int.from_bytes(digest[:8], "big") % count + 1
+
+
 def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> list[Finding]:
     """Every finding of ``files`` (read with ``read``), from the cache where it knows the file."""
-    from reviewbot.engine import lost_file
-
-    settings = request.settings
     cache = _cache(request)
-    progress = Progress(len(files), enabled=request.progress)
-    results: dict[str, list[Finding]] = {}
-    # Content hashes of the files sent to be scanned, for their cache entries.
-    contents: dict[str, str] = {}
-
-    def done(path: str, findings: list[Finding]) -> None:
-        results[path] = findings
-        progress.advance(len(findings))
-
-    # Files are read as workers become free, so a large repository is never in memory at once.
-    def misses() -> Iterator[tuple[str, bytes]]:
-        for path in files:
-            try:
-                data = read(path)
-            except OSError as error:
-                done(path, lost_file(settings, path, f"cannot read file: {error.strerror}", rule="RB001"))
-                continue
-            content = content_digest(data)
-            known = cache.get(path, content) if cache is not None else None
-            if known is not None:
-                done(path, known)
-                continue
-            contents[path] = content
-            yield path, data
-
-    def scanned(path: str, findings: list[Finding], lost: bool = False) -> None:
-        done(path, findings)
-        # A lost file (a dead worker, a time-out) is scanned again next time.
-        if cache is not None and not lost:
-            cache.put(path, contents[path], findings)
-
+    work = _Phase1(request.settings, cache, read, Progress(len(files), enabled=request.progress))
     try:
+        # Workers pay off from two files on; one file is scanned at once, here.
         if request.jobs > 1 and len(files) > 1:
-            Pool(settings, request.jobs, request.file_timeout).scan(misses(), scanned)
+            Pool(request.settings, request.jobs, request.file_timeout).scan(work.misses(files), work.scanned)
         else:
-            _in_process(misses(), settings, scanned)
+            _in_process(work.misses(files), request.settings, work.scanned)
     finally:
-        progress.finish()
+        work.progress.finish()
         if cache is not None:
             cache.close()
-    return sorted((finding for path in files for finding in results.get(path, ())), key=lambda finding: finding.sort_key)
+    return sorted((finding for path in files for finding in work.results.get(path, ())), key=lambda finding: finding.sort_key)
+
+
+class _Phase1:
+    """The bookkeeping of one phase 1: results by path, cache lookups and writes, progress."""
+
+    def __init__(self, settings: Settings, cache: Cache | None, read: Callable[[str], bytes], progress: Progress) -> None:
+        self.settings = settings
+        self.cache = cache
+        self.read = read
+        self.progress = progress
+        self.results: dict[str, list[Finding]] = {}
+        # Content hashes of the files sent to be scanned, for their cache entries.
+        self.contents: dict[str, str] = {}
+
+    def misses(self, files: list[str]) -> Iterator[tuple[str, bytes]]:
+        """(path, bytes) of each file the cache does not know; the others are done at once.
+
+        Files are read as workers become free, so a large repository is never in memory at once.
+        """
+        from reviewbot.engine import lost_file
+
+        for path in files:
+            try:
+                data = self.read(path)
+            except OSError as error:
+                self._done(path, lost_file(self.settings, path, f"cannot read file: {error.strerror}", rule="RB001"))
+                continue
+            content = content_digest(data)
+            known = self.cache.get(path, content) if self.cache is not None else None
+            if known is not None:
+                self._done(path, known)
+                continue
+            self.contents[path] = content
+            yield path, data
+
+    def scanned(self, path: str, findings: list[Finding], lost: bool) -> None:
+        """A scanned file's findings; cached unless the file was lost (scanned again next time)."""
+        self._done(path, findings)
+        if self.cache is not None and not lost:
+            self.cache.put(path, self.contents[path], findings)
+
+    def _done(self, path: str, findings: list[Finding]) -> None:
+        self.results[path] = findings
+        self.progress.advance(len(findings))
 
 
 def _cache(request: Request) -> Cache | None:

@@ -141,6 +141,7 @@ class Pool:
         try:
             findings: list[Finding] = worker.connection.recv()
         except (EOFError, OSError):
+            # End of file on the pipe: the worker is gone; its exit code says how.
             worker.process.join(timeout=5)
             code = worker.process.exitcode
             how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit status {code}"

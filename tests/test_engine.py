@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from reviewbot.checks.annotations import AnnotationChecks
+from reviewbot.checks.annotations import MissingParameterAnnotation
+from reviewbot.checks.errors import ErrorFlow
 from reviewbot.engine import scan_source
 from tests.conftest import lines_of, scan, settings
 
@@ -51,17 +52,31 @@ def test_empty_init_has_no_findings():
     assert scan("", "app/__init__.py") == []
 
 
-def test_a_failing_check_is_rb002_and_the_other_checks_still_report(monkeypatch):
+def test_a_failing_rule_is_rb002_and_the_other_rules_still_report(monkeypatch):
     def broken(self, node):
         raise KeyError("boom")
 
-    monkeypatch.setattr(AnnotationChecks, "visit_FunctionDef", broken)
+    monkeypatch.setattr(MissingParameterAnnotation, "visit_FunctionDef", broken)
     findings = scan("from . import x\n\ndef f(a):\n    pass\n")
     assert ("RB101", 1) in rules(findings)
+    assert ("RB302", 3) in rules(findings)
     assert ("RB401", 3) in rules(findings)
-    assert not [f for f in findings if f.rule in ("RB301", "RB302")]
+    assert not [f for f in findings if f.rule == "RB301"]
     [internal] = [f for f in findings if f.rule == "RB002"]
-    assert internal.message == "check AnnotationChecks (RB301, RB302, RB303) failed at line 3: KeyError: 'boom'"
+    assert internal.message == "rule RB301 (missing-parameter-annotation) failed at line 3: KeyError: 'boom'"
+
+
+def test_a_failing_analysis_takes_only_the_rules_that_read_it(monkeypatch):
+    def broken(self, node):
+        raise ValueError("lost track")
+
+    monkeypatch.setattr(ErrorFlow, "visit_Raise", broken)
+    code = "import requests\n\ntry:\n    raise KeyError\nexcept Exception:\n    requests.get('u')\nexcept:\n    pass\n"
+    findings = scan(code)
+    # RB201 and RB204 read the error flow; RB202, RB203 and RB205 do not.
+    assert sorted({f.rule for f in findings} & {"RB201", "RB202", "RB203", "RB204", "RB205"}) == ["RB202", "RB203", "RB205"]
+    [internal] = [f for f in findings if f.rule == "RB002"]
+    assert internal.message == "analysis ErrorFlow (for RB201, RB204) failed at line 4: ValueError: lost track"
 
 
 def test_deep_nesting_does_not_crash_the_scan():

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
+import shutil
 import signal
 import sqlite3
 import subprocess
-import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -170,3 +172,63 @@ def test_a_cache_committed_to_the_repository_is_not_trusted(repo, caplog):
     result = run(request(repo, jobs=1))
     assert ("app/orders.py", "RB101", 2) in summary(result.findings)
     assert "is committed to the repository" in caplog.text
+
+
+def test_shards_split_the_files_disjointly_and_stably():
+    from reviewbot.session import in_shard
+
+    files = [f"pkg/module_{n}.py" for n in range(200)]
+    parts = [in_shard(files, (index, 3)) for index in (1, 2, 3)]
+    assert sorted(path for part in parts for path in part) == sorted(files)
+    assert all(len(part) > 40 for part in parts)
+    assert in_shard(files, (2, 3)) == parts[1]
+
+
+@pytest.mark.slow
+def test_shards_merged_equal_the_full_scan(repo):
+    full = {report: run_reviewbot(repo, "scan", "--no-cache", "--format", report) for report in ("json", "sarif")}
+    shards = []
+    for index in (1, 2):
+        shard = repo.parent / f"shard-{index}.json"
+        result = run_reviewbot(repo, "scan", "--shard", f"{index}/2", "--format", "json", "--output", str(shard))
+        assert result.code in (0, 1), result.stderr
+        shards.append(shard)
+    paths = [{f["path"] for f in json.loads(shard.read_text())["findings"]} for shard in shards]
+    assert paths[0] and paths[1] and not paths[0] & paths[1]
+    for report, expected in full.items():
+        merged = run_reviewbot(repo, "merge", *map(str, shards), "--format", report)
+        assert (merged.code, merged.stdout) == (expected.code, expected.stdout)
+    twice = run_reviewbot(repo, "merge", str(shards[0]), str(shards[0]))
+    assert twice.code == 2 and "merge the reports of disjoint shards" in twice.stderr
+
+
+def _stderr_on_a_terminal(cwd: Path, *args: str, env: dict[str, str]) -> bytes:
+    """What ``reviewbot scan`` writes to standard error when that is a terminal."""
+    leader, follower = pty.openpty()
+    subprocess.run([shutil.which("reviewbot"), "scan", *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=follower, env=env, timeout=120)
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal is closed once everything has been read
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    return output
+
+
+@pytest.mark.slow
+def test_a_progress_line_only_for_a_person_at_a_terminal(repo):
+    (repo / "app/big.py").write_text(BIG)
+    (repo / ".reviewbot.yml").write_text("max-file-bytes: 10000000\n")
+    env = {key: value for key, value in os.environ.items() if key != "CI"}
+    shown = _stderr_on_a_terminal(repo, "--no-cache", "--jobs", "1", env=env)
+    assert re.search(rb"\rreviewbot: [1-6]/6 files, [\d,]+ findings", shown), shown
+    # Erased before the report, so nothing of it stays on the screen.
+    assert shown.endswith(b"\r\033[K")
+    assert b"files, " not in _stderr_on_a_terminal(repo, "--no-cache", "--jobs", "1", "--quiet", env=env)
+    assert b"files, " not in _stderr_on_a_terminal(repo, "--no-cache", "--jobs", "1", env={**env, "CI": "true"})
+    assert "files, " not in run_reviewbot(repo, "scan", "--no-cache", "--jobs", "1").stderr

@@ -129,10 +129,10 @@ def test_a_callback_named_after_no_node_class_is_refused():
 
     with pytest.raises(TypeError, match="Typo.visit_Cal: LibCST has no node class 'Cal'"):
         handler_names(Typo)  # type: ignore[arg-type]
-    # Every real check names real node classes.
-    from reviewbot.checks import CHECKS
+    # Every real rule and analysis names real node classes.
+    from reviewbot.checks.errors import ErrorFlow
 
-    assert all(handler_names(check) for check in CHECKS)
+    assert all(handler_names(walker) is not None for walker in [*RULES.values(), ErrorFlow])
 
 
 @pytest.fixture

@@ -1,20 +1,32 @@
-"""The rule families. Add a family by listing its check class here."""
+"""The rule registry: every ``Rule`` class defined in a module of this package, by id.
+
+Adding a rule means writing its class in a family module (or a new module here), its tests and
+its entry in a pack; nothing else lists rules.
+"""
 
 from __future__ import annotations
 
-from reviewbot.checks.annotations import AnnotationChecks
-from reviewbot.checks.base import Check
-from reviewbot.checks.comments import CommentChecks
-from reviewbot.checks.errors import ErrorChecks
-from reviewbot.checks.imports import ImportChecks
-from reviewbot.checks.meta import META_RULES
+import importlib
+import pkgutil
+
 from reviewbot.model import Option, Rule
 
-# Every check class, in the order their callbacks run on a node.
-CHECKS: tuple[type[Check], ...] = (ImportChecks, ErrorChecks, AnnotationChecks, CommentChecks)
+
+def _collect() -> dict[str, type[Rule]]:
+    """Import every module of this package and gather the rules they define, sorted by id."""
+    found: dict[str, type[Rule]] = {}
+    for module_info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Rule) and value.__module__ == module.__name__:
+                if value.id in found:
+                    raise TypeError(f"{value.__qualname__} and {found[value.id].__qualname__} both declare {value.id}")
+                found[value.id] = value
+    return dict(sorted(found.items()))
+
 
 # Every rule reviewbot knows, by id.
-RULES: dict[str, Rule] = {rule.id: rule for rule in (*META_RULES, *(r for c in CHECKS for r in c.rules))}
+RULES: dict[str, type[Rule]] = _collect()
 
 # Every rule option, by its config key.
 OPTIONS: dict[str, Option] = {option.key: option for rule in RULES.values() for option in rule.options}

@@ -1,20 +1,20 @@
-"""What a check is, and the per-file context the engine hands it.
+"""The per-file context the engine hands every rule, and the base of shared analyses.
 
-A check is one rule family (one module under ``reviewbot/checks/``). It declares its rules and
-reacts to nodes through ``visit_<Node>`` / ``leave_<Node>`` methods, like a LibCST visitor, but all
-checks share one walk of the file (see ``reviewbot.walk``). Checks never touch the file system,
-git or the network: everything they need is in the ``FileContext``.
+A rule (``reviewbot.model.Rule``, one class per rule, grouped by family in the modules of
+``reviewbot/checks/``) reacts to nodes through ``visit_<Node>`` / ``leave_<Node>`` methods, like a
+LibCST visitor, but all rules share one walk of the file (see ``reviewbot.walk``). Rules never
+touch the file system, git or the network: everything they need is in the ``FileContext``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from reviewbot.imports import ImportTable
-from reviewbot.model import Fix, Project, Rule
+from reviewbot.model import Fix, Project
 from reviewbot.walk import Span, TreeWalk
 
 if TYPE_CHECKING:
@@ -132,15 +132,13 @@ class FileContext:
         self.findings.append(RawFinding(rule, node, message, span, fix, statement, scope))
 
 
-class Check:
-    """Base class of a rule family. Subclasses declare ``rules`` and visit/leave methods."""
+class Analysis:
+    """Per-file state several rules read, kept up to date by ``visit_``/``leave_`` methods.
 
-    rules: ClassVar[tuple[Rule, ...]] = ()
+    The engine makes one per file for the rules that name it in ``needs``. Its ``visit_``
+    callbacks run before the rules' and its ``leave_`` callbacks after them, so on entering a node
+    the rules see the state inside it, and on leaving one they still do.
+    """
 
-    def __init__(self, ctx: FileContext, enabled: frozenset[str]) -> None:
+    def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
-        # The subset of this family's rules that apply to this file.
-        self.enabled = enabled
-
-    def finish(self) -> None:
-        """Called once after the walk; report file-level findings here."""

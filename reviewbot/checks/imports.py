@@ -4,119 +4,55 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewbot.checks.base import Check
 from reviewbot.imports import dotted_name
 from reviewbot.model import Edit, Example, Fix, Option, Rule
 
 # Shared by RB101 (where the fix points) and RB102 (what counts as internal).
 ROOTS = Option("imports.roots", list, "Root package names; detected from the layout when empty.", ())
 
-# The rules this family reports, as `reviewbot explain`, the docs and the tests see them.
-RULES: tuple[Rule, ...] = (
-    Rule(
-        id="RB101",
-        name="relative-import",
-        summary="A relative import (`from . import x`, `from ..m import x`).",
-        why=(
-            "The agent was told to import every internal module absolutely through the project's root "
-            "package (Python's equivalent of an `@/` alias). Absolute imports read the same in every "
-            "file, survive moving a module, and show at a glance which package a name comes from."
-        ),
-        bad=(
-            Example("from .models import Order\n", lines=(1,), fixed="from app.models import Order\n"),
-            Example(
-                "from ..billing import (\n    invoice,  # keep\n)\n",
-                lines=(1,),
-                fixed="from app.billing import (\n    invoice,  # keep\n)\n",
-                path="app/orders/views.py",
-            ),
-            Example("def load():\n    from . import cache\n", lines=(2,), fixed="def load():\n    from app import cache\n"),
-        ),
-        good=(
-            Example("from app.models import Order\n"),
-            Example("import app.models as models\n"),
-        ),
-        fixable=True,
-        options=(ROOTS,),
-        peers="Ruff TID252 (with `ban-relative-imports = \"all\"`), flake8-absolute-import ABS101",
-    ),
-    Rule(
-        id="RB102",
-        name="non-root-internal-import",
-        summary="An internal module imported without going through its root package.",
-        why=(
-            "`from src.app.models import X` and `from services.cache import memo` (where `services` only "
-            "exists inside the root package) work only because of how the code happens to be run; they "
-            "break under another entry point and create two copies of the same module."
-        ),
-        bad=(
-            Example("from src.app.models import Order\n", lines=(1,)),
-            Example("from services.cache import memo\n", lines=(1,)),
-            Example("import services.cache as cache\n", lines=(1,)),
-        ),
-        good=(
-            Example("from app.services.cache import memo\n"),
-            Example("import json\nimport requests\n"),
-        ),
-        options=(ROOTS,),
-        peers="none: import-linter and Ruff check layers and bans, not the route through the root",
-    ),
-    Rule(
-        id="RB103",
-        name="sys-path-manipulation",
-        summary="Changing `sys.path` at run time.",
-        why=(
-            "Editing `sys.path` makes modules importable under names that bypass the root package and "
-            "makes imports depend on which file ran first. Install the project (`pip install -e .`) instead."
-        ),
-        bad=(
-            Example("import sys\nsys.path.insert(0, '..')\n", lines=(2,)),
-            Example("import sys as system\nsystem.path += ['lib']\n", lines=(2,)),
-            Example("from sys import path\npath.append('lib')\n", lines=(2,)),
-        ),
-        good=(
-            Example("import sys\nprint(sys.path)\n"),
-            Example("import sys\nsys.path.insert(0, 'lib')\n", path="tests/conftest.py"),
-        ),
-        peers="none",
-    ),
-)
-
-
 # Calls that change the import path.
 SYS_PATH_METHODS = frozenset({"sys.path.insert", "sys.path.append", "sys.path.extend"})
 
 
-class ImportChecks(Check):
-    """RB101-RB103."""
+class RelativeImport(Rule):
+    """RB101."""
 
-    rules = RULES
+    id = "RB101"
+    name = "relative-import"
+    summary = "A relative import (`from . import x`, `from ..m import x`)."
+    why = (
+        "The agent was told to import every internal module absolutely through the project's root "
+        "package (Python's equivalent of an `@/` alias). Absolute imports read the same in every "
+        "file, survive moving a module, and show at a glance which package a name comes from."
+    )
+    bad = (
+        Example("from .models import Order\n", lines=(1,), fixed="from app.models import Order\n"),
+        Example(
+            "from ..billing import (\n    invoice,  # keep\n)\n",
+            lines=(1,),
+            fixed="from app.billing import (\n    invoice,  # keep\n)\n",
+            path="app/orders/views.py",
+        ),
+        Example("def load():\n    from . import cache\n", lines=(2,), fixed="def load():\n    from app import cache\n"),
+    )
+    good = (
+        Example("from app.models import Order\n"),
+        Example("import app.models as models\n"),
+    )
+    fixable = True
+    options = (ROOTS,)
+    peers = "Ruff TID252 (with `ban-relative-imports = \"all\"`), flake8-absolute-import ABS101"
 
     def leave_ImportFrom(self, node: cst.ImportFrom) -> None:
-        """Relative imports, and absolute ones that bypass the root."""
-        if node.relative:
-            self._relative(node)
-        elif node.module is not None:
-            module = dotted_name(node.module)
-            self._through_root(node, module)
-            # ``from src import shop_api`` reaches the root package through the src directory too.
-            if module == "src" and not isinstance(node.names, cst.ImportStar):
-                for alias in node.names:
-                    self._through_root(alias, f"src.{dotted_name(alias.name)}")
-
-    def leave_Import(self, node: cst.Import) -> None:
-        """``import a.b`` that bypasses the root."""
-        for alias in node.names:
-            self._through_root(alias, dotted_name(alias.name))
-
-    def _relative(self, node: cst.ImportFrom) -> None:
         """RB101, with a fix when the target module is known (the file is inside a root package)."""
+        if not node.relative:
+            return
         ctx = self.ctx
         module = (dotted_name(node.module) or "") if node.module is not None else ""
         written = "." * len(node.relative) + module
         target = ctx.imports.absolute_module(node)
         if target is None:
-            ctx.report("RB101", node, f"relative import `{written}`: import it absolutely from the root package")
+            self.report(node, f"relative import `{written}`: import it absolutely from the root package")
             return
         # Replace the dots and the module name, nothing else: the imported names, their
         # parentheses and comments stay as they are.
@@ -126,10 +62,50 @@ class ImportChecks(Check):
         separator = "" if node.whitespace_after_from.value else " "
         edit = Edit(first[0], first[1] + 1, last[2], last[3] + 1, separator + target)
         fix = Fix(f"import `{target}` absolutely", (edit,))
-        ctx.report("RB101", node, f"relative import `{written}`: use `{target}`", fix=fix)
+        self.report(node, f"relative import `{written}`: use `{target}`", fix=fix)
+
+
+class NonRootInternalImport(Rule):
+    """RB102."""
+
+    id = "RB102"
+    name = "non-root-internal-import"
+    summary = "An internal module imported without going through its root package."
+    why = (
+        "`from src.app.models import X` and `from services.cache import memo` (where `services` only "
+        "exists inside the root package) work only because of how the code happens to be run; they "
+        "break under another entry point and create two copies of the same module."
+    )
+    bad = (
+        Example("from src.app.models import Order\n", lines=(1,)),
+        Example("from services.cache import memo\n", lines=(1,)),
+        Example("import services.cache as cache\n", lines=(1,)),
+    )
+    good = (
+        Example("from app.services.cache import memo\n"),
+        Example("import json\nimport requests\n"),
+    )
+    options = (ROOTS,)
+    peers = "none: import-linter and Ruff check layers and bans, not the route through the root"
+
+    def leave_ImportFrom(self, node: cst.ImportFrom) -> None:
+        """``from src.app.m import x`` / ``from services.cache import memo``."""
+        if node.relative or node.module is None:
+            return
+        module = dotted_name(node.module)
+        self._through_root(node, module)
+        # ``from src import shop_api`` reaches the root package through the src directory too.
+        if module == "src" and not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                self._through_root(alias, f"src.{dotted_name(alias.name)}")
+
+    def leave_Import(self, node: cst.Import) -> None:
+        """``import a.b`` that bypasses the root."""
+        for alias in node.names:
+            self._through_root(alias, dotted_name(alias.name))
 
     def _through_root(self, node: cst.CSTNode, module: str | None) -> None:
-        """RB102: ``src.<root>...`` or a name that only exists inside a root package."""
+        """``src.<root>...`` or a name that only exists inside a root package."""
         if not module:
             return
         roots = self.ctx.project.roots
@@ -137,17 +113,37 @@ class ImportChecks(Check):
         # ``src`` itself may be a root package (flat layout named src): then ``src.`` is correct.
         if parts[0] == "src" and "src" not in roots and len(parts) > 1 and parts[1] in roots:
             rest = ".".join(parts[1:])
-            self.ctx.report("RB102", node, f"`{module}` goes through the `src` directory: import `{rest}`")
+            self.report(node, f"`{module}` goes through the `src` directory: import `{rest}`")
         elif parts[0] in self.ctx.project.inner:
             root = self.ctx.project.inner[parts[0]]
-            self.ctx.report(
-                "RB102", node, f"`{module}` exists only inside root package `{root}`: import `{root}.{module}`"
-            )
+            self.report(node, f"`{module}` exists only inside root package `{root}`: import `{root}.{module}`")
+
+
+class SysPathManipulation(Rule):
+    """RB103."""
+
+    id = "RB103"
+    name = "sys-path-manipulation"
+    summary = "Changing `sys.path` at run time."
+    why = (
+        "Editing `sys.path` makes modules importable under names that bypass the root package and "
+        "makes imports depend on which file ran first. Install the project (`pip install -e .`) instead."
+    )
+    bad = (
+        Example("import sys\nsys.path.insert(0, '..')\n", lines=(2,)),
+        Example("import sys as system\nsystem.path += ['lib']\n", lines=(2,)),
+        Example("from sys import path\npath.append('lib')\n", lines=(2,)),
+    )
+    good = (
+        Example("import sys\nprint(sys.path)\n"),
+        Example("import sys\nsys.path.insert(0, 'lib')\n", path="tests/conftest.py"),
+    )
+    peers = "none"
 
     def visit_Call(self, node: cst.Call) -> None:
         """``sys.path.insert(...)`` and friends."""
         if self.ctx.imports.resolve(node.func) in SYS_PATH_METHODS:
-            self.ctx.report("RB103", node, "`sys.path` changed at run time: install the project instead")
+            self.report(node, "`sys.path` changed at run time: install the project instead")
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         """``sys.path += [...]``."""
@@ -162,4 +158,4 @@ class ImportChecks(Check):
         if isinstance(target, cst.Subscript):
             target = target.value
         if self.ctx.imports.resolve(target) == "sys.path":
-            self.ctx.report("RB103", node, "`sys.path` changed at run time: install the project instead")
+            self.report(node, "`sys.path` changed at run time: install the project instead")

@@ -13,6 +13,8 @@ from reviewbot.report import Run, summary
 def finding_dict(finding: Finding) -> dict[str, object]:
     """One finding in the JSON report's shape (``version`` 1: keys are only ever added).
 
+    ``Finding.from_record`` reads it back (``reviewbot merge``).
+
     Positions are 1-based; ``end_column`` is exclusive. ``fix`` is ``null`` or the exact edits
     ``--fix`` would apply, in the same coordinates.
     """
@@ -44,6 +46,9 @@ def finding_dict(finding: Finding) -> dict[str, object]:
         "quote": finding.quote,
         "fix": fix,
         "fingerprint": finding.fingerprint,
+        # What `reviewbot merge` needs to rebuild the finding exactly (baselines, changed lines).
+        "group": finding.group,
+        "scope": list(finding.scope) if finding.scope is not None else None,
     }
 
 

@@ -1,0 +1,38 @@
+"""``reviewbot merge``: the JSON reports of a sharded scan, read back as one scan's findings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reviewbot.errors import FileError
+from reviewbot.model import Finding
+
+
+def read_reports(paths: list[Path]) -> tuple[list[Finding], int]:
+    """Every finding of the reports, in report order, and how many files they scanned together.
+
+    A report that cannot be read, is not a reviewbot JSON report, or predates the keys ``merge``
+    needs (``group``, ``scope``) is a ``FileError`` naming it; two reports that both hold a file
+    are refused too (shards are disjoint, so it would be counted twice).
+    """
+    findings: list[Finding] = []
+    files = 0
+    # Which report (by position) each file's findings came from.
+    owner: dict[str, int] = {}
+    for index, path in enumerate(paths):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            found = [Finding.from_record(record) for record in document["findings"]]
+            files += int(document["summary"]["files"])
+        except OSError as error:
+            raise FileError(f"{path}: cannot read report: {error.strerror}") from None
+        except (ValueError, KeyError, TypeError) as error:
+            raise FileError(f"{path}: not a reviewbot JSON report of this version ({type(error).__name__}: {error})") from None
+        for finding in found:
+            if owner.setdefault(finding.path, index) != index:
+                other = paths[owner[finding.path]]
+                raise FileError(f"{path} and {other} both report {finding.path}: merge the reports of disjoint shards")
+        findings.extend(found)
+    findings.sort(key=lambda finding: finding.sort_key)
+    return findings, files
