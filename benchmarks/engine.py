@@ -35,10 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # docs/benchmarks.md, filled in by ``write_markdown``.
 REPORT = """# Benchmarks
 
-Written by `python benchmarks/engine.py` (do not edit by hand). Corpus: {corpus}. Medians of
-{rounds} rounds ({peer_rounds} for the peers, which take minutes); each round runs every command once,
-one after another. Machine: {machine}. Wall times include start-up; peak memory is the largest sum of
-resident memory over the process and its worker processes.
+Written by `python benchmarks/engine.py` (do not edit by hand).
+
+- Corpus: {corpus}.
+- Machine: {machine}.
+- Medians of {rounds} rounds ({peer_rounds} for the peers, which take minutes); each round runs every
+  command once, one after another. Wall times include start-up; peak memory is the largest sum of
+  resident memory over the process and its worker processes.
 
 | command | wall time | peak memory | note |
 |---|---|---|---|

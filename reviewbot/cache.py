@@ -2,9 +2,9 @@
 
 One SQLite database (``.reviewbot_cache/cache.sqlite3`` at the repository root, or config
 ``cache-dir``) in WAL mode, so scans running at the same time share it safely. A row holds one
-file's phase-1 findings under its path and a digest of everything else they depend on (the
-settings, reviewbot's own code and version, LibCST's version), and is trusted only when the
-file's content hash matches too. A database that is corrupt, foreign or of another format is
+file's phase-1 result (findings and facts) under its path and a digest of everything else it
+depends on (the settings, reviewbot's own code and version, LibCST's version), and is trusted
+only when the file's content hash matches too. A database that is corrupt, foreign or of another format is
 discarded and rebuilt; when it cannot be used at all the scan goes on without it.
 """
 
@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 import reviewbot
-from reviewbot.model import Finding
+from reviewbot.model import Facts, FileResult, Finding
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ DEFAULT_DIRECTORY = ".reviewbot_cache"
 # The database file inside the cache directory.
 DATABASE = "cache.sqlite3"
 # Bumped whenever the tables or the stored records change shape.
-FORMAT = "reviewbot-cache 1"
+FORMAT = "reviewbot-cache 2"
 # How long a scan waits for another one's write to finish, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
 # One row per file and settings digest: an edited file replaces its row instead of adding one.
@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS phase1 (
     path BLOB NOT NULL,
     digest TEXT NOT NULL,
     content TEXT NOT NULL,
-    findings TEXT NOT NULL,
+    result TEXT NOT NULL,
     PRIMARY KEY (path, digest)
 ) WITHOUT ROWID;
 """
@@ -48,11 +48,16 @@ CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This directory ho
 
 @functools.cache
 def engine_digest() -> str:
-    """reviewbot's version, its code and packs, and LibCST's version: a change to any re-scans."""
+    """reviewbot's version, its code and packs, and LibCST's version: a change to any re-scans.
+
+    The code is known by each file's name, size and modification time (reading it all would cost
+    more than a warm scan of a small change); an edited or reinstalled file changes them.
+    """
     digest = hashlib.sha256(f"{reviewbot.__version__}\0{metadata.version('libcst')}".encode())
     package = Path(reviewbot.__file__).parent
     for path in sorted([*package.rglob("*.py"), *package.rglob("*.yml"), *(package.parent / "rules").glob("*.yml")]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        status = path.stat()
+        digest.update(f"{path.relative_to(package.parent)}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
     return digest.hexdigest()
 
 
@@ -62,7 +67,7 @@ def content_digest(data: bytes) -> str:
 
 
 class Cache:
-    """Phase-1 findings by path, for one settings digest."""
+    """Phase-1 results by path, for one settings digest."""
 
     def __init__(self, connection: sqlite3.Connection, digest: str) -> None:
         self.connection = connection
@@ -94,21 +99,23 @@ class Cache:
                 _discard(database)
         return None
 
-    def get(self, path: str, content: str) -> list[Finding] | None:
-        """The findings stored for ``path`` if its content hash is ``content``; else ``None``."""
+    def get(self, path: str, content: str) -> FileResult | None:
+        """The result stored for ``path`` if its content hash is ``content``; else ``None``."""
         try:
-            row = self.connection.execute("SELECT content, findings FROM phase1 WHERE path = ? AND digest = ?", (_key(path), self.digest)).fetchone()
+            row = self.connection.execute("SELECT content, result FROM phase1 WHERE path = ? AND digest = ?", (_key(path), self.digest)).fetchone()
             if row is None or row[0] != content:
                 return None
-            return [Finding.from_record(record) for record in json.loads(row[1])]
+            record = json.loads(row[1])
+            return FileResult(tuple(Finding.from_record(r) for r in record["findings"]), Facts.from_record(record["facts"]))
         except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as error:
             # A damaged row is a miss: the file is scanned again and the row replaced.
             log.info("cache entry for %s unreadable (%s); scanning again", path, error)
             return None
 
-    def put(self, path: str, content: str, findings: list[Finding]) -> None:
-        """Remember ``findings`` for ``path`` at ``content``; written by ``flush``."""
-        self._pending.append((_key(path), self.digest, content, json.dumps([finding.to_record() for finding in findings])))
+    def put(self, path: str, content: str, result: FileResult) -> None:
+        """Remember ``result`` for ``path`` at ``content``; written by ``flush``."""
+        record = {"findings": [finding.to_record() for finding in result.findings], "facts": result.facts.to_record()}
+        self._pending.append((_key(path), self.digest, content, json.dumps(record)))
 
     def flush(self) -> None:
         """Write what ``put`` collected, in one transaction; a failure loses the entries, not the scan."""

@@ -265,9 +265,9 @@ def keep(finding: Finding, change: FileChange, mode: str) -> bool:
     """
     from reviewbot.checks import RULES
 
-    # A changed file that does not parse, decode or scan always counts.
+    # A changed file that does not parse, decode or scan always counts, and so does the change as a whole.
     scope = RULES[finding.rule].scope
-    if mode in ("file", "nofilter") or scope == "file":
+    if mode in ("file", "nofilter") or scope in ("file", "project"):
         return True
     if scope == "function" and finding.scope is not None:
         first, last = finding.scope

@@ -45,7 +45,11 @@ def explain(spec: RuleSpec, settings: Settings) -> str:
         lines += [f"  {o.key} (default {_option_default(settings, o.key)})\n      {o.help}" for o in rule.options]
     if rule.peers:
         lines += ["", f"Related rules elsewhere: {rule.peers}"]
-    lines += ["", f"Suppress on a line with `# reviewbot: ignore[{rule.id}]` or `# noqa: {rule.id}`."]
+    if rule.scope == "project":
+        # Project rules read facts, not comments: a line comment cannot reach them.
+        lines += ["", f"Turn it off with config `ignore: [{rule.id}]`, or for some files with `per-file-ignores`."]
+    else:
+        lines += ["", f"Suppress on a line with `# reviewbot: ignore[{rule.id}]` or `# noqa: {rule.id}`."]
     return "\n".join(lines) + "\n"
 
 

@@ -23,7 +23,8 @@ import libcst as cst
 from reviewbot.checks import RULES
 from reviewbot.checks.base import Analysis, FileContext, Scope, is_public_name
 from reviewbot.config import Settings
-from reviewbot.model import Finding, Fix, Rule
+from reviewbot.imports import dotted_name
+from reviewbot.model import Facts, FileResult, Finding, Fix, Rule
 from reviewbot.suppress import Suppressions
 from reviewbot.walk import Callback, Span, concrete_types, new_walk, node_type
 
@@ -197,6 +198,9 @@ class FileScan:
                 if kind not in self.analyses:
                     self.analyses[kind] = kind(self.ctx)
         self.rules = [rule_class(self.ctx, dict(self.analyses)) for rule_class in chosen]
+        # The file's facts for the project phase, gathered on the same walk.
+        self.imports: list[tuple[str, int]] = []
+        self.definitions: list[tuple[str, str, int, int]] = []
         self._prefill_imports(module.body)
         self._register()
 
@@ -216,8 +220,10 @@ class FileScan:
             self._add(walker, "visit", self.enter)
         for walker in reversed(walkers):
             self._add(walker, "leave", self.leave)
-        self.leave.setdefault(cst.FunctionDef, []).append(self._leave_scope)
-        self.leave.setdefault(cst.ClassDef, []).append(self._leave_scope)
+        self.leave.setdefault(cst.Import, []).append(self._import_fact)
+        self.leave.setdefault(cst.ImportFrom, []).append(self._import_fact)
+        for scope_type in (cst.FunctionDef, cst.ClassDef):
+            self.leave.setdefault(scope_type, []).extend((self._definition_fact, self._leave_scope))
 
     @staticmethod
     def _add(walker: Rule | Analysis, kind: str, table: dict[type, list[Callback]]) -> None:
@@ -254,6 +260,39 @@ class FileScan:
     def _leave_scope(self, node: cst.FunctionDef | cst.ClassDef) -> None:
         """Pop the scope pushed by ``_enter_scope``."""
         self.ctx.scopes.pop()
+
+    def _import_fact(self, node: cst.Import | cst.ImportFrom) -> None:
+        """Record the modules an import statement names, at its line."""
+        line = self.walk.spans[id(node)][0]
+        if isinstance(node, cst.Import):
+            self.imports.extend((dotted_name(alias.name) or "", line) for alias in node.names)
+            return
+        module = self.ctx.imports.absolute_module(node)
+        if module is None:
+            return  # a relative import whose package is unknown
+        if isinstance(node.names, cst.ImportStar):
+            self.imports.append((module, line))
+            return
+        for alias in node.names:
+            name = dotted_name(alias.name) or ""
+            self.imports.append((f"{module}.{name}" if module else name, line))
+
+    def _definition_fact(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        """Record a function or class that is not inside a function, with its lines."""
+        scope = self.ctx.scope
+        if scope is None or scope.in_function:
+            return
+        names = []
+        while scope is not None:
+            names.append(scope.node.name.value)
+            scope = scope.parent
+        first = self.walk.spans[id(node.decorators[0] if node.decorators else node)][0]
+        kind = "class" if isinstance(node, cst.ClassDef) else "function"
+        self.definitions.append((".".join(reversed(names)), kind, first, self.walk.spans[id(node)][2]))
+
+    def facts(self) -> Facts:
+        """What the walk learnt for the project phase."""
+        return Facts(self.path, self.settings.is_test(self.path), tuple(self.imports), tuple(self.definitions))
 
     def _comment(self, node: cst.Comment) -> None:
         """Record the comment's line; keep its text if it may be a suppression."""
@@ -386,20 +425,27 @@ def finalize(findings: list[Finding], lines: list[str]) -> list[Finding]:
 
 
 def scan_source(path: str, data: bytes, settings: Settings) -> list[Finding]:
-    """All findings for one file given its repo-relative ``path`` and raw bytes.
+    """All findings for one file given its repo-relative ``path`` and raw bytes (see ``scan_file``)."""
+    return list(scan_file(path, data, settings).findings)
+
+
+def scan_file(path: str, data: bytes, settings: Settings) -> FileResult:
+    """Phase 1 for one file: its findings and its facts, given its repo-relative ``path`` and bytes.
 
     Never raises for bad input: an unreadable file is RB001, an unparsable one RB000, and a
-    failure of reviewbot itself on this file RB002, so one file never stops a scan.
+    failure of reviewbot itself on this file RB002, so one file never stops a scan. Such a file
+    has no facts beyond whether it is a test.
     """
     enabled = settings.rules_for(path)
+    bare = Facts(path, settings.is_test(path))
     if not enabled:
-        return []
+        return FileResult((), bare)
 
     # The file's only finding, when it could not be read, parsed or walked.
-    def only(rule: str, line: int, message: str, column: int = 0) -> list[Finding]:
+    def only(rule: str, line: int, message: str, column: int = 0) -> FileResult:
         if rule not in enabled:
-            return []
-        return finalize([make_finding(settings, rule, path, (line, column, line, column), message)], [])
+            return FileResult((), bare)
+        return FileResult(tuple(finalize([make_finding(settings, rule, path, (line, column, line, column), message)], [])), bare)
 
     try:
         text = decode(data, settings.max_file_bytes)
@@ -418,15 +464,15 @@ def scan_source(path: str, data: bytes, settings: Settings) -> list[Finding]:
     except RecursionError:
         return only("RB000", 1, "syntax error: the file is nested too deeply to parse")
     try:
-        return FileScan(path, text, module, settings, enabled).run()
+        scan = FileScan(path, text, module, settings, enabled)
+        return FileResult(tuple(scan.run()), scan.facts())
     except RecursionError:
         return only("RB002", 1, "internal error: the file is nested too deeply to walk (RecursionError)")
     except Exception as error:  # noqa: BLE001 - one file's failure must not stop the scan
         return only("RB002", 1, f"internal error: {type(error).__name__}: {error}")
 
 
-def lost_file(settings: Settings, path: str, message: str, rule: str = "RB002") -> list[Finding]:
-    """The one finding for a file whose scan was lost or which could not be read, if that rule applies."""
-    if rule not in settings.rules_for(path):
-        return []
-    return finalize([make_finding(settings, rule, path, (1, 0, 1, 0), message)], [])
+def lost_file(settings: Settings, path: str, message: str, rule: str = "RB002") -> FileResult:
+    """The result of a file whose scan was lost or which could not be read: one finding, if that rule applies."""
+    findings = finalize([make_finding(settings, rule, path, (1, 0, 1, 0), message)], []) if rule in settings.rules_for(path) else []
+    return FileResult(tuple(findings), Facts(path, settings.is_test(path)))

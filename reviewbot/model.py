@@ -203,6 +203,46 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Facts:
+    """What the project phase may know of a file: read from its tree in phase 1, cached with it.
+
+    Project rules (the change's size, import graphs, tests for changed functions) read facts,
+    never trees, so a project rule over a thousand files costs no parse.
+    """
+
+    path: str
+    is_test: bool
+    # (module, line) of every import, resolved to absolute names where the file's package is
+    # known: ``import a.b`` gives ``a.b``; ``from a import b`` gives ``a.b`` (a module or a name).
+    imports: tuple[tuple[str, int], ...] = ()
+    # (dotted name, "function" or "class", first line, last line) of every function and class not
+    # inside a function: ``Order``, ``Order.total``, ``reset``; decorators included in the lines.
+    definitions: tuple[tuple[str, str, int, int], ...] = ()
+
+    def to_record(self) -> dict[str, object]:
+        """JSON values; ``from_record`` gives back equal facts."""
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Facts:  # reviewbot: ignore[RB303] - decoded JSON has no static type
+        """The facts ``to_record`` wrote; ``KeyError``/``TypeError``/``ValueError`` if they are not."""
+        return cls(
+            path=str(record["path"]),
+            is_test=bool(record["is_test"]),
+            imports=tuple((str(name), int(line)) for name, line in record["imports"]),
+            definitions=tuple((str(name), str(kind), int(first), int(last)) for name, kind, first, last in record["definitions"]),
+        )
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """Phase 1's answer for one file: its findings and its facts."""
+
+    findings: tuple[Finding, ...]
+    facts: Facts
+
+
+@dataclass(frozen=True)
 class Project:
     """What the checks know about the repository layout (computed once per run)."""
 

@@ -2,8 +2,8 @@
 ``github`` and ``hook`` build a ``Request``, ``run`` answers with a ``Result``, and they render it.
 
 The pipeline: choose the files (the repository, PATHS, or a change) -> phase 1 per file (cache,
-then worker processes; decode, parse once, one walk, suppressions) -> filter by the change ->
-fix and rescan if asked -> baseline.
+then worker processes; decode, parse once, one walk, suppressions, facts) -> phase 2, the project
+rules over the facts and the change -> filter by the change -> fix and rescan if asked -> baseline.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
 from reviewbot.config import Settings
 from reviewbot.diff import Change
 from reviewbot.errors import UsageError
-from reviewbot.model import Finding
+from reviewbot.model import Facts, FileResult, Finding
 from reviewbot.workers import SCAN_RECURSION_LIMIT, OnDone, Pool, default_jobs, scan_one
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,8 @@ def run(request: Request) -> Result:
     started = time.perf_counter()
     # Phase 1 and the change filter, then what a fix and the baseline make of the findings.
     files, everything, findings = _scan(request)
-    fixed, refused = 0, list[str]()
+    fixed = 0
+    refused: list[str] = []
     if request.fix:
         fixed, refused = fix_all(request.root, list(findings), request.settings.max_file_bytes)
         if fixed:
@@ -146,15 +147,45 @@ def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding]]:
     if change is None or mode == "nofilter":
         # Everything, as a full scan reports it; a diff only decides what "changed" means.
         files = in_shard(list_files(request.root, request.is_git, list(request.paths), settings.exclude), request.shard)
-        everything = phase1(request, files, lambda path: (request.root / path).read_bytes())
+        everything = _both_phases(request, files, lambda path: (request.root / path).read_bytes(), change)
         return files, everything, everything
     # Only changed files are read and parsed, from where the new side lives (work tree, index, commit).
     files = in_shard(changed_paths(change, request.root, list(request.paths), settings.exclude), request.shard)
     if request.only is not None:
         files = [path for path in files if path in request.only]
-    everything = phase1(request, files, change.read)
+    everything = _both_phases(request, files, change.read, change)
     kept = [finding for finding in everything if keep(finding, change.files[finding.path], mode)]
     return files, everything, kept
+
+
+def _both_phases(request: Request, files: list[str], read: Callable[[str], bytes], change: Change | None) -> list[Finding]:
+    """Phase 1 for every file, then the project phase over their facts; all findings, sorted."""
+    results = phase1(request, files, read)
+    facts = {path: results[path].facts for path in files if path in results}
+    findings = [finding for path in files if path in results for finding in results[path].findings]
+    findings.extend(phase2(request.settings, facts, change))
+    return sorted(findings, key=lambda finding: finding.sort_key)
+
+
+def phase2(settings: Settings, facts: dict[str, Facts], change: Change | None) -> list[Finding]:
+    """The project rules that are selected, over the files' facts and the change.
+
+    A finding survives where its rule applies to its file (``per-file-ignores``, test paths).
+    """
+    from reviewbot.checks import RULES
+    from reviewbot.checks.base import ProjectRule, ProjectView
+    from reviewbot.engine import finalize
+
+    view = ProjectView(facts, change, settings)
+    found: list[Finding] = []
+    for rule_id in sorted(settings.selected):
+        rule_class = RULES[rule_id]
+        if issubclass(rule_class, ProjectRule):
+            rule = rule_class(view)
+            rule.check()
+            found.extend(finding for finding in rule.found if rule_id in settings.rules_for(finding.path))
+    # Fingerprints from the rule and path: the project phase has no file text.
+    return finalize(found, [])
 
 
 def in_shard(files: list[str], shard: tuple[int, int] | None) -> list[str]:
@@ -171,8 +202,8 @@ def shard_of(path: str, count: int) -> int:
     return int.from_bytes(digest[:8], "big") % count + 1
 
 
-def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> list[Finding]:
-    """Every finding of ``files`` (read with ``read``), from the cache where it knows the file."""
+def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> dict[str, FileResult]:
+    """Every file's findings and facts (read with ``read``), from the cache where it knows the file."""
     cache = _cache(request)
     work = _Phase1(request.settings, cache, read, Progress(len(files), enabled=request.progress))
     try:
@@ -185,7 +216,7 @@ def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> 
         work.progress.finish()
         if cache is not None:
             cache.close()
-    return sorted((finding for path in files for finding in work.results.get(path, ())), key=lambda finding: finding.sort_key)
+    return work.results
 
 
 class _Phase1:
@@ -196,7 +227,7 @@ class _Phase1:
         self.cache = cache
         self.read = read
         self.progress = progress
-        self.results: dict[str, list[Finding]] = {}
+        self.results: dict[str, FileResult] = {}
         # Content hashes of the files sent to be scanned, for their cache entries.
         self.contents: dict[str, str] = {}
 
@@ -221,15 +252,15 @@ class _Phase1:
             self.contents[path] = content
             yield path, data
 
-    def scanned(self, path: str, findings: list[Finding], lost: bool) -> None:
-        """A scanned file's findings; cached unless the file was lost (scanned again next time)."""
-        self._done(path, findings)
+    def scanned(self, path: str, result: FileResult, lost: bool) -> None:
+        """A scanned file's result; cached unless the file was lost (scanned again next time)."""
+        self._done(path, result)
         if self.cache is not None and not lost:
-            self.cache.put(path, self.contents[path], findings)
+            self.cache.put(path, self.contents[path], result)
 
-    def _done(self, path: str, findings: list[Finding]) -> None:
-        self.results[path] = findings
-        self.progress.advance(len(findings))
+    def _done(self, path: str, result: FileResult) -> None:
+        self.results[path] = result
+        self.progress.advance(len(result.findings))
 
 
 def _cache(request: Request) -> Cache | None:
@@ -243,7 +274,7 @@ def _cache(request: Request) -> Cache | None:
     if not request.cache:
         return None
     directory = request.root / (request.settings.cache_dir or DEFAULT_DIRECTORY)
-    if request.is_git and is_tracked(request.root, directory):
+    if request.is_git and directory.exists() and is_tracked(request.root, directory):
         log.warning("cache not used: %s is committed to the repository, and a commit must not bring its own results", directory)
         return None
     return Cache.open(directory, request.settings.digest)

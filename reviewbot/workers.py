@@ -21,16 +21,16 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from reviewbot.config import Settings
-from reviewbot.model import Finding
+from reviewbot.model import FileResult
 from reviewbot.walk import fast_walk_is_exact
 
 # Deeply nested expressions need more than Python's default recursion depth to walk. Set once in
 # each process that scans (a worker, or the main process with ``--jobs 1``), never per file.
 SCAN_RECURSION_LIMIT = 20_000
 
-# Called as each file finishes: its path, its findings, and whether the file was lost (RB002 for a
+# Called as each file finishes: its path, its result, and whether the file was lost (RB002 for a
 # dead or timed-out worker: worth scanning again next time, not worth caching).
-OnDone = Callable[[str, list[Finding], bool], None]
+OnDone = Callable[[str, FileResult, bool], None]
 
 
 def default_jobs() -> int:
@@ -40,12 +40,12 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def scan_one(path: str, data: bytes, settings: Settings) -> list[Finding]:
+def scan_one(path: str, data: bytes, settings: Settings) -> FileResult:
     """Phase 1 for one file, in whatever process runs it; even ``MemoryError`` becomes RB002."""
-    from reviewbot.engine import lost_file, scan_source
+    from reviewbot.engine import lost_file, scan_file
 
     try:
-        return scan_source(path, data, settings)
+        return scan_file(path, data, settings)
     except (MemoryError, RecursionError) as error:
         return lost_file(settings, path, f"internal error: {type(error).__name__} while scanning this file")
 
@@ -139,7 +139,7 @@ class Pool:
         """Take a finished worker's findings, or, if it died, give its file an RB002."""
         assert worker.path is not None
         try:
-            findings: list[Finding] = worker.connection.recv()
+            result: FileResult = worker.connection.recv()
         except (EOFError, OSError):
             # End of file on the pipe: the worker is gone; its exit code says how.
             worker.process.join(timeout=5)
@@ -148,7 +148,7 @@ class Pool:
             self._lose(worker, on_done, f"the worker process scanning it died ({how})")
             return
         path, worker.path = worker.path, None
-        on_done(path, findings, False)
+        on_done(path, result, False)
 
     def _lose(self, worker: _Worker, on_done: OnDone, why: str) -> None:
         """The file ``worker`` held is lost: RB002 for it, and a fresh worker in its place."""

@@ -37,8 +37,9 @@ def test_fix_produces_the_documented_code(rule, example):
 
 
 def test_every_rule_has_examples_except_internal_error():
+    # Project rules judge a whole change, which no snippet shows: tests/test_project.py tries them on repositories.
     for rule in RULES.values():
-        if rule.id != "RB002":
+        if rule.id != "RB002" and rule.scope != "project":
             assert rule.bad and rule.good, rule.id
         if rule.fixable:
             assert any(example.fixed is not None for example in rule.bad), rule.id

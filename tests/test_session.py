@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from reviewbot import engine
-from reviewbot.cache import DATABASE, DEFAULT_DIRECTORY
+from reviewbot.cache import DATABASE, DEFAULT_DIRECTORY, FORMAT
 from reviewbot.project import find_root, load_settings
 from reviewbot.session import Request, run
 from tests.conftest import make_repo, run_reviewbot
@@ -95,7 +95,7 @@ def test_a_damaged_cache_is_discarded_and_rebuilt(repo, damage):
                 connection.execute("CREATE TABLE other (x)")
     assert run(request(repo, jobs=1)).findings == expected
     with sqlite3.connect(database) as connection:
-        assert connection.execute("SELECT value FROM meta").fetchone() == ("reviewbot-cache 1",)
+        assert connection.execute("SELECT value FROM meta").fetchone() == (FORMAT,)
         assert connection.execute("SELECT count(*) FROM phase1").fetchone() == (len([f for f in FILES if f.endswith(".py")]),)
 
 
@@ -167,7 +167,8 @@ def test_a_cache_committed_to_the_repository_is_not_trusted(repo, caplog):
     run(request(repo, jobs=1))
     cache = repo / DEFAULT_DIRECTORY / DATABASE
     with sqlite3.connect(cache) as connection:
-        connection.execute("UPDATE phase1 SET findings = '[]'")
+        # Well-formed rows that claim every file is clean.
+        connection.execute("UPDATE phase1 SET result = json_set(result, '$.findings', json('[]'))")
     subprocess.run(["git", "add", "-f", str(cache)], cwd=repo, check=True)
     result = run(request(repo, jobs=1))
     assert ("app/orders.py", "RB101", 2) in summary(result.findings)

@@ -18,7 +18,8 @@ def _collect() -> dict[str, type[Rule]]:
     for module_info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Rule) and value.__module__ == module.__name__:
+            # A rule declares its own id; bases such as ``ProjectRule`` do not.
+            if isinstance(value, type) and issubclass(value, Rule) and value.__module__ == module.__name__ and "id" in vars(value):
                 if value.id in found:
                     raise TypeError(f"{value.__qualname__} and {found[value.id].__qualname__} both declare {value.id}")
                 found[value.id] = value

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from reviewbot.imports import ImportTable
-from reviewbot.model import Fix, Project
+from reviewbot.model import Facts, Finding, Fix, Project, Rule
 from reviewbot.walk import Span, TreeWalk
 
 if TYPE_CHECKING:
     from reviewbot.config import Settings
+    from reviewbot.diff import Change
 
 # Nodes whose first line may carry a suppression comment for findings anywhere inside them.
 STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.ExceptHandler, cst.ExceptStarHandler)
@@ -142,3 +143,38 @@ class Analysis:
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    """What the project phase knows: every scanned file's facts, the change (``None`` outside
+    changed-lines mode) and the settings. Never a tree: project rules cost no parse."""
+
+    files: dict[str, Facts]
+    change: Change | None
+    settings: Settings
+
+
+class ProjectRule(Rule):
+    """A rule over the whole project or change (phase 2), run once per scan after every file's phase 1.
+
+    Subclasses implement ``check`` and report with ``report_at``. Findings go through the same
+    change filter, baseline and report as the others; ``# noqa`` comments do not reach them
+    (the project phase reads facts, not comments).
+    """
+
+    scope = "project"
+
+    def __init__(self, project: ProjectView) -> None:
+        self.project = project
+        self.found: list[Finding] = []
+
+    def check(self) -> None:
+        """Look at the facts and the change; call ``report_at`` for each finding."""
+        raise NotImplementedError
+
+    def report_at(self, path: str, line: int, message: str) -> None:
+        """A finding of this rule at the start of ``line`` of ``path``."""
+        from reviewbot.engine import make_finding
+
+        self.found.append(make_finding(self.project.settings, self.id, path, (line, 0, line, 0), message))

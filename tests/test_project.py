@@ -1,0 +1,96 @@
+"""The project phase: facts gathered in phase 1, and the rules that read them (RB802)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reviewbot.engine import scan_file
+from reviewbot.model import Facts
+from tests.conftest import git, make_repo, run_reviewbot, settings
+
+DOC = '"""Module."""\n'
+
+
+def test_phase_one_gathers_imports_and_definitions():
+    code = (
+        "import os.path, json as j\n"
+        "from app.models import Order, Line\n"
+        "from . import cache\n"
+        "\n"
+        "@decorate\n"
+        "class Cart:\n"
+        "    def total(self) -> int:\n"
+        "        def inner() -> int:\n"
+        "            import re\n"
+        "            return 1\n"
+        "        return inner()\n"
+        "\n"
+        "def reset() -> None:\n"
+        "    pass\n"
+    )
+    facts = scan_file("app/service.py", code.encode(), settings()).facts
+    assert facts == Facts(
+        path="app/service.py",
+        is_test=False,
+        imports=(("os.path", 1), ("json", 1), ("app.models.Order", 2), ("app.models.Line", 2), ("app.cache", 3), ("re", 9)),
+        definitions=(("Cart.total", "function", 7, 11), ("Cart", "class", 5, 11), ("reset", "function", 13, 14)),
+    )
+    assert Facts.from_record(json.loads(json.dumps(facts.to_record()))) == facts
+
+
+def test_a_file_that_does_not_parse_has_bare_facts():
+    assert scan_file("tests/test_x.py", b"def broken(:\n", settings()).facts == Facts("tests/test_x.py", is_test=True)
+
+
+def commit(repo: Path, message: str = "change") -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+def function_lines(count: int) -> str:
+    """``count`` lines of clean, documented code."""
+    return "".join(f"\n\ndef step_{n}() -> int:\n    \"\"\"Step {n}.\"\"\"\n    return {n}\n" for n in range(count // 5))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    files = {
+        "app/__init__.py": "",
+        "app/small.py": DOC,
+        ".reviewbot.yml": "changes:\n  max-added-lines: 40\n",
+    }
+    repo = make_repo(tmp_path / "repo", files)
+    git(repo, "checkout", "-q", "-b", "feature")
+    return repo
+
+
+@pytest.mark.slow
+def test_rb802_flags_a_change_over_the_limit_once_on_the_largest_file(repo):
+    (repo / "app/small.py").write_text(DOC + function_lines(20))
+    (repo / "app/large.py").write_text(DOC + function_lines(30))
+    # Tests do not count: writing them is what the agent should do more of.
+    (repo / "tests").mkdir()
+    (repo / "tests/test_large.py").write_text(function_lines(200))
+    commit(repo)
+    result = run_reviewbot(repo, "scan", "--diff", "main", "--format", "json")
+    assert result.code == 0, result.stderr  # a warning: the default gate fails on errors only
+    [finding] = json.loads(result.stdout)["findings"]
+    assert (finding["rule"], finding["path"], finding["line"]) == ("RB802", "app/large.py", 1)
+    assert finding["message"].startswith("this change adds 51 lines of non-test Python (app/large.py: 31), more than 40")
+    assert finding["quote"] == "Writing full-blown code without incremental review cycles"
+    # The same change in smaller steps passes; a full scan has no change to judge.
+    assert run_reviewbot(repo, "scan", "--diff", "HEAD~0", "--format", "json").stdout.count("RB802") == 0
+    assert "RB802" not in run_reviewbot(repo, "scan", "--format", "json").stdout
+
+
+@pytest.mark.slow
+def test_rb802_follows_config_and_per_file_ignores(repo):
+    (repo / "app/large.py").write_text(DOC + function_lines(60))
+    commit(repo)
+    (repo / ".reviewbot.yml").write_text("changes:\n  max-added-lines: 100\n")
+    assert "RB802" not in run_reviewbot(repo, "scan", "--diff", "main", "--format", "json").stdout
+    (repo / ".reviewbot.yml").write_text("changes:\n  max-added-lines: 40\nper-file-ignores:\n  'app/large.py': [RB802]\n")
+    assert "RB802" not in run_reviewbot(repo, "scan", "--diff", "main", "--format", "json").stdout
