@@ -280,8 +280,10 @@ class FileScan:
     def _definition_fact(self, node: cst.FunctionDef | cst.ClassDef) -> None:
         """Record a function or class that is not inside a function, with its lines."""
         scope = self.ctx.scope
+        # Functions inside functions are implementation details: only reachable code is a fact.
         if scope is None or scope.in_function:
             return
+        # ``Order.total``: the names of the enclosing classes, outermost first.
         names = []
         while scope is not None:
             names.append(scope.node.name.value)

@@ -26,6 +26,7 @@ class OversizedChange(ProjectRule):
         if project.change is None:
             return
         limit = int(project.settings.options["changes.max-added-lines"])
+        # Outside changed-lines mode there is no change to judge (see the return above).
         # Files scanned in this run (excluded ones are not) that are not tests.
         added = {
             path: len(change.added)
@@ -35,6 +36,7 @@ class OversizedChange(ProjectRule):
         total = sum(added.values())
         if total <= limit:
             return
+        # The file that adds the most (the first by path on a tie) carries the one finding.
         largest = min(added, key=lambda path: (-added[path], path))
         message = (
             f"this change adds {total} lines of non-test Python ({largest}: {added[largest]}), more than {limit}: "
