@@ -23,11 +23,12 @@ class OversizedChange(ProjectRule):
     def check(self) -> None:
         """Count the added lines of the changed non-test files; over the limit, one finding."""
         project = self.project
+        # A full scan has no change to judge.
         if project.change is None:
             return
         limit = int(project.settings.options["changes.max-added-lines"])
-        # Outside changed-lines mode there is no change to judge (see the return above).
-        # Files scanned in this run (excluded ones are not) that are not tests.
+        # Added lines per changed file this run scanned (excluded files are not) that is no test:
+        # tests are what an agent should write more of, not less.
         added = {
             path: len(change.added)
             for path, change in project.change.files.items()
