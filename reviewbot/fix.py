@@ -8,7 +8,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from reviewbot.engine import LINE_BREAK, decode
+from reviewbot.source import LINE_BREAK, decode
 from reviewbot.model import Edit, Finding
 
 

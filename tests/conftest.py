@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -78,6 +79,25 @@ def run_reviewbot(cwd: Path, *args: str, installed: Installed | None = None, std
     env = installed.env if installed is not None else None
     process = subprocess.run([executable, *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=300)
     return Result(process.returncode, process.stdout, process.stderr)
+
+
+def on_a_terminal(command: list[str], cwd: Path, env: dict[str, str], stream: str = "stdout") -> bytes:
+    """What ``command`` writes to ``stream`` (``stdout`` or ``stderr``) when that is a terminal."""
+    leader, follower = pty.openpty()
+    streams = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, stream: follower}
+    subprocess.run(command, cwd=cwd, env=env, timeout=120, **streams)  # type: ignore[call-overload]
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal is closed once everything has been read
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    return output
 
 
 # --- the installed-wheel stage: built once per test run ------------------------------------------

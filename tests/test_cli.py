@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import shutil
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import jsonschema
 import libcst as cst
 import pytest
 
-from tests.conftest import git, make_repo, run_reviewbot
+from tests.conftest import git, make_repo, on_a_terminal, run_reviewbot
 
 # A whole program per test (the quick run, `pytest -m 'not slow'`, leaves these out).
 pytestmark = pytest.mark.slow
@@ -290,20 +289,7 @@ def test_untracked_files_are_scanned_and_gitignored_ones_are_not(flat):
 
 def _on_a_terminal(cwd: Path, env: dict[str, str]) -> bytes:
     """What ``reviewbot scan`` writes when its standard output is a terminal."""
-    leader, follower = pty.openpty()
-    subprocess.run([shutil.which("reviewbot"), "scan"], cwd=cwd, stdout=follower, stderr=subprocess.DEVNULL, env=env, timeout=120)
-    os.close(follower)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal is closed once everything has been read
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(leader)
-    return output
+    return on_a_terminal([shutil.which("reviewbot"), "scan"], cwd, env)
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(flat):

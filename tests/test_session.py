@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import shutil
 import signal
@@ -20,7 +19,7 @@ from reviewbot import engine
 from reviewbot.cache import DATABASE, DEFAULT_DIRECTORY, FORMAT
 from reviewbot.project import find_root, load_settings
 from reviewbot.session import Request, run
-from tests.conftest import make_repo, run_reviewbot
+from tests.conftest import make_repo, on_a_terminal, run_reviewbot
 
 DOC = '"""Module."""\n'
 FILES = {
@@ -205,20 +204,7 @@ def test_shards_merged_equal_the_full_scan(repo):
 
 def _stderr_on_a_terminal(cwd: Path, *args: str, env: dict[str, str]) -> bytes:
     """What ``reviewbot scan`` writes to standard error when that is a terminal."""
-    leader, follower = pty.openpty()
-    subprocess.run([shutil.which("reviewbot"), "scan", *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=follower, env=env, timeout=120)
-    os.close(follower)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal is closed once everything has been read
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(leader)
-    return output
+    return on_a_terminal([shutil.which("reviewbot"), "scan", *args], cwd, env, stream="stderr")
 
 
 @pytest.mark.slow

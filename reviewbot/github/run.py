@@ -19,7 +19,7 @@ from pathlib import Path
 from reviewbot.config import Settings
 from reviewbot import session
 from reviewbot.diff import Change, FileChange, compute, parse_patch
-from reviewbot.engine import split_lines
+from reviewbot.source import split_lines
 from reviewbot.github.client import ApiFailed, PullRequestApi, Rejected, WriteDenied
 from reviewbot.github.plan import MARKER_PATTERN, DiffFile, Plan, plan
 from reviewbot.model import Finding

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from reviewbot import __version__
 from reviewbot.model import Finding

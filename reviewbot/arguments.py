@@ -1,0 +1,232 @@
+"""The ``reviewbot`` command line's flags, subcommand by subcommand (``reviewbot.cli`` runs them).
+
+Flags mirror Ruff's where they mean the same (``--select``, ``--ignore``, ``--fix``, ``--output``),
+so the muscle memory of Python teams carries over.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from reviewbot import __version__
+
+# Shown by `reviewbot --help`.
+DESCRIPTION = """\
+Enforce the rules an AI coding agent was given (imports through the root package, error handling
+around external calls, type annotations, comments) on a repository's Python code. reviewbot parses
+files with LibCST and never imports or runs them.
+"""
+
+# Shown at the end of `reviewbot scan --help`.
+SCAN_EPILOG = """\
+exit status: 0 = no finding at or above --fail-on, 1 = findings at or above it,
+2 = usage, config or environment error.
+
+suppress a finding with `# reviewbot: ignore[RB101]` or `# noqa: RB101` on its line (or on the
+first line of its statement), or `# reviewbot: ignore-file[RB401]` in the first 10 lines.
+"""
+
+
+def _codes(text: str) -> list[str]:
+    """``"RB1, RB203"`` -> ``["RB1", "RB203"]``; validated later, with the other rule ids."""
+    return [code for code in text.replace(" ", "").split(",") if code]
+
+
+def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
+    """An argparse type for a number above zero."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+        return value
+
+    return parse
+
+
+def _shard(text: str) -> tuple[int, int]:
+    """``--shard 2/4`` -> ``(2, 4)``; K from 1 to N."""
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise argparse.ArgumentTypeError(f"expected K/N with 1 <= K <= N, e.g. 1/4, got {text!r}")
+    return int(index), int(count)
+
+
+def _selection_arguments(parser: argparse.ArgumentParser) -> None:
+    """What to scan, with which rules, and how: shared by ``scan`` and ``baseline``."""
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="files or directories (default: the repository)")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else [tool.reviewbot] in pyproject.toml)")
+    parser.add_argument("--select", type=_codes, metavar="CODES", help="only these rules, e.g. RB1,RB203 (replaces config `select`)")
+    parser.add_argument("--ignore", type=_codes, metavar="CODES", help="skip these rules (added to config `ignore`)")
+    # How the files are scanned: results never depend on these, only the time they take.
+    engine = parser.add_argument_group("engine")
+    engine.add_argument("--jobs", type=_positive(int), metavar="N", help="worker processes (default: the number of CPUs; 1 scans in this process)")
+    engine.add_argument(
+        "--file-timeout", type=_positive(float), default=30.0, metavar="SECONDS", help="a file taking longer is reported as RB002 (default: 30)"
+    )
+    engine.add_argument("--no-cache", action="store_true", help="neither read nor write the cache (.reviewbot_cache/)")
+    engine.add_argument(
+        "--shard", type=_shard, metavar="K/N", help="only the K-th of N disjoint parts of the files (a CI matrix; see `reviewbot merge`)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="reviewbot", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    _scan_parser(commands)
+    _baseline_parser(commands)
+    _github_parser(commands)
+    _hook_parser(commands)
+    _init_parser(commands)
+    _merge_parser(commands)
+
+    # The rule catalogue, as configured (severities can be changed by the config).
+    rules = commands.add_parser("rules", help="list every rule with its severity and agent quote")
+    rules.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown generates docs/rules.md")
+    rules.add_argument("--config", type=Path, metavar="FILE", help="show severities as configured by FILE")
+
+    explain = commands.add_parser("explain", help="explain one rule, with a flagged and a clean example")
+    explain.add_argument("rule", metavar="RULE", help="a rule id (RB201) or name (unguarded-external-call)")
+    return parser
+
+
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    """How findings are reported and what fails the gate: shared by ``scan`` and ``merge``."""
+    parser.add_argument(
+        "--format", choices=("text", "json", "sarif", "github", "markdown"), default="text", help="output format (default: text)"
+    )
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
+
+
+def _scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot scan``: what to scan, how to report, changed-lines mode, baselines."""
+    scan = commands.add_parser(
+        "scan",
+        help="scan the repository (or PATHS) and report findings",
+        description="Scan the git repository containing the current directory (honouring .gitignore "
+        "and config `exclude`), or just PATHS, and report findings.",
+        epilog=SCAN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    # What to scan and which rules, shared with `baseline`.
+    _selection_arguments(scan)
+    _report_arguments(scan)
+    # Changed-lines mode: the flags reviewdog and semgrep users know, with git's own vocabulary.
+    changed = scan.add_argument_group("changed-lines mode (the pre-merge gate)")
+    changed.add_argument("--diff", metavar="REV", help="only what changed since the merge base of REV and HEAD, e.g. origin/main")
+    changed.add_argument("--head", metavar="REV", help="compare with commit REV instead of the work tree")
+    changed.add_argument("--staged", action="store_true", help="compare with the index (what `git commit` would record)")
+    changed.add_argument(
+        "--filter-mode",
+        choices=("added", "diff_context", "file", "nofilter"),
+        help="keep findings on added lines (default), inside diff hunks, anywhere in changed files, or everywhere",
+    )
+    # Adopting reviewbot in a codebase that has years of findings.
+    legacy = scan.add_argument_group("baseline (adopting reviewbot in existing code)")
+    legacy.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings not recorded in FILE (see `reviewbot baseline`)")
+    legacy.add_argument("--update-baseline", action="store_true", help="also drop fixed findings from the baseline file")
+    # Fixing and verbosity, as in Ruff.
+    scan.add_argument("--fix", action="store_true", help="apply autofixes (RB101, RB302) and report what is left")
+    scan.add_argument("-v", "--verbose", action="store_true", help="print roots, config source, timing; tracebacks on errors")
+    scan.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no progress line")
+
+
+def _baseline_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot baseline``: the same file selection as ``scan``, a file instead of a report.
+
+    The default output follows the config's ``baseline`` key, so scans find the file again.
+    """
+    record = commands.add_parser(
+        "baseline",
+        help="record today's findings so that later scans report only new ones",
+        description="Scan like `reviewbot scan` and record the fingerprints of the findings in a baseline file. "
+        "`reviewbot scan --baseline FILE` (or config `baseline: FILE`) then reports only findings not in it.",
+    )
+    _selection_arguments(record)
+    record.add_argument(
+        "--output", type=Path, metavar="FILE", help="where to write (default: config `baseline`, else .reviewbot-baseline.json at the root)"
+    )
+
+
+def _github_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot github``: the pull-request review behind action.yml.
+
+    With no flags it does the right thing from the environment GitHub Actions sets; the flags
+    mirror the Action's inputs.
+    """
+    github = commands.add_parser(
+        "github",
+        help="review a pull request from GitHub Actions (inline comments, summary, annotations)",
+        description="Read the pull-request event GitHub Actions provides (GITHUB_EVENT_PATH, GITHUB_REPOSITORY, "
+        "GITHUB_TOKEN, GITHUB_API_URL, GITHUB_STEP_SUMMARY), scan the pull request's changed lines and post one "
+        "review with inline comments and one summary comment. Exit status as for `scan`.",
+    )
+    github.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="only changed files under these paths")
+    github.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
+    github.add_argument("--sarif-file", type=Path, metavar="FILE", help="also write the findings as SARIF to FILE")
+    github.add_argument("--pr", type=int, metavar="N", help="pull request number, for events that carry none (workflow_dispatch)")
+    github.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that fails the job (default: error)")
+    github.add_argument("--filter-mode", choices=("added", "diff_context", "file"), default="added", help="which findings count (default: added)")
+    github.add_argument("--max-comments", type=int, default=30, metavar="N", help="new inline comments per run at most (default: 30)")
+    github.add_argument("--request-changes", action="store_true", help="request changes (instead of commenting) when the gate fails")
+    github.add_argument("--docs-url", metavar="URL", help="where the rule documentation lives (docs/rules.md of reviewbot)")
+    github.add_argument("--write-interval", type=float, default=1.0, metavar="SECONDS", help=argparse.SUPPRESS)
+
+
+def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot hook claude-code``: findings reach the agent while it writes.
+
+    Its usage errors exit 1, not argparse's 2 (see ``main``): 2 would block the agent.
+    """
+    # Claude Code hooks: findings reach the agent while it writes.
+    hook = commands.add_parser(
+        "hook",
+        help="run as a coding agent's hook (Claude Code: PostToolUse and Stop)",
+        description="Read one hook event as JSON on standard input. Findings at or above --fail-on on the lines the "
+        "agent changed exit 2 with a message for the model; nothing to report exits 0 silently; a failure of "
+        "reviewbot itself exits 1, so the agent is never trapped.",
+    )
+    hook.add_argument("agent", choices=("claude-code",), help="the agent whose hook protocol to speak")
+    hook.add_argument(
+        "--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity reported (default: the config's fail-on, else error)"
+    )
+    hook.add_argument("--max-findings", type=int, default=20, metavar="N", help="findings shown at most (default: 20)")
+    hook.add_argument("--diff", default="HEAD", metavar="REV", help="compare with REV (default: HEAD)")
+    hook.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
+
+
+def _merge_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot merge``: the shards of a CI matrix, reported as one scan."""
+    merge = commands.add_parser(
+        "merge",
+        help="merge the JSON reports of `scan --shard K/N` runs into one report (any format)",
+        description="Read JSON reports written by `reviewbot scan --format json` (typically one per `--shard K/N` of a "
+        "CI matrix) and report their findings as one scan would. Exit status as for `scan`.",
+    )
+    # The reports in, one report out: the same formats and gate as `scan`.
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="JSON reports")
+    merge.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else [tool.reviewbot] in pyproject.toml)")
+    _report_arguments(merge)
+
+
+def _init_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot init``: adoption in one command."""
+    # Adoption in one command.
+    init = commands.add_parser(
+        "init",
+        help="adopt reviewbot: config, pull-request workflow, pre-commit hook, Claude Code hooks",
+        description="Write .reviewbot.yml, .github/workflows/reviewbot.yml, the reviewbot hook in an existing "
+        ".pre-commit-config.yaml and the Claude Code hooks in .claude/settings.json. Existing files are merged "
+        "into, never replaced; running it twice changes nothing.",
+    )
+    init.add_argument("--dry-run", action="store_true", help="print the changes as a diff, write nothing")
+    init.add_argument("--only", type=_codes, metavar="PARTS", help="some of: config,workflow,pre-commit,claude (default: all)")
