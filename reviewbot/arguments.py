@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    # In the order `reviewbot --help` lists them: the daily commands first.
     _scan_parser(commands)
     _baseline_parser(commands)
     _github_parser(commands)
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown generates docs/rules.md")
     rules.add_argument("--config", type=Path, metavar="FILE", help="show severities as configured by FILE")
 
+    # One rule in full, always with the built-in pack's defaults.
     explain = commands.add_parser("explain", help="explain one rule, with a flagged and a clean example")
     explain.add_argument("rule", metavar="RULE", help="a rule id (RB201) or name (unguarded-external-call)")
     return parser
