@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reviewbot import __version__
-from reviewbot.model import Finding
 from reviewbot.errors import FileError
+from reviewbot.model import Finding
 
 # Where `reviewbot baseline` writes when no --output is given.
 DEFAULT_BASELINE = ".reviewbot-baseline.json"

@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 
 from reviewbot.checks import OPTIONS
+from reviewbot.errors import ConfigError
 from reviewbot.model import Finding, Project, RuleSpec, Severity
 from reviewbot.packs import DEFAULT_PACK, Pack, available_packs, load_pack
-from reviewbot.errors import ConfigError
 from reviewbot.validate import did_you_mean, expand, expect, options, rule_ids
 
 if sys.version_info >= (3, 11):

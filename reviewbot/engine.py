@@ -19,7 +19,14 @@ from reviewbot.checks.base import Analysis, FileContext, Scope, is_public_name
 from reviewbot.config import Settings
 from reviewbot.imports import dotted_name
 from reviewbot.model import Facts, FileResult, Finding, Fix, Rule
-from reviewbot.source import Unreadable, cpython_syntax_error, decode, split_lines, syntax_error_position, too_deep_to_parse
+from reviewbot.source import (
+    Unreadable,
+    cpython_syntax_error,
+    decode,
+    split_lines,
+    syntax_error_position,
+    too_deep_to_parse,
+)
 from reviewbot.suppress import Suppressions
 from reviewbot.walk import Callback, Span, concrete_types, new_walk, node_type
 

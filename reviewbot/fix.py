@@ -8,8 +8,8 @@ from pathlib import Path
 
 import libcst as cst
 
-from reviewbot.source import LINE_BREAK, decode
 from reviewbot.model import Edit, Finding
+from reviewbot.source import LINE_BREAK, decode
 
 
 def apply_edits(text: str, edits: list[Edit], skipped: list[Edit] | None = None) -> str:

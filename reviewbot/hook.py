@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewbot.model import Finding
 from reviewbot.errors import ReviewbotError
+from reviewbot.model import Finding
 
 # The tools whose edits are checked.
 EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit"})

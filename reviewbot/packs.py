@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from reviewbot.checks import RULES
-from reviewbot.model import RuleSpec, Severity
 from reviewbot.errors import ConfigError
+from reviewbot.model import RuleSpec, Severity
 from reviewbot.validate import did_you_mean, expect, options
 
 # The pack applied when the config names none.

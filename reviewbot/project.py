@@ -10,8 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from reviewbot.config import Globs, Settings, build_settings, read_config
-from reviewbot.model import Project
 from reviewbot.errors import GitError, UsageError
+from reviewbot.model import Project
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -209,7 +209,7 @@ def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> 
     try:
         # Workers pay off from two files on; one file is scanned at once, here.
         if request.jobs > 1 and len(files) > 1:
-            Pool(request.settings, request.jobs, request.file_timeout).scan(work.misses(files), work.scanned)
+            Pool(request.settings, request.jobs, request.file_timeout).scan(work.misses(files), work.scanned, len(files))
         else:
             _in_process(work.misses(files), request.settings, work.scanned)
     finally:

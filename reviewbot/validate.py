@@ -9,7 +9,6 @@ from typing import TypeVar
 from reviewbot.checks import OPTIONS, RULES
 from reviewbot.errors import ConfigError
 
-
 # The kind `expect` checks for, and returns.
 T = TypeVar("T")
 

@@ -63,6 +63,16 @@ def _serve(connection: Connection, settings: Settings) -> None:
         connection.send(scan_one(path, data, settings))
 
 
+def _how_it_ended(code: int | None) -> str:
+    """``signal SIGKILL`` or ``exit status 3``, from a process's exit code."""
+    if code is None or code >= 0:
+        return f"exit status {code}"
+    try:
+        return f"signal {signal.Signals(-code).name}"
+    except ValueError:
+        return f"signal {-code}"
+
+
 @dataclass
 class _Worker:
     """One worker process, its end of the pipe, and the file it holds (if any)."""
@@ -93,10 +103,11 @@ class Pool:
         theirs.close()
         return _Worker(process, ours)
 
-    def scan(self, tasks: Iterable[tuple[str, bytes]], on_done: OnDone) -> None:
+    def scan(self, tasks: Iterable[tuple[str, bytes]], on_done: OnDone, most: int) -> None:
         """Scan every (path, bytes) task, telling ``on_done`` about each file as it finishes.
 
         Tasks are taken as workers become free: a task's bytes are read only when it is sent.
+        ``most`` bounds the number of tasks, so that two files never start sixteen workers.
         """
         pending = iter(tasks)
         first = next(pending, None)
@@ -105,7 +116,7 @@ class Pool:
         # Asked once here rather than once in every worker (which inherit the answer).
         fast_walk_is_exact()
         pending = itertools.chain([first], pending)
-        self.workers = [self._start() for _ in range(self.jobs)]
+        self.workers = [self._start() for _ in range(min(self.jobs, most))]
         try:
             while True:
                 for index, worker in enumerate(self.workers):
@@ -143,8 +154,7 @@ class Pool:
         except (EOFError, OSError):
             # End of file on the pipe: the worker is gone; its exit code says how.
             worker.process.join(timeout=5)
-            code = worker.process.exitcode
-            how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit status {code}"
+            how = _how_it_ended(worker.process.exitcode)
             self._lose(worker, on_done, f"the worker process scanning it died ({how})")
             return
         path, worker.path = worker.path, None

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 import yaml
 
 from reviewbot.init import PRE_COMMIT_ENTRY, WORKFLOW

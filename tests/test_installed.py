@@ -21,7 +21,16 @@ import jsonschema
 import pytest
 
 from reviewbot.walk import SUPPORTED_LIBCST
-from tests.conftest import ROOT, checked, clean_env, copy_checkout, git, make_repo, new_venv, run_reviewbot
+from tests.conftest import (
+    ROOT,
+    checked,
+    clean_env,
+    copy_checkout,
+    git,
+    make_repo,
+    new_venv,
+    run_reviewbot,
+)
 from tests.test_github import pr, run_action  # noqa: F401 - the pull-request fixture
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,14 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from reviewbot import walk as walk_module
 from reviewbot.checks import RULES
 from reviewbot.engine import handler_names, scan_source
-from reviewbot.walk import CANARY, NODE_TYPES, VisitorWalk, Walk, fast_walk_is_exact, new_walk
+from reviewbot.walk import (
+    CANARY,
+    NODE_TYPES,
+    VisitorWalk,
+    Walk,
+    fast_walk_is_exact,
+    new_walk,
+)
 from tests.conftest import settings
 
 CRLF = "def f():\r\n    return '''a\r\nb'''\r\n\r\nx = 1\r\n"

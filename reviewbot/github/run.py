@@ -16,17 +16,16 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewbot.config import Settings
 from reviewbot import session
+from reviewbot.config import Settings
 from reviewbot.diff import Change, FileChange, compute, parse_patch
-from reviewbot.source import split_lines
+from reviewbot.errors import GitError, GitHubError
 from reviewbot.github.client import ApiFailed, PullRequestApi, Rejected, WriteDenied
 from reviewbot.github.plan import MARKER_PATTERN, DiffFile, Plan, plan
 from reviewbot.model import Finding
-from reviewbot.report import Run
+from reviewbot.report import Run, markdown, sarif
 from reviewbot.report import github as workflow_commands
-from reviewbot.report import markdown, sarif
-from reviewbot.errors import GitError, GitHubError
+from reviewbot.source import split_lines
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +136,7 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
     result = session.run(session.Request(root=root, settings=settings, paths=options.paths, change=change, filter_mode=options.filter_mode))
     findings = list(result.findings)
     run = Run(settings, len(result.files))
-    failing = any(settings.fails(finding) for finding in findings)
+    failing = result.fails()
     try:
         inline = _post(api, findings, remote, change, options, failing)
         not_inline = [f for f in findings if f.fingerprint not in inline]
