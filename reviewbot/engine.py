@@ -228,6 +228,7 @@ class FileScan:
         statement that contains it (so one comment covers a multi-line call).
         """
         self.walk.run()
+        self.walk.release()
         for rule in self.rules:
             try:
                 rule.finish()

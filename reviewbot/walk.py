@@ -98,6 +98,25 @@ class TreeWalk(Protocol):
     def run(self) -> None:
         """Visit the whole module."""
 
+    def release(self) -> None:
+        """Forget the callbacks (see ``_release``)."""
+
+
+def _release(walk: Walk | VisitorWalk) -> None:
+    """Drop the walk's references to the callbacks' owners once the walk is over.
+
+    The rules hold the file's context, which holds the walk, which holds the rules' bound methods:
+    a reference cycle that would keep the whole tree alive until Python's cycle collector finds
+    it, and that collector, scanning millions of live nodes, was a seventh of a scan's time.
+    """
+    walk.enter.clear()
+    walk.leave.clear()
+    walk.on_error = _ignore
+
+
+def _ignore(callback: Callback, node: cst.CSTNode, error: Exception) -> None:
+    """The error handler of a finished walk: nothing runs any more."""
+
 
 def _dispatch(callbacks: list[Callback], node: cst.CSTNode, on_error: OnError) -> None:
     """Call every callback on ``node``; a raising callback is reported and the others go on."""
@@ -159,6 +178,10 @@ class Walk(CodegenState):
     def run(self) -> None:
         """Visit the whole module."""
         self.module._codegen(self)
+
+    def release(self) -> None:
+        """Forget the callbacks, so that the tree is freed as soon as nothing else holds it."""
+        _release(self)
 
     # --- position tracking: the token text itself is never stored -------------------------------
     def add_token(self, value: str) -> None:
@@ -253,6 +276,10 @@ class VisitorWalk(cst.CSTVisitor):
     def run(self) -> None:
         """Visit the whole module."""
         self.module.visit(self)
+
+    def release(self) -> None:
+        """Forget the callbacks, so that the tree is freed as soon as nothing else holds it."""
+        _release(self)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         """Entering ``node``: call the ``visit_`` callbacks, then go on to its children."""

@@ -122,3 +122,26 @@ def test_per_file_ignores_and_select():
 
 def test_no_enabled_rules_means_no_parse():
     assert scan_source("app/x.py", b"def (", settings({"select": ["RB4"], "per-file-ignores": {"app/**": ["RB4"]}})) == []
+
+
+def test_a_finished_scan_frees_its_tree_without_the_cycle_collector():
+    # Rules hold the context, the context holds the walk, the walk held the rules' methods: a cycle
+    # that kept every file's tree alive until Python's cycle collector ran.
+    import gc
+    import weakref
+
+    import libcst as cst
+
+    from reviewbot.engine import FileScan
+
+    code = "import requests\n\ndef f(a):\n    try:\n        requests.get(a)\n    except Exception:\n        pass\n"
+    gc.collect()
+    gc.disable()
+    try:
+        scan = FileScan("app/service.py", code, cst.parse_module(code), settings(), settings().rules_for("app/service.py"))
+        assert scan.run()
+        alive = weakref.ref(scan)
+        del scan
+        assert alive() is None
+    finally:
+        gc.enable()
