@@ -15,7 +15,7 @@ SYS_PATH_METHODS = frozenset({"sys.path.insert", "sys.path.append", "sys.path.ex
 
 
 class RelativeImport(Rule):
-    """RB101."""
+    """RB101: a relative import; fixed to the absolute module under the root package."""
 
     id = "RB101"
     name = "relative-import"
@@ -44,7 +44,7 @@ class RelativeImport(Rule):
     peers = "Ruff TID252 (with `ban-relative-imports = \"all\"`), flake8-absolute-import ABS101"
 
     def leave_ImportFrom(self, node: cst.ImportFrom) -> None:
-        """RB101, with a fix when the target module is known (the file is inside a root package)."""
+        """A finding, with a fix when the target module is known (the file is inside a root package)."""
         if not node.relative:
             return
         ctx = self.ctx
@@ -66,7 +66,7 @@ class RelativeImport(Rule):
 
 
 class NonRootInternalImport(Rule):
-    """RB102."""
+    """RB102: an internal module reached by a route other than its root package."""
 
     id = "RB102"
     name = "non-root-internal-import"
@@ -120,7 +120,7 @@ class NonRootInternalImport(Rule):
 
 
 class SysPathManipulation(Rule):
-    """RB103."""
+    """RB103: ``sys.path`` changed at run time."""
 
     id = "RB103"
     name = "sys-path-manipulation"
