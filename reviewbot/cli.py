@@ -136,7 +136,9 @@ def scan(args: argparse.Namespace) -> int:
         log.warning("removed %d fixed finding%s from %s", result.pruned, "" if result.pruned == 1 else "s", request.baseline)
     # Colour only for a person at a terminal: never in files, pipes, or with NO_COLOR set.
     color = args.output is None and args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    run_info = Run(settings, len(result.files), color=color, fixed=result.fixed, quiet=args.quiet)
+    # A shard's JSON report carries its files' facts, for the project phase of `reviewbot merge`.
+    facts = tuple(result.facts.values()) if request.shard is not None else ()
+    run_info = Run(settings, len(result.files), color=color, fixed=result.fixed, quiet=args.quiet, facts=facts)
     _write(renderers()[args.format](list(result.findings), run_info), args.output)
     # The gate: findings at or above --fail-on (after filtering, baseline and fixes) fail the run.
     return EXIT_FINDINGS if result.fails() else EXIT_OK
@@ -147,9 +149,12 @@ def merge(args: argparse.Namespace) -> int:
     from reviewbot.merge import read_reports
     from reviewbot.project import find_root
     from reviewbot.report import Run, renderers
+    from reviewbot.session import phase2
 
     settings = _settings(args, find_root(Path.cwd())[0])
-    findings, files = read_reports(args.reports)
+    findings, files, facts = read_reports(args.reports)
+    # The project phase the shards left out, over every shard's facts together.
+    findings = sorted([*findings, *phase2(settings, facts, None)], key=lambda finding: finding.sort_key)
     _write(renderers()[args.format](findings, Run(settings, files)), args.output)
     return EXIT_FINDINGS if any(settings.fails(finding) for finding in findings) else EXIT_OK
 

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 from reviewbot.errors import FileError
-from reviewbot.model import Finding
+from reviewbot.model import Facts, Finding
 
 
-def read_reports(paths: list[Path]) -> tuple[list[Finding], int]:
-    """Every finding of the reports, in report order, and how many files they scanned together.
+def read_reports(paths: list[Path]) -> tuple[list[Finding], int, dict[str, Facts]]:
+    """Every finding of the reports (sorted), how many files they scanned, and the files' facts.
 
     A report that cannot be read, is not a reviewbot JSON report, or predates the keys ``merge``
     needs (``group``, ``scope``) is a ``FileError`` naming it; two reports that both hold a file
@@ -18,6 +18,8 @@ def read_reports(paths: list[Path]) -> tuple[list[Finding], int]:
     """
     findings: list[Finding] = []
     files = 0
+    # Only shard reports carry facts; a report of a whole scan has none (its project phase ran).
+    facts: dict[str, Facts] = {}
     # Which report (by position) each file's findings came from.
     owner: dict[str, int] = {}
     for index, path in enumerate(paths):
@@ -25,6 +27,7 @@ def read_reports(paths: list[Path]) -> tuple[list[Finding], int]:
             document = json.loads(path.read_text(encoding="utf-8"))
             found = [Finding.from_record(record) for record in document["findings"]]
             files += int(document["summary"]["files"])
+            known = [Facts.from_record(record) for record in document.get("facts", [])]
         except OSError as error:
             raise FileError(f"{path}: cannot read report: {error.strerror}") from None
         except (ValueError, KeyError, TypeError) as error:
@@ -34,5 +37,9 @@ def read_reports(paths: list[Path]) -> tuple[list[Finding], int]:
                 other = paths[owner[finding.path]]
                 raise FileError(f"{path} and {other} both report {finding.path}: merge the reports of disjoint shards")
         findings.extend(found)
+        for file_facts in known:
+            if file_facts.path in facts:
+                raise FileError(f"{path} holds the facts of {file_facts.path} a second time: merge the reports of disjoint shards")
+            facts[file_facts.path] = file_facts
     findings.sort(key=lambda finding: finding.sort_key)
-    return findings, files
+    return findings, files, facts

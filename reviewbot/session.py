@@ -82,6 +82,8 @@ class Result:
     refused: tuple[str, ...] = ()
     # Entries ``--update-baseline`` removed.
     pruned: int | None = None
+    # The facts of every scanned file (a shard's JSON report carries them to ``reviewbot merge``).
+    facts: dict[str, Facts] = field(default_factory=dict)
 
     def fails(self) -> bool:
         """The gate's answer: a reported finding at or above ``fail-on``."""
@@ -114,14 +116,14 @@ def run(request: Request) -> Result:
     check(request)
     started = time.perf_counter()
     # Phase 1 and the change filter, then what a fix and the baseline make of the findings.
-    files, everything, findings = _scan(request)
+    files, everything, findings, facts = _scan(request)
     fixed = 0
     refused: list[str] = []
     if request.fix:
         fixed, refused = fix_all(request.root, list(findings), request.settings.max_file_bytes)
         if fixed:
             # Positions and what is left are those of the fixed files.
-            files, everything, findings = _scan(request)
+            files, everything, findings, facts = _scan(request)
     pruned = None
     # Known findings are dropped last, from what the filter and the fixes left.
     if request.baseline is not None:
@@ -130,11 +132,11 @@ def run(request: Request) -> Result:
             pruned = prune(request.baseline, entries, everything, _judged(request, files, everything))
         findings = new_findings(findings, everything, entries)
     log.info("scanned %d files in %.2fs", len(files), time.perf_counter() - started)
-    return Result(request.root, request.settings, tuple(files), tuple(everything), tuple(findings), fixed, tuple(refused), pruned)
+    return Result(request.root, request.settings, tuple(files), tuple(everything), tuple(findings), fixed, tuple(refused), pruned, facts)
 
 
-def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding]]:
-    """The files, all their findings, and the findings the change filter keeps."""
+def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding], dict[str, Facts]]:
+    """The files, all their findings, the findings the change filter keeps, and the files' facts."""
     from reviewbot.diff import changed_paths, compute, keep
     from reviewbot.project import list_files
 
@@ -147,24 +149,31 @@ def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding]]:
     if change is None or mode == "nofilter":
         # Everything, as a full scan reports it; a diff only decides what "changed" means.
         files = in_shard(list_files(request.root, request.is_git, list(request.paths), settings.exclude), request.shard)
-        everything = _both_phases(request, files, lambda path: (request.root / path).read_bytes(), change)
-        return files, everything, everything
+        everything, facts = _both_phases(request, files, lambda path: (request.root / path).read_bytes(), change)
+        return files, everything, everything, facts
     # Only changed files are read and parsed, from where the new side lives (work tree, index, commit).
     files = in_shard(changed_paths(change, request.root, list(request.paths), settings.exclude), request.shard)
     if request.only is not None:
         files = [path for path in files if path in request.only]
-    everything = _both_phases(request, files, change.read, change)
+    everything, facts = _both_phases(request, files, change.read, change)
     kept = [finding for finding in everything if keep(finding, change.files[finding.path], mode)]
-    return files, everything, kept
+    return files, everything, kept, facts
 
 
-def _both_phases(request: Request, files: list[str], read: Callable[[str], bytes], change: Change | None) -> list[Finding]:
-    """Phase 1 for every file, then the project phase over their facts; all findings, sorted."""
+def _both_phases(
+    request: Request, files: list[str], read: Callable[[str], bytes], change: Change | None
+) -> tuple[list[Finding], dict[str, Facts]]:
+    """Phase 1 for every file, then the project phase over their facts: all findings, sorted, and the facts.
+
+    A shard sees only part of the project, so its project phase is left to ``reviewbot merge``,
+    which runs it over every shard's facts.
+    """
     results = phase1(request, files, read)
     facts = {path: results[path].facts for path in files if path in results}
     findings = [finding for path in files if path in results for finding in results[path].findings]
-    findings.extend(phase2(request.settings, facts, change))
-    return sorted(findings, key=lambda finding: finding.sort_key)
+    if request.shard is None:
+        findings.extend(phase2(request.settings, facts, change))
+    return sorted(findings, key=lambda finding: finding.sort_key), facts
 
 
 def phase2(settings: Settings, facts: dict[str, Facts], change: Change | None) -> list[Finding]:

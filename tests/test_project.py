@@ -94,3 +94,25 @@ def test_rb802_follows_config_and_per_file_ignores(repo):
     assert "RB802" not in run_reviewbot(repo, "scan", "--diff", "main", "--format", "json").stdout
     (repo / ".reviewbot.yml").write_text("changes:\n  max-added-lines: 40\nper-file-ignores:\n  'app/large.py': [RB802]\n")
     assert "RB802" not in run_reviewbot(repo, "scan", "--diff", "main", "--format", "json").stdout
+
+
+def test_a_shard_leaves_the_project_phase_to_merge(repo, monkeypatch, tmp_path):
+    from reviewbot import session
+    from reviewbot.cli import main
+    from reviewbot.project import load_settings
+
+    (repo / "app/large.py").write_text(DOC + function_lines(60))
+    commit(repo)
+    request = session.Request(root=repo, settings=load_settings(repo), diff="main", jobs=1, cache=False)
+    assert [f.rule for f in session.run(request).findings] == ["RB802"]
+    # A shard sees part of the project only: no project rule runs there.
+    assert session.run(session.Request(**{**vars(request), "shard": (1, 1)})).findings == ()
+    # merge runs the project phase once, over every shard's facts.
+    monkeypatch.chdir(repo)
+    reports = [str(tmp_path / f"shard-{index}.json") for index in (1, 2)]
+    for index, report in enumerate(reports, 1):
+        assert main(["scan", "--shard", f"{index}/2", "--jobs", "1", "--format", "json", "--output", report]) == 0
+    seen = []
+    monkeypatch.setattr(session, "phase2", lambda settings, facts, change: seen.append((sorted(facts), change)) or [])
+    assert main(["merge", *reports, "--format", "json", "--output", str(tmp_path / "merged.json")]) == 0
+    assert seen == [(["app/__init__.py", "app/large.py", "app/small.py"], None)]

@@ -195,6 +195,11 @@ def test_shards_merged_equal_the_full_scan(repo):
         shards.append(shard)
     paths = [{f["path"] for f in json.loads(shard.read_text())["findings"]} for shard in shards]
     assert paths[0] and paths[1] and not paths[0] & paths[1]
+    # Each shard carries its files' facts for the project phase, which merge runs over all of them.
+    facts = [{f["path"] for f in json.loads(shard.read_text())["facts"]} for shard in shards]
+    assert not facts[0] & facts[1]
+    assert facts[0] | facts[1] == {name for name in FILES if name.endswith(".py")}
+    assert "facts" not in json.loads(full["json"].stdout)
     for report, expected in full.items():
         merged = run_reviewbot(repo, "merge", *map(str, shards), "--format", report)
         assert (merged.code, merged.stdout) == (expected.code, expected.stdout)

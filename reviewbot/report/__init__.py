@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reviewbot.config import Settings
-from reviewbot.model import Finding, Severity
+from reviewbot.model import Facts, Finding, Severity
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class Run:
     fixed: int = 0
     # Text format: the findings only, no summary.
     quiet: bool = False
+    # JSON format: the files' facts, for ``reviewbot merge`` (a shard's report).
+    facts: tuple[Facts, ...] = ()
 
 
 def plural(count: int, word: str) -> str:

@@ -59,13 +59,21 @@ def render(findings: list[Finding], run: Run) -> str:
     """
     tool = {"name": "reviewbot", "version": __version__}
     rows = ",\n".join(f"    {json.dumps(finding_dict(finding), ensure_ascii=False)}" for finding in findings)
-    return "\n".join(
-        [
-            "{",
-            '  "version": 1,',
-            f'  "tool": {json.dumps(tool)},',
-            f'  "findings": [\n{rows}\n  ],' if rows else '  "findings": [],',
-            f'  "summary": {json.dumps(summary(findings, run.files), ensure_ascii=False)}',
-            "}\n",
-        ]
-    )
+    lines = [
+        "{",
+        '  "version": 1,',
+        f'  "tool": {json.dumps(tool)},',
+        f'  "findings": [\n{rows}\n  ],' if rows else '  "findings": [],',
+        f'  "summary": {json.dumps(summary(findings, run.files), ensure_ascii=False)}',
+    ]
+    # Only a shard's report carries its files' facts.
+    if run.facts:
+        lines[-1] += ","
+        lines.append(_facts(run))
+    return "\n".join([*lines, "}\n"])
+
+
+def _facts(run: Run) -> str:
+    """``"facts": [...]``, one file per line: what ``reviewbot merge`` needs for the project phase."""
+    rows = ",\n".join(f"    {json.dumps(facts.to_record(), ensure_ascii=False)}" for facts in run.facts)
+    return f'  "facts": [\n{rows}\n  ]'
