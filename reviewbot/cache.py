@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import sqlite3
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -31,6 +32,8 @@ DATABASE = "cache.sqlite3"
 FORMAT = "reviewbot-cache 2"
 # How long a scan waits for another one's write to finish, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
+# How often opening is tried while another scan holds the database (creating it, say).
+OPEN_ATTEMPTS = 20
 # One row per file and settings digest: an edited file replaces its row instead of adding one.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -81,22 +84,30 @@ class Cache:
         if not _make_directory(directory):
             return None
         database = directory / DATABASE
-        # A database that cannot be trusted is removed and made anew, once.
-        for attempt in (1, 2):
+        rebuilt = False
+        for attempt in range(OPEN_ATTEMPTS):
             connection = None
             try:
                 # Transactions are begun by hand while preparing, by ``with`` afterwards.
                 connection = sqlite3.connect(database, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
                 _prepare(connection)
                 return cls(connection, digest)
-            except (sqlite3.DatabaseError, _Foreign) as error:
+            except sqlite3.OperationalError as error:
+                # Busy or locked: another scan is setting the database up. Never a reason to delete it.
                 if connection is not None:
                     connection.close()
-                if attempt == 2:
-                    log.warning("cache disabled: %s cannot be used: %s", database, error)
-                    return None
+                log.info("cache %s busy (%s); trying again", database, error)
+                time.sleep(0.05 * (attempt + 1))
+            except (sqlite3.DatabaseError, _Foreign) as error:
+                # Not a database, not ours, or another format: removed and made anew, once.
+                if connection is not None:
+                    connection.close()
+                if rebuilt:
+                    break
                 log.info("cache %s discarded and rebuilt: %s", database, error)
                 _discard(database)
+                rebuilt = True
+        log.warning("cache not used: %s cannot be opened", database)
         return None
 
     def get(self, path: str, content: str) -> FileResult | None:

@@ -1,4 +1,8 @@
-"""The ``reviewbot`` command line: ``scan``, ``baseline``, ``merge``, ``github``, ``hook``, ``init``, ``rules``, ``explain``."""
+"""The ``reviewbot`` command line: ``scan``, ``baseline``, ``merge``, ``github``, ``hook``, ``init``, ``rules``, ``explain``.
+
+Everything heavy (LibCST, GitPython, the rules) is imported by the command that needs it, so that
+``--help``, usage errors and an agent hook that has nothing to check answer at once.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from reviewbot.arguments import build_parser
 from reviewbot.errors import FileError, ReviewbotError, UsageError
-from reviewbot.validate import did_you_mean, rule_ids
 
 if TYPE_CHECKING:
     from reviewbot.config import Settings
@@ -81,6 +84,8 @@ def _log_to_stderr(verbose: bool) -> None:
 def _settings(args: argparse.Namespace, root: Path) -> Settings:
     """The config file (or built-in defaults) with the command line's overrides."""
     from reviewbot.project import load_settings
+
+    from reviewbot.validate import rule_ids
 
     select = rule_ids("--select", args.select) if getattr(args, "select", None) is not None else None
     ignore = rule_ids("--ignore", args.ignore) if getattr(args, "ignore", None) else None
@@ -167,6 +172,8 @@ def init(args: argparse.Namespace) -> int:
     parts = tuple(part.lower() for part in args.only) if args.only else PARTS
     for part in parts:
         if part not in PARTS:
+            from reviewbot.validate import did_you_mean
+
             raise UsageError(f"--only: unknown part {part!r}{did_you_mean(part, PARTS)} (parts: {', '.join(PARTS)})")
     root, _ = find_root(Path.cwd())
     # The detected roots go into the written config, where the team can correct them.
@@ -272,4 +279,6 @@ def explain(args: argparse.Namespace) -> int:
             sys.stdout.write(explain_rule(spec, settings))
             return EXIT_OK
     names = [*settings.specs, *(spec.rule.name for spec in settings.specs.values())]
+    from reviewbot.validate import did_you_mean
+
     raise UsageError(f"unknown rule {wanted!r}{did_you_mean(wanted, names)}; `reviewbot rules` lists them all")

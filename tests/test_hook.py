@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,15 @@ def test_the_config_fail_on_applies_unless_the_flag_says_otherwise(repo):
     (repo / "app/new.py").write_text(DOC + "from . import old\n")
     assert hook(edited(repo, "app/new.py", "Write"), cwd=repo).returncode == 0
     assert hook(edited(repo, "app/new.py", "Write"), "--fail-on", "error", cwd=repo).returncode == 2
+
+
+def test_an_edit_with_nothing_to_check_loads_neither_libcst_nor_the_rules(repo):
+    # The hook runs after every edit the agent makes; most need no parser at all.
+    event = json.dumps(edited(repo, "notes.txt", "Write"))
+    program = (
+        "import io, sys; from reviewbot.cli import main; sys.stdin = io.StringIO(sys.argv[1]); "
+        "status = main(['hook', 'claude-code']); "
+        "print(status, sorted(name for name in ('libcst', 'git', 'reviewbot.checks') if name in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", program, event], cwd=repo, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "0 []", result.stderr

@@ -224,3 +224,22 @@ def test_a_progress_line_only_for_a_person_at_a_terminal(repo):
     assert b"files, " not in _stderr_on_a_terminal(repo, "--no-cache", "--jobs", "1", "--quiet", env=env)
     assert b"files, " not in _stderr_on_a_terminal(repo, "--no-cache", "--jobs", "1", env={**env, "CI": "true"})
     assert "files, " not in run_reviewbot(repo, "scan", "--no-cache", "--jobs", "1").stderr
+
+
+def test_a_busy_cache_is_waited_for_never_discarded(repo, monkeypatch):
+    # Another scan holding the database (creating it, say) is no sign of damage.
+    from reviewbot import cache as cache_module
+
+    run(request(repo, jobs=1))
+    database = repo / DEFAULT_DIRECTORY / DATABASE
+    monkeypatch.setattr(cache_module, "BUSY_TIMEOUT_MS", 10)
+    monkeypatch.setattr(cache_module, "OPEN_ATTEMPTS", 3)
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        assert cache_module.Cache.open(database.parent, "digest") is None
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT count(*) FROM phase1").fetchone()[0] > 0
