@@ -236,11 +236,9 @@ class FileScan:
                 self.failures.append((rule, error, None))
         suppressions = Suppressions(self.ctx.suppressions)
         findings = []
-        # Checks may report rules that are off for this file; they are dropped here.
         spans = self.walk.spans
+        # Only the rules enabled for this file ran, so every raw finding is one to report.
         for raw in self.ctx.findings:
-            if raw.rule not in self.enabled:
-                continue
             span = raw.span if raw.span is not None else spans[id(raw.node)]
             statement_line = spans[id(raw.statement)][0] if raw.statement is not None else span[0]
             if not suppressions.suppressed(raw.rule, (span[0], statement_line)):
