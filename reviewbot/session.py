@@ -225,6 +225,8 @@ def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> 
         work.progress.finish()
         if cache is not None:
             cache.close()
+    where = f"{request.jobs} worker processes" if request.jobs > 1 and len(files) > 1 else "this process"
+    log.info("%d files: %d from the cache, %d parsed in %s", len(files), len(files) - len(work.contents), len(work.contents), where)
     return work.results
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -67,6 +68,15 @@ def test_a_warm_run_parses_nothing_and_reports_the_same(repo, monkeypatch):
     monkeypatch.setattr(engine, "scan_source", parse_nothing)
     for jobs in (1, 2):
         assert run(request(repo, jobs=jobs)).findings == cold.findings
+
+
+def test_verbose_says_how_much_came_from_the_cache(repo, caplog):
+    with caplog.at_level(logging.INFO, logger="reviewbot"):
+        run(request(repo, jobs=1))
+        (repo / "app/models.py").write_text(DOC + "from . import orders\n")
+        run(request(repo, jobs=2))
+    notes = [record.getMessage() for record in caplog.records if "from the cache" in record.getMessage()]
+    assert notes == ["5 files: 0 from the cache, 5 parsed in this process", "5 files: 4 from the cache, 1 parsed in 2 worker processes"]
 
 
 def test_an_edited_file_and_a_changed_config_are_scanned_again(repo):
