@@ -215,9 +215,10 @@ def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> 
     """Every file's findings and facts (read with ``read``), from the cache where it knows the file."""
     cache = _cache(request)
     work = _Phase1(request.settings, cache, read, Progress(len(files), enabled=request.progress))
+    # Workers pay off from two files on; one file is scanned at once, here.
+    pooled = request.jobs > 1 and len(files) > 1
     try:
-        # Workers pay off from two files on; one file is scanned at once, here.
-        if request.jobs > 1 and len(files) > 1:
+        if pooled:
             Pool(request.settings, request.jobs, request.file_timeout).scan(work.misses(files), work.scanned, len(files))
         else:
             _in_process(work.misses(files), request.settings, work.scanned)
@@ -225,7 +226,8 @@ def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> 
         work.progress.finish()
         if cache is not None:
             cache.close()
-    where = f"{request.jobs} worker processes" if request.jobs > 1 and len(files) > 1 else "this process"
+    # For --verbose: what the cache saved, and where the rest was parsed.
+    where = f"{request.jobs} worker processes" if pooled else "this process"
     log.info("%d files: %d from the cache, %d parsed in %s", len(files), len(files) - len(work.contents), len(work.contents), where)
     return work.results
 
