@@ -61,6 +61,7 @@ def test_a_warm_run_parses_nothing_and_reports_the_same(repo, monkeypatch):
     cold = run(request(repo, jobs=1))
     assert (repo / DEFAULT_DIRECTORY / DATABASE).is_file()
     assert (repo / DEFAULT_DIRECTORY / ".gitignore").read_text() == "*\n"
+    assert (repo / DEFAULT_DIRECTORY / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55\n")
 
     def parse_nothing(*args: object) -> None:
         raise AssertionError("a cached file was scanned again")
