@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from reviewbot.config import Settings
-from reviewbot.model import RuleSpec
+from reviewbot.model import Option, Rule, RuleSpec
 
 
 def _policy(spec: RuleSpec) -> str:
@@ -13,12 +13,43 @@ def _policy(spec: RuleSpec) -> str:
     return spec.severity.label + ("" if spec.in_tests else ", not in tests")
 
 
-def _option_default(settings: Settings, key: str) -> str:
-    """An option's default for display; long lists are cut after six items."""
+def _option_default(settings: Settings, key: str) -> list[str]:
+    """An option's default for display, in full (users read it to know what is covered): one line,
+    or a line per entry for a mapping."""
     value = settings.options.get(key)
-    if isinstance(value, list) and len(value) > 6:
-        return "[" + ", ".join(value[:6]) + f", … {len(value) - 6} more]"
-    return repr(value) if not isinstance(value, list) else "[" + ", ".join(value) + "]"
+    if isinstance(value, list):
+        return ["[" + ", ".join(value) + "]"]
+    if isinstance(value, dict):
+        return [f"{name}: {_entry(entry)}" for name, entry in value.items()] or ["{}"]
+    return [repr(value)]
+
+
+def _entry(entry: object) -> str:
+    """One value of a mapping option (a client type's description) on one line."""
+    if not isinstance(entry, dict):
+        return str(entry)
+    parts = []
+    for key, value in entry.items():
+        if isinstance(value, list):
+            value = ", ".join(value) or "none"
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k} → {v}" for k, v in value.items())
+        parts.append(f"{key}: {value}")
+    return "; ".join(parts)
+
+
+def _options_text(rule: type[Rule], settings: Settings) -> list[str]:
+    """The Options section of ``explain``: each option, its help, and its default in full."""
+    lines = []
+    for option in rule.options:
+        default = _option_default(settings, option.key)
+        lines.append(f"  {option.key}\n      {option.help}")
+        if len(default) == 1:
+            lines.append(textwrap.fill(f"default {default[0]}", 96, initial_indent="      ", subsequent_indent="        "))
+        else:
+            lines.append("      default:")
+            lines += [textwrap.fill(line, 96, initial_indent="        ", subsequent_indent="            ") for line in default]
+    return lines
 
 
 def explain(spec: RuleSpec, settings: Settings) -> str:
@@ -41,8 +72,7 @@ def explain(spec: RuleSpec, settings: Settings) -> str:
     if rule.good:
         lines += ["", "Use instead", textwrap.indent(rule.good[0].code.rstrip("\n") or "(an empty file)", "    ")]
     if rule.options:
-        lines += ["", "Options"]
-        lines += [f"  {o.key} (default {_option_default(settings, o.key)})\n      {o.help}" for o in rule.options]
+        lines += ["", "Options", *_options_text(rule, settings)]
     if rule.peers:
         lines += ["", f"Related rules elsewhere: {rule.peers}"]
     if rule.scope == "project":
@@ -101,7 +131,15 @@ def rules_markdown(settings: Settings) -> str:
                     parts.append(f"After `--fix`:\n\n```python\n{example.fixed.rstrip()}\n```\n")
         # Option defaults come from the pack, as a scan without config would use them.
         if rule.options:
-            parts.append("Options:\n\n" + "".join(f"- `{o.key}` (default `{_option_default(settings, o.key)}`): {o.help}\n" for o in rule.options))
+            parts.append("Options:\n\n" + "".join(_option_markdown(o, settings) for o in rule.options))
         if rule.peers:
             parts.append(f"Related: {rule.peers}.\n")
     return "\n".join(parts)
+
+
+def _option_markdown(option: Option, settings: Settings) -> str:
+    """One option in docs/rules.md: key, help, and its default in full."""
+    default = _option_default(settings, option.key)
+    if len(default) == 1:
+        return f"- `{option.key}` (default `{default[0]}`): {option.help}\n"
+    return f"- `{option.key}`: {option.help} Default:\n" + "".join(f"  - `{line.partition(': ')[0]}`: {line.partition(': ')[2]}\n" for line in default)

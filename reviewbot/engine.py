@@ -19,6 +19,7 @@ from reviewbot.checks.base import Analysis, FileContext, Scope, is_public_name
 from reviewbot.config import Settings
 from reviewbot.imports import dotted_name
 from reviewbot.model import Facts, FileResult, Finding, Fix, Rule
+from reviewbot.scopes import function_locals, target_names
 from reviewbot.source import (
     Unreadable,
     cpython_syntax_error,
@@ -116,6 +117,8 @@ class FileScan:
             self._add(walker, "leave", self.leave)
         self.leave.setdefault(cst.Import, []).append(self._import_fact)
         self.leave.setdefault(cst.ImportFrom, []).append(self._import_fact)
+        for assignment in (cst.Assign, cst.AnnAssign):
+            self.leave.setdefault(assignment, []).append(self._rebind)
         for scope_type in (cst.FunctionDef, cst.ClassDef):
             self.leave.setdefault(scope_type, []).extend((self._definition_fact, self._leave_scope))
 
@@ -145,15 +148,40 @@ class FileScan:
                 self._prefill_imports([b for b in (*branches, *getattr(statement, "handlers", ())) if b is not None])
 
     def _enter_scope(self, node: cst.FunctionDef | cst.ClassDef) -> None:
-        """Push a scope; public only if its name and every enclosing scope's name are."""
+        """Push a scope; public only if its name and every enclosing scope's name are.
+
+        A function's locals shadow the imports of the same name while the walk is inside it.
+        """
         parent = self.ctx.scope
         public = (parent is None or parent.public) and is_public_name(node.name.value)
         in_function = parent is not None and (parent.in_function or isinstance(parent.node, cst.FunctionDef))
-        self.ctx.scopes.append(Scope(node, public, in_function, parent))
+        names = None
+        if isinstance(node, cst.FunctionDef):
+            owner = parent.node if parent is not None and isinstance(parent.node, cst.ClassDef) else None
+            names = function_locals(node, self.ctx.imports.scope, owner)
+            self.ctx.imports.scope = names
+        self.ctx.scopes.append(Scope(node, public, in_function, parent, names))
 
     def _leave_scope(self, node: cst.FunctionDef | cst.ClassDef) -> None:
         """Pop the scope pushed by ``_enter_scope``."""
-        self.ctx.scopes.pop()
+        scope = self.ctx.scopes.pop()
+        if scope.locals is not None:
+            self.ctx.imports.scope = scope.locals.parent
+
+    def _rebind(self, node: cst.Assign | cst.AnnAssign) -> None:
+        """``run = print`` at module level: ``run`` no longer stands for an import from here on.
+
+        Only a statement directly in the module body counts: the ``except ImportError: json =
+        None`` fallback of an optional import leaves the import in place.
+        """
+        if self.ctx.scopes or not isinstance(self.walk.stack[-3] if len(self.walk.stack) > 2 else None, cst.Module):
+            return
+        targets = [target.target for target in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        if isinstance(node, cst.AnnAssign) and node.value is None:
+            return  # ``x: int`` binds nothing
+        for target in targets:
+            for name in target_names(target):
+                self.ctx.imports.names.pop(name.value, None)
 
     def _import_fact(self, node: cst.Import | cst.ImportFrom) -> None:
         """Record the modules an import statement names, at its line."""

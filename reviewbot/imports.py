@@ -2,13 +2,19 @@
 
 ``import requests as r`` binds ``r`` to ``requests``; ``from subprocess import run as sh`` binds
 ``sh`` to ``subprocess.run``. Callees are resolved through this table instead of LibCST's
-``QualifiedNameProvider``, which costs about ten times the parse. The table is per file and flat:
-a local variable that shadows an imported name is not tracked (a documented limitation).
+``QualifiedNameProvider``, which costs about ten times the parse. The table is per file; a name
+the current function binds locally (a parameter, an assignment, ...: ``reviewbot.scopes``)
+shadows an import of the same spelling, and a module-level assignment rebinds it from there on.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
+
+if TYPE_CHECKING:
+    from reviewbot.scopes import Locals
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
@@ -30,6 +36,8 @@ class ImportTable:
         # The dotted package of the scanned file, used to resolve relative imports when known.
         self.package = package
         self.names: dict[str, str] = {}
+        # The locals of the function the walk is in (the engine keeps this up to date).
+        self.scope: Locals | None = None
 
     def add(self, node: cst.Import | cst.ImportFrom) -> None:
         """Record the names an import statement binds.
@@ -81,6 +89,6 @@ class ImportTable:
             return None
         head, _, rest = name.partition(".")
         target = self.names.get(head)
-        if target is None:
+        if target is None or (self.scope is not None and self.scope.binds(head)):
             return None
         return f"{target}.{rest}" if rest else target

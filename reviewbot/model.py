@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
@@ -61,9 +62,14 @@ class Option:
     default: object
     # The smallest value that makes sense, for numbers.
     minimum: float | None = None
+    # Checks a value beyond its kind (a mapping's shape): takes the key as written and the value,
+    # returns the value or raises ``ConfigError`` naming the part that is wrong.
+    check: Callable[[str, Any], Any] | None = None
 
     def value(self) -> object:
         """The default as config values are typed (a list option's default is a list)."""
+        if self.kind is dict:
+            return dict(self.default)  # type: ignore[call-overload]
         return list(self.default) if self.kind is list else self.default  # type: ignore[call-overload]
 
 

@@ -109,7 +109,9 @@ def test_identical_lines_get_distinct_fingerprints():
 def test_test_files_skip_rules_marked_not_in_tests():
     code = "import requests\n\ndef test_it(client):\n    requests.get('u')\n"
     assert lines_of(scan(code, "app/x.py"), "RB201") == [4]
-    assert {f.rule for f in scan(code, "tests/test_api.py")} == {"RB205"}
+    assert {f.rule for f in scan(code, "app/x.py")} >= {"RB201", "RB205"}
+    # Tests provoke failures and call local servers: neither rule applies there.
+    assert {f.rule for f in scan(code, "tests/test_api.py")} == set()
 
 
 def test_per_file_ignores_and_select():

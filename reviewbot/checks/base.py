@@ -15,6 +15,7 @@ import libcst as cst
 
 from reviewbot.imports import ImportTable
 from reviewbot.model import Facts, Finding, Fix, Project, Rule
+from reviewbot.scopes import Locals
 from reviewbot.walk import Span, TreeWalk
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class Scope:
     in_function: bool
     # The scope directly enclosing this one, ``None`` at module level.
     parent: Scope | None
+    # What a function binds (``None`` for a class), and so which imports it shadows.
+    locals: Locals | None = None
 
 
 def is_public_name(name: str) -> bool:

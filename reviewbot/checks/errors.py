@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import builtins
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import libcst as cst
 
 from reviewbot.checks.base import Analysis, FileContext
+from reviewbot.checks.clients import CLIENTS, Clients, check_clients
 from reviewbot.imports import dotted_name
 from reviewbot.model import Example, Option, Rule
 
-# Calls that reach outside the process (network, processes, databases): `errors.external-calls`.
+# Module-level functions, and constructors that connect, that reach outside the process (network,
+# processes, databases): `errors.external-calls`. Methods of client objects are `errors.clients`
+# (``reviewbot.checks.clients``); constructors that do no I/O (`requests.Session()`,
+# `redis.Redis()`, `boto3.client()`) are in neither.
 EXTERNAL_CALLS = (
     "requests.request",
     "requests.get",
@@ -32,38 +38,66 @@ EXTERNAL_CALLS = (
     "httpx.stream",
     "urllib.request.urlopen",
     "urllib3.request",
-    "http.client.HTTPConnection",
-    "http.client.HTTPSConnection",
     "subprocess.run",
     "subprocess.call",
     "subprocess.check_call",
     "subprocess.check_output",
+    "subprocess.getoutput",
+    "subprocess.getstatusoutput",
     "subprocess.Popen",
     "os.system",
     "socket.create_connection",
-    "smtplib.SMTP*",
-    "ftplib.FTP*",
+    "socket.getaddrinfo",
+    "smtplib.SMTP",
+    "smtplib.SMTP_SSL",
+    "smtplib.LMTP",
+    "ftplib.FTP",
+    "ftplib.FTP_TLS",
     "sqlite3.connect",
     "psycopg.connect",
     "psycopg2.connect",
     "pymysql.connect",
     "asyncpg.connect",
-    "redis.Redis",
-    "pymongo.MongoClient",
-    "boto3.client",
-    "boto3.resource",
+    "asyncpg.create_pool",
+    "pika.BlockingConnection",
 )
+# Constructors that connect only when given a host (``smtplib.SMTP()`` waits for ``connect``).
+CONNECT_WITH_HOST = frozenset({"smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP", "ftplib.FTP", "ftplib.FTP_TLS"})
+# Where the exceptions of a library's calls live, when not in the library itself.
+ERROR_PACKAGES = {"boto3": ("boto3", "botocore", "s3transfer"), "urllib": ("urllib.error",), "http": ("http.client",)}
+# Built-in exceptions that an I/O failure raises: a handler for one of them guards any external call.
+IO_ERRORS = frozenset(
+    {
+        "OSError", "IOError", "EnvironmentError", "ConnectionError", "TimeoutError", "BrokenPipeError",
+        "ConnectionAbortedError", "ConnectionRefusedError", "ConnectionResetError", "InterruptedError",
+        "socket.error", "socket.timeout", "socket.herror", "socket.gaierror", "select.error",
+    }
+)
+# Exceptions of other kinds, and stdlib modules unrelated to I/O: a handler for these guards nothing.
+UNRELATED_MODULES = ("json.", "pickle.", "csv.", "decimal.", "re.", "ast.", "struct.", "binascii.", "zlib.", "yaml.")
+# Error reporters: calling one in a handler leaves a trace of the error (RB204).
+REPORTERS = ("sentry_sdk.capture_exception", "sentry_sdk.capture_message", "rollbar.report_exc_info", "bugsnag.notify")
+# Calls that look at the exception being handled (RB204).
+INSPECTS_ERROR = frozenset({"sys.exc_info", "sys.exception", "traceback.print_exc", "traceback.format_exc", "traceback.print_exception", "traceback.format_exception"})
 # Decorators that retry a whole function, so its calls count as guarded.
 GUARD_DECORATORS = ("tenacity.retry", "backoff.on_exception", "backoff.on_predicate")
 
 # The module-level request functions of `requests` and `httpx` (RB205).
 HTTP_VERBS = ("request", "get", "options", "head", "post", "put", "patch", "delete")
+# Client types whose request methods take a timeout (RB205): `requests` sessions wait forever
+# without one; `httpx` and `urllib3` have a default, and only `timeout=None` hurts.
+TIMEOUT_CLIENTS = {
+    "requests.Session": frozenset(HTTP_VERBS),
+    "httpx.Client": frozenset((*HTTP_VERBS, "stream")),
+    "httpx.AsyncClient": frozenset((*HTTP_VERBS, "stream")),
+    "urllib3.PoolManager": frozenset(("request", "urlopen")),
+}
 # `requests` waits forever without `timeout=`; `httpx` has a default and only `timeout=None` hurts.
 REQUESTS_FUNCTIONS = frozenset(f"requests.{verb}" for verb in HTTP_VERBS)
 # `httpx.stream` takes a timeout too.
 HTTPX_FUNCTIONS = frozenset(f"httpx.{verb}" for verb in (*HTTP_VERBS, "stream"))
 # Calling one of these on any object inside a handler counts as logging the error (RB204).
-LOG_METHODS = frozenset({"exception", "error", "warning", "critical", "log"})
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 # Exception types that catch (almost) everything.
 BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
 
@@ -72,6 +106,64 @@ def name_pattern(globs: list[str]) -> re.Pattern[str]:
     """One regex for qualified-name globs; ``*`` stays within one dotted part."""
     alternatives = [re.escape(glob).replace(r"\*", r"[^.]*") for glob in globs]
     return re.compile("(?:" + "|".join(alternatives) + r")\Z" if alternatives else r"(?!)")
+
+
+# What to catch, by library: named in RB201's message.
+SUGGESTED = {
+    "requests": "requests.RequestException",
+    "httpx": "httpx.HTTPError",
+    "aiohttp": "aiohttp.ClientError",
+    "urllib3": "urllib3.exceptions.HTTPError",
+    "redis": "redis.RedisError",
+    "pymongo": "pymongo.errors.PyMongoError",
+    "boto3": "botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError",
+    "sqlite3": "sqlite3.Error",
+    "psycopg": "psycopg.Error",
+    "psycopg2": "psycopg2.Error",
+    "pymysql": "pymysql.MySQLError",
+    "asyncpg": "asyncpg.PostgresError, OSError",
+    "sqlalchemy": "sqlalchemy.exc.SQLAlchemyError",
+    "subprocess": "subprocess.SubprocessError, OSError",
+    "smtplib": "smtplib.SMTPException, OSError",
+    "ftplib": "ftplib.all_errors",
+    "pika": "pika.exceptions.AMQPError",
+}
+# Every exception class Python defines, by name.
+BUILTIN_EXCEPTIONS = frozenset(
+    name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
+)
+
+
+def name_pattern(globs: list[str]) -> re.Pattern[str]:
+    """One regex for qualified-name globs; ``*`` stays within one dotted part."""
+    alternatives = [re.escape(glob).replace(r"\*", r"[^.]*") for glob in globs]
+    return re.compile("(?:" + "|".join(alternatives) + r")\Z" if alternatives else r"(?!)")
+
+
+@dataclass(frozen=True)
+class Caught:
+    """One exception type a handler names: as written, and whether the imports resolved it."""
+
+    name: str | None  # None: a bare ``except:`` or a retrying decorator, which catch everything
+    resolved: bool = False
+    # The project's own package (an import from it may re-export a library's exception).
+    own: bool = False
+
+    def covers(self, libraries: tuple[str, ...]) -> bool:
+        """Whether this type can catch the failure of a call into ``libraries``."""
+        name = self.name
+        if name is None or name in BROAD or name.removeprefix("builtins.") in IO_ERRORS:
+            return True
+        if any(name == library or name.startswith(library + ".") for library in libraries):
+            return True
+        if self.resolved:
+            return self.own
+        # Not imported: a built-in (``KeyError`` guards nothing) or the file's own (the benefit of the doubt).
+        return name not in BUILTIN_EXCEPTIONS and not name.startswith(UNRELATED_MODULES)
+
+
+# A guard that catches everything: a retry decorator, a bare ``except:``.
+EVERYTHING = (Caught(None),)
 
 
 @dataclass
@@ -85,36 +177,73 @@ class Handler:
     reraised: bool = False
     logged: bool = False
     used: bool = False
+    reported: bool = False
 
 
 class ErrorFlow(Analysis):
-    """Where the walk is in terms of error handling: guarded ``try`` bodies and open handlers.
+    """Where the walk is in terms of error handling: guarding ``try`` bodies and open handlers.
 
-    Read by RB201 (is this call guarded?) and RB204 (did the handler log, re-raise or look at
-    the error?).
+    Read by RB201 (would a handler catch this call's failure?) and RB204 (did the handler log,
+    report, re-raise or look at the error?).
     """
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         options = ctx.options
-        self.guards = name_pattern(options["errors.guard-decorators"] + options["errors.extend-guard-decorators"])
-        # Per enclosing function (module level first): how many guarding try bodies we are in;
-        # -1 marks a function whose decorator guards all of it.
-        self.guard_depth = [0]
+        self.guard_decorators = name_pattern(options["errors.guard-decorators"] + options["errors.extend-guard-decorators"])
+        self.reporters = frozenset(options["errors.reporters"])
+        # Per enclosing function (module level first): what the ``try`` bodies (and
+        # ``contextlib.suppress`` blocks) around the walk catch, outermost first.
+        self.guards: list[list[tuple[Caught, ...]]] = [[]]
         # The ``except`` clauses around the node being walked, innermost last.
         self.handlers: list[Handler] = []
 
-    @property
-    def guarded(self) -> bool:
-        """Whether the current node runs inside a ``try`` body with a handler, or a retried function."""
-        return self.guard_depth[-1] != 0
+    def unguarded(self, libraries: tuple[str, ...]) -> list[str] | None:
+        """``None`` if a guard around the walk catches failures of ``libraries``; else what the
+        enclosing ``try`` statements of this function do catch (empty when there are none)."""
+        caught: list[str] = []
+        for guard in self.guards[-1]:
+            if any(item.covers(libraries) for item in guard):
+                return None
+            caught.extend(item.name for item in guard if item.name is not None)
+        return caught
 
     # --- where guarding try bodies and functions begin and end ------------------------------------
     def _is_guard(self, decorator: cst.BaseExpression) -> bool:
         if isinstance(decorator, cst.Call):
             decorator = decorator.func
         name = self.ctx.imports.resolve(decorator) or dotted_name(decorator)
-        return name is not None and self.guards.match(name) is not None
+        return name is not None and self.guard_decorators.match(name) is not None
+
+    def _caught(self, node: cst.BaseExpression) -> Iterator[Caught]:
+        """The types an ``except`` (or ``suppress``) names, flattening tuples."""
+        if isinstance(node, (cst.Tuple, cst.List)):
+            for element in node.elements:
+                yield from self._caught(element.value)
+            return
+        resolved = self.ctx.imports.resolve(node)
+        if resolved is not None:
+            roots = self.ctx.project.roots
+            yield Caught(resolved, True, resolved.split(".")[0] in roots)
+        else:
+            yield Caught(dotted_name(node) or "<expression>")
+
+    def _guard_of(self, parent: cst.CSTNode, node: cst.BaseSuite) -> tuple[Caught, ...] | None:
+        """What the block ``node`` of ``parent`` is guarded by, if it is a guarding block."""
+        if isinstance(parent, (cst.Try, cst.TryStar)) and parent.body is node and parent.handlers:
+            caught: list[Caught] = []
+            for handler in parent.handlers:
+                caught.extend(EVERYTHING if handler.type is None else self._caught(handler.type))
+            return tuple(caught)
+        if isinstance(parent, cst.With) and parent.body is node:
+            caught = []
+            for item in parent.items:
+                call = item.item
+                if isinstance(call, cst.Call) and self.ctx.imports.resolve(call.func) == "contextlib.suppress":
+                    for arg in call.args:
+                        caught.extend(self._caught(arg.value))
+            return tuple(caught) or None
+        return None
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         """Entering a block: maybe a guarding try body, maybe a handler body."""
@@ -133,24 +262,29 @@ class ErrorFlow(Analysis):
         self._block(node, -1)
 
     def _block(self, node: cst.BaseSuite, step: int) -> None:
-        """Track guarding ``try`` bodies, handler bodies, and function bodies.
+        """Track guarding blocks, handler bodies, and function bodies.
 
-        A function's guard state starts at its body: its decorators and default values run in
-        the enclosing scope, under the enclosing ``try``. The body starts unguarded unless a
-        retry decorator covers it.
+        A function's guards start at its body: its decorators and default values run in the
+        enclosing scope, under the enclosing ``try``. The body starts unguarded unless a retry
+        decorator covers it.
         """
         parent = self.ctx.parent()
+        if parent is None:
+            return
         if isinstance(parent, cst.FunctionDef) and parent.body is node:
             if step > 0:
-                guarded = any(self._is_guard(decorator.decorator) for decorator in parent.decorators)
-                self.guard_depth.append(-1 if guarded else 0)
+                retried = any(self._is_guard(decorator.decorator) for decorator in parent.decorators)
+                self.guards.append([EVERYTHING] if retried else [])
             else:
-                self.guard_depth.pop()
-        elif isinstance(parent, (cst.Try, cst.TryStar)) and parent.body is node and parent.handlers:
-            if self.guard_depth[-1] >= 0:
-                self.guard_depth[-1] += step
+                self.guards.pop()
         elif isinstance(parent, (cst.ExceptHandler, cst.ExceptStarHandler)) and self.handlers:
             self.handlers[-1].in_body = step > 0
+        elif step > 0:
+            guard = self._guard_of(parent, node)
+            if guard is not None:
+                self.guards[-1].append(guard)
+        elif self._guard_of(parent, node) is not None:
+            self.guards[-1].pop()
 
     # --- what handler bodies do --------------------------------------------------------------------
     def visit_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
@@ -158,7 +292,7 @@ class ErrorFlow(Analysis):
         bound = None
         if node.name is not None and isinstance(node.name.name, cst.Name):
             bound = node.name.name.value
-        self.handlers.append(Handler(node, len(self.guard_depth), bound))
+        self.handlers.append(Handler(node, len(self.guards), bound))
 
     visit_ExceptStarHandler = visit_ExceptHandler
 
@@ -170,14 +304,29 @@ class ErrorFlow(Analysis):
 
     def open_handlers(self) -> list[Handler]:
         """Handlers whose body we are in, within the current function."""
-        depth = len(self.guard_depth)
+        depth = len(self.guards)
         return [h for h in self.handlers if h.in_body and h.function_depth == depth]
 
     def visit_Call(self, node: cst.Call) -> None:
-        """A logging call inside a handler body logs the error."""
-        if self.handlers and _is_logging(node, self.ctx.imports.resolve(node.func)):
-            for handler in self.open_handlers():
-                handler.logged = True
+        """Inside a handler: a call that logs, reports, re-raises or inspects the error."""
+        if not self.handlers:
+            return
+        handlers = self.open_handlers()
+        if not handlers:
+            return
+        name = self.ctx.imports.resolve(node.func)
+        spelled = name or dotted_name(node.func) or ""
+        logged = (name is not None and name.startswith("logging.")) or (
+            isinstance(node.func, cst.Attribute) and node.func.attr.value in LOG_METHODS
+        )
+        reported = name in self.reporters or spelled in self.reporters
+        reraised = "reraise" in spelled.rpartition(".")[2]
+        inspected = name in INSPECTS_ERROR
+        for handler in handlers:
+            handler.logged |= logged
+            handler.reported |= reported
+            handler.reraised |= reraised
+            handler.used |= inspected
 
     def visit_Raise(self, node: cst.Raise) -> None:
         """A ``raise`` inside a handler body re-raises (or chains) the error."""
@@ -193,13 +342,6 @@ class ErrorFlow(Analysis):
                 handler.used = True
 
 
-def _is_logging(node: cst.Call, name: str | None) -> bool:
-    """``logging.error(...)``, or ``<anything>.exception/error/warning/critical/log(...)``."""
-    if name is not None and name.startswith("logging."):
-        return True
-    return isinstance(node.func, cst.Attribute) and node.func.attr.value in LOG_METHODS
-
-
 def is_broad(ctx: FileContext, node: cst.BaseExpression) -> bool:
     """``Exception``/``BaseException``, alone or in a tuple."""
     if isinstance(node, cst.Tuple):
@@ -208,23 +350,45 @@ def is_broad(ctx: FileContext, node: cst.BaseExpression) -> bool:
     return name in BROAD
 
 
+def _libraries(name: str) -> tuple[str, ...]:
+    """The packages whose exceptions a call into ``name`` raises."""
+    root = name.split(".")[0]
+    return ERROR_PACKAGES.get(root, (root,))
+
+
 class UnguardedExternalCall(Rule):
     """RB201: a call that leaves the process, outside any ``try`` that handles its failure."""
 
     id = "RB201"
     name = "unguarded-external-call"
-    summary = "A network, database or process call outside the body of a `try` with an `except` clause."
+    summary = "A network, database or process call (a module function or a client's method) with no handler for its failure."
     why = (
         "External systems fail: timeouts, refused connections, rate limits. The agent was told to "
         "integrate external APIs with proper error handling; an unguarded call turns a remote hiccup "
-        "into an unhandled crash. A call in `except`/`else`/`finally` or in a `try` with only "
-        "`finally` is not guarded. Retry decorators (`tenacity.retry`, `backoff.on_exception`) count."
+        "into an unhandled crash. Calls through client objects count (`self.session.get(...)`, "
+        "`await client.get(...)`, `s3.put_object(...)`, `db.execute(...)`). A `try` guards a call "
+        "when one of its handlers can catch the call's failure: the library's own exceptions, "
+        "`OSError` and its kin, `Exception`, or a project exception; `except KeyError` does not. "
+        "`contextlib.suppress(...)` and retry decorators (`tenacity.retry`, `backoff.on_exception`) count. "
+        "Not seen: a client kept in an untyped container (`self.clients['s3']`), passed as a parameter "
+        "without an annotation, or built in another module and imported as an instance "
+        "(`from app.db import session`); annotate it with its type to have it checked. Test files are exempt."
     )
     bad = (
         Example("import requests\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n", lines=(4,)),
         Example("import requests as r\n\nr.post('https://api.example.com', timeout=5)\n", lines=(3,)),
         Example(
             "from subprocess import run as sh\n\ntry:\n    pass\nfinally:\n    sh(['ls'])\n", lines=(6,)
+        ),
+        Example(
+            "import requests\n\nclass Uploader:\n    def __init__(self) -> None:\n        self.session = requests.Session()\n\n"
+            "    def upload(self, url: str, data: bytes) -> None:\n        self.session.post(url, data=data, timeout=10)\n",
+            lines=(8,),
+        ),
+        Example(
+            "import requests\n\ndef fetch(url: str, cache: dict) -> bytes:\n    try:\n        return requests.get(url, timeout=5).content\n"
+            "    except KeyError:\n        return cache[url]\n",
+            lines=(5,),
         ),
     )
     good = (
@@ -237,27 +401,44 @@ class UnguardedExternalCall(Rule):
             "import requests\nfrom tenacity import retry\n\n@retry\ndef fetch(url: str) -> bytes:\n"
             "    return requests.get(url, timeout=5).content\n"
         ),
+        Example("import redis\n\ncache = redis.Redis(host='cache')\n"),
+        Example("def lookup(requests: dict[str, str], key: str) -> str:\n    return requests.get(key, '')\n"),
     )
     options = (
-        Option("errors.external-calls", list, "Qualified names of external calls (`*` matches within a name part).", EXTERNAL_CALLS),
+        Option("errors.external-calls", list, "Qualified names of external module functions and connecting constructors (`*` matches within a name part).", EXTERNAL_CALLS),
         Option("errors.extend-external-calls", list, "Added to `errors.external-calls`.", ()),
+        Option("errors.clients", dict, "Client types: constructors, annotation types and I/O methods (see docs/rules.md).", CLIENTS, check=check_clients),
+        Option("errors.extend-clients", dict, "Added to (or replacing entries of) `errors.clients`.", {}, check=check_clients),
         Option("errors.guard-decorators", list, "Decorators that make a whole function count as guarded.", GUARD_DECORATORS),
         Option("errors.extend-guard-decorators", list, "Added to `errors.guard-decorators`.", ()),
     )
     peers = "none (pylint W0717 is the opposite concern: too much code in a `try`)"
-    needs = (ErrorFlow,)
+    needs = (ErrorFlow, Clients)
 
     def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
         super().__init__(ctx, analyses)
         options = ctx.options
         self.external = name_pattern(options["errors.external-calls"] + options["errors.extend-external-calls"])
         self.flow = self.analysis(ErrorFlow)
+        self.clients = self.analysis(Clients)
 
     def visit_Call(self, node: cst.Call) -> None:
-        """An external call where nothing would catch its failure."""
+        """An external call where nothing around it would catch its failure."""
         name = self.ctx.imports.resolve(node.func)
-        if name is not None and not self.flow.guarded and self.external.match(name):
-            self.report(node.func, f"`{name}` is an external call outside a `try` with an `except` clause")
+        if name is not None and self.external.match(name) and (name not in CONNECT_WITH_HOST or node.args):
+            libraries = _libraries(name)
+        else:
+            found = self.clients.io_call(node)
+            if found is None:
+                return
+            name, client = found
+            libraries = client.errors
+        caught = self.flow.unguarded(libraries)
+        if caught is None:
+            return
+        advice = SUGGESTED.get(name.split(".")[0], "OSError")
+        where = f"the enclosing `try` catches only {', '.join(f'`{c}`' for c in caught)}" if caught else "no `try` handles its failure"
+        self.report(node.func, f"`{name}` is an external call and {where}: catch `{advice}` (or retry with `tenacity.retry`)")
 
 
 class BareExcept(Rule):
@@ -309,16 +490,26 @@ class SwallowedException(Rule):
 
 
 class BroadExceptUnlogged(Rule):
-    """RB204: ``except Exception`` that neither re-raises, logs, nor looks at the error."""
+    """RB204: ``except Exception`` that leaves no trace of the error."""
 
     id = "RB204"
     name = "broad-except-unlogged"
-    summary = "`except Exception` whose body neither re-raises, logs, nor uses the exception."
-    why = "A broad handler is acceptable at a boundary only if the failure leaves a trace; otherwise it hides bugs."
+    summary = "`except Exception` whose body neither re-raises, logs, reports, nor uses the exception."
+    why = (
+        "A broad handler is acceptable at a boundary only if the failure leaves a trace; otherwise it hides bugs. "
+        "The handler is fine when it re-raises (`raise`, `six.reraise`), logs (any `debug/info/warning/error/"
+        "exception/critical/log` call, or `logging.*`), reports (`errors.reporters`: Sentry, Rollbar, Bugsnag), "
+        "or looks at the error (its bound name, `sys.exc_info()`, `traceback.format_exc()`)."
+    )
     bad = (Example("try:\n    run()\nexcept Exception:\n    result = None\n", lines=(3,)),)
     good = (
         Example("try:\n    run()\nexcept Exception as exc:\n    result = str(exc)\n"),
         Example("try:\n    run()\nexcept Exception:\n    log.warning('run failed')\n    raise\n"),
+        Example("import sentry_sdk\n\ntry:\n    run()\nexcept Exception:\n    sentry_sdk.capture_exception()\n"),
+        Example("import logging\n\ntry:\n    run()\nexcept Exception:\n    logging.getLogger(__name__).debug('run failed', exc_info=True)\n"),
+    )
+    options = (
+        Option("errors.reporters", list, "Calls that report an error to a tracker (RB204 counts them as handling it).", REPORTERS),
     )
     peers = "Ruff BLE001, pylint W0718"
     needs = (ErrorFlow,)
@@ -328,8 +519,13 @@ class BroadExceptUnlogged(Rule):
         if node.type is None or not is_broad(self.ctx, node.type) or _does_nothing(node.body):
             return
         handler = self.analysis(ErrorFlow).handlers[-1]
-        if not (handler.reraised or handler.logged or handler.used):
-            self.report(node, "broad `except` neither re-raises, logs, nor uses the exception", span=self.ctx.header_span(node))
+        if not (handler.reraised or handler.logged or handler.used or handler.reported):
+            self.report(
+                node,
+                "broad `except` leaves no trace of the error (no re-raise, log, error report, or use of it):"
+                " log it with `log.exception(...)`, or catch the specific exceptions expected",
+                span=self.ctx.header_span(node),
+            )
 
     leave_ExceptStarHandler = leave_ExceptHandler
 
@@ -339,44 +535,59 @@ class MissingTimeout(Rule):
 
     id = "RB205"
     name = "missing-timeout"
-    summary = "An HTTP request without a timeout (`requests`, `httpx` with `timeout=None`, `urlopen`)."
-    why = "`requests` and `urlopen` wait forever by default: one slow server hangs a worker for good."
+    summary = "An HTTP request that can wait forever: `requests` (functions and sessions) without `timeout=`, `timeout=None`, `urlopen` without a timeout."
+    why = (
+        "`requests` and `urlopen` wait forever by default: one slow server hangs a worker for good. "
+        "`httpx` and `urllib3` have defaults, so only `timeout=None` is reported there. A `**kwargs` "
+        "argument may carry the timeout: no finding."
+    )
     bad = (
         Example("import requests\n\ntry:\n    requests.get('https://example.com')\nexcept requests.RequestException:\n    raise\n", lines=(4,)),
         Example("from urllib.request import urlopen\n\ntry:\n    urlopen('https://example.com')\nexcept OSError:\n    raise\n", lines=(4,)),
         Example("import httpx\n\ntry:\n    httpx.get('https://example.com', timeout=None)\nexcept httpx.HTTPError:\n    raise\n", lines=(4,)),
+        Example(
+            "import requests\n\nclass Api:\n    def __init__(self) -> None:\n        self.session = requests.Session()\n\n"
+            "    def ping(self) -> None:\n        try:\n            self.session.get('https://example.com/ping')\n"
+            "        except requests.RequestException:\n            raise\n",
+            lines=(9,),
+        ),
     )
     good = (
         Example("import requests\n\ntry:\n    requests.get('https://example.com', timeout=10)\nexcept requests.RequestException:\n    raise\n"),
         Example("import httpx\n\ntry:\n    httpx.get('https://example.com')\nexcept httpx.HTTPError:\n    raise\n"),
+        Example("import requests\n\ndef get(url: str, **options: object) -> None:\n    try:\n        requests.get(url, **options)\n    except requests.RequestException:\n        raise\n"),
     )
     peers = "Ruff S113, pylint W3101, bandit B113"
+    needs = (Clients,)
 
     def visit_Call(self, node: cst.Call) -> None:
         """RB205 for an HTTP call without a timeout, or with ``timeout=None``."""
         name = self.ctx.imports.resolve(node.func)
-        if name is None:
-            return
+        if name is None or not (name in REQUESTS_FUNCTIONS or name in HTTPX_FUNCTIONS or name == "urllib.request.urlopen"):
+            found = self.analysis(Clients).io_call(node)
+            if found is None:
+                return
+            name, client = found
+            if client.name not in TIMEOUT_CLIENTS or name.rpartition(".")[2] not in TIMEOUT_CLIENTS[client.name]:
+                return
         keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
         timeout = keywords.get("timeout")
         explicit_none = isinstance(timeout, cst.Name) and timeout.value == "None"
         # ``**options`` may carry a timeout: only an explicit ``timeout=None`` is certain then.
         spread = any(arg.star == "**" for arg in node.args)
-        if name in REQUESTS_FUNCTIONS:
+        if name in REQUESTS_FUNCTIONS or name.startswith("requests.Session."):
             missing = timeout is None and not spread
         elif name == "urllib.request.urlopen":
             # urlopen(url, data, timeout): the third positional argument is the timeout.
             positional = sum(1 for arg in node.args if arg.keyword is None and not arg.star)
             missing = timeout is None and not spread and positional < 3
-        elif name in HTTPX_FUNCTIONS:
-            # httpx applies a 5 s default; only switching it off is a problem.
-            missing = False
         else:
-            return
+            # httpx and urllib3 apply a default; only switching it off is a problem.
+            missing = False
         if missing:
-            self.report(node.func, f"`{name}` without `timeout=`: a slow server blocks this call forever")
+            self.report(node.func, f"`{name}` without `timeout=`: a slow server blocks this call forever; pass `timeout=` (seconds)")
         elif explicit_none:
-            self.report(node.func, f"`{name}` with `timeout=None`: a slow server blocks this call forever")
+            self.report(node.func, f"`{name}` with `timeout=None`: a slow server blocks this call forever; pass a number of seconds")
 
 
 def _does_nothing(body: cst.BaseSuite) -> bool:

@@ -1,0 +1,150 @@
+"""What each function binds: the names that shadow imports, and the values client types come from.
+
+Found from the function's statements alone (never its nested functions' or classes' bodies), once
+per function, when the walk enters it. A parameter, an assignment, a ``for``/``with``/``except``
+target or a nested ``def``/``class`` binds a local name; ``global``/``nonlocal`` names and imports
+do not (imports are the import table's). Python decides locality for the whole function, so the
+order of statements does not matter here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+# Told (target, value, annotation) for each binding statement found.
+OnTarget = Callable[[cst.BaseExpression, "cst.BaseExpression | None", "cst.BaseExpression | None"], None]
+
+
+@dataclass
+class Binding:
+    """A value or annotation bound to a name (or ``self`` attribute), and the scope it is read in."""
+
+    value: cst.BaseExpression | None
+    annotation: cst.BaseExpression | None
+    # The function whose locals the value is evaluated with; ``None`` at module or class level.
+    scope: Locals | None
+
+
+@dataclass
+class Locals:
+    """The names one function binds, and the functions around it."""
+
+    node: cst.FunctionDef
+    bindings: dict[str, list[Binding]]
+    # The enclosing function's locals (closures read them); ``None`` for a top-level function.
+    parent: Locals | None
+    # The first parameter of a method (``self``/``cls``); ``None`` elsewhere and for static methods.
+    receiver: str | None
+    # The class a method belongs to, when it is defined directly in a class body.
+    owner: cst.ClassDef | None = None
+    # Whatever an analysis computed per name (the client type, say), on first use.
+    types: dict[str, str | None] = field(default_factory=dict)
+
+    def binds(self, name: str) -> bool:
+        """Whether this function or an enclosing one binds ``name`` locally."""
+        scope: Locals | None = self
+        while scope is not None:
+            if name in scope.bindings:
+                return True
+            scope = scope.parent
+        return False
+
+
+def statements(body: cst.BaseSuite | Iterable[cst.CSTNode]) -> Iterator[cst.CSTNode]:
+    """The statements of a block, or of a list of statements."""
+    if isinstance(body, cst.IndentedBlock):
+        yield from body.body
+    elif isinstance(body, cst.SimpleStatementSuite):
+        yield body
+    elif not isinstance(body, cst.BaseSuite):
+        yield from body
+
+
+def each_binding(body: cst.BaseSuite | Iterable[cst.CSTNode], on_target: OnTarget, declared: set[str]) -> None:
+    """Call ``on_target`` for every binding statement of a block, nested blocks included.
+
+    ``global``/``nonlocal`` names are added to ``declared``.
+    """
+    for statement in statements(body):
+        if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        on_target(target.target, small.value, None)
+                elif isinstance(small, cst.AnnAssign):
+                    on_target(small.target, small.value, small.annotation.annotation)
+                elif isinstance(small, cst.AugAssign):
+                    on_target(small.target, None, None)
+                elif isinstance(small, (cst.Global, cst.Nonlocal)):
+                    declared.update(item.name.value for item in small.names)
+        elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            on_target(statement.name, None, None)
+        elif isinstance(statement, cst.With):
+            for item in statement.items:
+                if item.asname is not None:
+                    on_target(item.asname.name, item.item, None)
+            each_binding(statement.body, on_target, declared)
+        elif isinstance(statement, cst.For):
+            on_target(statement.target, None, None)
+            each_binding(statement.body, on_target, declared)
+            if statement.orelse is not None:
+                each_binding(statement.orelse.body, on_target, declared)
+        elif isinstance(statement, (cst.If, cst.While)):
+            each_binding(statement.body, on_target, declared)
+            orelse = statement.orelse
+            while orelse is not None:
+                each_binding(orelse.body, on_target, declared)
+                orelse = orelse.orelse if isinstance(orelse, cst.If) else None
+        elif isinstance(statement, (cst.Try, cst.TryStar)):
+            each_binding(statement.body, on_target, declared)
+            for handler in statement.handlers:
+                if handler.name is not None:
+                    on_target(handler.name.name, None, None)
+                each_binding(handler.body, on_target, declared)
+            for block in (statement.orelse, statement.finalbody):
+                if block is not None:
+                    each_binding(block.body, on_target, declared)
+        elif isinstance(statement, cst.Match):
+            for case in statement.cases:
+                each_binding(case.body, on_target, declared)
+
+
+def target_names(target: cst.BaseExpression) -> Iterator[cst.Name]:
+    """The names an assignment target binds (``a``; ``a, (b, *c)``); attributes and items bind none."""
+    if isinstance(target, cst.Name):
+        yield target
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from target_names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from target_names(target.value)
+
+
+def function_locals(node: cst.FunctionDef, parent: Locals | None, owner: cst.ClassDef | None) -> Locals:
+    """Every name ``node`` binds, with what it binds it to; ``owner`` is its class, for a method."""
+    params = node.params
+    named = [*params.posonly_params, *params.params, *params.kwonly_params]
+    static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+    receiver = named[0].name.value if owner is not None and named and not static else None
+    scope = Locals(node, {}, parent, receiver, owner)
+    for param in named:
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        scope.bindings[param.name.value] = [Binding(None, annotation, scope)]
+    for star in (params.star_arg, params.star_kwarg):
+        # ``*args: Session`` is a tuple of sessions: the name is local, its annotation says no type.
+        if isinstance(star, cst.Param):
+            scope.bindings[star.name.value] = [Binding(None, None, scope)]
+
+    def on_target(target: cst.BaseExpression, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None) -> None:
+        single = isinstance(target, cst.Name)
+        for name in target_names(target):
+            scope.bindings.setdefault(name.value, []).append(Binding(value if single else None, annotation if single else None, scope))
+
+    declared: set[str] = set()
+    each_binding(node.body, on_target, declared)
+    for name in declared:
+        scope.bindings.pop(name, None)
+    return scope

@@ -1,0 +1,174 @@
+"""RB2xx, second edition: external calls through client objects, what guards them, what handles an error.
+
+Each case is the shape it was found in on real projects (see docs/accuracy.md): a client class
+holding a session, an async httpx client, a boto3 upload, a redis cache module, sqlite3
+connections passed as annotated parameters, Sentry-reporting handlers, shadowing parameters.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewbot.errors import ConfigError
+from tests.conftest import lines_of, scan
+
+SESSION_CLASS = """\
+import requests
+
+
+class Registry:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.session = requests.Session()
+
+    def upload(self, data: bytes) -> None:
+        self.session.post(self.url, data=data, timeout=10)
+"""
+HTTPX_ASYNC = """\
+import httpx
+
+
+async def fetch(url: str) -> bytes:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(url)
+    return response.content
+"""
+BOTO3_UPLOAD = """\
+import boto3
+import botocore.exceptions
+
+s3 = boto3.client("s3")
+
+
+def upload(path: str, bucket: str) -> bool:
+    try:
+        s3.upload_file(path, bucket, path)
+    except botocore.exceptions.ClientError:
+        return False
+    return True
+
+
+def size(bucket: str, key: str) -> int:
+    return s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
+"""
+REDIS_CACHE = """\
+import redis
+
+cache = redis.Redis(host="cache", port=6379)
+
+
+def remember(key: str, value: str) -> None:
+    pipe = cache.pipeline()
+    cache.setex(key, 60, value)
+"""
+SQLITE_PARAM = """\
+import sqlite3
+
+
+def save(conn: sqlite3.Connection, row: tuple[int, str]) -> None:
+    cursor = conn.cursor()
+    cursor.execute("INSERT INTO t VALUES (?, ?)", row)
+    conn.commit()
+"""
+
+# (rule, code, expected lines, path)
+CASES = [
+    # --- clients are recognised where backend code keeps them ---------------------------------------
+    ("RB201", SESSION_CLASS, [10], "app/registry.py"),
+    ("RB201", SESSION_CLASS.replace("        self.session.post(self.url, data=data, timeout=10)\n",
+     "        try:\n            self.session.post(self.url, data=data, timeout=10)\n        except requests.RequestException:\n            raise\n"), [], "app/registry.py"),
+    ("RB201", HTTPX_ASYNC, [6], "app/fetch.py"),
+    ("RB201", HTTPX_ASYNC.replace("    async with", "    try:\n        async with").replace("        response = await", "            response = await")
+     .replace("    return response.content", "    except httpx.HTTPError:\n        raise\n    return response.content"), [], "app/fetch.py"),
+    ("RB201", BOTO3_UPLOAD, [16], "app/storage.py"),
+    ("RB201", REDIS_CACHE, [8], "app/cache.py"),
+    ("RB201", SQLITE_PARAM, [6, 7], "app/store.py"),
+    ("RB201", "import requests\nfrom typing import Optional\n\ndef f(s: Optional[requests.Session], t: 'requests.Session | None') -> None:\n    s.get('u', timeout=1)\n    t.get('u', timeout=1)\n", [5, 6], "app/x.py"),
+    ("RB201", "from requests import Session\n\nclass Api:\n    session: Session\n\n    def ping(self) -> None:\n        self.session.head('u', timeout=1)\n", [7], "app/x.py"),
+    ("RB201", "import requests\n\ndef f(given: requests.Session | None = None) -> None:\n    s = given or requests.Session()\n    s.get('u', timeout=1)\n", [5], "app/x.py"),
+    ("RB201", "import urllib3\n\nurllib3.PoolManager().request('GET', 'u')\n", [3], "app/x.py"),
+    ("RB201", "import asyncpg\n\nclass Repo:\n    @classmethod\n    async def connect(cls) -> None:\n        cls.pool = await asyncpg.create_pool('dsn')\n\n    async def rows(self) -> list:\n        async with self.pool.acquire() as conn:\n            return await conn.fetch('SELECT 1')\n",
+     [6, 9, 10], "app/x.py"),
+    ("RB201", "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker\n\nengine = create_engine('sqlite://')\nSession = sessionmaker(bind=engine)\n\ndef count() -> int:\n    with Session() as session:\n        return session.scalar('SELECT 1')\n",
+     [9], "app/x.py"),
+    ("RB201", "import pymongo\n\nclient = pymongo.MongoClient()\n\ndef find(key: str) -> dict:\n    return client.shop.orders.find_one({'_id': key})\n", [6], "app/x.py"),
+    ("RB201", "import smtplib\n\ndef send(to: str) -> None:\n    server = smtplib.SMTP()\n    server.connect('mail')\n", [5], "app/x.py"),
+    # Building a client does no I/O.
+    ("RB201", "import boto3, redis, requests, httpx\n\ns3 = boto3.client('s3')\nr = redis.Redis()\ns = requests.Session()\nc = httpx.Client()\nbucket = boto3.resource('s3').Bucket('b')\n", [], "app/x.py"),
+    # --- shadowing: a local of the same spelling is not the import -----------------------------------
+    ("RB201", "import requests\n\ndef lookup(requests: dict[str, str], key: str) -> str:\n    return requests.get(key, '')\n", [], "app/x.py"),
+    ("RB201", "from subprocess import run\n\ndef f() -> None:\n    run = print\n    run('x')\n", [], "app/x.py"),
+    ("RB201", "from subprocess import run\n\nrun = print\nrun('x')\n", [], "app/x.py"),
+    ("RB201", "import requests\n\ndef f() -> None:\n    for requests in ([],):\n        requests.get(0)\n", [], "app/x.py"),
+    ("RB201", "import requests\n\ndef f() -> None:\n    global requests\n    requests.get('u', timeout=1)\n", [5], "app/x.py"),
+    # An optional import's fallback leaves the import in place.
+    ("RB201", "try:\n    import requests\nexcept ImportError:\n    requests = None\n\nrequests.get('u', timeout=1)\n", [6], "app/x.py"),
+    # --- what guards a call ------------------------------------------------------------------------
+    ("RB201", "import requests\n\ntry:\n    requests.get('u', timeout=1)\nexcept KeyError:\n    pass\n", [4], "app/x.py"),
+    ("RB201", "import requests, json\n\ntry:\n    requests.get('u', timeout=1)\nexcept (json.JSONDecodeError, ValueError):\n    pass\n", [4], "app/x.py"),
+    ("RB201", "import requests\n\ntry:\n    requests.get('u', timeout=1)\nexcept (KeyError, ConnectionError):\n    pass\n", [], "app/x.py"),
+    ("RB201", "import requests\nfrom requests.exceptions import Timeout\n\ntry:\n    requests.get('u', timeout=1)\nexcept Timeout:\n    pass\n", [], "app/x.py"),
+    ("RB201", "import requests\n\ntry:\n    requests.get('u', timeout=1)\nexcept ApiError:\n    pass\n", [], "app/x.py"),
+    ("RB201", "import redis\n\ntry:\n    redis.Redis().get('k')\nexcept redis.RedisError:\n    pass\n", [], "app/x.py"),
+    ("RB201", "import redis, requests\n\ntry:\n    redis.Redis().get('k')\nexcept requests.RequestException:\n    pass\n", [4], "app/x.py"),
+    ("RB201", "import contextlib, requests\n\nwith contextlib.suppress(requests.RequestException):\n    requests.get('u', timeout=1)\n", [], "app/x.py"),
+    ("RB201", "import contextlib, requests\n\nwith contextlib.suppress(KeyError):\n    requests.get('u', timeout=1)\n", [4], "app/x.py"),
+    ("RB201", "from app.errors import ApiError\nimport requests\n\ntry:\n    requests.get('u', timeout=1)\nexcept ApiError:\n    pass\n", [], "app/x.py"),
+    ("RB201", "import subprocess\n\ntry:\n    subprocess.run(['ls'], check=True)\nexcept subprocess.CalledProcessError:\n    pass\n", [], "app/x.py"),
+    ("RB201", "import requests\n\ndef test_upload() -> None:\n    requests.get('http://localhost', timeout=1)\n", [], "tests/test_api.py"),
+    # --- RB204: a handler that reports, logs at any level, re-raises or inspects the error ----------
+    ("RB204", "import sentry_sdk\n\ntry:\n    run()\nexcept Exception:\n    sentry_sdk.capture_exception()\n", [], "app/x.py"),
+    ("RB204", "try:\n    run()\nexcept Exception:\n    log.debug('failed', exc_info=True)\n", [], "app/x.py"),
+    ("RB204", "import six, sys\n\ntry:\n    run()\nexcept Exception:\n    six.reraise(*sys.exc_info())\n", [], "app/x.py"),
+    ("RB204", "import traceback\n\ntry:\n    run()\nexcept Exception:\n    traceback.print_exc()\n", [], "app/x.py"),
+    ("RB204", "try:\n    run()\nexcept Exception:\n    status = 'failed'\n", [3], "app/x.py"),
+    ("RB204", "try:\n    run()\nexcept Exception:\n    status = 'failed'\n", [], "tests/test_x.py"),
+    ("RB203", "try:\n    run()\nexcept Exception:\n    pass\n", [], "tests/test_x.py"),
+    # --- RB205 on clients ------------------------------------------------------------------------
+    ("RB205", SESSION_CLASS.replace(", timeout=10", ""), [10], "app/registry.py"),
+    ("RB205", SESSION_CLASS, [], "app/registry.py"),
+    ("RB205", SESSION_CLASS.replace(", timeout=10", ", **self.options"), [], "app/registry.py"),
+    ("RB205", HTTPX_ASYNC, [], "app/fetch.py"),
+    ("RB205", HTTPX_ASYNC.replace("client.get(url)", "client.get(url, timeout=None)"), [6], "app/fetch.py"),
+    ("RB205", "import urllib3\n\nhttp = urllib3.PoolManager()\nhttp.request('GET', 'u', timeout=None)\n", [4], "app/x.py"),
+]
+
+
+@pytest.mark.parametrize(("rule", "code", "expected", "path"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_case(rule, code, expected, path):
+    assert lines_of(scan(code, path), rule) == expected
+
+
+def messages(code: str, rule: str) -> list[str]:
+    return [f.message for f in scan(code, "app/x.py") if f.rule == rule]
+
+
+def test_rb201_names_the_call_what_the_try_catches_and_what_to_catch():
+    assert messages("import requests\n\ntry:\n    requests.get('u', timeout=1)\nexcept KeyError:\n    pass\n", "RB201") == [
+        "`requests.get` is an external call and the enclosing `try` catches only `KeyError`: "
+        "catch `requests.RequestException` (or retry with `tenacity.retry`)"
+    ]
+    assert messages(SESSION_CLASS, "RB201") == [
+        "`requests.Session.post` is an external call and no `try` handles its failure: "
+        "catch `requests.RequestException` (or retry with `tenacity.retry`)"
+    ]
+
+
+def test_rb204_message_claims_only_what_is_missing():
+    (message,) = messages("try:\n    run()\nexcept Exception:\n    status = 'failed'\n", "RB204")
+    assert "no re-raise, log, error report, or use of it" in message and "log.exception" in message
+
+
+def test_clients_are_configurable_and_validated():
+    code = "import acme\n\napi = acme.Client()\napi.charge(10)\n"
+    assert lines_of(scan(code, "app/x.py"), "RB201") == []
+    config = {"errors": {"extend-clients": {"acme.Client": {"methods": ["charge"]}}}}
+    assert lines_of(scan(code, "app/x.py", config=config), "RB201") == [4]
+    for bad, where in (
+        ({"acme.Client": ["charge"]}, "errors.extend-clients.acme.Client"),
+        ({"acme.Client": {"method": ["charge"]}}, "errors.extend-clients.acme.Client.method"),
+        ({"acme.Client": {"methods": "charge"}}, "errors.extend-clients.acme.Client.methods"),
+        ({"acme.Client": {"returns": {"open": "acme.Nothing"}}}, "errors.extend-clients.acme.Client.returns.open"),
+    ):
+        with pytest.raises(ConfigError, match=f"^{where.replace('.', '[.]')}: "):
+            scan(code, "app/x.py", config={"errors": {"extend-clients": bad}})
