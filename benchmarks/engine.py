@@ -23,12 +23,12 @@ import sys
 import tempfile
 import threading
 import time
-import zipfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 import libcst as cst
+from corpus import corpus, git
 
 # The checkout, where docs/benchmarks.md is written.
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,25 +75,6 @@ class Measure:
     seconds: list[float] = field(default_factory=list)
     peak_mb: list[float] = field(default_factory=list)
     note: str = ""
-
-
-def corpus(package: str, cache: Path) -> Path:
-    """Download and unpack ``package`` (``name==version``) once; return the unpacked directory.
-
-    A wheel is a zip of the package's source files: exactly what a repository would hold.
-    """
-    target = cache / package.replace("==", "-")
-    if not target.is_dir():
-        downloads = cache / "downloads"
-        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:", "-d", str(downloads), package]
-        try:
-            subprocess.run(command, check=True)
-        except (OSError, subprocess.CalledProcessError) as error:
-            sys.exit(f"cannot download {package}: {error}")
-        name = package.split("==")[0].replace("-", "_").lower()
-        [wheel] = [w for w in downloads.glob("*.whl") if w.name.lower().startswith(name)]
-        zipfile.ZipFile(wheel).extractall(target)
-    return target
 
 
 def rss_tree_mb(pid: int) -> float:
@@ -147,14 +128,6 @@ def timed(command: list[str], cwd: Path, stdin: str | None = None) -> tuple[floa
     done.set()
     sampler.join()
     return elapsed, peak
-
-
-def git(repo: Path, *args: str) -> None:
-    """Run git quietly in ``repo``."""
-    try:
-        subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", *args], cwd=repo, check=True, capture_output=True)
-    except (OSError, subprocess.CalledProcessError) as error:
-        sys.exit(f"git {' '.join(args)} failed: {error}")
 
 
 def prepare(source: Path, workdir: Path, changed: int) -> tuple[Path, Path]:

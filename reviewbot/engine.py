@@ -153,7 +153,7 @@ class FileScan:
         A function's locals shadow the imports of the same name while the walk is inside it.
         """
         parent = self.ctx.scope
-        public = (parent is None or parent.public) and is_public_name(node.name.value)
+        public = (not self.ctx.private_module if parent is None else parent.public) and is_public_name(node.name.value)
         in_function = parent is not None and (parent.in_function or isinstance(parent.node, cst.FunctionDef))
         names = None
         if isinstance(node, cst.FunctionDef):

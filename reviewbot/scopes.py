@@ -69,6 +69,7 @@ def each_binding(body: cst.BaseSuite | Iterable[cst.CSTNode], on_target: OnTarge
     ``global``/``nonlocal`` names are added to ``declared``.
     """
     for statement in statements(body):
+        # Simple statements: assignments bind, ``global``/``nonlocal`` unbind, the rest is no binding.
         if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             for small in statement.body:
                 if isinstance(small, cst.Assign):
@@ -80,8 +81,10 @@ def each_binding(body: cst.BaseSuite | Iterable[cst.CSTNode], on_target: OnTarge
                     on_target(small.target, None, None)
                 elif isinstance(small, (cst.Global, cst.Nonlocal)):
                     declared.update(item.name.value for item in small.names)
+        # A nested definition binds its name; its body is its own scope.
         elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             on_target(statement.name, None, None)
+        # Compound statements: their targets bind, and their blocks are walked for more.
         elif isinstance(statement, cst.With):
             for item in statement.items:
                 if item.asname is not None:
@@ -94,12 +97,14 @@ def each_binding(body: cst.BaseSuite | Iterable[cst.CSTNode], on_target: OnTarge
                 each_binding(statement.orelse.body, on_target, declared)
         elif isinstance(statement, (cst.If, cst.While)):
             each_binding(statement.body, on_target, declared)
+            # ``elif`` is an ``If`` in the ``orelse`` of the one before.
             orelse = statement.orelse
             while orelse is not None:
                 each_binding(orelse.body, on_target, declared)
                 orelse = orelse.orelse if isinstance(orelse, cst.If) else None
         elif isinstance(statement, (cst.Try, cst.TryStar)):
             each_binding(statement.body, on_target, declared)
+            # ``except E as error`` binds ``error``.
             for handler in statement.handlers:
                 if handler.name is not None:
                     on_target(handler.name.name, None, None)
@@ -108,6 +113,7 @@ def each_binding(body: cst.BaseSuite | Iterable[cst.CSTNode], on_target: OnTarge
                 if block is not None:
                     each_binding(block.body, on_target, declared)
         elif isinstance(statement, cst.Match):
+            # Capture patterns are not read (rare in the code these rules look at); case bodies are.
             for case in statement.cases:
                 each_binding(case.body, on_target, declared)
 
@@ -126,7 +132,9 @@ def target_names(target: cst.BaseExpression) -> Iterator[cst.Name]:
 def function_locals(node: cst.FunctionDef, parent: Locals | None, owner: cst.ClassDef | None) -> Locals:
     """Every name ``node`` binds, with what it binds it to; ``owner`` is its class, for a method."""
     params = node.params
+    # Parameters that hold one value each; their annotation says the value's type.
     named = [*params.posonly_params, *params.params, *params.kwonly_params]
+    # A static method has no ``self``/``cls`` to read attributes through.
     static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
     receiver = named[0].name.value if owner is not None and named and not static else None
     scope = Locals(node, {}, parent, receiver, owner)
@@ -139,6 +147,7 @@ def function_locals(node: cst.FunctionDef, parent: Locals | None, owner: cst.Cla
             scope.bindings[star.name.value] = [Binding(None, None, scope)]
 
     def on_target(target: cst.BaseExpression, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None) -> None:
+        # ``a, b = f()`` binds both names, but to no value we can know.
         single = isinstance(target, cst.Name)
         for name in target_names(target):
             scope.bindings.setdefault(name.value, []).append(Binding(value if single else None, annotation if single else None, scope))

@@ -68,8 +68,9 @@ def options(prefix: str, families: object) -> dict[str, object]:
                 siblings = [k.partition(".")[2] for k in OPTIONS if k.startswith(family + ".")]
                 raise ConfigError(f"{prefix}{full}: unknown key{did_you_mean(str(key), siblings)}")
             result[full] = expect(f"{prefix}{full}", value, OPTIONS[full].kind)
-            if OPTIONS[full].check is not None:
-                result[full] = OPTIONS[full].check(f"{prefix}{full}", value)
+            check = OPTIONS[full].check
+            if check is not None:
+                result[full] = check(f"{prefix}{full}", value)
             minimum = OPTIONS[full].minimum
             if minimum is not None and result[full] < minimum:  # type: ignore[operator]  # a number here
                 raise ConfigError(f"{prefix}{full}: must be at least {minimum:g}, got {value!r}")

@@ -45,3 +45,42 @@ def test_a_fix_that_would_not_parse_is_not_written(tmp_path):
     # The edit aims at the wrong file: applying it here would break the syntax.
     assert fix_file(target, [finding], 2**21) == 0
     assert target.read_text() == "x = 1\n"
+
+
+STUBS = b'''\
+from typing import Protocol
+
+
+class Store(Protocol):
+    def load(self, key: str):
+        """The value stored under key."""
+
+
+class Base:
+    def price(self):
+        """What the item costs; subclasses say how."""
+        raise NotImplementedError
+
+    def tax(self):
+        raise NotImplementedError("subclasses")
+
+    def hook(self):
+        pass
+
+    def body(self):
+        ...
+
+
+def helper():
+    pass
+'''
+
+
+def test_stubs_get_no_none_fix_but_are_still_reported(tmp_path):
+    findings = [f for f in scan(STUBS) if f.rule == "RB302"]
+    assert [(f.line, f.fix is None) for f in findings] == [(5, True), (10, True), (14, True), (17, True), (20, True), (24, False)]
+    assert all(f.message.endswith(": add the return type") for f in findings if f.fix is None)
+    # Only the module-level ``helper`` (``pass`` outside a class does nothing, certainly) is fixed.
+    fixed = _fix(tmp_path, STUBS)
+    assert fixed == STUBS.replace(b"def helper():", b"def helper() -> None:")
+    assert _fix(tmp_path, fixed) == fixed

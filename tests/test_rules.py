@@ -22,7 +22,8 @@ CASES = [
     ("RB102", "import src\nimport app.services\nfrom requests import get\n", [], "app/x.py"),
     ("RB102", "def lazy():\n    import services.cache\n", [2], "app/x.py"),
     # --- RB103 sys.path --------------------------------------------------------------------------
-    ("RB103", "import sys\nsys.path.extend(['a'])\nsys.path = []\nsys.path[:] = ['b']\n", [2, 3, 4], "app/x.py"),
+    ("RB103", "import sys\nsys.path.extend(['a'])\nsys.path = []\nsys.path[:] = ['b']\n", [2, 4], "app/x.py"),
+    ("RB103", "import sys\nfrom pathlib import Path\nsys.path.insert(0, str(Path.cwd()))\nsys.path.insert(0, options.pythonpath)\n", [3], "app/x.py"),
     ("RB103", "import sys\nclass K:\n    @staticmethod\n    def boot() -> None:\n        sys.path.append('x')\n", [5], "app/x.py"),
     ("RB103", "path = []\npath.append('x')\n", [], "app/x.py"),
     ("RB103", "import sys\nsys.path.insert(0, '.')\n", [], "tests/test_x.py"),
@@ -82,14 +83,28 @@ CASES = [
     ("RB401", '"""M."""\nclass K:\n    """Doc."""\n    def __eq__(self, o: object) -> bool:\n        return True\n', [], "app/x.py"),
     ("RB401", '"""M."""\nclass K:\n    def __init__(self) -> None:\n        """Doc."""\n', [2], "app/x.py"),
     ("RB401", "def f() -> None:\n    pass\n", [], "tests/test_x.py"),
-    ("RB402", "def f() -> None:\n" + "    x = 1\n" * 9, [], "app/x.py"),
-    ("RB402", "def f() -> None:\n" + "    x = 1  # why\n" * 2 + "    x = 1\n" * 10, [], "app/x.py"),
-    ("RB402", "def f() -> None:\n" + "    x = 1  # why\n" + "    x = 1\n" * 10, [1], "app/x.py"),
+    ("RB402", "def f() -> None:\n" + "    x = 1\n" * 24, [], "app/x.py"),
+    ("RB402", "def f() -> None:\n" + "    x = 1  # why\n" * 4 + "    x = 1\n" * 25, [], "app/x.py"),
+    ("RB402", "def f() -> None:\n" + "    x = 1  # why\n" + "    x = 1\n" * 25, [1], "app/x.py"),
+    # A nested function's lines are its own: the outer function has 2 code lines, the inner 26.
+    ("RB402", "def outer() -> None:\n    def inner() -> None:\n" + "        x = 1\n" * 26 + "    inner()\n", [2], "app/x.py"),
+    # Lines inside a multi-line string or a table of constants are data; code around them still counts.
+    ("RB402", 'def usage() -> str:\n    text = """\n' + "line\n" * 20 + '"""\n    return text\n', [], "app/x.py"),
+    ("RB402", "def rows() -> list:\n    table = [\n" + "        (1, 'a'),\n" * 30 + "    ]\n" + "    x = 1\n" * 24, [1], "app/x.py"),
+    ("RB402", "def rows() -> list:\n    table = [\n" + "        (1, 'a'),\n" * 30 + "    ]\n" + "    x = 1\n" * 22, [], "app/x.py"),
+    ("RB402", "def rows() -> list:\n    table = [\n" + "        (1, name),\n" * 30 + "    ]\n", [1], "app/x.py"),
     ("RB403", "def f(a: int) -> int:\n    return [x for x in range(a) if x if x for y in 'ab' if y][0] if a else (1 if a else 2) if a else 3\n", [], "app/x.py"),
     ("RB403", "def f(a: int) -> int:\n    if a and a or a:\n        return 1\n    return 2\n", [], "app/x.py"),
     ("RB404", '"""M."""\nA = 1\n"""Doc of A."""\nB: int = 2  # doc\nlower = 3\nC, D = 1, 2\n', [6], "app/x.py"),
     ("RB404", '"""M."""\n\ndef f() -> None:\n    LOCAL = 1\n', [], "app/x.py"),
     ("RB404", '# reviewbot: ignore-file[RB404]\n"""M."""\nA = 1\n', [], "app/x.py"),
+    # A comment heading a run of assignments documents the run; a trailing comment only its line
+    # and the line below (the spec's "line directly above").
+    ("RB404", '"""M."""\n# Codes.\nA = 1\nb = 2\nC = 3\n\nD = 4\n', [7], "app/x.py"),
+    ("RB404", '"""M."""\nA = 1  # one\nB = 2\nC = 3\n', [4], "app/x.py"),
+    # Private names, type declarations and switches are not constants to explain.
+    ("RB404", '"""M."""\nimport typing\n\n_SENTINEL = object()\n\nT = typing.TypeVar("T")\n', [], "app/x.py"),
+    ("RB404", '"""M."""\nFAST = True\ntry:\n    import fast\nexcept ImportError:\n    FAST = False\n\nLIMIT = 3\n', [8], "app/x.py"),
 ]
 
 
@@ -111,14 +126,19 @@ def test_complexity_counts_every_decision_point():
         "    return [x for x in a if x]\n"
     )
     findings = scan(code, config={"comments": {"max-silent-complexity": 11}})
-    assert [f.message for f in findings if f.rule == "RB403"] == ["function `f` has complexity 11 and no comment"]
+    assert [f.message for f in findings if f.rule == "RB403"] == ["function `f` has complexity 11 and no comment: say why its branches are there"]
     assert lines_of(scan(code, config={"comments": {"max-silent-complexity": 12}}), "RB403") == []
 
 
 def test_density_message_reports_the_measured_ratio():
-    code = 'def f() -> None:\n    """Doc."""\n' + "    x = 1\n" * 10
+    code = 'def f() -> None:\n    """Doc."""\n' + "    x = 1\n" * 25
     [finding] = [f for f in scan(code) if f.rule == "RB402"]
-    assert finding.message == "function `f` has 1 comment/docstring lines for 10 code lines (density 0.10 < 0.15)"
+    assert finding.message == (
+        "function `f` has 1 comment/docstring lines for 25 code lines (density 0.04 < 0.15): add about 3 comment lines explaining its steps"
+    )
+    code = 'def f() -> None:\n    """Doc."""\n    # Step one.\n    # Step two.\n' + "    x = 1\n" * 25
+    [finding] = [f for f in scan(code) if f.rule == "RB402"]
+    assert finding.message.endswith("(density 0.12 < 0.15): add about 1 comment line explaining its steps")
 
 
 def test_swallow_any_type_option_flags_narrow_handlers():
@@ -224,3 +244,11 @@ def test_suppressions_of_unknown_rules_and_misplaced_ignore_file_are_reported():
 def test_relative_import_without_a_space_after_from_is_fixed_correctly():
     [finding] = [f for f in scan("from.m import x\n", "app/sub/mod.py") if f.rule == "RB101"]
     assert finding.fix.edits[0].replacement == " app.sub.m"
+
+
+def test_any_message_names_the_function_and_the_parameter():
+    code = "from typing import Any\n\ndef load(raw: Any, *args: Any) -> 'Any':\n    return raw\n"
+    assert [f.message for f in scan(code) if f.rule == "RB303"] == [
+        "parameter `raw` of `load` is typed `Any`: name the real type (or `object` for anything)",
+        "`load` returns `Any`: name the real type (or `object` for anything)",
+    ]

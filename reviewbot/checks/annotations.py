@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from reviewbot.checks.base import FileContext
@@ -10,6 +12,14 @@ from reviewbot.model import Edit, Example, Fix, Rule
 
 # Qualified names that mean `typing.Any`.
 ANY = frozenset({"typing.Any", "typing_extensions.Any"})
+# ``Optional[X]`` and ``Union[X, ...]``: ``Any`` inside them is still the whole type, give or take ``None``.
+OPTIONAL = frozenset({"typing.Optional", "typing.Union", "typing_extensions.Optional"})
+# ``__eq__`` and friends: their parameter types are fixed by the data model.
+DUNDER_NAME = re.compile(r"__\w+__\Z")
+# A signature type comment: ``# type: (int, str) -> None``.
+TYPE_COMMENT = re.compile(r"#\s*type:\s*\(.*\)\s*->")
+# Base classes whose methods are declarations only.
+PROTOCOLS = frozenset({"typing.Protocol", "typing_extensions.Protocol", "Protocol"})
 # Decorators of abstract methods: their body is a placeholder, `-> None` would be a guess.
 ABSTRACT = frozenset({"abc.abstractmethod", "abstractmethod", "abc.abstractproperty"})
 
@@ -25,6 +35,19 @@ def has_decorator(ctx: FileContext, node: cst.FunctionDef, names: set[str] | fro
     return False
 
 
+def has_type_comment(node: cst.FunctionDef) -> bool:
+    """A PEP 484 signature comment (``# type: (int) -> str``) on the ``def`` line or the line after:
+    type checkers read it as the function's annotations."""
+    body = node.body
+    if not isinstance(body, cst.IndentedBlock):
+        return False
+    comments = [body.header.comment]
+    first = body.body[0] if body.body else None
+    if isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        comments += [line.comment for line in first.leading_lines[:1]]
+    return any(comment is not None and TYPE_COMMENT.match(comment.value) for comment in comments)
+
+
 class MissingParameterAnnotation(Rule):
     """RB301: one finding per unannotated parameter, at the parameter."""
 
@@ -34,7 +57,7 @@ class MissingParameterAnnotation(Rule):
     why = (
         "The agent must not skip type definitions. Unannotated parameters are invisible to type "
         "checkers, so wrong arguments surface only at run time. `self`/`cls` of methods and lambda "
-        "parameters are exempt."
+        "parameters are exempt; a PEP 484 signature comment (`# type: (int) -> str`) annotates them all."
     )
     bad = (
         Example("def total(items, *args, rate: float = 1.0, **kwargs) -> float:\n    return 0.0\n", lines=(1, 1, 1)),
@@ -45,11 +68,14 @@ class MissingParameterAnnotation(Rule):
         Example("class Cart:\n    def add(self, item: str) -> None:\n        pass\n\n    @classmethod\n    def empty(cls) -> 'Cart':\n        return cls()\n"),
         Example("key = lambda item: item.price\n"),
         Example("def total(items) -> float:\n    return 0.0\n", path="tests/test_cart.py"),
+        Example("def total(items, rate=1.0):\n    # type: (list[float], float) -> float\n    return sum(items) * rate\n"),
     )
     peers = "Ruff ANN001-ANN003, mypy --disallow-untyped-defs"
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        """Every parameter but a method's ``self``/``cls``."""
+        """Every parameter but a method's ``self``/``cls``; a signature type comment annotates them all."""
+        if has_type_comment(node):
+            return
         parent = self.ctx.scope.parent if self.ctx.scope is not None else None
         in_class = parent is not None and isinstance(parent.node, cst.ClassDef)
         positional = [*node.params.posonly_params, *node.params.params]
@@ -88,6 +114,7 @@ class MissingReturnAnnotation(Rule):
     good = (
         Example("def reset(state: dict[str, int]) -> None:\n    state.clear()\n"),
         Example("def reset(state: dict[str, int]):  # reviewbot: ignore[RB302]\n    state.clear()\n"),
+        Example("def reset(state):  # type: (dict[str, int]) -> None\n    state.clear()\n"),
     )
     fixable = True
     peers = "Ruff ANN201-ANN206, mypy --disallow-untyped-defs"
@@ -118,11 +145,14 @@ class MissingReturnAnnotation(Rule):
         functions do not count) and not abstract (an abstract body says nothing about overrides).
         """
         produces_value = self.produces_value.pop()
-        if node.returns is not None:
+        if node.returns is not None or has_type_comment(node):
             return
         message = f"function `{node.name.value}` has no return annotation"
         fix = None
-        if not produces_value and not has_decorator(self.ctx, node, ABSTRACT):
+        if self._is_stub(node):
+            # A placeholder's body says nothing about what implementations return.
+            message += ": add the return type"
+        elif not produces_value and not has_decorator(self.ctx, node, ABSTRACT):
             # Insert right after ``)``: before any space that precedes the colon.
             line, column = self.ctx.span(node.whitespace_before_colon)[:2]
             fix = Fix("add `-> None`", (Edit(line, column + 1, line, column + 1, " -> None"),))
@@ -130,54 +160,93 @@ class MissingReturnAnnotation(Rule):
         self.report(node, message, span=self.ctx.header_span(node), fix=fix, scope=node)
 
 
+    def _is_stub(self, node: cst.FunctionDef) -> bool:
+        """A placeholder: a ``Protocol`` member, or a body (after the docstring) of only ``raise
+        NotImplementedError``, ``...``, or ``pass`` in a class body."""
+        scope = self.ctx.scope
+        owner = scope.parent.node if scope is not None and scope.parent is not None else None
+        if isinstance(owner, cst.ClassDef) and any(
+            (self.ctx.imports.resolve(base.value) or dotted_name(base.value)) in PROTOCOLS for base in owner.bases
+        ):
+            return True
+        statements = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else [node.body]
+        if statements and node.get_docstring() is not None:
+            statements = statements[1:]
+        if not statements:
+            return True
+        for statement in statements:
+            if not isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+                return False
+            for small in statement.body:
+                placeholder = (
+                    (isinstance(small, cst.Expr) and isinstance(small.value, cst.Ellipsis))
+                    or (isinstance(small, cst.Pass) and isinstance(owner, cst.ClassDef))
+                    or (isinstance(small, cst.Raise) and small.exc is not None and _raised_name(small.exc) == "NotImplementedError")
+                )
+                if not placeholder:
+                    return False
+        return True
+
+
+def _raised_name(node: cst.BaseExpression) -> str | None:
+    """``NotImplementedError`` for ``raise NotImplementedError`` and ``raise NotImplementedError(...)``."""
+    return dotted_name(node.func if isinstance(node, cst.Call) else node)
+
+
 class AnyAnnotation(Rule):
-    """RB303: ``Any`` where a public function's parameters or return are declared."""
+    """RB303: ``Any`` as the declared type of a public function's parameter or return."""
 
     id = "RB303"
     name = "any-annotation"
-    summary = "`typing.Any` in a parameter or return annotation of a public function."
-    why = "`Any` switches type checking off for everything it touches; public APIs should say what they take and return."
+    summary = "`typing.Any` as the type of a parameter or the return of a public function."
+    why = (
+        "`Any` switches type checking off for everything it touches; public APIs should say what they "
+        "take and return. Only `Any` as the whole type counts (also `Optional[Any]`, `Any | None` and "
+        "`'Any'`): inside a container (`dict[str, Any]` for a JSON payload, `type[Any]`) it is often "
+        "the honest type. `*args: Any` and `**kwargs: Any` forward arguments and are exempt, as are "
+        "dunder methods other than `__init__` (`__eq__(self, other: Any)`)."
+    )
     bad = (
-        Example("from typing import Any\n\ndef load(raw: Any) -> dict[str, Any]:\n    return {}\n", lines=(3, 3)),
-        Example("import typing as t\n\ndef load(raw: str) -> t.Any:\n    return raw\n", lines=(3,)),
+        Example("from typing import Any\n\ndef load(raw: Any) -> Any:\n    return raw\n", lines=(3, 3)),
+        Example("import typing as t\n\ndef load(raw: str) -> t.Optional[t.Any]:\n    return raw\n", lines=(3,)),
+        Example("from typing import Any\n\ndef load(raw: 'Any | None') -> None:\n    pass\n", lines=(3,)),
     )
     good = (
         Example("from typing import Any\n\ndef _load(raw: Any) -> None:\n    pass\n"),
-        Example("from typing import Any\n\ndef load(raw: object) -> None:\n    cache: Any = raw\n"),
+        Example("from typing import Any\n\ndef load(raw: object) -> dict[str, Any]:\n    cache: Any = raw\n    return {}\n"),
+        Example("from typing import Any\n\ndef wrapper(*args: Any, **kwargs: Any) -> None:\n    pass\n"),
+        Example("from typing import Any\n\nclass Money:\n    def __eq__(self, other: Any) -> bool:\n        return False\n"),
     )
-    peers = "Ruff ANN401 (top-level `Any` only)"
-
-    def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
-        super().__init__(ctx, analyses)
-        # True while inside a parameter or return annotation of a public function.
-        self.in_signature = False
+    peers = "Ruff ANN401 (the same: whole-type `Any`, `*args`/`**kwargs` exempt)"
 
     def visit_Annotation(self, node: cst.Annotation) -> None:
-        """Only parameter and return annotations of public functions are checked for ``Any``."""
+        """A parameter or return annotation of a public function that is ``Any`` as a whole."""
         scope = self.ctx.scope
-        self.in_signature = (
-            isinstance(self.ctx.parent(), (cst.Param, cst.FunctionDef))
-            and scope is not None
-            and scope.public
-            and not scope.in_function
-        )
+        parent = self.ctx.parent()
+        if scope is None or not scope.public or scope.in_function or not isinstance(scope.node, cst.FunctionDef):
+            return
+        function = scope.node.name.value
+        if DUNDER_NAME.match(function) and function != "__init__":
+            return
+        if isinstance(parent, cst.FunctionDef):
+            subject = f"`{function}` returns `Any`"
+        elif isinstance(parent, cst.Param) and parent is not scope.node.params.star_arg and parent is not scope.node.params.star_kwarg:
+            subject = f"parameter `{parent.name.value}` of `{function}` is typed `Any`"
+        else:
+            return
+        if self._is_any(node.annotation):
+            self.report(node.annotation, f"{subject}: name the real type (or `object` for anything)")
 
-    def leave_Annotation(self, node: cst.Annotation) -> None:
-        """Annotations never nest, so leaving one ends the signature part."""
-        self.in_signature = False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        """``Any`` imported from ``typing``."""
-        if self.in_signature:
-            parent = self.ctx.parent()
-            if not (isinstance(parent, cst.Attribute) and parent.attr is node):
-                self._any(node)
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        """``typing.Any`` / ``t.Any``."""
-        if self.in_signature:
-            self._any(node)
-
-    def _any(self, node: cst.BaseExpression) -> None:
-        if self.ctx.imports.resolve(node) in ANY:
-            self.report(node, "`Any` in the signature of a public function: name the real type")
+    def _is_any(self, node: cst.BaseExpression) -> bool:
+        """``Any``, ``Optional[Any]``, ``Any | None``, or a string holding one of them."""
+        if isinstance(node, cst.SimpleString):
+            text = node.evaluated_value
+            try:
+                return isinstance(text, str) and self._is_any(cst.parse_expression(text))
+            except cst.ParserSyntaxError:
+                return False
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            return self._is_any(node.left) or self._is_any(node.right)
+        if isinstance(node, cst.Subscript) and self.ctx.imports.resolve(node.value) in OPTIONAL:
+            return any(isinstance(element.slice, cst.Index) and self._is_any(element.slice.value) for element in node.slice)
+        return self.ctx.imports.resolve(node) in ANY

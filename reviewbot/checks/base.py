@@ -8,6 +8,7 @@ touch the file system, git or the network: everything they need is in the ``File
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -84,6 +85,8 @@ class FileContext:
             is_package = path.endswith("/__init__.py") or path == "__init__.py"
             package = self.module_name if is_package else self.module_name.rpartition(".")[0]
         self.imports = ImportTable(package)
+        # ``pkg/_internal.py``, ``pkg/_compat/x.py``: nothing in a private module is public API.
+        self.private_module = any(part.startswith("_") and part not in ("__init__.py", "__main__.py") for part in path.split("/"))
         self.scopes: list[Scope] = []
         # Line of every comment written for readers (not ``# noqa``, ``# type: ignore``...), in
         # source order; a line holds at most one comment.
@@ -129,11 +132,22 @@ class FileContext:
         docstring, say), so that changed-lines mode can keep it when any line of it changed.
         """
         if statement is None:
-            for ancestor in reversed(self.walk.stack):
-                if isinstance(ancestor, STATEMENTS):
-                    statement = ancestor
-                    break
+            statement = self.statement()
         self.findings.append(RawFinding(rule, node, message, span, fix, statement, scope))
+
+    def explained(self, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+        """Whether an ``except`` clause carries a comment (on its line or in its body): a handler
+        whose author wrote down why it ignores the error is a decision, not an oversight."""
+        first, _, last, _ = self.walk.spans[id(handler)]
+        lines = self.comment_lines
+        return bisect_right(lines, last) > bisect_left(lines, first)
+
+    def statement(self) -> cst.CSTNode | None:
+        """The innermost statement around the node being walked (its first line takes suppressions)."""
+        for ancestor in reversed(self.walk.stack):
+            if isinstance(ancestor, STATEMENTS):
+                return ancestor
+        return None
 
 
 class Analysis:

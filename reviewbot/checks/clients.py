@@ -22,7 +22,7 @@ module and imported as an instance).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict, cast
 
 import libcst as cst
 
@@ -39,12 +39,19 @@ DB_CURSOR = ["execute", "executemany", "executescript", "fetchone", "fetchmany",
 # Methods of an every-method (``*``) client that never do I/O.
 NEVER_IO = frozenset({"close", "__enter__", "__exit__", "__aenter__", "__aexit__"})
 
+# One client type as ``errors.clients`` describes it (every key optional).
+ClientEntry = TypedDict(
+    "ClientEntry",
+    {"constructors": list[str], "types": list[str], "methods": list[str], "not-methods": list[str], "returns": dict[str, str], "chains": bool, "errors": list[str]},
+    total=False,
+)
+
 # Client type -> constructors, annotation types, I/O methods (``*``: all but ``NEVER_IO``, private
 # names and capitalised factories such as boto3's ``s3.Bucket(name)``), methods excluded from
 # ``*``, methods returning another client (``()``: calling the object itself), whether attributes
 # and items are clients of the same type, and the packages whose exceptions its failures raise
 # (default: the type's top-level package). ``errors.clients`` in config, spelled the same way.
-CLIENTS: dict[str, dict[str, Any]] = {
+CLIENTS: dict[str, ClientEntry] = {
     "requests.Session": {
         "constructors": ["requests.Session", "requests.session", "requests.sessions.Session"],
         "types": ["requests.sessions.Session"],
@@ -75,7 +82,7 @@ CLIENTS: dict[str, dict[str, Any]] = {
         "types": ["redis.StrictRedis", "redis.client.Redis", "redis.asyncio.Redis", "redis.asyncio.client.Redis"],
         "methods": ["*"],
         # A pipeline and a pub/sub object are built locally; their ``execute``/``subscribe`` go out.
-        "not-methods": ["pipeline", "pubsub", "lock", "get_connection_kwargs", "get_encoder"],
+        "not-methods": ["pipeline", "pubsub", "lock", "register_script", "get_connection_kwargs", "get_encoder", "get_retry", "set_retry"],
     },
     "pymongo.MongoClient": {
         "constructors": ["pymongo.MongoClient", "motor.motor_asyncio.AsyncIOMotorClient"],
@@ -155,31 +162,37 @@ CLIENTS: dict[str, dict[str, Any]] = {
         "methods": ["connect", "connect_ex", "send", "sendall", "sendto", "sendfile", "recv", "recv_into", "recvfrom", "recvfrom_into", "accept"],
     },
 }
-# The keys a client entry may have, and the kind of each.
+# The keys a client entry may have (``ClientEntry``), and the kind of each.
 ENTRY_KEYS: dict[str, type] = {"constructors": list, "types": list, "methods": list, "not-methods": list, "returns": dict, "chains": bool, "errors": list}
 
 
-def check_clients(where: str, value: object) -> dict[str, dict[str, Any]]:
+def check_clients(where: str, value: object) -> dict[str, ClientEntry]:
     """Validate an ``errors.clients`` mapping; errors name the key (``errors.clients.x.methods``)."""
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected a mapping of client type to its description, got {value!r}")
     for name, entry in value.items():
+        # Each entry is a mapping of known keys, each of its own kind.
         if not isinstance(entry, dict):
             raise ConfigError(f"{where}.{name}: expected a mapping with keys {', '.join(ENTRY_KEYS)}, got {entry!r}")
         for key, item in entry.items():
             kind = ENTRY_KEYS.get(key)
             if kind is None:
                 raise ConfigError(f"{where}.{name}.{key}: unknown key (expected one of {', '.join(ENTRY_KEYS)})")
-            good = isinstance(item, kind) and (
-                kind is not list or all(isinstance(x, str) for x in item)
-            ) and (kind is not dict or all(isinstance(k, str) and isinstance(v, str) for k, v in item.items()))
+            # Lists hold names and mappings name client types: strings only, whatever YAML allows.
+            if isinstance(item, list):
+                good = kind is list and all(isinstance(x, str) for x in item)
+            elif isinstance(item, dict):
+                good = kind is dict and all(isinstance(k, str) and isinstance(v, str) for k, v in item.items())
+            else:
+                good = isinstance(item, kind)
             if not good:
                 expected = {list: "a list of strings", dict: "a mapping of method to client type", bool: "true or false"}[kind]
                 raise ConfigError(f"{where}.{name}.{key}: expected {expected}, got {item!r}")
+        # A returned type must be described somewhere, here or in the defaults the entries extend.
         for method, returned in entry.get("returns", {}).items():
             if returned not in value and returned not in CLIENTS:
                 raise ConfigError(f"{where}.{name}.returns.{method}: {returned!r} is not a client type")
-    return value
+    return cast("dict[str, ClientEntry]", value)
 
 
 @dataclass(frozen=True)
@@ -217,10 +230,11 @@ class ClientTable:
     annotations: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, clients: dict[str, dict[str, Any]]) -> ClientTable:
+    def build(cls, clients: dict[str, ClientEntry]) -> ClientTable:
         """Compile the option's mapping."""
         table = cls()
         for name, entry in clients.items():
+            # No ``methods`` means every method goes out, like ``["*"]``.
             methods = entry.get("methods", ["*"])
             table.types[name] = ClientType(
                 name,
@@ -231,8 +245,10 @@ class ClientTable:
                 bool(entry.get("chains", False)),
                 tuple(entry.get("errors", [name.split(".")[0]])),
             )
+            # A type without constructors is built by calling the type itself.
             for constructor in entry.get("constructors", [name]):
                 table.constructors[constructor] = name
+            # An annotation may name the type, an alias of it, or the class its constructor is.
             for annotation in [name, *entry.get("types", ()), *entry.get("constructors", ())]:
                 table.annotations.setdefault(annotation, name)
         return table
@@ -255,9 +271,11 @@ def class_members(node: cst.ClassDef, parent: Locals | None) -> Members:
             members.bindings.setdefault(target.value, []).append(Binding(value, annotation, parent))
 
     each_binding(node.body, on_class_target, set())
+    # Every method, wherever it is in the class: ``self.session`` may be set after it is used.
     for statement in statements(node.body):
         if not isinstance(statement, cst.FunctionDef):
             continue
+        # The method's locals, so that ``self.x = session`` can read the ``session`` parameter.
         method = function_locals(statement, parent, node)
         if method.receiver is None:
             continue
@@ -297,8 +315,11 @@ class Clients(Analysis):
         return self._type(node, self.ctx.imports.scope, 0)
 
     def _type(self, node: cst.BaseExpression, scope: Locals | None, depth: int) -> str | None:
+        """``type_of`` read with the locals of ``scope``; ``depth`` bounds chains of names."""
         if depth > 20:
             return None  # a chain of names bound to each other
+        # ``await connect()`` is what ``connect()`` gives; ``a or b`` and ``a if c else b`` are
+        # clients when either side is.
         if isinstance(node, cst.Await):
             return self._type(node.expression, scope, depth + 1)
         if isinstance(node, cst.Name):
@@ -308,6 +329,7 @@ class Clients(Analysis):
         if isinstance(node, cst.IfExp):
             return self._type(node.body, scope, depth + 1) or self._type(node.orelse, scope, depth + 1)
         if isinstance(node, cst.Attribute):
+            # ``self.session`` in a method: what the class binds to ``session``, found once per class.
             if scope is not None and scope.owner is not None and isinstance(node.value, cst.Name) and node.value.value == scope.receiver:
                 owner = self.classes.get(id(scope.owner))
                 if owner is None:
@@ -326,6 +348,8 @@ class Clients(Analysis):
         return owner if owner is not None and self.table.types[owner].chains else None
 
     def _call(self, node: cst.Call, scope: Locals | None, depth: int) -> str | None:
+        """What a call gives: a constructor's client, a client method's (``conn.cursor()``), or
+        a client called as a factory (a ``sessionmaker`` instance)."""
         name = self._resolve(node.func, scope)
         if name is not None and name in self.table.constructors:
             return self.table.constructors[name]
@@ -343,6 +367,8 @@ class Clients(Analysis):
             head = head.value
         if isinstance(head, cst.Name) and scope is not None and scope.binds(head.value):
             return None
+        # The table shadows by the function the walk is in; here ``scope`` decides, which may be
+        # another one (the method that assigned ``self.session``).
         current, self.ctx.imports.scope = self.ctx.imports.scope, None
         try:
             return self.ctx.imports.resolve(node)
@@ -369,6 +395,7 @@ class Clients(Analysis):
 
     def _bindings(self, bindings: list[Binding], depth: int) -> str | None:
         """The first client type among a name's bindings (annotations first)."""
+        # An annotation states the type; a value only suggests it.
         for binding in bindings:
             if binding.annotation is not None:
                 found = self.annotation_type(binding.annotation, binding.scope)
@@ -383,8 +410,10 @@ class Clients(Analysis):
 
     def annotation_type(self, node: cst.BaseExpression, scope: Locals | None = None) -> str | None:
         """The client type an annotation names: ``Session``, ``X | None``, ``Optional[X]``, ``"X"``."""
+        # ``Session | None``: either side.
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
             return self.annotation_type(node.left, scope) or self.annotation_type(node.right, scope)
+        # ``Optional[Session]`` / ``Union[Session, None]``; other generics hold no client themselves.
         if isinstance(node, cst.Subscript):
             outer = self._resolve(node.value, scope) or dotted_name(node.value)
             if outer in ("typing.Optional", "typing.Union", "Optional", "Union"):
@@ -394,6 +423,7 @@ class Clients(Analysis):
                         if found is not None:
                             return found
             return None
+        # ``"Session"``: a forward reference, read as the expression it spells.
         if isinstance(node, cst.SimpleString):
             text = node.evaluated_value
             try:

@@ -42,8 +42,6 @@ EXTERNAL_CALLS = (
     "subprocess.call",
     "subprocess.check_call",
     "subprocess.check_output",
-    "subprocess.getoutput",
-    "subprocess.getstatusoutput",
     "subprocess.Popen",
     "os.system",
     "socket.create_connection",
@@ -61,6 +59,8 @@ EXTERNAL_CALLS = (
     "asyncpg.create_pool",
     "pika.BlockingConnection",
 )
+# Process calls that raise on a failing command only with ``check=True``.
+UNCHECKED = frozenset({"subprocess.run", "subprocess.call", "subprocess.Popen"})
 # Constructors that connect only when given a host (``smtplib.SMTP()`` waits for ``connect``).
 CONNECT_WITH_HOST = frozenset({"smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP", "ftplib.FTP", "ftplib.FTP_TLS"})
 # Where the exceptions of a library's calls live, when not in the library itself.
@@ -100,12 +100,6 @@ HTTPX_FUNCTIONS = frozenset(f"httpx.{verb}" for verb in (*HTTP_VERBS, "stream"))
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 # Exception types that catch (almost) everything.
 BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
-
-
-def name_pattern(globs: list[str]) -> re.Pattern[str]:
-    """One regex for qualified-name globs; ``*`` stays within one dotted part."""
-    alternatives = [re.escape(glob).replace(r"\*", r"[^.]*") for glob in globs]
-    return re.compile("(?:" + "|".join(alternatives) + r")\Z" if alternatives else r"(?!)")
 
 
 # What to catch, by library: named in RB201's message.
@@ -350,6 +344,14 @@ def is_broad(ctx: FileContext, node: cst.BaseExpression) -> bool:
     return name in BROAD
 
 
+def _keyword_true(node: cst.Call, keyword: str) -> bool:
+    """Whether the call passes ``keyword=`` something other than ``False``/``None``."""
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return not (isinstance(arg.value, cst.Name) and arg.value.value in ("False", "None"))
+    return False
+
+
 def _libraries(name: str) -> tuple[str, ...]:
     """The packages whose exceptions a call into ``name`` raises."""
     root = name.split(".")[0]
@@ -421,12 +423,34 @@ class UnguardedExternalCall(Rule):
         self.external = name_pattern(options["errors.external-calls"] + options["errors.extend-external-calls"])
         self.flow = self.analysis(ErrorFlow)
         self.clients = self.analysis(Clients)
+        # Unguarded calls, judged in ``finish``: (call, message, libraries, private helper around it, statement).
+        self.pending: list[tuple[cst.Call, str, tuple[str, ...], str | None, cst.CSTNode | None]] = []
+        # Each call of a private helper of this file: the guards around it, and the helper it is in.
+        self.sites: dict[str, list[tuple[tuple[tuple[Caught, ...], ...], str | None]]] = {}
+
+    def _helper(self) -> str | None:
+        """The private function (``_prepare``) the walk is in, if any: its callers may guard it."""
+        scope = self.ctx.scope
+        if scope is None or not isinstance(scope.node, cst.FunctionDef):
+            return None
+        name = scope.node.name.value
+        return name if name.startswith("_") and not name.endswith("__") else None
 
     def visit_Call(self, node: cst.Call) -> None:
-        """An external call where nothing around it would catch its failure."""
-        name = self.ctx.imports.resolve(node.func)
+        """An external call where nothing around it would catch its failure; a helper's call site."""
+        func = node.func
+        callee = func.attr.value if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) else getattr(func, "value", None)
+        if isinstance(callee, str) and callee.startswith("_") and not callee.endswith("__"):
+            self.sites.setdefault(callee, []).append((tuple(self.flow.guards[-1]), self._helper()))
+        name = self.ctx.imports.resolve(func)
         if name is not None and self.external.match(name) and (name not in CONNECT_WITH_HOST or node.args):
             libraries = _libraries(name)
+            if name in UNCHECKED and not _keyword_true(node, "check"):
+                # Without ``check=True`` a failing command is a return code, not an exception;
+                # only a missing program raises (``OSError``), and with ``shell=True`` not even that.
+                if _keyword_true(node, "shell"):
+                    return
+                libraries = ()
         else:
             found = self.clients.io_call(node)
             if found is None:
@@ -436,9 +460,29 @@ class UnguardedExternalCall(Rule):
         caught = self.flow.unguarded(libraries)
         if caught is None:
             return
-        advice = SUGGESTED.get(name.split(".")[0], "OSError")
+        advice = SUGGESTED.get(name.split(".")[0], "OSError") if libraries else "OSError"
         where = f"the enclosing `try` catches only {', '.join(f'`{c}`' for c in caught)}" if caught else "no `try` handles its failure"
-        self.report(node.func, f"`{name}` is an external call and {where}: catch `{advice}` (or retry with `tenacity.retry`)")
+        message = f"`{name}` is an external call and {where}: catch `{advice}`"
+        self.pending.append((node, message, libraries, self._helper(), self.ctx.statement()))
+
+    def finish(self) -> None:
+        """Report the unguarded calls, except in private helpers whose every caller in the file guards them."""
+        for node, message, libraries, helper, statement in self.pending:
+            if helper is None or not self._covered(helper, libraries, frozenset()):
+                self.report(node.func, message, statement=statement)
+
+    def _covered(self, helper: str, libraries: tuple[str, ...], seen: frozenset[str]) -> bool:
+        """Whether every call of ``helper`` in this file is guarded against ``libraries``' failures,
+        directly or through the private helpers that call it."""
+        sites = self.sites.get(helper)
+        if not sites:
+            return False  # never called here: its callers are elsewhere, unknown
+        for guards, caller in sites:
+            if caller == helper or any(item.covers(libraries) for guard in guards for item in guard):
+                continue  # a recursive call is covered by the calls that started it
+            if caller is None or caller in seen or not self._covered(caller, libraries, seen | {helper}):
+                return False
+        return True
 
 
 class BareExcept(Rule):
@@ -483,8 +527,13 @@ class SwallowedException(Rule):
     def leave_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
         """A handler (catching everything, or anything with ``swallow-any-type``) that only passes."""
         broad = node.type is None or is_broad(self.ctx, node.type)
-        if (broad or self.swallow_any) and _does_nothing(node.body):
-            self.report(node, "exception swallowed: the handler does nothing", span=self.ctx.header_span(node))
+        if (broad or self.swallow_any) and _does_nothing(node.body) and not self.ctx.explained(node):
+            self.report(
+                node,
+                "exception swallowed: the handler does nothing; catch only the exceptions expected here, "
+                "log the error, or say in a comment why ignoring it is safe",
+                span=self.ctx.header_span(node),
+            )
 
     leave_ExceptStarHandler = leave_ExceptHandler
 
@@ -519,11 +568,11 @@ class BroadExceptUnlogged(Rule):
         if node.type is None or not is_broad(self.ctx, node.type) or _does_nothing(node.body):
             return
         handler = self.analysis(ErrorFlow).handlers[-1]
-        if not (handler.reraised or handler.logged or handler.used or handler.reported):
+        if not (handler.reraised or handler.logged or handler.used or handler.reported or self.ctx.explained(node)):
             self.report(
                 node,
                 "broad `except` leaves no trace of the error (no re-raise, log, error report, or use of it):"
-                " log it with `log.exception(...)`, or catch the specific exceptions expected",
+                " log it with `log.exception(...)`, catch the specific exceptions expected, or say in a comment why not",
                 span=self.ctx.header_span(node),
             )
 

@@ -12,6 +12,10 @@ ROOTS = Option("imports.roots", list, "Root package names; detected from the lay
 
 # Calls that change the import path.
 SYS_PATH_METHODS = frozenset({"sys.path.insert", "sys.path.append", "sys.path.extend"})
+# Ways of naming the working directory (RB103).
+WORKING_DIRECTORY = frozenset({"os.getcwd", "os.curdir", "os.pardir", "pathlib.Path.cwd", "os.path.curdir", "os.path.pardir"})
+# RB103's message.
+MESSAGE = "`sys.path` pointed at a path written in the code: install the project (`pip install -e .`) instead"
 
 
 class RelativeImport(Rule):
@@ -120,42 +124,60 @@ class NonRootInternalImport(Rule):
 
 
 class SysPathManipulation(Rule):
-    """RB103: ``sys.path`` changed at run time."""
+    """RB103: ``sys.path`` pointed at the project's own tree at run time."""
 
     id = "RB103"
     name = "sys-path-manipulation"
-    summary = "Changing `sys.path` at run time."
+    summary = "Adding a path written in the code (`__file__`, a literal, the working directory) to `sys.path` at run time."
     why = (
         "Editing `sys.path` makes modules importable under names that bypass the root package and "
-        "makes imports depend on which file ran first. Install the project (`pip install -e .`) instead."
+        "makes imports depend on which file ran first. Install the project (`pip install -e .`) instead. "
+        "Only paths fixed in the code are reported: a path the user chose (a `--pythonpath` option, "
+        "a plugin directory) is a feature, and putting back a saved `sys.path` is a clean-up."
     )
     bad = (
         Example("import sys\nsys.path.insert(0, '..')\n", lines=(2,)),
         Example("import sys as system\nsystem.path += ['lib']\n", lines=(2,)),
         Example("from sys import path\npath.append('lib')\n", lines=(2,)),
+        Example("import os, sys\nsys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))\n", lines=(2,)),
     )
     good = (
         Example("import sys\nprint(sys.path)\n"),
         Example("import sys\nsys.path.insert(0, 'lib')\n", path="tests/conftest.py"),
+        Example("import sys\n\ndef load_plugins(directory: str) -> None:\n    sys.path.append(directory)\n"),
+        Example("import sys\n\nsaved = sys.path[:]\ntry:\n    pass\nfinally:\n    sys.path = saved\n"),
     )
     peers = "none"
 
     def visit_Call(self, node: cst.Call) -> None:
-        """``sys.path.insert(...)`` and friends."""
-        if self.ctx.imports.resolve(node.func) in SYS_PATH_METHODS:
-            self.report(node, "`sys.path` changed at run time: install the project instead")
+        """``sys.path.insert(0, ...)`` and friends, with a path fixed in the code."""
+        if self.ctx.imports.resolve(node.func) in SYS_PATH_METHODS and any(self._fixed(arg.value) for arg in node.args[-1:]):
+            self.report(node, MESSAGE)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         """``sys.path += [...]``."""
-        self._assigned(node, node.target)
+        self._assigned(node, node.target, node.value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         """``sys.path = [...]`` and ``sys.path[:] = [...]``."""
         for target in node.targets:
-            self._assigned(node, target.target)
+            self._assigned(node, target.target, node.value)
 
-    def _assigned(self, node: cst.CSTNode, target: cst.BaseExpression) -> None:
+    def _assigned(self, node: cst.CSTNode, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if isinstance(target, cst.Subscript):
             target = target.value
-        if self.ctx.imports.resolve(target) == "sys.path":
-            self.report(node, "`sys.path` changed at run time: install the project instead")
+        if self.ctx.imports.resolve(target) == "sys.path" and self._fixed(value):
+            self.report(node, MESSAGE)
+
+    def _fixed(self, node: cst.CSTNode) -> bool:
+        """Whether an expression holds a path written in the code: a string, ``__file__``, the
+        working directory (``os.getcwd()``, ``Path.cwd()``, ``os.curdir``)."""
+        if isinstance(node, (cst.SimpleString, cst.FormattedString)):
+            return True
+        if isinstance(node, cst.Name):
+            return node.value == "__file__"
+        if isinstance(node, (cst.Attribute, cst.Call)):
+            name = self.ctx.imports.resolve(node.func if isinstance(node, cst.Call) else node) or ""
+            if name in WORKING_DIRECTORY:
+                return True
+        return any(self._fixed(child) for child in node.children)
