@@ -31,7 +31,7 @@ FAMILIES = sorted({key.partition(".")[0] for key in OPTIONS})
 # Every key allowed at the top of a config.
 TOP_LEVEL_KEYS = sorted(
     {
-        "packs", "select", "ignore", "severity", "exclude", "per-file-ignores", "test-paths", "fail-on", "max-file-bytes", "baseline",
+        "packs", "select", "extend-select", "ignore", "severity", "exclude", "per-file-ignores", "test-paths", "fail-on", "max-file-bytes", "baseline",
         "cache-dir", *FAMILIES,
     }
 )
@@ -194,9 +194,11 @@ def build_settings(
     option_values.update(options(where, {family: config[family] for family in FAMILIES if family in config}))
     _apply_severities(config, where, specs)
 
-    # --select replaces the configured selection; --ignore adds to the configured ignores.
+    # --select replaces the configured selection; --ignore adds to the configured ignores. Without
+    # a selection, the rules the packs enable; ``extend-select`` adds to either.
     chosen = select if select is not None else rule_ids(f"{where}select", config["select"]) if "select" in config else None
-    selected = expand(chosen) & specs.keys() if chosen is not None else frozenset(specs)
+    selected = expand(chosen) & specs.keys() if chosen is not None else frozenset(r for r, spec in specs.items() if spec.enabled)
+    selected |= expand(rule_ids(f"{where}extend-select", config.get("extend-select", []))) & specs.keys()
     selected -= expand(rule_ids(f"{where}ignore", config.get("ignore", [])) + (ignore or []))
 
     per_file = [

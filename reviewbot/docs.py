@@ -8,9 +8,9 @@ from reviewbot.config import Settings
 from reviewbot.model import Option, Rule, RuleSpec
 
 
-def _policy(spec: RuleSpec) -> str:
+def policy(spec: RuleSpec) -> str:
     """``error`` or ``warning, not in tests``."""
-    return spec.severity.label + ("" if spec.in_tests else ", not in tests")
+    return spec.severity.label + ("" if spec.in_tests else ", not in tests") + ("" if spec.enabled else ", off by default")
 
 
 def _option_default(settings: Settings, key: str) -> list[str]:
@@ -59,7 +59,7 @@ def explain(spec: RuleSpec, settings: Settings) -> str:
     options); the examples are the rule's own, which the test suite runs.
     """
     rule = spec.rule
-    lines = [f"{rule.id} {rule.name} [{_policy(spec)}]" + (" [fixable with --fix]" if rule.fixable else "")]
+    lines = [f"{rule.id} {rule.name} [{policy(spec)}]" + (" [fixable with --fix]" if rule.fixable else "")]
     if spec.quote:
         lines.append(f'Agent rule: "{spec.quote}"')
     lines += ["", "What it does", textwrap.indent(textwrap.fill(rule.summary, 96), "  ")]
@@ -90,7 +90,7 @@ def rules_text(settings: Settings) -> str:
         spec = settings.specs[rule_id]
         fixable = "fix" if spec.rule.fixable else ""
         quote = f'"{spec.quote}"' if spec.quote else ""
-        rows.append(f"{rule_id}  {spec.rule.name:<30} {_policy(spec):<24} {fixable:<3}  {quote}".rstrip())
+        rows.append(f"{rule_id}  {spec.rule.name:<30} {policy(spec):<24} {fixable:<3}  {quote}".rstrip())
     return "\n".join(rows) + "\n"
 
 
@@ -101,7 +101,7 @@ def rules_table(settings: Settings) -> str:
         spec = settings.specs[rule_id]
         anchor = f"rules.md#{rule_id.lower()}-{spec.rule.name}"
         fixable = "yes" if spec.rule.fixable else ""
-        rows.append(f"| [{rule_id}](docs/{anchor}) | {spec.rule.name} | {_policy(spec)} | {fixable} | {spec.quote or '—'} |")
+        rows.append(f"| [{rule_id}](docs/{anchor}) | {spec.rule.name} | {policy(spec)} | {fixable} | {spec.quote or '—'} |")
     return "\n".join(rows) + "\n"
 
 
@@ -118,7 +118,7 @@ def rules_markdown(settings: Settings) -> str:
         spec = settings.specs[rule_id]
         rule = spec.rule
         parts.append(f"## {rule_id} {rule.name}\n")
-        parts.append(f"*{_policy(spec)}*" + (" · autofix with `--fix`" if rule.fixable else "") + "\n")
+        parts.append(f"*{policy(spec)}*" + (" · autofix with `--fix`" if rule.fixable else "") + "\n")
         if spec.quote:
             parts.append(f"> {spec.quote}\n")
         parts.append(f"**What it does.** {rule.summary}\n\n**Why is this bad?** {rule.why}\n")

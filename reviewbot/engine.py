@@ -19,7 +19,7 @@ from reviewbot.checks.base import Analysis, FileContext, Scope, is_public_name
 from reviewbot.config import Settings
 from reviewbot.imports import dotted_name
 from reviewbot.model import Facts, FileResult, Finding, Fix, Rule
-from reviewbot.scopes import function_locals, target_names
+from reviewbot.scopes import each_binding, function_locals, target_names
 from reviewbot.source import (
     Unreadable,
     cpython_syntax_error,
@@ -31,6 +31,8 @@ from reviewbot.source import (
 from reviewbot.suppress import Suppressions
 from reviewbot.walk import Callback, Span, concrete_types, new_walk, node_type
 
+# ``__all__.extend(...)`` and the like: ``__all__`` changed by a method call.
+MUTATED_ALL = re.compile(r"__all__\s*\.\s*(?:append|extend|insert|remove)\b")
 # Blocks at module level whose imports are known before the walk (see ``_prefill_imports``).
 PREFILLED_BLOCKS = (
     cst.If, cst.Else, cst.Try, cst.TryStar, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally,
@@ -70,6 +72,25 @@ def walks(rule: type[Rule]) -> bool:
     return bool(handler_names(rule)) or rule.finish is not Rule.finish
 
 
+def exported_names(module: cst.Module, text: str) -> frozenset[str] | None:
+    """The names ``__all__`` lists, when the module binds it once, to a list or tuple of strings."""
+    values: list[cst.BaseExpression | None] = []
+
+    def on_target(target: cst.BaseExpression, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None) -> None:
+        if any(name.value == "__all__" for name in target_names(target)):
+            values.append(value)
+
+    each_binding(module.body, on_target, set())
+    # Bound twice, extended (``+=``, ``.extend``) or computed: the names are known only at run time.
+    if len(values) != 1 or MUTATED_ALL.search(text):
+        return None
+    value = values[0]
+    if not isinstance(value, (cst.List, cst.Tuple)) or not all(isinstance(e.value, cst.SimpleString) for e in value.elements):
+        return None
+    names = [element.value.evaluated_value for element in value.elements if isinstance(element.value, cst.SimpleString)]
+    return frozenset(name for name in names if isinstance(name, str))
+
+
 class FileScan:
     """The state of scanning one parsed file."""
 
@@ -97,6 +118,7 @@ class FileScan:
         self.imports: list[tuple[str, int]] = []
         self.definitions: list[tuple[str, str, int, int]] = []
         self._prefill_imports(module.body)
+        self.exported = exported_names(module, text)
         self._register()
 
     def _register(self) -> None:
@@ -153,7 +175,12 @@ class FileScan:
         A function's locals shadow the imports of the same name while the walk is inside it.
         """
         parent = self.ctx.scope
-        public = (not self.ctx.private_module if parent is None else parent.public) and is_public_name(node.name.value)
+        name = node.name.value
+        if parent is None:
+            # A module that lists ``__all__`` says which of its names are public.
+            public = not self.ctx.private_module and (name in self.exported if self.exported is not None else is_public_name(name))
+        else:
+            public = parent.public and is_public_name(name)
         in_function = parent is not None and (parent.in_function or isinstance(parent.node, cst.FunctionDef))
         names = None
         if isinstance(node, cst.FunctionDef):

@@ -139,6 +139,8 @@ class RuleSpec:
     severity: Severity
     quote: str | None
     in_tests: bool
+    # False: the rule runs only when the config selects it (``select`` or ``extend-select``).
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ class Finding:
         return record
 
     @classmethod
-    def from_record(cls, record: dict[str, Any]) -> Finding:  # reviewbot: ignore[RB303] - decoded JSON has no static type
+    def from_record(cls, record: dict[str, Any]) -> Finding:
         """The finding ``to_record`` wrote; ``KeyError``/``TypeError``/``ValueError`` if it is not one."""
         fix = record["fix"]
         return cls(
@@ -230,7 +232,7 @@ class Facts:
         return asdict(self)
 
     @classmethod
-    def from_record(cls, record: dict[str, Any]) -> Facts:  # reviewbot: ignore[RB303] - decoded JSON has no static type
+    def from_record(cls, record: dict[str, Any]) -> Facts:
         """The facts ``to_record`` wrote; ``KeyError``/``TypeError``/``ValueError`` if they are not."""
         return cls(
             path=str(record["path"]),

@@ -50,6 +50,11 @@ class Pack:
     max_file_bytes: int
 
 
+# What a pack may say of a rule: its severity, whether it applies to test files, and whether it
+# runs unless a config selects it (rules whose measured precision is low are opt-in).
+SPEC_KEYS = ("severity", "tests", "enabled")
+
+
 def pack_directory() -> Traversable:
     """Where the packs are: inside the installed package, else ``rules/`` of the source checkout.
 
@@ -106,13 +111,17 @@ def load_pack(name: str) -> Pack:
 
 
 def _spec(where: str, rule_id: str, entry: object, quote: str | None) -> RuleSpec:
-    """One rule's entry in a pack: ``{severity: error, tests: false}``."""
+    """One rule's entry in a pack: ``{severity: error, tests: false, enabled: false}``."""
     if rule_id not in RULES:
         raise ConfigError(f"{where}: unknown rule{did_you_mean(rule_id, RULES)}")
     entry = expect(where, entry, dict)
+    for key in entry:
+        if key not in SPEC_KEYS:
+            raise ConfigError(f"{where}.{key}: unknown key{did_you_mean(str(key), SPEC_KEYS)}")
     try:
         severity = Severity.parse(expect(f"{where}.severity", entry.get("severity"), str))
     except ValueError as error:
         raise ConfigError(f"{where}.severity: {error}") from None
     in_tests = expect(f"{where}.tests", entry.get("tests", True), bool)
-    return RuleSpec(RULES[rule_id], severity, quote, in_tests)
+    enabled = expect(f"{where}.enabled", entry.get("enabled", True), bool)
+    return RuleSpec(RULES[rule_id], severity, quote, in_tests, enabled)

@@ -55,6 +55,23 @@ def test_select_ignore_and_command_line_overrides():
     assert overridden.fail_on is None
 
 
+def test_rules_the_pack_leaves_off_run_only_when_selected():
+    assert "RB404" not in build_settings({}).selected
+    assert "RB404" in build_settings({"extend-select": ["RB404"]}).selected
+    assert build_settings({"extend-select": ["RB404"]}).selected == build_settings({}).selected | {"RB404"}
+    # An explicit selection names what runs, whatever the pack's default.
+    assert build_settings({"select": ["RB4"]}).selected == {"RB401", "RB402", "RB403", "RB404"}
+    with pytest.raises(ConfigError, match=r"^extend-select\[0\]: unknown rule 'RB999'"):
+        build_settings({"extend-select": ["RB999"]})
+
+
+def test_a_pack_entry_with_an_unknown_key_names_it():
+    from reviewbot import packs
+
+    with pytest.raises(ConfigError, match=r"^x: RB101[.]enable: unknown key \(did you mean 'enabled'\?\)"):
+        packs._spec("x: RB101", "RB101", {"severity": "error", "enable": False}, None)
+
+
 def test_severity_override_keeps_the_quote():
     spec = build_settings({"severity": {"RB204": "error"}}).specs["RB204"]
     assert spec.severity.label == "error"

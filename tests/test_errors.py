@@ -181,12 +181,13 @@ def messages(code: str, rule: str) -> list[str]:
 
 def test_rb201_names_the_call_what_the_try_catches_and_what_to_catch():
     assert messages("import requests\n\ntry:\n    requests.get('u', timeout=1)\nexcept KeyError:\n    pass\n", "RB201") == [
-        "`requests.get` is an external call and the enclosing `try` catches only `KeyError`: "
-        "catch `requests.RequestException`"
+        "`requests.get` is an external call and the `try` around it at module level catches only `KeyError`: "
+        "catch `requests.RequestException` here, or document that callers must"
     ]
+    # Only this function is looked at: the message says so, since a caller elsewhere may handle it.
     assert messages(SESSION_CLASS, "RB201") == [
-        "`requests.Session.post` is an external call and no `try` handles its failure: "
-        "catch `requests.RequestException`"
+        "`requests.Session.post` is an external call and nothing in `upload` handles its failure: "
+        "catch `requests.RequestException` here, or document that callers must"
     ]
 
 

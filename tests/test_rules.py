@@ -21,6 +21,9 @@ CASES = [
     ("RB102", "from src.app.services import cache\n", [1], "app/x.py"),
     ("RB102", "import src\nimport app.services\nfrom requests import get\n", [], "app/x.py"),
     ("RB102", "def lazy():\n    import services.cache\n", [2], "app/x.py"),
+    # --- RB301/RB302: the implementation of overloads takes its signatures from them --------------
+    ("RB301", "from typing import overload\n\n@overload\ndef f(a: int) -> int: ...\n@overload\ndef f(a: str) -> str: ...\ndef f(a):\n    return a\ndef g(a):\n    return a\n", [9], "app/x.py"),
+    ("RB302", "from typing import overload\n\nclass K:\n    @overload\n    def f(self, a: int) -> int: ...\n    def f(self, a):\n        return a\n\ndef f(a: int):\n    return a\n", [9], "app/x.py"),
     # --- RB103 sys.path --------------------------------------------------------------------------
     ("RB103", "import sys\nsys.path.extend(['a'])\nsys.path = []\nsys.path[:] = ['b']\n", [2, 4], "app/x.py"),
     ("RB103", "import sys\nfrom pathlib import Path\nsys.path.insert(0, str(Path.cwd()))\nsys.path.insert(0, options.pythonpath)\n", [3], "app/x.py"),
@@ -110,7 +113,8 @@ CASES = [
 
 @pytest.mark.parametrize(("rule", "code", "expected", "path"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_case(rule, code, expected, path):
-    assert lines_of(scan(code, path), rule) == expected
+    # The rule under test runs even if its pack leaves it off by default.
+    assert lines_of(scan(code, path, config={"extend-select": [rule]}), rule) == expected
 
 
 def test_complexity_counts_every_decision_point():
@@ -134,11 +138,11 @@ def test_density_message_reports_the_measured_ratio():
     code = 'def f() -> None:\n    """Doc."""\n' + "    x = 1\n" * 25
     [finding] = [f for f in scan(code) if f.rule == "RB402"]
     assert finding.message == (
-        "function `f` has 1 comment/docstring lines for 25 code lines (density 0.04 < 0.15): add about 3 comment lines explaining its steps"
+        "function `f` has 1 comment/docstring lines for 25 code lines (density 0.040 < 0.15): add about 3 comment lines explaining its steps"
     )
     code = 'def f() -> None:\n    """Doc."""\n    # Step one.\n    # Step two.\n' + "    x = 1\n" * 25
     [finding] = [f for f in scan(code) if f.rule == "RB402"]
-    assert finding.message.endswith("(density 0.12 < 0.15): add about 1 comment line explaining its steps")
+    assert finding.message.endswith("(density 0.120 < 0.15): add about 1 comment line explaining its steps")
 
 
 def test_swallow_any_type_option_flags_narrow_handlers():
@@ -223,7 +227,7 @@ REVIEW_CASES = [
 
 @pytest.mark.parametrize(("rule", "code", "expected"), REVIEW_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(REVIEW_CASES)])
 def test_review_case(rule, code, expected):
-    assert lines_of(scan(code, "app/x.py"), rule) == expected
+    assert lines_of(scan(code, "app/x.py", config={"extend-select": [rule]}), rule) == expected
 
 
 def test_nested_docstrings_count_as_docstring_lines():
@@ -252,3 +256,16 @@ def test_any_message_names_the_function_and_the_parameter():
         "parameter `raw` of `load` is typed `Any`: name the real type (or `object` for anything)",
         "`load` returns `Any`: name the real type (or `object` for anything)",
     ]
+
+
+def test_a_module_with_all_makes_only_the_listed_names_public():
+    code = '"""M."""\n\n__all__ = ["listed"]\n\ndef listed() -> None:\n    pass\n\ndef helper() -> None:\n    pass\n'
+    assert lines_of(scan(code), "RB401") == [5]
+    # ``__all__`` extended at run time says nothing reliable: the names' own spelling decides.
+    dynamic = code.replace('__all__ = ["listed"]', '__all__ = ["listed"]\n__all__ += extra')
+    assert lines_of(scan(dynamic), "RB401") == [6, 9]
+
+
+def test_all_extended_in_a_block_is_not_trusted():
+    code = '"""M."""\n\n__all__ = ["a"]\ntry:\n    import x\n    __all__ += ["B"]\nexcept ImportError:\n    pass\n\nclass B:\n    pass\n'
+    assert lines_of(scan(code), "RB401") == [10]

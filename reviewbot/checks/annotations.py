@@ -6,7 +6,7 @@ import re
 
 import libcst as cst
 
-from reviewbot.checks.base import FileContext
+from reviewbot.checks.base import Analysis, FileContext
 from reviewbot.imports import dotted_name
 from reviewbot.model import Edit, Example, Fix, Rule
 
@@ -18,6 +18,8 @@ OPTIONAL = frozenset({"typing.Optional", "typing.Union", "typing_extensions.Opti
 DUNDER_NAME = re.compile(r"__\w+__\Z")
 # A signature type comment: ``# type: (int, str) -> None``.
 TYPE_COMMENT = re.compile(r"#\s*type:\s*\(.*\)\s*->")
+# The decorator of overload stubs.
+OVERLOAD = frozenset({"typing.overload", "typing_extensions.overload", "overload"})
 # Base classes whose methods are declarations only.
 PROTOCOLS = frozenset({"typing.Protocol", "typing_extensions.Protocol", "Protocol"})
 # Decorators of abstract methods: their body is a placeholder, `-> None` would be a guess.
@@ -48,6 +50,32 @@ def has_type_comment(node: cst.FunctionDef) -> bool:
     return any(comment is not None and TYPE_COMMENT.match(comment.value) for comment in comments)
 
 
+class Overloads(Analysis):
+    """Which functions are the implementation of ``@overload`` stubs defined before them.
+
+    The stubs carry the signatures callers see; the implementation's own is usually loose on
+    purpose (as Ruff's flake8-annotations rules, RB301/RB302 leave it alone).
+    """
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        # (id of the enclosing scope's node, or 0 at module level; name) of every overload stub.
+        self.stubs: set[tuple[int, str]] = set()
+
+    def _key(self, node: cst.FunctionDef) -> tuple[int, str]:
+        parent = self.ctx.scope.parent if self.ctx.scope is not None else None
+        return (id(parent.node) if parent is not None else 0, node.name.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Remember an ``@overload`` stub."""
+        if has_decorator(self.ctx, node, OVERLOAD):
+            self.stubs.add(self._key(node))
+
+    def implements(self, node: cst.FunctionDef) -> bool:
+        """Whether ``node`` is the implementation of overloads seen before it."""
+        return not has_decorator(self.ctx, node, OVERLOAD) and self._key(node) in self.stubs
+
+
 class MissingParameterAnnotation(Rule):
     """RB301: one finding per unannotated parameter, at the parameter."""
 
@@ -57,7 +85,8 @@ class MissingParameterAnnotation(Rule):
     why = (
         "The agent must not skip type definitions. Unannotated parameters are invisible to type "
         "checkers, so wrong arguments surface only at run time. `self`/`cls` of methods and lambda "
-        "parameters are exempt; a PEP 484 signature comment (`# type: (int) -> str`) annotates them all."
+        "parameters are exempt; a PEP 484 signature comment (`# type: (int) -> str`) annotates them all, "
+        "and the implementation of `@overload` stubs takes its signatures from them."
     )
     bad = (
         Example("def total(items, *args, rate: float = 1.0, **kwargs) -> float:\n    return 0.0\n", lines=(1, 1, 1)),
@@ -71,10 +100,11 @@ class MissingParameterAnnotation(Rule):
         Example("def total(items, rate=1.0):\n    # type: (list[float], float) -> float\n    return sum(items) * rate\n"),
     )
     peers = "Ruff ANN001-ANN003, mypy --disallow-untyped-defs"
+    needs = (Overloads,)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         """Every parameter but a method's ``self``/``cls``; a signature type comment annotates them all."""
-        if has_type_comment(node):
+        if has_type_comment(node) or self.analysis(Overloads).implements(node):
             return
         parent = self.ctx.scope.parent if self.ctx.scope is not None else None
         in_class = parent is not None and isinstance(parent.node, cst.ClassDef)
@@ -118,6 +148,7 @@ class MissingReturnAnnotation(Rule):
     )
     fixable = True
     peers = "Ruff ANN201-ANN206, mypy --disallow-untyped-defs"
+    needs = (Overloads,)
 
     def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
         super().__init__(ctx, analyses)
@@ -145,7 +176,7 @@ class MissingReturnAnnotation(Rule):
         functions do not count) and not abstract (an abstract body says nothing about overrides).
         """
         produces_value = self.produces_value.pop()
-        if node.returns is not None or has_type_comment(node):
+        if node.returns is not None or has_type_comment(node) or self.analysis(Overloads).implements(node):
             return
         message = f"function `{node.name.value}` has no return annotation"
         fix = None

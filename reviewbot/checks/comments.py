@@ -223,7 +223,7 @@ class LowCommentDensity(Rule):
             needed = max(1, math.ceil(self.min_density * code) - comments - docstring)
             message = (
                 f"function `{node.name.value}` has {comments + docstring} comment/docstring lines for {code} code lines "
-                f"(density {density:.2f} < {self.min_density:g}): add about {needed} comment line{'s' if needed > 1 else ''} explaining its steps"
+                f"(density {density:.3f} < {self.min_density:g}): add about {needed} comment line{'s' if needed > 1 else ''} explaining its steps"
             )
             self.report(node, message, span=ctx.header_span(node), scope=node)
 

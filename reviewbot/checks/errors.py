@@ -185,7 +185,7 @@ class ErrorFlow(Analysis):
         super().__init__(ctx)
         options = ctx.options
         self.guard_decorators = name_pattern(options["errors.guard-decorators"] + options["errors.extend-guard-decorators"])
-        self.reporters = frozenset(options["errors.reporters"])
+        self.reporters = frozenset(options["errors.reporters"] + options["errors.extend-reporters"])
         # Per enclosing function (module level first): what the ``try`` bodies (and
         # ``contextlib.suppress`` blocks) around the walk catch, outermost first.
         self.guards: list[list[tuple[Caught, ...]]] = [[]]
@@ -461,8 +461,15 @@ class UnguardedExternalCall(Rule):
         if caught is None:
             return
         advice = SUGGESTED.get(name.split(".")[0], "OSError") if libraries else "OSError"
-        where = f"the enclosing `try` catches only {', '.join(f'`{c}`' for c in caught)}" if caught else "no `try` handles its failure"
-        message = f"`{name}` is an external call and {where}: catch `{advice}`"
+        # Said of this function only: a caller elsewhere may handle the failure, and the message
+        # must not claim otherwise.
+        scope = self.ctx.scope
+        here = f"in `{scope.node.name.value}`" if scope is not None else "at module level"
+        if caught:
+            where = f"the `try` around it {here} catches only {', '.join(f'`{c}`' for c in caught)}"
+        else:
+            where = f"nothing {here} handles its failure"
+        message = f"`{name}` is an external call and {where}: catch `{advice}` here, or document that callers must"
         self.pending.append((node, message, libraries, self._helper(), self.ctx.statement()))
 
     def finish(self) -> None:
@@ -559,6 +566,7 @@ class BroadExceptUnlogged(Rule):
     )
     options = (
         Option("errors.reporters", list, "Calls that report an error to a tracker (RB204 counts them as handling it).", REPORTERS),
+        Option("errors.extend-reporters", list, "Added to `errors.reporters`.", ()),
     )
     peers = "Ruff BLE001, pylint W0718"
     needs = (ErrorFlow,)
