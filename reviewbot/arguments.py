@@ -178,7 +178,7 @@ def _github_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     github.add_argument("--pr", type=int, metavar="N", help="pull request number, for events that carry none (workflow_dispatch)")
     github.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that fails the job (default: error)")
     github.add_argument("--filter-mode", choices=("added", "diff_context", "file"), default="added", help="which findings count (default: added)")
-    github.add_argument("--max-comments", type=int, default=30, metavar="N", help="new inline comments per run at most (default: 30)")
+    github.add_argument("--max-comments", type=_positive(int), default=30, metavar="N", help="new inline comments per run at most (default: 30)")
     github.add_argument("--request-changes", action="store_true", help="request changes (instead of commenting) when the gate fails")
     github.add_argument("--docs-url", metavar="URL", help="where the rule documentation lives (docs/rules.md of reviewbot)")
     github.add_argument("--write-interval", type=float, default=1.0, metavar="SECONDS", help=argparse.SUPPRESS)
@@ -201,7 +201,7 @@ def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     hook.add_argument(
         "--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity reported (default: the config's fail-on, else error)"
     )
-    hook.add_argument("--max-findings", type=int, default=20, metavar="N", help="findings shown at most (default: 20)")
+    hook.add_argument("--max-findings", type=_positive(int), default=20, metavar="N", help="findings shown at most (default: 20)")
     hook.add_argument("--diff", default="HEAD", metavar="REV", help="compare with REV (default: HEAD)")
     hook.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
 

@@ -14,8 +14,11 @@ from pathlib import Path
 
 from reviewbot import __version__
 from reviewbot.errors import FileError
+from reviewbot.files import read_text_file, write_atomic
 from reviewbot.model import Finding
 
+# The most a baseline may hold (about 200,000 findings).
+MAX_BASELINE_BYTES = 64 << 20
 # Where `reviewbot baseline` writes when no --output is given.
 DEFAULT_BASELINE = ".reviewbot-baseline.json"
 
@@ -34,8 +37,13 @@ def write(path: Path, findings: list[Finding]) -> None:
         key=lambda entry: (entry["path"], entry["line"], entry["rule"], entry["fingerprint"]),
     )
     document = {"version": 1, "tool": {"name": "reviewbot", "version": __version__}, "findings": entries}
+    _save(path, document)
+
+
+def _save(path: Path, document: dict[str, object]) -> None:
+    """Write a baseline atomically: a scan reading it meanwhile sees the old file or the new one."""
     try:
-        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     except OSError as error:
         raise FileError(f"{path}: cannot write baseline: {error.strerror}") from None
 
@@ -46,12 +54,13 @@ def load(path: Path) -> list[dict[str, object]]:
     Only ``fingerprint`` matters for matching; ``rule``, ``path``, ``line`` and ``message`` are
     there for people reading the file in review.
     """
+    text = read_text_file(path, MAX_BASELINE_BYTES, f"{path}: baseline", FileError)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise FileError(f"{path}: cannot read baseline: {error.strerror}") from None
+        document = json.loads(text)
     except json.JSONDecodeError as error:
         raise FileError(f"{path}: not a reviewbot baseline (invalid JSON: {error})") from None
+    except (RecursionError, ValueError):
+        raise FileError(f"{path}: not a reviewbot baseline (nested too deeply or a number too large)") from None
     entries = document.get("findings") if isinstance(document, dict) else None
     if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries):
         raise FileError(f"{path}: not a reviewbot baseline (expected {{\"findings\": [{{\"fingerprint\": ...}}]}})")
@@ -91,6 +100,5 @@ def prune(path: Path, entries: list[dict[str, object]], everything: list[Finding
     present = {finding.fingerprint for finding in everything}
     kept = [entry for entry in entries if not judged(str(entry.get("path")), str(entry.get("rule"))) or entry["fingerprint"] in present]
     if len(kept) != len(entries):
-        document = {"version": 1, "tool": {"name": "reviewbot", "version": __version__}, "findings": kept}
-        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        _save(path, {"version": 1, "tool": {"name": "reviewbot", "version": __version__}, "findings": kept})
     return len(entries) - len(kept)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from reviewbot.arguments import build_parser
 from reviewbot.errors import FileError, ReviewbotError, UsageError
+from reviewbot.escape import printable
 
 if TYPE_CHECKING:
     from reviewbot.config import Settings
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_ERROR
     _log_to_stderr(getattr(args, "verbose", False))
+    # A hook's own failure must not read as "rules broken" (exit 2) to the agent that runs it.
+    failed = 1 if args.command == "hook" else EXIT_ERROR
     commands = {
         "scan": scan, "baseline": baseline, "merge": merge, "rules": rules, "explain": explain, "github": github_review, "hook": hook, "init": init,
     }
@@ -55,16 +58,23 @@ def main(argv: list[str] | None = None) -> int:
         return commands[args.command](args)
     except ReviewbotError as error:
         # Bad config, arguments or environment: the message names the problem; no traceback.
-        print(f"reviewbot: error: {error}", file=sys.stderr)
-        return EXIT_ERROR
+        print(f"reviewbot: error: {printable(str(error))}", file=sys.stderr)
+        return failed
     except KeyboardInterrupt:
         # The shell's convention for "interrupted".
         return 130
     except Exception as error:  # noqa: BLE001 - a crash is reported, not dumped, unless --verbose
         if getattr(args, "verbose", False):
             traceback.print_exc()
-        print(f"reviewbot: internal error: {type(error).__name__}: {error}", file=sys.stderr)
-        return EXIT_ERROR
+        print(f"reviewbot: internal error: {type(error).__name__}: {printable(str(error))}", file=sys.stderr)
+        return failed
+
+
+class _Printable(logging.Formatter):
+    """Log records on one line each: the paths they name come from the repository."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
 
 
 def _log_to_stderr(verbose: bool) -> None:
@@ -72,7 +82,7 @@ def _log_to_stderr(verbose: bool) -> None:
     logger = logging.getLogger("reviewbot")
     if not logger.handlers:
         stream = logging.StreamHandler()
-        stream.setFormatter(logging.Formatter("reviewbot: %(message)s"))
+        stream.setFormatter(_Printable("reviewbot: %(message)s"))
         logger.addHandler(stream)
     # The stream of this run (``main`` may run more than once in a process).
     for handler in logger.handlers:
@@ -94,6 +104,7 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
 
 def _request(args: argparse.Namespace) -> Request:
     """The scan the command line asks for (``scan``, and ``baseline`` with fewer flags)."""
+    from reviewbot.config import inside
     from reviewbot.project import find_root
     from reviewbot.session import Progress, Request
 
@@ -103,7 +114,7 @@ def _request(args: argparse.Namespace) -> Request:
     scan_only = ("diff", "head", "staged", "filter_mode", "fix", "update_baseline")
     chosen = {name: getattr(args, name) for name in scan_only if hasattr(args, name)}
     # A baseline named in the config applies unless --baseline names another.
-    baseline = getattr(args, "baseline", None) or (root / settings.baseline if settings.baseline else None)
+    baseline = getattr(args, "baseline", None) or (inside(root, settings.baseline, "baseline") if settings.baseline else None)
     # Without --jobs, the request's own default: one worker per CPU.
     if args.jobs is not None:
         chosen["jobs"] = args.jobs
@@ -195,7 +206,13 @@ def hook(args: argparse.Namespace) -> int:
     from reviewbot.hook import HookOptions, run
 
     options = HookOptions(fail_on=args.fail_on, max_findings=args.max_findings, diff=args.diff, config=args.config)
-    status, text = run(sys.stdin.read(), options)
+    # Bytes, decoded leniently: stdin that is closed or not UTF-8 is a broken event (exit 1), not a crash.
+    stream = sys.stdin
+    try:
+        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode() if stream is not None else b""
+    except (OSError, ValueError):
+        data = b""
+    status, text = run(data.decode("utf-8", errors="replace"), options)
     sys.stderr.write(text)
     return status
 
@@ -233,13 +250,14 @@ def github_review(args: argparse.Namespace) -> int:
 def baseline(args: argparse.Namespace) -> int:
     """``reviewbot baseline``: record today's findings so that scans report only new ones."""
     from reviewbot.baseline import DEFAULT_BASELINE, write
+    from reviewbot.config import inside
     from reviewbot.session import run
 
     # Every finding of the selected files, whatever baseline the config reads.
     request = replace(_request(args), baseline=None)
     result = run(request)
     # The file the config reads is the natural place to write.
-    target = args.output or request.root / (request.settings.baseline or DEFAULT_BASELINE)
+    target = args.output or inside(request.root, request.settings.baseline or DEFAULT_BASELINE, "baseline")
     write(target, list(result.findings))
     print(f"reviewbot: recorded {len(result.findings)} findings in {target}")
     return EXIT_OK

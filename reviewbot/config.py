@@ -15,6 +15,8 @@ import yaml
 
 from reviewbot.checks import OPTIONS
 from reviewbot.errors import ConfigError
+from reviewbot.escape import printable
+from reviewbot.files import read_text_file
 from reviewbot.model import Finding, Project, RuleSpec, Severity
 from reviewbot.packs import DEFAULT_PACK, Pack, available_packs, load_pack
 from reviewbot.validate import did_you_mean, expand, expect, options, rule_ids
@@ -26,6 +28,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 # The config file at the repository root; `[tool.reviewbot]` in pyproject.toml is the fallback.
 CONFIG_FILE = ".reviewbot.yml"
+# The most a config file may hold: real ones are a few hundred bytes.
+MAX_CONFIG_BYTES = 1 << 20
 # Option families (`imports`, `errors`, `comments`): sections of the config.
 FAMILIES = sorted({key.partition(".")[0] for key in OPTIONS})
 # Every key allowed at the top of a config.
@@ -126,6 +130,18 @@ class Settings:
         return rules
 
 
+def inside(root: Path, value: str, key: str) -> Path:
+    """``root / value`` for a path the config names, which must stay inside the repository.
+
+    A config comes with the code under review: ``baseline: ../victim.txt`` must not make reviewbot
+    write elsewhere on the machine (links in the path are followed to decide).
+    """
+    path = root / value
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise ConfigError(f"{key}: {printable(value)!r} is outside the repository; name a path inside it")
+    return path
+
+
 def read_config(root: Path, explicit: Path | None = None) -> tuple[dict[str, object], str]:
     """The raw config mapping and where it came from (a file name, or built-in defaults)."""
     # Without --config: .reviewbot.yml wins, then pyproject.toml if it has a [tool.reviewbot] table.
@@ -133,12 +149,9 @@ def read_config(root: Path, explicit: Path | None = None) -> tuple[dict[str, obj
     for path in candidates:
         if explicit is None and not path.is_file():
             continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise ConfigError(f"{path}: cannot read config file: {error.strerror}") from None
         # Messages name the file as the user knows it: a bare name at the root, else as given.
         name = path.name if explicit is None else str(path)
+        text = read_text_file(path, MAX_CONFIG_BYTES, name)
         if path.suffix != ".toml":
             return _read_yaml(name, text), name
         section = _read_pyproject(name, text)
@@ -149,11 +162,31 @@ def read_config(root: Path, explicit: Path | None = None) -> tuple[dict[str, obj
     return {}, "built-in defaults"
 
 
-def _read_yaml(name: str, text: str) -> dict[str, object]:
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases: a few hundred bytes of nested ``*refs`` would expand
+    to gigabytes once the data is walked or printed, and a config never needs them."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """Refuse an alias where PyYAML would compose the node it names."""
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.YAMLError(f"aliases (*{event.anchor}) are not allowed, line {event.start_mark.line + 1}")
+        return super().compose_node(parent, index)
+
+
+def load_yaml(name: str, text: str) -> object:
+    """A YAML document from a repository file: no aliases, bounded nesting, a clear error otherwise."""
     try:
-        data = yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
-        raise ConfigError(f"{name}: invalid YAML: {error}") from None
+        raise ConfigError(f"{name}: invalid YAML: {printable(str(error))}") from None
+    except (RecursionError, ValueError):
+        # Nested past Python's recursion limit, or an integer of thousands of digits.
+        raise ConfigError(f"{name}: invalid YAML: nested too deeply or a number too large") from None
+
+
+def _read_yaml(name: str, text: str) -> dict[str, object]:
+    data = load_yaml(name, text)
     # An empty file is an empty config.
     return expect(name, data if data is not None else {}, dict)
 
@@ -163,6 +196,9 @@ def _read_pyproject(name: str, text: str) -> dict[str, object] | None:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{name}: invalid TOML: {error}") from None
+    except (RecursionError, ValueError):
+        # Nested past Python's recursion limit, or an integer of thousands of digits.
+        raise ConfigError(f"{name}: invalid TOML: nested too deeply or a number too large") from None
     tool = document.get("tool")
     section = tool.get("reviewbot") if isinstance(tool, dict) else None
     return None if section is None else expect(f"{name}: [tool.reviewbot]", section, dict)

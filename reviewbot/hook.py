@@ -70,7 +70,7 @@ def _findings(event: dict[str, object], options: HookOptions) -> list[Finding]:
         target = (cwd / path) if not Path(path).is_absolute() else Path(path)
         if target.suffix != ".py" or not target.is_file():
             return []
-        return _scan(target.parent, options, target)
+        return _scan(cwd, options, target)
     if name in ("Stop", "SubagentStop") and not event.get("stop_hook_active"):
         return _scan(cwd, options, None)
     return []
@@ -94,6 +94,8 @@ def _scan(start: Path, options: HookOptions, only: Path | None) -> list[Finding]
             files = (only.resolve().relative_to(root).as_posix(),)
         except ValueError:
             return []  # outside the repository
+        if find_root(only.resolve().parent)[0] != root:
+            return []  # inside another repository nested in this one: not this one's to judge
     settings = load_settings(root, options.config, fail_on=options.fail_on)
     result = run(Request(root=root, settings=settings, diff=options.diff, only=files, filter_mode="added"))
     return [finding for finding in result.findings if settings.fails(finding)]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
-from reviewbot.config import Settings
+from reviewbot.config import Settings, inside
 from reviewbot.diff import Change
 from reviewbot.errors import UsageError
 from reviewbot.model import Facts, FileResult, Finding
@@ -286,7 +286,7 @@ def _cache(request: Request) -> Cache | None:
 
     if not request.cache:
         return None
-    directory = request.root / (request.settings.cache_dir or DEFAULT_DIRECTORY)
+    directory = inside(request.root, request.settings.cache_dir or DEFAULT_DIRECTORY, "cache-dir")
     if request.is_git and directory.exists() and is_tracked(request.root, directory):
         log.warning("cache not used: %s is committed to the repository, and a commit must not bring its own results", directory)
         return None

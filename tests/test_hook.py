@@ -56,8 +56,8 @@ def test_an_edit_that_breaks_a_rule_in_an_old_file_reports_only_that_line(repo):
     (repo / "app/old.py").write_text(OLD.replace("    return", "    second = requests.post(x, timeout=None)\n    return"))
     result = hook(edited(repo, "app/old.py", "MultiEdit"), cwd=repo)
     assert result.returncode == 2
-    # Line 7 (the old unguarded call) is not part of the edit.
-    assert [line.split(" ")[:2] for line in result.stderr.splitlines()[1:]] == [["app/old.py:8", "RB201"], ["app/old.py:8", "RB205"]]
+    # Line 7 (the old call without a timeout) is not part of the edit; RB201 is a warning, below the hook's fail-on.
+    assert [line.split(" ")[:2] for line in result.stderr.splitlines()[1:]] == [["app/old.py:8", "RB205"]]
 
 
 @pytest.mark.parametrize("name", ["notes.txt", "app/deleted.py"])
@@ -70,6 +70,13 @@ def test_a_file_outside_the_repository_passes(repo, tmp_path):
     outside.write_text("from . import x\n")
     event = {"hook_event_name": "PostToolUse", "cwd": str(repo), "tool_name": "Write", "tool_input": {"file_path": str(outside)}}
     assert hook(event, cwd=repo).returncode == 0
+
+
+def test_a_file_in_another_repository_nested_inside_passes(repo):
+    nested = make_repo(repo / "vendor" / "other", {"lib.py": DOC})
+    (nested / "lib.py").write_text(DOC + "from . import x\n")
+    result = hook({**edited(repo, "vendor/other/lib.py", "Write")}, cwd=repo)
+    assert result.returncode == 0, result.stderr
 
 
 def test_stop_blocks_on_the_work_trees_new_findings_unless_already_continuing(repo):
@@ -104,6 +111,19 @@ def test_hook_usage_errors_and_pathological_input_never_block_the_agent(repo):
     assert bad_flag.returncode == 1
     deep = subprocess.run([shutil.which("reviewbot"), "hook", "claude-code"], input="[" * 200000, cwd=repo, capture_output=True, text=True)
     assert deep.returncode == 1
+
+
+def test_stdin_that_is_not_utf8_or_closed_is_a_broken_event_never_a_block(repo):
+    command = [shutil.which("reviewbot"), "hook", "claude-code"]
+    event = json.dumps(edited(repo, "app/old.py")).encode()
+    latin = subprocess.run(command, input=event.replace(b"old.py", b"\xe9t\xe9.py"), cwd=repo, capture_output=True)
+    assert latin.returncode == 0  # the path with its bytes replaced names no file: nothing to check
+    garbage = subprocess.run(command, input=b"\xff\xfe{\x00", cwd=repo, capture_output=True)
+    assert garbage.returncode == 1 and b"not a Claude Code hook event" in garbage.stderr
+    closed = subprocess.run(command, stdin=subprocess.DEVNULL, cwd=repo, capture_output=True)
+    assert closed.returncode == 1
+    negative = subprocess.run([*command, "--max-findings", "-1"], input=event, cwd=repo, capture_output=True)
+    assert negative.returncode == 1 and b"must be above 0" in negative.stderr
 
 
 def test_the_config_fail_on_applies_unless_the_flag_says_otherwise(repo):

@@ -12,13 +12,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from reviewbot.escape import markdown
 from reviewbot.fix import apply_edits
 from reviewbot.model import Finding
 
 # Hidden marker in every inline comment: the fingerprint of the finding it is about.
 MARKER = "<!-- reviewbot:fp={} -->"
 # Finds the marker again in a comment body.
-MARKER_PATTERN = re.compile(r"<!-- reviewbot:fp=([0-9a-f]+) -->")
+# Only at the very end of a body, where reviewbot puts it: the same text inside a suggested line of
+# code (a marker written into the scanned file) is code, not a marker.
+MARKER_PATTERN = re.compile(r"<!-- reviewbot:fp=([0-9a-f]+) -->\s*\Z")
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def suggestion(finding: Finding, lines: list[str], start: int, end: int) -> str 
 
 def comment_body(finding: Finding, docs_url: str, suggested: str | None) -> str:
     """The text of an inline comment: rule, message, agent rule, docs link, maybe a suggestion."""
-    parts = [f"**{finding.rule}** `{finding.name}` ({finding.severity.label}): {finding.message}"]
+    parts = [f"**{finding.rule}** `{finding.name}` ({finding.severity.label}): {markdown(finding.message)}"]
     if finding.quote:
         parts.append(f"> Agent rule: “{finding.quote}”")
     if suggested is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from reviewbot.escape import code, markdown
 from reviewbot.model import Finding, Severity
 from reviewbot.report import Run, plural
 
@@ -53,7 +54,8 @@ def render(findings: list[Finding], run: Run, listed: list[Finding] | None = Non
     if shown:
         lines += [f"### {title} ({len(shown)})", ""]
         for finding in shown[:MAX_LISTED]:
-            lines.append(f"- {ICONS[finding.severity]} `{finding.path}:{finding.line}` **{finding.rule}** {_cell(finding.message)}")
+            location = code(f"{finding.path}:{finding.line}")
+            lines.append(f"- {ICONS[finding.severity]} {location} **{finding.rule}** {markdown(finding.message)}")
         if len(shown) > MAX_LISTED:
             lines.append(f"- … and {len(shown) - MAX_LISTED} more (run `reviewbot scan` locally for all of them)")
         lines.append("")

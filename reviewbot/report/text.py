@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from reviewbot.escape import printable
 from reviewbot.model import Finding, Severity
 from reviewbot.report import Run, plural
 
@@ -23,10 +24,12 @@ def render(findings: list[Finding], run: Run) -> str:
     color = run.color
     lines = []
     for f in findings:
-        location = _paint(f"{f.path}:{f.line}:{f.column}:", "1", color)
+        # Paths and messages carry repository text: a newline in a file name must not start a line
+        # a CI runner would read as a workflow command.
+        location = _paint(f"{printable(f.path)}:{f.line}:{f.column}:", "1", color)
         rule = _paint(f"{f.rule} [{f.severity.label}]", COLORS[f.severity], color)
         marker = " [*]" if f.fix is not None else ""
-        lines.append(f"{location} {rule} {f.message}{marker}")
+        lines.append(f"{location} {rule} {printable(f.message)}{marker}")
     if run.quiet:
         return "".join(line + "\n" for line in lines)
     if lines:
