@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewbot.errors import GitError, UsageError
+from reviewbot.files import MAX_SOURCE_BYTES, read_source
 
 if TYPE_CHECKING:
     import git
@@ -59,7 +60,7 @@ class Change:
     def read(self, path: str) -> bytes:
         """The new version of a changed file."""
         if self.head is None:
-            return (self.root / path).read_bytes()
+            return read_source(self.root / path, MAX_SOURCE_BYTES)
         import git
 
         spec = f":{path}" if self.head == ":" else f"{self.head}:{path}"
@@ -109,7 +110,11 @@ def _compute(repo: git.Repo, root: Path, rev: str, head: str | None, staged: boo
         listing = repo.git.ls_files("--others", "--exclude-standard", "-z", stdout_as_string=False)
         for path in listing.decode("utf-8", "surrogateescape").split("\0"):
             if path.endswith(".py") and (root / path).is_file():
-                files[path] = _whole_file(path, (root / path).read_bytes())
+                try:
+                    data = read_source(root / path, MAX_SOURCE_BYTES)
+                except OSError:
+                    data = b""  # reading it again for the scan reports why (RB001)
+                files[path] = _whole_file(path, data)
     new_side = target.hexsha if target is not None and head is not None else ":" if staged else None
     return Change(root, base, new_side, files)
 

@@ -19,9 +19,27 @@ MARKUP = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;", "#": "&#35;", "\
 MARKUP_PATTERN = re.compile("|".join(re.escape(character) for character in MARKUP))
 
 
+# Secrets of this run (the GitHub token), never to be shown: see ``redact``.
+SECRETS: set[str] = set()
+
+
+def register_secret(value: str) -> None:
+    """Remember a secret so that ``redact`` (and so every printed line) hides it."""
+    if len(value) >= 8:
+        SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret replaced by ``***``."""
+    for secret in SECRETS:
+        text = text.replace(secret, "***")
+    return text
+
+
 def printable(text: str) -> str:
-    """``text`` on one line with every control character shown as an escape (``\\n``, ``\\x1b``)."""
-    return CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+    """``text`` on one line with every control character shown as an escape (``\\n``, ``\\x1b``),
+    and no secret of this run in it."""
+    return CONTROL.sub(lambda match: repr(match.group())[1:-1], redact(text))
 
 
 def code(text: str) -> str:

@@ -65,3 +65,32 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+# The most of one source file ever read; ``max-file-bytes`` (2 MiB by default) reports it earlier.
+MAX_SOURCE_BYTES = 256 << 20
+
+
+class NotScanned(OSError):
+    """A path that is not a regular file (a symbolic link, a FIFO, a device), or too large to read."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.strerror = why
+
+
+def read_source(path: Path, limit: int) -> bytes:
+    """The bytes of a file to scan: a regular file of at most ``limit`` bytes, never through a link.
+
+    Raises ``NotScanned`` (an ``OSError``, reported as RB001 for the file) otherwise: a committed
+    link may point at ``/dev/zero`` or a secret, a FIFO blocks whoever opens it.
+    """
+    status = path.lstat()
+    if stat.S_ISLNK(status.st_mode):
+        raise NotScanned("symbolic link, not scanned")
+    if not stat.S_ISREG(status.st_mode):
+        raise NotScanned("not a regular file (a FIFO, device or socket), not scanned")
+    if status.st_size > limit:
+        raise NotScanned(f"file is {status.st_size} bytes, over max-file-bytes ({limit})")
+    with open(path, "rb", opener=_no_follow) as stream:
+        return stream.read(limit + 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import stat
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -52,7 +53,13 @@ def list_files(root: Path, is_git: bool, paths: list[Path], exclude: Globs) -> l
     # Every target as a repo-relative path; the repository itself when none is given.
     targets = []
     for path in paths or [root]:
-        resolved = path.resolve()
+        try:
+            resolved = path.resolve(strict=True)
+        except FileNotFoundError:
+            raise UsageError(f"{path}: no such file or directory") from None
+        except (OSError, RuntimeError) as error:
+            # A loop of symbolic links, or a path the system refuses.
+            raise UsageError(f"{path}: cannot be resolved ({error})") from None
         if not resolved.exists():
             raise UsageError(f"{path}: no such file or directory")
         try:
@@ -65,10 +72,19 @@ def list_files(root: Path, is_git: bool, paths: list[Path], exclude: Globs) -> l
         candidates = _git_files(root, [t for t in targets if t not in explicit])
     else:
         candidates = [f for t in targets if t not in explicit for f in _walk(root, t)]
-    # ``is_file`` drops tracked files deleted from the work tree and submodules (listed as paths).
-    files = {f for f in candidates if f.endswith(".py") and (root / f).is_file()}
+    # Tracked files deleted from the work tree, submodules (listed as paths) and directories named
+    # ``x.py`` are dropped. Symbolic links, FIFOs and devices stay: reading them reports RB001.
+    files = {f for f in candidates if f.endswith(".py") and _is_file_entry(root / f)}
     files |= {f for f in explicit if f.endswith(".py")}
     return sorted(f for f in files if not exclude.match(f))
+
+
+def _is_file_entry(path: Path) -> bool:
+    """Whether ``path`` exists as something other than a directory, without following a link."""
+    try:
+        return not stat.S_ISDIR(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def _git_files(root: Path, targets: list[str]) -> list[str]:

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
 from reviewbot.config import Settings, inside
+from reviewbot.files import read_source
 from reviewbot.diff import Change
 from reviewbot.errors import UsageError
 from reviewbot.model import Facts, FileResult, Finding
-from reviewbot.workers import SCAN_RECURSION_LIMIT, OnDone, Pool, default_jobs, scan_one
+from reviewbot.workers import Pool, default_jobs
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding], di
     if change is None or mode == "nofilter":
         # Everything, as a full scan reports it; a diff only decides what "changed" means.
         files = in_shard(list_files(request.root, request.is_git, list(request.paths), settings.exclude), request.shard)
-        everything, facts = _both_phases(request, files, lambda path: (request.root / path).read_bytes(), change)
+        everything, facts = _both_phases(request, files, lambda path: read_source(request.root / path, settings.max_file_bytes), change)
         return files, everything, everything, facts
     # Only changed files are read and parsed, from where the new side lives (work tree, index, commit).
     files = in_shard(changed_paths(change, request.root, list(request.paths), settings.exclude), request.shard)
@@ -215,20 +216,17 @@ def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> 
     """Every file's findings and facts (read with ``read``), from the cache where it knows the file."""
     cache = _cache(request)
     work = _Phase1(request.settings, cache, read, Progress(len(files), enabled=request.progress))
-    # Workers pay off from two files on; one file is scanned at once, here.
-    pooled = request.jobs > 1 and len(files) > 1
+    # Always in worker processes, ``--jobs 1`` and the hook included: valid Python can still crash
+    # LibCST's native parser (a stack overflow kills the process), and that must cost one file.
     try:
-        if pooled:
-            Pool(request.settings, request.jobs, request.file_timeout).scan(work.misses(files), work.scanned, len(files))
-        else:
-            _in_process(work.misses(files), request.settings, work.scanned)
+        Pool(request.settings, request.jobs, request.file_timeout).scan(work.misses(files), work.scanned, len(files))
     finally:
         work.progress.finish()
         if cache is not None:
             cache.close()
-    # For --verbose: what the cache saved, and where the rest was parsed.
-    where = f"{request.jobs} worker processes" if pooled else "this process"
-    log.info("%d files: %d from the cache, %d parsed in %s", len(files), len(files) - len(work.contents), len(work.contents), where)
+    # For --verbose: what the cache saved, and how many processes parsed the rest.
+    workers = min(request.jobs, len(work.contents))
+    log.info("%d files: %d from the cache, %d parsed by %s", len(files), len(files) - len(work.contents), len(work.contents), f"{workers} worker process{'es' if workers != 1 else ''}")
     return work.results
 
 
@@ -291,17 +289,6 @@ def _cache(request: Request) -> Cache | None:
         log.warning("cache not used: %s is committed to the repository, and a commit must not bring its own results", directory)
         return None
     return Cache.open(directory, request.settings.digest)
-
-
-def _in_process(tasks: Iterator[tuple[str, bytes]], settings: Settings, scanned: OnDone) -> None:
-    """``--jobs 1``: this process is the only worker, with a worker's recursion limit while it scans."""
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, SCAN_RECURSION_LIMIT))
-    try:
-        for path, data in tasks:
-            scanned(path, scan_one(path, data, settings), False)
-    finally:
-        sys.setrecursionlimit(limit)
 
 
 def _judged(request: Request, files: list[str], everything: list[Finding]) -> Callable[[str, str], bool]:

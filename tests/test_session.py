@@ -77,7 +77,7 @@ def test_verbose_says_how_much_came_from_the_cache(repo, caplog):
         (repo / "app/models.py").write_text(DOC + "from . import orders\n")
         run(request(repo, jobs=2))
     notes = [record.getMessage() for record in caplog.records if "from the cache" in record.getMessage()]
-    assert notes == ["5 files: 0 from the cache, 5 parsed in this process", "5 files: 4 from the cache, 1 parsed in 2 worker processes"]
+    assert notes == ["5 files: 0 from the cache, 5 parsed by 1 worker process", "5 files: 4 from the cache, 1 parsed by 1 worker process"]
 
 
 def test_an_edited_file_and_a_changed_config_are_scanned_again(repo):

@@ -11,16 +11,22 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from reviewbot.escape import redact
 from reviewbot.github.plan import InlineComment, PostedComment
+
+log = logging.getLogger(__name__)
 
 # What a retried call returns.
 T = TypeVar("T")
 # Attempts per request.
 ATTEMPTS = 5
+# The longest wait reviewbot accepts from a ``Retry-After`` header, in seconds.
+MAX_WAIT = 300
 # The first backoff delay in seconds, doubled on each attempt, when GitHub gives no Retry-After.
 BACKOFF = 2.0
 # Seconds to wait after a secondary rate limit that names no time.
@@ -237,18 +243,23 @@ def _retry_after(value: str | None, default: float) -> float:
     if value is None:
         return default
     try:
-        return max(0.0, float(value))
+        seconds = max(0.0, float(value))
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return default
-    return max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return default
+        seconds = max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
+    # The server decides the header: a CI job must not sleep for a day because it says so.
+    if seconds > MAX_WAIT:
+        log.warning("GitHub asked to wait %.0f s before retrying; waiting %d s", seconds, MAX_WAIT)
+        return float(MAX_WAIT)
+    return seconds
 
 
 def _message(error: object) -> str:
+    """What GitHub said, without the token should an error body echo it."""
     data = getattr(error, "data", None)
     if isinstance(data, dict):
-        return str(data.get("message", "")) + (f" {data['errors']}" if data.get("errors") else "")
-    return str(data)
+        return redact(str(data.get("message", "")) + (f" {data['errors']}" if data.get("errors") else ""))
+    return redact(str(data))

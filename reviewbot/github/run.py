@@ -24,6 +24,7 @@ from reviewbot.github.client import ApiFailed, PullRequestApi, Rejected, WriteDe
 from reviewbot.github.plan import MARKER_PATTERN, DiffFile, Plan, plan
 from reviewbot.model import Finding
 from reviewbot.report import Run, markdown, sarif
+from reviewbot.escape import register_secret
 from reviewbot.report import github as workflow_commands
 from reviewbot.source import split_lines
 
@@ -72,7 +73,9 @@ def read_event(environ: dict[str, str], pr: int | None) -> Event:
     (``workflow_dispatch``, re-runs) need ``--pr``.
     """
     repository = environ.get("GITHUB_REPOSITORY", "")
-    token = environ.get("GITHUB_TOKEN", "")
+    # A token pasted with a newline still works; it is never printed (``escape.redact``).
+    token = environ.get("GITHUB_TOKEN", "").strip()
+    register_secret(token)
     if not repository or not token:
         raise GitHubError("reviewbot github needs GITHUB_REPOSITORY and GITHUB_TOKEN (run it in GitHub Actions)")
     number = pr

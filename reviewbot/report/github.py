@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reviewbot.escape import redact
 from reviewbot.model import Finding, Severity
 from reviewbot.report import Run
 
@@ -10,7 +11,7 @@ COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return redact(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
