@@ -219,6 +219,13 @@ def parse_patch(patch: str) -> list[FileChange]:
             last_without_newline = None
         elif in_header and text.startswith("new file mode"):
             new = True
+        elif in_header and text.startswith("Binary files ") and text.endswith(" differ"):
+            # No hunks for bytes git takes for binary: the file changed as a whole (and reading it
+            # for the scan says why it is not Python, RB001).
+            name = _unquote(text[len("Binary files ") : -len(" differ")].rpartition(" and ")[2])
+            path = None if name == "/dev/null" else name[2:]
+            hunks = [(1, 1)]
+            added = {1}
         elif in_header and text.startswith("+++ "):
             # Git ends a name that holds a space with a tab.
             name = _unquote(text[4:].rstrip("\t"))

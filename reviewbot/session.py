@@ -19,7 +19,7 @@ from pathlib import Path
 
 from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
 from reviewbot.config import Settings, inside
-from reviewbot.files import read_source
+from reviewbot.files import NotScanned, read_source
 from reviewbot.diff import Change
 from reviewbot.errors import UsageError
 from reviewbot.model import Facts, FileResult, Finding
@@ -253,7 +253,8 @@ class _Phase1:
             try:
                 data = self.read(path)
             except OSError as error:
-                self._done(path, lost_file(self.settings, path, f"cannot read file: {error.strerror}", rule="RB001"))
+                why = error.strerror if isinstance(error, NotScanned) else f"cannot read file: {error.strerror}"
+                self._done(path, lost_file(self.settings, path, why, rule="RB001"))
                 continue
             content = content_digest(data)
             known = self.cache.get(path, content) if self.cache is not None else None

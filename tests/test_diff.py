@@ -153,13 +153,14 @@ def test_binary_and_non_python_files_are_skipped(repo):
     (repo / "app" / "blob.py").write_bytes(b"\x00\x01binary")
     write(repo, "app/notes.txt", "from . import x\n")
     commit(repo)
-    # Git reports no lines for a binary file, so it is not even read.
+    # Git shows no lines of a binary file: it changed as a whole, and reading it says why it is no Python.
     result = run_reviewbot(repo, "scan", "--diff", "main", "--filter-mode", "file")
-    assert result.stdout == "All checks passed (0 files scanned).\n"
+    assert result.stdout.startswith("app/blob.py:1:1: RB001 [error] file contains a NUL byte at offset 0\n")
 
 
 def test_fail_on_applies_after_filtering(repo):
-    write(repo, "app/client.py", OLD + "\nLIMIT = 3\n")
+    # A public function without a docstring: RB401, an info.
+    write(repo, "app/client.py", OLD + "\n\ndef helper(x: int) -> int:\n    return x\n")
     commit(repo)
     assert run_reviewbot(repo, "scan", "--diff", "main").code == 0
     assert run_reviewbot(repo, "scan", "--diff", "main", "--fail-on", "info").code == 1
@@ -292,3 +293,9 @@ def test_diff_against_a_branch_before_the_first_commit(tmp_path):
     repo = make_repo(tmp_path / "empty", {"app/__init__.py": ""}, commit=False)
     result = run_reviewbot(repo, "scan", "--diff", "main")
     assert result.code == 2 and "this repository has no commit yet" in result.stderr
+
+
+def test_a_binary_file_in_the_patch_changed_as_a_whole():
+    patch = "diff --git a/app/nul.py b/app/nul.py\nnew file mode 100644\nindex 0000000..625d174\nBinary files /dev/null and b/app/nul.py differ\n"
+    [change] = parse_patch(patch)
+    assert (change.path, change.new, change.added) == ("app/nul.py", True, frozenset({1}))

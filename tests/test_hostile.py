@@ -1,0 +1,182 @@
+"""A pull request written by an attacker: it must neither switch the gate off, crash it, make it
+read or write outside the repository, nor make it print what a CI runner or a reader would obey.
+
+Everything runs through the installed console script on real git repositories.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, make_repo
+
+pytestmark = pytest.mark.slow
+
+DOC = '"""Module."""\n'
+# An ordinary file with an ordinary finding, which must survive whatever its neighbours do.
+ORDINARY = DOC + "from . import models\n"
+
+
+def reviewbot(*args: str, cwd: Path, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([shutil.which("reviewbot"), *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=timeout)
+
+
+def report(result: subprocess.CompletedProcess[str]) -> dict[str, list[str]]:
+    """Rules reported per file, from a JSON report."""
+    found: dict[str, list[str]] = {}
+    for finding in json.loads(result.stdout)["findings"]:
+        found.setdefault(finding["path"], []).append(finding["rule"])
+    return found
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> tuple[Path, Path]:
+    """A repository whose second commit adds every kind of hostile file; and the trap's marker."""
+    marker = tmp_path / "executed"
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": DOC, "app/models.py": DOC, "app/ordinary.py": ORDINARY})
+    files = {
+        "app/deep.py": "x = " + "(" * 3000 + "1" + ")" * 3000 + "\n",
+        "app/sum.py": "x = " + "+".join(["1"] * 50000) + "\n",
+        "app/chain.py": "x = a and " + " and ".join(["a"] * 8000) + "\n",
+        "app/backslash.py": "x = 1 \\\n" + "".join("    + 1 \\\n" for _ in range(20000)) + "    + 1\n",
+        "app/huge.py": DOC + "x = 1\n" * 3_500_000,
+        "app/random.py": bytes(random.Random(7).randrange(256) for _ in range(4096)),
+        "app/nul.py": b"x = 1\x00\n",
+        "app/utf16.py": "x = 'caf\u00e9'\n".encode("utf-16"),
+        # Changed in the same commit, so that `--diff` has an ordinary finding to keep too.
+        "app/ordinary.py": ORDINARY + "from . import more\n",
+        # Written as if it were run: it must never be.
+        "app/trap.py": f"open({str(marker)!r}, 'w').write('ran')\nimport os\nos.system('touch {marker}')\n",
+    }
+    for name, content in files.items():
+        path = repo / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    (repo / "app/passwd.py").symlink_to("/etc/passwd")
+    (repo / "app/zero.py").symlink_to("/dev/zero")
+    (repo / "app/loop.py").symlink_to("loop.py")
+    (repo / "app/dir.py").mkdir()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "hostile")
+    return repo, marker
+
+
+HOSTILE = ["deep", "sum", "chain", "backslash", "huge", "random", "nul", "utf16", "passwd", "zero", "loop"]
+
+
+def test_a_hostile_repository_costs_one_finding_per_hostile_file(hostile):
+    repo, marker = hostile
+    # The FIFO is made after the commit (git cannot hold one) and left in the work tree.
+    os.mkfifo(repo / "app/fifo.py")
+    started = time.monotonic()
+    for args in (["scan"], ["scan", "--diff", "HEAD~1"], ["scan", "--jobs", "1"]):
+        # The backslash chain takes LibCST minutes: a short --file-timeout makes it RB002 sooner.
+        result = reviewbot(*args, "--no-cache", "--file-timeout", "5", "--format", "json", "--fail-on", "never", cwd=repo)
+        assert result.returncode == 0, result.stderr
+        found = report(result)
+        # The ordinary file keeps its findings (only the added line's with --diff); every hostile
+        # file has exactly one finding, RB0xx.
+        assert found["app/ordinary.py"] == ["RB101"] * (1 if "--diff" in args else 2)
+        for name in HOSTILE:
+            # RB802 (the change's size) is about the change, not the file.
+            rules = [rule for rule in found.get(f"app/{name}.py", []) if rule != "RB802"]
+            assert len(rules) == 1 and rules[0].startswith("RB0"), (args, name, rules)
+        assert "app/dir.py" not in found
+    assert time.monotonic() - started < 150
+    assert not marker.exists()
+
+
+def test_links_are_reported_never_read(hostile):
+    repo, _ = hostile
+    result = reviewbot("scan", "--no-cache", "--format", "json", "--fail-on", "never", cwd=repo)
+    messages = {f["path"]: f["message"] for f in json.loads(result.stdout)["findings"]}
+    assert messages["app/passwd.py"] == "symbolic link, not scanned"
+    assert messages["app/zero.py"] == "symbolic link, not scanned"
+    assert "root:" not in result.stdout
+
+
+def test_file_names_cannot_print_workflow_commands_or_markup(tmp_path):
+    names = ["a\n::error file=x::pwned\n.py", "z`@octocat`<b>x</b><!-- -->.py", "b\n## heading <img src=x>\n.py"]
+    repo = make_repo(tmp_path / "repo", {name: "from . import x\n" for name in names})
+    text = reviewbot("scan", "--no-cache", "--fail-on", "never", cwd=repo)
+    assert text.returncode == 0, text.stderr
+    assert not any(line.startswith("::") or line.startswith("##") for line in text.stdout.splitlines())
+    assert "a\\n::error file=x::pwned\\n.py:1:1:" in text.stdout
+    markdown = reviewbot("scan", "--no-cache", "--fail-on", "never", "--format", "markdown", cwd=repo).stdout
+    # Paths sit in code spans, one line each: no mention, no HTML, no heading, no hidden comment.
+    assert "``z`@octocat`<b>x</b><!-- -->.py:1``" in markdown
+    # Outside code spans a message's repository text is escaped: the mention is an entity.
+    assert "`z`&#64;octocat`" in markdown
+    assert not any(line.startswith("## heading") for line in markdown.splitlines())
+    # One line per finding (RB101 and RB401 for each of the three files).
+    listed = [line for line in markdown.splitlines() if line.startswith("- ")]
+    assert len(listed) == 6 and all(line.startswith("- :") for line in listed)
+
+
+def test_a_yaml_alias_bomb_is_refused_quickly_and_briefly(tmp_path):
+    levels = ["a: &a [" + ",".join(['"lol"'] * 9) + "]"]
+    levels += [f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]" for i in range(8)]
+    repo = make_repo(tmp_path / "repo", {".reviewbot.yml": "\n".join(levels) + "\n", "app.py": DOC})
+    started = time.monotonic()
+    result = reviewbot("scan", "--no-cache", cwd=repo, timeout=30)
+    assert result.returncode == 2
+    assert "aliases (*a) are not allowed" in result.stderr and len(result.stderr) < 500
+    assert time.monotonic() - started < 20
+
+
+def test_config_paths_stay_inside_the_repository(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    repo = make_repo(tmp_path / "repo", {".reviewbot.yml": "baseline: ../victim.txt\n", "app.py": DOC})
+    for args in (["baseline"], ["scan", "--update-baseline"], ["scan"]):
+        result = reviewbot(*args, "--no-cache", cwd=repo)
+        assert result.returncode == 2 and "baseline: '../victim.txt' is outside the repository" in result.stderr, args
+    assert victim.read_text() == "precious\n"
+    (repo / ".reviewbot.yml").write_text("baseline: /dev/zero\n")
+    assert reviewbot("scan", "--no-cache", cwd=repo, timeout=30).returncode == 2
+    (repo / ".reviewbot.yml").write_text("cache-dir: ../elsewhere\n")
+    assert reviewbot("scan", cwd=repo).returncode == 2
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_config_or_baseline_that_is_a_link_is_refused(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"app.py": DOC})
+    (repo / ".reviewbot.yml").symlink_to("/etc/passwd")
+    result = reviewbot("scan", "--no-cache", cwd=repo)
+    assert result.returncode == 2 and ".reviewbot.yml: is a symbolic link" in result.stderr and "root:" not in result.stderr
+    (repo / ".reviewbot.yml").unlink()
+    (repo / "base.json").symlink_to("/dev/zero")
+    result = reviewbot("scan", "--no-cache", "--baseline", "base.json", cwd=repo, timeout=30)
+    assert result.returncode == 2 and "is a symbolic link" in result.stderr
+
+
+def test_odd_config_files_are_config_errors_not_crashes(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"app.py": DOC})
+    for content in (b"select: [\xff]\n", b"[" * 100000, b"max-file-bytes: " + b"9" * 5000 + b"\n"):
+        (repo / ".reviewbot.yml").write_bytes(content)
+        result = reviewbot("scan", "--no-cache", cwd=repo)
+        assert result.returncode == 2 and "internal error" not in result.stderr, result.stderr
+    (repo / ".reviewbot.yml").unlink()
+    loop = repo / "loop.py"
+    loop.symlink_to(loop)
+    result = reviewbot("scan", "--no-cache", "loop.py", cwd=repo)
+    assert result.returncode == 2 and "internal error" not in result.stderr
+
+
+def test_the_baseline_is_replaced_whole(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": DOC, "app/x.py": ORDINARY})
+    assert reviewbot("baseline", "--no-cache", cwd=repo).returncode == 0
+    baseline = repo / ".reviewbot-baseline.json"
+    inode = baseline.stat().st_ino
+    assert reviewbot("baseline", "--no-cache", cwd=repo).returncode == 0
+    # A new file renamed over the old one: a reader sees one or the other, never half.
+    assert baseline.stat().st_ino != inode
+    assert oct(baseline.stat().st_mode & 0o777) != oct(0o600)
+    assert not list(repo.glob(".*.tmp"))
