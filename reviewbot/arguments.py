@@ -57,10 +57,18 @@ def _shard(text: str) -> tuple[int, int]:
     return int(index), int(count)
 
 
+# --trusted-config: where configuration may come from when the work tree is not to be trusted.
+TRUSTED_HELP = (
+    "read the config (and the baseline it names) from revision REV's git objects, never from the work tree "
+    "under review; --config then names a file at REV"
+)
+
+
 def _selection_arguments(parser: argparse.ArgumentParser) -> None:
     """What to scan, with which rules, and how: shared by ``scan`` and ``baseline``."""
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="files or directories (default: the repository)")
     parser.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else [tool.reviewbot] in pyproject.toml)")
+    parser.add_argument("--trusted-config", metavar="REV", help=TRUSTED_HELP)
     parser.add_argument("--select", type=_codes, metavar="CODES", help="only these rules, e.g. RB1,RB203 (replaces config `select`)")
     parser.add_argument("--ignore", type=_codes, metavar="CODES", help="skip these rules (added to config `ignore`)")
     # How the files are scanned: results never depend on these, only the time they take.
@@ -174,6 +182,7 @@ def _github_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     github.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="only changed files under these paths")
     github.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
+    github.add_argument("--trusted-config", metavar="REV", help=TRUSTED_HELP + " (implied under pull_request_target, with the base commit)")
     github.add_argument("--sarif-file", type=Path, metavar="FILE", help="also write the findings as SARIF to FILE")
     github.add_argument("--pr", type=int, metavar="N", help="pull request number, for events that carry none (workflow_dispatch)")
     github.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that fails the job (default: error)")

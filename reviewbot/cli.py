@@ -92,14 +92,34 @@ def _log_to_stderr(verbose: bool) -> None:
 
 
 def _settings(args: argparse.Namespace, root: Path) -> Settings:
-    """The config file (or built-in defaults) with the command line's overrides."""
-    from reviewbot.project import load_settings
+    """The config file (or built-in defaults) with the command line's overrides.
 
+    With ``--trusted-config REV`` the config comes from REV's git objects, and so does the baseline
+    it names (``args.trusted_baseline`` then holds a copy of it).
+    """
+    from reviewbot.project import load_settings, settings_from
     from reviewbot.validate import rule_ids
 
     select = rule_ids("--select", args.select) if getattr(args, "select", None) is not None else None
     ignore = rule_ids("--ignore", args.ignore) if getattr(args, "ignore", None) else None
-    return load_settings(root, getattr(args, "config", None), select=select, ignore=ignore, fail_on=getattr(args, "fail_on", None))
+    fail_on = getattr(args, "fail_on", None)
+    revision = getattr(args, "trusted_config", None)
+    if revision is None:
+        return load_settings(root, getattr(args, "config", None), select=select, ignore=ignore, fail_on=fail_on)
+    from reviewbot.trusted import read_trusted
+
+    config = getattr(args, "config", None)
+    name = None
+    if config is not None:
+        # A name at the trusted revision, relative to the repository root.
+        absolute = config if config.is_absolute() else Path.cwd() / config
+        try:
+            name = absolute.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            raise UsageError(f"--config {config}: with --trusted-config, name a file inside the repository") from None
+    trusted = read_trusted(root, revision, name)
+    args.trusted_baseline = trusted.baseline
+    return settings_from(root, trusted.config, trusted.source, select=select, ignore=ignore, fail_on=fail_on)
 
 
 def _request(args: argparse.Namespace) -> Request:
@@ -113,8 +133,11 @@ def _request(args: argparse.Namespace) -> Request:
     # Changed-lines mode, fixing and baselines are flags of `scan` only.
     scan_only = ("diff", "head", "staged", "filter_mode", "fix", "update_baseline")
     chosen = {name: getattr(args, name) for name in scan_only if hasattr(args, name)}
-    # A baseline named in the config applies unless --baseline names another.
-    baseline = getattr(args, "baseline", None) or (inside(root, settings.baseline, "baseline") if settings.baseline else None)
+    # A baseline named in the config applies unless --baseline names another; a trusted config's
+    # baseline is read from the trusted revision, never from the work tree.
+    baseline = getattr(args, "baseline", None) or getattr(args, "trusted_baseline", None)
+    if baseline is None and settings.baseline and getattr(args, "trusted_config", None) is None:
+        baseline = inside(root, settings.baseline, "baseline")
     # Without --jobs, the request's own default: one worker per CPU.
     if args.jobs is not None:
         chosen["jobs"] = args.jobs
@@ -220,15 +243,16 @@ def hook(args: argparse.Namespace) -> int:
 def github_review(args: argparse.Namespace) -> int:
     """``reviewbot github``: the pull-request review the Action runs.
 
-    Settings come from the checkout's config, except under ``pull_request_target``.
+    Settings come from the checkout's config, except under ``pull_request_target`` (or with
+    ``--trusted-config``): then from the base revision's.
     """
-    from reviewbot.github.run import ReviewOptions, base_config, review
+    from reviewbot.github.run import ReviewOptions, base_revision, review
     from reviewbot.project import find_root
 
     root, _ = find_root(Path.cwd())
-    if args.config is None and os.environ.get("GITHUB_EVENT_NAME") == "pull_request_target":
+    if os.environ.get("GITHUB_EVENT_NAME") == "pull_request_target":
         # The workflow runs with a write token: the pull request must not choose its own rules.
-        args.config = base_config(root, os.environ.get("GITHUB_EVENT_PATH", ""))
+        args.trusted_config = base_revision(os.environ.get("GITHUB_EVENT_PATH", ""))
     settings = _settings(args, root)
     server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
     action = os.environ.get("GITHUB_ACTION_REPOSITORY")

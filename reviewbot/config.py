@@ -153,8 +153,8 @@ def read_config(root: Path, explicit: Path | None = None) -> tuple[dict[str, obj
         name = path.name if explicit is None else str(path)
         text = read_text_file(path, MAX_CONFIG_BYTES, name)
         if path.suffix != ".toml":
-            return _read_yaml(name, text), name
-        section = _read_pyproject(name, text)
+            return read_yaml_config(name, text), name
+        section = read_pyproject_table(name, text)
         if section is not None:
             return section, f"{name} [tool.reviewbot]"
         if explicit is not None:
@@ -185,13 +185,14 @@ def load_yaml(name: str, text: str) -> object:
         raise ConfigError(f"{name}: invalid YAML: nested too deeply or a number too large") from None
 
 
-def _read_yaml(name: str, text: str) -> dict[str, object]:
+def read_yaml_config(name: str, text: str) -> dict[str, object]:
+    """A YAML config file's mapping (an empty file is an empty config)."""
     data = load_yaml(name, text)
-    # An empty file is an empty config.
     return expect(name, data if data is not None else {}, dict)
 
 
-def _read_pyproject(name: str, text: str) -> dict[str, object] | None:
+def read_pyproject_table(name: str, text: str) -> dict[str, object] | None:
+    """The ``[tool.reviewbot]`` table of a ``pyproject.toml``, ``None`` if it has none."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

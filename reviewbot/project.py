@@ -134,6 +134,19 @@ def load_settings(
     command line's overrides, and the root packages, which depend on the config's
     ``imports.roots``."""
     config, source = read_config(root, config_file)
+    return settings_from(root, config, source, select=select, ignore=ignore, fail_on=fail_on)
+
+
+def settings_from(
+    root: Path,
+    config: dict[str, object],
+    source: str,
+    *,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    fail_on: str | None = None,
+) -> Settings:
+    """The settings for a config mapping read from ``source`` (a file, or a trusted revision)."""
     settings = build_settings(config, source, select=select, ignore=ignore, fail_on=fail_on)
     return replace(settings, project=detect_project(root, settings.options["imports.roots"]))
 

@@ -253,7 +253,7 @@ class _Phase1:
             try:
                 data = self.read(path)
             except OSError as error:
-                why = error.strerror if isinstance(error, NotScanned) else f"cannot read file: {error.strerror}"
+                why = str(error) if isinstance(error, NotScanned) else f"cannot read file: {error.strerror}"
                 self._done(path, lost_file(self.settings, path, why, rule="RB001"))
                 continue
             content = content_digest(data)

@@ -95,7 +95,7 @@ def test_a_hostile_repository_costs_one_finding_per_hostile_file(hostile):
 
 def test_links_are_reported_never_read(hostile):
     repo, _ = hostile
-    result = reviewbot("scan", "--no-cache", "--format", "json", "--fail-on", "never", cwd=repo)
+    result = reviewbot("scan", "--no-cache", "--file-timeout", "5", "--format", "json", "--fail-on", "never", cwd=repo)
     messages = {f["path"]: f["message"] for f in json.loads(result.stdout)["findings"]}
     assert messages["app/passwd.py"] == "symbolic link, not scanned"
     assert messages["app/zero.py"] == "symbolic link, not scanned"
@@ -180,3 +180,64 @@ def test_the_baseline_is_replaced_whole(tmp_path):
     assert baseline.stat().st_ino != inode
     assert oct(baseline.stat().st_mode & 0o777) != oct(0o600)
     assert not list(repo.glob(".*.tmp"))
+
+
+# --- attack 1: the gate switched off by the pull request's own config -----------------------------
+def _pull_request(tmp_path: Path, base_files: dict[str, str], head_files: dict[str, str]) -> tuple[Path, str, str]:
+    """A repository whose ``feature`` branch changes ``head_files`` over a base holding ``base_files``."""
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/models.py": DOC, **base_files})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", "-b", "feature")
+    for name, text in head_files.items():
+        (repo / name).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "feature")
+    return repo, base, git(repo, "rev-parse", "HEAD").strip()
+
+
+SWITCH_OFF = {".reviewbot.yml": "fail-on: never\nignore: [RB]\n", "app/orders.py": ORDINARY}
+
+
+@pytest.mark.parametrize(
+    ("base_files", "extra"),
+    [
+        ({}, []),  # no config at the base: the defaults apply, not the pull request's file
+        ({".reviewbot.yml": "select: [RB101]\n"}, ["--config", ".reviewbot.yml"]),  # the Action's config input
+        ({"pyproject.toml": "[project]\nname = 'app'\n# tool.reviewbot is configured elsewhere\n"}, []),
+    ],
+    ids=["no-base-config", "config-input", "pyproject-comment"],
+)
+def test_pull_request_target_never_reads_the_pull_requests_config(tmp_path, base_files, extra):
+    from tests.github_server import FakeGitHub, PullRequest
+    from tests.test_github import REPOSITORY, patches, run_action
+
+    repo, base, head = _pull_request(tmp_path, base_files, SWITCH_OFF)
+    with FakeGitHub(REPOSITORY, PullRequest(5, head, base, patches(repo, base, head)), {"write": "write"}) as server:
+        result = run_action(repo, server, tmp_path, *extra, event_name="pull_request_target")
+        assert result.returncode == 1, result.stderr
+        assert 2 in [comment["line"] for comment in server.review_comments.values()]
+
+
+def test_a_shallow_clone_fetches_the_base_to_read_its_config(tmp_path):
+    from tests.github_server import FakeGitHub, PullRequest
+    from tests.test_github import REPOSITORY, patches, run_action
+
+    origin, base, head = _pull_request(tmp_path, {".reviewbot.yml": "select: [RB101]\n"}, SWITCH_OFF)
+    git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
+    work = tmp_path / "work"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{origin}", str(work)], check=True)
+    with FakeGitHub(REPOSITORY, PullRequest(5, head, base, patches(origin, base, head)), {"write": "write"}) as server:
+        result = run_action(work, server, tmp_path, event_name="pull_request_target")
+        assert result.returncode == 1, result.stderr
+        assert [comment["line"] for comment in server.review_comments.values()] == [2]
+
+
+def test_trusted_config_takes_the_baseline_from_the_revision_too(tmp_path):
+    repo, base, _ = _pull_request(tmp_path, {".reviewbot.yml": "baseline: known.json\n", "known.json": '{"findings": []}\n'}, {"app/orders.py": ORDINARY})
+    # The pull request records its own finding as "known" and says so in the work tree's files.
+    assert reviewbot("baseline", "--no-cache", "--output", "known.json", cwd=repo).returncode == 0
+    assert reviewbot("scan", "--no-cache", cwd=repo).returncode == 0
+    trusted = reviewbot("scan", "--no-cache", "--trusted-config", base, cwd=repo)
+    assert trusted.returncode == 1 and "app/orders.py:2:1: RB101" in trusted.stdout
+    missing = reviewbot("scan", "--no-cache", "--trusted-config", "0" * 40, cwd=repo)
+    assert missing.returncode == 2 and "trusted revision" in missing.stderr

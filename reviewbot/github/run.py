@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,27 +216,9 @@ def _write_step(event: Event, body: str, findings: list[Finding], sarif_file: Pa
                 handle.write(f"sarif-file={sarif_file}\n")
 
 
-def base_config(root: Path, event_path: str) -> Path | None:
-    """The config as the pull request's base commit has it, copied to a temporary file.
-
-    ``.reviewbot.yml`` first, then ``pyproject.toml`` with a ``[tool.reviewbot]`` table, as
-    ``read_config`` looks for them; ``None`` (built-in defaults) when the base has neither.
-    """
-    import git
-
+def base_revision(event_path: str) -> str:
+    """The pull request's base commit, from the event GitHub Actions wrote."""
     try:
-        base = json.loads(Path(event_path).read_text(encoding="utf-8"))["pull_request"]["base"]["sha"]
+        return str(json.loads(Path(event_path).read_text(encoding="utf-8"))["pull_request"]["base"]["sha"])
     except (OSError, ValueError, KeyError, TypeError):
         raise GitHubError("pull_request_target: cannot read the base commit from GITHUB_EVENT_PATH") from None
-    repo = git.Repo(root)
-    for name in (".reviewbot.yml", "pyproject.toml"):
-        try:
-            text = repo.git.show(f"{base}:{name}")
-        except git.GitCommandError:
-            continue
-        if name == "pyproject.toml" and "tool.reviewbot" not in text:
-            continue
-        copy = Path(tempfile.mkdtemp(prefix="reviewbot-base-")) / name
-        copy.write_text(text + "\n", encoding="utf-8")
-        return copy
-    return None

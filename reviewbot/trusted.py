@@ -1,0 +1,114 @@
+"""Configuration and baseline from a trusted revision, never from the work tree under review.
+
+Under ``pull_request_target`` the job holds a write token and the checkout is the pull request's
+own code: a ``.reviewbot.yml`` saying ``fail-on: never`` or a baseline listing every finding would
+switch the gate off. With ``--trusted-config REV`` (implied under ``pull_request_target``, with the
+base commit) both come from REV's git objects: the work tree's are never read. A revision the
+clone lacks (a shallow checkout) is fetched; one that cannot be had stops the run (exit 2), so the
+gate fails closed. REV without a config means the built-in defaults.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from reviewbot.config import CONFIG_FILE, MAX_CONFIG_BYTES, read_pyproject_table, read_yaml_config
+from reviewbot.errors import ConfigError, GitError
+
+# The largest baseline read from git objects.
+MAX_BASELINE_BYTES = 64 << 20
+
+
+@dataclass(frozen=True)
+class Trusted:
+    """What the trusted revision says: the config mapping, where it came from, and the baseline."""
+
+    config: dict[str, object]
+    source: str
+    # A temporary copy of the revision's baseline, when its config names one.
+    baseline: Path | None
+
+
+def read_trusted(root: Path, revision: str, config_name: str | None = None) -> Trusted:
+    """The config (``config_name``, else ``.reviewbot.yml``, else ``[tool.reviewbot]`` in
+    ``pyproject.toml``) and the baseline it names, as ``revision`` has them."""
+    import git
+
+    repo = git.Repo(root)
+    commit = _commit(repo, revision)
+    label = f"{revision[:12]}:"
+    names = [config_name] if config_name is not None else [CONFIG_FILE, "pyproject.toml"]
+    config: dict[str, object] = {}
+    source = f"built-in defaults ({revision[:12]} has no config)"
+    for name in names:
+        text = _blob(repo, commit, name, MAX_CONFIG_BYTES)
+        if text is None:
+            if config_name is not None:
+                raise ConfigError(f"{label}{name}: no such file at the trusted revision")
+            continue
+        if name.endswith(".toml"):
+            table = read_pyproject_table(f"{label}{name}", text)
+            if table is None:
+                if config_name is not None:
+                    raise ConfigError(f"{label}{name}: no [tool.reviewbot] table")
+                continue  # a pyproject.toml that only mentions reviewbot, in a comment say
+            config, source = table, f"{label}{name} [tool.reviewbot]"
+        else:
+            config, source = read_yaml_config(f"{label}{name}", text), f"{label}{name}"
+        break
+    baseline = None
+    value = config.get("baseline")
+    if isinstance(value, str):
+        text = _blob(repo, commit, value, MAX_BASELINE_BYTES)
+        if text is None:
+            raise ConfigError(f"{source}: baseline {value!r} is not a file at the trusted revision")
+        baseline = Path(tempfile.mkdtemp(prefix="reviewbot-trusted-")) / "baseline.json"
+        baseline.write_text(text, encoding="utf-8")
+    return Trusted(config, source, baseline)
+
+
+def _commit(repo: object, revision: str) -> str:
+    """The full hash of ``revision``, fetched first if a shallow clone lacks it."""
+    import git
+
+    assert isinstance(repo, git.Repo)
+    for attempt in range(2):
+        try:
+            return str(repo.git.rev_parse("--verify", "--quiet", f"{revision}^{{commit}}"))
+        except git.GitCommandError:
+            if attempt:
+                break
+        try:
+            # A shallow checkout (actions/checkout's default) has only the head: fetch the one commit.
+            repo.git.fetch("--quiet", "--no-tags", "--depth=1", "origin", revision)
+        except git.GitCommandError as error:
+            raise GitError(f"trusted revision {revision}: not in the clone and cannot be fetched: {str(error.stderr).strip()}") from None
+    raise GitError(f"trusted revision {revision}: not a commit of this repository")
+
+
+def _blob(repo: object, commit: str, name: str, limit: int) -> str | None:
+    """The text of the regular file ``name`` at ``commit``; ``None`` if there is none.
+
+    A symbolic link or a submodule at that path is refused: only a regular file's own bytes count.
+    """
+    import git
+
+    assert isinstance(repo, git.Repo)
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts:
+        raise ConfigError(f"{name}: must be a path inside the repository")
+    listing = repo.git.ls_tree("-l", commit, "--", path.as_posix())
+    if not listing:
+        return None
+    mode, kind, _, size = listing.split(None, 4)[:4]
+    if kind != "blob" or mode not in ("100644", "100755"):
+        raise ConfigError(f"{name}: not a regular file at the trusted revision")
+    if int(size) > limit:
+        raise ConfigError(f"{name}: {size} bytes, more than the {limit} a file of this kind may have")
+    data: bytes = repo.git.show(f"{commit}:{path.as_posix()}", stdout_as_string=False)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{name}: not UTF-8 at the trusted revision") from None
