@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
+# The login GitHub Actions' own token writes as.
+ACTIONS_BOT = "github-actions[bot]"
 
 
 def right_side_hunks(patch: str) -> list[tuple[int, int]]:
@@ -43,6 +45,8 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     perform: bool = False
     times: int = 1
+    # The error document's message (a careless proxy may echo request headers in it).
+    message: str = "injected fault"
 
 
 @dataclass
@@ -59,8 +63,13 @@ class PullRequest:
 class FakeGitHub:
     """The server's state; ``url`` is the base URL to give PyGithub (``GITHUB_API_URL``)."""
 
-    def __init__(self, repository: str, pull: PullRequest, tokens: dict[str, str], max_per_page: int = 100) -> None:
+    def __init__(
+        self, repository: str, pull: PullRequest, tokens: dict[str, str], max_per_page: int = 100, logins: dict[str, str] | None = None
+    ) -> None:
         self.repository = repository
+        # token -> the login it acts as. Tokens not listed are GitHub Actions' installation token:
+        # they act as github-actions[bot], and GET /user answers 403 for them, as on GitHub.
+        self.logins = logins or {}
         # GitHub serves at most 100 items a page; a smaller cap makes tests walk the pages.
         self.max_per_page = max_per_page
         self.pull = pull
@@ -89,6 +98,23 @@ class FakeGitHub:
         """How many answered requests matched (for "no new POSTs" checks)."""
         return sum(1 for m, path, status in self.log if m == method and re.search(pattern, path) and status < 300)
 
+    def comment_as(self, login: str, body: str, path: str, line: int, reply_to: int | None = None) -> int:
+        """A review comment written by someone else (``login``), as if through the web page."""
+        comment_id = next(self._ids)
+        self.review_comments[comment_id] = {
+            "id": comment_id, "path": path, "body": body, "line": line, "start_line": None, "side": "RIGHT",
+            "commit_id": self.pull.head, "url": f"{self.url}/repos/{self.repository}/pulls/comments/{comment_id}",
+            "in_reply_to_id": reply_to, "user": {"login": login, "type": "User"},
+        }
+        return comment_id
+
+    def issue_comment_as(self, login: str, body: str) -> int:
+        """A conversation comment written by someone else."""
+        comment_id = next(self._ids)
+        url = f"{self.url}/repos/{self.repository}/issues/comments/{comment_id}"
+        self.issue_comments[comment_id] = {"id": comment_id, "body": body, "url": url, "user": {"login": login, "type": "User"}}
+        return comment_id
+
     # --- the API ---------------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: object, token: str | None) -> tuple[int, object, dict[str, str]]:
         """Route one request; return status, JSON document and extra headers."""
@@ -98,6 +124,17 @@ class FakeGitHub:
         if token not in self.tokens:
             return 401, {"message": "Bad credentials"}, {}
         number = self.pull.number
+        self._author = {"login": self.logins.get(token or "", ACTIONS_BOT), "type": "User" if token in self.logins else "Bot"}
+        if (method, path) == ("GET", "/user"):
+            if token not in self.logins:
+                return 403, {"message": "Resource not accessible by integration"}, {}
+            return 200, {"login": self.logins[token], "type": "User", "id": 1}, {}
+        if method in ("PATCH", "DELETE"):
+            # Only its author may change a comment (maintainers aside, which reviewbot's token is not).
+            found = re.fullmatch(rf"{base}/(?:pulls|issues)/comments/(\d+)", path)
+            store = self.review_comments if "/pulls/" in path else self.issue_comments
+            if found and int(found[1]) in store and store[int(found[1])]["user"]["login"] != self._author["login"]:  # type: ignore[index]
+                return 403, {"message": "Must have admin rights to Repository."}, {}
         routes = [
             ("GET", rf"{base}", lambda m: (200, self._repo(), {})),
             ("GET", rf"{base}/pulls/{number}", lambda m: (200, self._pull(), {})),
@@ -160,7 +197,7 @@ class FakeGitHub:
         review_id = next(self._ids)
         # GitHub names states differently from events.
         state = {"COMMENT": "COMMENTED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "APPROVE": "APPROVED"}.get(str(event), "PENDING")
-        review = {"id": review_id, "body": body.get("body"), "state": state, "commit_id": body["commit_id"]}
+        review = {"id": review_id, "body": body.get("body"), "state": state, "commit_id": body["commit_id"], "user": self._author}
         self.reviews.append(review)
         for comment in comments:
             comment_id = next(self._ids)
@@ -168,7 +205,7 @@ class FakeGitHub:
                 "id": comment_id, "pull_request_review_id": review_id, "path": comment["path"], "body": comment["body"],
                 "line": comment["line"], "start_line": comment.get("start_line"), "side": "RIGHT",
                 "commit_id": body["commit_id"], "url": f"{self.url}/repos/{self.repository}/pulls/comments/{comment_id}",
-                "in_reply_to_id": None,
+                "in_reply_to_id": None, "user": self._author,
             }
         return 200, review, {}
 
@@ -183,7 +220,7 @@ class FakeGitHub:
         self.review_comments[comment_id] = {
             "id": comment_id, "path": body["path"], "body": body["body"], "line": body["line"],
             "start_line": body.get("start_line"), "side": "RIGHT", "commit_id": body["commit_id"],
-            "url": f"{self.url}/repos/{self.repository}/pulls/comments/{comment_id}", "in_reply_to_id": None,
+            "url": f"{self.url}/repos/{self.repository}/pulls/comments/{comment_id}", "in_reply_to_id": None, "user": self._author,
         }
         return 201, self.review_comments[comment_id], {}
 
@@ -222,7 +259,7 @@ class FakeGitHub:
         assert isinstance(body, dict)
         comment_id = next(self._ids)
         url = f"{self.url}/repos/{self.repository}/issues/comments/{comment_id}"
-        self.issue_comments[comment_id] = {"id": comment_id, "body": body["body"], "url": url}
+        self.issue_comments[comment_id] = {"id": comment_id, "body": body["body"], "url": url, "user": self._author}
         return 201, self.issue_comments[comment_id], {}
 
     # --- HTTP plumbing -----------------------------------------------------------------------------
@@ -247,7 +284,7 @@ class FakeGitHub:
                         fault.times -= 1
                         if fault.perform:
                             server.handle(self.command, parsed.path, parse_qs(parsed.query), body, token)
-                        status, document, headers = fault.status, {"message": "injected fault"}, fault.headers
+                        status, document, headers = fault.status, {"message": fault.message}, fault.headers
                     else:
                         status, document, headers = server.handle(self.command, parsed.path, parse_qs(parsed.query), body, token)
                     server.log.append((self.command, parsed.path, status))

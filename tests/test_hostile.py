@@ -241,3 +241,66 @@ def test_trusted_config_takes_the_baseline_from_the_revision_too(tmp_path):
     assert trusted.returncode == 1 and "app/orders.py:2:1: RB101" in trusted.stdout
     missing = reviewbot("scan", "--no-cache", "--trusted-config", "0" * 40, cwd=repo)
     assert missing.returncode == 2 and "trusted revision" in missing.stderr
+
+
+# --- attack 4: forged markers in other people's comments, and in the scanned code ------------------
+def _review_setup(tmp_path: Path, head_text: str):
+    from tests.github_server import FakeGitHub, PullRequest
+    from tests.test_github import REPOSITORY, patches
+
+    repo, base, head = _pull_request(tmp_path, {}, {"app/orders.py": head_text})
+    return repo, FakeGitHub(REPOSITORY, PullRequest(5, head, base, patches(repo, base, head)), {"write": "write"})
+
+
+def test_markers_count_only_on_reviewbots_own_comments(tmp_path):
+    from tests.test_github import run_action
+
+    repo, server = _review_setup(tmp_path, ORDINARY)
+    fingerprint = json.loads(reviewbot("scan", "--no-cache", "--format", "json", "--fail-on", "never", cwd=repo).stdout)["findings"][0]["fingerprint"]
+    with server:
+        # Someone copies the real finding's marker (to hide it) and a stale one (to get it deleted),
+        # answers the stale one, and plants the summary marker in a conversation comment.
+        forged = server.comment_as("mallory", f"looks fine <!-- reviewbot:fp={fingerprint} -->", "app/orders.py", 2)
+        stale = server.comment_as("mallory", "<!-- reviewbot:fp=0123456789abcdef -->", "app/orders.py", 2)
+        server.comment_as("alice", "why?", "app/orders.py", 2, reply_to=stale)
+        planted = server.issue_comment_as("mallory", "<!-- reviewbot:summary --> nothing to see")
+        result = run_action(repo, server, tmp_path)
+        assert result.returncode == 1, result.stderr
+        ours = [c for c in server.review_comments.values() if c["user"]["login"] == "github-actions[bot]"]
+        assert len(ours) == 1 and ours[0]["line"] == 2
+        # Nobody else's comment was deleted or rewritten; a summary of reviewbot's own was written.
+        assert server.review_comments[forged]["body"].startswith("looks fine")
+        assert server.review_comments[stale]["body"] == "<!-- reviewbot:fp=0123456789abcdef -->"
+        assert server.issue_comments[planted]["body"] == "<!-- reviewbot:summary --> nothing to see"
+        assert [c for c in server.issue_comments.values() if c["user"]["login"] == "github-actions[bot]"]
+        assert server.writes("PATCH", "comments") == 0 and server.writes("DELETE", "comments") == 0
+
+
+def test_a_marker_in_the_scanned_code_does_not_make_reruns_repost(tmp_path):
+    from tests.test_github import run_action
+
+    repo, server = _review_setup(tmp_path, DOC + "from . import models  # <!-- reviewbot:fp=0123456789abcdef -->\n")
+    with server:
+        assert run_action(repo, server, tmp_path).returncode == 1
+        first = len(server.review_comments)
+        assert run_action(repo, server, tmp_path).returncode == 1
+        assert len(server.review_comments) == first == 1
+        assert server.writes("POST", "reviews") == 1
+
+
+def test_the_token_never_reaches_the_output(tmp_path):
+    from tests.test_github import run_action
+
+    repo, server = _review_setup(tmp_path, ORDINARY)
+    secret = "ghs_" + "s3cr3t" * 6
+    with server:
+        server.tokens[secret] = "write"
+        result = run_action(repo, server, tmp_path, token=secret + "\n", event_name="pull_request")
+        assert result.returncode == 1, result.stderr
+        # An API error that echoes the token is redacted before it is printed.
+        from tests.github_server import Fault
+
+        server.faults.append(Fault("GET", r"/pulls/5$", 404, message=f"no such pull; Authorization: token {secret}"))
+        failed = run_action(repo, server, tmp_path, token=secret + "\n")
+        assert failed.returncode == 2 and "no such pull; Authorization: token ***" in failed.stderr, failed.stderr
+        assert secret not in failed.stdout + failed.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import email.utils
 import logging
+import os
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -21,6 +22,8 @@ from reviewbot.github.plan import InlineComment, PostedComment
 
 log = logging.getLogger(__name__)
 
+# The login GitHub Actions' own token (GITHUB_TOKEN) writes as.
+ACTIONS_BOT = "github-actions[bot]"
 # What a retried call returns.
 T = TypeVar("T")
 # Attempts per request.
@@ -78,6 +81,22 @@ class PullRequestApi:
         self.repository = repository
         self.number = number
         self._pull = self._call(lambda: self.github.get_repo(repository).get_pull(number), write=False)
+        self.login = self._identity()
+
+    def _identity(self) -> str:
+        """The login this token writes as: markers are trusted only on its comments.
+
+        A personal token answers ``GET /user``; GitHub Actions' installation token cannot (403) and
+        writes as ``github-actions[bot]``. A GitHub App's token writes as ``<app>[bot]``: say so in
+        ``REVIEWBOT_GITHUB_LOGIN``.
+        """
+        configured = os.environ.get("REVIEWBOT_GITHUB_LOGIN", "").strip()
+        if configured:
+            return configured
+        try:
+            return str(self._call(lambda: self.github.get_user().login, write=False))
+        except ApiFailed:
+            return ACTIONS_BOT
 
     @property
     def head_sha(self) -> str:
@@ -146,7 +165,12 @@ class PullRequestApi:
         """Every review comment on the pull request; ``replied`` when someone answered it."""
         comments = self._call(lambda: list(self._pull.get_review_comments()), write=False)
         answered = {c.in_reply_to_id for c in comments if c.in_reply_to_id is not None}
-        return [PostedComment(c.id, c.path, c.body, c.id in answered) for c in comments if c.in_reply_to_id is None]
+        return [PostedComment(c.id, c.path, c.body, c.id in answered, self._ours(c)) for c in comments if c.in_reply_to_id is None]
+
+    def _ours(self, item: Any) -> bool:
+        """Whether a comment or review was written by this token's identity."""
+        user = getattr(item, "user", None)
+        return user is not None and user.login == self.login
 
     def create_review(self, body: str, event: str, comments: list[InlineComment], marker: str) -> None:
         """Post one review; ``marker`` (unique to this run) lets a retry see it was posted.
@@ -166,7 +190,7 @@ class PullRequestApi:
 
         def posted() -> bool | None:
             reviews = self._call(lambda: list(self._pull.get_reviews()), write=False)
-            return True if any(marker in (review.body or "") for review in reviews) else None
+            return True if any(marker in (review.body or "") and self._ours(review) for review in reviews) else None
 
         commit = self.github.get_repo(self.repository, lazy=True).get_commit(self.head_sha)
         self._call(lambda: bool(self._pull.create_review(commit=commit, body=body, event=event, comments=payload)), write=True, already_done=posted)
@@ -218,7 +242,7 @@ class PullRequestApi:
     def latest_review_state(self, marker: str) -> str | None:
         """The state of the newest review whose body holds ``marker`` (``REQUEST_CHANGES``...)."""
         reviews = self._call(lambda: list(self._pull.get_reviews()), write=False)
-        states = [str(review.state) for review in reviews if marker in (review.body or "")]
+        states = [str(review.state) for review in reviews if marker in (review.body or "") and self._ours(review)]
         return states[-1] if states else None
 
     def upsert_summary(self, body: str, marker: str) -> None:
@@ -226,7 +250,8 @@ class PullRequestApi:
 
         def existing() -> Any:
             comments = self._call(lambda: list(self._pull.get_issue_comments()), write=False)
-            return next((c for c in comments if marker in (c.body or "")), None)
+            # Someone else's comment with the marker copied into it is not reviewbot's to edit.
+            return next((c for c in comments if marker in (c.body or "") and self._ours(c)), None)
 
         mine = existing()
         if mine is not None:

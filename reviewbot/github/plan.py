@@ -44,11 +44,13 @@ class PostedComment:
     body: str
     # Someone answered it: it is edited to say "resolved" instead of being deleted.
     replied: bool = False
+    # Written by the identity running reviewbot: only then is a marker in it reviewbot's own.
+    ours: bool = True
 
     @property
     def fingerprint(self) -> str | None:
-        """The fingerprint in reviewbot's marker, ``None`` for comments of others."""
-        match = MARKER_PATTERN.search(self.body)
+        """The fingerprint in reviewbot's marker, ``None`` for comments of others (even with a marker)."""
+        match = MARKER_PATTERN.search(self.body) if self.ours else None
         return match[1] if match else None
 
 
