@@ -69,7 +69,24 @@ class Globs:
 def _glob_regex(pattern: str) -> str:
     """The regular expression of one glob (see ``Globs``)."""
     pattern = pattern.strip().removeprefix("./").rstrip("/")
-    body = "".join(GLOB_SYNTAX.get(token) or re.escape(token) for token in GLOB_TOKEN.findall(pattern))
+    tokens = GLOB_TOKEN.findall(pattern)
+    stars = [index for index, token in enumerate(tokens) if token in ("*", "**")]
+    parts = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        following = next((star for star in stars if star > index), None)
+        if token in ("*", "**") and following is not None and following > index + 1:
+            # A wildcard with the text up to the next wildcard matches that text's first occurrence,
+            # and the regex never backtracks into it, as Python's fnmatch does: ``*a*a*...b`` on a
+            # long name would otherwise take exponential time. The last wildcard needs no such care.
+            chunk = "".join(GLOB_SYNTAX.get(t) or re.escape(t) for t in tokens[index + 1 : following])
+            parts.append(f"(?=(?P<g{index}>{GLOB_SYNTAX[token]}?{chunk}))(?P=g{index})")
+            index = following
+            continue
+        parts.append(GLOB_SYNTAX.get(token) or re.escape(token))
+        index += 1
+    body = "".join(parts)
     # A match on a directory covers everything below it; a bare name may sit in any directory.
     return f"(?:{body})(?:/.*)?" if "/" in pattern else f"(?:.*/)?(?:{body})(?:/.*)?"
 

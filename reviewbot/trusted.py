@@ -39,8 +39,10 @@ def read_trusted(root: Path, revision: str, config_name: str | None = None) -> T
     repo = git.Repo(root)
     commit = _commit(repo, revision)
     label = f"{revision[:12]}:"
+    # The file the caller names, else the ones ``read_config`` would look for, in its order.
     names = [config_name] if config_name is not None else [CONFIG_FILE, "pyproject.toml"]
     config: dict[str, object] = {}
+    # No config at the revision: the defaults, never the work tree's file.
     source = f"built-in defaults ({revision[:12]} has no config)"
     for name in names:
         text = _blob(repo, commit, name, MAX_CONFIG_BYTES)
@@ -58,6 +60,7 @@ def read_trusted(root: Path, revision: str, config_name: str | None = None) -> T
         else:
             config, source = read_yaml_config(f"{label}{name}", text), f"{label}{name}"
         break
+    # The baseline the trusted config names, from the same revision (copied: scans read a file).
     baseline = None
     value = config.get("baseline")
     if isinstance(value, str):

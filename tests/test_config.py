@@ -103,3 +103,16 @@ def test_options_default_to_what_the_rules_declare():
     assert settings.options["comments.min-lines"] == 3
     assert settings.options["comments.min-density"] == 0.15
     assert "requests.get" in settings.options["errors.external-calls"]
+
+
+def test_globs_agree_with_fnmatch_and_do_not_backtrack():
+    import fnmatch
+    import random
+
+    chooser = random.Random(1)
+    for _ in range(2000):
+        pattern = "".join(chooser.choice("ab*?") for _ in range(chooser.randint(1, 7))).replace("**", "*")
+        name = "".join(chooser.choice("ab") for _ in range(chooser.randint(0, 8)))
+        assert Globs([pattern]).match(name) == fnmatch.fnmatchcase(name, pattern), (pattern, name)
+    # 25 wildcards against a long name: exponential for a naive regex, immediate here.
+    assert not Globs(["*a" * 25 + "b"]).match("a" * 60)
