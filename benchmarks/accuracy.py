@@ -57,8 +57,9 @@ RUFF_PAIRS = {
 # Ruff's TID252 allows sibling relative imports unless told otherwise; reviewbot bans all of them.
 RUFF_CONFIG = "lint.flake8-tidy-imports.ban-relative-imports = 'all'"
 VERDICTS = ("right", "wrong", "noise")
-# Test files as the pack's ``test-paths`` spell them.
-TEST_PATH = re.compile(r"(^|/)(tests?/|test_[^/]*[.]py$|[^/]*_test[.]py$|conftest[.]py$)")
+# Test files as the pack's ``test-paths`` spell them: ``tests/**``, ``test/**`` at the root, and
+# ``test_*.py``, ``*_test.py``, ``conftest.py`` anywhere.
+TEST_PATH = re.compile(r"^tests?/|(^|/)(test_[^/]*[.]py|[^/]*_test[.]py|conftest[.]py)$")
 # Why the tools differ, by what ``difference`` finds; every kind of difference has its line here.
 EXPLAINED = {
     "bare noqa": "a bare `# noqa` names no rule: Ruff honours it, reviewbot leaves it to other tools by design (one word must not switch every rule off)",

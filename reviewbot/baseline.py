@@ -54,7 +54,7 @@ def load(path: Path) -> list[dict[str, object]]:
     Only ``fingerprint`` matters for matching; ``rule``, ``path``, ``line`` and ``message`` are
     there for people reading the file in review.
     """
-    text = read_text_file(path, MAX_BASELINE_BYTES, f"{path}: baseline", FileError)
+    text = read_text_file(path, MAX_BASELINE_BYTES, str(path), "baseline", FileError)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:

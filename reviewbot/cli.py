@@ -112,11 +112,11 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
     name = None
     if config is not None:
         # A name at the trusted revision, relative to the repository root.
-        absolute = config if config.is_absolute() else Path.cwd() / config
-        try:
-            name = absolute.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            raise UsageError(f"--config {config}: with --trusted-config, name a file inside the repository") from None
+        # By text only: the work tree may hold a link that would send the name elsewhere.
+        absolute = config if config.is_absolute() else Path.cwd().resolve() / config
+        name = os.path.normpath(os.path.relpath(absolute, root.resolve())).replace(os.sep, "/")
+        if name.startswith("../") or name == "..":
+            raise UsageError(f"--config {config}: with --trusted-config, name a file inside the repository")
     trusted = read_trusted(root, revision, name)
     args.trusted_baseline = trusted.baseline
     return settings_from(root, trusted.config, trusted.source, select=select, ignore=ignore, fail_on=fail_on)
@@ -246,9 +246,12 @@ def github_review(args: argparse.Namespace) -> int:
     Settings come from the checkout's config, except under ``pull_request_target`` (or with
     ``--trusted-config``): then from the base revision's.
     """
+    from reviewbot.escape import register_secret
     from reviewbot.github.run import ReviewOptions, base_revision, review
     from reviewbot.project import find_root
 
+    # Before anything can fail and print: git's and GitHub's messages are redacted from here on.
+    register_secret(os.environ.get("GITHUB_TOKEN", "").strip())
     root, _ = find_root(Path.cwd())
     if os.environ.get("GITHUB_EVENT_NAME") == "pull_request_target":
         # The workflow runs with a write token: the pull request must not choose its own rules.

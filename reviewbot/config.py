@@ -70,13 +70,15 @@ def _glob_regex(pattern: str) -> str:
     """The regular expression of one glob (see ``Globs``)."""
     pattern = pattern.strip().removeprefix("./").rstrip("/")
     tokens = GLOB_TOKEN.findall(pattern)
-    stars = [index for index, token in enumerate(tokens) if token in ("*", "**")]
+    # Only when every wildcard is ``*``: with ``**`` mixed in, the first occurrence is not always
+    # the one to take, and such patterns are short anyway.
+    stars = [index for index, token in enumerate(tokens) if token == "*"] if "**" not in pattern else []
     parts = []
     index = 0
     while index < len(tokens):
         token = tokens[index]
         following = next((star for star in stars if star > index), None)
-        if token in ("*", "**") and following is not None and following > index + 1:
+        if token == "*" and following is not None and following > index + 1:
             # A wildcard with the text up to the next wildcard matches that text's first occurrence,
             # and the regex never backtracks into it, as Python's fnmatch does: ``*a*a*...b`` on a
             # long name would otherwise take exponential time. The last wildcard needs no such care.

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 # `@@ -12,3 +14,5 @@`: the new side's first line and line count (1 when omitted).
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+# The new side of a "Binary files a/x and b/x differ" line (the names may hold " and ").
+BINARY_NEW_SIDE = re.compile(r' and ("b/.*"|b/.*) differ\Z')
 # Git's empty tree: the base of a repository without commits.
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
@@ -222,7 +224,9 @@ def parse_patch(patch: str) -> list[FileChange]:
         elif in_header and text.startswith("Binary files ") and text.endswith(" differ"):
             # No hunks for bytes git takes for binary: the file changed as a whole (and reading it
             # for the scan says why it is not Python, RB001).
-            name = _unquote(text[len("Binary files ") : -len(" differ")].rpartition(" and ")[2])
+            # The new side is the last name, and git's new names start "b/" (or '"b/' when quoted).
+            found = BINARY_NEW_SIDE.search(text)
+            name = _unquote(found[1]) if found else "/dev/null"
             path = None if name == "/dev/null" else name[2:]
             hunks = [(1, 1)]
             added = {1}

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 
-# Control characters (C0, DEL, C1) and Unicode's own line and paragraph separators.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters (C0, DEL, C1), Unicode's line and paragraph separators, and the
+# bidirectional overrides that make text display in another order than it is.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # A code span as reviewbot writes them in messages: one or more backticks, text, as many again.
-CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 # What Markdown (GitHub flavour) would turn into markup, a mention or a link outside code.
 MARKUP = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;", "#": "&#35;", "\\": "\\\\", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]", "|": "\\|"}
 MARKUP_PATTERN = re.compile("|".join(re.escape(character) for character in MARKUP))

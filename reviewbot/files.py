@@ -16,7 +16,7 @@ from pathlib import Path
 from reviewbot.errors import ConfigError, ReviewbotError
 
 
-def read_text_file(path: Path, limit: int, name: str, error_class: type[ReviewbotError] = ConfigError) -> str:
+def read_text_file(path: Path, limit: int, name: str, kind: str = "config file", error_class: type[ReviewbotError] = ConfigError) -> str:
     """A small UTF-8 text file the repository holds (config, baseline): a regular file, not a link.
 
     Anything else is an ``error_class`` naming the file: a symbolic link (it could point anywhere on
@@ -33,7 +33,7 @@ def read_text_file(path: Path, limit: int, name: str, error_class: type[Reviewbo
         with open(path, "rb", opener=_no_follow) as stream:
             data = stream.read(limit + 1)
     except OSError as error:
-        raise error_class(f"{name}: cannot read: {error.strerror}") from None
+        raise error_class(f"{name}: cannot read {kind}: {error.strerror}") from None
     if len(data) > limit:
         raise error_class(f"{name}: more than the {limit} bytes a file of this kind may have")
     try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewbot.errors import ReviewbotError
+from reviewbot.escape import printable
 from reviewbot.model import Finding
 
 # The tools whose edits are checked.
@@ -107,7 +108,7 @@ def message(findings: list[Finding], limit: int) -> str:
     for finding in findings[:limit]:
         quote = f' — agent rule: "{finding.quote}"' if finding.quote else ""
         hint = f" (fix: {finding.fix.description})" if finding.fix is not None else ""
-        lines.append(f"{finding.path}:{finding.line} {finding.rule} {finding.message}{quote}{hint}")
+        lines.append(f"{printable(finding.path)}:{finding.line} {finding.rule} {printable(finding.message)}{quote}{hint}")
     if len(findings) > limit:
         lines.append(f"... and {len(findings) - limit} more (run `reviewbot scan --diff HEAD` to see them all)")
     return "\n".join(lines) + "\n"

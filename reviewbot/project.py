@@ -10,8 +10,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from reviewbot.config import Globs, Settings, build_settings, read_config
-from reviewbot.errors import GitError, UsageError
+from reviewbot.config import MAX_CONFIG_BYTES, Globs, Settings, build_settings, read_config
+from reviewbot.errors import ConfigError, GitError, UsageError
+from reviewbot.files import read_text_file
 from reviewbot.model import Project
 
 if sys.version_info >= (3, 11):
@@ -72,19 +73,26 @@ def list_files(root: Path, is_git: bool, paths: list[Path], exclude: Globs) -> l
         candidates = _git_files(root, [t for t in targets if t not in explicit])
     else:
         candidates = [f for t in targets if t not in explicit for f in _walk(root, t)]
-    # Tracked files deleted from the work tree, submodules (listed as paths) and directories named
-    # ``x.py`` are dropped. Symbolic links, FIFOs and devices stay: reading them reports RB001.
-    files = {f for f in candidates if f.endswith(".py") and _is_file_entry(root / f)}
+    # Tracked files deleted from the work tree, submodules (listed as paths), directories named
+    # ``x.py`` and links to files of the repository (their target is scanned as itself) are
+    # dropped. Other links, FIFOs and devices stay: reading them reports RB001, never follows them.
+    files = {f for f in candidates if f.endswith(".py") and _is_file_entry(root, f)}
     files |= {f for f in explicit if f.endswith(".py")}
     return sorted(f for f in files if not exclude.match(f))
 
 
-def _is_file_entry(path: Path) -> bool:
-    """Whether ``path`` exists as something other than a directory, without following a link."""
+def _is_file_entry(root: Path, name: str) -> bool:
+    """Whether ``name`` is a file entry to scan or report: not a directory, and not a link to a
+    regular file inside the repository (an alias of a file scanned under its own name)."""
+    path = root / name
     try:
-        return not stat.S_ISDIR(path.lstat().st_mode)
-    except OSError:
-        return False
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            target = path.resolve(strict=True)
+            return not (target.is_relative_to(root.resolve()) and target.is_file())
+        return not stat.S_ISDIR(mode)
+    except (OSError, RuntimeError):
+        return True  # a dangling link or a loop: reading it says so (RB001)
 
 
 def _git_files(root: Path, targets: list[str]) -> list[str]:
@@ -186,9 +194,11 @@ def _is_package(path: Path) -> bool:
 
 def _project_name(root: Path) -> str | None:
     """``[project].name`` normalised to an import name (``shop-api`` -> ``shop_api``)."""
+    path = root / "pyproject.toml"
     try:
-        document = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+        # Bounded, a regular file, UTF-8: the work tree's pyproject.toml may be a hostile one.
+        document = tomllib.loads(read_text_file(path, MAX_CONFIG_BYTES, "pyproject.toml")) if path.exists() or path.is_symlink() else {}
+    except (ConfigError, RecursionError, ValueError):
         return None
     project = document.get("project")
     name = project.get("name") if isinstance(project, dict) else None

@@ -299,3 +299,8 @@ def test_a_binary_file_in_the_patch_changed_as_a_whole():
     patch = "diff --git a/app/nul.py b/app/nul.py\nnew file mode 100644\nindex 0000000..625d174\nBinary files /dev/null and b/app/nul.py differ\n"
     [change] = parse_patch(patch)
     assert (change.path, change.new, change.added) == ("app/nul.py", True, frozenset({1}))
+
+
+def test_a_binary_file_whose_name_holds_and():
+    patch = "diff --git a/x and y.py b/x and y.py\nnew file mode 100644\nBinary files /dev/null and b/x and y.py differ\n"
+    assert [change.path for change in parse_patch(patch)] == ["x and y.py"]

@@ -137,6 +137,10 @@ CASES = [
     ("RB201", "from app.errors import ApiError\nimport requests\n\ntry:\n    requests.get('u', timeout=1)\nexcept ApiError:\n    pass\n", [], "app/x.py"),
     ("RB201", "import subprocess\n\ntry:\n    subprocess.run(['ls'], check=True)\nexcept subprocess.CalledProcessError:\n    pass\n", [], "app/x.py"),
     ("RB201", "import requests\n\ndef test_upload() -> None:\n    requests.get('http://localhost', timeout=1)\n", [], "tests/test_api.py"),
+    # A helper that only calls itself has no caller here to guard it; a guard decided on the way
+    # into a block stays decided on the way out, whatever the block imports.
+    ("RB201", "import requests\n\ndef _poll() -> None:\n    requests.get('u', timeout=1)\n    _poll()\n", [4], "app/x.py"),
+    ("RB201", "import requests\n\ndef f() -> None:\n    with suppress(ValueError):\n        from contextlib import suppress\n    requests.get('u', timeout=1)\n", [6], "app/x.py"),
     # --- a private helper whose every caller in the file guards it (the caller handles errors) -------
     ("RB201", HELPERS, [], "app/x.py"),
     ("RB201", HELPERS + "\n\ndef careless() -> str:\n    return _fetch('u')\n", [5], "app/x.py"),

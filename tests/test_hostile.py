@@ -304,3 +304,26 @@ def test_the_token_never_reaches_the_output(tmp_path):
         failed = run_action(repo, server, tmp_path, token=secret + "\n")
         assert failed.returncode == 2 and "no such pull; Authorization: token ***" in failed.stderr, failed.stderr
         assert secret not in failed.stdout + failed.stderr
+
+
+def test_a_link_in_the_work_tree_cannot_redirect_the_trusted_config(tmp_path):
+    repo, base, _ = _pull_request(tmp_path, {".github/reviewbot.yml": "select: [RB101]\n"}, {"app/orders.py": ORDINARY})
+    # The pull request turns the config path into a link to an empty file.
+    (repo / ".github/reviewbot.yml").unlink()
+    (repo / ".github/reviewbot.yml").symlink_to("../app/__init__.py")
+    result = reviewbot("scan", "--no-cache", "--trusted-config", base, "--config", ".github/reviewbot.yml", cwd=repo)
+    assert result.returncode == 1 and "RB101" in result.stdout, result.stderr
+
+
+def test_a_hostile_pyproject_or_a_link_alias_does_not_break_the_scan(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": DOC, "app/a.py": ORDINARY.replace("models", "a")})
+    (repo / "pyproject.toml").symlink_to("/dev/zero")
+    # A link to a file of the repository is an alias: the file is scanned under its own name only.
+    (repo / "app/alias.py").symlink_to("a.py")
+    result = reviewbot("scan", "--no-cache", "--format", "json", "--fail-on", "never", cwd=repo, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert set(report(result)) == {"app/a.py"}
+    (repo / "pyproject.toml").unlink()
+    (repo / "pyproject.toml").write_bytes(b"[project]\nname = '\xff'\n")
+    broken = reviewbot("scan", "--no-cache", "--fail-on", "never", cwd=repo)
+    assert broken.returncode == 2 and broken.stderr == "reviewbot: error: pyproject.toml: not UTF-8 (byte 0xff at offset 18)\n"

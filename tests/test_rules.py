@@ -34,7 +34,9 @@ CASES = [
     ("RB201", "import subprocess\n\nclass Runner:\n    def run(self) -> None:\n        subprocess.run(['ls'])\n", [5], "app/x.py"),
     ("RB201", "import subprocess\n\nclass Runner:\n    @classmethod\n    def run(cls) -> None:\n        try:\n            subprocess.run(['ls'])\n        except OSError:\n            raise\n", [], "app/x.py"),
     ("RB201", "import httpx\n\nasync def get() -> None:\n    try:\n        await httpx.get('u')\n    except httpx.HTTPError:\n        pass\n    else:\n        httpx.post('u')\n", [9], "app/x.py"),
-    ("RB201", "import os\n\ndef outer() -> None:\n    try:\n        def inner() -> None:\n            os.system('ls')\n    except OSError:\n        pass\n", [6], "app/x.py"),
+    ("RB201", "import subprocess\n\ndef outer() -> None:\n    try:\n        def inner() -> None:\n            subprocess.check_call(['ls'])\n    except OSError:\n        pass\n", [6], "app/x.py"),
+    # Through a shell a failing command is a return code: nothing to catch.
+    ("RB201", "import os\n\nos.system('ls')\n", [], "app/x.py"),
     ("RB201", "import sqlite3\ntry:\n    pass\nexcept Exception:\n    sqlite3.connect('db')\n", [5], "app/x.py"),
     ("RB201", "import smtplib\ntry:\n    smtplib.SMTP_SSL('host')\nexcept smtplib.SMTPException:\n    raise\n", [], "app/x.py"),
     ("RB201", "import smtplib\nsmtplib.SMTP_SSL('host')\n", [2], "app/x.py"),

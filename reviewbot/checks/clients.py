@@ -241,7 +241,8 @@ class ClientTable:
                 frozenset(m for m in methods if m != "*"),
                 "*" in methods,
                 frozenset(entry.get("not-methods", ())),
-                dict(entry.get("returns", {})),
+                # A returned type this table lacks (``errors.clients`` replaced the defaults it names) is no client.
+                {method: returned for method, returned in entry.get("returns", {}).items() if returned in clients},
                 bool(entry.get("chains", False)),
                 tuple(entry.get("errors", [name.split(".")[0]])),
             )

@@ -175,8 +175,10 @@ class LowCommentDensity(Rule):
         self.min_density = float(ctx.options["comments.min-density"])
         # Lines of the docstrings of every function and class left so far, sorted.
         self.docstrings: list[int] = []
-        # Lines wholly inside multi-line literals of constants, sorted.
-        self.data: list[int] = []
+        # Lines wholly inside multi-line literals of constants.
+        self.data: set[int] = set()
+        # The file's comment lines as a set, made once.
+        self._comments: set[int] | None = None
         # Per function being walked: the line ranges of the functions nested in it.
         self.nested: list[list[tuple[int, int]]] = []
         # Prefix sums of non-blank lines, built on first use.
@@ -196,8 +198,7 @@ class LowCommentDensity(Rule):
             return
         first, _, last, _ = self.ctx.span(node)
         if last - first >= 2 and _constant(node):
-            for line in range(first + 1, last):
-                insort(self.data, line)
+            self.data.update(range(first + 1, last))
 
     leave_List = leave_Tuple = leave_Set = leave_Dict = leave_SimpleString = leave_ConcatenatedString = on_literal
 
@@ -231,11 +232,13 @@ class LowCommentDensity(Rule):
         """Non-blank lines from ``low`` to ``high`` inside literals, not counting comment or docstring lines."""
         if not self.data:
             return 0
-        comment_lines = set(self.ctx.comment_lines)
+        if self._comments is None:
+            self._comments = set(self.ctx.comment_lines)
         docstring_lines = set(self.docstrings[bisect_left(self.docstrings, low) : bisect_right(self.docstrings, high)])
-        inside = set(self.data[bisect_left(self.data, low) : bisect_right(self.data, high)])
         return sum(
-            1 for line in inside if line not in comment_lines and line not in docstring_lines and self.ctx.lines[line - 1].strip()
+            1
+            for line in range(low, high + 1)
+            if line in self.data and line not in self._comments and line not in docstring_lines and self.ctx.lines[line - 1].strip()
         )
 
     def _record_docstring(self, node: cst.FunctionDef | cst.ClassDef) -> None:

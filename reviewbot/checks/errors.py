@@ -60,7 +60,7 @@ EXTERNAL_CALLS = (
     "pika.BlockingConnection",
 )
 # Process calls that raise on a failing command only with ``check=True``.
-UNCHECKED = frozenset({"subprocess.run", "subprocess.call", "subprocess.Popen"})
+UNCHECKED = frozenset({"subprocess.run", "subprocess.call", "subprocess.Popen", "os.system"})
 # Constructors that connect only when given a host (``smtplib.SMTP()`` waits for ``connect``).
 CONNECT_WITH_HOST = frozenset({"smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP", "ftplib.FTP", "ftplib.FTP_TLS"})
 # Where the exceptions of a library's calls live, when not in the library itself.
@@ -85,7 +85,8 @@ GUARD_DECORATORS = ("tenacity.retry", "backoff.on_exception", "backoff.on_predic
 # The module-level request functions of `requests` and `httpx` (RB205).
 HTTP_VERBS = ("request", "get", "options", "head", "post", "put", "patch", "delete")
 # Client types whose request methods take a timeout (RB205): `requests` sessions wait forever
-# without one; `httpx` and `urllib3` have a default, and only `timeout=None` hurts.
+# without one; `httpx` has a default, and a `urllib3` pool may have been given one where it was
+# built: for these two only an explicit `timeout=None` is certain to hurt.
 TIMEOUT_CLIENTS = {
     "requests.Session": frozenset(HTTP_VERBS),
     "httpx.Client": frozenset((*HTTP_VERBS, "stream")),
@@ -191,6 +192,8 @@ class ErrorFlow(Analysis):
         self.guards: list[list[tuple[Caught, ...]]] = [[]]
         # The ``except`` clauses around the node being walked, innermost last.
         self.handlers: list[Handler] = []
+        # The blocks that pushed a guard when the walk entered them (``id`` of the block).
+        self.guarding: set[int] = set()
 
     def unguarded(self, libraries: tuple[str, ...]) -> list[str] | None:
         """``None`` if a guard around the walk catches failures of ``libraries``; else what the
@@ -274,10 +277,13 @@ class ErrorFlow(Analysis):
         elif isinstance(parent, (cst.ExceptHandler, cst.ExceptStarHandler)) and self.handlers:
             self.handlers[-1].in_body = step > 0
         elif step > 0:
+            # Decided once, on the way in: the imports may change inside the block.
             guard = self._guard_of(parent, node)
             if guard is not None:
                 self.guards[-1].append(guard)
-        elif self._guard_of(parent, node) is not None:
+                self.guarding.add(id(node))
+        elif id(node) in self.guarding:
+            self.guarding.discard(id(node))
             self.guards[-1].pop()
 
     # --- what handler bodies do --------------------------------------------------------------------
@@ -447,8 +453,9 @@ class UnguardedExternalCall(Rule):
             libraries = _libraries(name)
             if name in UNCHECKED and not _keyword_true(node, "check"):
                 # Without ``check=True`` a failing command is a return code, not an exception;
-                # only a missing program raises (``OSError``), and with ``shell=True`` not even that.
-                if _keyword_true(node, "shell"):
+                # only a missing program raises (``OSError``), and through a shell (``shell=True``,
+                # ``os.system``) not even that.
+                if _keyword_true(node, "shell") or name == "os.system":
                     return
                 libraries = ()
         else:
@@ -474,22 +481,30 @@ class UnguardedExternalCall(Rule):
 
     def finish(self) -> None:
         """Report the unguarded calls, except in private helpers whose every caller in the file guards them."""
+        known: dict[tuple[str, tuple[str, ...]], bool] = {}
         for node, message, libraries, helper, statement in self.pending:
-            if helper is None or not self._covered(helper, libraries, frozenset()):
+            if helper is None or not self._covered(helper, libraries, frozenset(), known):
                 self.report(node.func, message, statement=statement)
 
-    def _covered(self, helper: str, libraries: tuple[str, ...], seen: frozenset[str]) -> bool:
+    def _covered(self, helper: str, libraries: tuple[str, ...], seen: frozenset[str], known: dict[tuple[str, tuple[str, ...]], bool]) -> bool:
         """Whether every call of ``helper`` in this file is guarded against ``libraries``' failures,
-        directly or through the private helpers that call it."""
-        sites = self.sites.get(helper)
-        if not sites:
-            return False  # never called here: its callers are elsewhere, unknown
+        directly or through the private helpers that call it (answers kept in ``known``)."""
+        if (helper, libraries) in known:
+            return known[(helper, libraries)]
+        # Calls from the helper itself are covered by the calls that started it; without any
+        # other call its callers are elsewhere, unknown.
+        sites = [(guards, caller) for guards, caller in self.sites.get(helper, []) if caller != helper]
+        covered = bool(sites)
         for guards, caller in sites:
-            if caller == helper or any(item.covers(libraries) for guard in guards for item in guard):
-                continue  # a recursive call is covered by the calls that started it
-            if caller is None or caller in seen or not self._covered(caller, libraries, seen | {helper}):
-                return False
-        return True
+            if any(item.covers(libraries) for guard in guards for item in guard):
+                continue
+            if caller is None or caller in seen or not self._covered(caller, libraries, seen | {helper}, known):
+                covered = False
+                break
+        # Kept whatever ``seen`` was: in a cycle of helpers the answer may come out "not covered",
+        # which only reports a call, never hides one.
+        known[(helper, libraries)] = covered
+        return covered
 
 
 class BareExcept(Rule):
@@ -595,8 +610,8 @@ class MissingTimeout(Rule):
     summary = "An HTTP request that can wait forever: `requests` (functions and sessions) without `timeout=`, `timeout=None`, `urlopen` without a timeout."
     why = (
         "`requests` and `urlopen` wait forever by default: one slow server hangs a worker for good. "
-        "`httpx` and `urllib3` have defaults, so only `timeout=None` is reported there. A `**kwargs` "
-        "argument may carry the timeout: no finding."
+        "`httpx` has a default and a `urllib3` pool may get one where it is built, so only an explicit "
+        "`timeout=None` is reported there. A `**kwargs` argument may carry the timeout: no finding."
     )
     bad = (
         Example("import requests\n\ntry:\n    requests.get('https://example.com')\nexcept requests.RequestException:\n    raise\n", lines=(4,)),
@@ -639,7 +654,7 @@ class MissingTimeout(Rule):
             positional = sum(1 for arg in node.args if arg.keyword is None and not arg.star)
             missing = timeout is None and not spread and positional < 3
         else:
-            # httpx and urllib3 apply a default; only switching it off is a problem.
+            # httpx applies a default, a urllib3 pool may have one: only switching it off is certain.
             missing = False
         if missing:
             self.report(node.func, f"`{name}` without `timeout=`: a slow server blocks this call forever; pass `timeout=` (seconds)")

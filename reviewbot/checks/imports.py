@@ -174,6 +174,10 @@ class SysPathManipulation(Rule):
         working directory (``os.getcwd()``, ``Path.cwd()``, ``os.curdir``)."""
         if isinstance(node, (cst.SimpleString, cst.FormattedString)):
             return True
+        # ``os.environ["DIR"]`` is a path someone chose; a filter (``[p for p in sys.path if p != ""]``)
+        # or a test adds nothing.
+        if isinstance(node, (cst.Subscript, cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.Comparison)):
+            return False
         if isinstance(node, cst.Name):
             return node.value == "__file__"
         if isinstance(node, (cst.Attribute, cst.Call)):

@@ -41,7 +41,11 @@ class WriteDenied(Exception):
 
 
 class ApiFailed(Exception):
-    """GitHub kept failing, or answered an error that retrying cannot fix."""
+    """GitHub kept failing, or answered an error that retrying cannot fix (``status``, if it answered)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Rejected(ApiFailed):
@@ -95,7 +99,10 @@ class PullRequestApi:
             return configured
         try:
             return str(self._call(lambda: self.github.get_user().login, write=False))
-        except ApiFailed:
+        except ApiFailed as error:
+            # Only "this token has no user" means the Actions bot; anything else is a failure.
+            if error.status not in (401, 403, 404):
+                raise
             return ACTIONS_BOT
 
     @property
@@ -142,7 +149,7 @@ class PullRequestApi:
                 if error.status == 422:
                     raise Rejected(f"GitHub answered 422: {_message(error)}") from None
                 if not (limited or error.status >= 500) or attempt == ATTEMPTS - 1:
-                    raise ApiFailed(f"GitHub answered {error.status}: {_message(error)}") from None
+                    raise ApiFailed(f"GitHub answered {error.status}: {_message(error)}", error.status) from None
                 # GitHub asks for at least a minute after a secondary limit without Retry-After.
                 delay = _retry_after(headers.get("retry-after"), SECONDARY_WAIT if secondary else BACKOFF * 2**attempt)
             except (ConnectionError, Timeout) as error:
@@ -170,7 +177,8 @@ class PullRequestApi:
     def _ours(self, item: Any) -> bool:
         """Whether a comment or review was written by this token's identity."""
         user = getattr(item, "user", None)
-        return user is not None and user.login == self.login
+        # Logins are case-insensitive on GitHub.
+        return user is not None and str(user.login).lower() == self.login.lower()
 
     def create_review(self, body: str, event: str, comments: list[InlineComment], marker: str) -> None:
         """Post one review; ``marker`` (unique to this run) lets a retry see it was posted.
