@@ -87,12 +87,15 @@ def _is_file_entry(root: Path, name: str) -> bool:
     path = root / name
     try:
         mode = path.lstat().st_mode
-        if stat.S_ISLNK(mode):
-            target = path.resolve(strict=True)
-            return not (target.is_relative_to(root.resolve()) and target.is_file())
+    except OSError:
+        return False  # tracked, but deleted from the work tree
+    if not stat.S_ISLNK(mode):
         return not stat.S_ISDIR(mode)
+    try:
+        target = path.resolve(strict=True)
     except (OSError, RuntimeError):
         return True  # a dangling link or a loop: reading it says so (RB001)
+    return not (target.is_relative_to(root.resolve()) and target.is_file())
 
 
 def _git_files(root: Path, targets: list[str]) -> list[str]:
