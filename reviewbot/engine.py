@@ -132,6 +132,8 @@ class FileScan:
         self.enter[cst.Comment] = [self._comment]
         self.enter[cst.Import] = [self.ctx.imports.add]
         self.enter[cst.ImportFrom] = [self.ctx.imports.add]
+        for block in (cst.IndentedBlock, cst.SimpleStatementSuite):
+            self.enter[block] = [self._enter_body]
         walkers: list[Rule | Analysis] = [*self.analyses.values(), *self.rules]
         for walker in walkers:
             self._add(walker, "visit", self.enter)
@@ -141,6 +143,8 @@ class FileScan:
         self.leave.setdefault(cst.ImportFrom, []).append(self._import_fact)
         for assignment in (cst.Assign, cst.AnnAssign):
             self.leave.setdefault(assignment, []).append(self._rebind)
+        for block in (cst.IndentedBlock, cst.SimpleStatementSuite):
+            self.leave.setdefault(block, []).append(self._leave_body)
         for scope_type in (cst.FunctionDef, cst.ClassDef):
             self.leave.setdefault(scope_type, []).extend((self._definition_fact, self._leave_scope))
 
@@ -172,7 +176,8 @@ class FileScan:
     def _enter_scope(self, node: cst.FunctionDef | cst.ClassDef) -> None:
         """Push a scope; public only if its name and every enclosing scope's name are.
 
-        A function's locals shadow the imports of the same name while the walk is inside it.
+        A function's locals shadow the imports of the same name while the walk is inside its body
+        (``_enter_body``): its decorators, defaults and annotations belong to the enclosing scope.
         """
         parent = self.ctx.scope
         name = node.name.value
@@ -186,13 +191,25 @@ class FileScan:
         if isinstance(node, cst.FunctionDef):
             owner = parent.node if parent is not None and isinstance(parent.node, cst.ClassDef) else None
             names = function_locals(node, self.ctx.imports.scope, owner)
-            self.ctx.imports.scope = names
         self.ctx.scopes.append(Scope(node, public, in_function, parent, names))
 
     def _leave_scope(self, node: cst.FunctionDef | cst.ClassDef) -> None:
-        """Pop the scope pushed by ``_enter_scope``."""
-        scope = self.ctx.scopes.pop()
-        if scope.locals is not None:
+        """Pop the scope pushed by ``_enter_scope``; a module-level ``def`` rebinds its name."""
+        self.ctx.scopes.pop()
+        if not self.ctx.scopes:
+            # ``from subprocess import run`` then ``def run(...)``: ``run`` is the function now.
+            self.ctx.imports.names.pop(node.name.value, None)
+
+    def _enter_body(self, node: cst.BaseSuite) -> None:
+        """Entering a function's body: its locals now shadow imports of the same name."""
+        scope = self.ctx.scope
+        if scope is not None and scope.locals is not None and scope.node.body is node:
+            self.ctx.imports.scope = scope.locals
+
+    def _leave_body(self, node: cst.BaseSuite) -> None:
+        """Leaving a function's body: back to the enclosing function's locals."""
+        scope = self.ctx.scope
+        if scope is not None and scope.locals is not None and scope.node.body is node:
             self.ctx.imports.scope = scope.locals.parent
 
     def _rebind(self, node: cst.Assign | cst.AnnAssign) -> None:

@@ -3,8 +3,10 @@
 ``import requests as r`` binds ``r`` to ``requests``; ``from subprocess import run as sh`` binds
 ``sh`` to ``subprocess.run``. Callees are resolved through this table instead of LibCST's
 ``QualifiedNameProvider``, which costs about ten times the parse. The table is per file; a name
-the current function binds locally (a parameter, an assignment, ...: ``reviewbot.scopes``)
-shadows an import of the same spelling, and a module-level assignment rebinds it from there on.
+the function whose body the walk is in binds locally (a parameter, an assignment, ...:
+``reviewbot.scopes``) shadows an import of the same spelling, and a module-level assignment,
+``def`` or ``class`` rebinds it from there on. Walrus targets and comprehension variables are not
+tracked.
 """
 
 from __future__ import annotations

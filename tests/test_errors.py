@@ -122,6 +122,10 @@ CASES = [
     ("RB201", "from subprocess import run\n\nrun = print\nrun('x')\n", [], "app/x.py"),
     ("RB201", "import requests\n\ndef f() -> None:\n    for requests in ([],):\n        requests.get(0)\n", [], "app/x.py"),
     ("RB201", "import requests\n\ndef f() -> None:\n    global requests\n    requests.get('u', timeout=1)\n", [5], "app/x.py"),
+    # A function's own names shadow imports in its body only: its decorators are the enclosing scope's.
+    ("RB201", "import requests\nfrom tenacity import retry\n\n@retry\ndef fetch(url: str, retry: int = 3) -> str:\n    return requests.get(url, timeout=1).text\n", [], "app/x.py"),
+    # A module-level def after the import rebinds the name.
+    ("RB201", "from subprocess import run\n\ndef run(command: str) -> None:\n    print(command)\n\nrun('ls')\n", [], "app/x.py"),
     # An optional import's fallback leaves the import in place.
     ("RB201", "try:\n    import requests\nexcept ImportError:\n    requests = None\n\nrequests.get('u', timeout=1)\n", [6], "app/x.py"),
     # --- what guards a call ------------------------------------------------------------------------

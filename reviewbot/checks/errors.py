@@ -194,6 +194,8 @@ class ErrorFlow(Analysis):
         self.handlers: list[Handler] = []
         # The blocks that pushed a guard when the walk entered them (``id`` of the block).
         self.guarding: set[int] = set()
+        # Functions whose retry decorator guards their whole body, by ``id`` until the body starts.
+        self.retried: dict[int, bool] = {}
 
     def unguarded(self, libraries: tuple[str, ...]) -> list[str] | None:
         """``None`` if a guard around the walk catches failures of ``libraries``; else what the
@@ -270,8 +272,7 @@ class ErrorFlow(Analysis):
             return
         if isinstance(parent, cst.FunctionDef) and parent.body is node:
             if step > 0:
-                retried = any(self._is_guard(decorator.decorator) for decorator in parent.decorators)
-                self.guards.append([EVERYTHING] if retried else [])
+                self.guards.append([EVERYTHING] if self.retried.pop(id(parent), False) else [])
             else:
                 self.guards.pop()
         elif isinstance(parent, (cst.ExceptHandler, cst.ExceptStarHandler)) and self.handlers:
@@ -285,6 +286,10 @@ class ErrorFlow(Analysis):
         elif id(node) in self.guarding:
             self.guarding.discard(id(node))
             self.guards[-1].pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Decorators are read in the enclosing scope, before the function's locals shadow anything."""
+        self.retried[id(node)] = any(self._is_guard(decorator.decorator) for decorator in node.decorators)
 
     # --- what handler bodies do --------------------------------------------------------------------
     def visit_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
