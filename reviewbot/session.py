@@ -19,9 +19,9 @@ from pathlib import Path
 
 from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
 from reviewbot.config import Settings, inside
-from reviewbot.files import NotScanned, read_source
 from reviewbot.diff import Change
 from reviewbot.errors import UsageError
+from reviewbot.files import NotScanned, read_source
 from reviewbot.model import Facts, FileResult, Finding
 from reviewbot.workers import Pool, default_jobs
 
