@@ -232,6 +232,15 @@ def _merge_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 def _init_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``reviewbot init``: adoption in one command."""
     # Adoption in one command.
+    agents = commands.add_parser(
+        "agents",
+        help="show which rules enforce each bullet of the repository's agent files",
+        description="Read agent instruction files (Claude Code subagents, CLAUDE.md with @imports, AGENTS.md, "
+        "Copilot and Cursor rule files; default: those of the repository) and print, bullet by bullet, "
+        "the rules that enforce it or why no rule can.",
+    )
+    agents.add_argument("files", nargs="*", type=Path, metavar="FILES", help="agent files (default: every one the repository holds)")
+    agents.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     init = commands.add_parser(
         "init",
         help="adopt reviewbot: config, pull-request workflow, pre-commit hook, Claude Code hooks",

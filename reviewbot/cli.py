@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 1 if args.command == "hook" else EXIT_ERROR
     commands = {
         "scan": scan, "baseline": baseline, "merge": merge, "rules": rules, "explain": explain, "github": github_review, "hook": hook, "init": init,
+        "agents": agents,
     }
     try:
         return commands[args.command](args)
@@ -63,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         # The shell's convention for "interrupted".
         return 130
+    except BrokenPipeError:
+        # The reader went away (``reviewbot agents | head``): stop quietly, as ``cat`` would.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as error:  # noqa: BLE001 - a crash is reported, not dumped, unless --verbose
         if getattr(args, "verbose", False):
             traceback.print_exc()
@@ -196,6 +201,53 @@ def merge(args: argparse.Namespace) -> int:
     findings = sorted([*findings, *phase2(settings, facts, None)], key=lambda finding: finding.sort_key)
     _write(renderers()[args.format](findings, Run(settings, files)), args.output)
     return EXIT_FINDINGS if any(settings.fails(finding) for finding in findings) else EXIT_OK
+
+
+def agents(args: argparse.Namespace) -> int:
+    """``reviewbot agents``: each bullet of the agent files, and the rules that enforce it (or why none)."""
+    import json
+
+    from reviewbot.agents import coverage, discover, read_bullets
+    from reviewbot.config import config_packs, read_config
+    from reviewbot.project import find_root
+
+    root, _ = find_root(Path.cwd())
+    # The packs the repository's config names (the bullets they know), validated like a scan's.
+    config, source = read_config(root, getattr(args, "config", None))
+    packs = config_packs(config, "" if source == "built-in defaults" else f"{source}: ")
+    # Files named on the command line, as repository paths; none named: every one the repository has.
+    names = []
+    for file in args.files:
+        absolute = file.resolve()
+        if not absolute.is_relative_to(root.resolve()):
+            # Imports and paths are reported relative to the repository.
+            raise UsageError(f"{file}: outside the repository at {root}")
+        names.append(absolute.relative_to(root.resolve()).as_posix())
+    names = names or discover(root)
+    report = [(name, coverage(read_bullets(root, name), packs)) for name in names]
+    # One document for tools: files, then their bullets with line, kind, rules or the reason for none.
+    if args.format == "json":
+        files = [
+            {
+                "path": name,
+                "bullets": [
+                    {"line": c.bullet.line, "text": c.bullet.text, "kind": c.bullet.kind, "section": c.bullet.section, "rules": list(c.rules), "reason": c.reason}
+                    for c in covered
+                ],
+            }
+            for name, covered in report
+        ]
+        print(json.dumps({"files": files}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    # For people: each file, then each bullet on one line and what enforces it on the next.
+    if not report:
+        print("reviewbot: no agent files found (CLAUDE.md, AGENTS.md, .claude/agents/*.md, Copilot or Cursor rules)")
+    for name, covered in report:
+        print(printable(name))
+        for c in covered:
+            what = ", ".join(c.rules) if c.rules else f"not checked: {c.reason}"
+            print(f"  {c.bullet.line:>4} {c.bullet.kind:<14} {printable(c.bullet.text)}\n{'':>21}-> {what}")
+    return EXIT_OK
 
 
 def init(args: argparse.Namespace) -> int:

@@ -238,7 +238,7 @@ def build_settings(
     for key in config:
         if key not in TOP_LEVEL_KEYS:
             raise ConfigError(f"{where}{key}: unknown key{did_you_mean(str(key), TOP_LEVEL_KEYS)}")
-    packs = _packs(config, where)
+    packs = config_packs(config, where)
     # Each rule's severity, quote and test policy come from the packs; severities may be changed.
     # Later packs override earlier ones; the config overrides them all.
     specs: dict[str, RuleSpec] = {}
@@ -285,7 +285,8 @@ def build_settings(
     )
 
 
-def _packs(config: dict[str, object], where: str) -> list[Pack]:
+def config_packs(config: dict[str, object], where: str = "") -> list[Pack]:
+    """The packs a config names (``packs``, default the built-in one), loaded and validated."""
     names = expect(f"{where}packs", config.get("packs", [DEFAULT_PACK]), list)
     if not names:
         raise ConfigError(f"{where}packs: name at least one pack (the default is [{DEFAULT_PACK}])")

@@ -45,6 +45,8 @@ class Pack:
     source: str
     specs: dict[str, RuleSpec]
     bullets: tuple[Bullet, ...]
+    # Sentences no rule can check by reading code: (patterns, reason), for ``reviewbot agents``.
+    unchecked: tuple[tuple[tuple[str, ...], str], ...]
     options: dict[str, Any]
     test_paths: tuple[str, ...]
     max_file_bytes: int
@@ -104,10 +106,23 @@ def load_pack(name: str) -> Pack:
         source=str(data.get("source", "")),
         specs=specs,
         bullets=tuple(bullets),
+        unchecked=_unchecked(where, data.get("unchecked", [])),
         options=options(f"{where}: options.", data.get("options", {})),
         test_paths=tuple(expect(f"{where}: test-paths", data.get("test-paths", []), list)),
         max_file_bytes=expect(f"{where}: max-file-bytes", data.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES), int),
     )
+
+
+def _unchecked(where: str, entries: object) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """``unchecked:`` entries: the patterns of sentences no rule checks, and why."""
+    if not isinstance(entries, list):
+        raise ConfigError(f"{where}: unchecked: expected a list of mappings, got {entries!r}")
+    result = []
+    for index, entry in enumerate(entries):
+        entry = expect(f"{where}: unchecked[{index}]", entry, dict)
+        patterns = tuple(expect(f"{where}: unchecked[{index}].match", entry.get("match"), list))
+        result.append((patterns, expect(f"{where}: unchecked[{index}].reason", entry.get("reason"), str)))
+    return tuple(result)
 
 
 def _spec(where: str, rule_id: str, entry: object, quote: str | None) -> RuleSpec:

@@ -171,6 +171,13 @@ def test_rules_and_explain(installed, tmp_path):
     assert 'Agent rule: "Use absolute imports with @ alias for all internal modules"' in explained.stdout
 
 
+def test_agents_reads_the_repositorys_agent_files(installed, tmp_path):
+    repo = make_repo(tmp_path / "repo", {"AGENTS.md": "## Rules\n\n- Never use relative imports\n"})
+    result = run_reviewbot(repo, "agents", "--format", "json", installed=installed)
+    assert result.code == 0
+    assert json.loads(result.stdout)["files"][0]["bullets"][0]["rules"] == ["RB101", "RB102", "RB103"]
+
+
 def test_the_rule_tests_pass_on_the_oldest_supported_libcst(wheelhouse, tmp_path):
     # The newest LibCST is what the rest of the suite runs on; the floor gets the tests that parse and walk.
     floor = SUPPORTED_LIBCST.split(",")[0].removeprefix(">=")
