@@ -32,6 +32,8 @@ MAX_IMPORT_DEPTH = 5
 HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 BOLD_HEADING = re.compile(r"^\s*\*\*([^*]+)\*\*:?\s*$")
 ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.+?)\s*$")
+# The opening or closing line of a fenced code block.
+FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
 # ``@docs/style.md`` in a CLAUDE.md: another file whose text counts as if written there.
 IMPORT = re.compile(r"(?:^|\s)@((?:\.{0,2}/)?[\w.-]+(?:/[\w.-]+)*\.md)\b")
 # Words of a heading that make its bullets prohibitions, or rules.
@@ -71,8 +73,12 @@ def discover(root: Path) -> list[str]:
     return sorted(path.relative_to(root).as_posix() for path in found)
 
 
-def read_bullets(root: Path, name: str, depth: int = 0) -> list[AgentBullet]:
-    """The bullets of one agent file (``name`` relative to ``root``), and of the files it imports."""
+def read_bullets(root: Path, name: str, chain: tuple[str, ...] = ()) -> list[AgentBullet]:
+    """The bullets of one agent file (``name`` relative to ``root``), and of the files it imports.
+
+    ``chain`` holds the files importing this one: a file imported again on its own chain (a cycle)
+    or deeper than ``MAX_IMPORT_DEPTH`` is not read again.
+    """
     path = root / name
     text = read_text_file(path, MAX_AGENT_BYTES, name, "agent file")
     lines = text.splitlines()
@@ -80,8 +86,14 @@ def read_bullets(root: Path, name: str, depth: int = 0) -> list[AgentBullet]:
     bullets: list[AgentBullet] = []
     # The headings above the current line, outermost first, by level (bold lines rank below ######).
     headings: dict[int, str] = {}
+    fenced = False
     for number in range(start, len(lines)):
         line = lines[number]
+        # Inside a fenced code block, ``# comment`` is no heading and ``- x`` no rule.
+        if FENCE.match(line):
+            fenced = not fenced
+        if fenced or FENCE.match(line):
+            continue
         heading, bold = HEADING.match(line), BOLD_HEADING.match(line)
         if heading or bold:
             level = len(heading[1]) if heading else 7
@@ -90,13 +102,18 @@ def read_bullets(root: Path, name: str, depth: int = 0) -> list[AgentBullet]:
             continue
         item = ITEM.match(line)
         if item:
+            # The section is every heading above, outermost first: "Rules / Core Principles".
             section = " / ".join(headings[key] for key in sorted(headings))
             bullets.append(AgentBullet(name, number + 1, _plain(item[1]), _kind(section), section))
-        if depth < MAX_IMPORT_DEPTH:
-            for imported in IMPORT.findall(line):
-                target = (path.parent / imported).resolve()
-                if target.is_file() and target.is_relative_to(root.resolve()):
-                    bullets += read_bullets(root, target.relative_to(root.resolve()).as_posix(), depth + 1)
+        if len(chain) >= MAX_IMPORT_DEPTH:
+            continue
+        # ``@docs/style.md``: that file's bullets count here, as Claude Code inlines it.
+        for imported in IMPORT.findall(line):
+            target = (path.parent / imported).resolve()
+            if target.is_file() and target.is_relative_to(root.resolve()):
+                relative = target.relative_to(root.resolve()).as_posix()
+                if relative != name and relative not in chain:
+                    bullets += read_bullets(root, relative, (*chain, name))
     return bullets
 
 
@@ -115,8 +132,8 @@ def _after_front_matter(lines: list[str]) -> int:
 
 
 def _plain(text: str) -> str:
-    """A bullet's text without Markdown emphasis or code marks."""
-    return re.sub(r"[*_`]+", "", text).strip()
+    """A bullet's text without Markdown emphasis or code marks (``snake_case`` keeps its underscore)."""
+    return re.sub(r"\*+|`+|(?<!\w)_+|_+(?!\w)", "", text).strip()
 
 
 def _kind(section: str) -> str:

@@ -86,6 +86,20 @@ def test_claude_md_imports_nested_agents_md_copilot_and_cursor_files(tmp_path):
     assert bullets_of(tmp_path, "services/billing/AGENTS.md") == [(3, "rule", "Type hints on all functions")]
 
 
+def test_code_blocks_hold_no_headings_or_rules_and_markup_is_dropped(tmp_path):
+    (tmp_path / "CLAUDE.md").write_text("## Rules\n\n- Use **snake_case** and `pathlib`\n\n```python\n# not a heading\n- not a rule\n```\n\n- Two\n")
+    assert [(b.line, b.text, b.section) for b in read_bullets(tmp_path, "CLAUDE.md")] == [
+        (3, "Use snake_case and pathlib", "Rules"),
+        (10, "Two", "Rules"),
+    ]
+
+
+def test_imports_that_loop_are_read_once(tmp_path):
+    (tmp_path / "CLAUDE.md").write_text("@CLAUDE.md\n@a.md\n- One\n")
+    (tmp_path / "a.md").write_text("@CLAUDE.md\n- A\n")
+    assert [(b.path, b.line, b.text) for b in read_bullets(tmp_path, "CLAUDE.md")] == [("a.md", 2, "A"), ("CLAUDE.md", 3, "One")]
+
+
 @pytest.mark.slow
 def test_the_command_prints_json_and_text(tmp_path):
     repo = make_repo(tmp_path / "repo", {"CLAUDE.md": "## Rules\n\n- Never use relative imports\n- Type hints on all functions\n"})
