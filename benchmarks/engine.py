@@ -54,7 +54,8 @@ a Python-only LibCST engine costs next to them, not who finds more.
 """
 # The in-process baseline every ratio is measured against.
 PARSE = "bare libcst.parse_module loop"
-# The floors of the two targets that LibCST itself bounds: parse plus code generation, and start-up.
+# What LibCST itself costs under the two targets it bounds: positions (parse plus code generation,
+# as PositionProvider runs it), and start-up.
 GENERATE = "libcst.parse_module + code generation loop"
 IMPORT = "python -c 'import libcst' (start-up floor)"
 # Appended to each changed file: a few violations, so the diff scan has findings to report.
@@ -151,9 +152,9 @@ def prepare(source: Path, workdir: Path, changed: int) -> tuple[Path, Path]:
 def parse_loop(files: list[Path], generate: bool = False) -> float:
     """Seconds to read and ``libcst.parse_module`` every file, in this process.
 
-    With ``generate``, each tree's code is generated again too: the pass that LibCST's own
-    ``PositionProvider`` and reviewbot's walk ride on, so parse plus generation is the least any
-    LibCST engine with exact positions can cost.
+    With ``generate``, each tree's code is generated again too, text and all: what LibCST's own
+    ``PositionProvider`` pays for positions. reviewbot's walk rides the same generation without
+    building the text, so it costs less than this, but not less than the generation's node calls.
     """
     started = time.perf_counter()
     for path in files:
@@ -269,7 +270,7 @@ def main() -> None:
         lines = sum(path.read_bytes().count(b"\n") for path in files)
         planned = commands(repo, module, args.peers)
         # The parse loop first: every ratio is against it or against the cold --jobs 1 scan.
-        measures = [Measure(PARSE, note="in-process, no start-up"), Measure(GENERATE, note="in-process: the floor of an exact-position walk")]
+        measures = [Measure(PARSE, note="in-process, no start-up"), Measure(GENERATE, note="in-process: what LibCST's PositionProvider pays for positions")]
         measures += [Measure(name, note=note) for name, (_, _, note) in planned.items()]
         for round_number in range(args.repeat):
             run_round(repo, module, planned, measures, peers=round_number < args.peer_rounds)
