@@ -231,7 +231,8 @@ def agents(args: argparse.Namespace) -> int:
             {
                 "path": name,
                 "bullets": [
-                    {"line": c.bullet.line, "text": c.bullet.text, "kind": c.bullet.kind, "section": c.bullet.section, "rules": list(c.rules), "reason": c.reason}
+                    # ``path`` differs from the file's for a bullet an ``@import`` brought in.
+                    {"path": c.bullet.path, "line": c.bullet.line, "text": c.bullet.text, "kind": c.bullet.kind, "section": c.bullet.section, "rules": list(c.rules), "reason": c.reason}
                     for c in covered
                 ],
             }
@@ -246,7 +247,8 @@ def agents(args: argparse.Namespace) -> int:
         print(printable(name))
         for c in covered:
             what = ", ".join(c.rules) if c.rules else f"not checked: {c.reason}"
-            print(f"  {c.bullet.line:>4} {c.bullet.kind:<14} {printable(c.bullet.text)}\n{'':>21}-> {what}")
+            where = f"{c.bullet.line:>4}" if c.bullet.path == name else f"{printable(c.bullet.path)}:{c.bullet.line}"
+            print(f"  {where} {c.bullet.kind:<14} {printable(c.bullet.text)}\n{'':>21}-> {what}")
     return EXIT_OK
 
 

@@ -108,7 +108,10 @@ def test_the_command_prints_json_and_text(tmp_path):
     assert result.returncode == 0, result.stderr
     [entry] = json.loads(result.stdout)["files"]
     assert entry["path"] == "CLAUDE.md"
-    assert [(b["line"], b["kind"], b["rules"]) for b in entry["bullets"]] == [(3, "rule", ["RB101", "RB102", "RB103"]), (4, "rule", ["RB301", "RB302", "RB303"])]
+    assert [(b["path"], b["line"], b["kind"], b["rules"]) for b in entry["bullets"]] == [
+        ("CLAUDE.md", 3, "rule", ["RB101", "RB102", "RB103"]),
+        ("CLAUDE.md", 4, "rule", ["RB301", "RB302", "RB303"]),
+    ]
     text = subprocess.run(command, cwd=repo, capture_output=True, text=True)
     assert text.returncode == 0 and "-> RB101, RB102, RB103" in text.stdout
     outside = subprocess.run([*command, str(tmp_path)], cwd=repo, capture_output=True, text=True)
