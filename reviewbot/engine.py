@@ -19,7 +19,7 @@ from reviewbot.checks.base import Analysis, FileContext, Scope, is_public_name
 from reviewbot.config import Settings
 from reviewbot.imports import dotted_name
 from reviewbot.model import Facts, FileResult, Finding, Fix, Rule
-from reviewbot.scopes import each_binding, function_locals, target_names
+from reviewbot.scopes import Binding, bindings_of, function_locals, target_names
 from reviewbot.source import (
     Unreadable,
     cpython_syntax_error,
@@ -72,15 +72,9 @@ def walks(rule: type[Rule]) -> bool:
     return bool(handler_names(rule)) or rule.finish is not Rule.finish
 
 
-def exported_names(module: cst.Module, text: str) -> frozenset[str] | None:
-    """The names ``__all__`` lists, when the module binds it once, to a list or tuple of strings."""
-    values: list[cst.BaseExpression | None] = []
-
-    def on_target(target: cst.BaseExpression, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None) -> None:
-        if any(name.value == "__all__" for name in target_names(target)):
-            values.append(value)
-
-    each_binding(module.body, on_target, set())
+def exported_names(bindings: dict[str, list[Binding]], text: str) -> frozenset[str] | None:
+    """The names ``__all__`` lists, when the module (``bindings``) binds it once, to a list or tuple of strings."""
+    values = [binding.value for binding in bindings.get("__all__", [])]
     # Bound twice, extended (``+=``, ``.extend``) or computed: the names are known only at run time.
     if len(values) != 1 or MUTATED_ALL.search(text):
         return None
@@ -104,6 +98,8 @@ class FileScan:
         self.leave: dict[type, list[Callback]] = {}
         self.walk = new_walk(module, self.enter, self.leave, self._failed)
         self.ctx = FileContext(path, module, self.lines, settings, self.walk)
+        # One pass over the module's statements, for every rule that asks what it binds.
+        self.ctx.module_bindings = bindings_of(module.body, None)[0]
         # Each failed rule or analysis, the error, and the node it failed on (None: in ``finish``).
         self.failures: list[tuple[Rule | Analysis, Exception, cst.CSTNode | None]] = []
         chosen = [RULES[rule_id] for rule_id in sorted(enabled) if walks(RULES[rule_id])]
@@ -118,7 +114,7 @@ class FileScan:
         self.imports: list[tuple[str, int]] = []
         self.definitions: list[tuple[str, str, int, int]] = []
         self._prefill_imports(module.body)
-        self.exported = exported_names(module, text)
+        self.exported = exported_names(self.ctx.module_bindings, text)
         self._register()
 
     def _register(self) -> None:

@@ -17,25 +17,19 @@ from reviewbot.errors import ConfigError, ReviewbotError
 
 
 def read_text_file(path: Path, limit: int, name: str, kind: str = "config file", error_class: type[ReviewbotError] = ConfigError) -> str:
-    """A small UTF-8 text file the repository holds (config, baseline): a regular file, not a link.
+    """A small UTF-8 text file the repository holds (config, baseline), read as ``read_source`` reads.
 
     Anything else is an ``error_class`` naming the file: a symbolic link (it could point anywhere on
     the machine, ``/dev/zero`` or a secret), a device or FIFO, more than ``limit`` bytes, not UTF-8.
     """
     try:
-        status = path.lstat()
-        if stat.S_ISLNK(status.st_mode):
-            raise error_class(f"{name}: is a symbolic link; reviewbot reads only regular files")
-        if not stat.S_ISREG(status.st_mode):
-            raise error_class(f"{name}: not a regular file")
-        if status.st_size > limit:
-            raise error_class(f"{name}: {status.st_size} bytes, more than the {limit} a file of this kind may have")
-        with open(path, "rb", opener=_no_follow) as stream:
-            data = stream.read(limit + 1)
+        data = read_source(path, limit, f"the limit for a {kind}")
+    except NotScanned as error:
+        raise error_class(f"{name}: {error}") from None
     except OSError as error:
         raise error_class(f"{name}: cannot read {kind}: {error.strerror}") from None
     if len(data) > limit:
-        raise error_class(f"{name}: more than the {limit} bytes a file of this kind may have")
+        raise error_class(f"{name}: more than the {limit} bytes allowed for a {kind}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -79,18 +73,18 @@ class NotScanned(OSError):
         self.strerror = why
 
 
-def read_source(path: Path, limit: int) -> bytes:
-    """The bytes of a file to scan: a regular file of at most ``limit`` bytes, never through a link.
+def read_source(path: Path, limit: int, limit_name: str = "max-file-bytes") -> bytes:
+    """The bytes of a regular file, at most ``limit`` (+1, to tell a larger one), never through a link.
 
-    Raises ``NotScanned`` (an ``OSError``, reported as RB001 for the file) otherwise: a committed
-    link may point at ``/dev/zero`` or a secret, a FIFO blocks whoever opens it.
+    Raises ``NotScanned`` (an ``OSError``, reported as RB001 for a file to scan) otherwise: a
+    committed link may point at ``/dev/zero`` or a secret, a FIFO blocks whoever opens it.
     """
     status = path.lstat()
     if stat.S_ISLNK(status.st_mode):
-        raise NotScanned("symbolic link, not scanned")
+        raise NotScanned("symbolic link, not read")
     if not stat.S_ISREG(status.st_mode):
-        raise NotScanned("not a regular file (a FIFO, device or socket), not scanned")
+        raise NotScanned("not a regular file (a FIFO, device or socket), not read")
     if status.st_size > limit:
-        raise NotScanned(f"file is {status.st_size} bytes, over max-file-bytes ({limit})")
+        raise NotScanned(f"file is {status.st_size} bytes, over {limit_name} ({limit})")
     with open(path, "rb", opener=_no_follow) as stream:
         return stream.read(limit + 1)

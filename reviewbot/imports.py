@@ -11,7 +11,7 @@ tracked.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
@@ -84,13 +84,15 @@ class ImportTable:
         base = parts[: len(parts) - (level - 1)]
         return ".".join(base + ([module] if module else []))
 
-    def resolve(self, node: cst.BaseExpression) -> str | None:
-        """The qualified name an expression refers to through the imports, if it is imported."""
+    def resolve(self, node: cst.BaseExpression, scope: Locals | None | Literal["current"] = "current") -> str | None:
+        """The qualified name an expression refers to through the imports, if it is imported and
+        not shadowed by a local of ``scope`` (by default the function the walk is in)."""
         name = dotted_name(node)
         if name is None:
             return None
         head, _, rest = name.partition(".")
         target = self.names.get(head)
-        if target is None or (self.scope is not None and self.scope.binds(head)):
+        shadowing = self.scope if scope == "current" else scope
+        if target is None or (shadowing is not None and shadowing.binds(head)):
             return None
         return f"{target}.{rest}" if rest else target

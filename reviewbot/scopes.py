@@ -146,14 +146,25 @@ def function_locals(node: cst.FunctionDef, parent: Locals | None, owner: cst.Cla
         if isinstance(star, cst.Param):
             scope.bindings[star.name.value] = [Binding(None, None, scope)]
 
+    found, declared = bindings_of(node.body, scope)
+    for name, bound in found.items():
+        scope.bindings.setdefault(name, []).extend(bound)
+    for name in declared:
+        scope.bindings.pop(name, None)
+    return scope
+
+
+def bindings_of(body: cst.BaseSuite | Iterable[cst.CSTNode], scope: Locals | None) -> tuple[dict[str, list[Binding]], set[str]]:
+    """Every name a block binds (nested blocks included) with what it binds it to, read in
+    ``scope`` (``None`` for the module); and the names it declares ``global``/``nonlocal``."""
+    bindings: dict[str, list[Binding]] = {}
+
     def on_target(target: cst.BaseExpression, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None) -> None:
         # ``a, b = f()`` binds both names, but to no value we can know.
         single = isinstance(target, cst.Name)
         for name in target_names(target):
-            scope.bindings.setdefault(name.value, []).append(Binding(value if single else None, annotation if single else None, scope))
+            bindings.setdefault(name.value, []).append(Binding(value if single else None, annotation if single else None, scope))
 
     declared: set[str] = set()
-    each_binding(node.body, on_target, declared)
-    for name in declared:
-        scope.bindings.pop(name, None)
-    return scope
+    each_binding(body, on_target, declared)
+    return bindings, declared

@@ -46,9 +46,9 @@ def scan_one(path: str, data: bytes, settings: Settings) -> FileResult:
     from reviewbot.engine import lost_file, scan_file
 
     # A parsed file is hundreds of thousands of young objects, and Python's cycle collector would
-    # trace them again and again while they are built and walked: a sixth of a scan. They hold no
-    # cycles (the walk breaks its own, see ``walk._release``), so reference counting frees them;
-    # the collector is paused for the file and resumes between files.
+    # trace them again and again while they are built and walked: a fifth of a scan or more. They
+    # hold no cycles (the walk breaks its own, see ``walk._release``), so reference counting frees
+    # them; the collector is paused for the file and resumes between files.
     collecting = gc.isenabled()
     gc.disable()
     try:

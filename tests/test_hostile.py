@@ -99,8 +99,8 @@ def test_links_are_reported_never_read(hostile):
     repo, _ = hostile
     result = reviewbot("scan", "--no-cache", "--file-timeout", "5", "--format", "json", "--fail-on", "never", cwd=repo)
     messages = {f["path"]: f["message"] for f in json.loads(result.stdout)["findings"]}
-    assert messages["app/passwd.py"] == "symbolic link, not scanned"
-    assert messages["app/zero.py"] == "symbolic link, not scanned"
+    assert messages["app/passwd.py"] == "symbolic link, not read"
+    assert messages["app/zero.py"] == "symbolic link, not read"
     assert "root:" not in result.stdout
 
 
@@ -150,11 +150,11 @@ def test_a_config_or_baseline_that_is_a_link_is_refused(tmp_path):
     repo = make_repo(tmp_path / "repo", {"app.py": DOC})
     (repo / ".reviewbot.yml").symlink_to("/etc/passwd")
     result = reviewbot("scan", "--no-cache", cwd=repo)
-    assert result.returncode == 2 and ".reviewbot.yml: is a symbolic link" in result.stderr and "root:" not in result.stderr
+    assert result.returncode == 2 and ".reviewbot.yml: symbolic link, not read" in result.stderr and "root:" not in result.stderr
     (repo / ".reviewbot.yml").unlink()
     (repo / "base.json").symlink_to("/dev/zero")
     result = reviewbot("scan", "--no-cache", "--baseline", "base.json", cwd=repo, timeout=30)
-    assert result.returncode == 2 and "is a symbolic link" in result.stderr
+    assert result.returncode == 2 and "symbolic link, not read" in result.stderr
 
 
 def test_odd_config_files_are_config_errors_not_crashes(tmp_path):

@@ -16,7 +16,7 @@ import libcst as cst
 
 from reviewbot.imports import ImportTable
 from reviewbot.model import Facts, Finding, Fix, Project, Rule
-from reviewbot.scopes import Locals
+from reviewbot.scopes import Binding, Locals
 from reviewbot.walk import Span, TreeWalk
 
 if TYPE_CHECKING:
@@ -87,6 +87,8 @@ class FileContext:
         self.imports = ImportTable(package)
         # ``pkg/_internal.py``, ``pkg/_compat/x.py``: nothing in a private module is public API.
         self.private_module = any(part.startswith("_") and part not in ("__init__.py", "__main__.py") for part in path.split("/"))
+        # Every name the module binds, with what (``scopes.bindings_of``); the engine fills it.
+        self.module_bindings: dict[str, list[Binding]] = {}
         self.scopes: list[Scope] = []
         # Line of every comment written for readers (not ``# noqa``, ``# type: ignore``...), in
         # source order; a line holds at most one comment.

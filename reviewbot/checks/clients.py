@@ -297,18 +297,10 @@ class Clients(Analysis):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.table = ClientTable.build({**ctx.options["errors.clients"], **ctx.options["errors.extend-clients"]})
-        self.module = Members()
+        # Module globals: every top-level binding, in blocks too.
+        self.module = Members(ctx.module_bindings)
         # Each class's members, by ``id`` of its node, computed when a method first reads one.
         self.classes: dict[int, Members] = {}
-
-    def visit_Module(self, node: cst.Module) -> None:
-        """Module globals: every top-level binding, in blocks too."""
-
-        def on_target(target: cst.BaseExpression, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None) -> None:
-            if isinstance(target, cst.Name) and (value is not None or annotation is not None):
-                self.module.bindings.setdefault(target.value, []).append(Binding(value, annotation, None))
-
-        each_binding(node.body, on_target, set())
 
     # --- what type an expression has -----------------------------------------------------------------
     def type_of(self, node: cst.BaseExpression) -> str | None:
@@ -351,7 +343,7 @@ class Clients(Analysis):
     def _call(self, node: cst.Call, scope: Locals | None, depth: int) -> str | None:
         """What a call gives: a constructor's client, a client method's (``conn.cursor()``), or
         a client called as a factory (a ``sessionmaker`` instance)."""
-        name = self._resolve(node.func, scope)
+        name = self.ctx.imports.resolve(node.func, scope)
         if name is not None and name in self.table.constructors:
             return self.table.constructors[name]
         if isinstance(node.func, cst.Attribute):
@@ -360,21 +352,6 @@ class Clients(Analysis):
                 return self.table.types[owner].returns.get(node.func.attr.value)
         called = self._type(node.func, scope, depth + 1)
         return self.table.types[called].returns.get("()") if called is not None else None
-
-    def _resolve(self, node: cst.BaseExpression, scope: Locals | None) -> str | None:
-        """The qualified name through the imports, unless a local of ``scope`` shadows it."""
-        head = node
-        while isinstance(head, cst.Attribute):
-            head = head.value
-        if isinstance(head, cst.Name) and scope is not None and scope.binds(head.value):
-            return None
-        # The table shadows by the function the walk is in; here ``scope`` decides, which may be
-        # another one (the method that assigned ``self.session``).
-        current, self.ctx.imports.scope = self.ctx.imports.scope, None
-        try:
-            return self.ctx.imports.resolve(node)
-        finally:
-            self.ctx.imports.scope = current
 
     def _name(self, name: str, scope: Locals | None, depth: int) -> str | None:
         while scope is not None:
@@ -416,7 +393,7 @@ class Clients(Analysis):
             return self.annotation_type(node.left, scope) or self.annotation_type(node.right, scope)
         # ``Optional[Session]`` / ``Union[Session, None]``; other generics hold no client themselves.
         if isinstance(node, cst.Subscript):
-            outer = self._resolve(node.value, scope) or dotted_name(node.value)
+            outer = self.ctx.imports.resolve(node.value, scope) or dotted_name(node.value)
             if outer in ("typing.Optional", "typing.Union", "Optional", "Union"):
                 for element in node.slice:
                     if isinstance(element.slice, cst.Index):
@@ -432,7 +409,7 @@ class Clients(Analysis):
             except cst.ParserSyntaxError:
                 return None
             return self.annotation_type(inner, scope) if inner is not None else None
-        name = self._resolve(node, scope)
+        name = self.ctx.imports.resolve(node, scope)
         return self.table.annotations.get(name) if name is not None else None
 
     # --- what the rules ask -------------------------------------------------------------------------

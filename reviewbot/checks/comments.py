@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left, bisect_right, insort
-from collections import Counter
 from itertools import accumulate
 
 import libcst as cst
@@ -13,7 +12,6 @@ import libcst as cst
 from reviewbot.checks.base import FileContext
 from reviewbot.imports import dotted_name
 from reviewbot.model import Example, Option, Rule
-from reviewbot.scopes import each_binding, target_names
 
 # Decorators of methods documented elsewhere: overload stubs (on the implementation) and
 # overrides (on the method they override).
@@ -384,15 +382,14 @@ class UndocumentedConstant(Rule):
         body = node.body
         # A name bound more than once at module level (``ENABLED = True`` then ``ENABLED = False``
         # in an ``except ImportError``) is a switch, not a constant.
-        bound: Counter[str] = Counter()
-        each_binding(body, lambda target, value, annotation: bound.update(n.value for n in target_names(target)), set())
+        bound = self.ctx.module_bindings
         for index, statement in enumerate(body):
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
             if any(isinstance(small, (cst.Assign, cst.AnnAssign)) for small in statement.body):
                 self.assignments.append(statement)
             name = _constant_name(statement)
-            if name is None or name.value.startswith("_") or bound[name.value] > 1 or self._declares_type(statement):
+            if name is None or name.value.startswith("_") or len(bound.get(name.value, ())) > 1 or self._declares_type(statement):
                 continue
             following = body[index + 1] if index + 1 < len(body) else None
             if not _is_string_statement(following):
