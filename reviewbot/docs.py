@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
+import yaml
+
 from reviewbot.config import Settings
 from reviewbot.model import Option, Rule, RuleSpec
 
@@ -65,6 +67,8 @@ def explain(spec: RuleSpec, settings: Settings) -> str:
     lines += ["", "What it does", textwrap.indent(textwrap.fill(rule.summary, 96), "  ")]
     lines += ["", "Why is this bad?", textwrap.indent(textwrap.fill(rule.why, 96), "  ")]
     # Only the first example of each kind: `docs/rules.md` shows them all.
+    if rule.example_config:
+        lines += ["", "The examples assume this config", textwrap.indent(yaml.safe_dump(rule.example_config, sort_keys=False).rstrip(), "    ")]
     if rule.bad:
         lines += ["", f"Example ({rule.id} reports this, file {rule.bad[0].path})", textwrap.indent(rule.bad[0].code.rstrip("\n"), "    ")]
     if rule.bad and rule.bad[0].fixed is not None:
@@ -75,11 +79,7 @@ def explain(spec: RuleSpec, settings: Settings) -> str:
         lines += ["", "Options", *_options_text(rule, settings)]
     if rule.peers:
         lines += ["", f"Related rules elsewhere: {rule.peers}"]
-    if rule.scope == "project":
-        # Project rules read facts, not comments: a line comment cannot reach them.
-        lines += ["", f"Turn it off with config `ignore: [{rule.id}]`, or for some files with `per-file-ignores`."]
-    else:
-        lines += ["", f"Suppress on a line with `# reviewbot: ignore[{rule.id}]` or `# noqa: {rule.id}`."]
+    lines += ["", f"Suppress on a line with `# reviewbot: ignore[{rule.id}]` or `# noqa: {rule.id}`."]
     return "\n".join(lines) + "\n"
 
 
@@ -122,6 +122,8 @@ def rules_markdown(settings: Settings) -> str:
         if spec.quote:
             parts.append(f"> {spec.quote}\n")
         parts.append(f"**What it does.** {rule.summary}\n\n**Why is this bad?** {rule.why}\n")
+        if rule.example_config:
+            parts.append(f"The examples assume this config:\n\n```yaml\n{yaml.safe_dump(rule.example_config, sort_keys=False).rstrip()}\n```\n")
         # Every example, so the page documents exactly what the tests hold the rule to.
         for title, examples in (("Flagged", rule.bad), ("Not flagged", rule.good)):
             for example in examples:

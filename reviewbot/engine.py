@@ -15,7 +15,8 @@ from dataclasses import replace
 import libcst as cst
 
 from reviewbot.checks import RULES
-from reviewbot.checks.base import Analysis, FileContext, Scope, is_public_name
+from reviewbot.checks.architecture import is_route
+from reviewbot.checks.base import Analysis, FileContext, ProjectRule, Scope, is_public_name
 from reviewbot.config import Settings
 from reviewbot.imports import dotted_name
 from reviewbot.model import Facts, FileResult, Finding, Fix, Rule
@@ -112,7 +113,9 @@ class FileScan:
         self.rules = [rule_class(self.ctx, dict(self.analyses)) for rule_class in chosen]
         # The file's facts for the project phase, gathered on the same walk.
         self.imports: list[tuple[str, int]] = []
-        self.definitions: list[tuple[str, str, int, int]] = []
+        self.definitions: list[tuple[str, str, int, int, int]] = []
+        # Identifiers of a test file (``Facts.names``).
+        self.names: set[str] = set()
         self._prefill_imports(module.body)
         self.exported = exported_names(self.ctx.module_bindings, text)
         self._register()
@@ -128,6 +131,8 @@ class FileScan:
         self.enter[cst.Comment] = [self._comment]
         self.enter[cst.Import] = [self.ctx.imports.add]
         self.enter[cst.ImportFrom] = [self.ctx.imports.add]
+        if self.settings.is_test(self.path):
+            self.enter[cst.Name] = [self._name]
         for block in (cst.IndentedBlock, cst.SimpleStatementSuite):
             self.enter[block] = [self._enter_body]
         walkers: list[Rule | Analysis] = [*self.analyses.values(), *self.rules]
@@ -251,12 +256,23 @@ class FileScan:
             names.append(scope.node.name.value)
             scope = scope.parent
         first = self.walk.spans[id(node.decorators[0] if node.decorators else node)][0]
-        kind = "class" if isinstance(node, cst.ClassDef) else "function"
-        self.definitions.append((".".join(reversed(names)), kind, first, self.walk.spans[id(node)][2]))
+        kind = "class" if isinstance(node, cst.ClassDef) else "route" if is_route(node) else "function"
+        self.definitions.append((".".join(reversed(names)), kind, first, self.walk.spans[id(node)][2], self.walk.spans[id(node)][0]))
 
     def facts(self) -> Facts:
         """What the walk learnt for the project phase."""
-        return Facts(self.path, self.settings.is_test(self.path), tuple(self.imports), tuple(self.definitions))
+        return Facts(
+            self.path,
+            self.settings.is_test(self.path),
+            tuple(self.imports),
+            tuple(self.definitions),
+            tuple(sorted(self.names)),
+            tuple(self.ctx.suppressions),
+        )
+
+    def _name(self, node: cst.Name) -> None:
+        """An identifier a test file uses: a name, an attribute, an imported name."""
+        self.names.add(node.value)
 
     def _comment(self, node: cst.Comment) -> None:
         """Record the comment's line; keep its text if it may be a suppression."""
@@ -328,7 +344,9 @@ class FileScan:
             findings.append(self.finding("RB002", (1, 0, 1, 0), message))
         # Only a file-level comment can silence RB003: a line comment would silence itself.
         if "RB003" in self.enabled and not any(s.covers("RB003") for s in suppressions.file_level):
-            for line, message in suppressions.unused(self.enabled, frozenset(RULES)):
+            # Project rules judge their suppressions in the project phase, from the facts.
+            judged = frozenset(rule for rule in self.enabled if not issubclass(RULES[rule], ProjectRule))
+            for line, message in suppressions.unused(judged, frozenset(RULES)):
                 findings.append(self.finding("RB003", (line, 0, line, len(self.lines[line - 1])), message))
         return finalize(findings, self.lines)
 

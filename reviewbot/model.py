@@ -92,6 +92,8 @@ class Rule:
     # Snippets the rule flags and does not flag: documentation, tests and fix round-trips.
     bad: ClassVar[tuple[Example, ...]] = ()
     good: ClassVar[tuple[Example, ...]] = ()
+    # The config the examples are scanned with (the layers RB502's examples obey, say).
+    example_config: ClassVar[dict[str, Any]] = {}
     fixable: ClassVar[bool] = False
     # The rule's options, with their defaults.
     options: ClassVar[tuple[Option, ...]] = ()
@@ -223,9 +225,15 @@ class Facts:
     # (module, line) of every import, resolved to absolute names where the file's package is
     # known: ``import a.b`` gives ``a.b``; ``from a import b`` gives ``a.b`` (a module or a name).
     imports: tuple[tuple[str, int], ...] = ()
-    # (dotted name, "function" or "class", first line, last line) of every function and class not
-    # inside a function: ``Order``, ``Order.total``, ``reset``; decorators included in the lines.
-    definitions: tuple[tuple[str, str, int, int], ...] = ()
+    # (dotted name, kind, first line, last line, ``def``/``class`` line) of every function and
+    # class not inside a function: ``Order``, ``Order.total``, ``reset``; decorators count in the
+    # lines. The kind is "class", "function", or "route" for a web route handler.
+    definitions: tuple[tuple[str, str, int, int, int], ...] = ()
+    # Every identifier a test file uses (names, attributes, imported names), sorted; empty for
+    # other files. Whether a test mentions a function (RB801).
+    names: tuple[str, ...] = ()
+    # (line, text) of the comments that may suppress findings: the project phase honours them too.
+    suppressions: tuple[tuple[int, str], ...] = ()
 
     def to_record(self) -> dict[str, object]:
         """JSON values; ``from_record`` gives back equal facts."""
@@ -238,7 +246,9 @@ class Facts:
             path=str(record["path"]),
             is_test=bool(record["is_test"]),
             imports=tuple((str(name), int(line)) for name, line in record["imports"]),
-            definitions=tuple((str(name), str(kind), int(first), int(last)) for name, kind, first, last in record["definitions"]),
+            definitions=tuple((str(name), str(kind), int(first), int(last), int(line)) for name, kind, first, last, line in record["definitions"]),
+            names=tuple(str(name) for name in record["names"]),
+            suppressions=tuple((int(line), str(text)) for line, text in record["suppressions"]),
         )
 
 

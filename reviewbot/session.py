@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
+from reviewbot.checks.base import History
 from reviewbot.config import Settings, inside
 from reviewbot.diff import Change
 from reviewbot.errors import UsageError
@@ -173,29 +175,92 @@ def _both_phases(
     facts = {path: results[path].facts for path in files if path in results}
     findings = [finding for path in files if path in results for finding in results[path].findings]
     if request.shard is None:
-        findings.extend(phase2(request.settings, facts, change))
+        history = GitHistory(request, change) if change is not None and request.is_git else None
+        findings.extend(phase2(request.settings, facts, change, history))
     return sorted(findings, key=lambda finding: finding.sort_key), facts
 
 
-def phase2(settings: Settings, facts: dict[str, Facts], change: Change | None) -> list[Finding]:
+def phase2(settings: Settings, facts: dict[str, Facts], change: Change | None, history: History | None = None) -> list[Finding]:
     """The project rules that are selected, over the files' facts and the change.
 
-    A finding survives where its rule applies to its file (``per-file-ignores``, test paths).
+    A finding survives where its rule applies to its file (``per-file-ignores``, test paths) and
+    no suppression comment of that file covers it.
     """
     from reviewbot.checks import RULES
     from reviewbot.checks.base import ProjectRule, ProjectView
     from reviewbot.engine import finalize
+    from reviewbot.suppress import Suppressions
 
-    view = ProjectView(facts, change, settings)
+    view = ProjectView(facts, change, settings, history)
     found: list[Finding] = []
+    suppressions: dict[str, Suppressions] = {}
     for rule_id in sorted(settings.selected):
         rule_class = RULES[rule_id]
         if issubclass(rule_class, ProjectRule):
             rule = rule_class(view)
             rule.check()
-            found.extend(finding for finding in rule.found if rule_id in settings.rules_for(finding.path))
+            for finding in rule.found:
+                if finding.path in facts and finding.path not in suppressions:
+                    suppressions[finding.path] = Suppressions(list(facts[finding.path].suppressions))
+                if rule_id in settings.rules_for(finding.path) and not (finding.path in suppressions and suppressions[finding.path].suppressed(rule_id, (finding.line,))):
+                    found.append(finding)
     # Fingerprints from the rule and path: the project phase has no file text.
     return finalize(found, [])
+
+
+class GitHistory:
+    """The revisions around a change (``reviewbot.checks.base.History``), read with git.
+
+    ``git grep -w`` finds the files that mention a word; only those go through phase 1 (and its
+    cache). Facts already read are kept for the rest of the run.
+    """
+
+    def __init__(self, request: Request, change: Change) -> None:
+        self.request = request
+        self.change = change
+        self.known: dict[tuple[str | None, str], Facts] = {}
+
+    def base(self, words: Iterable[str], wanted: Callable[[str], bool]) -> dict[str, Facts] | None:
+        """Facts of the base revision's files that mention a word; ``None`` without the base commit."""
+        base = self.change.base
+        found = self._grep(words, base)
+        if found is None:
+            log.warning("the base revision %s is not in this clone: rules comparing with it (RB501, RB503, RB504) skip this run", base[:12])
+            return None
+
+        def read(path: str) -> bytes:
+            return self._git("show", f"{base}:{path}").stdout
+
+        return self._facts(base, [path for path in found if wanted(path)], read)
+
+    def head_tests(self, words: Iterable[str]) -> dict[str, Facts]:
+        """Facts of the new side's test files that mention a word."""
+        found = self._grep(words, self.change.head) or []
+        return self._facts(self.change.head, [path for path in found if self.request.settings.is_test(path)], self.change.read)
+
+    def _facts(self, revision: str | None, paths: list[str], read: Callable[[str], bytes]) -> dict[str, Facts]:
+        missing = [path for path in paths if (revision, path) not in self.known]
+        if missing:
+            for path, result in phase1(self.request, missing, read).items():
+                self.known[(revision, path)] = result.facts
+        return {path: self.known[(revision, path)] for path in paths if (revision, path) in self.known}
+
+    def _grep(self, words: Iterable[str], revision: str | None) -> list[str] | None:
+        """Python files at ``revision`` (``None``: the work tree; ``":"``: the index) that mention a word."""
+        patterns = [argument for word in sorted(set(words)) for argument in ("-e", word)]
+        if not patterns:
+            return []
+        where = ["--untracked"] if revision is None else ["--cached"] if revision == ":" else [revision]
+        done = self._git("grep", "-l", "-z", "-w", "-F", *patterns, *where, "--", "*.py")
+        # Status 1: no file mentions any word.
+        if done.returncode not in (0, 1):
+            return None
+        prefix = f"{revision}:" if revision not in (None, ":") else ""
+        names = [entry.decode("utf-8", "surrogateescape") for entry in done.stdout.split(b"\0") if entry]
+        return sorted(name.removeprefix(prefix) for name in names if not self.request.settings.exclude.match(name.removeprefix(prefix)))
+
+    def _git(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(["git", "-C", str(self.request.root), *args], capture_output=True, check=False)
 
 
 def in_shard(files: list[str], shard: tuple[int, int] | None) -> list[str]:

@@ -61,7 +61,7 @@ def test_every_rule_and_prohibition_maps_to_rules_or_to_a_reason(tmp_path):
     mapped = {c.bullet.text: (c.rules, c.reason) for c in coverage(read_bullets(tmp_path, "agent.md"), [load_pack("backend-engineer")])}
     assert mapped["Use absolute imports with @ alias for all internal modules"] == (("RB101", "RB102", "RB103"), None)
     assert mapped["Skipping type definitions or schema validation"] == (("RB301", "RB302", "RB303"), None)
-    assert mapped["Bypassing established client layers for direct API calls"] == ((), "needs the client-layer rule (RB501), not built yet")
+    assert mapped["Bypassing established client layers for direct API calls"] == (("RB501",), None)
     assert mapped["Always provide comprehensive reports back to the main agent upon task completion"][1].startswith("about what the agent tells")
 
 

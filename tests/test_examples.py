@@ -6,6 +6,7 @@ import libcst as cst
 import pytest
 
 from reviewbot.checks import RULES
+from reviewbot.checks.base import ProjectRule
 from reviewbot.fix import apply_edits
 from tests.conftest import lines_of, scan
 
@@ -17,12 +18,12 @@ RUNS = {"select": ["RB"]}
 
 @pytest.mark.parametrize(("rule", "example"), BAD)
 def test_bad_example_is_flagged_on_its_lines(rule, example):
-    assert lines_of(scan(example.code, example.path, config=RUNS), rule.id) == sorted(example.lines)
+    assert lines_of(scan(example.code, example.path, config={**RUNS, **rule.example_config}), rule.id) == sorted(example.lines)
 
 
 @pytest.mark.parametrize(("rule", "example"), GOOD)
 def test_good_example_is_clean(rule, example):
-    assert lines_of(scan(example.code, example.path, config=RUNS), rule.id) == []
+    assert lines_of(scan(example.code, example.path, config={**RUNS, **rule.example_config}), rule.id) == []
 
 
 FIXED = [pytest.param(rule, example, id=f"{rule.id}-fix{i}") for rule in RULES.values() for i, example in enumerate(rule.bad) if example.fixed is not None]
@@ -30,18 +31,18 @@ FIXED = [pytest.param(rule, example, id=f"{rule.id}-fix{i}") for rule in RULES.v
 
 @pytest.mark.parametrize(("rule", "example"), FIXED)
 def test_fix_produces_the_documented_code(rule, example):
-    findings = [f for f in scan(example.code, example.path, config=RUNS) if f.rule == rule.id]
+    findings = [f for f in scan(example.code, example.path, config={**RUNS, **rule.example_config}) if f.rule == rule.id]
     edits = [edit for finding in findings for edit in finding.fix.edits]
     fixed = apply_edits(example.code, edits)
     assert fixed == example.fixed
     cst.parse_module(fixed)
-    assert lines_of(scan(fixed, example.path, config=RUNS), rule.id) == []
+    assert lines_of(scan(fixed, example.path, config={**RUNS, **rule.example_config}), rule.id) == []
 
 
 def test_every_rule_has_examples_except_internal_error():
     # Project rules judge a whole change, which no snippet shows: tests/test_project.py tries them on repositories.
     for rule in RULES.values():
-        if rule.id != "RB002" and rule.scope != "project":
+        if rule.id != "RB002" and not issubclass(rule, ProjectRule):
             assert rule.bad and rule.good, rule.id
         if rule.fixable:
             assert any(example.fixed is not None for example in rule.bad), rule.id

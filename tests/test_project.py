@@ -36,9 +36,17 @@ def test_phase_one_gathers_imports_and_definitions():
         path="app/service.py",
         is_test=False,
         imports=(("os.path", 1), ("json", 1), ("app.models.Order", 2), ("app.models.Line", 2), ("app.cache", 3), ("re", 9)),
-        definitions=(("Cart.total", "function", 7, 11), ("Cart", "class", 5, 11), ("reset", "function", 13, 14)),
+        definitions=(("Cart.total", "function", 7, 11, 7), ("Cart", "class", 5, 11, 6), ("reset", "function", 13, 14, 13)),
     )
     assert Facts.from_record(json.loads(json.dumps(facts.to_record()))) == facts
+
+
+def test_test_files_record_their_identifiers_and_every_file_its_suppressions():
+    code = "from app.orders import place  # noqa: RB501\n\ndef test_it(client):\n    client.refund(place())\n"
+    facts = scan_file("tests/test_orders.py", code.encode(), settings()).facts
+    assert facts.names == ("app", "client", "orders", "place", "refund", "test_it")
+    assert facts.suppressions == ((1, "# noqa: RB501"),)
+    assert scan_file("app/orders.py", code.encode(), settings()).facts.names == ()
 
 
 def test_a_file_that_does_not_parse_has_bare_facts():
@@ -60,7 +68,8 @@ def repo(tmp_path: Path) -> Path:
     files = {
         "app/__init__.py": "",
         "app/small.py": DOC,
-        ".reviewbot.yml": "changes:\n  max-added-lines: 40\n",
+        # RB801 (untested functions) has tests of its own below.
+        ".reviewbot.yml": "changes:\n  max-added-lines: 40\nignore: [RB801]\n",
     }
     repo = make_repo(tmp_path / "repo", files)
     git(repo, "checkout", "-q", "-b", "feature")
@@ -93,6 +102,10 @@ def test_rb802_follows_config_and_per_file_ignores(repo):
     (repo / ".reviewbot.yml").write_text("changes:\n  max-added-lines: 100\n")
     assert "RB802" not in run_reviewbot(repo, "scan", "--diff", "main", "--format", "json").stdout
     (repo / ".reviewbot.yml").write_text("changes:\n  max-added-lines: 40\nper-file-ignores:\n  'app/large.py': [RB802]\n")
+    assert "RB802" not in run_reviewbot(repo, "scan", "--diff", "main", "--format", "json").stdout
+    # A suppression comment on the line it is reported on works as for any rule.
+    (repo / ".reviewbot.yml").write_text("changes:\n  max-added-lines: 40\n")
+    (repo / "app/large.py").write_text('"""Module."""  # noqa: RB802\n' + function_lines(60))
     assert "RB802" not in run_reviewbot(repo, "scan", "--diff", "main", "--format", "json").stdout
 
 

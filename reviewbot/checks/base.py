@@ -9,8 +9,9 @@ touch the file system, git or the network: everything they need is in the ``File
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
 
@@ -164,14 +165,31 @@ class Analysis:
         self.ctx = ctx
 
 
+class History(Protocol):
+    """The revisions around a change, for the project rules that compare with them.
+
+    Only files that mention one of ``words`` (as a word, ``git grep -w``) are read, through phase 1
+    and its cache, so a question about three modules never parses the whole repository.
+    """
+
+    def base(self, words: Iterable[str], wanted: Callable[[str], bool]) -> dict[str, Facts] | None:
+        """Facts of the base revision's Python files for which ``wanted(path)`` holds and which
+        mention a word; ``None`` when the base revision is not in this clone."""
+
+    def head_tests(self, words: Iterable[str]) -> dict[str, Facts]:
+        """Facts of the new side's test files that mention a word."""
+
+
 @dataclass(frozen=True)
 class ProjectView:
     """What the project phase knows: every scanned file's facts, the change (``None`` outside
-    changed-lines mode) and the settings. Never a tree: project rules cost no parse."""
+    changed-lines mode), the settings and, in changed-lines mode, the revisions around the change.
+    Never a tree: project rules cost no parse of the files they were given."""
 
     files: dict[str, Facts]
     change: Change | None
     settings: Settings
+    history: History | None = None
 
 
 class ProjectRule(Rule):
@@ -192,8 +210,67 @@ class ProjectRule(Rule):
         """Look at the facts and the change; call ``report_at`` for each finding."""
         raise NotImplementedError
 
-    def report_at(self, path: str, line: int, message: str) -> None:
-        """A finding of this rule at the start of ``line`` of ``path``."""
+    def report_at(self, path: str, line: int, message: str, scope: tuple[int, int] | None = None) -> None:
+        """A finding of this rule at the start of ``line`` of ``path``; ``scope``: the first and
+        last line of the function it is about (see ``Finding.scope``)."""
         from reviewbot.engine import make_finding
 
-        self.found.append(make_finding(self.project.settings, self.id, path, (line, 0, line, 0), message))
+        self.found.append(replace(make_finding(self.project.settings, self.id, path, (line, 0, line, 0), message), scope=scope))
+
+    def added(self, path: str, line: int) -> bool:
+        """Whether ``line`` of ``path`` is new in the change (always, outside changed-lines mode)."""
+        change = self.project.change
+        return change is None or (path in change.files and line in change.files[path].added)
+
+
+def is_builtin(ctx: FileContext, node: cst.BaseExpression, names: frozenset[str]) -> str | None:
+    """The builtin ``node`` names (one of ``names``), unless the file imports or binds that name."""
+    if not isinstance(node, cst.Name) or node.value not in names:
+        return None
+    name = node.value
+    scope = ctx.imports.scope
+    if name in ctx.imports.names or name in ctx.module_bindings or (scope is not None and scope.binds(name)):
+        return None
+    return name
+
+
+def is_literal(node: cst.BaseExpression) -> bool:
+    """A string (or list/tuple of strings) written out in full: nothing in it is computed at run time."""
+    if isinstance(node, cst.SimpleString):
+        return True
+    if isinstance(node, cst.ConcatenatedString):
+        return is_literal(node.left) and is_literal(node.right)
+    if isinstance(node, cst.FormattedString):
+        return all(isinstance(part, cst.FormattedStringText) for part in node.parts)
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return all(isinstance(element, cst.Element) and is_literal(element.value) for element in node.elements)
+    return False
+
+
+def keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
+    """The value of keyword argument ``name`` of ``call``, if it is passed."""
+    return next((arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == name), None)
+
+
+def argument(call: cst.Call, index: int, name: str) -> cst.BaseExpression | None:
+    """Argument ``index`` (0-based) of ``call``, passed by position or as keyword ``name``."""
+    positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+    return positional[index] if index < len(positional) else keyword(call, name)
+
+
+def bindings_in_scope(ctx: FileContext, name: str) -> list[Binding]:
+    """What ``name`` is bound to where the walk is: the innermost function binding it, else the module."""
+    scope = ctx.imports.scope
+    while scope is not None:
+        if name in scope.bindings:
+            return scope.bindings[name]
+        scope = scope.parent
+    return ctx.module_bindings.get(name, [])
+
+
+def is_constant(ctx: FileContext, node: cst.BaseExpression) -> bool:
+    """A literal, or a name every binding of which is a literal (``CMD = "make all"``)."""
+    if isinstance(node, cst.Name) and node.value not in ctx.imports.names:
+        bindings = bindings_in_scope(ctx, node.value)
+        return bool(bindings) and all(binding.value is not None and is_literal(binding.value) for binding in bindings)
+    return is_literal(node)

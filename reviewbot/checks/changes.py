@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reviewbot.checks.base import ProjectRule
+from reviewbot.checks.base import ProjectRule, is_public_name
 from reviewbot.model import Option
 
 
@@ -44,3 +44,47 @@ class OversizedChange(ProjectRule):
             "split it into steps a reviewer can follow (types first, then functions, then integration)"
         )
         self.report_at(largest, min(project.change.files[largest].added), message)
+
+
+class UntestedChange(ProjectRule):
+    """RB801: a public function the change adds or modifies that no test mentions."""
+
+    id = "RB801"
+    name = "untested-change"
+    summary = "A change (changed-lines mode only) adds or modifies a public function or method that no test file names."
+    why = (
+        "The agent was told to write unit tests for all critical functions. A function that no test "
+        "file names at all (imports, calls, attribute reads, in the tests of the new side) is "
+        "reached by no test written for it. Private functions, dunder methods, route handlers "
+        "(tested through their URL) and private modules are not reported. Reported on the `def` "
+        "line, and kept whenever any line of the function changed."
+    )
+    peers = "none (coverage tools measure executed lines, after the tests ran)"
+    scope = "function"
+
+    def check(self) -> None:
+        """The changed public functions of non-test files, against every test file's identifiers."""
+        project = self.project
+        if project.change is None:
+            return
+        changed: list[tuple[str, str, int, int, int]] = []
+        for path, facts in sorted(project.files.items()):
+            change = project.change.files.get(path)
+            if facts.is_test or change is None or any(part.startswith("_") and part != "__init__.py" for part in path.split("/")):
+                continue
+            for name, kind, first, last, line in facts.definitions:
+                short = name.rpartition(".")[2]
+                touched = any(first <= added <= last for added in change.added)
+                if kind == "function" and touched and all(is_public_name(part) for part in name.split(".")) and not short.startswith("__"):
+                    changed.append((path, name, first, last, line))
+        if not changed:
+            return
+        words = {name.rpartition(".")[2] for _, name, _, _, _ in changed}
+        tests = {path: facts for path, facts in project.files.items() if facts.is_test}
+        if project.history is not None:
+            tests.update(project.history.head_tests(words))
+        mentioned = {word for facts in tests.values() for word in words.intersection(facts.names)}
+        for path, name, first, last, line in changed:
+            short = name.rpartition(".")[2]
+            if short not in mentioned:
+                self.report_at(path, line, f"`{name}` is new or changed and no test file names `{short}`: add a unit test for it (its error cases too)", scope=(first, last))

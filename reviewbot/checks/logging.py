@@ -1,0 +1,164 @@
+"""RB6xx: what a service says about itself goes through logging, with the traceback when it failed."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from reviewbot.checks.base import FileContext, is_builtin, keyword
+from reviewbot.imports import dotted_name
+from reviewbot.model import Edit, Example, Fix, Option, Rule
+
+# Where printing is the job: command-line entry points and scripts.
+ALLOW_PRINT = ("**/cli.py", "**/__main__.py", "scripts/**", "bin/**")
+
+
+def main_guard(node: cst.CSTNode) -> bool:
+    """``if __name__ == "__main__":``."""
+    if not isinstance(node, cst.If) or not isinstance(node.test, cst.Comparison):
+        return False
+    test = node.test
+    names = [test.left, *(target.comparator for target in test.comparisons)]
+    return any(isinstance(name, cst.Name) and name.value == "__name__" for name in names) and any(
+        isinstance(name, cst.SimpleString) and name.evaluated_value == "__main__" for name in names
+    )
+
+
+class PrintCall(Rule):
+    """RB601: ``print`` in service code."""
+
+    id = "RB601"
+    name = "print-call"
+    summary = "A call of `print()` outside command-line modules and scripts (`logging.allow-print`)."
+    why = (
+        "The agent was told to design a logging strategy. `print` writes to standard output with no "
+        "level, time, logger name or request context; production log pipelines drop or misfile it "
+        "and nobody can turn it down. Command-line modules and scripts print on purpose: "
+        "`logging.allow-print` names them, and code under `if __name__ == \"__main__\":` is a script."
+    )
+    bad = (
+        Example("def charge(order):\n    print(\"charging\", order.id)\n", lines=(2,)),
+    )
+    good = (
+        Example("import logging\n\nlog = logging.getLogger(__name__)\n\ndef charge(order):\n    log.info(\"charging %s\", order.id)\n"),
+        Example("def main():\n    print(\"done\")\n", path="app/cli.py"),
+        Example("if __name__ == \"__main__\":\n    print(\"done\")\n"),
+        Example("from rich import print\n\ndef show(table):\n    print(table)\n"),
+    )
+    options = (Option("logging.allow-print", list, "RB601: globs of files where `print` is the job (CLIs, scripts).", ALLOW_PRINT),)
+    peers = "Ruff T201 (flake8-print; every file)"
+
+    def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
+        from reviewbot.config import Globs
+
+        super().__init__(ctx, analyses)
+        self.allowed = Globs(ctx.options["logging.allow-print"]).match(ctx.path)
+        # How deep the walk is inside ``if __name__ == "__main__":`` blocks.
+        self.scripts = 0
+
+    def visit_If(self, node: cst.If) -> None:
+        """Entering a script's main block."""
+        self.scripts += main_guard(node)
+
+    def leave_If(self, node: cst.If) -> None:
+        """Leaving it."""
+        self.scripts -= main_guard(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """The builtin ``print`` where logging is expected."""
+        if self.allowed or self.scripts or is_builtin(self.ctx, node.func, frozenset({"print"})) is None:
+            return
+        self.report(node, "`print()` in service code: log it (`logger = logging.getLogger(__name__)`, then `logger.info(...)`)")
+
+
+def reraises(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """Whether the handler's own statements (not nested functions) hold a ``raise``."""
+    found = False
+
+    class Finder(cst.CSTVisitor):
+        def visit_Raise(self, node: cst.Raise) -> None:
+            nonlocal found
+            found = True
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+    handler.body.visit(Finder())
+    return found
+
+
+class ErrorLoggedWithoutTraceback(Rule):
+    """RB602: an error logged in an ``except`` block without its traceback."""
+
+    id = "RB602"
+    name = "error-logged-without-traceback"
+    summary = "In an `except` block that does not re-raise, `logger.error(...)` without `exc_info`: use `logger.exception(...)`."
+    why = (
+        "The agent was told to design error handling and logging together. An error logged without its "
+        "traceback says that something failed but not where: the stack is the one thing the log "
+        "cannot rebuild later. `logger.exception()` logs at the same level with the traceback. A "
+        "handler that re-raises is not reported: the traceback travels with the exception."
+    )
+    bad = (
+        Example(
+            "import logging\n\nlog = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
+            "    except OSError as error:\n        log.error(\"sync failed: %s\", error)\n",
+            lines=(9,),
+            fixed="import logging\n\nlog = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
+            "    except OSError as error:\n        log.exception(\"sync failed: %s\", error)\n",
+        ),
+    )
+    good = (
+        Example(
+            "import logging\n\nlog = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
+            "    except OSError:\n        log.exception(\"sync failed\")\n"
+        ),
+        Example(
+            "import logging\n\nlog = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
+            "    except OSError:\n        log.error(\"sync failed\", exc_info=True)\n"
+        ),
+        Example(
+            "import logging\n\nlog = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
+            "    except OSError:\n        log.error(\"sync failed\")\n        raise\n"
+        ),
+    )
+    fixable = True
+    peers = "Ruff TRY400 (also in handlers that re-raise)"
+
+    def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
+        super().__init__(ctx, analyses)
+        # For each ``except`` block the walk is in (innermost last): whether it re-raises, and how
+        # many functions and classes enclose it (a function defined inside it runs elsewhere).
+        self.handlers: list[tuple[bool, int]] = []
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        """Entering a handler."""
+        self.handlers.append((reraises(node), len(self.ctx.scopes)))
+
+    def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        """Leaving it."""
+        self.handlers.pop()
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        """Entering an ``except*`` handler."""
+        self.handlers.append((reraises(node), len(self.ctx.scopes)))
+
+    def leave_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        """Leaving it."""
+        self.handlers.pop()
+
+    def leave_Call(self, node: cst.Call) -> None:
+        """``<logger>.error(...)`` directly in a handler that swallows the error, without ``exc_info``."""
+        if not self.handlers or not isinstance(node.func, cst.Attribute) or node.func.attr.value != "error":
+            return
+        reraised, depth = self.handlers[-1]
+        if reraised or depth != len(self.ctx.scopes):
+            return
+        owner = dotted_name(node.func.value) or ""
+        if "log" not in owner.rpartition(".")[2].lower() or keyword(node, "exc_info") is not None:
+            return
+        line, column, end_line, end_column = self.ctx.span(node.func.attr)
+        fix = Fix("log with `.exception()`, which adds the traceback", (Edit(line, column + 1, end_line, end_column + 1, "exception"),))
+        self.report(node, f"`{owner}.error()` in an `except` block drops the traceback: use `{owner}.exception(...)`", fix=fix)

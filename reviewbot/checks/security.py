@@ -1,0 +1,354 @@
+"""RB7xx: code that hands an attacker the shell, the interpreter, the database or the connection."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from reviewbot.checks.base import argument, bindings_in_scope, is_builtin, is_constant, is_literal, keyword
+from reviewbot.checks.clients import Clients
+from reviewbot.imports import dotted_name
+from reviewbot.model import Example, Rule
+
+# Functions that run a command line through the shell when told to (``shell=True``).
+SUBPROCESS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"})
+# Functions that always run their argument through the shell.
+ALWAYS_SHELL = frozenset({"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"})
+
+
+class ShellInjection(Rule):
+    """RB701: a command line built at run time and handed to the shell."""
+
+    id = "RB701"
+    name = "shell-injection"
+    summary = "`subprocess` with `shell=True`, or `os.system`/`os.popen`, running a command built at run time."
+    why = (
+        "The shell reads its command line as a program: a value spliced into it (a file name, a branch, "
+        "a user's input) that holds `;`, `$(...)` or a quote runs commands of its own. A list of "
+        "arguments without `shell=True` passes each value as one argument, whatever it holds. "
+        "Commands written out in full (or in a constant) are not reported."
+    )
+    bad = (
+        Example("import subprocess\n\ndef archive(name):\n    subprocess.run(f\"tar czf {name}.tgz {name}\", shell=True)\n", lines=(4,)),
+        Example("import os\n\ndef ping(host):\n    os.system(\"ping -c 1 \" + host)\n", lines=(4,)),
+        Example("from subprocess import check_output\n\ndef show(ref):\n    return check_output(\"git show %s\" % ref, shell=True)\n", lines=(4,)),
+    )
+    good = (
+        Example("import subprocess\n\ndef archive(name):\n    subprocess.run([\"tar\", \"czf\", f\"{name}.tgz\", name], check=True)\n"),
+        Example("import subprocess\n\nBUILD = \"make all\"\n\ndef build():\n    subprocess.run(BUILD, shell=True, check=True)\n"),
+        Example("import os\n\ndef clear():\n    os.system(\"clear\")\n"),
+    )
+    peers = "Ruff S602/S605 (flake8-bandit; they also flag constant commands)"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """A shell call whose command is not a constant."""
+        name = self.ctx.imports.resolve(node.func)
+        if name in SUBPROCESS:
+            shell = keyword(node, "shell")
+            if not (isinstance(shell, cst.Name) and shell.value == "True"):
+                return
+            fix = "pass a list of arguments and drop `shell=True`"
+        elif name in ALWAYS_SHELL:
+            fix = "use `subprocess.run([...], check=True)` with a list of arguments"
+        else:
+            return
+        command = argument(node, 0, "args" if name in SUBPROCESS else "cmd")
+        if command is None or is_constant(self.ctx, command):
+            return
+        self.report(node, f"`{name}()` runs a command line built at run time through the shell: {fix} (or quote each value with `shlex.quote`)")
+
+
+class EvalExec(Rule):
+    """RB702: the builtin ``eval`` or ``exec``."""
+
+    id = "RB702"
+    name = "eval-exec"
+    summary = "A call of the builtin `eval` or `exec`."
+    why = (
+        "`eval` and `exec` run whatever text reaches them with the program's rights. Data is parsed "
+        "(`json.loads`, `ast.literal_eval`, `int()`), behaviour is chosen from a mapping of functions; "
+        "code that really must build code is rare enough to carry a suppression comment saying why."
+    )
+    bad = (
+        Example("def total(expression):\n    return eval(expression)\n", lines=(2,)),
+        Example("def load(source):\n    namespace = {}\n    exec(source, namespace)\n    return namespace\n", lines=(3,)),
+    )
+    good = (
+        Example("import ast\n\ndef parse(text):\n    return ast.literal_eval(text)\n"),
+        Example("from app.sandbox import eval\n\ndef run(expression):\n    return eval(expression)\n"),
+        Example("class Model:\n    def eval(self):\n        return self\n\ndef f(model):\n    return model.eval()\n"),
+    )
+    peers = "Ruff S307 (eval only), pylint W0123/W0122"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """A call of the builtin itself, not of something of the same name."""
+        name = is_builtin(self.ctx, node.func, frozenset({"eval", "exec"}))
+        if name is None:
+            return
+        instead = "parse data with `json.loads` or `ast.literal_eval`" if name == "eval" else "call the functions themselves, chosen from a mapping"
+        self.report(node, f"`{name}()` runs whatever code it is given: {instead}")
+
+
+# Loaders of PyYAML that build only plain data.
+SAFE_LOADERS = frozenset({"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"})
+# Deserializers that can run code chosen by whoever wrote the data.
+UNSAFE = {
+    "yaml.unsafe_load": "use `yaml.safe_load()`",
+    "yaml.unsafe_load_all": "use `yaml.safe_load_all()`",
+    "pickle.load": "store the data as JSON, or load only data this program wrote and signed",
+    "pickle.loads": "store the data as JSON, or load only data this program wrote and signed",
+    "pickle.Unpickler": "store the data as JSON, or load only data this program wrote and signed",
+    "marshal.load": "use JSON; `marshal` is for Python's own bytecode",
+    "marshal.loads": "use JSON; `marshal` is for Python's own bytecode",
+    "shelve.open": "store the data as JSON or in `sqlite3`; a shelf is pickles",
+}
+
+
+class UnsafeDeserialization(Rule):
+    """RB703: data loaded by a deserializer that can build any object."""
+
+    id = "RB703"
+    name = "unsafe-deserialization"
+    summary = "`yaml.load` without a safe loader, `yaml.unsafe_load`, `pickle.load(s)`, `marshal.load(s)`, `shelve.open`."
+    why = (
+        "Pickle, marshal and PyYAML's full loaders rebuild whatever objects the data names, and "
+        "rebuilding an object can run any function: whoever can write the data can run code in the "
+        "program. `yaml.safe_load` and JSON build only plain data."
+    )
+    bad = (
+        Example("import yaml\n\ndef read(text):\n    return yaml.load(text, Loader=yaml.Loader)\n", lines=(4,)),
+        Example("import yaml\n\ndef read(text):\n    return yaml.load(text)\n", lines=(4,)),
+        Example("import pickle\n\ndef restore(blob):\n    return pickle.loads(blob)\n", lines=(4,)),
+        Example("from yaml import unsafe_load\n\ndef read(stream):\n    return unsafe_load(stream)\n", lines=(4,)),
+    )
+    good = (
+        Example("import yaml\n\ndef read(text):\n    return yaml.safe_load(text)\n"),
+        Example("import yaml\n\ndef read(text):\n    return yaml.load(text, Loader=yaml.CSafeLoader)\n"),
+        Example("from yaml import SafeLoader, load\n\ndef read(text):\n    return load(text, SafeLoader)\n"),
+        Example("import json\n\ndef restore(blob):\n    return json.loads(blob)\n"),
+    )
+    peers = "Ruff S301 (pickle), S506 (yaml.load); bandit B301/B506"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """An unsafe loader, or ``yaml.load(_all)`` whose loader is not a safe one."""
+        name = self.ctx.imports.resolve(node.func)
+        if name in ("yaml.load", "yaml.load_all"):
+            loader = argument(node, 1, "Loader")
+            loader_name = (self.ctx.imports.resolve(loader) or dotted_name(loader) or "") if loader is not None else ""
+            if loader_name.rpartition(".")[2] in SAFE_LOADERS:
+                return
+            self.report(node, f"`{name}()` without a safe loader can build any Python object: use `yaml.safe_load{name[9:]}()`")
+        elif name in UNSAFE:
+            self.report(node, f"`{name}()` can run code chosen by whoever wrote the data: {UNSAFE[name]}")
+
+
+# A name that holds a secret: the words, as the last parts of the name (``db_password``,
+# ``SECRET_KEY``, ``apiKey``); ``token_url`` and ``password_field`` name something else.
+SECRET_NAME = re.compile(r"(?:^|_)(?:password|passwd|secret|token|api_?key|private_key|access_key|secret_key)$")
+# Values that are no secret: references, placeholders, templates, URLs and prose.
+NOT_A_SECRET = re.compile(r"^(?:\$\{.*\}|<.*>|\{.*\}|%\(.*\)s|\*+|x+|\.+)$|://|\s|^/", re.IGNORECASE)
+
+
+def secret_name(name: str) -> bool:
+    """Whether ``name`` (any case style) ends in one of the words of a secret."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    return SECRET_NAME.search(snake) is not None
+
+
+def secret_value(node: cst.BaseExpression | None, name: str) -> bool:
+    """A non-empty string written in the code that looks like a value, not a reference to one."""
+    if not isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        return False
+    value = node.evaluated_value
+    if not isinstance(value, str) or not value:
+        return False
+    # ``TOKEN = "token"``: a key or a field name, not the secret itself.
+    plain = re.sub(r"[-_ ]", "", value).lower()
+    return plain not in re.sub(r"_", "", name).lower() and NOT_A_SECRET.search(value) is None
+
+
+class HardcodedSecret(Rule):
+    """RB704: a password, token or key written into the code."""
+
+    id = "RB704"
+    name = "hardcoded-secret"
+    summary = "A string literal assigned, defaulted or passed as keyword to a name such as `password`, `token`, `api_key`, `secret`."
+    why = (
+        "A secret in the code is in every clone, fork, backup and log of the repository, and changing it "
+        "means a commit and a release. Secrets come from the environment or a secrets manager. Test "
+        "files, empty strings, placeholders (`<token>`, `${TOKEN}`), URLs and names that end in "
+        "something else (`token_url`, `password_field`) are not reported; the value is never "
+        "printed."
+    )
+    bad = (
+        Example('DB_PASSWORD = "hunter2-prod"\n', lines=(1,)),
+        Example('def connect(host, api_key="sk-live-4f9a2b"):\n    return host, api_key\n', lines=(1,)),
+        Example('import app.client as client\n\nsession = client.connect(user="svc", password="s3cr3t!")\n', lines=(3,)),
+        Example('class Settings:\n    def __init__(self):\n        self.secretKey = "0f8e7d6c"\n', lines=(3,)),
+    )
+    good = (
+        Example('import os\n\nDB_PASSWORD = os.environ["DB_PASSWORD"]\n'),
+        Example('import os\n\nTOKEN = os.getenv("TOKEN", "")\n'),
+        Example('TOKEN_URL = "https://auth.example.com/token"\npassword_field = "password"\n'),
+        Example('API_KEY = "<your key here>"\n'),
+        Example('def test_login():\n    password = "hunter2"\n    assert password\n', path="tests/test_login.py"),
+    )
+    peers = "Ruff S105/S106/S107 (flake8-bandit; they match the word anywhere in the name)"
+
+    def _check(self, name: str, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
+        if secret_name(name) and secret_value(value, name):
+            self.report(node, f"`{name}` is given a secret written in the code: read it from the environment or a secrets manager")
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """``password = "..."``, ``self.token = "..."``."""
+        for target in node.targets:
+            name = dotted_name(target.target)
+            if name is not None:
+                self._check(name.rpartition(".")[2], node.value, node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        """``password: str = "..."``."""
+        name = dotted_name(node.target)
+        if name is not None:
+            self._check(name.rpartition(".")[2], node.value, node)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        """``def f(token="...")``."""
+        if node.default is not None:
+            self._check(node.name.value, node.default, node)
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        """``connect(password="...")``."""
+        if node.keyword is not None:
+            self._check(node.keyword.value, node.value, node)
+
+
+# SQL a query starts with or holds, in an interpolated string.
+SQL = re.compile(
+    r"\b(?:select\b[\s\S]*\bfrom|insert\s+into|update\b[\s\S]*\bset|delete\s+from|create\s+(?:table|index|view)|drop\s+(?:table|index|view)|alter\s+table|where)\b",
+    re.IGNORECASE,
+)
+# Methods and functions that send their first argument to the database as SQL.
+EXECUTE_METHODS = frozenset({"execute", "executemany", "executescript"})
+TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
+
+
+def string_parts(node: cst.BaseExpression) -> list[str]:
+    """The literal text of a string expression and the strings it is built from."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return [value] if isinstance(value, str) else []
+    if isinstance(node, cst.FormattedString):
+        return ["".join(part.value for part in node.parts if isinstance(part, cst.FormattedStringText))]
+    if isinstance(node, cst.ConcatenatedString):
+        return string_parts(node.left) + string_parts(node.right)
+    if isinstance(node, cst.BinaryOperation):
+        return string_parts(node.left) + string_parts(node.right)
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        return string_parts(node.func.value)
+    return []
+
+
+def built_query(node: cst.BaseExpression) -> str | None:
+    """How a SQL string is built from values at run time, if it is: ``an f-string``, ``%``..."""
+    how = None
+    if isinstance(node, (cst.FormattedString, cst.ConcatenatedString)) and not is_literal(node):
+        how = "an f-string"
+    elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) and isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString)):
+        how = "`%` formatting"
+    elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add) and not (is_literal(node.left) and is_literal(node.right)):
+        how = "`+` concatenation"
+    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format" and isinstance(node.func.value, (cst.SimpleString, cst.ConcatenatedString)):
+        how = "`.format()`"
+    if how is None or not any(SQL.search(part) for part in string_parts(node)):
+        return None
+    return how
+
+
+class SqlInjection(Rule):
+    """RB705: SQL built from values by string formatting and sent to the database."""
+
+    id = "RB705"
+    name = "sql-injection"
+    summary = "`.execute()`/`.executemany()`/`text()` given SQL built with an f-string, `%`, `.format()` or `+`."
+    why = (
+        "A value formatted into SQL is read as SQL: a quote in it ends the string and the rest runs "
+        "as a statement. Drivers take the values separately (`cursor.execute(\"... WHERE id = %s\", "
+        "(order_id,))`, SQLAlchemy's `text(\"... :id\")` with parameters) and send them as data. A "
+        "query held in a local variable is followed to the strings assigned to it."
+    )
+    bad = (
+        Example('def find(cursor, name):\n    cursor.execute(f"SELECT * FROM users WHERE name = \'{name}\'")\n', lines=(2,)),
+        Example('def find(db, order_id):\n    query = "DELETE FROM orders WHERE id = %s" % order_id\n    db.execute(query)\n', lines=(3,)),
+        Example('from sqlalchemy import text\n\ndef find(session, name):\n    return session.execute(text("SELECT id FROM users WHERE name = \'" + name + "\'"))\n', lines=(4,)),
+    )
+    good = (
+        Example('def find(cursor, name):\n    cursor.execute("SELECT * FROM users WHERE name = %s", (name,))\n'),
+        Example('from sqlalchemy import text\n\ndef find(session, name):\n    return session.execute(text("SELECT id FROM users WHERE name = :name"), {"name": name})\n'),
+        Example('def log(logger, name):\n    logger.execute(f"greet {name}")\n'),
+    )
+    peers = "Ruff S608 (flake8-bandit; any string that looks like SQL, wherever it goes)"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """A query argument built by formatting, directly or through a local variable."""
+        func = node.func
+        is_execute = isinstance(func, cst.Attribute) and func.attr.value in EXECUTE_METHODS
+        called = "." + func.attr.value if isinstance(func, cst.Attribute) else ""
+        if not is_execute:
+            if self.ctx.imports.resolve(func) not in TEXT_FUNCTIONS:
+                return
+            called = "text"
+        query = argument(node, 0, "statement")
+        if query is None:
+            return
+        how = built_query(query)
+        if how is None and isinstance(query, cst.Name):
+            how = next((built for binding in bindings_in_scope(self.ctx, query.value) if binding.value is not None and (built := built_query(binding.value))), None)
+        if how is not None:
+            self.report(node, f"`{called}()` is given SQL built with {how}: pass the values as query parameters (and quote identifiers with the driver's quoting)")
+
+
+class TlsVerificationDisabled(Rule):
+    """RB706: ``verify=False`` for an HTTP client."""
+
+    id = "RB706"
+    name = "tls-verification-disabled"
+    summary = "`verify=False` in `requests`/`httpx` calls and clients, or `session.verify = False`."
+    why = (
+        "Without certificate verification anyone on the network path can answer in the server's name "
+        "and read or change what is sent, credentials included. A private certificate authority is "
+        "trusted with `verify=\"/path/to/ca.pem\"`, not by turning verification off."
+    )
+    bad = (
+        Example('import requests\n\ndef fetch(url):\n    return requests.get(url, verify=False, timeout=5)\n', lines=(4,)),
+        Example('import httpx\n\nclient = httpx.Client(verify=False)\n', lines=(3,)),
+        Example('import requests\n\nsession = requests.Session()\nsession.verify = False\n', lines=(4,)),
+    )
+    good = (
+        Example('import requests\n\ndef fetch(url):\n    return requests.get(url, verify="/etc/ssl/internal-ca.pem", timeout=5)\n'),
+        Example('def fetch(tool, url):\n    return tool.get(url, verify=False)\n'),
+    )
+    needs = (Clients,)
+    peers = "Ruff S501 (flake8-bandit)"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """``verify=False`` passed to a function of, or a method of a client from, requests/httpx."""
+        verify = keyword(node, "verify")
+        if not (isinstance(verify, cst.Name) and verify.value == "False"):
+            return
+        name = self.ctx.imports.resolve(node.func)
+        if name is None and isinstance(node.func, cst.Attribute):
+            name = self.analysis(Clients).type_of(node.func.value)
+        if name is not None and name.partition(".")[0] in ("requests", "httpx"):
+            self.report(node, f"`verify=False` turns off TLS certificate checks for `{name.partition('.')[0]}`: pass `verify=` the path of the CA bundle to trust instead")
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """``session.verify = False`` on a requests/httpx client."""
+        if not (isinstance(node.value, cst.Name) and node.value.value == "False"):
+            return
+        for target in node.targets:
+            if isinstance(target.target, cst.Attribute) and target.target.attr.value == "verify":
+                owner = self.analysis(Clients).type_of(target.target.value)
+                if owner is not None and owner.partition(".")[0] in ("requests", "httpx"):
+                    self.report(node, f"`verify = False` turns off TLS certificate checks for this `{owner}`: set it to the path of the CA bundle to trust instead")
