@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewbot.files import read_text_file
+from reviewbot.model import Source
 from reviewbot.packs import Pack
-from reviewbot.project import SKIPPED_DIRECTORIES
 
 # Agent files found by ``discover``: names at any depth, and patterns from the repository root.
 NAMES = ("CLAUDE.md", "AGENTS.md")
@@ -63,6 +63,8 @@ class Coverage:
 
 def discover(root: Path) -> list[str]:
     """Repository-relative paths of the agent files under ``root``, sorted."""
+    from reviewbot.project import SKIPPED_DIRECTORIES
+
     found = {path for pattern in PATTERNS for path in root.glob(pattern) if path.is_file()}
     for name in NAMES:
         for path in root.rglob(name):
@@ -161,3 +163,63 @@ def coverage(bullets: list[AgentBullet], packs: list[Pack]) -> list[Coverage]:
             )
         result.append(Coverage(bullet, tuple(sorted(rules)), reason))
     return result
+
+
+def front_matter(root: Path, name: str) -> dict[str, str]:
+    """The ``key: value`` lines of a file's front matter, read line by line ("almost YAML")."""
+    lines = read_text_file(root / name, MAX_AGENT_BYTES, name, "agent file").splitlines()
+    end = _after_front_matter(lines)
+    fields = {}
+    for line in lines[1 : end - 1] if end else []:
+        key, colon, value = line.partition(":")
+        if colon and key.strip() and not key.startswith((" ", "\t", "-")):
+            fields[key.strip()] = value.strip()
+    return fields
+
+
+def patterns(value: str) -> tuple[str, ...]:
+    """Globs written as ``"**/*.py, src/**"`` or ``["**/*.py", "src/**"]``."""
+    return tuple(part.strip().strip("'\"") for part in value.strip().strip("[]").split(",") if part.strip().strip("'\""))
+
+
+def scope_of(root: Path, name: str) -> tuple[tuple[str, ...] | None, int] | None:
+    """Which files an agent file's rules apply to, and how specific that is; ``None`` when the
+    agent applies it to no file by itself (a Cursor rule that is neither ``alwaysApply`` nor has
+    ``globs``, a Copilot instructions file without ``applyTo``: both are only used on request).
+
+    ``CLAUDE.md`` and ``AGENTS.md`` cover their directory; subagents and the repository-wide
+    Copilot file cover everything.
+    """
+    directory = name.rpartition("/")[0]
+    if name.endswith(".mdc") or name.endswith(".instructions.md"):
+        fields = front_matter(root, name)
+        if fields.get("alwaysApply", "").lower() == "true":
+            return None, 0
+        globs = patterns(fields.get("globs", "") or fields.get("applyTo", ""))
+        # ``applyTo: "**"`` is every file, as written.
+        return (globs, 1) if globs else None
+    if name.rpartition("/")[2] in NAMES and directory:
+        return (f"{directory}/**",), directory.count("/") + 1
+    return None, 0
+
+
+def auto_sources(root: Path, packs: list[Pack]) -> dict[str, list[Source]]:
+    """For ``packs: [auto]``: each rule the repository's agent files ask for, with the bullets
+    (file, line, text, scope) that ask for it."""
+    found: dict[str, list[Source]] = {}
+    for name in discover(root):
+        scope = scope_of(root, name)
+        if scope is None:
+            continue
+        for covered in coverage(read_bullets(root, name), packs):
+            for rule in covered.rules:
+                bullet = covered.bullet
+                found.setdefault(rule, []).append(Source(bullet.path, bullet.line, bullet.text, scope[0], scope[1]))
+    return found
+
+
+def waived(text: str, waive: tuple[tuple[str, str], ...]) -> str | None:
+    """The reason ``agents.waive`` gives for a bullet: an entry equal to its text (any case) or a
+    regular expression found in it."""
+    folded = text.casefold()
+    return next((reason for pattern, reason in waive if pattern.casefold() == folded or re.search(pattern, text, re.IGNORECASE)), None)

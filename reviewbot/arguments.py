@@ -241,6 +241,12 @@ def _init_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     agents.add_argument("files", nargs="*", type=Path, metavar="FILES", help="agent files (default: every one the repository holds)")
     agents.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    agents.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when a bullet of a Rules or Prohibited section is neither enforced by a rule nor waived in the config (agents.waive)",
+    )
+    agents.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else [tool.reviewbot] in pyproject.toml)")
     init = commands.add_parser(
         "init",
         help="adopt reviewbot: config, pull-request workflow, pre-commit hook, Claude Code hooks",

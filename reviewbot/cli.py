@@ -124,7 +124,7 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
             raise UsageError(f"--config {config}: with --trusted-config, name a file inside the repository")
     trusted = read_trusted(root, revision, name)
     args.trusted_baseline = trusted.baseline
-    return settings_from(root, trusted.config, trusted.source, select=select, ignore=ignore, fail_on=fail_on)
+    return settings_from(root, trusted.config, trusted.source, select=select, ignore=ignore, fail_on=fail_on, agents_root=trusted.agents)
 
 
 def _request(args: argparse.Namespace) -> Request:
@@ -204,17 +204,20 @@ def merge(args: argparse.Namespace) -> int:
 
 
 def agents(args: argparse.Namespace) -> int:
-    """``reviewbot agents``: each bullet of the agent files, and the rules that enforce it (or why none)."""
+    """``reviewbot agents``: each bullet of the agent files, and the rules that enforce it (or why
+    none); with ``--check``, exit 1 when a rule or prohibition is neither enforced nor waived."""
     import json
 
-    from reviewbot.agents import coverage, discover, read_bullets
-    from reviewbot.config import config_packs, read_config
+    from reviewbot.agents import coverage, discover, read_bullets, waived
+    from reviewbot.config import build_settings, config_packs, read_config
     from reviewbot.project import find_root
 
     root, _ = find_root(Path.cwd())
     # The packs the repository's config names (the bullets they know), validated like a scan's.
     config, source = read_config(root, getattr(args, "config", None))
-    packs = config_packs(config, "" if source == "built-in defaults" else f"{source}: ")
+    where = "" if source == "built-in defaults" else f"{source}: "
+    packs = config_packs(config, where)
+    waive = build_settings(config, source, agents_root=root).waive
     # Files named on the command line, as repository paths; none named: every one the repository has.
     names = []
     for file in args.files:
@@ -225,6 +228,9 @@ def agents(args: argparse.Namespace) -> int:
         names.append(absolute.relative_to(root.resolve()).as_posix())
     names = names or discover(root)
     report = [(name, coverage(read_bullets(root, name), packs)) for name in names]
+    # A waiver, by bullet, for those no rule enforces; the rules and prohibitions left are unchecked.
+    waivers = {id(c): waived(c.bullet.text, waive) for _, covered in report for c in covered if not c.rules}
+    open_bullets = [c for _, covered in report for c in covered if not c.rules and waivers[id(c)] is None and c.bullet.kind != "responsibility"]
     # One document for tools: files, then their bullets with line, kind, rules or the reason for none.
     if args.format == "json":
         files = [
@@ -232,23 +238,43 @@ def agents(args: argparse.Namespace) -> int:
                 "path": name,
                 "bullets": [
                     # ``path`` differs from the file's for a bullet an ``@import`` brought in.
-                    {"path": c.bullet.path, "line": c.bullet.line, "text": c.bullet.text, "kind": c.bullet.kind, "section": c.bullet.section, "rules": list(c.rules), "reason": c.reason}
+                    {
+                        "path": c.bullet.path,
+                        "line": c.bullet.line,
+                        "text": c.bullet.text,
+                        "kind": c.bullet.kind,
+                        "section": c.bullet.section,
+                        "rules": list(c.rules),
+                        "reason": c.reason,
+                        "waived": waivers.get(id(c)),
+                    }
                     for c in covered
                 ],
             }
             for name, covered in report
         ]
         print(json.dumps({"files": files}, indent=2, ensure_ascii=False))
-        return EXIT_OK
-    # For people: each file, then each bullet on one line and what enforces it on the next.
-    if not report:
-        print("reviewbot: no agent files found (CLAUDE.md, AGENTS.md, .claude/agents/*.md, Copilot or Cursor rules)")
-    for name, covered in report:
-        print(printable(name))
-        for c in covered:
-            what = ", ".join(c.rules) if c.rules else f"not checked: {c.reason}"
-            where = f"{c.bullet.line:>4}" if c.bullet.path == name else f"{printable(c.bullet.path)}:{c.bullet.line}"
-            print(f"  {where} {c.bullet.kind:<14} {printable(c.bullet.text)}\n{'':>21}-> {what}")
+    else:
+        # For people: each file, then each bullet on one line and what enforces it on the next.
+        if not report:
+            print("reviewbot: no agent files found (CLAUDE.md, AGENTS.md, .claude/agents/*.md, Copilot or Cursor rules)")
+        for name, covered in report:
+            print(printable(name))
+            for c in covered:
+                waiver = waivers.get(id(c))
+                what = ", ".join(c.rules) if c.rules else f"waived: {waiver}" if waiver is not None else f"not checked: {c.reason}"
+                where_text = f"{c.bullet.line:>4}" if c.bullet.path == name else f"{printable(c.bullet.path)}:{c.bullet.line}"
+                print(f"  {where_text} {c.bullet.kind:<14} {printable(c.bullet.text)}\n{'':>21}-> {printable(what)}")
+    if args.check and open_bullets:
+        for c in open_bullets:
+            print(f"{printable(c.bullet.path)}:{c.bullet.line}: {c.bullet.kind} not enforced by any rule: {printable(c.bullet.text)}", file=sys.stderr)
+        print(
+            f"reviewbot: {len(open_bullets)} rule{'s' if len(open_bullets) != 1 else ''} of the agent files "
+            f"{'are' if len(open_bullets) != 1 else 'is'} neither enforced nor waived; waive each with a reason in the config "
+            "(agents: {waive: {\"bullet text or regex\": \"why\"}})",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
     return EXIT_OK
 
 
@@ -324,6 +350,7 @@ def github_review(args: argparse.Namespace) -> int:
         write_interval=args.write_interval,
         paths=tuple(args.paths),
         sarif_file=args.sarif_file,
+        trusted=getattr(args, "trusted_config", None) is not None,
     )
     return review(options, settings, root, dict(os.environ))
 

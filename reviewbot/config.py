@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,7 @@ from reviewbot.checks import OPTIONS
 from reviewbot.errors import ConfigError
 from reviewbot.escape import printable
 from reviewbot.files import read_text_file
-from reviewbot.model import Finding, Project, RuleSpec, Severity
+from reviewbot.model import Finding, Project, RuleSpec, Severity, Source
 from reviewbot.packs import DEFAULT_PACK, Pack, available_packs, load_pack
 from reviewbot.validate import did_you_mean, expand, expect, options, rule_ids
 
@@ -36,9 +37,13 @@ FAMILIES = sorted({key.partition(".")[0] for key in OPTIONS})
 TOP_LEVEL_KEYS = sorted(
     {
         "packs", "select", "extend-select", "ignore", "severity", "exclude", "per-file-ignores", "test-paths", "fail-on", "max-file-bytes", "baseline",
-        "cache-dir", *FAMILIES,
+        "cache-dir", "agents", *FAMILIES,
     }
 )
+log = logging.getLogger(__name__)
+
+# ``packs: [auto]``: the rules the repository's own agent files ask for.
+AUTO = "auto"
 # Values of `fail-on` / `--fail-on`.
 FAIL_ON = ("error", "warning", "info", "never")
 
@@ -111,6 +116,10 @@ class Settings:
     baseline: str | None = None
     # Where the phase-1 cache lives (repo-relative); ``None``: ``.reviewbot_cache``.
     cache_dir: str | None = None
+    # ``packs: [auto]``: the agent-file bullets that enable each rule, and where they apply.
+    sources: dict[str, tuple[Source, ...]] = field(default_factory=dict)
+    # ``agents.waive``: (bullet text or regex, why nothing enforces it) for ``reviewbot agents --check``.
+    waive: tuple[tuple[str, str], ...] = ()
 
     @functools.cached_property
     def digest(self) -> str:
@@ -127,6 +136,7 @@ class Settings:
             "per-file-ignores": [[globs.patterns, sorted(ids)] for globs, ids in self.per_file_ignores],
             "max-file-bytes": self.max_file_bytes,
             "project": [self.project.roots, self.project.inner],
+            "sources": {rule: [[s.path, s.line, s.text, s.scope, s.depth] for s in sources] for rule, sources in self.sources.items()},
         }
         return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
@@ -146,7 +156,20 @@ class Settings:
                 rules = rules - ignored
         if self.is_test(path):
             rules = frozenset(rule for rule in rules if self.specs[rule].in_tests)
+        if self.sources:
+            rules = frozenset(rule for rule in rules if rule not in self.sources or self.source_for(rule, path) is not None)
         return rules
+
+    def source_for(self, rule: str, path: str) -> Source | None:
+        """The agent-file bullet that makes ``rule`` apply to ``path``: the most specific one
+        whose scope covers the file (a nested ``AGENTS.md`` over the root's), first by file and line."""
+        covering = [s for s in self.sources.get(rule, ()) if s.scope is None or self._globs(s.scope).match(path)]
+        return min(covering, key=lambda s: (-s.depth, s.path, s.line), default=None)
+
+    @staticmethod
+    @functools.lru_cache(maxsize=256)
+    def _globs(patterns: tuple[str, ...]) -> Globs:
+        return Globs(patterns)
 
 
 def inside(root: Path, value: str, key: str) -> Path:
@@ -231,8 +254,13 @@ def build_settings(
     select: list[str] | None = None,
     ignore: list[str] | None = None,
     fail_on: str | None = None,
+    agents_root: Path | None = None,
 ) -> Settings:
-    """Validate ``config`` over the packs it names; command-line values win over the file."""
+    """Validate ``config`` over the packs it names; command-line values win over the file.
+
+    ``packs: [auto]`` reads the agent files under ``agents_root`` (the repository, or a trusted
+    revision's copy of its agent files).
+    """
     # Every error message starts with the file it is about.
     where = "" if source == "built-in defaults" else f"{source}: "
     for key in config:
@@ -249,6 +277,20 @@ def build_settings(
         option_values.update(pack.options)
     option_values.update(options(where, {family: config[family] for family in FAMILIES if family in config}))
     _apply_severities(config, where, specs)
+    sources: dict[str, tuple[Source, ...]] = {}
+    if config.get("packs") == [AUTO]:
+        if agents_root is None:
+            raise ConfigError(f"{where}packs: `auto` reads the repository's agent files, and there is no repository here")
+        from reviewbot.agents import auto_sources
+
+        sources = {rule: tuple(found) for rule, found in auto_sources(agents_root, packs).items() if rule in specs}
+        if not sources:
+            log.warning("packs: [auto] found no rule in the agent files of %s; only the meta rules (RB0xx) run", agents_root)
+        # The meta rules (no quote), and what the agent files ask for.
+        specs = {rule: spec for rule, spec in specs.items() if spec.quote is None or rule in sources}
+        # Summaries quote the repository's own words: its most general bullet for the rule.
+        for rule, found in sources.items():
+            specs[rule] = replace(specs[rule], quote=min(found, key=lambda s: (s.depth, s.path, s.line)).text)
 
     # --select replaces the configured selection; --ignore adds to the configured ignores. Without
     # a selection, the rules the packs enable; ``extend-select`` adds to either.
@@ -282,7 +324,27 @@ def build_settings(
         source=source,
         baseline=expect(f"{where}baseline", config["baseline"], str) if "baseline" in config else None,
         cache_dir=expect(f"{where}cache-dir", config["cache-dir"], str) if "cache-dir" in config else None,
+        sources=sources,
+        waive=_waive(config, where),
     )
+
+
+def _waive(config: dict[str, object], where: str) -> tuple[tuple[str, str], ...]:
+    """``agents: {waive: {"bullet text or regex": "reason"}}``, checked."""
+    section = expect(f"{where}agents", config.get("agents", {}), dict)
+    for key in section:
+        if key != "waive":
+            raise ConfigError(f"{where}agents.{key}: unknown key{did_you_mean(str(key), ['waive'])}")
+    waived = []
+    for text, reason in expect(f"{where}agents.waive", section.get("waive", {}), dict).items():
+        if not isinstance(text, str) or not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(f"{where}agents.waive: expected \"bullet text or regex\": \"why nothing enforces it\", got {text!r}: {reason!r}")
+        try:
+            re.compile(text)
+        except re.error as error:
+            raise ConfigError(f"{where}agents.waive: {text!r} is not a valid regular expression ({error})") from None
+        waived.append((text, reason))
+    return tuple(waived)
 
 
 def config_packs(config: dict[str, object], where: str = "") -> list[Pack]:
@@ -291,6 +353,10 @@ def config_packs(config: dict[str, object], where: str = "") -> list[Pack]:
     if not names:
         raise ConfigError(f"{where}packs: name at least one pack (the default is [{DEFAULT_PACK}])")
     available = available_packs()
+    if AUTO in names:
+        if names != [AUTO]:
+            raise ConfigError(f"{where}packs: `auto` chooses from every pack by the repository's agent files; name it alone")
+        return [load_pack(name) for name in available]
     for index, name in enumerate(names):
         if name not in available:
             known = ", ".join(available)

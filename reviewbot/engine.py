@@ -364,6 +364,8 @@ def make_finding(settings: Settings, rule: str, path: str, span: Span, message: 
     """
     spec = settings.specs[rule]
     line, column, end_line, end_column = span
+    # Enabled by the repository's own agent file: that bullet is the quote, and its place the source.
+    source = settings.source_for(rule, path) if settings.sources else None
     return Finding(
         rule=rule,
         name=spec.rule.name,
@@ -374,8 +376,9 @@ def make_finding(settings: Settings, rule: str, path: str, span: Span, message: 
         end_line=end_line,
         end_column=end_column + 1,
         message=message,
-        quote=spec.quote,
+        quote=source.text if source is not None else spec.quote,
         fix=fix,
+        source=(source.path, source.line) if source is not None else None,
     )
 
 

@@ -134,6 +134,19 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A bullet of the repository's own agent files that enables a rule (``packs: [auto]``)."""
+
+    path: str
+    line: int
+    text: str
+    # Globs of the files the bullet applies to; ``None``: every file.
+    scope: tuple[str, ...] | None = None
+    # How specific the scope is: a nested ``AGENTS.md`` overrides the root's for the same rule.
+    depth: int = 0
+
+
+@dataclass(frozen=True)
 class RuleSpec:
     """A rule as configured for this run: its declaration plus pack and config settings."""
 
@@ -186,6 +199,8 @@ class Finding:
     # First and last line of the function or class a whole-scope finding (RB302, RB401-RB403) is
     # about; changed-lines mode keeps such a finding when any line of it changed.
     scope: tuple[int, int] | None = None
+    # The agent file and line of the bullet the rule enforces here (``packs: [auto]``).
+    source: tuple[str, int] | None = None
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
@@ -196,6 +211,7 @@ class Finding:
         """Every field as JSON values; ``from_record`` gives back an equal finding (cache, merge)."""
         record = asdict(self)
         record["severity"] = self.severity.label
+        record["source"] = None if self.source is None else {"path": self.source[0], "line": self.source[1]}
         return record
 
     @classmethod
@@ -208,6 +224,7 @@ class Finding:
                 "severity": Severity.parse(record["severity"]),
                 "fix": None if fix is None else Fix(fix["description"], tuple(Edit(**edit) for edit in fix["edits"])),
                 "scope": None if record["scope"] is None else tuple(record["scope"]),
+                "source": None if record.get("source") is None else (str(record["source"]["path"]), int(record["source"]["line"])),
             }
         )
 

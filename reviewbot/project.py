@@ -156,9 +156,11 @@ def settings_from(
     select: list[str] | None = None,
     ignore: list[str] | None = None,
     fail_on: str | None = None,
+    agents_root: Path | None = None,
 ) -> Settings:
-    """The settings for a config mapping read from ``source`` (a file, or a trusted revision)."""
-    settings = build_settings(config, source, select=select, ignore=ignore, fail_on=fail_on)
+    """The settings for a config mapping read from ``source`` (a file, or a trusted revision);
+    ``packs: [auto]`` reads the agent files under ``agents_root`` (default: ``root``)."""
+    settings = build_settings(config, source, select=select, ignore=ignore, fail_on=fail_on, agents_root=agents_root or root)
     return replace(settings, project=detect_project(root, settings.options["imports.roots"]))
 
 

@@ -29,6 +29,9 @@ class Trusted:
     source: str
     # A temporary copy of the revision's baseline, when its config names one.
     baseline: Path | None
+    # A temporary copy of the revision's Markdown files, when its config says ``packs: [auto]``:
+    # the agent files that choose the rules must not come from the change under review either.
+    agents: Path | None = None
 
 
 def read_trusted(root: Path, revision: str, config_name: str | None = None) -> Trusted:
@@ -69,7 +72,30 @@ def read_trusted(root: Path, revision: str, config_name: str | None = None) -> T
             raise ConfigError(f"{source}: baseline {value!r} is not a file at the trusted revision")
         baseline = Path(tempfile.mkdtemp(prefix="reviewbot-trusted-")) / "baseline.json"
         baseline.write_text(text, encoding="utf-8")
-    return Trusted(config, source, baseline)
+    agents = _markdown_files(repo, commit) if config.get("packs") == ["auto"] else None
+    return Trusted(config, source, baseline, agents)
+
+
+def _markdown_files(repo: object, commit: str) -> Path:
+    """A temporary directory holding the regular ``.md``/``.mdc`` files of ``commit`` (agent files
+    and the files they import), each at most the size an agent file may have."""
+    from reviewbot.agents import MAX_AGENT_BYTES
+
+    import git
+
+    assert isinstance(repo, git.Repo)
+    target = Path(tempfile.mkdtemp(prefix="reviewbot-trusted-agents-"))
+    listing = repo.git.ls_tree("-r", "-l", "-z", commit, stdout_as_string=False).decode("utf-8", "surrogateescape")
+    for entry in listing.split("\0"):
+        meta, _, name = entry.partition("\t")
+        if not name.endswith((".md", ".mdc")):
+            continue
+        mode, kind, sha, size = meta.split()
+        if kind == "blob" and mode in ("100644", "100755") and int(size) <= MAX_AGENT_BYTES:
+            path = target / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(repo.git.cat_file("blob", sha, stdout_as_string=False))
+    return target
 
 
 def _commit(repo: object, revision: str) -> str:

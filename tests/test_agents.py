@@ -11,7 +11,7 @@ import pytest
 
 from reviewbot.agents import coverage, discover, read_bullets
 from reviewbot.packs import load_pack
-from tests.conftest import make_repo
+from tests.conftest import git, make_repo, run_reviewbot
 
 SUBAGENT = """\
 ---
@@ -116,3 +116,133 @@ def test_the_command_prints_json_and_text(tmp_path):
     assert text.returncode == 0 and "-> RB101, RB102, RB103" in text.stdout
     outside = subprocess.run([*command, str(tmp_path)], cwd=repo, capture_output=True, text=True)
     assert outside.returncode == 2 and "outside the repository" in outside.stderr
+
+
+def test_the_backend_engineer_agent_maps_every_rule_and_prohibition(tmp_path):
+    agent = Path(__file__).resolve().parents[1] / "rules" / "backend-engineer.yml"
+    # The pack names the agent it was written for; its bullets are the agent's own sentences.
+    (tmp_path / "agent.md").write_text(AGENT_FILE)
+    covered = coverage(read_bullets(tmp_path, "agent.md"), [load_pack("backend-engineer")])
+    rules_and_prohibitions = [c for c in covered if c.bullet.kind != "responsibility"]
+    assert len(rules_and_prohibitions) == 10 and agent.is_file()
+    for c in rules_and_prohibitions:
+        assert c.rules or c.reason, c.bullet.text
+    mapped = {c.bullet.text: c.rules for c in rules_and_prohibitions}
+    assert mapped["Bypassing established client layers for direct API calls"] == ("RB501",)
+    assert mapped["Creating new patterns that conflict with existing architecture"] == ("RB502", "RB503")
+    assert mapped["Writing full-blown code without incremental review cycles"] == ("RB802",)
+    unchecked = [c.bullet.text for c in rules_and_prohibitions if not c.rules]
+    assert unchecked == ["Always provide comprehensive reports back to the main agent upon task completion"]
+
+
+# The rules and prohibitions of the backend-engineer agent, as its file writes them.
+AGENT_FILE = """\
+## Rules
+
+### Core Principles
+
+- Write code incrementally (types first, then functions, then integration)
+- Add detailed comments for all variables, functions, and complex logic
+- Follow existing architectural patterns from CLAUDE.md
+- Use absolute imports with @ alias for all internal modules
+- Always provide comprehensive reports back to the main agent upon task completion
+
+### Prohibited Tasks/Approaches
+
+- Writing full-blown code without incremental review cycles
+- Skipping type definitions or schema validation
+- Implementing logic without proper error handling
+- Bypassing established client layers for direct API calls
+- Creating new patterns that conflict with existing architecture
+"""
+
+AUTO = ".reviewbot.yml", "packs: [auto]\n"
+UNTYPED_RELATIVE = '"""Module."""\nfrom . import models\n\n\ndef total(order):\n    """Sum."""\n    return order\n'
+
+
+def scan_json(repo: Path, *args: str) -> list[dict[str, object]]:
+    result = run_reviewbot(repo, "scan", "--format", "json", *args)
+    assert result.code in (0, 1), result.stderr
+    return json.loads(result.stdout)["findings"]
+
+
+@pytest.mark.slow
+def test_auto_enables_what_the_only_agent_file_asks_and_cites_its_lines(tmp_path):
+    files = {
+        "CLAUDE.md": "# Shop\n\n## Conventions\n\n- Never use relative imports\n- Type hints on all functions\n",
+        "app/__init__.py": "",
+        "app/orders.py": UNTYPED_RELATIVE + "\n\ndef show(x):\n    print(eval(x))\n",
+        AUTO[0]: AUTO[1],
+    }
+    repo = make_repo(tmp_path / "repo", files)
+    from reviewbot.project import load_settings
+
+    enabled = load_settings(repo).selected
+    assert enabled == {"RB000", "RB001", "RB002", "RB003", "RB101", "RB102", "RB103", "RB301", "RB302", "RB303"}
+    found = scan_json(repo)
+    # print and eval are allowed by nothing, and asked about by nothing either.
+    assert sorted({f["rule"] for f in found}) == ["RB101", "RB301", "RB302"]
+    for finding in found:
+        expected = ("Never use relative imports", 5) if finding["rule"] == "RB101" else ("Type hints on all functions", 6)
+        assert (finding["quote"], finding["source"]) == (expected[0], {"path": "CLAUDE.md", "line": expected[1]})
+
+
+@pytest.mark.slow
+def test_auto_scopes_nested_agents_md_copilot_applyto_and_cursor_globs(tmp_path):
+    code = "def run(x):\n    return eval(x)\n"
+    files = {
+        "AGENTS.md": "## Rules\n\n- Never use relative imports\n",
+        "billing/AGENTS.md": "## Rules\n\n- Use absolute imports, the @ alias of Python\n",
+        ".github/instructions/legacy.instructions.md": '---\napplyTo: "legacy/**/*.py"\n---\n- Watch for security vulnerabilities\n',
+        ".cursor/rules/errors.mdc": "---\ndescription: errors\nglobs: jobs/**\nalwaysApply: false\n---\n\n- No bare except\n",
+        # Neither always applied nor scoped by globs: Cursor uses it on request only.
+        ".cursor/rules/manual.mdc": "---\ndescription: typing\nalwaysApply: false\n---\n\n- Type hints on all functions\n",
+        "billing/pay.py": "from . import ledger\n",
+        "shop/cart.py": "from . import items\n",
+        "legacy/old.py": code,
+        "shop/new.py": code,
+        "jobs/nightly.py": "def run():\n    try:\n        return 1\n    except:\n        return 0\n",
+        "shop/tasks.py": "def run():\n    try:\n        return 1\n    except:\n        return 0\n",
+        AUTO[0]: AUTO[1],
+    }
+    repo = make_repo(tmp_path / "repo", files)
+    found = {(f["rule"], f["path"]): f["source"] for f in scan_json(repo) if f["rule"] in ("RB101", "RB702", "RB202", "RB301")}
+    assert found == {
+        # The nested AGENTS.md speaks for its directory; the root one for the rest.
+        ("RB101", "billing/pay.py"): {"path": "billing/AGENTS.md", "line": 3},
+        ("RB101", "shop/cart.py"): {"path": "AGENTS.md", "line": 3},
+        ("RB702", "legacy/old.py"): {"path": ".github/instructions/legacy.instructions.md", "line": 4},
+        ("RB202", "jobs/nightly.py"): {"path": ".cursor/rules/errors.mdc", "line": 7},
+    }
+
+
+@pytest.mark.slow
+def test_check_fails_on_unenforced_rules_until_they_are_waived(tmp_path):
+    files = {"CLAUDE.md": "## Rules\n\n- Never use relative imports\n- Keep functions small\n\n## Context\n\n- The shop sells tea\n"}
+    repo = make_repo(tmp_path / "repo", files)
+    result = run_reviewbot(repo, "agents", "--check")
+    assert result.code == 1
+    # Only rules and prohibitions must be enforced; context is no rule.
+    assert "CLAUDE.md:4: rule not enforced by any rule: Keep functions small" in result.stderr
+    assert "tea" not in result.stderr
+    (repo / ".reviewbot.yml").write_text("agents:\n  waive:\n    'functions small': judged in review\n")
+    result = run_reviewbot(repo, "agents", "--check", "--format", "json")
+    assert result.code == 0, result.stderr
+    bullets = json.loads(result.stdout)["files"][0]["bullets"]
+    assert [(b["text"], b["waived"]) for b in bullets if not b["rules"]] == [("Keep functions small", "judged in review"), ("The shop sells tea", None)]
+    (repo / ".reviewbot.yml").write_text("agents:\n  waive:\n    'functions small': ''\n")
+    bad = run_reviewbot(repo, "agents", "--check")
+    assert bad.code == 2 and "agents.waive" in bad.stderr
+
+
+@pytest.mark.slow
+def test_with_a_trusted_config_the_agent_files_come_from_that_revision(tmp_path):
+    files = {"CLAUDE.md": "## Rules\n\n- Never use relative imports\n", "app/__init__.py": "", AUTO[0]: AUTO[1]}
+    repo = make_repo(tmp_path / "repo", files)
+    git(repo, "checkout", "-q", "-b", "feature")
+    # The change under review deletes the rule it breaks.
+    (repo / "CLAUDE.md").write_text("## Rules\n\n- Be nice\n")
+    (repo / "app/orders.py").write_text("from . import models\n")
+    assert [f["rule"] for f in scan_json(repo) if f["rule"] == "RB101"] == []
+    [finding] = [f for f in scan_json(repo, "--trusted-config", "main") if f["rule"] == "RB101"]
+    assert finding["source"] == {"path": "CLAUDE.md", "line": 3}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reviewbot.github.plan import DiffFile, PostedComment, placement, plan, suggestion
+from reviewbot.github.plan import DiffFile, PostedComment, comment_body, placement, plan, suggestion
+from reviewbot.model import Finding, Severity
 from tests.conftest import scan
 
 DOCS = "https://example.com/rules.md"
@@ -33,7 +34,9 @@ def test_first_run_posts_one_comment_per_finding_with_suggestions_and_markers():
     assert [(c.path, c.start_line, c.line) for c in result.post] == [("app/orders.py", None, 2), ("app/orders.py", None, 5)]
     relative = result.post[0].body
     assert relative.startswith("**RB101** `relative-import` (error): relative import `.models`: use `app.models`")
-    assert "> Agent rule: “Use absolute imports with @ alias for all internal modules”" in relative
+    # The quote may come from the repository's own agent file: escaped like any text of the change
+    # (an "@" there would mention someone).
+    assert "> Agent rule: “Use absolute imports with &#64; alias for all internal modules”" in relative
     assert "```suggestion\nfrom app.models import Order\n```" in relative
     assert f"[RB101 documentation]({DOCS}#rb101-relative-import)" in relative
     assert relative.endswith(f"<!-- reviewbot:fp={result.post[0].fingerprint} -->")
@@ -89,3 +92,9 @@ def test_suggestion_fences_grow_past_backticks_in_the_code():
     [finding] = [f for f in findings('"""M."""\nfrom . import x  # ```\n') if f.rule == "RB101"]
     block = suggestion(finding, ['"""M."""', "from . import x  # ```"], 2, 2)
     assert block == "````suggestion\nfrom app import x  # ```\n````"
+
+
+def test_a_quote_from_an_agent_file_links_its_line():
+    finding = Finding("RB101", "relative-import", Severity.ERROR, "app/x.py", 1, 1, 1, 5, "relative import", quote="Never use relative imports", source=("docs/AGENTS.md", 7))
+    body = comment_body(finding, "https://example.com/rules.md", None, "https://github.com/shop/api/blob/abc123")
+    assert "> Agent rule: “Never use relative imports” ([docs/AGENTS.md#L7](https://github.com/shop/api/blob/abc123/docs/AGENTS.md#L7))" in body

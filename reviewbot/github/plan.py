@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from reviewbot.escape import markdown
 from reviewbot.fix import apply_edits
@@ -109,11 +110,16 @@ def suggestion(finding: Finding, lines: list[str], start: int, end: int) -> str 
     return f"{fence}suggestion\n{fixed}\n{fence}"
 
 
-def comment_body(finding: Finding, docs_url: str, suggested: str | None) -> str:
-    """The text of an inline comment: rule, message, agent rule, docs link, maybe a suggestion."""
+def comment_body(finding: Finding, docs_url: str, suggested: str | None, blob_url: str = "") -> str:
+    """The text of an inline comment: rule, message, agent rule (linked to the line of the agent
+    file it comes from, under ``blob_url``), docs link, maybe a suggestion."""
     parts = [f"**{finding.rule}** `{finding.name}` ({finding.severity.label}): {markdown(finding.message)}"]
     if finding.quote:
-        parts.append(f"> Agent rule: “{finding.quote}”")
+        where = ""
+        if finding.source is not None:
+            path, line = finding.source
+            where = f" ([{markdown(path)}#L{line}]({blob_url}/{quote(path)}#L{line}))" if blob_url else f" ({markdown(path)}:{line})"
+        parts.append(f"> Agent rule: “{markdown(finding.quote)}”{where}")
     if suggested is not None:
         parts.append(suggested)
     parts.append(f"[{finding.rule} documentation]({docs_url}#{finding.rule.lower()}-{finding.name})")
@@ -138,6 +144,7 @@ def plan(
     *,
     max_comments: int,
     docs_url: str,
+    blob_url: str = "",
 ) -> Plan:
     """Decide the run's actions (see the module docstring); findings are in report order.
 
@@ -158,7 +165,7 @@ def plan(
             continue
         start, line = where
         suggested = suggestion(finding, file.lines, start, line) if file.lines else None
-        body = comment_body(finding, docs_url, suggested)
+        body = comment_body(finding, docs_url, suggested, blob_url)
         result.post.append(InlineComment(finding.path, line, start if start < line else None, body, finding.fingerprint))
     current = {finding.fingerprint for finding in findings}
     for comment in posted:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import uuid
 from dataclasses import dataclass
@@ -51,6 +52,9 @@ class ReviewOptions:
     paths: tuple[Path, ...] = ()
     # Also write the findings as SARIF here.
     sarif_file: Path | None = None
+    # The config (and agent files) came from the base commit (``--trusted-config``): agent rules
+    # are linked there, not in the head commit.
+    trusted: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,9 @@ def _post(
         lines = split_lines(change.read(path).decode("utf-8", "replace")) if path in change.files else []
         diff[path] = DiffFile(file.hunks, file.added, lines)
     posted = api.review_comments()
-    actions = plan(findings, diff, posted, max_comments=options.max_comments, docs_url=options.docs_url)
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+    blob_url = f"{server}/{api.repository}/blob/{api.base_sha if options.trusted else api.head_sha}"
+    actions = plan(findings, diff, posted, max_comments=options.max_comments, docs_url=options.docs_url, blob_url=blob_url)
     event = "REQUEST_CHANGES" if failing and options.request_changes else "COMMENT"
     placed = {comment.fingerprint for comment in actions.post} | {f.fingerprint for f in actions.already_posted}
     # Requesting changes again with nothing new would only repeat the last review.

@@ -43,6 +43,7 @@ def finding_dict(finding: Finding) -> dict[str, object]:
         "end_column": finding.end_column,
         "message": finding.message,
         "quote": finding.quote,
+        "source": None if finding.source is None else {"path": finding.source[0], "line": finding.source[1]},
         "fix": fix,
         "fingerprint": finding.fingerprint,
         # What `reviewbot merge` needs to rebuild the finding exactly (baselines, changed lines).
