@@ -240,7 +240,7 @@ def _init_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "the rules that enforce it or why no rule can.",
     )
     agents.add_argument("files", nargs="*", type=Path, metavar="FILES", help="agent files (default: every one the repository holds)")
-    agents.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    agents.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format (default: text; markdown: a coverage table per file)")
     agents.add_argument(
         "--check",
         action="store_true",

@@ -209,6 +209,8 @@ def agents(args: argparse.Namespace) -> int:
     import json
 
     from reviewbot.agents import coverage, discover, read_bullets, waived
+    from reviewbot.docs import coverage_table
+    from reviewbot.escape import markdown
     from reviewbot.config import build_settings, config_packs, read_config
     from reviewbot.project import find_root
 
@@ -254,6 +256,9 @@ def agents(args: argparse.Namespace) -> int:
             for name, covered in report
         ]
         print(json.dumps({"files": files}, indent=2, ensure_ascii=False))
+    elif args.format == "markdown":
+        # A table per file, for a team's own docs (docs/agents.md holds the backend-engineer agent's).
+        print("\n".join(f"## {markdown(name)}\n\n{coverage_table(covered)}" for name, covered in report), end="")
     else:
         # For people: each file, then each bullet on one line and what enforces it on the next.
         if not report:

@@ -6,7 +6,9 @@ import textwrap
 
 import yaml
 
+from reviewbot.agents import Coverage
 from reviewbot.config import Settings
+from reviewbot.escape import markdown
 from reviewbot.model import Option, Rule, RuleSpec
 
 
@@ -145,3 +147,13 @@ def _option_markdown(option: Option, settings: Settings) -> str:
     if len(default) == 1:
         return f"- `{option.key}` (default `{default[0]}`): {option.help}\n"
     return f"- `{option.key}`: {option.help} Default:\n" + "".join(f"  - `{line.partition(': ')[0]}`: {line.partition(': ')[2]}\n" for line in default)
+
+
+def coverage_table(covered: list[Coverage]) -> str:
+    """The coverage table of docs/agents.md: every bullet, its kind, and its rules or why none."""
+    rows = ["| line | kind | bullet | enforced by, or why not |", "|---|---|---|---|"]
+    for c in covered:
+        what = ", ".join(c.rules) if c.rules else f"not checked: {c.reason}"
+        # Escaped, ``|`` included: agent files are the repository's words.
+        rows.append(f"| {c.bullet.line} | {c.bullet.kind} | {markdown(c.bullet.text)} | {markdown(what)} |")
+    return "\n".join(rows) + "\n"

@@ -15,7 +15,7 @@ from dataclasses import replace
 import libcst as cst
 
 from reviewbot.checks import RULES
-from reviewbot.checks.architecture import is_route
+from reviewbot.checks.architecture import direct_calls, is_route
 from reviewbot.checks.base import Analysis, FileContext, ProjectRule, Scope, is_public_name
 from reviewbot.config import Settings
 from reviewbot.imports import dotted_name
@@ -116,6 +116,9 @@ class FileScan:
         self.definitions: list[tuple[str, str, int, int, int]] = []
         # Identifiers of a test file (``Facts.names``).
         self.names: set[str] = set()
+        # Direct calls of HTTP and database libraries (``Facts.calls``), for RB501/RB504.
+        self.calls: list[tuple[str, int]] = []
+        self.direct = direct_calls(settings.options) if settings.selected & {"RB501", "RB504"} else None
         self._prefill_imports(module.body)
         self.exported = exported_names(self.ctx.module_bindings, text)
         self._register()
@@ -133,6 +136,8 @@ class FileScan:
         self.enter[cst.ImportFrom] = [self.ctx.imports.add]
         if self.settings.is_test(self.path):
             self.enter[cst.Name] = [self._name]
+        if self.direct is not None:
+            self.leave[cst.Call] = [self._call_fact]
         for block in (cst.IndentedBlock, cst.SimpleStatementSuite):
             self.enter[block] = [self._enter_body]
         walkers: list[Rule | Analysis] = [*self.analyses.values(), *self.rules]
@@ -268,7 +273,14 @@ class FileScan:
             tuple(self.definitions),
             tuple(sorted(self.names)),
             tuple(self.ctx.suppressions),
+            tuple(self.calls),
         )
+
+    def _call_fact(self, node: cst.Call) -> None:
+        """Record a direct call of an HTTP or database library."""
+        name = self.ctx.imports.resolve(node.func)
+        if name is not None and self.direct is not None and self.direct(name):
+            self.calls.append((name, self.walk.spans[id(node)][0]))
 
     def _name(self, node: cst.Name) -> None:
         """An identifier a test file uses: a name, an attribute, an imported name."""

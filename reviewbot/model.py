@@ -251,6 +251,9 @@ class Facts:
     names: tuple[str, ...] = ()
     # (line, text) of the comments that may suppress findings: the project phase honours them too.
     suppressions: tuple[tuple[int, str], ...] = ()
+    # (qualified name, line) of each call that reaches an HTTP service or a database directly
+    # (``requests.get``, ``httpx.AsyncClient``, ``sqlite3.connect``, ``sqlalchemy.text``): RB501, RB504.
+    calls: tuple[tuple[str, int], ...] = ()
 
     def to_record(self) -> dict[str, object]:
         """JSON values; ``from_record`` gives back equal facts."""
@@ -266,6 +269,7 @@ class Facts:
             definitions=tuple((str(name), str(kind), int(first), int(last), int(line)) for name, kind, first, last, line in record["definitions"]),
             names=tuple(str(name) for name in record["names"]),
             suppressions=tuple((int(line), str(text)) for line, text in record["suppressions"]),
+            calls=tuple((str(name), int(line)) for name, line in record["calls"]),
         )
 
 

@@ -21,6 +21,16 @@ def test_readme_rule_table_is_generated_from_the_declarations():
     assert table is not None and table.group(1) == rules_table(build_settings({}))
 
 
+def test_the_coverage_table_of_the_backend_engineer_agent_is_generated():
+    from reviewbot.agents import coverage, read_bullets
+    from reviewbot.docs import coverage_table
+    from reviewbot.packs import load_pack
+
+    covered = coverage(read_bullets(ROOT / "tests" / "data", "backend-engineer.md"), [load_pack("backend-engineer")])
+    table = re.search(r"<!-- coverage:start -->\n(.*?)<!-- coverage:end -->", (ROOT / "docs" / "agents.md").read_text(), re.S)
+    assert table is not None and table.group(1) == coverage_table(covered)
+
+
 def test_ci_runs_the_readme_test_command_and_the_self_scan_gate():
     readme_lines = (ROOT / "README.md").read_text().splitlines()
     test_command = readme_lines[4].split("#")[0].strip()

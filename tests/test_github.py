@@ -38,7 +38,8 @@ def patches(repo: Path, base: str, head: str) -> dict[str, str]:
 
 @pytest.fixture
 def pr(tmp_path: Path):
-    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/models.py": DOC})
+    # The test of the function the pull request adds is already there (RB801 has its own test).
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/models.py": DOC, "tests/test_orders.py": "from app.orders import reset\n"})
     base = git(repo, "rev-parse", "HEAD").strip()
     git(repo, "checkout", "-q", "-b", "feature")
     (repo / "app/orders.py").write_text(HEAD_FILE)
@@ -130,6 +131,8 @@ def test_fork_pull_request_falls_back_to_annotations(pr):
 def test_forty_findings_with_a_cap_of_thirty(pr):
     repo, server, tmp_path = pr
     body = DOC + "".join(f"\n\ndef handler_{n}(request: str):\n    \"\"\"Handle.\"\"\"\n    return None\n" for n in range(40))
+    # Tested, so that RB801 adds nothing: forty findings, one per handler.
+    (repo / "tests/test_handlers.py").write_text("".join(f"from app.orders import handler_{n}\n" for n in range(40)))
     update_head(repo, server, body)
     result = run_action(repo, server, tmp_path, "--max-comments", "30")
     assert result.returncode == 1, result.stderr
@@ -274,3 +277,29 @@ def test_resolved_comments_keep_no_appliable_suggestion(pr):
     run_action(repo, server, tmp_path)
     body = str(server.review_comments[relative["id"]]["body"])
     assert body.startswith("**Resolved**") and "```suggestion" not in body and "reviewbot:fp=" not in body
+
+
+def test_change_rules_are_posted_on_the_pull_request(tmp_path):
+    # A layered app whose API reads the repositories, and nothing goes back.
+    files = {
+        "app/__init__.py": "",
+        "app/api/__init__.py": "",
+        "app/api/orders.py": DOC + "from app.repositories.orders import find\n",
+        "app/repositories/__init__.py": "",
+        "app/repositories/orders.py": DOC + "\n\ndef find(number: int) -> int:\n    \"\"\"Find.\"\"\"\n    return number\n",
+        ".reviewbot.yml": "changes:\n  max-added-lines: 5\n",
+    }
+    repo = make_repo(tmp_path / "repo", files)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "app/repositories/orders.py").write_text(
+        DOC + "from app.api.orders import find as api_find\n\n\ndef find(number: int) -> int:\n    \"\"\"Find.\"\"\"\n    return number\n"
+        "\n\ndef purge(number: int) -> int:\n    \"\"\"Purge.\"\"\"\n    return api_find(number)\n"
+    )
+    head = commit_all(repo, "purge")
+    with FakeGitHub(REPOSITORY, PullRequest(7, head, base, patches(repo, base, head)), {"write": "write"}) as server:
+        result = run_action(repo, server, tmp_path)
+        assert result.returncode == 0, result.stderr  # warnings do not fail the default gate
+        posted = sorted((c["line"], str(c["body"]).split("`")[0].strip("* ")) for c in server.review_comments.values())
+    # RB503 and RB802 on the added import (the first added line), RB801 on the new function's def line.
+    assert posted == [(2, "RB503"), (2, "RB802"), (10, "RB801")]

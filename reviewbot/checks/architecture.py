@@ -9,12 +9,12 @@ over the base revision's).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from reviewbot.checks.base import FileContext, ProjectRule, keyword
+from reviewbot.checks.base import FileContext, ProjectRule
 from reviewbot.errors import ConfigError
 from reviewbot.imports import dotted_name
 from reviewbot.model import Example, Facts, Option, Rule
@@ -24,30 +24,49 @@ if TYPE_CHECKING:
 
 # HTTP client libraries (RB501), and where a project wraps them.
 HTTP_LIBRARIES = ("requests", "httpx", "aiohttp", "urllib.request", "urllib3", "http.client", "pycurl")
-CLIENT_LAYER = ("**/clients/**", "**/client.py", "**/*_client.py", "**/integrations/**", "**/adapters/**")
+CLIENT_LAYER = (
+    "**/clients/**", "**/client/**", "**/client.py", "**/clients.py", "**/*_client.py", "**/integrations/**", "**/adapters/**",
+    "**/http.py", "**/http/**", "**/http_utils.py", "**/request_utils.py", "**/rest_utils.py",
+)  # fmt: skip
 # Database drivers and raw-SQL helpers (RB504), and where a project keeps data access.
 DATA_ACCESS = ("sqlite3", "psycopg", "psycopg2", "pymysql", "MySQLdb", "asyncpg", "aiosqlite", "pymongo", "redis", "oracledb", "sqlalchemy.text")
-DATA_LAYER = ("**/repositories/**", "**/repository.py", "**/db/**", "**/dao/**", "**/crud/**", "**/models/**", "**/migrations/**")
-# Imported only to catch a library's errors or read its constants: no call to the outside world.
-NOT_A_CALL = re.compile(r"(?:^|\.)(?:exceptions|codes|status_codes)(?:\.|$)|(?:Error|Exception|Timeout|Warning)$")
+DATA_LAYER = (
+    "**/repositories/**", "**/repository.py", "**/db/**", "**/dbs/**", "**/db.py", "**/db_*.py", "**/database.py", "**/database/**",
+    "**/dao/**", "**/crud/**", "**/models/**", "**/migrations/**", "**/store/**", "**/stores/**", "**/*_store.py",
+)  # fmt: skip
 
 
-def library_of(module: str, libraries: Iterable[str]) -> str | None:
-    """The library of ``libraries`` that ``module`` is, or is inside of."""
-    return next((library for library in libraries if module == library or module.startswith(library + ".")), None)
+def library_of(name: str, libraries: Iterable[str]) -> str | None:
+    """The library of ``libraries`` that ``name`` is, or is inside of."""
+    return next((library for library in libraries if name == library or name.startswith(library + ".")), None)
 
 
-def package_of(library: str) -> str:
-    """The top-level package of a library name: ``urllib`` for ``urllib.request``."""
-    return library.partition(".")[0]
+def direct_calls(options: dict[str, Any]) -> Callable[[str], bool]:
+    """Whether a call's qualified name reaches an HTTP service or a database directly: an external
+    call or client constructor (``errors.external-calls``, ``errors.clients``) of a library of
+    RB501 or RB504, or a function those options name itself (``sqlalchemy.text``). Importing a
+    library, reading its exceptions or naming its types in annotations is no call."""
+    from reviewbot.checks.clients import ClientTable
+    from reviewbot.checks.errors import name_pattern
+
+    libraries = (*options["architecture.http-libraries"], *options["architecture.data-access"])
+    external = name_pattern([*options["errors.external-calls"], *options["errors.extend-external-calls"]])
+    constructors = ClientTable.build({**options["errors.clients"], **options["errors.extend-clients"]}).constructors
+
+    def direct(name: str) -> bool:
+        if name in libraries:
+            return True
+        return library_of(name, libraries) is not None and (external.match(name) is not None or name in constructors)
+
+    return direct
 
 
 class EstablishedLayer(ProjectRule):
-    """RB501 and RB504: an import of a library outside the layer that already wraps that library.
+    """RB501 and RB504: a direct call of a library outside the layer that already wraps it.
 
-    The layer is established for a library when a module inside it imports the library's
-    top-level package: in changed-lines mode at the base revision (a change cannot establish the
-    layer it is judged against), otherwise anywhere in the scan.
+    The layer is established for a library when a module inside it calls the library directly:
+    in changed-lines mode at the base revision (a change cannot establish the layer it is judged
+    against), otherwise anywhere in the scan.
     """
 
     scope = "node"
@@ -56,47 +75,50 @@ class EstablishedLayer(ProjectRule):
     layer_key: str
     layer_name: str
     advice: str
+    # Files of the layer that do not establish it (schema migrations run SQL by nature).
+    not_establishing: tuple[str, ...] = ()
 
     def check(self) -> None:
-        """Each import of a wrapped library outside its layer, in a non-test file."""
+        """Each direct call of a wrapped library outside its layer, in a non-test file."""
         from reviewbot.config import Globs
 
         options = self.project.settings.options
         libraries = tuple(options[self.libraries_key])
         layer = Globs(options[self.layer_key])
-        imports = [
-            (facts.path, module, line, library)
+        calls = [
+            (facts.path, name, line, library)
             for facts in self.project.files.values()
             if not facts.is_test and not layer.match(facts.path)
-            for module, line in facts.imports
-            if (library := library_of(module, libraries)) is not None and NOT_A_CALL.search(module) is None
+            for name, line in facts.calls
+            if (library := library_of(name, libraries)) is not None
         ]
-        if not imports:
+        if not calls:
             return
-        wrappers = self._wrappers({package_of(library) for _, _, _, library in imports}, layer)
-        for path, module, line, library in imports:
-            wrapper = wrappers.get(package_of(library))
+        wrappers = self._wrappers({library for _, _, _, library in calls}, libraries, layer)
+        for path, name, line, library in calls:
+            wrapper = wrappers.get(library)
             if wrapper is not None:
                 self.report_at(
-                    path, line, f"`{module}` imported outside the {self.layer_name} ({self.layer_key}): `{wrapper}` already wraps `{package_of(library)}`; {self.advice}"
+                    path, line, f"`{name}()` called outside the {self.layer_name} ({self.layer_key}): this project calls `{library}` through that layer (`{wrapper}`); {self.advice}"
                 )
 
-    def _wrappers(self, packages: set[str], layer: Globs) -> dict[str, str]:
-        """For each top-level package, the first module of the layer that imports it."""
-        match = layer.match
+    def _wrappers(self, wanted: set[str], libraries: tuple[str, ...], layer: Globs) -> dict[str, str]:
+        """For each library, the first module of the layer that calls it directly."""
+        from reviewbot.config import Globs
+
         if self.project.change is None:
             files: dict[str, Facts] | None = self.project.files
         else:
-            files = self.project.history.base(packages, match) if self.project.history is not None else None
+            history = self.project.history
+            files = history.base({library.partition(".")[0] for library in wanted}, layer.match) if history is not None else None
         found: dict[str, str] = {}
-        if files is None:
-            return found
-        for path in sorted(files):
-            if match(path):
-                for module, _ in files[path].imports:
-                    package = module.partition(".")[0]
-                    if package in packages:
-                        found.setdefault(package, path)
+        excluded = Globs(self.not_establishing)
+        for path in sorted(files or {}):
+            if layer.match(path) and not excluded.match(path):
+                for name, _ in files[path].calls:  # type: ignore[index]  # not None in this loop
+                    library = library_of(name, libraries)
+                    if library in wanted:
+                        found.setdefault(library, path)
         return found
 
 
@@ -105,22 +127,24 @@ class DirectHttpOutsideClientLayer(EstablishedLayer):
 
     id = "RB501"
     name = "direct-http-outside-client-layer"
-    summary = "An HTTP client library imported outside `architecture.client-layer`, when a module of that layer already wraps the library."
+    summary = "A direct call of an HTTP client library (`requests.get`, `httpx.AsyncClient()`...) outside `architecture.client-layer`, when a module of that layer already calls the library."
     why = (
         "The agent must not bypass established client layers for direct API calls. A client layer "
         "is where timeouts, retries, authentication, rate limits and error translation live; a call "
         "around it has none of them. The rule is silent until the layer is established (a module in "
-        "it imports the library; at the base revision in changed-lines mode), so a project without "
-        "one is not told to have one. Imports of a library's exceptions or status codes are not calls."
+        "it calls the library; at the base revision in changed-lines mode), so a project without "
+        "one is not told to have one. Calls are the external calls and client constructors of the "
+        "`errors.*` options: importing a library, catching its exceptions or annotating with its "
+        "types is no call."
     )
     options = (
-        Option("architecture.http-libraries", list, "RB501: HTTP client libraries (module prefixes).", HTTP_LIBRARIES),
+        Option("architecture.http-libraries", list, "RB501: HTTP client libraries (module prefixes) whose external calls must go through the client layer.", HTTP_LIBRARIES),
         Option("architecture.client-layer", list, "RB501: globs of the client layer's files.", CLIENT_LAYER),
     )
     libraries_key = "architecture.http-libraries"
     layer_key = "architecture.client-layer"
     layer_name = "client layer"
-    advice = "call the service through the client layer"
+    advice = "make this call there too (a client for this service), where it gets the layer's timeouts, retries and error handling"
     peers = "import-linter `forbidden` contracts (whole graph, no notion of an established layer)"
 
 
@@ -129,22 +153,23 @@ class DataAccessOutsideDataLayer(EstablishedLayer):
 
     id = "RB504"
     name = "data-access-outside-data-layer"
-    summary = "A database driver or `sqlalchemy.text` imported outside `architecture.data-layer`, when a module of that layer already uses the library."
+    summary = "A direct database call (`sqlite3.connect`, `redis.Redis()`, `sqlalchemy.text`...) outside `architecture.data-layer`, when a module of that layer already calls the library."
     why = (
         "The agent was told to implement data access with proper separation of concerns: queries "
         "live in repositories (or `db/`, `dao/`, `crud/`, `models/`), where transactions, retries "
         "and the schema are handled once. A route or service that opens its own connection or "
-        "sends its own SQL splits that knowledge. Like RB501, silent until the data layer uses the "
+        "sends its own SQL splits that knowledge. Like RB501, silent until the data layer calls the "
         "library (at the base revision in changed-lines mode)."
     )
     options = (
-        Option("architecture.data-access", list, "RB504: database drivers and raw-SQL helpers (module prefixes).", DATA_ACCESS),
+        Option("architecture.data-access", list, "RB504: database drivers (module prefixes) and raw-SQL helpers (functions) that belong in the data layer.", DATA_ACCESS),
         Option("architecture.data-layer", list, "RB504: globs of the data layer's files.", DATA_LAYER),
     )
     libraries_key = "architecture.data-access"
     layer_key = "architecture.data-layer"
     layer_name = "data layer"
     advice = "move the query into the data layer and call it from there"
+    not_establishing = ("**/migrations/**",)
     peers = "none (import-linter can forbid the import everywhere)"
 
 
@@ -308,6 +333,18 @@ RAW_CALLS = frozenset({"json", "get_json", "body", "form"})
 RAW_ATTRIBUTES = frozenset({"json", "form", "data"})
 # Annotations of a body that says nothing about its shape.
 UNTYPED = frozenset({"dict", "Dict", "typing.Dict", "Any", "typing.Any", "Mapping", "typing.Mapping", "collections.abc.Mapping"})
+# FastAPI parameters filled from elsewhere than the body (a dependency, the query, a header...).
+NOT_THE_BODY = frozenset({"Depends", "Security", "Query", "Header", "Cookie", "Path"})
+# Calls that validate what they are given: a model or schema class (``OrderIn(**data)``), or a
+# validating method (``Schema().load(data)``, ``Model.model_validate(data)``).
+VALIDATING = re.compile(r"[A-Z]\w*|load|validate\w*|model_validate\w*|parse_obj|parse_raw|from_dict|structure|validate_python")
+
+
+def validating(call: cst.Call) -> bool:
+    """Whether a call validates its arguments: ``OrderIn(...)``, ``OrderSchema().load(...)``."""
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    return VALIDATING.fullmatch(name) is not None
 
 
 def route_decorator(decorator: cst.Decorator) -> str | None:
@@ -352,6 +389,11 @@ class UnvalidatedRequestBody(Rule):
             "async def create(request):\n    data = await request.json()\n    return data\n",
             lines=(7,),
         ),
+        Example(
+            "import hashlib\n\nfrom fastapi import APIRouter, Request\n\nrouter = APIRouter()\n\n@router.post(\"/hooks\")\n"
+            "async def hook(request: Request):\n    body = await request.body()\n    return hashlib.sha256(body).hexdigest()\n",
+            lines=(9,),
+        ),
     )
     good = (
         Example(
@@ -367,6 +409,10 @@ class UnvalidatedRequestBody(Rule):
             "async def create(request: Request):\n    data = await request.json()\n    return OrderIn.model_validate(data)\n"
         ),
         Example("def create(payload: dict):\n    return payload\n"),
+        Example(
+            "from fastapi import APIRouter, Depends\n\nfrom app.deps import settings\n\nrouter = APIRouter()\n\n@router.post(\"/runs\")\n"
+            "async def create(form: dict, config: dict = Depends(settings)):\n    order = OrderForm(**form)\n    return order, config\n"
+        ),
     )
     peers = "none"
 
@@ -390,11 +436,15 @@ class UnvalidatedRequestBody(Rule):
         for param in (*node.params.params, *node.params.kwonly_params):
             if param.annotation is None or f"{{{param.name.value}" in path_text:
                 continue
+            default = param.default
+            if isinstance(default, cst.Call) and (dotted_name(default.func) or "").rpartition(".")[2] in NOT_THE_BODY:
+                continue
             annotation = param.annotation.annotation
             base = annotation.value if isinstance(annotation, cst.Subscript) else annotation
             name = self.ctx.imports.resolve(base) or dotted_name(base) or ""
             if name in UNTYPED:
-                self.report(param, f"route `{node.name.value}` takes its body `{param.name.value}` as `{dotted_name(base)}`: declare a schema (a pydantic model) so bad requests are rejected with a 422")
+                # Judged when the route is left: a body handed to a model or schema is validated there.
+                self.reads[-1].append((param, param.name.value))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         """Raw reads that nothing validated in the route are findings."""
@@ -403,16 +453,23 @@ class UnvalidatedRequestBody(Rule):
         self.routes.pop()
         passed = self.passed.pop()
         for read, name in self.reads.pop():
-            if name is None or name not in passed:
+            if name is not None and name in passed:
+                continue
+            if isinstance(read, cst.Param):
+                annotation = read.annotation.annotation if read.annotation is not None else read
+                written = dotted_name(annotation.value if isinstance(annotation, cst.Subscript) else annotation)  # type: ignore[arg-type]
+                self.report(read, f"route `{node.name.value}` takes its body `{read.name.value}` as `{written}`: declare a schema (a pydantic model) so bad requests are rejected with a 422")
+            else:
                 self.report(read, f"route `{node.name.value}` reads the raw request body: validate it with a schema (a pydantic model parameter, or `Schema.load`/`Model.model_validate` around the read)")
 
     def visit_Call(self, node: cst.Call) -> None:
-        """Names handed to a call count as validated; a raw body read is recorded."""
+        """Names handed to a validating call count as validated; a raw body read is recorded."""
         if not self.routes or self.routes[-1][1] != len(self.ctx.scopes):
             return
-        for arg in node.args:
-            if isinstance(arg.value, cst.Name):
-                self.passed[-1].add(arg.value.value)
+        if validating(node):
+            for arg in node.args:
+                if isinstance(arg.value, cst.Name):
+                    self.passed[-1].add(arg.value.value)
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in RAW_CALLS and self._request(func.value):
             self._read(node)
@@ -439,7 +496,8 @@ class UnvalidatedRequestBody(Rule):
         while index >= 0 and isinstance(stack[index], cst.Await):
             index -= 1
         parent = stack[index] if index >= 0 else None
-        if isinstance(parent, cst.Arg):
+        call = stack[index - 1] if index > 0 else None
+        if isinstance(parent, cst.Arg) and isinstance(call, cst.Call) and validating(call):
             return  # ``Schema().load(request.get_json())``
         target = None
         if isinstance(parent, (cst.Assign, cst.AnnAssign)):

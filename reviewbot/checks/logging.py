@@ -8,8 +8,10 @@ from reviewbot.checks.base import FileContext, is_builtin, keyword
 from reviewbot.imports import dotted_name
 from reviewbot.model import Edit, Example, Fix, Option, Rule
 
-# Where printing is the job: command-line entry points and scripts.
-ALLOW_PRINT = ("**/cli.py", "**/__main__.py", "scripts/**", "bin/**")
+# Where printing is the job: command-line entry points, scripts and one-shot migrations.
+ALLOW_PRINT = ("**/cli.py", "**/cli/**", "**/__main__.py", "scripts/**", "bin/**", "**/migrations/**")
+# Libraries that make a module a command-line program (its output is what it prints).
+CLI_LIBRARIES = ("argparse", "click", "typer", "fire", "docopt")
 
 
 def main_guard(node: cst.CSTNode) -> bool:
@@ -33,7 +35,9 @@ class PrintCall(Rule):
         "The agent was told to design a logging strategy. `print` writes to standard output with no "
         "level, time, logger name or request context; production log pipelines drop or misfile it "
         "and nobody can turn it down. Command-line modules and scripts print on purpose: "
-        "`logging.allow-print` names them, and code under `if __name__ == \"__main__\":` is a script."
+        "`logging.allow-print` names them, a module importing `argparse`, `click`, `typer`, `fire` "
+        "or `docopt` is one, code under `if __name__ == \"__main__\":` is a script, and "
+        "`print(..., file=stream)` writes to a stream chosen on purpose."
     )
     bad = (
         Example("def charge(order):\n    print(\"charging\", order.id)\n", lines=(2,)),
@@ -43,6 +47,8 @@ class PrintCall(Rule):
         Example("def main():\n    print(\"done\")\n", path="app/cli.py"),
         Example("if __name__ == \"__main__\":\n    print(\"done\")\n"),
         Example("from rich import print\n\ndef show(table):\n    print(table)\n"),
+        Example("import click\n\n@click.command()\ndef show():\n    print(\"done\")\n"),
+        Example("import sys\n\ndef warn(text):\n    print(text, file=sys.stderr)\n"),
     )
     options = (Option("logging.allow-print", list, "RB601: globs of files where `print` is the job (CLIs, scripts).", ALLOW_PRINT),)
     peers = "Ruff T201 (flake8-print; every file)"
@@ -67,17 +73,47 @@ class PrintCall(Rule):
         """The builtin ``print`` where logging is expected."""
         if self.allowed or self.scripts or is_builtin(self.ctx, node.func, frozenset({"print"})) is None:
             return
+        # A command-line program (module-level imports are all known once the walk is in the code).
+        if any(name.partition(".")[0] in CLI_LIBRARIES for name in self.ctx.imports.names.values()):
+            return
+        stream = keyword(node, "file")
+        if stream is not None and self.ctx.imports.resolve(stream) != "sys.stdout":
+            return
         self.report(node, "`print()` in service code: log it (`logger = logging.getLogger(__name__)`, then `logger.info(...)`)")
 
 
-def reraises(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
-    """Whether the handler's own statements (not nested functions) hold a ``raise``."""
+# Exception types whose handler does not know what failed.
+BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+# Calls that end the program: the error goes no further either way.
+EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit"})
+
+
+def broad(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """A bare ``except:``, or one naming ``Exception``/``BaseException`` (alone or in a tuple)."""
+    if handler.type is None:
+        return True
+    types = [element.value for element in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
+    return any(dotted_name(kind) in BROAD for kind in types)
+
+
+def passes_on(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """Whether the handler's own statements (not nested functions) re-raise, exit, or hand the
+    caught exception to a call other than a logger's (``report(error)``, ``future.set_exception(e)``)."""
+    bound = handler.name.name.value if handler.name is not None and isinstance(handler.name.name, cst.Name) else None
     found = False
 
     class Finder(cst.CSTVisitor):
         def visit_Raise(self, node: cst.Raise) -> None:
             nonlocal found
             found = True
+
+        def visit_Call(self, node: cst.Call) -> None:
+            nonlocal found
+            callee = dotted_name(node.func) or ""
+            owner = callee.rpartition(".")[0].rpartition(".")[2]
+            handed = bound is not None and "log" not in owner.lower() and any(isinstance(arg.value, cst.Name) and arg.value.value == bound for arg in node.args)
+            if callee in EXITS or handed:
+                found = True
 
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
             return False
@@ -94,34 +130,43 @@ class ErrorLoggedWithoutTraceback(Rule):
 
     id = "RB602"
     name = "error-logged-without-traceback"
-    summary = "In an `except` block that does not re-raise, `logger.error(...)` without `exc_info`: use `logger.exception(...)`."
+    summary = "In a broad `except` block (bare, `Exception`) that keeps the error, `logger.error(...)` without `exc_info`: use `logger.exception(...)`."
     why = (
         "The agent was told to design error handling and logging together. An error logged without its "
         "traceback says that something failed but not where: the stack is the one thing the log "
-        "cannot rebuild later. `logger.exception()` logs at the same level with the traceback. A "
-        "handler that re-raises is not reported: the traceback travels with the exception."
+        "cannot rebuild later. `logger.exception()` logs at the same level with the traceback. Only "
+        "handlers that catch everything are judged (a narrow `except KeyError` knows what failed), and "
+        "not those that re-raise, exit, or hand the exception to another call: it travels on."
     )
     bad = (
         Example(
             "import logging\n\nlog = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
-            "    except OSError as error:\n        log.error(\"sync failed: %s\", error)\n",
+            "    except Exception as error:\n        log.error(\"sync failed: %s\", error)\n",
             lines=(9,),
             fixed="import logging\n\nlog = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
-            "    except OSError as error:\n        log.exception(\"sync failed: %s\", error)\n",
+            "    except Exception as error:\n        log.exception(\"sync failed: %s\", error)\n",
         ),
     )
     good = (
         Example(
             "import logging\n\nlog = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
-            "    except OSError:\n        log.exception(\"sync failed\")\n"
+            "    except Exception:\n        log.exception(\"sync failed\")\n"
+        ),
+        Example(
+            "import logging\n\nlog = logging.getLogger(__name__)\n\ndef parse(text):\n    try:\n        return int(text)\n"
+            "    except ValueError as error:\n        log.error(\"not a number: %s\", error)\n"
+        ),
+        Example(
+            "import logging\nimport sys\n\nlog = logging.getLogger(__name__)\n\ndef main(client):\n    try:\n        client.push()\n"
+            "    except Exception as error:\n        log.error(\"failed: %s\", error)\n        sys.exit(1)\n"
         ),
         Example(
             "import logging\n\nlog = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
-            "    except OSError:\n        log.error(\"sync failed\", exc_info=True)\n"
+            "    except Exception:\n        log.error(\"sync failed\", exc_info=True)\n"
         ),
         Example(
             "import logging\n\nlog = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
-            "    except OSError:\n        log.error(\"sync failed\")\n        raise\n"
+            "    except Exception:\n        log.error(\"sync failed\")\n        raise\n"
         ),
     )
     fixable = True
@@ -129,13 +174,14 @@ class ErrorLoggedWithoutTraceback(Rule):
 
     def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
         super().__init__(ctx, analyses)
-        # For each ``except`` block the walk is in (innermost last): whether it re-raises, and how
-        # many functions and classes enclose it (a function defined inside it runs elsewhere).
+        # For each ``except`` block the walk is in (innermost last): whether it is out of the rule's
+        # reach (narrow, or passing the error on), and how many functions and classes enclose it
+        # (a function defined inside it runs elsewhere).
         self.handlers: list[tuple[bool, int]] = []
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         """Entering a handler."""
-        self.handlers.append((reraises(node), len(self.ctx.scopes)))
+        self.handlers.append((passes_on(node) or not broad(node), len(self.ctx.scopes)))
 
     def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         """Leaving it."""
@@ -143,7 +189,7 @@ class ErrorLoggedWithoutTraceback(Rule):
 
     def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
         """Entering an ``except*`` handler."""
-        self.handlers.append((reraises(node), len(self.ctx.scopes)))
+        self.handlers.append((passes_on(node) or not broad(node), len(self.ctx.scopes)))
 
     def leave_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
         """Leaving it."""
@@ -153,8 +199,8 @@ class ErrorLoggedWithoutTraceback(Rule):
         """``<logger>.error(...)`` directly in a handler that swallows the error, without ``exc_info``."""
         if not self.handlers or not isinstance(node.func, cst.Attribute) or node.func.attr.value != "error":
             return
-        reraised, depth = self.handlers[-1]
-        if reraised or depth != len(self.ctx.scopes):
+        judged_elsewhere, depth = self.handlers[-1]
+        if judged_elsewhere or depth != len(self.ctx.scopes):
             return
         owner = dotted_name(node.func.value) or ""
         if "log" not in owner.rpartition(".")[2].lower() or keyword(node, "exc_info") is not None:

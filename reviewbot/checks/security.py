@@ -6,7 +6,7 @@ import re
 
 import libcst as cst
 
-from reviewbot.checks.base import argument, bindings_in_scope, is_builtin, is_constant, is_literal, keyword
+from reviewbot.checks.base import FileContext, argument, bindings_in_scope, is_builtin, is_constant, is_literal, keyword
 from reviewbot.checks.clients import Clients
 from reviewbot.imports import dotted_name
 from reviewbot.model import Example, Rule
@@ -26,18 +26,21 @@ class ShellInjection(Rule):
     why = (
         "The shell reads its command line as a program: a value spliced into it (a file name, a branch, "
         "a user's input) that holds `;`, `$(...)` or a quote runs commands of its own. A list of "
-        "arguments without `shell=True` passes each value as one argument, whatever it holds. "
-        "Commands written out in full (or in a constant) are not reported."
+        "arguments without `shell=True` passes each value as one argument, whatever it holds. Only "
+        "command lines built from values (an f-string, `%`, `.format()`, `+`, `join`), in the call or "
+        "in a local variable, are reported: a command line passed through whole (a setting, a "
+        "parameter that is a command by design) is the caller's to judge."
     )
     bad = (
         Example("import subprocess\n\ndef archive(name):\n    subprocess.run(f\"tar czf {name}.tgz {name}\", shell=True)\n", lines=(4,)),
         Example("import os\n\ndef ping(host):\n    os.system(\"ping -c 1 \" + host)\n", lines=(4,)),
-        Example("from subprocess import check_output\n\ndef show(ref):\n    return check_output(\"git show %s\" % ref, shell=True)\n", lines=(4,)),
+        Example("from subprocess import check_output\n\ndef show(ref):\n    command = \"git show %s\" % ref\n    return check_output(command, shell=True)\n", lines=(5,)),
     )
     good = (
         Example("import subprocess\n\ndef archive(name):\n    subprocess.run([\"tar\", \"czf\", f\"{name}.tgz\", name], check=True)\n"),
         Example("import subprocess\n\nBUILD = \"make all\"\n\ndef build():\n    subprocess.run(BUILD, shell=True, check=True)\n"),
         Example("import os\n\ndef clear():\n    os.system(\"clear\")\n"),
+        Example("import subprocess\n\ndef page(pager, text):\n    subprocess.run(pager, shell=True, input=text, check=True)\n"),
     )
     peers = "Ruff S602/S605 (flake8-bandit; they also flag constant commands)"
 
@@ -54,9 +57,17 @@ class ShellInjection(Rule):
         else:
             return
         command = argument(node, 0, "args" if name in SUBPROCESS else "cmd")
-        if command is None or is_constant(self.ctx, command):
+        if command is None:
             return
-        self.report(node, f"`{name}()` runs a command line built at run time through the shell: {fix} (or quote each value with `shlex.quote`)")
+        how = built_string(command)
+        if how is None and isinstance(command, cst.Name):
+            how = next((built for binding in bindings_in_scope(self.ctx, command.value) if binding.value is not None and (built := built_string(binding.value))), None)
+        if how is not None:
+            self.report(node, f"`{name}()` runs a command line built with {how} through the shell: {fix} (or quote each value with `shlex.quote`)")
+
+
+# Methods of import loaders (``importlib.abc.Loader``), which run the code of the module they load.
+LOADER_METHODS = frozenset({"exec_module", "load_module"})
 
 
 class EvalExec(Rule):
@@ -68,7 +79,8 @@ class EvalExec(Rule):
     why = (
         "`eval` and `exec` run whatever text reaches them with the program's rights. Data is parsed "
         "(`json.loads`, `ast.literal_eval`, `int()`), behaviour is chosen from a mapping of functions; "
-        "code that really must build code is rare enough to carry a suppression comment saying why."
+        "code that really must build code is rare enough to carry a suppression comment saying why. "
+        "Code written out in the source, and an import loader's `exec_module`, are not reported."
     )
     bad = (
         Example("def total(expression):\n    return eval(expression)\n", lines=(2,)),
@@ -78,16 +90,21 @@ class EvalExec(Rule):
         Example("import ast\n\ndef parse(text):\n    return ast.literal_eval(text)\n"),
         Example("from app.sandbox import eval\n\ndef run(expression):\n    return eval(expression)\n"),
         Example("class Model:\n    def eval(self):\n        return self\n\ndef f(model):\n    return model.eval()\n"),
+        Example("exec(\"def reraise(tp, value):\\n    raise value\\n\")\n"),
     )
     peers = "Ruff S307 (eval only), pylint W0123/W0122"
 
     def visit_Call(self, node: cst.Call) -> None:
-        """A call of the builtin itself, not of something of the same name."""
+        """A call of the builtin itself, not of something of the same name, on code not fixed in the source."""
         name = is_builtin(self.ctx, node.func, frozenset({"eval", "exec"}))
-        if name is None:
+        code = argument(node, 0, "source")
+        if name is None or code is None or is_constant(self.ctx, code):
             return
+        scope = self.ctx.scope
+        if name == "exec" and scope is not None and scope.node.name.value in LOADER_METHODS:
+            return  # an import loader runs the module it loads: that is its job
         instead = "parse data with `json.loads` or `ast.literal_eval`" if name == "eval" else "call the functions themselves, chosen from a mapping"
-        self.report(node, f"`{name}()` runs whatever code it is given: {instead}")
+        self.report(node, f"`{name}()` runs whatever code it is given: {instead}; where running code is the point (a shell, a plugin), say so with `# noqa: RB702`")
 
 
 # Loaders of PyYAML that build only plain data.
@@ -150,6 +167,11 @@ SECRET_NAME = re.compile(r"(?:^|_)(?:password|passwd|secret|token|api_?key|priva
 NOT_A_SECRET = re.compile(r"^(?:\$\{.*\}|<.*>|\{.*\}|%\(.*\)s|\*+|x+|\.+)$|://|\s|^/", re.IGNORECASE)
 
 
+# Words only (letters and separators), and a word of a secret among them: a label, not a value.
+LABEL = re.compile(r"[A-Za-z_\-. ]+")
+SECRET_WORD = re.compile(r"pass|token|secret|key", re.IGNORECASE)
+
+
 def secret_name(name: str) -> bool:
     """Whether ``name`` (any case style) ends in one of the words of a secret."""
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
@@ -165,7 +187,10 @@ def secret_value(node: cst.BaseExpression | None, name: str) -> bool:
         return False
     # ``TOKEN = "token"``: a key or a field name, not the secret itself.
     plain = re.sub(r"[-_ ]", "", value).lower()
-    return plain not in re.sub(r"_", "", name).lower() and NOT_A_SECRET.search(value) is None
+    if plain in re.sub(r"_", "", name).lower() or NOT_A_SECRET.search(value) is not None:
+        return False
+    # ``"Passwords"``, ``"_password_reset_token"``, ``"set-password"``: a label or a key naming the secret.
+    return not (LABEL.fullmatch(value) and SECRET_WORD.search(value))
 
 
 class HardcodedSecret(Rule):
@@ -192,6 +217,7 @@ class HardcodedSecret(Rule):
         Example('import os\n\nTOKEN = os.getenv("TOKEN", "")\n'),
         Example('TOKEN_URL = "https://auth.example.com/token"\npassword_field = "password"\n'),
         Example('API_KEY = "<your key here>"\n'),
+        Example('RESOURCE_PASSWORD = "Passwords"\nRESET_TOKEN = "_password_reset_token"\n'),
         Example('def test_login():\n    password = "hunter2"\n    assert password\n', path="tests/test_login.py"),
     )
     peers = "Ruff S105/S106/S107 (flake8-bandit; they match the word anywhere in the name)"
@@ -234,36 +260,151 @@ EXECUTE_METHODS = frozenset({"execute", "executemany", "executescript"})
 TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
 
 
-def string_parts(node: cst.BaseExpression) -> list[str]:
-    """The literal text of a string expression and the strings it is built from."""
-    if isinstance(node, cst.SimpleString):
+def string_text(node: cst.BaseExpression) -> str | None:
+    """The text of a string literal (plain or concatenated), else ``None``."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         value = node.evaluated_value
-        return [value] if isinstance(value, str) else []
+        return value if isinstance(value, str) else None
+    return None
+
+
+def built_string(node: cst.BaseExpression) -> str | None:
+    """How a string is built from values at run time, if it is: ``an f-string``, ``% formatting``..."""
+    if isinstance(node, (cst.FormattedString, cst.ConcatenatedString)) and not is_literal(node):
+        return "an f-string"
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) and string_text(node.left) is not None:
+        return "`%` formatting"
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add) and not (is_literal(node.left) and is_literal(node.right)):
+        if any(string_text(part) is not None or isinstance(part, cst.FormattedString) for part in operands(node)):
+            return "`+` concatenation"
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and string_text(node.func.value) is not None:
+        if node.func.attr.value == "format":
+            return "`.format()`"
+        if node.func.attr.value == "join":
+            return "`join`"
+    return None
+
+
+def operands(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The operands of a chain of ``+``, left to right."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return operands(node.left) + operands(node.right)
+    return [node]
+
+
+# A ``%`` placeholder (``%s``, ``%(name)s``, ``%05d``); ``%%`` is a percent sign.
+PERCENT = re.compile(r"%(?:\((?P<key>[^)]*)\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|%%")
+# A ``str.format`` field (``{}``, ``{0}``, ``{name}``); ``{{`` is a brace.
+FIELD = re.compile(r"\{(?P<key>[^{}!:]*)[^{}]*\}|\{\{|\}\}")
+
+
+def interpolations(node: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression | None]]:
+    """(the text before it, the value) for each value a built string splices in; ``None`` where
+    the value cannot be told (``"..." % values``)."""
+    found: list[tuple[str, cst.BaseExpression | None]] = []
     if isinstance(node, cst.FormattedString):
-        return ["".join(part.value for part in node.parts if isinstance(part, cst.FormattedStringText))]
+        text = ""
+        for piece in node.parts:
+            if isinstance(piece, cst.FormattedStringText):
+                text += piece.value
+            elif isinstance(piece, cst.FormattedStringExpression):
+                found.append((text, piece.expression))
+    elif isinstance(node, cst.ConcatenatedString):
+        found = interpolations(node.left) + [(string_parts(node.left) + before, value) for before, value in interpolations(node.right)]
+    elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
+        text = string_text(node.left) or ""
+        right = node.right
+        values = [element.value for element in right.elements] if isinstance(right, cst.Tuple) else [right]
+        keyed = {string_text(e.key): e.value for e in right.elements if isinstance(e, cst.DictElement)} if isinstance(right, cst.Dict) else {}
+        for index, match in enumerate(m for m in PERCENT.finditer(text) if m.group() != "%%"):
+            value = keyed.get(match["key"]) if match["key"] is not None else values[index] if index < len(values) and not keyed else None
+            found.append((text[: match.start()], value))
+    elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        text = ""
+        for operand in operands(node):
+            literal = string_text(operand)
+            if literal is not None:
+                text += literal
+            elif isinstance(operand, cst.FormattedString):
+                found.extend((text + before, value) for before, value in interpolations(operand))
+                text += string_parts(operand)
+            else:
+                found.append((text, operand))
+    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
+        text = string_text(node.func.value) or ""
+        positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+        keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
+        index = 0
+        for match in FIELD.finditer(text):
+            if match.group() in ("{{", "}}"):
+                continue
+            key = match["key"]
+            if key == "":
+                value = positional[index] if index < len(positional) else None
+                index += 1
+            else:
+                value = positional[int(key)] if key.isdigit() and int(key) < len(positional) else keywords.get(key)
+            found.append((text[: match.start()], value))
+    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "join":
+        found.append(("", node))
+    return found
+
+
+def string_parts(node: cst.BaseExpression) -> str:
+    """The literal text of a string expression (values spliced in left out)."""
+    if isinstance(node, cst.FormattedString):
+        return "".join(part.value for part in node.parts if isinstance(part, cst.FormattedStringText))
     if isinstance(node, cst.ConcatenatedString):
         return string_parts(node.left) + string_parts(node.right)
+    return string_text(node) or ""
+
+
+def literal_text(node: cst.BaseExpression) -> str:
+    """All the literal text a built string is made of."""
     if isinstance(node, cst.BinaryOperation):
-        return string_parts(node.left) + string_parts(node.right)
+        return literal_text(node.left) + " " + literal_text(node.right)
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-        return string_parts(node.func.value)
-    return []
+        return literal_text(node.func.value)
+    return string_parts(node)
 
 
-def built_query(node: cst.BaseExpression) -> str | None:
-    """How a SQL string is built from values at run time, if it is: ``an f-string``, ``%``..."""
-    how = None
-    if isinstance(node, (cst.FormattedString, cst.ConcatenatedString)) and not is_literal(node):
-        how = "an f-string"
-    elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) and isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString)):
-        how = "`%` formatting"
-    elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add) and not (is_literal(node.left) and is_literal(node.right)):
-        how = "`+` concatenation"
-    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format" and isinstance(node.func.value, (cst.SimpleString, cst.ConcatenatedString)):
-        how = "`.format()`"
-    if how is None or not any(SQL.search(part) for part in string_parts(node)):
+# Where a spliced value is a value (a bind parameter would do): inside quotes, after a comparison,
+# in ``IN (...)`` or ``VALUES (...)``, after ``LIMIT``/``OFFSET``. Elsewhere it is an identifier or
+# a piece of SQL, which no parameter can carry.
+VALUE_POSITION = re.compile(r"""(?:['"]|[=<>]|\bin\s*\([^)]*|\bvalues\s*\([^)]*|\blimit|\boffset)\s*\Z""", re.IGNORECASE)
+# Calls whose result is safe to splice: quoted identifiers, compiled statements, numbers.
+SAFE_CALLS = frozenset({"quote_name", "quote_ident", "quote_identifier", "Identifier", "compile", "int", "float", "len"})
+
+
+def safe_value(node: cst.BaseExpression | None, ctx: FileContext) -> bool:
+    """A value that cannot carry SQL: a number, a quoted identifier, ``", ".join(["%s"] * n)``,
+    or a name bound only to such values."""
+    if isinstance(node, (cst.Integer, cst.Float)) or (node is not None and is_literal(node)):
+        return True
+    if isinstance(node, cst.Name):
+        bindings = bindings_in_scope(ctx, node.value)
+        return bool(bindings) and all(b.value is not None and not isinstance(b.value, cst.Name) and safe_value(b.value, ctx) for b in bindings)
+    if not isinstance(node, cst.Call):
+        return False
+    func = node.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    if name in SAFE_CALLS:
+        return True
+    # Placeholders: ``", ".join(["%s"] * len(keys))``, ``",".join("?" * n)``.
+    if name == "join" and node.args and isinstance(node.args[0].value, cst.BinaryOperation) and isinstance(node.args[0].value.operator, cst.Multiply):
+        product = node.args[0].value
+        return is_literal(product.left) or is_literal(product.right)
+    return False
+
+
+def built_query(node: cst.BaseExpression, ctx: FileContext) -> str | None:
+    """How a SQL string is built with a value spliced where a parameter belongs, if it is."""
+    how = built_string(node)
+    if how is None or how == "`join`" or not SQL.search(literal_text(node)):
         return None
-    return how
+    if any(VALUE_POSITION.search(before) and not safe_value(value, ctx) for before, value in interpolations(node)):
+        return how
+    return None
 
 
 class SqlInjection(Rule):
@@ -275,8 +416,11 @@ class SqlInjection(Rule):
     why = (
         "A value formatted into SQL is read as SQL: a quote in it ends the string and the rest runs "
         "as a statement. Drivers take the values separately (`cursor.execute(\"... WHERE id = %s\", "
-        "(order_id,))`, SQLAlchemy's `text(\"... :id\")` with parameters) and send them as data. A "
-        "query held in a local variable is followed to the strings assigned to it."
+        "(order_id,))`, SQLAlchemy's `text(\"... :id\")` with parameters) and send them as data. "
+        "Only values spliced where a parameter belongs are reported (inside quotes, after a "
+        "comparison, in `IN (...)`/`VALUES (...)`, after `LIMIT`): table and column names cannot be "
+        "parameters, and numbers, `quote_name(...)` and placeholder lists (`\", \".join([\"%s\"] * n)`) "
+        "are safe. A query held in a local variable is followed to the strings assigned to it."
     )
     bad = (
         Example('def find(cursor, name):\n    cursor.execute(f"SELECT * FROM users WHERE name = \'{name}\'")\n', lines=(2,)),
@@ -287,6 +431,8 @@ class SqlInjection(Rule):
         Example('def find(cursor, name):\n    cursor.execute("SELECT * FROM users WHERE name = %s", (name,))\n'),
         Example('from sqlalchemy import text\n\ndef find(session, name):\n    return session.execute(text("SELECT id FROM users WHERE name = :name"), {"name": name})\n'),
         Example('def log(logger, name):\n    logger.execute(f"greet {name}")\n'),
+        Example('def drop(cursor, table, keys):\n    cursor.execute("DELETE FROM %s WHERE id IN (%s)" % (table, ", ".join(["%s"] * len(keys))), keys)\n'),
+        Example('from sqlalchemy import text\n\ndef first(session, table):\n    return session.execute(text(f"SELECT * FROM {table} LIMIT 1"))\n'),
     )
     peers = "Ruff S608 (flake8-bandit; any string that looks like SQL, wherever it goes)"
 
@@ -302,9 +448,9 @@ class SqlInjection(Rule):
         query = argument(node, 0, "statement")
         if query is None:
             return
-        how = built_query(query)
+        how = built_query(query, self.ctx)
         if how is None and isinstance(query, cst.Name):
-            how = next((built for binding in bindings_in_scope(self.ctx, query.value) if binding.value is not None and (built := built_query(binding.value))), None)
+            how = next((built for binding in bindings_in_scope(self.ctx, query.value) if binding.value is not None and (built := built_query(binding.value, self.ctx))), None)
         if how is not None:
             self.report(node, f"`{called}()` is given SQL built with {how}: pass the values as query parameters (and quote identifiers with the driver's quoting)")
 
