@@ -124,6 +124,7 @@ def rules_markdown(settings: Settings) -> str:
         if spec.quote:
             parts.append(f"> {spec.quote}\n")
         parts.append(f"**What it does.** {rule.summary}\n\n**Why is this bad?** {rule.why}\n")
+        # The config the examples need, shown before them (RB502's layers).
         if rule.example_config:
             parts.append(f"The examples assume this config:\n\n```yaml\n{yaml.safe_dump(rule.example_config, sort_keys=False).rstrip()}\n```\n")
         # Every example, so the page documents exactly what the tests hold the rule to.

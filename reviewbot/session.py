@@ -22,7 +22,7 @@ from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
 from reviewbot.checks.base import History
 from reviewbot.config import Settings, inside
 from reviewbot.diff import Change
-from reviewbot.errors import UsageError
+from reviewbot.errors import GitError, UsageError
 from reviewbot.files import NotScanned, read_source
 from reviewbot.model import Facts, FileResult, Finding
 from reviewbot.workers import Pool, default_jobs
@@ -260,7 +260,11 @@ class GitHistory:
         return sorted(name.removeprefix(prefix) for name in names if not self.request.settings.exclude.match(name.removeprefix(prefix)))
 
     def _git(self, *args: str) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(["git", "-C", str(self.request.root), *args], capture_output=True, check=False)
+        """``git ARGS`` in the repository; its status is the caller's to judge."""
+        try:
+            return subprocess.run(["git", "-C", str(self.request.root), *args], capture_output=True, check=False)
+        except OSError as error:
+            raise GitError(f"git cannot be run: {error}") from None
 
 
 def in_shard(files: list[str], shard: tuple[int, int] | None) -> list[str]:

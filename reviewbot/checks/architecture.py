@@ -280,6 +280,8 @@ class NewDependencyDirection(ProjectRule):
         if view.change is None or view.history is None:
             return
         project = view.settings.project
+        # (path, line, from sibling, to sibling, imported name) of each import the change adds
+        # between two children of the same root package.
         added: list[tuple[str, int, str, str, str]] = []
         for path, facts in sorted(view.files.items()):
             source = self._sibling(project.module_name(path))
@@ -289,6 +291,7 @@ class NewDependencyDirection(ProjectRule):
                     added.append((path, line, source[1], sibling[1], target))
         if not added:
             return
+        # Only the base's files inside those siblings, and only those naming one, are read.
         siblings = {name for _, _, source, sibling, _ in added for name in (source, sibling)}
         base = view.history.base({name.rpartition(".")[2] for name in siblings}, lambda path: self._sibling_of_path(path) in siblings)
         if base is None:
@@ -301,6 +304,7 @@ class NewDependencyDirection(ProjectRule):
                 sibling = self._sibling(target)
                 if source is not None and sibling is not None and source != sibling:
                     edges.setdefault((source[1], sibling[1]), f"{path}:{line}")
+        # New against the base: the other direction exists there, this one does not.
         for path, line, source_name, target_name, target in added:
             back = edges.get((target_name, source_name))
             if back is not None and (source_name, target_name) not in edges:

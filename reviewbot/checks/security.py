@@ -143,6 +143,7 @@ class UnsafeDeserialization(Rule):
         Example("import yaml\n\ndef read(text):\n    return yaml.safe_load(text)\n"),
         Example("import yaml\n\ndef read(text):\n    return yaml.load(text, Loader=yaml.CSafeLoader)\n"),
         Example("from yaml import SafeLoader, load\n\ndef read(text):\n    return load(text, SafeLoader)\n"),
+        Example("import yaml\n\nclass Strict(yaml.SafeLoader):\n    pass\n\ndef read(text):\n    return yaml.load(text, Loader=Strict)\n"),
         Example("import json\n\ndef restore(blob):\n    return json.loads(blob)\n"),
     )
     peers = "Ruff S301 (pickle), S506 (yaml.load); bandit B301/B506"
@@ -152,12 +153,19 @@ class UnsafeDeserialization(Rule):
         name = self.ctx.imports.resolve(node.func)
         if name in ("yaml.load", "yaml.load_all"):
             loader = argument(node, 1, "Loader")
-            loader_name = (self.ctx.imports.resolve(loader) or dotted_name(loader) or "") if loader is not None else ""
-            if loader_name.rpartition(".")[2] in SAFE_LOADERS:
+            if loader is not None and self._safe_loader(loader):
                 return
             self.report(node, f"`{name}()` without a safe loader can build any Python object: use `yaml.safe_load{name[9:]}()`")
         elif name in UNSAFE:
             self.report(node, f"`{name}()` can run code chosen by whoever wrote the data: {UNSAFE[name]}")
+
+    def _safe_loader(self, loader: cst.BaseExpression) -> bool:
+        """A safe loader of PyYAML, or a class of this module derived from one."""
+        name = self.ctx.imports.resolve(loader) or dotted_name(loader) or ""
+        if name.rpartition(".")[2] in SAFE_LOADERS:
+            return True
+        classes = (s for s in self.ctx.module.body if isinstance(s, cst.ClassDef) and isinstance(loader, cst.Name) and s.name.value == loader.value)
+        return any(self._safe_loader(base.value) for definition in classes for base in definition.bases)
 
 
 # A name that holds a secret: the words, as the last parts of the name (``db_password``,
@@ -303,6 +311,7 @@ def interpolations(node: cst.BaseExpression) -> list[tuple[str, cst.BaseExpressi
     the value cannot be told (``"..." % values``)."""
     found: list[tuple[str, cst.BaseExpression | None]] = []
     if isinstance(node, cst.FormattedString):
+        # ``f"... {value} ..."``: each expression, after the literal text before it.
         text = ""
         for piece in node.parts:
             if isinstance(piece, cst.FormattedStringText):
@@ -312,6 +321,8 @@ def interpolations(node: cst.BaseExpression) -> list[tuple[str, cst.BaseExpressi
     elif isinstance(node, cst.ConcatenatedString):
         found = interpolations(node.left) + [(string_parts(node.left) + before, value) for before, value in interpolations(node.right)]
     elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
+        # ``"... %s ... %(name)s" % values``: placeholders pair with a tuple's items in order, or
+        # with a dict literal's values by key.
         text = string_text(node.left) or ""
         right = node.right
         values = [element.value for element in right.elements] if isinstance(right, cst.Tuple) else [right]
@@ -320,6 +331,7 @@ def interpolations(node: cst.BaseExpression) -> list[tuple[str, cst.BaseExpressi
             value = keyed.get(match["key"]) if match["key"] is not None else values[index] if index < len(values) and not keyed else None
             found.append((text[: match.start()], value))
     elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        # ``"... '" + name + "'"``: each operand that is no literal is a value, after the text so far.
         text = ""
         for operand in operands(node):
             literal = string_text(operand)
@@ -331,6 +343,7 @@ def interpolations(node: cst.BaseExpression) -> list[tuple[str, cst.BaseExpressi
             else:
                 found.append((text, operand))
     elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
+        # ``"... {} ... {name}".format(a, name=b)``: fields pair with arguments by position or name.
         text = string_text(node.func.value) or ""
         positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
         keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
@@ -346,6 +359,7 @@ def interpolations(node: cst.BaseExpression) -> list[tuple[str, cst.BaseExpressi
                 value = positional[int(key)] if key.isdigit() and int(key) < len(positional) else keywords.get(key)
             found.append((text[: match.start()], value))
     elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "join":
+        # ``", ".join(parts)``: where the parts go in the SQL is unknown.
         found.append(("", node))
     return found
 
