@@ -3,9 +3,13 @@
     python benchmarks/accuracy.py                    # scan, compare, write docs/accuracy.md
     python benchmarks/accuracy.py --sample-out s.json  # also write the sample, for judging
     python benchmarks/accuracy.py --ruff /path/to/ruff
+    python benchmarks/accuracy.py --study services   # RB5xx-RB7xx on services: docs/accuracy-services.md
 
 Each project is the unpacked wheel of a pinned PyPI release, committed as a git repository and
-scanned by the installed ``reviewbot`` with every rule selected (``scan --select RB``).
+scanned by the installed ``reviewbot`` with every rule of the study selected (the ``libraries``
+study: RB0xx-RB4xx on libraries and frameworks; the ``services`` study: the architecture, logging
+and security rules on applications that serve HTTP and talk to databases). The change rules (RB503,
+RB8xx) judge a diff, not a tree: their tests run them on repositories with history.
 The sample is drawn with a fixed seed: up to ``--per-rule`` findings of every rule across the
 projects. Its verdicts live in ``benchmarks/judgments.json`` (key ``project:path:line:rule``, a
 verdict ``right``/``wrong``/``noise`` and a one-line reason), written by people who read the code
@@ -42,6 +46,20 @@ PROJECTS = (
     "fastapi==0.121.3",
     "django==5.2.8",
 )
+# Applications with routes, clients, databases and background work: where RB5xx-RB7xx matter.
+SERVICE_PROJECTS = (
+    "mlflow==2.21.3",
+    "open-webui==0.6.5",
+    "prefect==3.3.4",
+    "apache-airflow==2.10.5",
+    "ansible-core==2.18.6",
+    "django==5.2.8",
+)
+# Each study: its projects, the rules it selects, and the page it writes.
+STUDIES = {
+    "libraries": (PROJECTS, "RB0,RB1,RB2,RB3,RB4", "accuracy.md"),
+    "services": (SERVICE_PROJECTS, "RB5,RB6,RB7", "accuracy-services.md"),
+}
 # The seed of the sample: the same findings are drawn on every run while the findings do not change.
 SEED = 2026
 # reviewbot rule -> the Ruff rules that check the same thing.
@@ -78,11 +96,11 @@ EXPLAINED = {
 }
 
 
-def scan(repo: Path, reviewbot: str) -> list[dict[str, object]]:
-    """reviewbot's findings on one repository, zero config."""
+def scan(repo: Path, reviewbot: str, rules: str) -> list[dict[str, object]]:
+    """reviewbot's findings on one repository, zero config but for the study's ``rules``."""
     report = repo.parent / f"{repo.name}.json"
-    # Every rule, also those the pack leaves off by default: the study measures them all.
-    command = [reviewbot, "scan", "--select", "RB", "--no-cache", "--quiet", "--fail-on", "never", "--format", "json", "--output", str(report)]
+    # Every rule of the study, also those the pack leaves off by default: the study measures them all.
+    command = [reviewbot, "scan", "--select", rules, "--no-cache", "--quiet", "--fail-on", "never", "--format", "json", "--output", str(report)]
     try:
         subprocess.run(command, cwd=repo, check=True)
     except (OSError, subprocess.CalledProcessError) as error:
@@ -155,14 +173,17 @@ def difference(repo: Path, rule: str, path: str, line: int, code: str | None) ->
 Pair = tuple[int, Counter[str], Counter[str]]
 
 
-def write_markdown(path: Path, counts: dict[str, Counter[str]], chosen: list[dict[str, object]], judged: dict[str, dict[str, str]], pairs: dict[str, Pair] | None) -> None:
-    """docs/accuracy.md: counts per rule and project, the judged sample, Ruff agreement."""
+def write_markdown(
+    path: Path, study: str, counts: dict[str, Counter[str]], chosen: list[dict[str, object]], judged: dict[str, dict[str, str]], pairs: dict[str, Pair] | None
+) -> None:
+    """docs/accuracy*.md: counts per rule and project, the judged sample, Ruff agreement."""
+    command = "python benchmarks/accuracy.py" + ("" if study == "libraries" else f" --study {study}")
     lines = [
-        "# Accuracy",
+        "# Accuracy" + ("" if study == "libraries" else f": {study}"),
         "",
-        "Written by `python benchmarks/accuracy.py` (do not edit by hand; verdicts live in `benchmarks/judgments.json`).",
+        f"Written by `{command}` (do not edit by hand; verdicts live in `benchmarks/judgments.json`).",
         "",
-        f"Projects (the unpacked wheel of each pinned release, every rule selected): {', '.join(f'`{p}`' for p in counts)}.",
+        f"Projects (the unpacked wheel of each pinned release, `--select {STUDIES[study][1]}`): {', '.join(f'`{p}`' for p in counts)}.",
         "",
         *_counts_section(counts),
         *_sample_section(chosen, judged),
@@ -250,18 +271,22 @@ def main() -> None:
     parser.add_argument("--ruff", help="the ruff executable (default: ruff on PATH; skipped if none)")
     parser.add_argument("--judgments", type=Path, default=ROOT / "benchmarks" / "judgments.json")
     parser.add_argument("--sample-out", type=Path, help="write the sample with the code around each finding, for judging")
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "accuracy.md")
+    parser.add_argument("--study", choices=sorted(STUDIES), default="libraries", help="which projects and rules (default: libraries)")
+    parser.add_argument("--output", type=Path, help="the page to write (default: the study's page in docs/)")
     args = parser.parse_args()
+    projects, rules, page = STUDIES[args.study]
+    output = args.output or ROOT / "docs" / page
     # The installed console script, as users run it.
     reviewbot = shutil.which("reviewbot") or sys.exit("reviewbot is not installed")
-    ruff_executable = args.ruff or shutil.which("ruff")
+    # Ruff's rules are paired with the libraries study's only.
+    ruff_executable = (args.ruff or shutil.which("ruff")) if args.study == "libraries" else None
     found: dict[str, list[dict[str, object]]] = {}
     # Without Ruff the report has no agreement section.
     pairs: dict[str, Pair] | None = {} if ruff_executable else None
     with tempfile.TemporaryDirectory() as workdir:
-        for project in PROJECTS:
+        for project in projects:
             repo = _repository(project, args.cache, workdir)
-            found[project] = scan(repo, reviewbot)
+            found[project] = scan(repo, reviewbot, rules)
             if ruff_executable and pairs is not None:
                 # Summed over the projects, reasons and all.
                 for rule, (both, mine, theirs) in agreement(repo, found[project], ruff(repo, ruff_executable)).items():
@@ -277,8 +302,8 @@ def main() -> None:
     if unknown:
         sys.exit(f"{args.judgments}: verdicts must be one of {', '.join(VERDICTS)}: {unknown[:3]}")
     counts = {project: Counter(str(f["rule"]) for f in findings) for project, findings in found.items()}
-    write_markdown(args.output, counts, chosen, judged, pairs)
-    print(f"written: {args.output}")
+    write_markdown(output, args.study, counts, chosen, judged, pairs)
+    print(f"written: {output}")
 
 
 if __name__ == "__main__":

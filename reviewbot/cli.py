@@ -20,7 +20,10 @@ from reviewbot.errors import FileError, ReviewbotError, UsageError
 from reviewbot.escape import printable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from reviewbot.config import Settings
+    from reviewbot.model import Facts
     from reviewbot.session import Request
 
 log = logging.getLogger("reviewbot")
@@ -214,7 +217,7 @@ def agents(args: argparse.Namespace) -> int:
     from reviewbot.config import build_settings, config_packs, read_config
     from reviewbot.project import find_root
 
-    root, _ = find_root(Path.cwd())
+    root, is_git = find_root(Path.cwd())
     # The packs the repository's config names (the bullets they know), validated like a scan's.
     config, source = read_config(root, getattr(args, "config", None))
     where = "" if source == "built-in defaults" else f"{source}: "
@@ -230,6 +233,7 @@ def agents(args: argparse.Namespace) -> int:
         names.append(absolute.relative_to(root.resolve()).as_posix())
     names = names or discover(root)
     report = [(name, coverage(read_bullets(root, name), packs)) for name in names]
+    silent = _silent_rules(root, is_git, args, {rule for _, covered in report for c in covered for rule in c.rules})
     # A waiver, by bullet, for those no rule enforces; the rules and prohibitions left are unchecked.
     waivers = {id(c): waived(c.bullet.text, waive) for _, covered in report for c in covered if not c.rules}
     open_bullets = [c for _, covered in report for c in covered if not c.rules and waivers[id(c)] is None and c.bullet.kind != "responsibility"]
@@ -249,6 +253,8 @@ def agents(args: argparse.Namespace) -> int:
                         "rules": list(c.rules),
                         "reason": c.reason,
                         "waived": waivers.get(id(c)),
+                        # Rules that cannot report anything in this repository, and why.
+                        "silent": {rule: silent[rule] for rule in c.rules if rule in silent},
                     }
                     for c in covered
                 ],
@@ -267,7 +273,7 @@ def agents(args: argparse.Namespace) -> int:
             print(printable(name))
             for c in covered:
                 waiver = waivers.get(id(c))
-                what = ", ".join(c.rules) if c.rules else f"waived: {waiver}" if waiver is not None else f"not checked: {c.reason}"
+                what = ", ".join(f"{rule} ({silent[rule]})" if rule in silent else rule for rule in c.rules) if c.rules else f"waived: {waiver}" if waiver is not None else f"not checked: {c.reason}"
                 where_text = f"{c.bullet.line:>4}" if c.bullet.path == name else f"{printable(c.bullet.path)}:{c.bullet.line}"
                 print(f"  {where_text} {c.bullet.kind:<14} {printable(c.bullet.text)}\n{'':>21}-> {printable(what)}")
     if args.check and open_bullets:
@@ -281,6 +287,29 @@ def agents(args: argparse.Namespace) -> int:
         )
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _silent_rules(root: Path, is_git: bool, args: argparse.Namespace, rules: set[str]) -> dict[str, str]:
+    """Why some of ``rules`` cannot report anything in this repository (RB501 without a client
+    layer, say): each project rule reads the facts of the files it names, through the cache."""
+    from reviewbot.checks import RULES
+    from reviewbot.checks.base import ProjectRule
+    from reviewbot.files import read_source
+    from reviewbot.project import list_files, load_settings
+    from reviewbot.session import Request, phase1
+
+    asking = [declared for rule in sorted(rules) if issubclass(declared := RULES[rule], ProjectRule)]
+    if not asking:
+        return {}
+    settings = load_settings(root, getattr(args, "config", None))
+
+    def scan(wanted: Callable[[str], bool]) -> dict[str, Facts]:
+        chosen = [path for path in list_files(root, is_git, [], settings.exclude) if wanted(path)]
+        results = phase1(Request(root=root, settings=settings, is_git=is_git, progress=False), chosen, lambda path: read_source(root / path, settings.max_file_bytes))
+        return {path: result.facts for path, result in results.items()}
+
+    found = {rule.id: rule.silence(settings, scan) for rule in asking}
+    return {rule: why for rule, why in found.items() if why is not None}
 
 
 def init(args: argparse.Namespace) -> int:

@@ -118,7 +118,8 @@ class FileScan:
         self.names: set[str] = set()
         # Direct calls of HTTP and database libraries (``Facts.calls``), for RB501/RB504.
         self.calls: list[tuple[str, int]] = []
-        self.direct = direct_calls(settings.options) if settings.selected & {"RB501", "RB504"} else None
+        wanted = {fact for rule_id in settings.selected for fact in RULES[rule_id].facts}
+        self.direct = direct_calls(settings.options) if "calls" in wanted else None
         self._prefill_imports(module.body)
         self.exported = exported_names(self.ctx.module_bindings, text)
         self._register()

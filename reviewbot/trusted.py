@@ -10,6 +10,8 @@ gate fails closed. REV without a config means the built-in defaults.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -85,6 +87,8 @@ def _markdown_files(repo: object, commit: str) -> Path:
 
     assert isinstance(repo, git.Repo)
     target = Path(tempfile.mkdtemp(prefix="reviewbot-trusted-agents-"))
+    # Read while the settings are built; gone when the run ends.
+    atexit.register(shutil.rmtree, target, True)
     listing = repo.git.ls_tree("-r", "-l", "-z", commit, stdout_as_string=False).decode("utf-8", "surrogateescape")
     for entry in listing.split("\0"):
         meta, _, name = entry.partition("\t")

@@ -229,3 +229,17 @@ def test_with_a_trusted_config_the_agent_files_come_from_that_revision(tmp_path)
     assert [f["rule"] for f in scan_json(repo) if f["rule"] == "RB101"] == []
     [finding] = [f for f in scan_json(repo, "--trusted-config", "main") if f["rule"] == "RB101"]
     assert finding["source"] == {"path": "CLAUDE.md", "line": 3}
+
+
+@pytest.mark.slow
+def test_agents_says_why_a_rule_is_silent_in_this_repository(tmp_path):
+    files = {"CLAUDE.md": "## Rules\n\n- All HTTP calls go through the clients package\n", "app/__init__.py": ""}
+    repo = make_repo(tmp_path / "repo", files)
+    [bullet] = json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["files"][0]["bullets"]
+    assert bullet["rules"] == ["RB501"]
+    assert bullet["silent"]["RB501"].startswith("silent here: no module of the client layer (architecture.client-layer) calls requests, httpx")
+    # Once a client module calls an HTTP library, the layer is established and the rule speaks.
+    (repo / "app/clients").mkdir()
+    (repo / "app/clients/http.py").write_text("import httpx\n\nCLIENT = httpx.Client(timeout=5)\n")
+    [bullet] = json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["files"][0]["bullets"]
+    assert bullet["silent"] == {}

@@ -174,10 +174,16 @@ def test_rules_and_explain(installed, tmp_path):
 
 
 def test_agents_reads_the_repositorys_agent_files(installed, tmp_path):
-    repo = make_repo(tmp_path / "repo", {"AGENTS.md": "## Rules\n\n- Never use relative imports\n"})
+    files = {**PROJECT, "AGENTS.md": "## Rules\n\n- Never use relative imports\n- Keep it simple\n", ".reviewbot.yml": "packs: [auto]\n"}
+    repo = make_repo(tmp_path / "repo", files)
     result = run_reviewbot(repo, "agents", "--format", "json", installed=installed)
     assert result.code == 0
     assert json.loads(result.stdout)["files"][0]["bullets"][0]["rules"] == ["RB101", "RB102", "RB103"]
+    checked = run_reviewbot(repo, "agents", "--check", installed=installed)
+    assert checked.code == 1 and "AGENTS.md:4: rule not enforced by any rule: Keep it simple" in checked.stderr
+    # The agent file chooses the rules: RB101 with its line, and not RB302, which nothing asked for.
+    scanned = json.loads(run_reviewbot(repo, "scan", "--format", "json", installed=installed).stdout)["findings"]
+    assert [(f["rule"], f["source"]) for f in scanned] == [("RB101", {"path": "AGENTS.md", "line": 3})]
 
 
 def test_the_rule_tests_pass_on_the_oldest_supported_libcst(wheelhouse, tmp_path):

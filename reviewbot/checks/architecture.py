@@ -20,19 +20,19 @@ from reviewbot.imports import dotted_name
 from reviewbot.model import Example, Facts, Option, Rule
 
 if TYPE_CHECKING:
-    from reviewbot.config import Globs
+    from reviewbot.config import Globs, Settings
 
 # HTTP client libraries (RB501), and where a project wraps them.
 HTTP_LIBRARIES = ("requests", "httpx", "aiohttp", "urllib.request", "urllib3", "http.client", "pycurl")
 CLIENT_LAYER = (
     "**/clients/**", "**/client/**", "**/client.py", "**/clients.py", "**/*_client.py", "**/integrations/**", "**/adapters/**",
-    "**/http.py", "**/http/**", "**/http_utils.py", "**/request_utils.py", "**/rest_utils.py",
+    "**/http.py", "**/http/**", "**/http_utils.py", "**/request_utils.py", "**/rest_utils.py", "**/urls.py",
 )  # fmt: skip
 # Database drivers and raw-SQL helpers (RB504), and where a project keeps data access.
-DATA_ACCESS = ("sqlite3", "psycopg", "psycopg2", "pymysql", "MySQLdb", "asyncpg", "aiosqlite", "pymongo", "redis", "oracledb", "sqlalchemy.text")
+DATA_ACCESS = ("sqlite3", "psycopg", "psycopg2", "pymysql", "MySQLdb", "asyncpg", "aiosqlite", "pymongo", "redis", "oracledb")
 DATA_LAYER = (
     "**/repositories/**", "**/repository.py", "**/db/**", "**/dbs/**", "**/db.py", "**/db_*.py", "**/database.py", "**/database/**",
-    "**/dao/**", "**/crud/**", "**/models/**", "**/migrations/**", "**/store/**", "**/stores/**", "**/*_store.py",
+    "**/dao/**", "**/crud/**", "**/models/**", "**/*migrations/**", "**/store/**", "**/stores/**", "**/*_store.py",
 )  # fmt: skip
 
 
@@ -44,7 +44,7 @@ def library_of(name: str, libraries: Iterable[str]) -> str | None:
 def direct_calls(options: dict[str, Any]) -> Callable[[str], bool]:
     """Whether a call's qualified name reaches an HTTP service or a database directly: an external
     call or client constructor (``errors.external-calls``, ``errors.clients``) of a library of
-    RB501 or RB504, or a function those options name itself (``sqlalchemy.text``). Importing a
+    RB501 or RB504, or a function those options name itself (``sqlalchemy.text``, when added). Importing a
     library, reading its exceptions or naming its types in annotations is no call."""
     from reviewbot.checks.clients import ClientTable
     from reviewbot.checks.errors import name_pattern
@@ -70,6 +70,7 @@ class EstablishedLayer(ProjectRule):
     """
 
     scope = "node"
+    facts = ("calls",)
     # The option keys of the libraries and the layer's globs, and what the layer is called.
     libraries_key: str
     layer_key: str
@@ -103,23 +104,43 @@ class EstablishedLayer(ProjectRule):
                 )
 
     def _wrappers(self, wanted: set[str], libraries: tuple[str, ...], layer: Globs) -> dict[str, str]:
-        """For each library, the first module of the layer that calls it directly."""
-        from reviewbot.config import Globs
-
+        """For each wanted library, the module of the layer that calls it most."""
         if self.project.change is None:
             files: dict[str, Facts] | None = self.project.files
         else:
             history = self.project.history
             files = history.base({library.partition(".")[0] for library in wanted}, layer.match) if history is not None else None
-        found: dict[str, str] = {}
-        excluded = Globs(self.not_establishing)
-        for path in sorted(files or {}):
+        found = self.wrappers(files or {}, libraries, layer)
+        return {library: path for library, path in found.items() if library in wanted}
+
+    @classmethod
+    def wrappers(cls, files: dict[str, Facts], libraries: tuple[str, ...], layer: Globs) -> dict[str, str]:
+        """For each library a module of the layer calls, the module that calls it most (the
+        first by path on a tie): the layer is established for those libraries."""
+        from reviewbot.config import Globs
+
+        counts: dict[str, dict[str, int]] = {}
+        excluded = Globs(cls.not_establishing)
+        for path, facts in files.items():
             if layer.match(path) and not excluded.match(path):
-                for name, _ in files[path].calls:  # type: ignore[index]  # not None in this loop
+                for name, _ in facts.calls:
                     library = library_of(name, libraries)
-                    if library in wanted:
-                        found.setdefault(library, path)
-        return found
+                    if library is not None:
+                        counts.setdefault(library, {}).setdefault(path, 0)
+                        counts[library][path] += 1
+        return {library: min(by_path, key=lambda path: (-by_path[path], path)) for library, by_path in counts.items()}
+
+    @classmethod
+    def silence(cls, settings: Settings, scan: Callable[[Callable[[str], bool]], dict[str, Facts]]) -> str | None:
+        """Why the rule reports nothing in this repository, if it cannot: no established layer."""
+        from reviewbot.config import Globs
+
+        options = settings.options
+        libraries = tuple(options[cls.libraries_key])
+        layer = Globs(options[cls.layer_key])
+        if cls.wrappers(scan(layer.match), libraries, layer):
+            return None
+        return f"silent here: no module of the {cls.layer_name} ({cls.layer_key}) calls {', '.join(libraries)} yet"
 
 
 class DirectHttpOutsideClientLayer(EstablishedLayer):
@@ -153,13 +174,16 @@ class DataAccessOutsideDataLayer(EstablishedLayer):
 
     id = "RB504"
     name = "data-access-outside-data-layer"
-    summary = "A direct database call (`sqlite3.connect`, `redis.Redis()`, `sqlalchemy.text`...) outside `architecture.data-layer`, when a module of that layer already calls the library."
+    summary = "A direct database call (`sqlite3.connect`, `redis.Redis()`, `pymongo.MongoClient()`...) outside `architecture.data-layer`, when a module of that layer already calls the driver."
     why = (
         "The agent was told to implement data access with proper separation of concerns: queries "
         "live in repositories (or `db/`, `dao/`, `crud/`, `models/`), where transactions, retries "
         "and the schema are handled once. A route or service that opens its own connection or "
         "sends its own SQL splits that knowledge. Like RB501, silent until the data layer calls the "
-        "library (at the base revision in changed-lines mode)."
+        "driver (at the base revision in changed-lines mode); schema migrations belong to the layer "
+        "but do not establish it. Raw SQL helpers such as `sqlalchemy.text` can be added to "
+        "`architecture.data-access`; they are not there by default, since most of their calls are "
+        "query fragments and health checks rather than data access."
     )
     options = (
         Option("architecture.data-access", list, "RB504: database drivers (module prefixes) and raw-SQL helpers (functions) that belong in the data layer.", DATA_ACCESS),
@@ -169,7 +193,7 @@ class DataAccessOutsideDataLayer(EstablishedLayer):
     layer_key = "architecture.data-layer"
     layer_name = "data layer"
     advice = "move the query into the data layer and call it from there"
-    not_establishing = ("**/migrations/**",)
+    not_establishing = ("**/*migrations/**",)
     peers = "none (import-linter can forbid the import everywhere)"
 
 
@@ -329,6 +353,8 @@ class NewDependencyDirection(ProjectRule):
         return sibling[1] if sibling is not None else None
 
 
+# Calls that look at a body without validating it or taking it on.
+INSPECTING = frozenset({"len", "str", "repr", "print", "bool", "type", "isinstance", "id", "hash"})
 # Methods of app/router/blueprint objects that declare a route (FastAPI, Starlette, Flask, Quart).
 ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "websocket"})
 # Reading the raw body: ``request.json()``, ``request.get_json()``, ``request.body()`` (calls) and
@@ -337,8 +363,9 @@ RAW_CALLS = frozenset({"json", "get_json", "body", "form"})
 RAW_ATTRIBUTES = frozenset({"json", "form", "data"})
 # Annotations of a body that says nothing about its shape.
 UNTYPED = frozenset({"dict", "Dict", "typing.Dict", "Any", "typing.Any", "Mapping", "typing.Mapping", "collections.abc.Mapping"})
-# FastAPI parameters filled from elsewhere than the body (a dependency, the query, a header...).
-NOT_THE_BODY = frozenset({"Depends", "Security", "Query", "Header", "Cookie", "Path"})
+# FastAPI parameters filled from elsewhere than the body (a dependency, the query, a header...),
+# or declared free-form on purpose (``Body(...)``).
+NOT_THE_BODY = frozenset({"Depends", "Security", "Query", "Header", "Cookie", "Path", "Body"})
 # Calls that validate what they are given: a model or schema class (``OrderIn(**data)``), or a
 # validating method (``Schema().load(data)``, ``Model.model_validate(data)``).
 VALIDATING = re.compile(r"[A-Z]\w*|load|validate\w*|model_validate\w*|parse_obj|parse_raw|from_dict|structure|validate_python")
@@ -375,8 +402,10 @@ class UnvalidatedRequestBody(Rule):
         "The agent was told to validate requests using schema validation. A body read raw is "
         "whatever the client sent: a missing field or a wrong type surfaces as a `KeyError` deep in "
         "the service, or not at all. A pydantic model parameter (FastAPI), or a schema's `load`/"
-        "`model_validate` around the read, rejects it at the door with a clear 422. A raw read "
-        "passed straight into a call (`OrderIn(**await request.json())`) counts as validated."
+        "`model_validate` around the read, rejects it at the door with a clear 422. A body handed "
+        "to a call (`OrderIn(**await request.json())`, a schema's `load`, a proxy forwarding it) is "
+        "judged there, not here; one only measured or hashed is not. Parameters declared "
+        "`Body(...)` are free-form on purpose."
     )
     bad = (
         Example(
@@ -470,7 +499,7 @@ class UnvalidatedRequestBody(Rule):
         """Names handed to a validating call count as validated; a raw body read is recorded."""
         if not self.routes or self.routes[-1][1] != len(self.ctx.scopes):
             return
-        if validating(node):
+        if validating(node) or not self._inspects(node):
             for arg in node.args:
                 if isinstance(arg.value, cst.Name):
                     self.passed[-1].add(arg.value.value)
@@ -487,6 +516,11 @@ class UnvalidatedRequestBody(Rule):
             return  # ``request.json()``: the call is the read
         if self.ctx.imports.resolve(node.value) in ("flask.request", "quart.request"):
             self._read(node)
+
+    def _inspects(self, node: cst.Call) -> bool:
+        """A call that only looks at a body (its length, its hash), neither validating nor taking it on."""
+        name = self.ctx.imports.resolve(node.func) or dotted_name(node.func) or ""
+        return name in INSPECTING or name.partition(".")[0] in ("hashlib", "hmac")
 
     def _request(self, node: cst.BaseExpression) -> bool:
         """The request object: Flask's global, or the handler's ``request`` parameter."""

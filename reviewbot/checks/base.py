@@ -210,6 +210,12 @@ class ProjectRule(Rule):
         """Look at the facts and the change; call ``report_at`` for each finding."""
         raise NotImplementedError
 
+    @classmethod
+    def silence(cls, settings: Settings, scan: Callable[[Callable[[str], bool]], dict[str, Facts]]) -> str | None:
+        """Why the rule cannot report anything in this repository (``reviewbot agents`` shows it),
+        or ``None``. ``scan(wanted)`` gives the facts of the repository's files ``wanted`` accepts."""
+        return None
+
     def report_at(self, path: str, line: int, message: str, scope: tuple[int, int] | None = None) -> None:
         """A finding of this rule at the start of ``line`` of ``path``; ``scope``: the first and
         last line of the function it is about (see ``Finding.scope``)."""

@@ -9,7 +9,7 @@ from reviewbot.imports import dotted_name
 from reviewbot.model import Edit, Example, Fix, Option, Rule
 
 # Where printing is the job: command-line entry points, scripts and one-shot migrations.
-ALLOW_PRINT = ("**/cli.py", "**/cli/**", "**/__main__.py", "scripts/**", "bin/**", "**/migrations/**")
+ALLOW_PRINT = ("**/cli.py", "**/cli/**", "**/__main__.py", "scripts/**", "bin/**", "**/*migrations/**", "**/example*/**", "**/testing/**")
 # Libraries that make a module a command-line program (its output is what it prints).
 CLI_LIBRARIES = ("argparse", "click", "typer", "fire", "docopt")
 
@@ -35,8 +35,9 @@ class PrintCall(Rule):
         "The agent was told to design a logging strategy. `print` writes to standard output with no "
         "level, time, logger name or request context; production log pipelines drop or misfile it "
         "and nobody can turn it down. Command-line modules and scripts print on purpose: "
-        "`logging.allow-print` names them, a module importing `argparse`, `click`, `typer`, `fire` "
-        "or `docopt` is one, code under `if __name__ == \"__main__\":` is a script, and "
+        "`logging.allow-print` names them (examples and test helpers too), a module importing "
+        "`argparse`, `click`, `typer`, `fire` or `docopt` is one, a module with an "
+        "`if __name__ == \"__main__\":` block is a script, and "
         "`print(..., file=stream)` writes to a stream chosen on purpose."
     )
     bad = (
@@ -45,7 +46,7 @@ class PrintCall(Rule):
     good = (
         Example("import logging\n\nlog = logging.getLogger(__name__)\n\ndef charge(order):\n    log.info(\"charging %s\", order.id)\n"),
         Example("def main():\n    print(\"done\")\n", path="app/cli.py"),
-        Example("if __name__ == \"__main__\":\n    print(\"done\")\n"),
+        Example("def report(rows):\n    print(len(rows))\n\nif __name__ == \"__main__\":\n    report([])\n"),
         Example("from rich import print\n\ndef show(table):\n    print(table)\n"),
         Example("import click\n\n@click.command()\ndef show():\n    print(\"done\")\n"),
         Example("import sys\n\ndef warn(text):\n    print(text, file=sys.stderr)\n"),
@@ -58,20 +59,14 @@ class PrintCall(Rule):
 
         super().__init__(ctx, analyses)
         self.allowed = Globs(ctx.options["logging.allow-print"]).match(ctx.path)
-        # How deep the walk is inside ``if __name__ == "__main__":`` blocks.
-        self.scripts = 0
 
-    def visit_If(self, node: cst.If) -> None:
-        """Entering a script's main block."""
-        self.scripts += main_guard(node)
-
-    def leave_If(self, node: cst.If) -> None:
-        """Leaving it."""
-        self.scripts -= main_guard(node)
+        # A module with a main block at its top level is a script as a whole.
+        if any(main_guard(statement) for statement in ctx.module.body):
+            self.allowed = True
 
     def visit_Call(self, node: cst.Call) -> None:
         """The builtin ``print`` where logging is expected."""
-        if self.allowed or self.scripts or is_builtin(self.ctx, node.func, frozenset({"print"})) is None:
+        if self.allowed or is_builtin(self.ctx, node.func, frozenset({"print"})) is None:
             return
         # A command-line program (module-level imports are all known once the walk is in the code).
         if any(name.partition(".")[0] in CLI_LIBRARIES for name in self.ctx.imports.names.values()):
@@ -84,8 +79,9 @@ class PrintCall(Rule):
 
 # Exception types whose handler does not know what failed.
 BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
-# Calls that end the program: the error goes no further either way.
-EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit"})
+# Calls that end the program or fail the test, or that write the traceback themselves.
+EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit", "pytest.fail"})
+TRACEBACKS = frozenset({"traceback.format_exc", "traceback.print_exc", "traceback.format_exception", "traceback.print_exception"})
 
 
 def broad(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
@@ -97,8 +93,9 @@ def broad(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
 
 
 def passes_on(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
-    """Whether the handler's own statements (not nested functions) re-raise, exit, or hand the
-    caught exception to a call other than a logger's (``report(error)``, ``future.set_exception(e)``)."""
+    """Whether the handler's own statements (not nested functions) re-raise, exit, write the
+    traceback themselves, keep the exception (``self.error = error``) or hand it to a call other
+    than a logger's (``report(error)``, ``future.set_exception(error)``)."""
     bound = handler.name.name.value if handler.name is not None and isinstance(handler.name.name, cst.Name) else None
     found = False
 
@@ -112,7 +109,12 @@ def passes_on(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
             callee = dotted_name(node.func) or ""
             owner = callee.rpartition(".")[0].rpartition(".")[2]
             handed = bound is not None and "log" not in owner.lower() and any(isinstance(arg.value, cst.Name) and arg.value.value == bound for arg in node.args)
-            if callee in EXITS or handed:
+            if callee in EXITS or callee in TRACEBACKS or handed:
+                found = True
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            nonlocal found
+            if bound is not None and isinstance(node.value, cst.Name) and node.value.value == bound:
                 found = True
 
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -136,7 +138,8 @@ class ErrorLoggedWithoutTraceback(Rule):
         "traceback says that something failed but not where: the stack is the one thing the log "
         "cannot rebuild later. `logger.exception()` logs at the same level with the traceback. Only "
         "handlers that catch everything are judged (a narrow `except KeyError` knows what failed), and "
-        "not those that re-raise, exit, or hand the exception to another call: it travels on."
+        "not those that re-raise, exit, keep the exception, log `traceback.format_exc()`, or hand "
+        "the exception to another call: it travels on."
     )
     bad = (
         Example(

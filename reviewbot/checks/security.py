@@ -108,7 +108,7 @@ class EvalExec(Rule):
 
 
 # Loaders of PyYAML that build only plain data.
-SAFE_LOADERS = frozenset({"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"})
+SAFE_LOADERS = frozenset({"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader", "SafeConstructor", "BaseConstructor"})
 # Deserializers that can run code chosen by whoever wrote the data.
 UNSAFE = {
     "yaml.unsafe_load": "use `yaml.safe_load()`",
@@ -157,6 +157,10 @@ class UnsafeDeserialization(Rule):
                 return
             self.report(node, f"`{name}()` without a safe loader can build any Python object: use `yaml.safe_load{name[9:]}()`")
         elif name in UNSAFE:
+            data = argument(node, 0, "data")
+            # ``pickle.loads(pickle.dumps(x))``: a copy of an object of this program, no outside data.
+            if isinstance(data, cst.Call) and (self.ctx.imports.resolve(data.func) or "").endswith(("pickle.dumps", "marshal.dumps")):
+                return
             self.report(node, f"`{name}()` can run code chosen by whoever wrote the data: {UNSAFE[name]}")
 
     def _safe_loader(self, loader: cst.BaseExpression) -> bool:
@@ -210,9 +214,10 @@ class HardcodedSecret(Rule):
     why = (
         "A secret in the code is in every clone, fork, backup and log of the repository, and changing it "
         "means a commit and a release. Secrets come from the environment or a secrets manager. Test "
-        "files, empty strings, placeholders (`<token>`, `${TOKEN}`), URLs and names that end in "
-        "something else (`token_url`, `password_field`) are not reported; the value is never "
-        "printed."
+        "files, empty strings, placeholders (`<token>`, `${TOKEN}`), URLs, labels (`\"Passwords\"`), "
+        "a password equal to the login of the same call (a development service's default) and names "
+        "that end in something else (`token_url`, `password_field`) are not reported; the value is "
+        "never printed."
     )
     bad = (
         Example('DB_PASSWORD = "hunter2-prod"\n', lines=(1,)),
@@ -226,6 +231,7 @@ class HardcodedSecret(Rule):
         Example('TOKEN_URL = "https://auth.example.com/token"\npassword_field = "password"\n'),
         Example('API_KEY = "<your key here>"\n'),
         Example('RESOURCE_PASSWORD = "Passwords"\nRESET_TOKEN = "_password_reset_token"\n'),
+        Example('import app.db as db\n\nDEFAULT = db.Connection(login="airflow", password="airflow")\n'),
         Example('def test_login():\n    password = "hunter2"\n    assert password\n', path="tests/test_login.py"),
     )
     peers = "Ruff S105/S106/S107 (flake8-bandit; they match the word anywhere in the name)"
@@ -252,10 +258,18 @@ class HardcodedSecret(Rule):
         if node.default is not None:
             self._check(node.name.value, node.default, node)
 
-    def visit_Arg(self, node: cst.Arg) -> None:
-        """``connect(password="...")``."""
-        if node.keyword is not None:
-            self._check(node.keyword.value, node.value, node)
+    def visit_Call(self, node: cst.Call) -> None:
+        """``connect(password="...")``; a password equal to the login of the same call
+        (``login="airflow", password="airflow"``) is a well-known default of a development
+        service, not a secret."""
+        values = [arg.value.evaluated_value for arg in node.args if arg.keyword is not None and isinstance(arg.value, cst.SimpleString)]
+        for arg in node.args:
+            if arg.keyword is None:
+                continue
+            value = arg.value.evaluated_value if isinstance(arg.value, cst.SimpleString) else None
+            if value is not None and values.count(value) > 1:
+                continue
+            self._check(arg.keyword.value, arg.value, arg)
 
 
 # SQL a query starts with or holds, in an interpolated string.
@@ -434,7 +448,8 @@ class SqlInjection(Rule):
         "Only values spliced where a parameter belongs are reported (inside quotes, after a "
         "comparison, in `IN (...)`/`VALUES (...)`, after `LIMIT`): table and column names cannot be "
         "parameters, and numbers, `quote_name(...)` and placeholder lists (`\", \".join([\"%s\"] * n)`) "
-        "are safe. A query held in a local variable is followed to the strings assigned to it."
+        "are safe. A query held in a local variable is followed to the strings assigned to it. "
+        "Schema migrations (`**/*migrations/**`) run the program's own SQL and are not judged."
     )
     bad = (
         Example('def find(cursor, name):\n    cursor.execute(f"SELECT * FROM users WHERE name = \'{name}\'")\n', lines=(2,)),
@@ -450,8 +465,17 @@ class SqlInjection(Rule):
     )
     peers = "Ruff S608 (flake8-bandit; any string that looks like SQL, wherever it goes)"
 
+    def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
+        from reviewbot.config import Globs
+
+        super().__init__(ctx, analyses)
+        # Schema migrations run the program's own SQL, with no outside values.
+        self.migration = Globs(["**/*migrations/**"]).match(ctx.path)
+
     def visit_Call(self, node: cst.Call) -> None:
         """A query argument built by formatting, directly or through a local variable."""
+        if self.migration:
+            return
         func = node.func
         is_execute = isinstance(func, cst.Attribute) and func.attr.value in EXECUTE_METHODS
         called = "." + func.attr.value if isinstance(func, cst.Attribute) else ""
