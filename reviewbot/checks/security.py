@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import libcst as cst
 
@@ -22,7 +23,7 @@ class ShellInjection(Rule):
 
     id = "RB701"
     name = "shell-injection"
-    summary = "`subprocess` with `shell=True`, or `os.system`/`os.popen`, running a command built at run time."
+    summary = "`subprocess` with `shell=True`, or `os.system`/`os.popen`, running a command line built from values."
     why = (
         "The shell reads its command line as a program: a value spliced into it (a file name, a branch, "
         "a user's input) that holds `;`, `$(...)` or a quote runs commands of its own. A list of "
@@ -45,7 +46,7 @@ class ShellInjection(Rule):
     peers = "Ruff S602/S605 (flake8-bandit; they also flag constant commands)"
 
     def visit_Call(self, node: cst.Call) -> None:
-        """A shell call whose command is not a constant."""
+        """A shell call whose command line is built from values, here or in a local variable."""
         name = self.ctx.imports.resolve(node.func)
         if name in SUBPROCESS:
             shell = keyword(node, "shell")
@@ -59,11 +60,17 @@ class ShellInjection(Rule):
         command = argument(node, 0, "args" if name in SUBPROCESS else "cmd")
         if command is None:
             return
-        how = built_string(command)
-        if how is None and isinstance(command, cst.Name):
-            how = next((built for binding in bindings_in_scope(self.ctx, command.value) if binding.value is not None and (built := built_string(binding.value))), None)
+        how = through_locals(self.ctx, command, built_string)
         if how is not None:
             self.report(node, f"`{name}()` runs a command line built with {how} through the shell: {fix} (or quote each value with `shlex.quote`)")
+
+
+def through_locals(ctx: FileContext, node: cst.BaseExpression, judge: Callable[[cst.BaseExpression], str | None]) -> str | None:
+    """``judge`` of an expression, or of what a name holding it was assigned (``query = f"..."``)."""
+    found = judge(node)
+    if found is None and isinstance(node, cst.Name):
+        found = next((how for binding in bindings_in_scope(ctx, node.value) if binding.value is not None and (how := judge(binding.value))), None)
+    return found
 
 
 # Methods of import loaders (``importlib.abc.Loader``), which run the code of the module they load.
@@ -262,11 +269,11 @@ class HardcodedSecret(Rule):
         """``connect(password="...")``; a password equal to the login of the same call
         (``login="airflow", password="airflow"``) is a well-known default of a development
         service, not a secret."""
-        values = [arg.value.evaluated_value for arg in node.args if arg.keyword is not None and isinstance(arg.value, cst.SimpleString)]
+        values = [str(arg.value.evaluated_value).casefold() for arg in node.args if arg.keyword is not None and isinstance(arg.value, cst.SimpleString)]
         for arg in node.args:
             if arg.keyword is None:
                 continue
-            value = arg.value.evaluated_value if isinstance(arg.value, cst.SimpleString) else None
+            value = str(arg.value.evaluated_value).casefold() if isinstance(arg.value, cst.SimpleString) else None
             if value is not None and values.count(value) > 1:
                 continue
             self._check(arg.keyword.value, arg.value, arg)
@@ -486,9 +493,7 @@ class SqlInjection(Rule):
         query = argument(node, 0, "statement")
         if query is None:
             return
-        how = built_query(query, self.ctx)
-        if how is None and isinstance(query, cst.Name):
-            how = next((built for binding in bindings_in_scope(self.ctx, query.value) if binding.value is not None and (built := built_query(binding.value, self.ctx))), None)
+        how = through_locals(self.ctx, query, lambda value: built_query(value, self.ctx))
         if how is not None:
             self.report(node, f"`{called}()` is given SQL built with {how}: pass the values as query parameters (and quote identifiers with the driver's quoting)")
 
