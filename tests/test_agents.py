@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from reviewbot.agents import coverage, discover, read_bullets
@@ -168,6 +169,11 @@ def test_auto_enables_what_the_only_agent_file_asks_and_cites_its_lines(tmp_path
     for finding in found:
         expected = ("Never use relative imports", 5) if finding["rule"] == "RB101" else ("Type hints on all functions", 6)
         assert (finding["quote"], finding["source"]) == (expected[0], {"path": "CLAUDE.md", "line": expected[1]})
+    # SARIF points at the bullet too, as a related location, and stays valid.
+    log = json.loads(run_reviewbot(repo, "scan", "--format", "sarif").stdout)
+    jsonschema.validate(log, json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text()))
+    [related] = [r["relatedLocations"][0] for r in log["runs"][0]["results"] if r["ruleId"] == "RB101"]
+    assert related["physicalLocation"]["artifactLocation"]["uri"] == "CLAUDE.md" and related["physicalLocation"]["region"] == {"startLine": 5}
 
 
 @pytest.mark.slow

@@ -38,3 +38,17 @@ def test_ci_runs_the_readme_test_command_and_the_self_scan_gate():
     ci = (ROOT / ".ci" / "run").read_text()
     assert test_command in ci
     assert "reviewbot scan --fail-on error" in ci
+
+
+def test_the_family_pages_state_each_rules_default_severity():
+    from reviewbot.docs import policy
+
+    specs = build_settings({}).specs
+    rows = [
+        (page.name, match.group(1), match.group(2))
+        for page in sorted((ROOT / "docs").glob("rules-*.md"))
+        for match in re.finditer(r"^\| (RB\d{3}) \| [\w-]+ \| ([^|]+?) \|", page.read_text(), re.M)
+    ]
+    assert len(rows) == 15
+    for page, rule, severity in rows:
+        assert severity == policy(specs[rule]), (page, rule)

@@ -43,6 +43,12 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         ],
         "partialFingerprints": {"reviewbot/v1": finding.fingerprint},
     }
+    # Enabled by the repository's own agent file (``packs: [auto]``): the bullet, and where it is.
+    if finding.source is not None:
+        bullet = {"uri": quote(finding.source[0]), "uriBaseId": "%SRCROOT%"}
+        result["relatedLocations"] = [
+            {"id": 1, "message": {"text": f"agent rule: {finding.quote}"}, "physicalLocation": {"artifactLocation": bullet, "region": {"startLine": finding.source[1]}}}
+        ]
     # SARIF regions are 1-based with an exclusive end column, like reviewbot's edits.
     if finding.fix is not None:
         replacements = [
