@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewbot.errors import ConfigError
 from reviewbot.files import read_text_file
 from reviewbot.model import Source
 from reviewbot.packs import Pack
@@ -65,12 +66,14 @@ def discover(root: Path) -> list[str]:
     """Repository-relative paths of the agent files under ``root``, sorted."""
     from reviewbot.project import SKIPPED_DIRECTORIES
 
-    found = {path for pattern in PATTERNS for path in root.glob(pattern) if path.is_file()}
+    # A link (``AGENTS.md -> CLAUDE.md``) is another name of a file read under its own name, or of
+    # one outside the repository: never read.
+    found = {path for pattern in PATTERNS for path in root.glob(pattern) if path.is_file() and not path.is_symlink()}
     for name in NAMES:
         for path in root.rglob(name):
             # Not in hidden, vendored or environment directories (as a scan without git skips them).
             parts = path.relative_to(root).parts[:-1]
-            if path.is_file() and not any(part.startswith(".") or part in SKIPPED_DIRECTORIES for part in parts):
+            if path.is_file() and not path.is_symlink() and not any(part.startswith(".") or part in SKIPPED_DIRECTORIES for part in parts):
                 found.add(path)
     return sorted(path.relative_to(root).as_posix() for path in found)
 
@@ -103,7 +106,8 @@ def read_bullets(root: Path, name: str, chain: tuple[str, ...] = ()) -> list[Age
             headings[level] = (heading[2] if heading else bold[1]).strip()  # type: ignore[index]
             continue
         item = ITEM.match(line)
-        if item:
+        # ``- @docs/style.md``: an import, no rule of its own.
+        if item and not IMPORT.fullmatch(" " + item[1].strip()):
             # The section is every heading above, outermost first: "Rules / Core Principles".
             section = " / ".join(headings[key] for key in sorted(headings))
             bullets.append(AgentBullet(name, number + 1, _plain(item[1]), _kind(section), section))
@@ -196,8 +200,15 @@ def scope_of(root: Path, name: str) -> tuple[tuple[str, ...] | None, int] | None
         if fields.get("alwaysApply", "").lower() == "true":
             return None, 0
         globs = patterns(fields.get("globs", "") or fields.get("applyTo", ""))
-        # ``applyTo: "**"`` is every file, as written.
-        return (globs, 1) if globs else None
+        if not globs:
+            return None
+        from reviewbot.config import Globs
+
+        try:
+            Globs(globs)  # ``applyTo: "**"`` is every file, as written
+        except ConfigError as error:
+            raise ConfigError(f"{name}: {error}") from None
+        return globs, 1
     if name.rpartition("/")[2] in NAMES and directory:
         return (f"{directory}/**",), directory.count("/") + 1
     return None, 0

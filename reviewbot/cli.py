@@ -127,6 +127,7 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
             raise UsageError(f"--config {config}: with --trusted-config, name a file inside the repository")
     trusted = read_trusted(root, revision, name)
     args.trusted_baseline = trusted.baseline
+    args.trusted_commit = trusted.commit
     return settings_from(root, trusted.config, trusted.source, select=select, ignore=ignore, fail_on=fail_on, agents_root=trusted.agents)
 
 
@@ -196,12 +197,13 @@ def merge(args: argparse.Namespace) -> int:
     from reviewbot.merge import read_reports
     from reviewbot.project import find_root
     from reviewbot.report import Run, renderers
-    from reviewbot.session import phase2
+    from reviewbot.session import phase2, settle_suppressions
 
     settings = _settings(args, find_root(Path.cwd())[0])
     findings, files, facts = read_reports(args.reports)
     # The project phase the shards left out, over every shard's facts together.
-    findings = sorted([*findings, *phase2(settings, facts, None)], key=lambda finding: finding.sort_key)
+    project, used = phase2(settings, facts, None)
+    findings = sorted([*settle_suppressions(findings, used), *project], key=lambda finding: finding.sort_key)
     _write(renderers()[args.format](findings, Run(settings, files)), args.output)
     return EXIT_FINDINGS if any(settings.fails(finding) for finding in findings) else EXIT_OK
 
@@ -264,7 +266,7 @@ def agents(args: argparse.Namespace) -> int:
         print(json.dumps({"files": files}, indent=2, ensure_ascii=False))
     elif args.format == "markdown":
         # A table per file, for a team's own docs (docs/agents.md holds the backend-engineer agent's).
-        print("\n".join(f"## {markdown(name)}\n\n{coverage_table(covered)}" for name, covered in report), end="")
+        print("\n".join(f"## {markdown(name)}\n\n{coverage_table(name, covered, waivers)}" for name, covered in report), end="")
     else:
         # For people: each file, then each bullet on one line and what enforces it on the next.
         if not report:
@@ -301,7 +303,9 @@ def _silent_rules(root: Path, is_git: bool, args: argparse.Namespace, rules: set
     asking = [declared for rule in sorted(rules) if issubclass(declared := RULES[rule], ProjectRule)]
     if not asking:
         return {}
+    # The asking rules run even where the config leaves them off: the question is what the code holds.
     settings = load_settings(root, getattr(args, "config", None))
+    settings = replace(settings, selected=settings.selected | {rule.id for rule in asking})
 
     def scan(wanted: Callable[[str], bool]) -> dict[str, Facts]:
         chosen = [path for path in list_files(root, is_git, [], settings.exclude) if wanted(path)]
@@ -384,7 +388,7 @@ def github_review(args: argparse.Namespace) -> int:
         write_interval=args.write_interval,
         paths=tuple(args.paths),
         sarif_file=args.sarif_file,
-        trusted=getattr(args, "trusted_config", None) is not None,
+        agents_commit=getattr(args, "trusted_commit", None),
     )
     return review(options, settings, root, dict(os.environ))
 

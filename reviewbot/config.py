@@ -50,6 +50,8 @@ FAIL_ON = ("error", "warning", "info", "never")
 
 # Glob syntax: ``**/`` any directories (or none), ``**`` anything, ``*``/``?`` within one name.
 GLOB_SYNTAX = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+# The most ``*``/``**`` a glob with ``**`` may hold (``**/tests/**/test_*.py`` has three).
+MAX_WILDCARDS = 4
 # Splits a glob into its wildcards and the literal text between them.
 GLOB_TOKEN = re.compile(r"\*\*/|\*\*|\*|\?|[^*?]+")
 
@@ -76,7 +78,9 @@ def _glob_regex(pattern: str) -> str:
     pattern = pattern.strip().removeprefix("./").rstrip("/")
     tokens = GLOB_TOKEN.findall(pattern)
     # Only when every wildcard is ``*``: with ``**`` mixed in, the first occurrence is not always
-    # the one to take, and such patterns are short anyway.
+    # the one to take. Such a pattern may hold few wildcards, so its regex cannot backtrack far.
+    if "**" in pattern and sum("*" in token for token in tokens) > MAX_WILDCARDS:
+        raise ConfigError(f"glob {printable(pattern)!r}: at most {MAX_WILDCARDS} `*` or `**` in a pattern with `**`")
     stars = [index for index, token in enumerate(tokens) if token == "*"] if "**" not in pattern else []
     parts = []
     index = 0

@@ -8,7 +8,7 @@ import yaml
 
 from reviewbot.agents import Coverage
 from reviewbot.config import Settings
-from reviewbot.escape import markdown
+from reviewbot.escape import markdown, printable
 from reviewbot.model import Option, Rule, RuleSpec
 
 
@@ -65,7 +65,7 @@ def explain(spec: RuleSpec, settings: Settings) -> str:
     rule = spec.rule
     lines = [f"{rule.id} {rule.name} [{policy(spec)}]" + (" [fixable with --fix]" if rule.fixable else "")]
     if spec.quote:
-        lines.append(f'Agent rule: "{spec.quote}"')
+        lines.append(f'Agent rule: "{printable(spec.quote)}"')
     lines += ["", "What it does", textwrap.indent(textwrap.fill(rule.summary, 96), "  ")]
     lines += ["", "Why is this bad?", textwrap.indent(textwrap.fill(rule.why, 96), "  ")]
     # Only the first example of each kind: `docs/rules.md` shows them all.
@@ -150,11 +150,15 @@ def _option_markdown(option: Option, settings: Settings) -> str:
     return f"- `{option.key}`: {option.help} Default:\n" + "".join(f"  - `{line.partition(': ')[0]}`: {line.partition(': ')[2]}\n" for line in default)
 
 
-def coverage_table(covered: list[Coverage]) -> str:
-    """The coverage table of docs/agents.md: every bullet, its kind, and its rules or why none."""
+def coverage_table(name: str, covered: list[Coverage], waivers: dict[int, str | None]) -> str:
+    """The coverage table of agent file ``name`` (docs/agents.md holds one): every bullet, its
+    kind, and its rules, or the waiver, or why none; ``waivers`` by ``id`` of the coverage."""
     rows = ["| line | kind | bullet | enforced by, or why not |", "|---|---|---|---|"]
     for c in covered:
-        what = ", ".join(c.rules) if c.rules else f"not checked: {c.reason}"
+        waiver = waivers.get(id(c))
+        what = ", ".join(c.rules) if c.rules else f"waived: {waiver}" if waiver is not None else f"not checked: {c.reason}"
+        # A bullet an ``@import`` brought in is on a line of its own file.
+        line = str(c.bullet.line) if c.bullet.path == name else f"{c.bullet.path}:{c.bullet.line}"
         # Escaped, ``|`` included: agent files are the repository's words.
-        rows.append(f"| {c.bullet.line} | {c.bullet.kind} | {markdown(c.bullet.text)} | {markdown(what)} |")
+        rows.append(f"| {markdown(line)} | {c.bullet.kind} | {markdown(c.bullet.text)} | {markdown(what)} |")
     return "\n".join(rows) + "\n"

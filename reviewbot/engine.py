@@ -357,7 +357,8 @@ class FileScan:
             findings.append(self.finding("RB002", (1, 0, 1, 0), message))
         # Only a file-level comment can silence RB003: a line comment would silence itself.
         if "RB003" in self.enabled and not any(s.covers("RB003") for s in suppressions.file_level):
-            # Project rules judge their suppressions in the project phase, from the facts.
+            # Project rules judge their suppressions in the project phase, from the facts (which
+            # takes back an "ignore" without codes reported here that one of them needed).
             judged = frozenset(rule for rule in self.enabled if not issubclass(RULES[rule], ProjectRule))
             for line, message in suppressions.unused(judged, frozenset(RULES)):
                 findings.append(self.finding("RB003", (line, 0, line, len(self.lines[line - 1])), message))
@@ -435,7 +436,9 @@ def scan_file(path: str, data: bytes, settings: Settings) -> FileResult:
     """
     enabled = settings.rules_for(path)
     bare = Facts(path, settings.is_test(path))
-    if not enabled:
+    # A file no rule applies to is still read for its facts when project rules need them (a test
+    # file names the functions it tests; a layer module establishes the layer).
+    if not enabled and not any(issubclass(RULES[rule], ProjectRule) for rule in settings.selected):
         return FileResult((), bare)
 
     # The file's only finding, when it could not be read, parsed or walked.

@@ -106,7 +106,7 @@ def message(findings: list[Finding], limit: int) -> str:
     """What the model reads: one line per finding with the agent's own rule, then how many more."""
     lines = [f"reviewbot: the code just written breaks {len(findings)} of the project's agent rules. Fix these before going on:"]
     for finding in findings[:limit]:
-        quote = f' — agent rule: "{finding.quote}"' if finding.quote else ""
+        quote = f' — agent rule: "{printable(finding.quote)}"' if finding.quote else ""
         hint = f" (fix: {finding.fix.description})" if finding.fix is not None else ""
         lines.append(f"{printable(finding.path)}:{finding.line} {finding.rule} {printable(finding.message)}{quote}{hint}")
     if len(findings) > limit:

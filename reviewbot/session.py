@@ -176,12 +176,16 @@ def _both_phases(
     findings = [finding for path in files if path in results for finding in results[path].findings]
     if request.shard is None:
         history = GitHistory(request, change) if change is not None and request.is_git else None
-        findings.extend(phase2(request.settings, facts, change, history))
+        project, used = phase2(request.settings, facts, change, history)
+        findings = settle_suppressions(findings, used) + project
     return sorted(findings, key=lambda finding: finding.sort_key), facts
 
 
-def phase2(settings: Settings, facts: dict[str, Facts], change: Change | None, history: History | None = None) -> list[Finding]:
-    """The project rules that are selected, over the files' facts and the change.
+def phase2(
+    settings: Settings, facts: dict[str, Facts], change: Change | None, history: History | None = None
+) -> tuple[list[Finding], set[tuple[str, int]]]:
+    """The project rules that are selected, over the files' facts and the change; and the
+    (path, line) of the suppression comments they needed.
 
     A finding survives where its rule applies to its file (``per-file-ignores``, test paths) and
     no suppression comment of that file covers it.
@@ -205,7 +209,14 @@ def phase2(settings: Settings, facts: dict[str, Facts], change: Change | None, h
                 if rule_id in settings.rules_for(finding.path) and not (finding.path in suppressions and suppressions[finding.path].suppressed(rule_id, (finding.line,))):
                     found.append(finding)
     # Fingerprints from the rule and path: the project phase has no file text.
-    return finalize(found, [])
+    return finalize(found, []), {(path, s.line) for path, table in suppressions.items() for s in table.all if s.used}
+
+
+def settle_suppressions(findings: list[Finding], used: set[tuple[str, int]]) -> list[Finding]:
+    """Phase 1's findings without the RB003 "suppressed nothing" of a directive the project phase used."""
+    from reviewbot.suppress import UNUSED
+
+    return [f for f in findings if not (f.rule == "RB003" and f.message == UNUSED and (f.path, f.line) in used)]
 
 
 class GitHistory:
@@ -251,7 +262,7 @@ class GitHistory:
         if not patterns:
             return []
         where = ["--untracked"] if revision is None else ["--cached"] if revision == ":" else [revision]
-        done = self._git("grep", "-l", "-z", "-w", "-F", *patterns, *where, "--", "*.py")
+        done = self._git("grep", "--no-color", "-l", "-z", "-w", "-F", *patterns, *where, "--", "*.py")
         # Status 1: no file mentions any word.
         if done.returncode not in (0, 1):
             return None

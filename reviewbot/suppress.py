@@ -13,6 +13,8 @@ IGNORE = re.compile(r"(?:^|\s)#\s*reviewbot:\s*ignore(?P<file>-file)?\b(?:\[(?P<
 NOQA = re.compile(r"(?:^|\s)#\s*noqa:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
 # One rule code inside either comment.
 CODE = re.compile(r"[A-Z]+[0-9]+")
+# RB003's message for an ``ignore`` without codes that silenced nothing in the file's own phase.
+UNUSED = "suppression comment suppressed nothing"
 # ``ignore-file`` comments count only near the top of the file.
 FILE_LEVEL_LINES = 10
 
@@ -87,7 +89,7 @@ class Suppressions:
             elif suppression.codes is None:
                 # ``ignore`` without codes is used if it silenced anything at all.
                 if not suppression.used:
-                    result.append((suppression.line, "suppression comment suppressed nothing"))
+                    result.append((suppression.line, UNUSED))
             else:
                 unknown = sorted(code for code in suppression.codes if code not in known)
                 idle = sorted(code for code in suppression.codes - suppression.used if code in enabled)

@@ -34,6 +34,8 @@ class Trusted:
     # A temporary copy of the revision's Markdown files, when its config says ``packs: [auto]``:
     # the agent files that choose the rules must not come from the change under review either.
     agents: Path | None = None
+    # The commit the revision named: agent-rule links point into it.
+    commit: str = ""
 
 
 def read_trusted(root: Path, revision: str, config_name: str | None = None) -> Trusted:
@@ -75,7 +77,7 @@ def read_trusted(root: Path, revision: str, config_name: str | None = None) -> T
         baseline = Path(tempfile.mkdtemp(prefix="reviewbot-trusted-")) / "baseline.json"
         baseline.write_text(text, encoding="utf-8")
     agents = _markdown_files(repo, commit) if config.get("packs") == ["auto"] else None
-    return Trusted(config, source, baseline, agents)
+    return Trusted(config, source, baseline, agents, commit)
 
 
 def _markdown_files(repo: object, commit: str) -> Path:

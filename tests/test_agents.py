@@ -249,3 +249,13 @@ def test_agents_says_why_a_rule_is_silent_in_this_repository(tmp_path):
     (repo / "app/clients/http.py").write_text("import httpx\n\nCLIENT = httpx.Client(timeout=5)\n")
     [bullet] = json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["files"][0]["bullets"]
     assert bullet["silent"] == {}
+
+
+@pytest.mark.slow
+def test_a_linked_agent_file_is_not_read_and_breaks_nothing(tmp_path):
+    files = {"CLAUDE.md": "## Rules\n\n- Never use relative imports\n", "app/__init__.py": "", "app/x.py": "from . import y\n", AUTO[0]: AUTO[1]}
+    repo = make_repo(tmp_path / "repo", files)
+    (repo / "AGENTS.md").symlink_to("CLAUDE.md")
+    found = scan_json(repo)
+    assert [(f["rule"], f["source"]) for f in found] == [("RB101", {"path": "CLAUDE.md", "line": 3})]
+    assert [entry["path"] for entry in json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["files"]] == ["CLAUDE.md"]

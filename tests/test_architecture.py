@@ -163,7 +163,10 @@ FUNCTIONS = DOC + (
 
 @pytest.mark.slow
 def test_rb801_flags_changed_public_functions_no_test_names(tmp_path):
-    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/payments.py": DOC, "tests/test_refunds.py": "from app.payments import refund\n"})
+    # No rule applies to the tests here, and git colours its output: neither hides a test's names.
+    files = {"app/__init__.py": "", "app/payments.py": DOC, "tests/test_refunds.py": "from app.payments import refund\n", ".reviewbot.yml": "per-file-ignores:\n  'tests/**': [RB]\n"}
+    repo = make_repo(tmp_path / "repo", files)
+    git(repo, "config", "color.ui", "always")
     git(repo, "checkout", "-q", "-b", "feature")
     (repo / "app/payments.py").write_text(FUNCTIONS)
     commit(repo)
@@ -184,3 +187,10 @@ def test_rb801_keeps_a_function_whose_body_changed_and_anchors_on_its_def_line(t
     (repo / "app/payments.py").write_text(FUNCTIONS.replace("return -amount", "return -abs(amount)"))
     commit(repo)
     assert findings(repo, "RB801", diff="main") == [("RB801", "app/payments.py", 9)]
+
+
+def test_an_ignore_without_codes_that_a_project_rule_needed_is_not_called_unused(tmp_path):
+    files = {**LAYERED, "app/services/report.py": DOC + "import sqlite3\n\nDB = sqlite3.connect(\"x.db\")  # reviewbot: ignore\n# reviewbot: ignore\n"}
+    repo = make_repo(tmp_path / "repo", files)
+    # The first comment silences RB504, the second nothing at all.
+    assert findings(repo, "RB504", "RB003") == [("RB003", "app/services/report.py", 5)]

@@ -116,3 +116,7 @@ def test_globs_agree_with_fnmatch_and_do_not_backtrack():
         assert Globs([pattern]).match(name) == fnmatch.fnmatchcase(name, pattern), (pattern, name)
     # 25 wildcards against a long name: exponential for a naive regex, immediate here.
     assert not Globs(["*a" * 25 + "b"]).match("a" * 60)
+    # With ``**`` the first occurrence is not always the one to take: few wildcards, then.
+    assert Globs(["**/tests/**/test_*.py"]).match("pkg/tests/unit/test_x.py")
+    with pytest.raises(ConfigError, match=r"glob '\*\*a\*\*a\*\*a\*\*a\*\*b': at most 4"):
+        Globs(["**a**a**a**a**b"])

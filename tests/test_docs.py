@@ -28,7 +28,7 @@ def test_the_coverage_table_of_the_backend_engineer_agent_is_generated():
 
     covered = coverage(read_bullets(ROOT / "tests" / "data", "backend-engineer.md"), [load_pack("backend-engineer")])
     table = re.search(r"<!-- coverage:start -->\n(.*?)<!-- coverage:end -->", (ROOT / "docs" / "agents.md").read_text(), re.S)
-    assert table is not None and table.group(1) == coverage_table(covered)
+    assert table is not None and table.group(1) == coverage_table("backend-engineer.md", covered, {})
 
 
 def test_ci_runs_the_readme_test_command_and_the_self_scan_gate():

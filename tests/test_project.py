@@ -126,6 +126,6 @@ def test_a_shard_leaves_the_project_phase_to_merge(repo, monkeypatch, tmp_path):
     for index, report in enumerate(reports, 1):
         assert main(["scan", "--shard", f"{index}/2", "--jobs", "1", "--format", "json", "--output", report]) == 0
     seen = []
-    monkeypatch.setattr(session, "phase2", lambda settings, facts, change: seen.append((sorted(facts), change)) or [])
+    monkeypatch.setattr(session, "phase2", lambda settings, facts, change: seen.append((sorted(facts), change)) or ([], set()))
     assert main(["merge", *reports, "--format", "json", "--output", str(tmp_path / "merged.json")]) == 0
     assert seen == [(["app/__init__.py", "app/large.py", "app/small.py"], None)]

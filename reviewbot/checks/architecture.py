@@ -423,6 +423,11 @@ class UnvalidatedRequestBody(Rule):
             lines=(7,),
         ),
         Example(
+            "from flask import Blueprint, request\n\nbp = Blueprint(\"orders\", __name__)\n\n@bp.post(\"/orders\")\n"
+            "def create():\n    if (data := request.get_json()) is None:\n        return None\n    return data.get(\"id\")\n",
+            lines=(7,),
+        ),
+        Example(
             "import hashlib\n\nfrom fastapi import APIRouter, Request\n\nrouter = APIRouter()\n\n@router.post(\"/hooks\")\n"
             "async def hook(request: Request):\n    body = await request.body()\n    return hashlib.sha256(body).hexdigest()\n",
             lines=(9,),
@@ -443,6 +448,10 @@ class UnvalidatedRequestBody(Rule):
         ),
         Example("def create(payload: dict):\n    return payload\n"),
         Example(
+            "from flask import Blueprint, request\n\nfrom app.schemas import OrderSchema\n\nbp = Blueprint(\"orders\", __name__)\n\n"
+            "@bp.post(\"/orders\")\ndef create():\n    if (data := request.get_json()) is None:\n        return None\n    return OrderSchema().load(data)\n"
+        ),
+        Example(
             "from fastapi import APIRouter, Depends\n\nfrom app.deps import settings\n\nrouter = APIRouter()\n\n@router.post(\"/runs\")\n"
             "async def create(form: dict, config: dict = Depends(settings)):\n    order = OrderForm(**form)\n    return order, config\n"
         ),
@@ -453,8 +462,8 @@ class UnvalidatedRequestBody(Rule):
         super().__init__(ctx, analyses)
         # The route handlers the walk is in, with the names their raw reads were assigned to.
         self.routes: list[tuple[cst.FunctionDef, int]] = []
-        # Raw reads in the current route: (node, the name it was assigned to or None).
-        self.reads: list[list[tuple[cst.CSTNode, str | None]]] = []
+        # Raw reads in the current route: (node, the names it was bound to).
+        self.reads: list[list[tuple[cst.CSTNode, frozenset[str]]]] = []
         # Names passed to a call in the current route (``Model.model_validate(data)``).
         self.passed: list[set[str]] = []
 
@@ -477,7 +486,7 @@ class UnvalidatedRequestBody(Rule):
             name = self.ctx.imports.resolve(base) or dotted_name(base) or ""
             if name in UNTYPED:
                 # Judged when the route is left: a body handed to a model or schema is validated there.
-                self.reads[-1].append((param, param.name.value))
+                self.reads[-1].append((param, frozenset({param.name.value})))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         """Raw reads that nothing validated in the route are findings."""
@@ -485,8 +494,8 @@ class UnvalidatedRequestBody(Rule):
             return
         self.routes.pop()
         passed = self.passed.pop()
-        for read, name in self.reads.pop():
-            if name is not None and name in passed:
+        for read, names in self.reads.pop():
+            if names & passed:
                 continue
             if isinstance(read, cst.Param):
                 annotation = read.annotation.annotation if read.annotation is not None else read
@@ -535,11 +544,13 @@ class UnvalidatedRequestBody(Rule):
             index -= 1
         parent = stack[index] if index >= 0 else None
         call = stack[index - 1] if index > 0 else None
-        if isinstance(parent, cst.Arg) and isinstance(call, cst.Call) and validating(call):
-            return  # ``Schema().load(request.get_json())``
-        target = None
+        if isinstance(parent, cst.Arg) and isinstance(call, cst.Call) and (validating(call) or not self._inspects(call)):
+            return  # ``Schema().load(request.get_json())``, or handed on whole
+        # The names the read is bound to: ``data = body = ...``, ``(data := request.get_json())``.
+        names: frozenset[str] = frozenset()
         if isinstance(parent, (cst.Assign, cst.AnnAssign)):
-            targets = parent.targets if isinstance(parent, cst.Assign) else [parent]
-            names = [t.target.value for t in targets if isinstance(t.target, cst.Name)]
-            target = names[0] if names else None
-        self.reads[-1].append((node, target))
+            targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+            names = frozenset(t.value for t in targets if isinstance(t, cst.Name))
+        elif isinstance(parent, cst.NamedExpr) and isinstance(parent.target, cst.Name):
+            names = frozenset({parent.target.value})
+        self.reads[-1].append((node, names))

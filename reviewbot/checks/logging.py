@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from reviewbot.checks.base import FileContext, is_builtin, keyword
@@ -84,6 +86,15 @@ EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit", "pytest.fail"})
 TRACEBACKS = frozenset({"traceback.format_exc", "traceback.print_exc", "traceback.format_exception", "traceback.print_exception"})
 
 
+# The name of a logger: ``log``, ``logger``, ``LOG``, ``_logger``, ``audit_log``, ``logging``.
+LOGGER = re.compile(r"(?:\w*_)?(?:log|logger|logging)", re.IGNORECASE)
+
+
+def is_logger(name: str) -> bool:
+    """Whether ``name`` (the last part of a receiver) names a logger; ``catalog`` does not."""
+    return LOGGER.fullmatch(name) is not None
+
+
 def broad(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     """A bare ``except:``, or one naming ``Exception``/``BaseException`` (alone or in a tuple)."""
     if handler.type is None:
@@ -108,7 +119,13 @@ def passes_on(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
             nonlocal found
             callee = dotted_name(node.func) or ""
             owner = callee.rpartition(".")[0].rpartition(".")[2]
-            handed = bound is not None and "log" not in owner.lower() and any(isinstance(arg.value, cst.Name) and arg.value.value == bound for arg in node.args)
+            # ``str(error)`` and ``repr(error)`` only spell the exception for a message.
+            handed = (
+                bound is not None
+                and not is_logger(owner)
+                and callee not in ("str", "repr", "format")
+                and any(isinstance(arg.value, cst.Name) and arg.value.value == bound for arg in node.args)
+            )
             if callee in EXITS or callee in TRACEBACKS or handed:
                 found = True
 
@@ -139,9 +156,17 @@ class ErrorLoggedWithoutTraceback(Rule):
         "cannot rebuild later. `logger.exception()` logs at the same level with the traceback. Only "
         "handlers that catch everything are judged (a narrow `except KeyError` knows what failed), and "
         "not those that re-raise, exit, keep the exception, log `traceback.format_exc()`, or hand "
-        "the exception to another call: it travels on."
+        "the exception to another call: it travels on. The receiver must be named as a logger "
+        "(`log`, `logger`, `LOG`, `_logger`, `audit_log`, `logging`)."
     )
     bad = (
+        Example(
+            "import logging\n\nLOGGER = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
+            "    except Exception as error:\n        LOGGER.error(\"sync failed: %s\", str(error))\n",
+            lines=(9,),
+            fixed="import logging\n\nLOGGER = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
+            "    except Exception as error:\n        LOGGER.exception(\"sync failed: %s\", str(error))\n",
+        ),
         Example(
             "import logging\n\nlog = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
             "    except Exception as error:\n        log.error(\"sync failed: %s\", error)\n",
@@ -155,6 +180,7 @@ class ErrorLoggedWithoutTraceback(Rule):
             "import logging\n\nlog = logging.getLogger(__name__)\n\ndef sync(client):\n    try:\n        client.push()\n"
             "    except Exception:\n        log.exception(\"sync failed\")\n"
         ),
+        Example("def lookup(catalog, key):\n    try:\n        return catalog[key]\n    except Exception:\n        catalog.error(\"missing\")\n"),
         Example(
             "import logging\n\nlog = logging.getLogger(__name__)\n\ndef parse(text):\n    try:\n        return int(text)\n"
             "    except ValueError as error:\n        log.error(\"not a number: %s\", error)\n"
@@ -206,7 +232,7 @@ class ErrorLoggedWithoutTraceback(Rule):
         if judged_elsewhere or depth != len(self.ctx.scopes):
             return
         owner = dotted_name(node.func.value) or ""
-        if "log" not in owner.rpartition(".")[2].lower() or keyword(node, "exc_info") is not None:
+        if not is_logger(owner.rpartition(".")[2]) or keyword(node, "exc_info") is not None:
             return
         line, column, end_line, end_column = self.ctx.span(node.func.attr)
         fix = Fix("log with `.exception()`, which adds the traceback", (Edit(line, column + 1, end_line, end_column + 1, "exception"),))

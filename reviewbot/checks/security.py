@@ -145,6 +145,7 @@ class UnsafeDeserialization(Rule):
         Example("import yaml\n\ndef read(text):\n    return yaml.load(text)\n", lines=(4,)),
         Example("import pickle\n\ndef restore(blob):\n    return pickle.loads(blob)\n", lines=(4,)),
         Example("from yaml import unsafe_load\n\ndef read(stream):\n    return unsafe_load(stream)\n", lines=(4,)),
+        Example("from yaml import Loader, load\n\nclass Loader(Loader):\n    pass\n\ndef read(text):\n    return load(text, Loader)\n", lines=(7,)),
     )
     good = (
         Example("import yaml\n\ndef read(text):\n    return yaml.safe_load(text)\n"),
@@ -170,13 +171,16 @@ class UnsafeDeserialization(Rule):
                 return
             self.report(node, f"`{name}()` can run code chosen by whoever wrote the data: {UNSAFE[name]}")
 
-    def _safe_loader(self, loader: cst.BaseExpression) -> bool:
-        """A safe loader of PyYAML, or a class of this module derived from one."""
+    def _safe_loader(self, loader: cst.BaseExpression, seen: frozenset[str] = frozenset()) -> bool:
+        """A safe loader of PyYAML, or a class of this module derived from one (``seen``: the
+        classes followed so far, so that ``class Loader(Loader)`` ends)."""
         name = self.ctx.imports.resolve(loader) or dotted_name(loader) or ""
         if name.rpartition(".")[2] in SAFE_LOADERS:
             return True
-        classes = (s for s in self.ctx.module.body if isinstance(s, cst.ClassDef) and isinstance(loader, cst.Name) and s.name.value == loader.value)
-        return any(self._safe_loader(base.value) for definition in classes for base in definition.bases)
+        if not isinstance(loader, cst.Name) or loader.value in seen:
+            return False
+        classes = (s for s in self.ctx.module.body if isinstance(s, cst.ClassDef) and s.name.value == loader.value)
+        return any(self._safe_loader(base.value, seen | {loader.value}) for definition in classes for base in definition.bases)
 
 
 # A name that holds a secret: the words, as the last parts of the name (``db_password``,
@@ -279,11 +283,20 @@ class HardcodedSecret(Rule):
             self._check(arg.keyword.value, arg.value, arg)
 
 
-# SQL a query starts with or holds, in an interpolated string.
-SQL = re.compile(
-    r"\b(?:select\b[\s\S]*\bfrom|insert\s+into|update\b[\s\S]*\bset|delete\s+from|create\s+(?:table|index|view)|drop\s+(?:table|index|view)|alter\s+table|where)\b",
-    re.IGNORECASE,
-)
+# SQL a query holds: a statement's keywords, or a keyword and the one that must follow it.
+SQL = re.compile(r"\b(?:insert\s+into|delete\s+from|create\s+(?:table|index|view)|drop\s+(?:table|index|view)|alter\s+table|where)\b", re.IGNORECASE)
+SQL_PAIRS = ((re.compile(r"\bselect\b", re.IGNORECASE), re.compile(r"\bfrom\b", re.IGNORECASE)), (re.compile(r"\bupdate\b", re.IGNORECASE), re.compile(r"\bset\b", re.IGNORECASE)))
+
+
+def holds_sql(text: str) -> bool:
+    """Whether ``text`` reads as SQL (each search scans the text once: no backtracking over it)."""
+    if SQL.search(text):
+        return True
+    for first, then in SQL_PAIRS:
+        start = first.search(text)
+        if start is not None and then.search(text, start.end()):
+            return True
+    return False
 # Methods and functions that send their first argument to the database as SQL.
 EXECUTE_METHODS = frozenset({"execute", "executemany", "executescript"})
 TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
@@ -377,7 +390,7 @@ def interpolations(node: cst.BaseExpression) -> list[tuple[str, cst.BaseExpressi
                 value = positional[index] if index < len(positional) else None
                 index += 1
             else:
-                value = positional[int(key)] if key.isdigit() and int(key) < len(positional) else keywords.get(key)
+                value = positional[int(key)] if key.isdecimal() and int(key) < len(positional) else keywords.get(key)
             found.append((text[: match.start()], value))
     elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "join":
         # ``", ".join(parts)``: where the parts go in the SQL is unknown.
@@ -435,7 +448,7 @@ def safe_value(node: cst.BaseExpression | None, ctx: FileContext) -> bool:
 def built_query(node: cst.BaseExpression, ctx: FileContext) -> str | None:
     """How a SQL string is built with a value spliced where a parameter belongs, if it is."""
     how = built_string(node)
-    if how is None or how == "`join`" or not SQL.search(literal_text(node)):
+    if how is None or how == "`join`" or not holds_sql(literal_text(node)):
         return None
     if any(VALUE_POSITION.search(before) and not safe_value(value, ctx) for before, value in interpolations(node)):
         return how

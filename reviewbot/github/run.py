@@ -52,9 +52,9 @@ class ReviewOptions:
     paths: tuple[Path, ...] = ()
     # Also write the findings as SARIF here.
     sarif_file: Path | None = None
-    # The config (and agent files) came from the base commit (``--trusted-config``): agent rules
-    # are linked there, not in the head commit.
-    trusted: bool = False
+    # The commit the config and agent files came from (``--trusted-config``): agent rules are
+    # linked there; ``None``: the head commit's.
+    agents_commit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def _post(
         diff[path] = DiffFile(file.hunks, file.added, lines)
     posted = api.review_comments()
     server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
-    blob_url = f"{server}/{api.repository}/blob/{api.base_sha if options.trusted else api.head_sha}"
+    blob_url = f"{server}/{api.repository}/blob/{options.agents_commit or api.head_sha}"
     actions = plan(findings, diff, posted, max_comments=options.max_comments, docs_url=options.docs_url, blob_url=blob_url)
     event = "REQUEST_CHANGES" if failing and options.request_changes else "COMMENT"
     placed = {comment.fingerprint for comment in actions.post} | {f.fingerprint for f in actions.already_posted}

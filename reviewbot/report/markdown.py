@@ -16,11 +16,6 @@ MAX_LISTED = 200
 ICONS = {Severity.ERROR: ":x:", Severity.WARNING: ":warning:", Severity.INFO: ":information_source:"}
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def gate_line(findings: list[Finding], run: Run) -> str:
     """Whether the merge gate passes, in one line."""
     threshold = run.settings.fail_on
@@ -47,7 +42,8 @@ def render(findings: list[Finding], run: Run, listed: list[Finding] | None = Non
         lines += ["| rule | name | findings | agent rule |", "|---|---|---:|---|"]
         for rule_id, count in sorted(Counter(finding.rule for finding in findings).items()):
             spec = run.settings.specs[rule_id]
-            quote = f"“{_cell(spec.quote)}”" if spec.quote else "—"
+            # The quote may be a bullet of the repository's own agent file: escaped like its code.
+            quote = f"“{markdown(spec.quote)}”" if spec.quote else "—"
             lines.append(f"| `{rule_id}` | {spec.rule.name} | {count} | {quote} |")
         lines.append("")
     shown = findings if listed is None else listed

@@ -54,7 +54,7 @@ def summary_lines(findings: list[Finding], run: Run) -> list[str]:
     for rule_id in sorted(by_rule):
         spec = run.settings.specs[rule_id]
         marker = " [*]" if fixable[rule_id] else "    "
-        quote = f'  "{spec.quote}"' if spec.quote else ""
+        quote = f'  "{printable(spec.quote)}"' if spec.quote else ""
         lines.append(f"  {by_rule[rule_id]:>5}  {rule_id}{marker} {spec.rule.name:<30}{quote}")
     if fixable:
         total = sum(fixable.values())
