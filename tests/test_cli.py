@@ -334,7 +334,7 @@ def test_markdown_summary(flat):
     lines = result.stdout.splitlines()
     assert lines[:4] == ["<!-- reviewbot:summary -->", "## reviewbot", "", ":x: **Gate failed**: 3 findings at or above `error`."]
     assert "3 findings in 6 scanned files: :x: 3 errors." in lines
-    assert "| `RB101` | relative-import | 1 | “Use absolute imports with @ alias for all internal modules” |" in lines
+    assert "| `RB101` | relative-import | 1 | “Use absolute imports with &#64; alias for all internal modules” |" in lines
     assert "- :x: `shop_api/orders.py:2` **RB101** relative import `.models`: use `shop_api.models`" in lines
     clean = run_reviewbot(flat, "scan", "--format", "markdown", "--fail-on", "never", "--select", "RB4")
     assert clean.stdout.splitlines()[3] == "Gate: off (`--fail-on never`), 0 findings."
