@@ -15,8 +15,8 @@ from reviewbot import __version__
 # Shown by `reviewbot --help`.
 DESCRIPTION = """\
 Enforce the rules an AI coding agent was given (imports through the root package, error handling
-around external calls, type annotations, comments) on a repository's Python code. reviewbot parses
-files with LibCST and never imports or runs them.
+around external calls, type annotations, comments, architecture, logging, security, tests) on a
+repository's Python code. reviewbot parses files with LibCST and never imports or runs them.
 """
 
 # Shown at the end of `reviewbot scan --help`.
@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     _baseline_parser(commands)
     _github_parser(commands)
     _hook_parser(commands)
+    _agents_parser(commands)
     _init_parser(commands)
     _merge_parser(commands)
 
@@ -194,23 +195,31 @@ def _github_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``reviewbot hook claude-code``: findings reach the agent while it writes.
+    """``reviewbot hook AGENT``: findings reach the agent while it writes.
 
     Its usage errors exit 1, not argparse's 2 (see ``main``): 2 would block the agent.
     """
-    # Claude Code hooks: findings reach the agent while it writes.
+    # Coding agents' hooks: findings reach the agent while it writes.
     hook = commands.add_parser(
         "hook",
-        help="run as a coding agent's hook (Claude Code: PostToolUse and Stop)",
-        description="Read one hook event as JSON on standard input. Findings at or above --fail-on on the lines the "
-        "agent changed exit 2 with a message for the model; nothing to report exits 0 silently; a failure of "
-        "reviewbot itself exits 1, so the agent is never trapped.",
+        help="run as a coding agent's hook (Claude Code, Cursor, Gemini CLI, Codex, Copilot): after an edit and at a stop",
+        description="Read one hook event as JSON on standard input and answer in the agent's own protocol. After an edit, "
+        "findings at or above --fail-on on the lines the agent changed (each told once per agent session); when the "
+        "agent stops, every finding left. Nothing to report: the agent carries on. A failure of reviewbot itself "
+        "exits 1, so the agent is never trapped. docs/agents.md shows each agent's settings (`reviewbot init --agent`).",
     )
-    hook.add_argument("agent", choices=("claude-code",), help="the agent whose hook protocol to speak")
+    hook.add_argument("agent", choices=("claude-code", "cursor", "gemini", "codex", "copilot"), help="the agent whose hook protocol to speak")
     hook.add_argument(
         "--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity reported (default: the config's fail-on, else error)"
     )
     hook.add_argument("--max-findings", type=_positive(int), default=20, metavar="N", help="findings shown at most (default: 20)")
+    hook.add_argument("--max-chars", type=_positive(int), default=4000, metavar="N", help="characters of one reply at most (default: 4000)")
+    hook.add_argument(
+        "--reply",
+        choices=("exit", "json"),
+        default="exit",
+        help="Claude Code: exit 2 with the findings on stderr (default), or a JSON decision on stdout with exit 0",
+    )
     hook.add_argument("--diff", default="HEAD", metavar="REV", help="compare with REV (default: HEAD)")
     hook.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
 
@@ -229,9 +238,8 @@ def _merge_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     _report_arguments(merge)
 
 
-def _init_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``reviewbot init``: adoption in one command."""
-    # Adoption in one command.
+def _agents_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot agents``: the repository's agent files, bullet by bullet, and what enforces each."""
     agents = commands.add_parser(
         "agents",
         help="show which rules enforce each bullet of the repository's agent files",
@@ -247,12 +255,23 @@ def _init_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="exit 1 when a bullet of a Rules or Prohibited section is neither enforced by a rule nor waived in the config (agents.waive)",
     )
     agents.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else [tool.reviewbot] in pyproject.toml)")
+
+
+def _init_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot init``: adoption in one command."""
     init = commands.add_parser(
         "init",
-        help="adopt reviewbot: config, pull-request workflow, pre-commit hook, Claude Code hooks",
+        help="adopt reviewbot: config, pull-request workflow, pre-commit hook, coding agents' hooks",
         description="Write .reviewbot.yml, .github/workflows/reviewbot.yml, the reviewbot hook in an existing "
-        ".pre-commit-config.yaml and the Claude Code hooks in .claude/settings.json. Existing files are merged "
-        "into, never replaced; running it twice changes nothing.",
+        ".pre-commit-config.yaml and the coding agents' hooks (--agent: Claude Code in .claude/settings.json, "
+        "Cursor in .cursor/hooks.json, Gemini CLI in .gemini/settings.json, Codex in .codex/hooks.json, Copilot in "
+        ".github/hooks/reviewbot.json). Existing files are merged into, never replaced; running it twice changes nothing.",
     )
     init.add_argument("--dry-run", action="store_true", help="print the changes as a diff, write nothing")
-    init.add_argument("--only", type=_codes, metavar="PARTS", help="some of: config,workflow,pre-commit,claude (default: all)")
+    init.add_argument("--only", type=_codes, metavar="PARTS", help="some of: config,workflow,pre-commit,hooks (default: all)")
+    init.add_argument(
+        "--agent",
+        type=_codes,
+        metavar="AGENTS",
+        help="whose hooks to write, some of: claude-code,cursor,gemini,codex,copilot (default: claude-code)",
+    )

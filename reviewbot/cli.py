@@ -318,18 +318,22 @@ def _silent_rules(root: Path, is_git: bool, args: argparse.Namespace, rules: set
 
 def init(args: argparse.Namespace) -> int:
     """``reviewbot init``: plan every part, then show (``--dry-run``) or write the changes."""
-    from reviewbot.init import PARTS, apply, plan
+    from reviewbot.init import AGENT_HOOKS, PARTS, apply, plan
     from reviewbot.project import detect_project, find_root
+    from reviewbot.validate import did_you_mean
 
-    parts = tuple(part.lower() for part in args.only) if args.only else PARTS
+    # ``claude`` is what the hooks part was called when Claude Code was the only agent.
+    parts = tuple("hooks" if part.lower() == "claude" else part.lower() for part in args.only) if args.only else PARTS
     for part in parts:
         if part not in PARTS:
-            from reviewbot.validate import did_you_mean
-
             raise UsageError(f"--only: unknown part {part!r}{did_you_mean(part, PARTS)} (parts: {', '.join(PARTS)})")
+    agents = tuple(args.agent) if args.agent else ("claude-code",)
+    for agent in agents:
+        if agent not in AGENT_HOOKS:
+            raise UsageError(f"--agent: unknown agent {agent!r}{did_you_mean(agent, AGENT_HOOKS)} (agents: {', '.join(AGENT_HOOKS)})")
     root, _ = find_root(Path.cwd())
     # The detected roots go into the written config, where the team can correct them.
-    changes = plan(root, parts, sorted(detect_project(root, []).roots))
+    changes = plan(root, parts, sorted(detect_project(root, []).roots), agents)
     if args.dry_run:
         sys.stdout.write("".join(change.diff() for change in changes) or "reviewbot init: nothing to change\n")
         return EXIT_OK
@@ -343,19 +347,22 @@ def init(args: argparse.Namespace) -> int:
 
 
 def hook(args: argparse.Namespace) -> int:
-    """``reviewbot hook claude-code``: one hook event on stdin, the verdict as exit status."""
-    from reviewbot.hook import HookOptions, run
+    """``reviewbot hook AGENT``: one hook event on stdin; the reply on stdout, stderr and the exit status."""
+    from reviewbot.hooks import HookOptions, run
 
-    options = HookOptions(fail_on=args.fail_on, max_findings=args.max_findings, diff=args.diff, config=args.config)
+    options = HookOptions(
+        fail_on=args.fail_on, max_findings=args.max_findings, max_chars=args.max_chars, diff=args.diff, config=args.config, reply=args.reply
+    )
     # Bytes, decoded leniently: stdin that is closed or not UTF-8 is a broken event (exit 1), not a crash.
     stream = sys.stdin
     try:
         data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode() if stream is not None else b""
     except (OSError, ValueError):
         data = b""
-    status, text = run(data.decode("utf-8", errors="replace"), options)
-    sys.stderr.write(text)
-    return status
+    reply = run(args.agent, data.decode("utf-8", errors="replace"), options)
+    sys.stdout.write(reply.stdout)
+    sys.stderr.write(reply.stderr)
+    return reply.status
 
 
 def github_review(args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """``reviewbot init``: adopt reviewbot in a repository in one command.
 
 Writes ``.reviewbot.yml``, a pull-request workflow, the pre-commit hook (when pre-commit is in use)
-and the Claude Code hooks. Existing files are merged into, never replaced: a second run changes
+and the coding agents' hooks (Claude Code's by default; ``--agent`` names others). Existing files are merged into, never replaced: a second run changes
 nothing. ``--dry-run`` prints the changes as a diff instead.
 """
 
@@ -18,14 +18,20 @@ import yaml
 from reviewbot import __version__
 from reviewbot.errors import ConfigError
 
-# The parts ``--only`` can choose.
-PARTS = ("config", "workflow", "pre-commit", "claude")
+# The parts ``--only`` can choose (``claude`` is the former name of ``hooks``).
+PARTS = ("config", "workflow", "pre-commit", "hooks")
+# Each agent's hook settings: the file, its shape, and event -> tool matcher (``None``: no matcher).
+AGENT_HOOKS: dict[str, tuple[str, str, dict[str, str | None]]] = {
+    "claude-code": (".claude/settings.json", "nested", {"PostToolUse": "Write|Edit|MultiEdit", "Stop": None, "SubagentStop": None}),
+    "cursor": (".cursor/hooks.json", "flat", {"postToolUse": None, "stop": None}),
+    "gemini": (".gemini/settings.json", "nested", {"AfterTool": "write_file|replace", "AfterAgent": None}),
+    "codex": (".codex/hooks.json", "nested", {"PostToolUse": "apply_patch|Edit|Write", "Stop": None}),
+    "copilot": (".github/hooks/reviewbot.json", "bash", {"postToolUse": "edit|create", "agentStop": None}),
+}
 # What the written workflow and pre-commit entry install: this repository, at this version.
 ACTION = f"reviewbot/reviewbot@v{__version__}"
 # The repository pre-commit clones the hook from.
 HOOK_REPOSITORY = "https://github.com/reviewbot/reviewbot"
-# The command both Claude Code hooks run.
-HOOK_COMMAND = "reviewbot hook claude-code"
 # Where agents' instructions live, as `reviewbot init` looks for them.
 AGENT_FILES = ("CLAUDE.md", "AGENTS.md", ".github/copilot-instructions.md")
 # Agent files that come one per agent or rule set.
@@ -78,14 +84,13 @@ class Change:
         return "".join(difflib.unified_diff(before, self.new.splitlines(keepends=True), f"a/{self.path}", f"b/{self.path}"))
 
 
-def plan(root: Path, parts: tuple[str, ...], roots: list[str]) -> list[Change]:
-    """The files to write for ``parts``; unchanged files are left out."""
-    writers = {"config": _config, "workflow": _workflow, "pre-commit": _pre_commit, "claude": _claude}
+def plan(root: Path, parts: tuple[str, ...], roots: list[str], agents: tuple[str, ...] = ("claude-code",)) -> list[Change]:
+    """The files to write for ``parts`` (the hooks of ``agents``); unchanged files are left out."""
+    writers = {"config": _config, "workflow": _workflow, "pre-commit": _pre_commit}
     changes = []
     for part in parts:
-        change = writers[part](root, roots)
-        if change is not None and change.new != change.old:
-            changes.append(change)
+        found = [_hooks(root, agent) for agent in agents] if part == "hooks" else [writers[part](root, roots)]
+        changes += [change for change in found if change is not None and change.new != change.old]
     return changes
 
 
@@ -178,13 +183,14 @@ def _pre_commit(root: Path, roots: list[str]) -> Change | None:
     return Change(name, old, new)
 
 
-def _claude(root: Path, roots: list[str]) -> Change:
-    """The PostToolUse, Stop and SubagentStop hooks merged into ``.claude/settings.json``.
+def _hooks(root: Path, agent: str) -> Change:
+    """reviewbot's hooks merged into ``agent``'s hook settings (``AGENT_HOOKS``).
 
     Other settings and other hooks stay as they are; a hook already running reviewbot's command
-    is not added again. The file is rewritten as indented JSON.
+    for that agent is not added again. The file is rewritten as indented JSON.
     """
-    name = ".claude/settings.json"
+    name, shape, events = AGENT_HOOKS[agent]
+    command = f"reviewbot hook {agent}"
     old = _read(root / name)
     try:
         settings = json.loads(old) if old and old.strip() else {}
@@ -192,24 +198,28 @@ def _claude(root: Path, roots: list[str]) -> Change:
         raise ConfigError(f"{name}: invalid JSON: {error}") from None
     if not isinstance(settings, dict):
         raise ConfigError(f"{name}: expected a JSON object")
-    # Claude Code's shape: event -> [{matcher?, hooks: [{type, command}]}].
+    if shape != "nested":
+        settings.setdefault("version", 1)
     hooks = settings.setdefault("hooks", {})
     if not isinstance(hooks, dict):
         raise ConfigError(f"{name}: `hooks` is not a JSON object; fix it by hand first")
-    wanted = {"PostToolUse": "Write|Edit|MultiEdit", "Stop": None, "SubagentStop": None}
-    for event, matcher in wanted.items():
+    for event, matcher in events.items():
         entries = hooks.setdefault(event, [])
-        if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("hooks", []), list) for e in entries):
-            raise ConfigError(f"{name}: hooks.{event} is not a list of hook groups; fix it by hand first")
-        # Any reviewbot hook counts, whatever flags it was given.
-        present = any(
-            str(hook.get("command", "")).startswith(HOOK_COMMAND) for entry in entries for hook in entry.get("hooks", []) if isinstance(hook, dict)
-        )
-        if not present:
-            entry: dict[str, object] = {"hooks": [{"type": "command", "command": HOOK_COMMAND}]}
-            if matcher is not None:
-                entry = {"matcher": matcher, **entry}
-            entries.append(entry)
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ConfigError(f"{name}: hooks.{event} is not a list of hooks; fix it by hand first")
+        # Any reviewbot hook for this agent counts, whatever flags it was given.
+        commands = [str(e.get("command") or e.get("bash") or "") for e in entries]
+        commands += [str(h.get("command", "")) for e in entries if isinstance(e.get("hooks"), list) for h in e["hooks"] if isinstance(h, dict)]
+        if any(text.startswith(command) for text in commands):
+            continue
+        entry: dict[str, object]
+        if shape == "nested":  # Claude Code, Gemini CLI, Codex: event -> [{matcher?, hooks: [{type, command}]}]
+            entry = {"hooks": [{"type": "command", "command": command}]}
+        elif shape == "bash":  # Copilot: event -> [{type, bash, matcher?, timeoutSec}]
+            entry = {"type": "command", "bash": command, "timeoutSec": 60}
+        else:  # Cursor: event -> [{command}]; its own loop guard too, on the stop hook.
+            entry = {"command": command, **({"loop_limit": 1} if event == "stop" else {})}
+        entries.append({"matcher": matcher, **entry} if matcher is not None else entry)
     return Change(name, old, json.dumps(settings, indent=2) + "\n")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -86,12 +87,45 @@ def test_dry_run_prints_a_diff_and_writes_nothing(tmp_path):
     result = run_reviewbot(repo, "init", "--dry-run")
     assert "+++ b/.reviewbot.yml" in result.stdout and "+++ b/.claude/settings.json" in result.stdout
     assert snapshot(repo) == before
-    assert run_reviewbot(repo, "init", "--only", "hooks").code == 2
+    unknown = run_reviewbot(repo, "init", "--only", "hookz")
+    assert unknown.code == 2 and "did you mean 'hooks'" in unknown.stderr
 
 
-def test_the_docs_show_what_init_writes():
+def test_init_writes_each_agents_hooks_and_keeps_their_other_settings(tmp_path):
+    repo = make_repo(tmp_path / "repo", {".gemini/settings.json": '{"theme": "dark", "hooks": {"AfterTool": [{"matcher": "x", "hooks": []}]}}'})
+    result = run_reviewbot(repo, "init", "--only", "hooks", "--agent", "cursor,gemini,codex,copilot")
+    assert result.code == 0, result.stderr
+    gemini = json.loads((repo / ".gemini/settings.json").read_text())
+    assert gemini["theme"] == "dark" and len(gemini["hooks"]["AfterTool"]) == 2
+    assert gemini["hooks"]["AfterTool"][1] == {"matcher": "write_file|replace", "hooks": [{"type": "command", "command": "reviewbot hook gemini"}]}
+    assert json.loads((repo / ".cursor/hooks.json").read_text()) == {
+        "version": 1,
+        "hooks": {"postToolUse": [{"command": "reviewbot hook cursor"}], "stop": [{"command": "reviewbot hook cursor", "loop_limit": 1}]},
+    }
+    assert json.loads((repo / ".codex/hooks.json").read_text())["hooks"]["Stop"] == [{"hooks": [{"type": "command", "command": "reviewbot hook codex"}]}]
+    copilot = json.loads((repo / ".github/hooks/reviewbot.json").read_text())
+    assert copilot["hooks"]["postToolUse"] == [{"matcher": "edit|create", "type": "command", "bash": "reviewbot hook copilot", "timeoutSec": 60}]
+    # Idempotent, and no Claude Code settings unless asked for.
+    again = run_reviewbot(repo, "init", "--only", "hooks", "--agent", "cursor,gemini,codex,copilot")
+    assert again.stdout == "reviewbot init: nothing to change\n" and not (repo / ".claude").exists()
+    bad = run_reviewbot(repo, "init", "--agent", "cursr")
+    assert bad.code == 2 and "did you mean 'cursor'" in bad.stderr
+
+
+def test_the_docs_show_what_init_writes(tmp_path):
     docs = (ROOT / "docs/agents.md").read_text()
     assert WORKFLOW.rstrip() in docs and PRE_COMMIT_ENTRY.rstrip() in docs
+    # Each agent's hook settings, as written into an empty repository, are a JSON block of the page.
+    from reviewbot.init import AGENT_HOOKS, plan
+
+    blocks = []
+    for block in re.findall(r"```json\n(.*?)```", docs, re.S):
+        try:
+            blocks.append(json.loads(block))
+        except json.JSONDecodeError:
+            pass  # an excerpt of a report, with "..."
+    for change in plan(tmp_path, ("hooks",), [], tuple(AGENT_HOOKS)):
+        assert json.loads(change.new) in blocks, change.path
 
 
 def test_odd_existing_files_get_a_clear_answer_never_a_broken_file(tmp_path):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import site
+import subprocess
 import sys
 import tarfile
 import zipfile
@@ -152,6 +153,17 @@ def test_hook_claude_code_post_tool_use(installed, tmp_path):
     result = run_reviewbot(repo, "hook", "claude-code", installed=installed, stdin=json.dumps(event))
     assert result.code == 2
     assert "shop_api/new.py:2 RB101 relative import `.`: use `shop_api`" in result.stderr
+
+
+@pytest.mark.parametrize("agent", ["cursor", "gemini", "codex", "copilot"])
+def test_hook_adapters_of_other_agents(installed, tmp_path, agent):
+    from tests.test_hook_agents import EDITS, told
+
+    repo = make_repo(tmp_path / "repo", {**PROJECT, "app/__init__.py": "", "app/old.py": DOC})
+    (repo / "app/new.py").write_text(DOC + "from . import old\n")
+    result = run_reviewbot(repo, "hook", agent, installed=installed, stdin=json.dumps(EDITS[agent](repo, "app/new.py")))
+    completed = subprocess.CompletedProcess([], result.code, result.stdout, result.stderr)
+    assert "app/new.py:2 RB101 relative import `.`" in (told(agent, completed) or "")
 
 
 def test_init_in_an_empty_repository(installed, tmp_path):

@@ -1,116 +1,246 @@
-"""``reviewbot hook claude-code``: tell a coding agent about broken rules while it writes.
+"""``reviewbot hook AGENT``: tell a coding agent about broken rules while it writes.
 
-Claude Code runs hooks with one event as JSON on standard input. Only exit status 2 with a
-message on standard error reaches the model, so that is how findings are reported: after a
-``Write``/``Edit``/``MultiEdit`` of a Python file (``PostToolUse``), and when the agent wants to
-stop (``Stop``/``SubagentStop``, unless ``stop_hook_active`` says it is already continuing because
-of a hook). A failure of reviewbot itself exits 1: the user sees it, the agent is never trapped.
+Coding agents run hooks with one event as JSON on standard input, and each has its own event
+shape and its own way of handing text back to the model. An adapter (one module per agent in this
+package) turns its agent's event into an ``Event`` (an edit of some files, the agent wanting to
+stop, or nothing to check) and the findings into the agent's reply; everything between is shared:
+the same session as ``scan --diff HEAD`` on the changed lines, told once per agent session, within
+a budget of findings and characters. A failure of reviewbot itself exits 1: the user sees it, the
+agent is never trapped, and it is never mistaken for a rule violation.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from reviewbot.errors import ReviewbotError
 from reviewbot.escape import printable
 from reviewbot.model import Finding
 
-# The tools whose edits are checked.
-EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit"})
-# Exit statuses Claude Code understands: 2 blocks and shows stderr to the model.
-PASS, BLOCK, BROKEN = 0, 2, 1
+# Reviewbot's own failure: shown to the user, never to the model as a rule.
+BROKEN = 1
+# A state file without a session id to key it is forgotten after this many seconds.
+ANONYMOUS_SESSION = 3600
+# State files older than this are removed when another is written.
+STALE_STATE = 24 * 3600
 
 
 @dataclass(frozen=True)
 class HookOptions:
-    """The flags of ``reviewbot hook claude-code``."""
+    """The flags of ``reviewbot hook``."""
 
     # ``None``: the config's ``fail-on``, else error.
     fail_on: str | None = None
     max_findings: int = 20
+    max_chars: int = 4000
     diff: str = "HEAD"
     config: Path | None = None
+    # Claude Code only: ``exit`` (status 2, the text on standard error) or ``json`` (a decision on stdout).
+    reply: str = "exit"
 
 
-def run(stdin: str, options: HookOptions) -> tuple[int, str]:
-    """Exit status and standard-error text for one hook event.
+@dataclass(frozen=True)
+class Event:
+    """What a hook event asks: ``edit`` (check these files' changed lines), ``stop`` (check every
+    changed line before the agent stops) or ``none``."""
 
-    Standard output stays empty: Claude Code shows the model only standard error, on exit 2.
-    """
+    kind: str
+    cwd: Path
+    files: tuple[Path, ...] = ()
+    # The agent's session (conversation) id, when the event carries one.
+    session: str | None = None
+    # The agent's name for the event, for replies that repeat it.
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the hook process answers: exit status, standard output, standard error."""
+
+    status: int
+    stdout: str = ""
+    stderr: str = ""
+
+
+class Adapter:
+    """One agent's hook protocol: its events in, its replies out."""
+
+    # The name on the command line (``reviewbot hook cursor``), and the agent's own.
+    agent: ClassVar[str]
+    title: ClassVar[str]
+
+    def __init__(self, options: HookOptions) -> None:
+        self.options = options
+
+    def event(self, data: dict[str, object]) -> Event:
+        """The event a hook input describes; ``ValueError`` when it is not one of this agent's."""
+        raise NotImplementedError
+
+    def quiet(self, event: Event) -> Reply:
+        """Nothing to say: the agent carries on."""
+        return Reply(0)
+
+    def tell(self, event: Event, text: str) -> Reply:
+        """Findings the model must read."""
+        raise NotImplementedError
+
+    def broken(self, text: str) -> Reply:
+        """Reviewbot's own failure: the user sees it; it is no rule violation."""
+        return Reply(BROKEN, "", text)
+
+
+def run(agent: str, stdin: str, options: HookOptions) -> Reply:
+    """The reply to one hook event of ``agent``."""
+    from reviewbot.hooks.adapters import ADAPTERS
+
+    adapter = ADAPTERS[agent](options)
     try:
-        event = json.loads(stdin)
-        if not isinstance(event, dict):
+        data = json.loads(stdin)
+        if not isinstance(data, dict):
             raise ValueError("not a JSON object")
+        event = adapter.event(data)
     except (ValueError, RecursionError) as error:
-        return BROKEN, f"reviewbot hook: standard input is not a Claude Code hook event (JSON): {error}\n"
+        return adapter.broken(f"reviewbot hook: standard input is not a {adapter.title} hook event (JSON): {printable(str(error))}\n")
+    if event.kind == "none":
+        return adapter.quiet(event)
     try:
-        findings = _findings(event, options)
+        text = _check(agent, event, options)
     except ReviewbotError as error:
-        return BROKEN, f"reviewbot hook: {error}\n"
+        return adapter.broken(f"reviewbot hook: {error}\n")
     except Exception as error:  # noqa: BLE001 - never trap the agent in a loop on reviewbot's own failure
-        return BROKEN, f"reviewbot hook: internal error: {type(error).__name__}: {error}\n"
-    if not findings:
-        return PASS, ""
-    return BLOCK, message(findings, options.max_findings)
+        return adapter.broken(f"reviewbot hook: internal error: {type(error).__name__}: {printable(str(error))}\n")
+    return adapter.tell(event, text) if text else adapter.quiet(event)
 
 
-def _findings(event: dict[str, object], options: HookOptions) -> list[Finding]:
-    """The findings the event should report, at or above ``--fail-on``.
+def _check(agent: str, event: Event, options: HookOptions) -> str:
+    """The text for the model, or "" when there is nothing new to tell.
 
-    Events other than an edit of an existing ``.py`` file or a first stop report nothing.
+    After an edit, findings the session was already told about are left out (a finding whose
+    line changed has a new fingerprint, so it is told again); at a stop everything that remains
+    is reported.
     """
-    name = event.get("hook_event_name")
-    cwd = Path(str(event.get("cwd") or "."))
-    if name == "PostToolUse":
-        tool_input = event.get("tool_input")
-        path = tool_input.get("file_path") if isinstance(tool_input, dict) else None
-        if event.get("tool_name") not in EDIT_TOOLS or not isinstance(path, str):
-            return []
-        target = (cwd / path) if not Path(path).is_absolute() else Path(path)
-        if target.suffix != ".py" or not target.is_file():
-            return []
-        return _scan(cwd, options, target)
-    if name in ("Stop", "SubagentStop") and not event.get("stop_hook_active"):
-        return _scan(cwd, options, None)
-    return []
+    # Most edits are of other files: answered before the parser and the rules are loaded.
+    edited = [path for path in event.files if path.suffix == ".py" and path.is_file()]
+    if event.kind == "edit" and not edited:
+        return ""
+    from reviewbot.project import find_root
+
+    root, is_git = find_root(event.cwd)
+    if not is_git:
+        return ""
+    files: list[str] | None = None
+    if event.kind == "edit":
+        files = [name for name in (_in_repository(root, path) for path in edited) if name is not None]
+        if not files:
+            return ""
+    findings = _scan(root, options, files)
+    state = _state_file(root, agent, event.session)
+    told = _told(state, event.session)
+    new = findings if event.kind == "stop" else [f for f in findings if f"{f.path}:{f.fingerprint}" not in told]
+    if not new:
+        return ""
+    text, shown = message(new, options.max_findings, options.max_chars)
+    _remember(state, told | {f"{f.path}:{f.fingerprint}" for f in shown})
+    return text
 
 
-def _scan(start: Path, options: HookOptions, only: Path | None) -> list[Finding]:
-    """Changed lines against ``options.diff`` (all of a new file), of one file or of the work tree.
+def _in_repository(root: Path, path: Path) -> str | None:
+    """``path`` relative to ``root`` when it lies in that repository (not in one nested in it)."""
+    from reviewbot.project import find_root
+
+    try:
+        name = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None  # outside the repository
+    if find_root(path.resolve().parent)[0] != root:
+        return None  # inside another repository nested in this one: not this one's to judge
+    return name
+
+
+def _scan(root: Path, options: HookOptions, files: list[str] | None) -> list[Finding]:
+    """Changed lines against ``options.diff`` (all of a new file), of some files or of the work tree.
 
     The same session as ``scan --diff`` with the ``added`` filter, so the agent hears exactly
     what the pre-commit hook and the pull-request review would say.
     """
-    from reviewbot.project import find_root, load_settings
+    from reviewbot.project import load_settings
     from reviewbot.session import Request, run
 
-    root, is_git = find_root(start)
-    if not is_git:
-        return []
-    files = None
-    if only is not None:
-        try:
-            files = (only.resolve().relative_to(root).as_posix(),)
-        except ValueError:
-            return []  # outside the repository
-        if find_root(only.resolve().parent)[0] != root:
-            return []  # inside another repository nested in this one: not this one's to judge
     settings = load_settings(root, options.config, fail_on=options.fail_on)
-    result = run(Request(root=root, settings=settings, diff=options.diff, only=files, filter_mode="added"))
+    only = tuple(files) if files is not None else None
+    result = run(Request(root=root, settings=settings, diff=options.diff, only=only, filter_mode="added"))
     return [finding for finding in result.findings if settings.fails(finding)]
 
 
-def message(findings: list[Finding], limit: int) -> str:
-    """What the model reads: one line per finding with the agent's own rule, then how many more."""
-    lines = [f"reviewbot: the code just written breaks {len(findings)} of the project's agent rules. Fix these before going on:"]
-    for finding in findings[:limit]:
-        quote = f' — agent rule: "{printable(finding.quote)}"' if finding.quote else ""
-        hint = f" (fix: {finding.fix.description})" if finding.fix is not None else ""
-        lines.append(f"{printable(finding.path)}:{finding.line} {finding.rule} {printable(finding.message)}{quote}{hint}")
-    if len(findings) > limit:
-        lines.append(f"... and {len(findings) - limit} more (run `reviewbot scan --diff HEAD` to see them all)")
-    return "\n".join(lines) + "\n"
+def _state_file(root: Path, agent: str, session: str | None) -> Path:
+    """Where a session's told findings are kept: the cache directory, keyed by agent and session
+    (or by the work tree, for agents whose events carry no session id)."""
+    from reviewbot.cache import DEFAULT_DIRECTORY
+
+    key = hashlib.sha256(f"{agent}\0{session or root.resolve()}".encode()).hexdigest()[:24]
+    return root / DEFAULT_DIRECTORY / "hooks" / f"{key}.json"
 
 
+def _told(state: Path, session: str | None) -> set[str]:
+    """The findings this session was told about; none when the state is missing, broken or, without
+    a session id, older than ``ANONYMOUS_SESSION``."""
+    try:
+        if session is None and time.time() - state.stat().st_mtime > ANONYMOUS_SESSION:
+            return set()
+        told = json.loads(state.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {str(item) for item in told} if isinstance(told, list) else set()
+
+
+def _remember(state: Path, told: set[str]) -> None:
+    """Keep what was told, and forget sessions nobody has touched for a day."""
+    from reviewbot.cache import DEFAULT_DIRECTORY
+    from reviewbot.files import write_atomic
+
+    try:
+        state.parent.mkdir(parents=True, exist_ok=True)
+        # The cache directory is never committed (its .gitignore says so).
+        ignore = state.parent.parent / ".gitignore"
+        if state.parent.parent.name == DEFAULT_DIRECTORY and not ignore.exists():
+            ignore.write_text("*\n", encoding="utf-8")
+        for old in state.parent.glob("*.json"):
+            if time.time() - old.stat().st_mtime > STALE_STATE:
+                old.unlink(missing_ok=True)
+        write_atomic(state, json.dumps(sorted(told)))
+    except OSError:
+        pass  # a read-only work tree: the agent is told again next time, nothing worse
+
+
+def message(findings: list[Finding], limit: int, max_chars: int) -> tuple[str, list[Finding]]:
+    """What the model reads, and the findings in it: most severe first, one line each with the
+    agent's own rule and the fix, within ``limit`` findings and ``max_chars`` characters, then how
+    many more."""
+    ordered = sorted(findings, key=lambda f: (-f.severity, f.path, f.line, f.rule))
+    header = f"reviewbot: the code just written breaks {len(findings)} of the project's agent rules. Fix these before going on:"
+    lines, shown = [header], list[Finding]()
+    # Room for the closing count line.
+    budget = max_chars - len(header) - 100
+    for finding in ordered[:limit]:
+        line = _line(finding)
+        if len(line) + 1 > budget and shown:
+            break
+        lines.append(line[: max(budget, 80)])
+        budget -= len(line) + 1
+        shown.append(finding)
+    if len(shown) < len(findings):
+        lines.append(f"... and {len(findings) - len(shown)} more (run `reviewbot scan --diff HEAD` to see them all)")
+    return "\n".join(lines) + "\n", shown
+
+
+def _line(finding: Finding) -> str:
+    """One finding: place, rule, message, the agent's sentence (and where it is written), the fix."""
+    where = f" ({printable(finding.source[0])}:{finding.source[1]})" if finding.source is not None else ""
+    quote = f' — agent rule: "{printable(finding.quote)}"{where}' if finding.quote else ""
+    hint = f" (fix: {finding.fix.description})" if finding.fix is not None else ""
+    return f"{printable(finding.path)}:{finding.line} {finding.rule} {printable(finding.message)}{quote}{hint}"

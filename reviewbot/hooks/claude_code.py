@@ -1,0 +1,58 @@
+"""Claude Code: ``.claude/settings.json`` hooks ``PostToolUse`` (Write, Edit, MultiEdit) and ``Stop``.
+
+Two replies, chosen with ``--reply``: ``exit`` (the default) exits 2 with the text on standard
+error, the channel every Claude Code version delivers to the model; ``json`` exits 0 with
+``{"decision": "block", "reason": ...}`` on standard output, which Claude Code reads as the same
+feedback and which leaves standard error to real errors.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reviewbot.hooks import Adapter, Event, Reply
+
+# The tools whose edits are checked.
+EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit"})
+# Exit status 2 blocks and shows standard error to the model.
+BLOCK = 2
+
+
+def cwd_of(data: dict[str, object]) -> Path:
+    """The event's working directory (the project), else the hook's."""
+    return Path(str(data.get("cwd") or "."))
+
+
+def path_in(cwd: Path, value: object) -> tuple[Path, ...]:
+    """A file path of an event, absolute or relative to ``cwd``; none when it is no string."""
+    if not isinstance(value, str) or not value:
+        return ()
+    path = Path(value)
+    return (path if path.is_absolute() else cwd / path,)
+
+
+class ClaudeCode(Adapter):
+    """Claude Code's hook protocol."""
+
+    agent = "claude-code"
+    title = "Claude Code"
+
+    def event(self, data: dict[str, object]) -> Event:
+        """``PostToolUse`` of an edit tool, or a ``Stop``/``SubagentStop`` not already continuing."""
+        name = str(data.get("hook_event_name", ""))
+        cwd = cwd_of(data)
+        session = str(data["session_id"]) if data.get("session_id") else None
+        tool_input = data.get("tool_input")
+        if name == "PostToolUse" and data.get("tool_name") in EDIT_TOOLS and isinstance(tool_input, dict):
+            return Event("edit", cwd, path_in(cwd, tool_input.get("file_path")), session, name)
+        # ``stop_hook_active``: the agent already continues because of a hook; let it stop.
+        if name in ("Stop", "SubagentStop") and not data.get("stop_hook_active"):
+            return Event("stop", cwd, (), session, name)
+        return Event("none", cwd, (), session, name)
+
+    def tell(self, event: Event, text: str) -> Reply:
+        """Exit 2 with the text on standard error, or the JSON decision."""
+        if self.options.reply == "json":
+            return Reply(0, json.dumps({"decision": "block", "reason": text}) + "\n")
+        return Reply(BLOCK, "", text)

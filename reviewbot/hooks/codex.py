@@ -1,0 +1,47 @@
+"""Codex CLI: ``.codex/hooks.json`` hooks ``PostToolUse`` (``apply_patch``) and ``Stop``.
+
+Codex edits files with ``apply_patch``; the event carries the patch text, not a path, so the files
+are read from its ``*** Add File:``, ``*** Update File:`` and ``*** Move to:`` lines. After the
+tool, ``hookSpecificOutput.additionalContext`` reaches the model (a ``decision`` would replace the
+tool's output); at a stop, ``{"decision": "block", "reason": ...}`` becomes the next prompt unless
+``stop_hook_active`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from reviewbot.hooks import Adapter, Event, Reply
+from reviewbot.hooks.claude_code import cwd_of, path_in
+
+# The lines of an ``apply_patch`` patch that name a file the patch leaves behind.
+PATCHED = re.compile(r"^\*\*\* (?:Add File|Update File|Move to): (.+?)\s*$", re.M)
+
+
+class Codex(Adapter):
+    """Codex CLI's hook protocol."""
+
+    agent = "codex"
+    title = "Codex"
+
+    def event(self, data: dict[str, object]) -> Event:
+        """``PostToolUse`` of ``apply_patch`` (or a tool with a ``file_path``), or a first ``Stop``."""
+        name = str(data.get("hook_event_name", ""))
+        cwd = cwd_of(data)
+        session = str(data["session_id"]) if data.get("session_id") else None
+        tool_input = data.get("tool_input")
+        if name == "PostToolUse" and isinstance(tool_input, dict):
+            command = tool_input.get("command")
+            names = PATCHED.findall(command) if isinstance(command, str) else []
+            files = tuple(file for found in names for file in path_in(cwd, found)) or path_in(cwd, tool_input.get("file_path"))
+            return Event("edit", cwd, files, session, name)
+        if name == "Stop" and not data.get("stop_hook_active"):
+            return Event("stop", cwd, (), session, name)
+        return Event("none", cwd, (), session, name)
+
+    def tell(self, event: Event, text: str) -> Reply:
+        """Context after the tool's output, or the next prompt at a stop."""
+        if event.kind == "stop":
+            return Reply(0, json.dumps({"decision": "block", "reason": text}) + "\n")
+        return Reply(0, json.dumps({"hookSpecificOutput": {"hookEventName": "PostToolUse", "additionalContext": text}}) + "\n")
