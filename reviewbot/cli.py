@@ -327,7 +327,7 @@ def init(args: argparse.Namespace) -> int:
     for part in parts:
         if part not in PARTS:
             raise UsageError(f"--only: unknown part {part!r}{did_you_mean(part, PARTS)} (parts: {', '.join(PARTS)})")
-    agents = tuple(args.agent) if args.agent else ("claude-code",)
+    agents = tuple(agent.lower() for agent in args.agent) if args.agent else ("claude-code",)
     for agent in agents:
         if agent not in AGENT_HOOKS:
             raise UsageError(f"--agent: unknown agent {agent!r}{did_you_mean(agent, AGENT_HOOKS)} (agents: {', '.join(AGENT_HOOKS)})")

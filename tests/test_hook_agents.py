@@ -151,3 +151,35 @@ def test_cursor_after_file_edit_is_fire_and_forget(repo):
     (repo / "app/new.py").write_text(BAD)
     event = {"conversation_id": "c1", "hook_event_name": "afterFileEdit", "workspace_roots": [str(repo)], "file_path": str(repo / "app/new.py"), "edits": []}
     assert hook("cursor", event, repo).stdout == "{}\n"
+
+
+def test_cursor_checks_only_tools_that_write(repo):
+    (repo / "app/new.py").write_text(BAD)
+    read = {**cursor_edit(repo, "app/new.py"), "tool_name": "Read"}
+    assert hook("cursor", read, repo).stdout == "{}\n"
+
+
+def test_the_smallest_budget_still_holds_a_finding_and_the_count(repo):
+    (repo / "app/many.py").write_text(DOC + "".join(f"from . import m{n}\n" for n in range(30)))
+    result = hook("claude-code", claude_edit(repo, "app/many.py"), repo, "--max-chars", "10")
+    lines = result.stderr.splitlines()
+    # The smallest budget is 400 characters: the header, at least one finding, the count of the rest.
+    assert len(result.stderr) <= 400 and " RB101 " in lines[1]
+    assert lines[-1].startswith(f"... and {30 - (len(lines) - 2)} more (run `reviewbot scan --diff HEAD`")
+
+
+def test_odd_events_are_no_rule_violations(repo):
+    for agent, event in (
+        ("gemini", {"hook_event_name": "AfterTool", "cwd": str(repo), "tool_name": ["write_file"], "tool_input": {}}),
+        ("copilot", {"sessionId": "s", "cwd": str(repo), "toolName": "edit", "toolArgs": "not json"}),
+        ("codex", {"hook_event_name": "PostToolUse", "cwd": str(repo), "tool_name": "apply_patch", "tool_input": {"command": ["apply_patch", "*** Update File: notes.txt\n"]}}),
+    ):
+        result = hook(agent, event, repo)
+        assert result.returncode in (0, 1) and "RB" not in result.stdout + result.stderr, (agent, result)
+
+
+def test_an_agent_started_above_the_repository_is_checked_in_the_files_repository(repo):
+    (repo / "app/new.py").write_text(BAD)
+    above = repo.parent
+    event = {"session_id": "s9", "hook_event_name": "PostToolUse", "cwd": str(above), "tool_name": "apply_patch", "tool_input": {"command": "*** Update File: repo/app/new.py\n"}}
+    assert RULE in json.loads(hook("codex", event, above).stdout)["hookSpecificOutput"]["additionalContext"]

@@ -26,6 +26,8 @@ from reviewbot.model import Finding
 BROKEN = 1
 # A state file without a session id to key it is forgotten after this many seconds.
 ANONYMOUS_SESSION = 3600
+# The smallest reply budget: the header, one finding and the count of the rest fit in it.
+MIN_CHARS = 400
 # State files older than this are removed when another is written.
 STALE_STATE = 24 * 3600
 
@@ -104,7 +106,7 @@ def run(agent: str, stdin: str, options: HookOptions) -> Reply:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         event = adapter.event(data)
-    except (ValueError, RecursionError) as error:
+    except (ValueError, TypeError, RecursionError) as error:
         return adapter.broken(f"reviewbot hook: standard input is not a {adapter.title} hook event (JSON): {printable(str(error))}\n")
     if event.kind == "none":
         return adapter.quiet(event)
@@ -130,7 +132,11 @@ def _check(agent: str, event: Event, options: HookOptions) -> str:
         return ""
     from reviewbot.project import find_root
 
+    # The repository of the agent's working directory; when that is in none (an agent started
+    # above the project), the edited file's.
     root, is_git = find_root(event.cwd)
+    if not is_git and edited:
+        root, is_git = find_root(edited[0].parent)
     if not is_git:
         return ""
     files: list[str] | None = None
@@ -144,8 +150,8 @@ def _check(agent: str, event: Event, options: HookOptions) -> str:
     new = findings if event.kind == "stop" else [f for f in findings if f"{f.path}:{f.fingerprint}" not in told]
     if not new:
         return ""
-    text, shown = message(new, options.max_findings, options.max_chars)
-    _remember(state, told | {f"{f.path}:{f.fingerprint}" for f in shown})
+    text, shown = message(new, options.max_findings, options.max_chars, options.diff)
+    _remember(state, told | {f"{f.path}:{f.fingerprint}" for f in shown}, event.session)
     return text
 
 
@@ -198,7 +204,7 @@ def _told(state: Path, session: str | None) -> set[str]:
     return {str(item) for item in told} if isinstance(told, list) else set()
 
 
-def _remember(state: Path, told: set[str]) -> None:
+def _remember(state: Path, told: set[str], session: str | None) -> None:
     """Keep what was told, and forget sessions nobody has touched for a day."""
     from reviewbot.cache import DEFAULT_DIRECTORY
     from reviewbot.files import write_atomic
@@ -209,32 +215,40 @@ def _remember(state: Path, told: set[str]) -> None:
         ignore = state.parent.parent / ".gitignore"
         if state.parent.parent.name == DEFAULT_DIRECTORY and not ignore.exists():
             ignore.write_text("*\n", encoding="utf-8")
-        for old in state.parent.glob("*.json"):
-            if time.time() - old.stat().st_mtime > STALE_STATE:
-                old.unlink(missing_ok=True)
-        write_atomic(state, json.dumps(sorted(told)))
+        for old in state.parent.iterdir():
+            try:
+                if time.time() - old.stat().st_mtime > STALE_STATE:
+                    old.unlink()
+            except OSError:
+                pass  # removed by a hook running at the same time
+        # Another hook of the session may have written meanwhile (parallel tool calls): keep both.
+        write_atomic(state, json.dumps(sorted(told | _told(state, session))))
     except OSError:
         pass  # a read-only work tree: the agent is told again next time, nothing worse
 
 
-def message(findings: list[Finding], limit: int, max_chars: int) -> tuple[str, list[Finding]]:
-    """What the model reads, and the findings in it: most severe first, one line each with the
-    agent's own rule and the fix, within ``limit`` findings and ``max_chars`` characters, then how
-    many more."""
+def message(findings: list[Finding], limit: int, max_chars: int, diff: str = "HEAD") -> tuple[str, list[Finding]]:
+    """What the model reads, and the findings told in it: most severe first, one line each with
+    the agent's own rule and the fix, within ``limit`` findings and ``max_chars`` characters (at
+    least ``MIN_CHARS``), then how many more. A line too long for the rest of the budget ends the
+    list; alone, it is cut (marked "…") and not counted as told."""
     ordered = sorted(findings, key=lambda f: (-f.severity, f.path, f.line, f.rule))
     header = f"reviewbot: the code just written breaks {len(findings)} of the project's agent rules. Fix these before going on:"
     lines, shown = [header], list[Finding]()
-    # Room for the closing count line.
-    budget = max_chars - len(header) - 100
+    # What the closing count line may need.
+    closing = len(f"... and {len(findings)} more (run `reviewbot scan --diff {diff}` to see them all)") + 1
+    budget = max(max_chars, MIN_CHARS) - len(header) - 1 - closing
     for finding in ordered[:limit]:
         line = _line(finding)
-        if len(line) + 1 > budget and shown:
+        if len(line) + 1 > budget:
+            if not shown:
+                lines.append(line[: max(budget - 2, 0)] + "…")
             break
-        lines.append(line[: max(budget, 80)])
+        lines.append(line)
         budget -= len(line) + 1
         shown.append(finding)
     if len(shown) < len(findings):
-        lines.append(f"... and {len(findings) - len(shown)} more (run `reviewbot scan --diff HEAD` to see them all)")
+        lines.append(f"... and {len(findings) - len(shown)} more (run `reviewbot scan --diff {diff}` to see them all)")
     return "\n".join(lines) + "\n", shown
 
 

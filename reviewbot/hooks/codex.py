@@ -33,6 +33,9 @@ class Codex(Adapter):
         tool_input = data.get("tool_input")
         if name == "PostToolUse" and isinstance(tool_input, dict):
             command = tool_input.get("command")
+            # The patch as one string, or as the arguments of ``["apply_patch", patch]``.
+            if isinstance(command, list):
+                command = "\n".join(part for part in command if isinstance(part, str))
             names = PATCHED.findall(command) if isinstance(command, str) else []
             files = tuple(file for found in names for file in path_in(cwd, found)) or path_in(cwd, tool_input.get("file_path"))
             return Event("edit", cwd, files, session, name)

@@ -33,7 +33,10 @@ class Copilot(Adapter):
         if data.get("toolName") in EDIT_TOOLS:
             arguments = data.get("toolArgs")
             if isinstance(arguments, str):
-                arguments = json.loads(arguments)
+                try:
+                    arguments = json.loads(arguments)
+                except ValueError:
+                    arguments = None  # arguments that name no file: nothing to check
             path = arguments.get("path") or arguments.get("file_path") if isinstance(arguments, dict) else None
             return Event("edit", cwd, path_in(cwd, path), session, "postToolUse")
         if "stopReason" in data and not data.get("stop_hook_active"):

@@ -11,10 +11,16 @@ configure one of the two, or the model hears everything twice.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from reviewbot.hooks import Adapter, Event, Reply
 from reviewbot.hooks.claude_code import path_in
+
+
+# Cursor's tools that write files (``Write``, ``Edit``, ``edit_file``, ``search_replace``,
+# ``apply_patch``...); reading and searching tools are not checked.
+EDIT_TOOLS = re.compile(r"edit|write|replace|create|patch", re.IGNORECASE)
 
 
 class Cursor(Adapter):
@@ -30,7 +36,7 @@ class Cursor(Adapter):
         cwd = Path(str(roots[0])) if isinstance(roots, list) and roots else Path(str(data.get("cwd") or "."))
         session = str(data["conversation_id"]) if data.get("conversation_id") else None
         tool_input = data.get("tool_input")
-        if name == "postToolUse" and isinstance(tool_input, dict):
+        if name == "postToolUse" and isinstance(tool_input, dict) and EDIT_TOOLS.search(str(data.get("tool_name", ""))):
             return Event("edit", cwd, path_in(cwd, tool_input.get("file_path") or tool_input.get("path")), session, name)
         loops = data.get("loop_count")
         if name == "stop" and not (isinstance(loops, int) and loops > 0) and data.get("status", "completed") == "completed":
