@@ -74,7 +74,8 @@ class UntestedChange(ProjectRule):
                 continue
             for name, kind, first, last, line in facts.definitions:
                 short = name.rpartition(".")[2]
-                touched = any(first <= added <= last for added in change.added)
+                # A line added, or removed, inside the function (its decorators included).
+                touched = any(first <= line_number <= last for line_number in (*change.added, *change.removed_at))
                 if kind == "function" and touched and all(is_public_name(part) for part in name.split(".")) and not short.startswith("__"):
                     changed.append((path, name, first, last, line))
         if not changed:
