@@ -144,6 +144,12 @@ class Settings:
         }
         return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
+    @functools.cached_property
+    def facts_wanted(self) -> frozenset[str]:
+        """The ``Facts`` fields the selected project rules read beyond whether a file is a test
+        (``Rule.facts``): phase 1 gathers them, even from files no rule of their own applies to."""
+        return frozenset(fact for rule in self.selected for fact in self.specs[rule].rule.facts)
+
     def is_test(self, path: str) -> bool:
         """Whether ``path`` is a test file (rules marked ``tests: false`` skip it)."""
         return self.test_paths.match(path)

@@ -118,8 +118,7 @@ class FileScan:
         self.names: set[str] = set()
         # Direct calls of HTTP and database libraries (``Facts.calls``), for RB501/RB504.
         self.calls: list[tuple[str, int]] = []
-        wanted = {fact for rule_id in settings.selected for fact in RULES[rule_id].facts}
-        self.direct = direct_calls(settings.options) if "calls" in wanted else None
+        self.direct = direct_calls(settings) if "calls" in settings.facts_wanted else None
         self._prefill_imports(module.body)
         self.exported = exported_names(self.ctx.module_bindings, text)
         self._register()
@@ -135,7 +134,7 @@ class FileScan:
         self.enter[cst.Comment] = [self._comment]
         self.enter[cst.Import] = [self.ctx.imports.add]
         self.enter[cst.ImportFrom] = [self.ctx.imports.add]
-        if self.settings.is_test(self.path):
+        if "names" in self.settings.facts_wanted and self.settings.is_test(self.path):
             self.enter[cst.Name] = [self._name]
         if self.direct is not None:
             self.leave[cst.Call] = [self._call_fact]
@@ -438,7 +437,7 @@ def scan_file(path: str, data: bytes, settings: Settings) -> FileResult:
     bare = Facts(path, settings.is_test(path))
     # A file no rule applies to is still read for its facts when project rules need them (a test
     # file names the functions it tests; a layer module establishes the layer).
-    if not enabled and not any(issubclass(RULES[rule], ProjectRule) for rule in settings.selected):
+    if not enabled and not settings.facts_wanted:
         return FileResult((), bare)
 
     # The file's only finding, when it could not be read, parsed or walked.

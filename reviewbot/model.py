@@ -104,8 +104,9 @@ class Rule:
     scope: ClassVar[str] = "node"
     # Per-file analyses the rule reads (``reviewbot.checks.base.Analysis`` subclasses).
     needs: ClassVar[tuple[type, ...]] = ()
-    # Optional ``Facts`` fields a project rule reads, which phase 1 gathers only when a selected
-    # rule asks for them (``"calls"``).
+    # The ``Facts`` fields a project rule reads (``"imports"``, ``"calls"``, ``"names"``...):
+    # phase 1 gathers the optional ones, and reads files no other rule needs, only when a selected
+    # rule asks for them.
     facts: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:

@@ -41,11 +41,22 @@ def library_of(name: str, libraries: Iterable[str]) -> str | None:
     return next((library for library in libraries if name == library or name.startswith(library + ".")), None)
 
 
-def direct_calls(options: dict[str, Any]) -> Callable[[str], bool]:
+# ``direct_calls`` by settings digest: built once per process, not once per file.
+_DIRECT: dict[str, Callable[[str], bool]] = {}
+
+
+def direct_calls(settings: Settings) -> Callable[[str], bool]:
     """Whether a call's qualified name reaches an HTTP service or a database directly: an external
     call or client constructor (``errors.external-calls``, ``errors.clients``) of a library of
     RB501 or RB504, or a function those options name itself (``sqlalchemy.text``, when added). Importing a
     library, reading its exceptions or naming its types in annotations is no call."""
+    if settings.digest not in _DIRECT:
+        _DIRECT[settings.digest] = _direct_calls(settings.options)
+    return _DIRECT[settings.digest]
+
+
+def _direct_calls(options: dict[str, Any]) -> Callable[[str], bool]:
+    """``direct_calls`` for the rule options ``options``."""
     from reviewbot.checks.clients import ClientTable
     from reviewbot.checks.errors import name_pattern
 
@@ -297,6 +308,7 @@ class NewDependencyDirection(ProjectRule):
     )
     peers = "none (import-linter and Tach check configured contracts over the whole graph, with no diff mode)"
     scope = "node"
+    facts = ("imports",)
 
     def check(self) -> None:
         """Each added import between siblings whose only direction so far was the other one."""

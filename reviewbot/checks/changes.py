@@ -61,6 +61,7 @@ class UntestedChange(ProjectRule):
     )
     peers = "none (coverage tools measure executed lines, after the tests ran)"
     scope = "function"
+    facts = ("definitions", "names")
 
     def check(self) -> None:
         """The changed public functions of non-test files, against every test file's identifiers."""
