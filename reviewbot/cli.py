@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from reviewbot.config import Settings
+    from reviewbot.hooks import HookOptions
     from reviewbot.model import Facts
     from reviewbot.session import Request
 
@@ -347,22 +348,29 @@ def init(args: argparse.Namespace) -> int:
 
 
 def hook(args: argparse.Namespace) -> int:
-    """``reviewbot hook AGENT``: one hook event on stdin; the reply on stdout, stderr and the exit status."""
-    from reviewbot.hooks import HookOptions, run
+    """``reviewbot hook AGENT``: one hook event on stdin; the reply on stdout, stderr and the exit status.
 
-    options = HookOptions(
-        fail_on=args.fail_on, max_findings=args.max_findings, max_chars=args.max_chars, diff=args.diff, config=args.config, reply=args.reply
-    )
+    The hook server (``reviewbot.hookserver``) answers the same way when it runs; this process
+    answers an event no server did, and starts one for the events to come.
+    """
+    from reviewbot import hookserver
+    from reviewbot.hooks import run
+
     # Bytes, decoded leniently: stdin that is closed or not UTF-8 is a broken event (exit 1), not a crash.
-    stream = sys.stdin
-    try:
-        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode() if stream is not None else b""
-    except (OSError, ValueError):
-        data = b""
-    reply = run(args.agent, data.decode("utf-8", errors="replace"), options)
+    reply = run(args.agent, hookserver.read_event().decode("utf-8", errors="replace"), hook_options(args))
+    hookserver.start()
     sys.stdout.write(reply.stdout)
     sys.stderr.write(reply.stderr)
     return reply.status
+
+
+def hook_options(args: argparse.Namespace) -> HookOptions:
+    """The options of ``reviewbot hook`` from its parsed command line."""
+    from reviewbot.hooks import HookOptions
+
+    return HookOptions(
+        fail_on=args.fail_on, max_findings=args.max_findings, max_chars=args.max_chars, diff=args.diff, config=args.config, reply=args.reply
+    )
 
 
 def github_review(args: argparse.Namespace) -> int:

@@ -70,8 +70,11 @@ class Change:
         return data
 
 
-def compute(root: Path, rev: str, head: str | None = None, staged: bool = False) -> Change:
+def compute(root: Path, rev: str, head: str | None = None, staged: bool = False, only: tuple[str, ...] | None = None) -> Change:
     """The change from the merge base of ``rev`` and ``head`` (default ``HEAD``) to the new side.
+
+    With ``only`` (paths relative to ``root``), new files nobody has added yet are looked for among
+    those paths alone, rather than in the whole work tree.
 
     Git failures (an unreadable repository, "dubious ownership") become ``GitError`` with
     git's own words.
@@ -81,12 +84,12 @@ def compute(root: Path, rev: str, head: str | None = None, staged: bool = False)
     if head is not None and staged:
         raise UsageError("--head and --staged name two different new sides: use one of them")
     try:
-        return _compute(git.Repo(root), root, rev, head, staged)
+        return _compute(git.Repo(root), root, rev, head, staged, only)
     except git.GitCommandError as error:
         raise GitError(f"git failed: {str(error.stderr).strip() or error}") from None
 
 
-def _compute(repo: git.Repo, root: Path, rev: str, head: str | None, staged: bool) -> Change:
+def _compute(repo: git.Repo, root: Path, rev: str, head: str | None, staged: bool, only: tuple[str, ...] | None) -> Change:
     """``compute`` without the error translation."""
     if not repo.head.is_valid() and head is None:
         if rev != "HEAD":
@@ -95,7 +98,9 @@ def _compute(repo: git.Repo, root: Path, rev: str, head: str | None, staged: boo
         base, target = EMPTY_TREE, None
     else:
         target = _commit(repo, head or "HEAD", "--head" if head else "HEAD")
-        bases = repo.merge_base(_commit(repo, rev, "--diff"), target)
+        since = _commit(repo, rev, "--diff")
+        # ``--diff HEAD`` (the hook, pre-commit) is its own merge base: no git process to ask.
+        bases = [target] if since == target else repo.merge_base(since, target)
         if not bases:
             raise GitError(_no_merge_base(repo, rev))
         base = bases[0].hexsha
@@ -109,7 +114,8 @@ def _compute(repo: git.Repo, root: Path, rev: str, head: str | None, staged: boo
     else:
         files = _diff(repo, base)
         # New files nobody has added yet are part of the work in progress.
-        listing = repo.git.ls_files("--others", "--exclude-standard", "-z", stdout_as_string=False)
+        paths = [] if only is None else [f":(literal){path}" for path in only]
+        listing = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *paths, stdout_as_string=False) if paths or only is None else b""
         for path in listing.decode("utf-8", "surrogateescape").split("\0"):
             if path.endswith(".py") and (root / path).is_file():
                 try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -213,8 +213,10 @@ class Finding:
 
     def to_record(self) -> dict[str, object]:
         """Every field as JSON values; ``from_record`` gives back an equal finding (cache, merge)."""
-        record = asdict(self)
+        # Field by field: ``asdict`` would deep-copy every finding of every file the cache keeps.
+        record: dict[str, object] = {item.name: getattr(self, item.name) for item in fields(self)}
         record["severity"] = self.severity.label
+        record["fix"] = None if self.fix is None else {"description": self.fix.description, "edits": [asdict(edit) for edit in self.fix.edits]}
         record["source"] = None if self.source is None else {"path": self.source[0], "line": self.source[1]}
         return record
 

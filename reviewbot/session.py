@@ -25,7 +25,7 @@ from reviewbot.diff import Change
 from reviewbot.errors import GitError, UsageError
 from reviewbot.files import NotScanned, read_source
 from reviewbot.model import Facts, FileResult, Finding
-from reviewbot.workers import Pool, default_jobs
+from reviewbot.workers import Pool, default_jobs, scan_one
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,9 @@ class Request:
     shard: tuple[int, int] | None = None
     jobs: int = field(default_factory=default_jobs)
     file_timeout: float = FILE_TIMEOUT
+    # Each file in a worker process, so that a crash of the native parser costs one file. Only a
+    # process that is itself disposable (the hook server's child for one event) scans in place.
+    isolate: bool = True
     cache: bool = True
     progress: bool = False
 
@@ -147,7 +150,7 @@ def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding], di
     change = request.change
     # The caller's change (the GitHub mode's), else the one --diff names, else none.
     if change is None and request.diff is not None:
-        change = compute(request.root, request.diff, request.head, request.staged)
+        change = compute(request.root, request.diff, request.head, request.staged, request.only)
     mode = request.filter_mode or "added"
     if change is None or mode == "nofilter":
         # Everything, as a full scan reports it; a diff only decides what "changed" means.
@@ -296,10 +299,14 @@ def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> 
     """Every file's findings and facts (read with ``read``), from the cache where it knows the file."""
     cache = _cache(request)
     work = _Phase1(request.settings, cache, read, Progress(len(files), enabled=request.progress))
-    # Always in worker processes, ``--jobs 1`` and the hook included: valid Python can still crash
+    # In worker processes, ``--jobs 1`` and the hook included: valid Python can still crash
     # LibCST's native parser (a stack overflow kills the process), and that must cost one file.
     try:
-        Pool(request.settings, request.jobs, request.file_timeout).scan(work.misses(files), work.scanned, len(files))
+        if request.isolate:
+            Pool(request.settings, request.jobs, request.file_timeout).scan(work.misses(files), work.scanned, len(files))
+        else:
+            for path, data in work.misses(files):
+                work.scanned(path, scan_one(path, data, request.settings), False)
     finally:
         work.progress.finish()
         if cache is not None:

@@ -7,8 +7,12 @@ import dataclasses
 import os
 import pty
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,10 @@ import pytest
 from reviewbot.config import Settings, build_settings
 from reviewbot.engine import scan_source
 from reviewbot.model import Finding, Project
+
+# Hook events are answered in their own process, so that no hook server outlives a test; the tests
+# of the server (tests/test_hookserver.py) start their own, in directories of their own.
+os.environ["REVIEWBOT_HOOK_SERVER"] = "off"
 
 # The project every rule example lives in: root package ``app`` with an ``app/services`` package.
 EXAMPLE_PROJECT = Project(roots={"app": "app"}, inner={"services": "app"})
@@ -71,12 +79,15 @@ class Result:
     stderr: str
 
 
-def run_reviewbot(cwd: Path, *args: str, installed: Installed | None = None, stdin: str | None = None) -> Result:
-    """Run a ``reviewbot`` console script: the development install's, or ``installed``'s."""
+def run_reviewbot(
+    cwd: Path, *args: str, installed: Installed | None = None, stdin: str | None = None, env: dict[str, str] | None = None
+) -> Result:
+    """Run a ``reviewbot`` console script: the development install's, or ``installed``'s; ``env``
+    adds to (or overrides) the environment."""
     executable = shutil.which("reviewbot") if installed is None else str(installed.bin / "reviewbot")
     if executable is None:
         pytest.fail("the reviewbot console script is not installed (pip install -e '.[test]')")
-    env = installed.env if installed is not None else None
+    env = {**(installed.env if installed is not None else os.environ), **(env or {})}
     process = subprocess.run([executable, *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=300)
     return Result(process.returncode, process.stdout, process.stderr)
 
@@ -98,6 +109,48 @@ def on_a_terminal(command: list[str], cwd: Path, env: dict[str, str], stream: st
         output += chunk
     os.close(leader)
     return output
+
+
+class HookServers:
+    """A directory of its own for hook servers' sockets, and the servers started in it.
+
+    Under /tmp with a short name: a socket's path has room for about a hundred bytes.
+    """
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="rb-"))
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a ``reviewbot hook`` process needs to use (and start) a server here."""
+        return {"REVIEWBOT_HOOK_SERVER": "on", "XDG_RUNTIME_DIR": str(self.directory)}
+
+    def listening(self, besides: tuple[Path, ...] = ()) -> Path:
+        """The socket of a server that accepts connections (not one of ``besides``), once one does."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for path in self.directory.glob("reviewbot-*/*.sock"):
+                with socket.socket(socket.AF_UNIX) as probe:
+                    if path not in besides and probe.connect_ex(str(path)) == 0:
+                        return path
+            time.sleep(0.05)
+        pytest.fail(f"no hook server listens in {self.directory} after 60 s")
+
+    def answered(self) -> list[str]:
+        """The events the servers answered, one log line each."""
+        return [line for log in sorted(self.directory.glob("reviewbot-*/*.log")) for line in log.read_text().splitlines()]
+
+    def stop(self) -> None:
+        """End every server (each lock file holds its process id) and wait until its socket is gone."""
+        for lock in self.directory.glob("reviewbot-*/*.lock"):
+            try:
+                os.kill(int(lock.read_text().split()[0]), signal.SIGTERM)
+            except (OSError, ValueError, IndexError):
+                continue
+            deadline = time.monotonic() + 10
+            while lock.with_suffix(".sock").exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 # --- the installed-wheel stage: built once per test run ------------------------------------------

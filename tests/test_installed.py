@@ -24,6 +24,7 @@ import pytest
 from reviewbot.walk import SUPPORTED_LIBCST
 from tests.conftest import (
     ROOT,
+    HookServers,
     checked,
     clean_env,
     copy_checkout,
@@ -153,6 +154,33 @@ def test_hook_claude_code_post_tool_use(installed, tmp_path):
     result = run_reviewbot(repo, "hook", "claude-code", installed=installed, stdin=json.dumps(event))
     assert result.code == 2
     assert "shop_api/new.py:2 RB101 relative import `.`: use `shop_api`" in result.stderr
+
+
+def test_hook_server_of_the_installation(installed, tmp_path):
+    servers = HookServers()
+    try:
+        repo = make_repo(tmp_path / "repo", PROJECT)
+        new = repo / "shop_api/new.py"
+        new.write_text(DOC + "from . import models\n")
+        event = json.dumps({"session_id": "s1", "hook_event_name": "PostToolUse", "cwd": str(repo), "tool_name": "Write", "tool_input": {"file_path": str(new)}})
+        first = run_reviewbot(repo, "hook", "claude-code", installed=installed, stdin=event, env=servers.env)
+        assert first.code == 2 and "shop_api/new.py:2 RB101" in first.stderr
+        where = servers.listening()
+        # The next edit is answered by the server, told once as ever.
+        new.write_text(DOC + "from . import models\nfrom . import orders\n")
+        second = run_reviewbot(repo, "hook", "claude-code", installed=installed, stdin=event, env=servers.env)
+        assert second.code == 2 and "shop_api/new.py:3 RB101" in second.stderr and ":2 RB101" not in second.stderr
+        assert len(servers.answered()) == 1
+        # Changed files of the installation (an upgrade) are served by a new server, never by the old one.
+        [pack] = installed.venv.glob("lib/python*/site-packages/reviewbot/rules/backend-engineer.yml")
+        os.utime(pack, ns=(pack.stat().st_atime_ns, pack.stat().st_mtime_ns + 10**9))
+        stop = json.dumps({"session_id": "s1", "hook_event_name": "Stop", "cwd": str(repo), "stop_hook_active": False})
+        third = run_reviewbot(repo, "hook", "claude-code", installed=installed, stdin=stop, env=servers.env)
+        assert third.code == 2 and ":2 RB101" in third.stderr and ":3 RB101" in third.stderr
+        assert len(servers.answered()) == 1
+        assert servers.listening(besides=(where,)) != where
+    finally:
+        servers.stop()
 
 
 @pytest.mark.parametrize("agent", ["cursor", "gemini", "codex", "copilot"])

@@ -144,6 +144,8 @@ class UnsafeDeserialization(Rule):
         Example("import yaml\n\ndef read(text):\n    return yaml.load(text, Loader=yaml.Loader)\n", lines=(4,)),
         Example("import yaml\n\ndef read(text):\n    return yaml.load(text)\n", lines=(4,)),
         Example("import pickle\n\ndef restore(blob):\n    return pickle.loads(blob)\n", lines=(4,)),
+        Example("import yaml\n\ndef read(text):\n    return yaml.load(text, getattr(yaml, 'CLoader', yaml.SafeLoader))\n", lines=(4,)),
+        Example("import yaml\n\ndef read(text):\n    return yaml.load(text, yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.Loader)\n", lines=(4,)),
         Example("from yaml import unsafe_load\n\ndef read(stream):\n    return unsafe_load(stream)\n", lines=(4,)),
         Example("from yaml import Loader, load\n\nclass Loader(Loader):\n    pass\n\ndef read(text):\n    return load(text, Loader)\n", lines=(7,)),
     )
@@ -151,6 +153,8 @@ class UnsafeDeserialization(Rule):
         Example("import yaml\n\ndef read(text):\n    return yaml.safe_load(text)\n"),
         Example("import yaml\n\ndef read(text):\n    return yaml.load(text, Loader=yaml.CSafeLoader)\n"),
         Example("from yaml import SafeLoader, load\n\ndef read(text):\n    return load(text, SafeLoader)\n"),
+        Example("import yaml\n\ndef read(text):\n    return yaml.load(text, getattr(yaml, 'CSafeLoader', yaml.SafeLoader))\n"),
+        Example("import yaml\n\ndef read(text):\n    return yaml.load(text, yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)\n"),
         Example("import yaml\n\nclass Strict(yaml.SafeLoader):\n    pass\n\ndef read(text):\n    return yaml.load(text, Loader=Strict)\n"),
         Example("import json\n\ndef restore(blob):\n    return json.loads(blob)\n"),
     )
@@ -174,6 +178,14 @@ class UnsafeDeserialization(Rule):
     def _safe_loader(self, loader: cst.BaseExpression, seen: frozenset[str] = frozenset()) -> bool:
         """A safe loader of PyYAML, or a class of this module derived from one (``seen``: the
         classes followed so far, so that ``class Loader(Loader)`` ends)."""
+        # ``yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader``: both safe.
+        if isinstance(loader, cst.IfExp):
+            return self._safe_loader(loader.body, seen) and self._safe_loader(loader.orelse, seen)
+        # ``getattr(yaml, "CSafeLoader", yaml.SafeLoader)``: the C loader when PyYAML has it.
+        if isinstance(loader, cst.Call) and is_builtin(self.ctx, loader.func, frozenset({"getattr"})) and len(loader.args) == 3:
+            attribute, default = loader.args[1].value, loader.args[2].value
+            named = isinstance(attribute, cst.SimpleString) and str(attribute.evaluated_value) in SAFE_LOADERS
+            return named and self._safe_loader(default, seen)
         name = self.ctx.imports.resolve(loader) or dotted_name(loader) or ""
         if name.rpartition(".")[2] in SAFE_LOADERS:
             return True

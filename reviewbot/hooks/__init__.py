@@ -16,11 +16,13 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from reviewbot.errors import ReviewbotError
 from reviewbot.escape import printable
-from reviewbot.model import Finding
+
+if TYPE_CHECKING:
+    from reviewbot.model import Finding
 
 # Reviewbot's own failure: shown to the user, never to the model as a rule.
 BROKEN = 1
@@ -44,6 +46,8 @@ class HookOptions:
     config: Path | None = None
     # Claude Code only: ``exit`` (status 2, the text on standard error) or ``json`` (a decision on stdout).
     reply: str = "exit"
+    # Scan in worker processes (see ``session.Request.isolate``); the hook server's child does not.
+    isolate: bool = True
 
 
 @dataclass(frozen=True)
@@ -179,7 +183,7 @@ def _scan(root: Path, options: HookOptions, files: list[str] | None) -> list[Fin
 
     settings = load_settings(root, options.config, fail_on=options.fail_on)
     only = tuple(files) if files is not None else None
-    result = run(Request(root=root, settings=settings, diff=options.diff, only=only, filter_mode="added"))
+    result = run(Request(root=root, settings=settings, diff=options.diff, only=only, filter_mode="added", isolate=options.isolate))
     return [finding for finding in result.findings if settings.fails(finding)]
 
 
@@ -234,7 +238,8 @@ def message(findings: list[Finding], limit: int, max_chars: int, diff: str = "HE
     list; alone, it is cut (marked "…") and not counted as told."""
     ordered = sorted(findings, key=lambda f: (-f.severity, f.path, f.line, f.rule))
     header = f"reviewbot: the code just written breaks {len(findings)} of the project's agent rules. Fix these before going on:"
-    lines, shown = [header], list[Finding]()
+    lines: list[str] = [header]
+    shown: list[Finding] = []
     # What the closing count line may need.
     closing = len(f"... and {len(findings)} more (run `reviewbot scan --diff {diff}` to see them all)") + 1
     budget = max(max_chars, MIN_CHARS) - len(header) - 1 - closing

@@ -1,0 +1,157 @@
+"""The hook server: events after the first are answered by a resident process, exactly as the
+hook's own process answers them; whenever no server answers, nothing is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reviewbot import hookserver
+from tests.conftest import HookServers, make_repo, run_reviewbot
+from tests.test_hook_agents import BAD, DOC, EDITS, GOOD, RULE, STOPS
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[HookServers]:
+    """One server for the module's tests (they run the same reviewbot), ended after them."""
+    found = HookServers()
+    yield found
+    found.stop()
+
+
+def new_repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/old.py": DOC, "notes.txt": "x\n"})
+
+
+def conversation(agent: str, repo: Path, env: dict[str, str]) -> list[tuple[int, str, str]]:
+    """A session's events, each answered: a violating edit, the same again, a stop, a stop in a
+    loop, the fix, another file, a stop."""
+    events = []
+    (repo / "app/new.py").write_text(BAD)
+    events += [EDITS[agent](repo, "app/new.py"), EDITS[agent](repo, "app/new.py"), STOPS[agent](repo, False), STOPS[agent](repo, True)]
+    replies = [run_reviewbot(repo, "hook", agent, stdin=json.dumps(event), env=env) for event in events]
+    (repo / "app/new.py").write_text(GOOD)
+    for event in (EDITS[agent](repo, "app/new.py"), EDITS[agent](repo, "notes.txt"), STOPS[agent](repo, False)):
+        replies.append(run_reviewbot(repo, "hook", agent, stdin=json.dumps(event), env=env))
+    return [(reply.code, reply.stdout, reply.stderr) for reply in replies]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("agent", sorted(EDITS))
+def test_the_server_answers_every_agent_exactly_as_the_hooks_own_process(agent, servers, tmp_path):
+    # The first event starts the server (when none runs yet) and is answered by its own process.
+    warm = new_repo(tmp_path / "warm")
+    run_reviewbot(warm, "hook", agent, stdin=json.dumps(EDITS[agent](warm, "app/old.py")), env=servers.env)
+    servers.listening()
+    alone = conversation(agent, new_repo(tmp_path / "alone"), {"REVIEWBOT_HOOK_SERVER": "off"})
+    before = len(servers.answered())
+    served_repo = new_repo(tmp_path / "served")
+    served = conversation(agent, served_repo, servers.env)
+    assert served == alone
+    assert RULE in served[0][1] + served[0][2]
+    # Every event of the served session was answered by the server, in the repository's directory.
+    lines = servers.answered()[before:]
+    assert len(lines) == len(served) and all(f" {agent} {served_repo} status " in line for line in lines)
+
+
+@pytest.mark.slow
+def test_the_client_answers_what_the_server_does_not(servers, tmp_path):
+    repo = new_repo(tmp_path)
+    (repo / "app/new.py").write_text(BAD)
+    event = json.dumps(EDITS["claude-code"](repo, "app/new.py"))
+    run_reviewbot(repo, "hook", "claude-code", stdin=json.dumps(EDITS["claude-code"](repo, "notes.txt")), env=servers.env)
+    servers.listening()
+    before = len(servers.answered())
+    # A usage error and --help: the server leaves them to the client, which says what is wrong.
+    wrong = run_reviewbot(repo, "hook", "claude-code", "--max-findings", "0", stdin=event, env=servers.env)
+    assert wrong.code == 1 and "--max-findings" in wrong.stderr and RULE not in wrong.stderr
+    assert "Read one hook event" in run_reviewbot(repo, "hook", "--help", env=servers.env).stdout
+    assert len(servers.answered()) == before
+    # The working directory is the client's: a config named relative to it is found.
+    (repo / "quiet.yml").write_text("ignore: [RB101]\n")
+    quiet = run_reviewbot(repo / "app", "hook", "claude-code", "--config", "../quiet.yml", stdin=event, env=servers.env)
+    assert (quiet.code, quiet.stderr) == (0, "")
+    loud = run_reviewbot(repo / "app", "hook", "claude-code", stdin=event, env=servers.env)
+    assert loud.code == 2 and RULE in loud.stderr
+    assert len(servers.answered()) == before + 2
+
+
+@pytest.mark.slow
+def test_a_server_that_fails_to_reply_costs_no_finding(tmp_path, monkeypatch):
+    servers = HookServers()
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(servers.directory))
+    monkeypatch.setenv("REVIEWBOT_HOOK_SERVER", "on")
+    where = hookserver.address()
+    assert where is not None
+    # Something listens on the socket and hangs up on every event, as a child that died would.
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(where)
+    listener.listen(8)
+
+    def hang_up() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connection.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    try:
+        repo = new_repo(tmp_path)
+        (repo / "app/new.py").write_text(BAD)
+        result = run_reviewbot(repo, "hook", "claude-code", stdin=json.dumps(EDITS["claude-code"](repo, "app/new.py")), env=servers.env)
+        assert result.code == 2 and RULE in result.stderr
+    finally:
+        listener.close()
+        servers.stop()
+
+
+def test_the_socket_lives_only_in_a_directory_of_the_users_own(monkeypatch):
+    servers = HookServers()
+    monkeypatch.setenv("REVIEWBOT_HOOK_SERVER", "on")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(servers.directory))
+    directory = servers.directory / f"reviewbot-{os.getuid()}"
+    try:
+        where = hookserver.address()
+        assert where is not None and Path(where).parent == directory
+        assert directory.stat().st_mode & 0o777 == 0o700
+        # One that others can enter, or a link to elsewhere, is not used.
+        directory.chmod(0o755)
+        assert hookserver.address() is None
+        directory.rmdir()
+        (servers.directory / "elsewhere").mkdir(mode=0o700)
+        directory.symlink_to(servers.directory / "elsewhere")
+        assert hookserver.address() is None
+        monkeypatch.setenv("REVIEWBOT_HOOK_SERVER", "off")
+        assert hookserver.address() is None
+    finally:
+        servers.stop()
+
+
+def test_a_path_too_long_for_a_socket_means_no_server(tmp_path, monkeypatch):
+    deep = tmp_path / ("d" * 100)
+    deep.mkdir()
+    monkeypatch.setenv("REVIEWBOT_HOOK_SERVER", "on")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(deep))
+    assert hookserver.address() is None
+
+
+@pytest.mark.slow
+def test_one_server_per_socket_and_only_for_its_own_reviewbot(servers, tmp_path):
+    repo = new_repo(tmp_path)
+    run_reviewbot(repo, "hook", "claude-code", stdin=json.dumps(EDITS["claude-code"](repo, "notes.txt")), env=servers.env)
+    where = servers.listening()
+    # Another server for the same socket, or for a socket named for other code, leaves at once.
+    for socket_path in (where, where.with_name("0" * 24 + ".sock")):
+        started = subprocess.run([sys.executable, "-m", "reviewbot.hookserver", str(socket_path)], capture_output=True, text=True, timeout=120)
+        assert started.returncode == 0 and started.stderr == ""
+    assert servers.listening() == where and not where.with_name("0" * 24 + ".sock").exists()
