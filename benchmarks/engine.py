@@ -185,7 +185,7 @@ def commands(repo: Path, module: Path, peers: Path | None) -> dict[str, tuple[li
         "reviewbot warm (nothing changed)": ([reviewbot, "scan", *report], None, "after a cold run that filled the cache"),
         "reviewbot --diff HEAD~1 (10 files), cold": ([reviewbot, "scan", "--diff", "HEAD~1", "--no-cache", *report], None, ""),
         HOOK: ([reviewbot, "hook", "claude-code"], event, f"{module.relative_to(repo)}, answered by the running hook server"),
-        HOOK_ALONE: (["env", "REVIEWBOT_HOOK_SERVER=off", reviewbot, "hook", "claude-code"], event, "the same event answered in its own process (as the first one is)"),
+        HOOK_ALONE: (["env", "REVIEWBOT_HOOK_SERVER=off", reviewbot, "hook", "claude-code"], event, "the same event answered in its own process (as when no server runs)"),
         # The interpreter that runs reviewbot, so the floor is measured with the same start-up.
         IMPORT: ([_interpreter(reviewbot), "-c", "import libcst"], None, "the floor of any hook that parses"),
     }
@@ -227,14 +227,21 @@ def start_hook_server(repo: Path, hook: tuple[list[str], str | None, str], runti
     sys.exit("the hook server did not start within 60 s")
 
 
-def stop_hook_servers(runtime: Path) -> None:
-    """End the servers of this run (each lock file holds its server's process id) and remove their directory."""
+def stop_hook_servers(runtime: Path) -> tuple[int, float]:
+    """End the servers of this run (each lock file holds its server's process id) and remove their
+    directory; the events they answered (their log lines) and their resident memory in MB."""
+    answered = sum(len(log.read_text().splitlines()) for log in runtime.glob("reviewbot-*/*.log"))
+    resident = 0.0
     for lock in runtime.glob("reviewbot-*/*.lock"):
         try:
-            os.kill(int(lock.read_text().split()[0]), signal.SIGTERM)
+            pid = int(lock.read_text().split()[0])
+            status = Path(f"/proc/{pid}/status").read_text()
+            resident += int(status.split("VmRSS:")[1].split()[0]) / 1000
+            os.kill(pid, signal.SIGTERM)
         except (OSError, ValueError, IndexError):
             pass
     shutil.rmtree(runtime, ignore_errors=True)
+    return answered, resident
 
 
 def ratios(median: dict[str, float]) -> list[str]:
@@ -247,7 +254,7 @@ def ratios(median: dict[str, float]) -> list[str]:
         f"- warm / cold `--jobs 1`: **{100 * median['reviewbot warm (nothing changed)'] / cold1:.1f} %** (target ≤ 5 %)",
         f"- `--diff` of 10 files / cold `--jobs 1`: **{100 * median['reviewbot --diff HEAD~1 (10 files), cold'] / cold1:.1f} %**",
         f"- PostToolUse hook: **{median[HOOK]:.3f} s** with the hook server running (target ≤ 0.3 s); in its own process"
-        f" (the first event of a session, or `REVIEWBOT_HOOK_SERVER=off`): {median[HOOK_ALONE]:.3f} s, of which starting Python"
+        f" (no server yet, or `REVIEWBOT_HOOK_SERVER=off`): {median[HOOK_ALONE]:.3f} s, of which starting Python"
         f" and importing LibCST alone take {median[IMPORT]:.3f} s",
     ]
 
@@ -315,7 +322,10 @@ def main() -> None:
                 run_round(repo, module, planned, measures, peers=round_number < args.peer_rounds)
                 print(f"round {round_number + 1}/{args.repeat} done", file=sys.stderr)
         finally:
-            stop_hook_servers(runtime)
+            answered, resident = stop_hook_servers(runtime)
+        # The server's own log says which of the measured events it answered.
+        served = next(measure for measure in measures if measure.name == HOOK)
+        served.note += f" (its log: {answered} of {args.repeat} events; it holds {resident:.0f} MB, not counted here)"
     # The medians on the terminal, the whole table in the docs.
     for measure in measures:
         print(f"{measure.name}: {statistics.median(measure.seconds):.2f} s")

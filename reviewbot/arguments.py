@@ -207,6 +207,9 @@ def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "findings at or above --fail-on on the lines the agent changed (each told once per agent session); when the "
         "agent stops, every finding left. Nothing to report: the agent carries on. A failure of reviewbot itself "
         "exits 1, so the agent is never trapped. docs/agents.md shows each agent's settings (`reviewbot init --agent`).",
+        epilog="The first event starts a hook server in the background, which keeps LibCST and the rules loaded and "
+        "answers the events after it, the same way and faster; REVIEWBOT_HOOK_SERVER=off answers each event in its "
+        "own process. docs/agents.md, \"Speed: the hook server\", says where it lives and how it ends.",
     )
     hook.add_argument("agent", choices=("claude-code", "cursor", "gemini", "codex", "copilot"), help="the agent whose hook protocol to speak")
     hook.add_argument(

@@ -114,9 +114,7 @@ def _compute(repo: git.Repo, root: Path, rev: str, head: str | None, staged: boo
     else:
         files = _diff(repo, base)
         # New files nobody has added yet are part of the work in progress.
-        paths = [] if only is None else [f":(literal){path}" for path in only]
-        listing = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *paths, stdout_as_string=False) if paths or only is None else b""
-        for path in listing.decode("utf-8", "surrogateescape").split("\0"):
+        for path in _untracked(repo, only):
             if path.endswith(".py") and (root / path).is_file():
                 try:
                     data = read_source(root / path, MAX_SOURCE_BYTES)
@@ -137,6 +135,15 @@ def _diff(repo: git.Repo, *revisions: str) -> dict[str, FileChange]:
     )
     patch = raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else str(raw)
     return {change.path: change for change in parse_patch(patch) if change.path.endswith(".py")}
+
+
+def _untracked(repo: git.Repo, only: tuple[str, ...] | None) -> list[str]:
+    """Files git does not track nor ignore: all of them, or those among ``only``."""
+    if only is not None and not only:
+        return []
+    pathspecs = [f":(literal){path}" for path in only or ()]
+    listing = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *pathspecs, stdout_as_string=False)
+    return [path for path in listing.decode("utf-8", "surrogateescape").split("\0") if path]
 
 
 def _common(ours: dict[str, FileChange], theirs: dict[str, FileChange]) -> dict[str, FileChange]:

@@ -21,12 +21,14 @@ from reviewbot.errors import ConfigError
 # The parts ``--only`` can choose (``claude`` is the former name of ``hooks``).
 PARTS = ("config", "workflow", "pre-commit", "hooks")
 # Each agent's hook settings: the file, its shape, and event -> tool matcher (``None``: no matcher).
+# The session's start has nothing to check: answered at once, it starts the hook server, so that
+# the first edit is answered as fast as the rest.
 AGENT_HOOKS: dict[str, tuple[str, str, dict[str, str | None]]] = {
-    "claude-code": (".claude/settings.json", "nested", {"PostToolUse": "Write|Edit|MultiEdit", "Stop": None, "SubagentStop": None}),
-    "cursor": (".cursor/hooks.json", "flat", {"postToolUse": None, "stop": None}),
-    "gemini": (".gemini/settings.json", "nested", {"AfterTool": "write_file|replace", "AfterAgent": None}),
-    "codex": (".codex/hooks.json", "nested", {"PostToolUse": "apply_patch|Edit|Write", "Stop": None}),
-    "copilot": (".github/hooks/reviewbot.json", "bash", {"postToolUse": "edit|create", "agentStop": None}),
+    "claude-code": (".claude/settings.json", "nested", {"SessionStart": None, "PostToolUse": "Write|Edit|MultiEdit", "Stop": None, "SubagentStop": None}),
+    "cursor": (".cursor/hooks.json", "flat", {"sessionStart": None, "postToolUse": None, "stop": None}),
+    "gemini": (".gemini/settings.json", "nested", {"SessionStart": None, "AfterTool": "write_file|replace", "AfterAgent": None}),
+    "codex": (".codex/hooks.json", "nested", {"SessionStart": None, "PostToolUse": "apply_patch|Edit|Write", "Stop": None}),
+    "copilot": (".github/hooks/reviewbot.json", "bash", {"sessionStart": None, "postToolUse": "edit|create", "agentStop": None}),
 }
 # What the written workflow and pre-commit entry install: this repository, at this version.
 ACTION = f"reviewbot/reviewbot@v{__version__}"

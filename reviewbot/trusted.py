@@ -74,7 +74,10 @@ def read_trusted(root: Path, revision: str, config_name: str | None = None) -> T
         text = _blob(repo, commit, value, MAX_BASELINE_BYTES)
         if text is None:
             raise ConfigError(f"{source}: baseline {value!r} is not a file at the trusted revision")
-        baseline = Path(tempfile.mkdtemp(prefix="reviewbot-trusted-")) / "baseline.json"
+        directory = Path(tempfile.mkdtemp(prefix="reviewbot-trusted-"))
+        # Read while the run reads its baseline; gone when the run ends.
+        atexit.register(shutil.rmtree, directory, True)
+        baseline = directory / "baseline.json"
         baseline.write_text(text, encoding="utf-8")
     agents = _markdown_files(repo, commit) if config.get("packs") == ["auto"] else None
     return Trusted(config, source, baseline, agents, commit)

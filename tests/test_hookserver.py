@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -62,6 +64,33 @@ def test_the_server_answers_every_agent_exactly_as_the_hooks_own_process(agent, 
     assert len(lines) == len(served) and all(f" {agent} {served_repo} status " in line for line in lines)
 
 
+SESSION_STARTS = {
+    "claude-code": lambda repo: {"session_id": "s1", "hook_event_name": "SessionStart", "cwd": str(repo), "source": "startup"},
+    "cursor": lambda repo: {"conversation_id": "c1", "hook_event_name": "sessionStart", "workspace_roots": [str(repo)]},
+    "gemini": lambda repo: {"session_id": "s1", "hook_event_name": "SessionStart", "cwd": str(repo), "trigger": "startup"},
+    "codex": lambda repo: {"session_id": "s1", "hook_event_name": "SessionStart", "cwd": str(repo), "source": "startup"},
+    "copilot": lambda repo: {"timestamp": 1704614400000, "cwd": str(repo), "source": "new", "initialPrompt": "Add a feature"},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("agent", sorted(SESSION_STARTS))
+def test_the_session_start_starts_the_server_for_the_first_edit(agent, tmp_path):
+    servers = HookServers()
+    try:
+        repo = new_repo(tmp_path)
+        start = run_reviewbot(repo, "hook", agent, stdin=json.dumps(SESSION_STARTS[agent](repo)), env=servers.env)
+        # Nothing to tell: the agent carries on, and hears nothing.
+        assert start.code == 0 and start.stderr == "" and start.stdout in ("", "{}\n")
+        servers.listening()
+        (repo / "app/new.py").write_text(BAD)
+        first = run_reviewbot(repo, "hook", agent, stdin=json.dumps(EDITS[agent](repo, "app/new.py")), env=servers.env)
+        assert RULE in first.stdout + first.stderr
+        assert [line.split()[1:3] for line in servers.answered()] == [[agent, str(repo)]]
+    finally:
+        servers.stop()
+
+
 @pytest.mark.slow
 def test_the_client_answers_what_the_server_does_not(servers, tmp_path):
     repo = new_repo(tmp_path)
@@ -113,6 +142,55 @@ def test_a_server_that_fails_to_reply_costs_no_finding(tmp_path, monkeypatch):
     finally:
         listener.close()
         servers.stop()
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the server's children in /proc")
+def test_a_child_that_dies_costs_no_finding(servers, tmp_path):
+    repo = new_repo(tmp_path)
+    run_reviewbot(repo, "hook", "claude-code", stdin=json.dumps(EDITS["claude-code"](repo, "notes.txt")), env=servers.env)
+    server = int(servers.listening().with_suffix(".lock").read_text().split()[0])
+    before = len(servers.answered())
+    # Long enough that the check is still running when the child is killed, as a crash of LibCST's
+    # native parser would end it.
+    body = "".join(f'def f{n}(x: int) -> int:\n    """F."""\n    return x\n\n\n' for n in range(4000))
+    (repo / "app/new.py").write_text(BAD + body)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(EDITS["claude-code"](repo, "app/new.py")))
+    # Children of earlier connections (the probes of ``listening``) are not this event's.
+    earlier = set(children(server))
+    with event.open() as stdin:
+        hook = subprocess.Popen(
+            [shutil.which("reviewbot") or "reviewbot", "hook", "claude-code"],
+            cwd=repo,
+            env={**os.environ, **servers.env},
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    try:
+        while not (found := set(children(server)) - earlier):
+            assert hook.poll() is None, "the hook ended before the server's child for its event was seen"
+        os.kill(found.pop(), signal.SIGKILL)
+        _, stderr = hook.communicate(timeout=300)
+    finally:
+        hook.kill()  # a hook left running would start a server of its own after the test
+    # The hook's own process answered: the finding is there, and the server logged nothing.
+    assert hook.returncode == 2 and RULE in stderr
+    assert len(servers.answered()) == before
 
 
 def test_the_socket_lives_only_in_a_directory_of_the_users_own(monkeypatch):

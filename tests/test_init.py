@@ -44,6 +44,7 @@ def test_init_on_an_empty_repository_and_again(tmp_path):
     assert settings["hooks"]["PostToolUse"] == [
         {"matcher": "Write|Edit|MultiEdit", "hooks": [{"type": "command", "command": "reviewbot hook claude-code"}]}
     ]
+    assert settings["hooks"]["SessionStart"] == [{"hooks": [{"type": "command", "command": "reviewbot hook claude-code"}]}]
     assert not (repo / ".pre-commit-config.yaml").exists()
     before = snapshot(repo)
     second = run_reviewbot(repo, "init")
@@ -64,7 +65,7 @@ def test_existing_settings_and_hooks_are_kept_and_nothing_is_duplicated(tmp_path
     assert post[0] == OTHER_SETTINGS["hooks"]["PostToolUse"][0]
     commands = [hook["command"] for entry in post for hook in entry["hooks"]]
     assert commands == ["ruff format", "reviewbot hook claude-code"]
-    assert [len(settings["hooks"][event]) for event in ("Stop", "SubagentStop")] == [1, 1]
+    assert [len(settings["hooks"][event]) for event in ("SessionStart", "Stop", "SubagentStop")] == [1, 1, 1]
     assert not (repo / ".reviewbot.yml").exists()
 
 
@@ -100,7 +101,11 @@ def test_init_writes_each_agents_hooks_and_keeps_their_other_settings(tmp_path):
     assert gemini["hooks"]["AfterTool"][1] == {"matcher": "write_file|replace", "hooks": [{"type": "command", "command": "reviewbot hook gemini"}]}
     assert json.loads((repo / ".cursor/hooks.json").read_text()) == {
         "version": 1,
-        "hooks": {"postToolUse": [{"command": "reviewbot hook cursor"}], "stop": [{"command": "reviewbot hook cursor", "loop_limit": 1}]},
+        "hooks": {
+            "sessionStart": [{"command": "reviewbot hook cursor"}],
+            "postToolUse": [{"command": "reviewbot hook cursor"}],
+            "stop": [{"command": "reviewbot hook cursor", "loop_limit": 1}],
+        },
     }
     assert json.loads((repo / ".codex/hooks.json").read_text())["hooks"]["Stop"] == [{"hooks": [{"type": "command", "command": "reviewbot hook codex"}]}]
     copilot = json.loads((repo / ".github/hooks/reviewbot.json").read_text())
