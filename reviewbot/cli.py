@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
-    _log_to_stderr(getattr(args, "verbose", False))
+    log_to_stderr(getattr(args, "verbose", False))
     # A hook's own failure must not read as "rules broken" (exit 2) to the agent that runs it.
     failed = 1 if args.command == "hook" else EXIT_ERROR
     commands = {
@@ -86,7 +86,7 @@ class _Printable(logging.Formatter):
         return printable(super().format(record))
 
 
-def _log_to_stderr(verbose: bool) -> None:
+def log_to_stderr(verbose: bool) -> None:
     """reviewbot's own log records go to stderr: notes with ``--verbose``, else only warnings."""
     logger = logging.getLogger("reviewbot")
     if not logger.handlers:
@@ -358,9 +358,12 @@ def hook(args: argparse.Namespace) -> int:
 
     # Bytes, decoded leniently: stdin that is closed or not UTF-8 is a broken event (exit 1), not a crash.
     reply = run(args.agent, hookserver.read_event().decode("utf-8", errors="replace"), hook_options(args))
-    hookserver.start()
     sys.stdout.write(reply.stdout)
     sys.stderr.write(reply.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    reply.delivered()
+    hookserver.start()
     return reply.status
 
 

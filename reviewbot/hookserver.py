@@ -39,6 +39,8 @@ IDLE = 1800
 LOOK_AROUND = 30
 # Seconds a client waits to be accepted before it answers the event itself.
 CONNECT_TIMEOUT = 2.0
+# Seconds a server's child waits for a client that stopped sending or reading.
+STALLED = 60.0
 # The longest socket path every system can bind.
 MAX_SOCKET_PATH = 104
 # A server that finds its log of answered events larger than this starts it afresh.
@@ -60,17 +62,24 @@ def address() -> str | None:
         return None
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
         return None
-    where = os.path.join(directory, f"{fingerprint()}.sock")
+    # An import path relative to this working directory would mean nothing in the server's.
+    if any(entry and not os.path.isabs(entry) and os.path.exists(entry) for entry in sys.path[1:]):
+        return None
+    try:
+        where = os.path.join(directory, f"{fingerprint()}.sock")
+    except OSError:
+        return None  # a file of reviewbot's removed while it is read: an upgrade under way
     # A socket's path has room for 104 bytes on some systems (108 on Linux).
     return where if len(os.fsencode(where)) < MAX_SOCKET_PATH else None
 
 
 def fingerprint() -> str:
-    """What the answers depend on besides the event: the interpreter, reviewbot's files (modules and
-    packs, by size and time) and the installed packages (by the time their directory last changed,
-    which any install or upgrade does)."""
+    """What the answers depend on besides the event: the interpreter, where imports come from,
+    reviewbot's files (modules and packs, by size and time) and the installed packages (by the time
+    their directory last changed, which any install or upgrade does)."""
     package = os.path.dirname(os.path.abspath(__file__))
-    parts = [sys.prefix, os.path.realpath(sys.executable), sys.version]
+    # ``sys.path[0]`` is the script's directory (the client) or the working directory (the server).
+    parts = [sys.prefix, os.path.realpath(sys.executable), sys.version, *sys.path[1:]]
     # In a source checkout the packs live beside the package, in rules/.
     checkout_rules = os.path.join(os.path.dirname(package), "rules")
     for top in (package,) if os.path.isdir(os.path.join(package, "rules")) else (package, checkout_rules):
@@ -98,11 +107,16 @@ def read_event() -> bytes:
 def ask(arguments: list[str]) -> int | None:
     """Hand ``reviewbot ARGUMENTS`` (a hook command) and its event to the server: its exit status
     once the reply is written, or ``None`` when no server answered."""
+    # Help, and a person typing at a terminal, are no events: the command line answers them.
+    if "-h" in arguments or "--help" in arguments or sys.stdin is None or _terminal(sys.stdin):
+        return None
     where = address()
     if where is None:
         return None
     event = read_event()
-    request = {"argv": arguments, "stdin": event.decode("utf-8", errors="replace"), "cwd": "", "env": dict(os.environ)}
+    umask = os.umask(0o077)
+    os.umask(umask)
+    request = {"argv": arguments, "stdin": event.decode("utf-8", errors="replace"), "cwd": "", "env": dict(os.environ), "umask": umask}
     try:
         request["cwd"] = os.getcwd()
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
@@ -127,12 +141,20 @@ def ask(arguments: list[str]) -> int | None:
     return status
 
 
+def _terminal(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False  # closed: an empty event, which the command line calls broken
+
+
 def start() -> None:
     """Start the server in the background for the events to come, unless one is running or none can."""
     import subprocess
 
     where = address()
-    if where is None or _accepts(where):
+    # One that could not start for this reviewbot is not tried again (the log says why).
+    if where is None or _accepts(where) or os.path.exists(f"{where[: -len('.sock')]}.failed"):
         return
     try:
         # Its own session, so that the agent ending this hook's process group leaves it alone; the
@@ -153,6 +175,7 @@ def start() -> None:
 def _accepts(where: str) -> bool:
     """Whether a server listens on ``where``."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(CONNECT_TIMEOUT)
         try:
             probe.connect(where)
         except OSError:
@@ -169,7 +192,7 @@ def _read_all(connection: socket.socket) -> bytes:
 
 def serve(where: str) -> None:
     """Answer events on the socket ``where`` until ``IDLE`` seconds pass without one, the socket
-    is removed, or the server is told to end (SIGTERM).
+    is removed, reviewbot's files change, or the server is told to end (SIGTERM).
 
     A server started for another reviewbot than this one, or while another serves the same socket,
     leaves at once.
@@ -186,14 +209,32 @@ def serve(where: str) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return
+    # The process id, for as long as this server runs.
     lock.truncate(0)
     lock.write(f"{os.getpid()}\n")
     lock.flush()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    parser = _preload()
+    # Told to end: leave now, or, when the signal comes during ``fork`` (whose callbacks swallow the
+    # exception), as soon as the fork returns.
+    ending: list[int] = []
+
+    def end(signum: int, frame: object) -> None:
+        ending.append(signum)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, end)
     log = f"{stem}.log"
     if os.path.exists(log) and os.path.getsize(log) > MAX_LOG_BYTES:
         os.unlink(log)
+    try:
+        parser = _preload()
+    except Exception as error:  # noqa: BLE001 - said in the log; the hook's own process answers instead
+        with open(log, "a", encoding="utf-8") as file:
+            file.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} cannot start: {type(error).__name__}: {error}\n")
+        open(f"{stem}.failed", "w").close()  # noqa: SIM115 - an empty marker
+        lock.truncate(0)
+        return
+    # Held back until the socket is cleaned up on the way out, whenever it comes.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     if os.path.exists(where):
         os.unlink(where)  # left by a server that was killed
@@ -207,12 +248,13 @@ def serve(where: str) -> None:
     # What was loaded stays shared with the children instead of being copied by the collector.
     gc.freeze()
     try:
-        while True:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        while not ending:
             try:
                 connection, _ = listener.accept()
             except TimeoutError:
-                # Idle for long enough, or unreachable: its socket removed or taken by another.
-                if time.monotonic() - last > IDLE or not _same_file(where, own):
+                # Idle for long enough, unreachable (its socket removed or taken), or out of date.
+                if time.monotonic() - last > IDLE or not _same_file(where, own) or os.path.basename(where) != f"{fingerprint()}.sock":
                     return
                 continue
             last = time.monotonic()
@@ -230,6 +272,7 @@ def serve(where: str) -> None:
         if _same_file(where, own):
             os.unlink(where)
         listener.close()
+        lock.truncate(0)
 
 
 def _same_file(path: str, inode: int) -> bool:
@@ -249,10 +292,8 @@ def _preload() -> argparse.ArgumentParser:
     from reviewbot.arguments import build_parser
     from reviewbot.config import build_settings
     from reviewbot.hooks import adapters  # noqa: F401
-    from reviewbot.workers import SCAN_RECURSION_LIMIT, scan_one
+    from reviewbot.workers import scan_one
 
-    # The children scan in place, as a worker process would.
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), SCAN_RECURSION_LIMIT))
     # One file through every rule: the imports and compiled patterns the first scan needs.
     scan_one("warm_up.py", WARM_UP, build_settings({}))
     return build_parser()
@@ -275,17 +316,21 @@ def fetch(url: str) -> dict:
 
 
 def _answer(connection: socket.socket, parser: argparse.ArgumentParser, log: str) -> None:
-    """One event, in a forked child: run as the client would have, reply, and note it in the log.
+    """One event, in a forked child: run as the client's own process would (its working directory,
+    environment, umask and warnings on standard error), reply, then count what it tells as told.
 
     Anything but a hook command that parses gets no reply: the client then runs it itself, and
     says what is wrong with it.
     """
+    import io
     from dataclasses import replace
 
-    from reviewbot.cli import hook_options
+    from reviewbot.cli import hook_options, log_to_stderr
     from reviewbot.hooks import run
 
     started = time.perf_counter()
+    # A client that stalls does not hold this child for ever.
+    connection.settimeout(STALLED)
     try:
         if hasattr(socket, "SO_PEERCRED"):
             import struct
@@ -297,16 +342,21 @@ def _answer(connection: socket.socket, parser: argparse.ArgumentParser, log: str
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        os.umask(int(request["umask"]))
         try:
             args = parser.parse_args(request["argv"])
         except SystemExit:
             return
         if args.command != "hook":
             return
+        sys.stderr = captured = io.StringIO()
+        log_to_stderr(False)
         # This child is the event's own process: a crash loses no other event, and the client
         # then answers the event itself.
         reply = run(args.agent, request["stdin"], replace(hook_options(args), isolate=False))
-        connection.sendall(json.dumps({"status": reply.status, "stdout": reply.stdout, "stderr": reply.stderr}).encode("utf-8", "surrogateescape"))
+        answer = {"status": reply.status, "stdout": reply.stdout, "stderr": captured.getvalue() + reply.stderr}
+        connection.sendall(json.dumps(answer).encode("utf-8", "surrogateescape"))
+        reply.delivered()
         seconds = time.perf_counter() - started
         with open(log, "a", encoding="utf-8", errors="backslashreplace") as file:
             file.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {args.agent} {request['cwd']} status {reply.status} {seconds:.3f} s\n")

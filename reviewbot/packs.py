@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -20,6 +19,9 @@ from reviewbot.checks import RULES
 from reviewbot.errors import ConfigError
 from reviewbot.model import RuleSpec, Severity
 from reviewbot.validate import did_you_mean, expect, options
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 # The pack applied when the config names none.
 DEFAULT_PACK = "backend-engineer"

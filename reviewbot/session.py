@@ -25,7 +25,7 @@ from reviewbot.diff import Change
 from reviewbot.errors import GitError, UsageError
 from reviewbot.files import NotScanned, read_source
 from reviewbot.model import Facts, FileResult, Finding
-from reviewbot.workers import Pool, default_jobs, scan_one
+from reviewbot.workers import Pool, default_jobs, scan_in_place
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +306,7 @@ def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> 
             Pool(request.settings, request.jobs, request.file_timeout).scan(work.misses(files), work.scanned, len(files))
         else:
             for path, data in work.misses(files):
-                work.scanned(path, scan_one(path, data, request.settings), False)
+                work.scanned(path, scan_in_place(path, data, request.settings, request.file_timeout), False)
     finally:
         work.progress.finish()
         if cache is not None:

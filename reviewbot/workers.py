@@ -60,6 +60,35 @@ def scan_one(path: str, data: bytes, settings: Settings) -> FileResult:
             gc.enable()
 
 
+class _Expired(BaseException):
+    """``--file-timeout`` passed (a ``BaseException``: no rule's ``except Exception`` swallows it)."""
+
+
+def scan_in_place(path: str, data: bytes, settings: Settings, file_timeout: float) -> FileResult:
+    """``scan_one`` in this process, as a worker would run it: with a deep recursion limit, and an
+    RB002 once ``file_timeout`` seconds have passed. The timer is seen between Python steps, so it
+    cannot cut a native parse short; only a disposable process (the hook server's child for one
+    event) scans in place."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise _Expired
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, SCAN_RECURSION_LIMIT))
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, file_timeout)
+    try:
+        return scan_one(path, data, settings)
+    except _Expired:
+        from reviewbot.engine import lost_file
+
+        return lost_file(settings, path, f"internal error: took longer than --file-timeout ({file_timeout:g} s); the other files were scanned")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        sys.setrecursionlimit(limit)
+
+
 def _serve(connection: Connection, settings: Settings) -> None:
     """A worker's life: scan each (path, bytes) received until told to stop (``None``)."""
     sys.setrecursionlimit(max(sys.getrecursionlimit(), SCAN_RECURSION_LIMIT))

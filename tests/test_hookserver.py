@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,12 +126,15 @@ def test_a_server_that_fails_to_reply_costs_no_finding(tmp_path, monkeypatch):
     listener.bind(where)
     listener.listen(8)
 
+    accepted = []
+
     def hang_up() -> None:
         while True:
             try:
                 connection, _ = listener.accept()
             except OSError:
                 return
+            accepted.append(connection)
             connection.close()
 
     threading.Thread(target=hang_up, daemon=True).start()
@@ -139,6 +143,9 @@ def test_a_server_that_fails_to_reply_costs_no_finding(tmp_path, monkeypatch):
         (repo / "app/new.py").write_text(BAD)
         result = run_reviewbot(repo, "hook", "claude-code", stdin=json.dumps(EDITS["claude-code"](repo, "app/new.py")), env=servers.env)
         assert result.code == 2 and RULE in result.stderr
+        # The event went to the listener first (and afterwards, the client saw it listening and
+        # started no server).
+        assert accepted and not servers.answered()
     finally:
         listener.close()
         servers.stop()
@@ -182,9 +189,15 @@ def test_a_child_that_dies_costs_no_finding(servers, tmp_path):
             text=True,
         )
     try:
-        while not (found := set(children(server)) - earlier):
+        while True:
             assert hook.poll() is None, "the hook ended before the server's child for its event was seen"
-        os.kill(found.pop(), signal.SIGKILL)
+            new = set(children(server)) - earlier
+            time.sleep(0.5)
+            # The event's child outlives the short ones of probing connections.
+            lasting = new & set(children(server))
+            if lasting:
+                break
+        os.kill(lasting.pop(), signal.SIGKILL)
         _, stderr = hook.communicate(timeout=300)
     finally:
         hook.kill()  # a hook left running would start a server of its own after the test
@@ -233,3 +246,86 @@ def test_one_server_per_socket_and_only_for_its_own_reviewbot(servers, tmp_path)
         started = subprocess.run([sys.executable, "-m", "reviewbot.hookserver", str(socket_path)], capture_output=True, text=True, timeout=120)
         assert started.returncode == 0 and started.stderr == ""
     assert servers.listening() == where and not where.with_name("0" * 24 + ".sock").exists()
+
+
+@pytest.mark.slow
+def test_warnings_reach_the_agent_as_from_its_own_process(servers, tmp_path):
+    # `packs: [auto]` with no agent file to choose rules: a warning, on standard error.
+    replies = []
+    for name, env in (("alone", {"REVIEWBOT_HOOK_SERVER": "off"}), ("served", servers.env)):
+        repo = make_repo(tmp_path / name, {"app/__init__.py": "", ".reviewbot.yml": "packs: [auto]\n"})
+        (repo / "app/new.py").write_text(BAD)
+        run_reviewbot(repo, "hook", "claude-code", stdin=json.dumps(EDITS["claude-code"](repo, "notes.txt")), env=env)
+        if name == "served":
+            servers.listening()
+        result = run_reviewbot(repo, "hook", "claude-code", stdin=json.dumps(EDITS["claude-code"](repo, "app/new.py")), env=env)
+        replies.append((result.code, result.stdout, result.stderr.replace(str(repo), "REPO")))
+    assert replies[0] == replies[1] and "packs: [auto] found no rule in the agent files of REPO" in replies[0][2]
+
+
+@pytest.mark.slow
+def test_help_at_a_terminal_is_answered_at_once(servers, tmp_path):
+    leader, follower = os.openpty()
+    try:
+        # Standard input is a terminal nobody types into: nothing may wait for it.
+        result = subprocess.run(
+            [shutil.which("reviewbot") or "reviewbot", "hook", "--help"],
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **servers.env},
+            cwd=tmp_path,
+            timeout=60,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert result.returncode == 0 and "Read one hook event" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_server_ended_leaves_no_process_id_behind(tmp_path):
+    servers = HookServers()
+    try:
+        repo = new_repo(tmp_path)
+        run_reviewbot(repo, "hook", "claude-code", stdin=json.dumps(EDITS["claude-code"](repo, "notes.txt")), env=servers.env)
+        lock = servers.listening().with_suffix(".lock")
+        os.kill(int(lock.read_text()), signal.SIGTERM)
+        deadline = time.monotonic() + 60
+        while lock.with_suffix(".sock").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # Its socket removed, and its process id no longer named (another process may take it).
+        assert not lock.with_suffix(".sock").exists() and lock.read_text() == ""
+    finally:
+        servers.stop()
+
+
+def test_an_import_path_relative_to_the_working_directory_means_no_server(monkeypatch, tmp_path):
+    servers = HookServers()
+    monkeypatch.setenv("REVIEWBOT_HOOK_SERVER", "on")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(servers.directory))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lib").mkdir()
+    try:
+        # A path hook's name (an editable install's) is no directory: no matter.
+        monkeypatch.setattr(sys, "path", [*sys.path, "__editable__.finder.__path_hook__"])
+        assert hookserver.address() is not None
+        monkeypatch.setattr(sys, "path", [*sys.path, "lib"])
+        assert hookserver.address() is None
+    finally:
+        servers.stop()
+
+
+def test_a_reply_counts_as_told_once_delivered(tmp_path, monkeypatch):
+    from reviewbot.hooks import HookOptions, run
+
+    repo = new_repo(tmp_path)
+    (repo / "app/new.py").write_text(BAD)
+    monkeypatch.chdir(repo)
+    event = json.dumps(EDITS["claude-code"](repo, "app/new.py"))
+    # Not delivered (the agent ended the hook first): told again next time.
+    assert RULE in run("claude-code", event, HookOptions()).stderr
+    reply = run("claude-code", event, HookOptions())
+    assert RULE in reply.stderr
+    reply.delivered()
+    assert run("claude-code", event, HookOptions()).status == 0

@@ -10,6 +10,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -124,6 +125,18 @@ def test_a_file_over_the_time_limit_costs_one_rb002_and_nothing_else(repo):
     ]
     others = run(request(repo, jobs=1, cache=False, paths=tuple(repo / name for name in FILES if name.endswith(".py"))))
     assert [f for f in result.findings if f.path != "app/big.py"] == list(others.findings)
+
+
+def test_in_place_too_a_file_over_the_time_limit_costs_one_rb002(repo):
+    # The hook server's child scans in place: the same limit, and the process as it was after it.
+    (repo / "app/big.py").write_text(BIG)
+    (repo / ".reviewbot.yml").write_text("max-file-bytes: 10000000\n")
+    limit = sys.getrecursionlimit()
+    result = run(request(repo, jobs=1, cache=False, file_timeout=0.5, isolate=False))
+    assert [(f.rule, f.message) for f in result.findings if f.path == "app/big.py"] == [
+        ("RB002", "internal error: took longer than --file-timeout (0.5 s); the other files were scanned")
+    ]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and sys.getrecursionlimit() == limit
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -22,6 +22,8 @@ from reviewbot.errors import ReviewbotError
 from reviewbot.escape import printable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from reviewbot.model import Finding
 
 # Reviewbot's own failure: shown to the user, never to the model as a rule.
@@ -71,6 +73,14 @@ class Reply:
     status: int
     stdout: str = ""
     stderr: str = ""
+    # Records the findings the reply tells as told: called by whoever delivers the reply, once it is
+    # delivered (a reply lost on the way is told again).
+    commit: Callable[[], None] | None = field(default=None, compare=False, repr=False)
+
+    def delivered(self) -> None:
+        """The reply reached the agent: what it tells counts as told."""
+        if self.commit is not None:
+            self.commit()
 
 
 class Adapter:
@@ -115,16 +125,16 @@ def run(agent: str, stdin: str, options: HookOptions) -> Reply:
     if event.kind == "none":
         return adapter.quiet(event)
     try:
-        text = _check(agent, event, options)
+        text, commit = _check(agent, event, options)
     except ReviewbotError as error:
         return adapter.broken(f"reviewbot hook: {error}\n")
     except Exception as error:  # noqa: BLE001 - never trap the agent in a loop on reviewbot's own failure
         return adapter.broken(f"reviewbot hook: internal error: {type(error).__name__}: {printable(str(error))}\n")
-    return adapter.tell(event, text) if text else adapter.quiet(event)
+    return replace(adapter.tell(event, text), commit=commit) if text else adapter.quiet(event)
 
 
-def _check(agent: str, event: Event, options: HookOptions) -> str:
-    """The text for the model, or "" when there is nothing new to tell.
+def _check(agent: str, event: Event, options: HookOptions) -> tuple[str, Callable[[], None] | None]:
+    """The text for the model ("" when there is nothing new to tell), and what records it as told.
 
     After an edit, findings the session was already told about are left out (a finding whose
     line changed has a new fingerprint, so it is told again); at a stop everything that remains
@@ -133,7 +143,7 @@ def _check(agent: str, event: Event, options: HookOptions) -> str:
     # Most edits are of other files: answered before the parser and the rules are loaded.
     edited = [path for path in event.files if path.suffix == ".py" and path.is_file()]
     if event.kind == "edit" and not edited:
-        return ""
+        return "", None
     from reviewbot.project import find_root
 
     # The repository of the agent's working directory; when that is in none (an agent started
@@ -142,21 +152,21 @@ def _check(agent: str, event: Event, options: HookOptions) -> str:
     if not is_git and edited:
         root, is_git = find_root(edited[0].parent)
     if not is_git:
-        return ""
+        return "", None
     files: list[str] | None = None
     if event.kind == "edit":
         files = [name for name in (_in_repository(root, path) for path in edited) if name is not None]
         if not files:
-            return ""
+            return "", None
     findings = _scan(root, options, files)
     state = _state_file(root, agent, event.session)
     told = _told(state, event.session)
     new = findings if event.kind == "stop" else [f for f in findings if f"{f.path}:{f.fingerprint}" not in told]
     if not new:
-        return ""
+        return "", None
     text, shown = message(new, options.max_findings, options.max_chars, options.diff)
-    _remember(state, told | {f"{f.path}:{f.fingerprint}" for f in shown}, event.session)
-    return text
+    keys = told | {f"{f.path}:{f.fingerprint}" for f in shown}
+    return text, lambda: _remember(state, keys, event.session)
 
 
 def _in_repository(root: Path, path: Path) -> str | None:
