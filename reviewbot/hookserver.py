@@ -26,7 +26,7 @@ import socket
 import stat
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     import argparse
@@ -153,8 +153,7 @@ def start() -> None:
     import subprocess
 
     where = address()
-    # One that could not start for this reviewbot is not tried again (the log says why).
-    if where is None or _accepts(where) or os.path.exists(f"{where[: -len('.sock')]}.failed"):
+    if where is None or _accepts(where) or _failed_lately(f"{where[: -len('.sock')]}.failed"):
         return
     try:
         # Its own session, so that the agent ending this hook's process group leaves it alone; the
@@ -170,6 +169,15 @@ def start() -> None:
         )
     except OSError:
         pass  # the event was answered; the next one starts it again
+
+
+def _failed_lately(marker: str) -> bool:
+    """Whether a server for this reviewbot could not start in the last ``IDLE`` seconds (its log
+    says why): not tried again before then, in case the cause was that moment's environment."""
+    try:
+        return time.time() - os.stat(marker).st_mtime < IDLE
+    except OSError:
+        return False
 
 
 def _accepts(where: str) -> bool:
@@ -198,7 +206,6 @@ def serve(where: str) -> None:
     leaves at once.
     """
     import fcntl
-    import gc
     import signal
 
     if os.path.basename(where) != f"{fingerprint()}.sock":
@@ -209,10 +216,6 @@ def serve(where: str) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return
-    # The process id, for as long as this server runs.
-    lock.truncate(0)
-    lock.write(f"{os.getpid()}\n")
-    lock.flush()
     # Told to end: leave now, or, when the signal comes during ``fork`` (whose callbacks swallow the
     # exception), as soon as the fork returns.
     ending: list[int] = []
@@ -222,6 +225,21 @@ def serve(where: str) -> None:
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, end)
+    try:
+        # The process id, for as long as this server runs.
+        lock.truncate(0)
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        _listen(where, stem, lock, ending)
+    finally:
+        lock.truncate(0)
+
+
+def _listen(where: str, stem: str, lock: IO[str], ending: list[int]) -> None:
+    """``serve`` once the socket is this server's: load, bind, accept and fork until it ends."""
+    import gc
+    import signal
+
     log = f"{stem}.log"
     if os.path.exists(log) and os.path.getsize(log) > MAX_LOG_BYTES:
         os.unlink(log)
@@ -231,7 +249,6 @@ def serve(where: str) -> None:
         with open(log, "a", encoding="utf-8") as file:
             file.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} cannot start: {type(error).__name__}: {error}\n")
         open(f"{stem}.failed", "w").close()  # noqa: SIM115 - an empty marker
-        lock.truncate(0)
         return
     # Held back until the socket is cleaned up on the way out, whenever it comes.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
@@ -272,7 +289,6 @@ def serve(where: str) -> None:
         if _same_file(where, own):
             os.unlink(where)
         listener.close()
-        lock.truncate(0)
 
 
 def _same_file(path: str, inode: int) -> bool:

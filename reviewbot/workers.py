@@ -74,17 +74,20 @@ def scan_in_place(path: str, data: bytes, settings: Settings, file_timeout: floa
         raise _Expired
 
     limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, SCAN_RECURSION_LIMIT))
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, file_timeout)
     try:
-        return scan_one(path, data, settings)
+        sys.setrecursionlimit(max(limit, SCAN_RECURSION_LIMIT))
+        # The timer is stopped inside the ``try`` that catches it: it may fire on the way out.
+        try:
+            signal.setitimer(signal.ITIMER_REAL, file_timeout)
+            return scan_one(path, data, settings)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
     except _Expired:
         from reviewbot.engine import lost_file
 
         return lost_file(settings, path, f"internal error: took longer than --file-timeout ({file_timeout:g} s); the other files were scanned")
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         sys.setrecursionlimit(limit)
 

@@ -300,6 +300,25 @@ def test_a_server_ended_leaves_no_process_id_behind(tmp_path):
         servers.stop()
 
 
+def test_a_server_ended_while_it_starts_leaves_no_process_id_behind(monkeypatch):
+    servers = HookServers()
+    monkeypatch.setenv("REVIEWBOT_HOOK_SERVER", "on")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(servers.directory))
+    try:
+        where = hookserver.address()
+        assert where is not None
+        lock = Path(where).with_suffix(".lock")
+        server = subprocess.Popen([sys.executable, "-m", "reviewbot.hookserver", where], cwd=Path(where).parent)
+        while not (lock.exists() and lock.read_text()):
+            assert server.poll() is None
+        # Still loading LibCST and the rules, most likely: ended all the same, and cleanly.
+        server.terminate()
+        assert server.wait(timeout=60) == 0
+        assert lock.read_text() == "" and not Path(where).exists()
+    finally:
+        servers.stop()
+
+
 def test_an_import_path_relative_to_the_working_directory_means_no_server(monkeypatch, tmp_path):
     servers = HookServers()
     monkeypatch.setenv("REVIEWBOT_HOOK_SERVER", "on")
