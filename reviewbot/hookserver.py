@@ -240,6 +240,7 @@ def _listen(where: str, stem: str, lock: IO[str], ending: list[int]) -> None:
     import gc
     import signal
 
+    # The log of answered events starts afresh once it has grown too long.
     log = f"{stem}.log"
     if os.path.exists(log) and os.path.getsize(log) > MAX_LOG_BYTES:
         os.unlink(log)
@@ -275,6 +276,7 @@ def _listen(where: str, stem: str, lock: IO[str], ending: list[int]) -> None:
                     return
                 continue
             last = time.monotonic()
+            # The child answers the event and exits; the parent goes back to waiting at once.
             if os.fork() == 0:
                 listener.close()
                 lock.close()
