@@ -319,6 +319,24 @@ def test_a_server_ended_while_it_starts_leaves_no_process_id_behind(monkeypatch)
         servers.stop()
 
 
+@pytest.mark.slow
+def test_removing_its_socket_ends_a_server(tmp_path):
+    servers = HookServers()
+    try:
+        repo = new_repo(tmp_path)
+        run_reviewbot(repo, "hook", "claude-code", stdin=json.dumps(EDITS["claude-code"](repo, "notes.txt")), env=servers.env)
+        where = servers.listening()
+        lock = where.with_suffix(".lock")
+        where.unlink()
+        # It looks at its socket every half minute; gone, it leaves and clears its process id.
+        deadline = time.monotonic() + 90
+        while lock.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert lock.read_text() == ""
+    finally:
+        servers.stop()
+
+
 def test_an_import_path_relative_to_the_working_directory_means_no_server(monkeypatch, tmp_path):
     servers = HookServers()
     monkeypatch.setenv("REVIEWBOT_HOOK_SERVER", "on")

@@ -15,6 +15,7 @@ import site
 import subprocess
 import sys
 import tarfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -179,6 +180,11 @@ def test_hook_server_of_the_installation(installed, tmp_path):
         assert third.code == 2 and ":2 RB101" in third.stderr and ":3 RB101" in third.stderr
         assert len(servers.answered()) == 1
         assert servers.listening(besides=(where,)) != where
+        # The old server notices within half a minute that its code changed, and leaves.
+        deadline = time.monotonic() + 60
+        while where.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not where.exists()
     finally:
         servers.stop()
 
