@@ -129,7 +129,9 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
     trusted = read_trusted(root, revision, name)
     args.trusted_baseline = trusted.baseline
     args.trusted_commit = trusted.commit
-    return settings_from(root, trusted.config, trusted.source, select=select, ignore=ignore, fail_on=fail_on, agents_root=trusted.agents)
+    return settings_from(
+        root, trusted.config, trusted.source, select=select, ignore=ignore, fail_on=fail_on, agents_root=trusted.agents, layout=trusted.layout
+    )
 
 
 def _request(args: argparse.Namespace) -> Request:

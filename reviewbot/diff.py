@@ -2,7 +2,7 @@
 
 The change is the diff from the merge base of ``REV`` and ``HEAD`` to the working tree (tracked
 changes plus untracked files), to the index (``--staged``), or to another commit (``--head``).
-Renames are followed, deleted files and submodules ignored, binary files skipped.
+Renames are followed, deleted files and submodules ignored, and every file is compared as text.
 """
 
 from __future__ import annotations
@@ -128,6 +128,9 @@ def _compute(repo: git.Repo, root: Path, rev: str, head: str | None, staged: boo
 def _diff(repo: git.Repo, *revisions: str) -> dict[str, FileChange]:
     """The changed Python files of ``git diff REVISIONS``, by new path."""
     options = ["-U3", "--no-color", "--no-ext-diff", "-M", "--diff-filter=AMRT", "--ignore-submodules=all"]
+    # Real hunks even for files `.gitattributes` calls binary (`*.py -diff`): otherwise git prints
+    # "Binary files … differ" and a change could hide its lines behind one committed line.
+    options += ["--text", "--no-textconv"]
     # Fixed prefixes and blank context lines, whatever the user's git configuration says.
     options += ["--src-prefix=a/", "--dst-prefix=b/"]
     raw = repo.git.execute(

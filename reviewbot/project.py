@@ -7,7 +7,7 @@ import os
 import re
 import stat
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reviewbot.config import MAX_CONFIG_BYTES, Globs, Settings, build_settings, read_config
@@ -148,6 +148,22 @@ def load_settings(
     return settings_from(root, config, source, select=select, ignore=ignore, fail_on=fail_on)
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What decides the root packages: the distribution's name and the top-level names.
+
+    Read from the work tree, or, with a trusted revision, from its git objects: a pull request
+    must not rename the distribution (``name = "zzz"`` and an empty ``zzz/``) to switch RB102 off.
+    """
+
+    # ``[project].name`` as an import name (``shop-api`` -> ``shop_api``).
+    name: str | None
+    # Top-level packages (a directory holding ``__init__.py``) -> repo-relative directory.
+    packages: dict[str, str]
+    # Every top-level module and package name, at the root and under ``src/``.
+    top_level: frozenset[str]
+
+
 def settings_from(
     root: Path,
     config: dict[str, object],
@@ -157,36 +173,39 @@ def settings_from(
     ignore: list[str] | None = None,
     fail_on: str | None = None,
     agents_root: Path | None = None,
+    layout: Layout | None = None,
 ) -> Settings:
     """The settings for a config mapping read from ``source`` (a file, or a trusted revision);
-    ``packs: [auto]`` reads the agent files under ``agents_root`` (default: ``root``)."""
+    ``packs: [auto]`` reads the agent files under ``agents_root`` (default: ``root``), and root
+    packages come from ``layout`` (default: the work tree's)."""
     settings = build_settings(config, source, select=select, ignore=ignore, fail_on=fail_on, agents_root=agents_root or root)
-    return replace(settings, project=detect_project(root, settings.options["imports.roots"]))
+    return replace(settings, project=detect_project(root, settings.options["imports.roots"], layout))
 
 
-def detect_project(root: Path, configured_roots: list[str]) -> Project:
+def detect_project(root: Path, configured_roots: list[str], layout: Layout | None = None) -> Project:
     """Root packages (configured, else from ``[project].name``, else every top-level package)."""
-    # Flat layout and src/ layout: packages sit at the root or under src/.
-    bases = [root, root / "src"]
+    layout = layout or work_tree_layout(root)
     if configured_roots:
-        roots = {name: _locate(root, bases, name) for name in configured_roots}
+        roots = {name: _locate(root, name) for name in configured_roots}
     else:
-        named = _project_name(root)
-        packages = {p.name: p for base in bases if base.is_dir() for p in sorted(base.iterdir()) if _is_package(p)}
+        packages = layout.packages
         # The distribution's own package wins: other top-level packages are then tools or scripts.
-        if named in packages:
-            packages = {named: packages[named]}
-        roots = {
-            name: path.relative_to(root).as_posix()
-            for name, path in packages.items()
-            if name not in NOT_ROOTS and name.isidentifier()
-        }
-    return Project(roots=roots, inner=_inner_names(root, roots))
+        if layout.name in packages:
+            packages = {layout.name: packages[layout.name]}
+        roots = {name: path for name, path in packages.items() if name not in NOT_ROOTS and name.isidentifier()}
+    return Project(roots=roots, inner=_inner_names(root, roots, layout.top_level))
 
 
-def _locate(root: Path, bases: list[Path], name: str) -> str:
+def work_tree_layout(root: Path) -> Layout:
+    """The layout as the work tree has it (flat layout and src/ layout)."""
+    entries = [p for base in (root, root / "src") if base.is_dir() for p in sorted(base.iterdir())]
+    packages = {p.name: p.relative_to(root).as_posix() for p in entries if _is_package(p)}
+    return Layout(_project_name(root), packages, frozenset(p.name.removesuffix(".py") for p in entries))
+
+
+def _locate(root: Path, name: str) -> str:
     """Where a configured root package lives (its name, if it is not on disk)."""
-    for base in bases:
+    for base in (root, root / "src"):
         if (base / name).is_dir():
             return (base / name).relative_to(root).as_posix()
     return name
@@ -198,26 +217,33 @@ def _is_package(path: Path) -> bool:
 
 
 def _project_name(root: Path) -> str | None:
-    """``[project].name`` normalised to an import name (``shop-api`` -> ``shop_api``)."""
+    """``[project].name`` of the work tree's ``pyproject.toml``."""
     path = root / "pyproject.toml"
     try:
         # Bounded, a regular file, UTF-8: the work tree's pyproject.toml may be a hostile one.
-        document = tomllib.loads(read_text_file(path, MAX_CONFIG_BYTES, "pyproject.toml")) if path.exists() or path.is_symlink() else {}
-    except (ConfigError, RecursionError, ValueError):
+        return project_name(read_text_file(path, MAX_CONFIG_BYTES, "pyproject.toml")) if path.exists() or path.is_symlink() else None
+    except ConfigError:
+        return None
+
+
+def project_name(text: str) -> str | None:
+    """``[project].name`` of a ``pyproject.toml``, normalised to an import name; ``None`` if unreadable."""
+    try:
+        document = tomllib.loads(text)
+    except (RecursionError, ValueError):
         return None
     project = document.get("project")
     name = project.get("name") if isinstance(project, dict) else None
     return re.sub(r"[-_.]+", "_", name).lower() if isinstance(name, str) else None
 
 
-def _inner_names(root: Path, roots: dict[str, str]) -> dict[str, str]:
+def _inner_names(root: Path, roots: dict[str, str], top_level: frozenset[str]) -> dict[str, str]:
     """Modules and packages directly inside a root that are not importable on their own.
 
     A name that is also a top-level module, a standard-library module or importable in the
     environment reviewbot runs in (an installed distribution) is importable under that name, so
     it is never listed.
     """
-    top_level = {p.name.removesuffix(".py") for base in (root, root / "src") if base.is_dir() for p in base.iterdir()}
     inner: dict[str, str] = {}
     for name, directory in sorted(roots.items()):
         path = root / directory

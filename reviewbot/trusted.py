@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from reviewbot.config import CONFIG_FILE, MAX_CONFIG_BYTES, read_pyproject_table, read_yaml_config
 from reviewbot.errors import ConfigError, GitError
+from reviewbot.project import Layout, project_name
 
 # The largest baseline read from git objects.
 MAX_BASELINE_BYTES = 64 << 20
@@ -36,6 +37,8 @@ class Trusted:
     agents: Path | None = None
     # The commit the revision named: agent-rule links point into it.
     commit: str = ""
+    # The distribution's name and top-level packages at the revision, which choose the root packages.
+    layout: Layout | None = None
 
 
 def read_trusted(root: Path, revision: str, config_name: str | None = None) -> Trusted:
@@ -80,7 +83,31 @@ def read_trusted(root: Path, revision: str, config_name: str | None = None) -> T
         baseline = directory / "baseline.json"
         baseline.write_text(text, encoding="utf-8")
     agents = _markdown_files(repo, commit) if config.get("packs") == ["auto"] else None
-    return Trusted(config, source, baseline, agents, commit)
+    return Trusted(config, source, baseline, agents, commit, _layout(repo, commit))
+
+
+def _layout(repo: object, commit: str) -> Layout:
+    """The root-package layout of ``commit``: its ``[project].name`` and top-level packages."""
+    import git
+
+    assert isinstance(repo, git.Repo)
+
+    def entries(tree: str) -> list[tuple[str, str]]:
+        # Kind and name of each entry of the commit's root or ``src/`` (none when there is no ``src``).
+        listing = repo.git.ls_tree("-z", commit, "--", tree, stdout_as_string=False).decode("utf-8", "surrogateescape")
+        return [(meta.split()[1], name) for meta, _, name in (entry.partition("\t") for entry in listing.split("\0") if entry)]
+
+    found = entries(".") + entries("src/")
+    directories = [name for kind, name in found if kind == "tree" and not PurePosixPath(name).name.startswith(".")]
+    marked = repo.git.ls_tree("-z", "--name-only", commit, "--", *(f"{d}/__init__.py" for d in directories)) if directories else ""
+    # As in the work tree: the root's packages by name, then src/'s, which win a clash.
+    packages = {PurePosixPath(name).parent.name: str(PurePosixPath(name).parent) for name in sorted(marked.split("\0"), key=lambda n: (n.startswith("src/"), n)) if name}
+    try:
+        text = _blob(repo, commit, "pyproject.toml", MAX_CONFIG_BYTES)
+    except ConfigError:
+        text = None  # not a regular UTF-8 file there: no name, as in the work tree
+    top_level = frozenset(PurePosixPath(name).name.removesuffix(".py") for _, name in found)
+    return Layout(project_name(text) if text is not None else None, packages, top_level)
 
 
 def _markdown_files(repo: object, commit: str) -> Path:

@@ -3,8 +3,8 @@
 It implements the endpoints reviewbot uses and enforces GitHub's documented rules: a review
 comment must sit on a right-side line inside a hunk of the file's patch (422), a range needs
 ``start_line < line`` in one hunk (422), ``commit_id`` and, for COMMENT/REQUEST_CHANGES, ``body``
-are required (422); lists are paginated with ``per_page`` and ``Link`` headers; a read-only token
-gets 403 on every write. Faults are injected per request: a status with headers (502, 429 with
+are required (422), a body holds at most 65,536 characters (422); lists are paginated with
+``per_page`` and ``Link`` headers; a read-only token gets 403 on every write. Faults are injected per request: a status with headers (502, 429 with
 ``Retry-After``), or a write that succeeds but whose answer is lost.
 """
 
@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
+# The most characters GitHub takes in the body of a comment, a review or a review comment.
+MAX_BODY = 65536
 # The login GitHub Actions' own token writes as.
 ACTIONS_BOT = "github-actions[bot]"
 
@@ -58,6 +60,16 @@ class PullRequest:
     base: str
     # path -> patch, as GET /pulls/{n}/files returns them.
     files: dict[str, str]
+
+
+def _too_long(body: object) -> str | None:
+    """The kind of text over GitHub's length limit in a request, if any."""
+    if not isinstance(body, dict):
+        return None
+    if len(str(body.get("body") or "")) > MAX_BODY:
+        return "IssueComment"
+    comments = body.get("comments") or []
+    return "PullRequestReviewComment" if any(len(str(c.get("body") or "")) > MAX_BODY for c in comments) else None
 
 
 class FakeGitHub:
@@ -135,6 +147,10 @@ class FakeGitHub:
             store = self.review_comments if "/pulls/" in path else self.issue_comments
             if found and int(found[1]) in store and store[int(found[1])]["user"]["login"] != self._author["login"]:  # type: ignore[index]
                 return 403, {"message": "Must have admin rights to Repository."}, {}
+        too_long = _too_long(body)
+        if method in ("POST", "PATCH") and too_long:
+            return 422, {"message": "Validation Failed", "errors": [{"resource": too_long, "code": "custom", "field": "body",
+                                                                     "message": f"body is too long (maximum is {MAX_BODY} characters)"}]}, {}
         routes = [
             ("GET", rf"{base}", lambda m: (200, self._repo(), {})),
             ("GET", rf"{base}/pulls/{number}", lambda m: (200, self._pull(), {})),

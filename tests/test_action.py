@@ -67,7 +67,9 @@ def test_action_steps_review_a_pull_request(pr, wheelhouse, tmp_path_factory):  
     statuses = []
     for step in action["runs"]["steps"]:
         env = {**base_env, **{key: evaluate(str(value), context) for key, value in step.get("env", {}).items()}}
-        process = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+        # The job's working directory is the pull request's checkout, unless the step names its own.
+        cwd = evaluate(step["working-directory"], context) if "working-directory" in step else repo
+        process = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
         statuses.append(process.returncode)
         if process.returncode not in (0, 1):
             raise AssertionError(process.stdout + process.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -327,3 +328,132 @@ def test_a_hostile_pyproject_or_a_link_alias_does_not_break_the_scan(tmp_path):
     (repo / "pyproject.toml").write_bytes(b"[project]\nname = '\xff'\n")
     broken = reviewbot("scan", "--no-cache", "--fail-on", "never", cwd=repo)
     assert broken.returncode == 2 and broken.stderr == "reviewbot: error: pyproject.toml: not UTF-8 (byte 0xff at offset 18)\n"
+
+
+# --- round two, through the installed wheel ----------------------------------------------------------
+def installed_reviewbot(installed, *args: str, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(installed.bin / "reviewbot"), *args], cwd=cwd, env=installed.env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_the_actions_install_step_never_runs_the_pull_requests_pip(wheelhouse, tmp_path):
+    import yaml
+
+    from tests.conftest import ROOT, clean_env, copy_checkout, new_venv
+
+    [install] = [step for step in yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"] if "pip" in step["run"]]
+    action_path = copy_checkout(tmp_path / "action")
+    venv = new_venv(tmp_path / "venv")
+    # The pull request's checkout, the job's working directory, brings a `pip` of its own.
+    marker = tmp_path / "ran"
+    checkout = make_repo(tmp_path / "checkout", {"pip/__init__.py": "", "pip/__main__.py": f"open({str(marker)!r}, 'w').write('pwned')\n"})
+    env = {**clean_env(venv / "bin"), **wheelhouse.pip_env(), "ACTION_PATH": str(action_path)}
+    context = {"github.action_path": str(action_path)}
+    working_directory = re.sub(r"\$\{\{\s*([\w.]+)\s*\}\}", lambda match: context[match[1]], install.get("working-directory", "."))
+    # As the runner runs the step; then in the checkout itself, where `-I` alone must hold.
+    for cwd, path in ((checkout / working_directory, action_path), (checkout, wheelhouse.wheel)):
+        process = subprocess.run(["bash", "-e", "-c", install["run"]], cwd=cwd, env={**env, "ACTION_PATH": str(path)}, capture_output=True, text=True, timeout=600)
+        assert process.returncode == 0, process.stdout + process.stderr
+        assert not marker.exists()
+    assert (venv / "bin" / "reviewbot").exists()
+
+
+def test_gitattributes_cannot_hide_a_changes_lines(installed, tmp_path):
+    repo = make_repo(tmp_path / "repo", {".gitattributes": "*.py -diff\n", "app/__init__.py": DOC, "app/models.py": DOC, "app/orders.py": DOC})
+    (repo / "app/orders.py").write_text(DOC + "x = 1\n" + "from . import models\n" * 3)
+    changed = installed_reviewbot(installed, "scan", "--diff", "HEAD", "--format", "json", "--no-cache", cwd=repo)
+    assert changed.returncode == 1, changed.stderr
+    assert [f["line"] for f in json.loads(changed.stdout)["findings"] if f["rule"] == "RB101"] == [3, 4, 5]
+    git(repo, "commit", "-q", "-am", "orders")
+    committed = installed_reviewbot(installed, "scan", "--diff", "HEAD~1", "--head", "HEAD", "--format", "json", "--no-cache", cwd=repo)
+    assert [f["line"] for f in json.loads(committed.stdout)["findings"] if f["rule"] == "RB101"] == [3, 4, 5]
+
+
+def test_the_pull_request_cannot_choose_its_root_packages(installed, tmp_path):
+    layout = {
+        "pyproject.toml": "[project]\nname = 'shop'\n",
+        "shop/__init__.py": DOC,
+        "shop/services.py": DOC,
+        "shop/orders.py": DOC,
+    }
+    # The pull request names another distribution, with an empty package of that name, and
+    # imports an inner module by its bare name: RB102 would look at `zzz` only.
+    head = {"pyproject.toml": "[project]\nname = 'zzz'\n", "zzz/__init__.py": "", "shop/orders.py": DOC + "import services\n"}
+    repo = make_repo(tmp_path / "repo", layout)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    for name, text in head.items():
+        (repo / name).parent.mkdir(exist_ok=True)
+        (repo / name).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "rename")
+    untrusted = installed_reviewbot(installed, "scan", "--diff", base, "--format", "json", "--no-cache", cwd=repo)
+    assert "RB102" not in {f["rule"] for f in json.loads(untrusted.stdout)["findings"]}
+    trusted = installed_reviewbot(installed, "scan", "--diff", base, "--trusted-config", base, "--format", "json", "--no-cache", cwd=repo)
+    assert [(f["rule"], f["path"], f["line"]) for f in json.loads(trusted.stdout)["findings"]] == [("RB102", "shop/orders.py", 2)]
+    assert trusted.returncode == 1
+
+
+def test_a_summary_over_githubs_limit_is_cut_and_replaces_the_old_one(installed, tmp_path):
+    from tests.github_server import MAX_BODY, FakeGitHub, PullRequest
+    from tests.test_github import REPOSITORY, commit_all, patches, run_action
+
+    repo, base, head = _pull_request(tmp_path, {}, {"app/orders.py": DOC})
+    with FakeGitHub(REPOSITORY, PullRequest(5, head, base, patches(repo, base, head)), {"write": "write"}) as server:
+        clean = run_action(repo, server, tmp_path, installed=installed)
+        assert clean.returncode == 0, clean.stderr
+        [summary] = server.issue_comments.values()
+        assert "Gate passed" in summary["body"]
+        # 150 relative imports of 400-character names: a summary of well over 65,536 characters.
+        names = [f"m{n:03}" + "x" * 400 for n in range(150)]
+        (repo / "app/orders.py").write_text(DOC + "".join(f"from .{name} import x\n" for name in names))
+        server.pull.head = commit_all(repo, "many")
+        server.pull.files = patches(repo, base, server.pull.head)
+        sarif = tmp_path / "reviewbot.sarif"
+        failed = run_action(repo, server, tmp_path, "--max-comments", "1", "--sarif-file", str(sarif), installed=installed)
+        assert failed.returncode == 1, failed.stderr
+        [summary] = server.issue_comments.values()
+        body = summary["body"]
+        assert "Gate failed" in body and len(body) <= MAX_BODY
+        listed = body.count("**RB101**")
+        assert 0 < listed < 149
+        assert f"… and {149 - listed} more findings not listed here: see the job's step summary or the SARIF file" in body
+        assert len(json.loads(sarif.read_text())["runs"][0]["results"]) == 150
+
+
+def _target_clone(tmp_path: Path, reachable: bool) -> tuple[Path, Path, str, str]:
+    """The pull request as ``pull_request_target`` checks it out: the base alone, at depth 1."""
+    origin, base, head = _pull_request(tmp_path, {}, {"app/orders.py": ORDINARY})
+    git(origin, "update-ref", "refs/pull/5/head", head)
+    [base_branch] = [b for b in git(origin, "branch", "--format=%(refname:short)").split() if b != "feature"]
+    git(origin, "checkout", "-q", base_branch)
+    work = tmp_path / "work"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", base_branch, f"file://{origin}", str(work)], check=True)
+    if not reachable:
+        git(work, "remote", "set-url", "origin", f"file://{tmp_path / 'gone'}")
+    return origin, work, base, head
+
+
+def test_pull_request_target_on_the_base_checkout_reviews_the_head(installed, tmp_path):
+    from tests.github_server import FakeGitHub, PullRequest
+    from tests.test_github import REPOSITORY, patches, run_action
+
+    origin, work, base, head = _target_clone(tmp_path, reachable=True)
+    with FakeGitHub(REPOSITORY, PullRequest(5, head, base, patches(origin, base, head)), {"write": "write"}) as server:
+        result = run_action(work, server, tmp_path, event_name="pull_request_target", installed=installed)
+        assert result.returncode == 1, result.stderr
+        assert [comment["line"] for comment in server.review_comments.values()] == [2]
+        assert "Gate failed" in next(iter(server.issue_comments.values()))["body"]
+    # Fetched, never checked out: the work tree is still the base.
+    assert git(work, "rev-parse", "HEAD").strip() == base and not (work / "app/orders.py").exists()
+
+
+def test_pull_request_target_fails_closed_without_the_head(installed, tmp_path):
+    from tests.github_server import FakeGitHub, PullRequest
+    from tests.test_github import REPOSITORY, patches, run_action
+
+    origin, work, base, head = _target_clone(tmp_path, reachable=False)
+    with FakeGitHub(REPOSITORY, PullRequest(5, head, base, {"app/orders.py": "@@ -0,0 +1,2 @@\n+x\n+y\n"}), {"write": "write"}) as server:
+        result = run_action(work, server, tmp_path, event_name="pull_request_target", installed=installed)
+        assert result.returncode == 2, result.stderr
+        assert f"head commit {head[:12]} is not in this clone and cannot be fetched" in result.stderr
+        assert "ref: ${{ github.event.pull_request.head.sha }}" in result.stderr
+        assert not server.issue_comments and not server.reviews

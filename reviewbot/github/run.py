@@ -15,6 +15,7 @@ import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewbot import session
 from reviewbot.config import Settings
@@ -24,9 +25,12 @@ from reviewbot.github.client import ApiFailed, PullRequestApi, Rejected, WriteDe
 from reviewbot.github.plan import MARKER_PATTERN, DiffFile, Plan, plan
 from reviewbot.model import Finding
 from reviewbot.report import Run, markdown, sarif
-from reviewbot.escape import register_secret
+from reviewbot.escape import code, register_secret
 from reviewbot.report import github as workflow_commands
 from reviewbot.source import split_lines
+
+if TYPE_CHECKING:
+    import git
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,8 @@ log = logging.getLogger(__name__)
 RUN_MARKER = "reviewbot:run"
 # GitHub's limit for one step's summary.
 STEP_SUMMARY_LIMIT = 1024 * 1024
+# GitHub's limit for the body of one comment, in characters.
+COMMENT_LIMIT = 65536
 
 
 @dataclass(frozen=True)
@@ -116,13 +122,75 @@ def pull_request_diff(patches: dict[str, str | None]) -> dict[str, FileChange]:
     return files
 
 
-def local_change(root: Path, base: str, head: str, remote: dict[str, FileChange]) -> Change:
-    """The change from the clone's git history, else (base commit not fetched) from the API's patches."""
+def local_change(root: Path, base: str, head: str, remote: dict[str, FileChange], number: int) -> Change:
+    """The change to review: the head commit's files, whatever the checkout holds.
+
+    A clone without the head commit (``pull_request_target`` checks out the base) fetches its
+    objects, never checking them out. Without the base or the merge base (a shallow clone), the
+    changed lines come from the API's patches. Only a checkout of the pull request itself (its head,
+    or GitHub's merge commit of it) may stand in for a head commit that cannot be had; otherwise
+    the run stops, so that the gate never passes files it did not review.
+    """
+    import git
+
+    repo = git.Repo(root)
+    if not _has_commit(repo, head) and not _fetch(repo, head, f"refs/pull/{number}/head"):
+        if not _checkout_is(repo, head):
+            raise GitHubError(
+                f"the pull request's head commit {head[:12]} is not in this clone and cannot be fetched, and the checkout "
+                "is another commit: check out the pull request (actions/checkout with `ref: ${{ github.event.pull_request.head.sha }}`) "
+                "or let `git fetch origin` reach it"
+            )
+        log.warning("the head commit cannot be fetched; reading the checkout of the pull request")
+        return _patches_only(root, base, None, remote)
     try:
         return compute(root, base, head=head)
     except GitError:
-        log.warning("the base commit is not in this clone; using the pull request's patches from the API")
-        return Change(root, base, None, remote)
+        return _patches_only(root, base, head, remote)
+
+
+def _patches_only(root: Path, base: str, head: str | None, remote: dict[str, FileChange]) -> Change:
+    log.warning("the base commit or the merge base is not in this clone; using the pull request's patches from the API")
+    return Change(root, base, head, remote)
+
+
+def _has_commit(repo: git.Repo, sha: str) -> bool:
+    import git
+
+    try:
+        repo.git.cat_file("-e", f"{sha}^{{commit}}")
+    except git.GitCommandError:
+        return False
+    return True
+
+
+def _fetch(repo: git.Repo, sha: str, ref: str) -> bool:
+    """Fetch the objects of commit ``sha`` (by hash, else through ``ref``); whether it is here now."""
+    import git
+
+    for wanted in (sha, ref):
+        try:
+            repo.git.fetch("--quiet", "--no-tags", "--no-recurse-submodules", "--depth=1", "origin", wanted)
+        except git.GitCommandError as error:
+            log.info("git fetch origin %s: %s", wanted, str(error.stderr).strip())
+        if _has_commit(repo, sha):
+            return True
+    return False
+
+
+def _checkout_is(repo: git.Repo, sha: str) -> bool:
+    """Whether the checkout is commit ``sha`` or a merge of it (``pull_request``'s merge commit).
+
+    A shallow clone lacks the merge commit's parents but its object still names them.
+    """
+    import git
+
+    try:
+        raw = repo.git.cat_file("commit", "HEAD")
+    except git.GitCommandError:
+        return False
+    parents = [line.split()[1] for line in raw.split("\n\n", 1)[0].splitlines() if line.startswith("parent ")]
+    return repo.head.commit.hexsha == sha or sha in parents
 
 
 def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict[str, str]) -> int:
@@ -137,7 +205,7 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
         remote = pull_request_diff(api.files())
     except ApiFailed as error:
         raise GitHubError(f"cannot read pull request #{event.number} of {event.repository}: {error}") from None
-    change = local_change(root, api.base_sha, api.head_sha, remote)
+    change = local_change(root, api.base_sha, api.head_sha, remote, event.number)
     # Files are read from the head commit (or the checkout, in the API fallback).
     result = session.run(session.Request(root=root, settings=settings, paths=options.paths, change=change, filter_mode=options.filter_mode))
     findings = list(result.findings)
@@ -147,7 +215,9 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
         inline = _post(api, findings, remote, change, options, failing)
         not_inline = [f for f in findings if f.fingerprint not in inline]
         body = markdown.render(findings, run, listed=not_inline, title="Not commented inline")
-        api.upsert_summary(body, markdown.SUMMARY_MARKER)
+        # GitHub refuses a longer comment (422), which would leave an earlier run's summary standing.
+        where = _full_list(event, options.sarif_file)
+        api.upsert_summary(markdown.render(findings, run, not_inline, "Not commented inline", COMMENT_LIMIT, where), markdown.SUMMARY_MARKER)
     except WriteDenied:
         # A fork's read-only token: annotations and the step summary carry the findings instead.
         log.warning("GitHub refused to be written to (fork or read-only token); reporting as annotations")
@@ -207,6 +277,14 @@ def _tidy(api: PullRequestApi, actions: Plan) -> None:
         # The old suggestion must not stay appliable: its fence becomes a plain code block.
         text = MARKER_PATTERN.sub("", comment.body).strip().replace("suggestion\n", "python\n")
         api.edit_comment(comment.id, f"**Resolved**: this finding is gone.\n\n<details><summary>Original comment</summary>\n\n{text}\n\n</details>")
+
+
+def _full_list(event: Event, sarif_file: Path | None) -> str:
+    """Where a reader finds the findings a cut summary leaves out."""
+    places = ["the job's step summary"] if event.step_summary is not None else []
+    if sarif_file is not None:
+        places.append(f"the SARIF file {code(str(sarif_file))}")
+    return "see " + " or ".join(places) if places else "run `reviewbot scan` locally"
 
 
 def _write_step(event: Event, body: str, findings: list[Finding], sarif_file: Path | None) -> None:

@@ -27,11 +27,20 @@ def gate_line(findings: list[Finding], run: Run) -> str:
     return f":white_check_mark: **Gate passed**: nothing at or above `{threshold.label}`."
 
 
-def render(findings: list[Finding], run: Run, listed: list[Finding] | None = None, title: str = "Findings") -> str:
+def render(
+    findings: list[Finding],
+    run: Run,
+    listed: list[Finding] | None = None,
+    title: str = "Findings",
+    max_chars: int | None = None,
+    full_list: str = "run `reviewbot scan` locally",
+) -> str:
     """The summary: gate, counts by severity and by rule with the agent rules, then a list.
 
     ``listed`` are the findings to list one by one (default: all of them); a pull request
-    review lists only those it could not place as inline comments.
+    review lists only those it could not place as inline comments. Within ``max_chars`` (a
+    comment's limit on GitHub) the list is cut, with a line saying how many were left out and
+    where ``full_list`` they all are.
     """
     lines = [SUMMARY_MARKER, "## reviewbot", "", gate_line(findings, run), ""]
     if findings:
@@ -47,12 +56,34 @@ def render(findings: list[Finding], run: Run, listed: list[Finding] | None = Non
             lines.append(f"| `{rule_id}` | {spec.rule.name} | {count} | {quote} |")
         lines.append("")
     shown = findings if listed is None else listed
-    if shown:
-        lines += [f"### {title} ({len(shown)})", ""]
-        for finding in shown[:MAX_LISTED]:
-            location = code(f"{finding.path}:{finding.line}")
-            lines.append(f"- {ICONS[finding.severity]} {location} **{finding.rule}** {markdown(finding.message)}")
-        if len(shown) > MAX_LISTED:
-            lines.append(f"- … and {len(shown) - MAX_LISTED} more (run `reviewbot scan` locally for all of them)")
-        lines.append("")
-    return "\n".join(lines)
+    if not shown:
+        return _within("\n".join(lines), max_chars, full_list)
+    lines += [f"### {title} ({len(shown)})", ""]
+    items = []
+    for finding in shown[:MAX_LISTED]:
+        location = code(f"{finding.path}:{finding.line}")
+        items.append(f"- {ICONS[finding.severity]} {location} **{finding.rule}** {markdown(finding.message)}")
+    head = "\n".join(lines)
+    budget = None if max_chars is None else max_chars - len(head) - 2 * len(_left_out(len(shown), full_list)) - 2
+    taken = 0
+    used = 0
+    for item in items:
+        if budget is not None and used + len(item) + 1 > budget:
+            break
+        used += len(item) + 1
+        taken += 1
+    if taken < len(shown):
+        items[taken:] = [_left_out(len(shown) - taken, full_list)]
+    return _within("\n".join([head, *items, ""]), max_chars, full_list)
+
+
+def _left_out(count: int, where: str) -> str:
+    return f"- … and {plural(count, 'more finding')} not listed here: {where} for all of them"
+
+
+def _within(body: str, max_chars: int | None, where: str) -> str:
+    """``body`` cut to ``max_chars`` (a table of long agent rules can outgrow a comment too)."""
+    if max_chars is None or len(body) <= max_chars:
+        return body
+    note = f"\n\n… cut to GitHub's limit for a comment: {where} for the whole summary.\n"
+    return body[: max_chars - len(note)] + note
