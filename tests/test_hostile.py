@@ -363,6 +363,13 @@ def test_gitattributes_cannot_hide_a_changes_lines(installed, tmp_path):
     changed = installed_reviewbot(installed, "scan", "--diff", "HEAD", "--format", "json", "--no-cache", cwd=repo)
     assert changed.returncode == 1, changed.stderr
     assert [f["line"] for f in json.loads(changed.stdout)["findings"] if f["rule"] == "RB101"] == [3, 4, 5]
+    # The agent's hook judges the same lines.
+    event = {"hook_event_name": "PostToolUse", "cwd": str(repo), "tool_name": "Write", "tool_input": {"file_path": str(repo / "app/orders.py")}}
+    hook = subprocess.run(
+        [str(installed.bin / "reviewbot"), "hook", "claude-code"], input=json.dumps(event), cwd=repo,
+        env={**installed.env, "REVIEWBOT_HOOK_SERVER": "off"}, capture_output=True, text=True, timeout=180,
+    )
+    assert hook.returncode == 2 and hook.stderr.count("RB101") == 3, hook.stderr
     git(repo, "commit", "-q", "-am", "orders")
     committed = installed_reviewbot(installed, "scan", "--diff", "HEAD~1", "--head", "HEAD", "--format", "json", "--no-cache", cwd=repo)
     assert [f["line"] for f in json.loads(committed.stdout)["findings"] if f["rule"] == "RB101"] == [3, 4, 5]
