@@ -49,6 +49,16 @@ def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
     return parse
 
 
+def _size(text: str) -> int | None:
+    """``--max-memory 4GiB`` -> bytes; ``none`` -> ``None``."""
+    from reviewbot.memory import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _shard(text: str) -> tuple[int, int]:
     """``--shard 2/4`` -> ``(2, 4)``; K from 1 to N."""
     index, _, count = text.partition("/")
@@ -76,6 +86,14 @@ def _selection_arguments(parser: argparse.ArgumentParser) -> None:
     engine.add_argument("--jobs", type=_positive(int), metavar="N", help="worker processes (default: the number of CPUs; 1 scans in this process)")
     engine.add_argument(
         "--file-timeout", type=_positive(float), default=30.0, metavar="SECONDS", help="a file taking longer is reported as RB002 (default: 30)"
+    )
+    # Absent unless given, so that config `max-memory` applies; `none` is a value of its own.
+    engine.add_argument(
+        "--max-memory",
+        type=_size,
+        default=argparse.SUPPRESS,
+        metavar="SIZE",
+        help="a file whose scan needs more memory (4GiB, 512MiB, none) is reported as RB002 (default: config `max-memory`, else 4GiB; Linux only)",
     )
     engine.add_argument("--no-cache", action="store_true", help="neither read nor write the cache (.reviewbot_cache/)")
     engine.add_argument(

@@ -23,8 +23,9 @@ MAX_BASELINE_BYTES = 64 << 20
 DEFAULT_BASELINE = ".reviewbot-baseline.json"
 
 
-def write(path: Path, findings: list[Finding]) -> None:
-    """Record ``findings``; the file is sorted and stable so that it diffs well in review.
+def write(path: Path, findings: list[Finding], root: Path) -> None:
+    """Record ``findings`` in ``path`` (inside the repository at ``root``, no directory on the way
+    a link); the file is sorted and stable so that it diffs well in review.
 
     ``group`` lets scans count identical findings; ``rule``, ``path``, ``line`` and ``message``
     are for the people who read the file.
@@ -37,13 +38,17 @@ def write(path: Path, findings: list[Finding]) -> None:
         key=lambda entry: (entry["path"], entry["line"], entry["rule"], entry["fingerprint"]),
     )
     document = {"version": 1, "tool": {"name": "reviewbot", "version": __version__}, "findings": entries}
-    _save(path, document)
+    _save(path, document, root)
 
 
-def _save(path: Path, document: dict[str, object]) -> None:
-    """Write a baseline atomically: a scan reading it meanwhile sees the old file or the new one."""
+def _save(path: Path, document: dict[str, object], root: Path) -> None:
+    """Write a baseline atomically: a scan reading it meanwhile sees the old file or the new one.
+
+    Inside the repository at ``root`` no directory on the way may be a link: a committed one, or
+    one an agent's shell made, must not send the file elsewhere.
+    """
     try:
-        write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n", root)
     except OSError as error:
         raise FileError(f"{path}: cannot write baseline: {error.strerror}") from None
 
@@ -91,7 +96,9 @@ def new_findings(findings: list[Finding], everything: list[Finding], entries: li
     return sorted(result, key=lambda finding: finding.sort_key)
 
 
-def prune(path: Path, entries: list[dict[str, object]], everything: list[Finding], judged: Callable[[str, str], bool]) -> int:
+def prune(
+    path: Path, entries: list[dict[str, object]], everything: list[Finding], judged: Callable[[str, str], bool], root: Path
+) -> int:
     """Drop the entries whose finding is gone; return how many were dropped.
 
     ``judged(path, rule)`` says whether this run could have seen that finding (the file was
@@ -100,5 +107,5 @@ def prune(path: Path, entries: list[dict[str, object]], everything: list[Finding
     present = {finding.fingerprint for finding in everything}
     kept = [entry for entry in entries if not judged(str(entry.get("path")), str(entry.get("rule"))) or entry["fingerprint"] in present]
     if len(kept) != len(entries):
-        _save(path, {"version": 1, "tool": {"name": "reviewbot", "version": __version__}, "findings": kept})
+        _save(path, {"version": 1, "tool": {"name": "reviewbot", "version": __version__}, "findings": kept}, root)
     return len(entries) - len(kept)

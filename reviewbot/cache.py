@@ -6,6 +6,12 @@ file's phase-1 result (findings and facts) under its path and a digest of everyt
 depends on (the settings, reviewbot's own code and version, LibCST's version), and is trusted
 only when the file's content hash matches too. A database that is corrupt, foreign or of another format is
 discarded and rebuilt; when it cannot be used at all the scan goes on without it.
+
+SQLite cannot be told not to follow links, and makes its ``-wal`` and ``-shm`` files itself. So the
+database is opened only in a directory reached from the repository root without a link at any
+level and owned by the user, and only while none of its files is a link, checked right before
+each connection: a link there could make SQLite create, change or switch to WAL mode a database
+anywhere on the machine.
 """
 
 from __future__ import annotations
@@ -14,12 +20,15 @@ import functools
 import hashlib
 import json
 import logging
+import os
 import sqlite3
+import stat
 import time
 from importlib import metadata
 from pathlib import Path
 
 import reviewbot
+from reviewbot.files import LinkedPath, open_directory, steps_from
 from reviewbot.model import Facts, FileResult, Finding
 
 log = logging.getLogger(__name__)
@@ -28,6 +37,8 @@ log = logging.getLogger(__name__)
 DEFAULT_DIRECTORY = ".reviewbot_cache"
 # The database file inside the cache directory.
 DATABASE = "cache.sqlite3"
+# The files SQLite keeps next to it: the write-ahead log, its index, a rollback journal.
+COMPANIONS = ("-wal", "-shm", "-journal")
 # Bumped whenever the tables or the stored records change shape.
 FORMAT = "reviewbot-cache 2"
 # How long a scan waits for another one's write to finish, in milliseconds.
@@ -78,14 +89,26 @@ class Cache:
         self._pending: list[tuple[bytes, str, str, str]] = []
 
     @classmethod
-    def open(cls, directory: Path, settings_digest: str) -> Cache | None:
-        """The cache in ``directory``, rebuilt if it cannot be trusted; ``None`` if it cannot be used."""
+    def open(cls, directory: Path, settings_digest: str, root: Path | None = None) -> Cache | None:
+        """The cache in ``directory``, rebuilt if it cannot be trusted; ``None`` if it cannot be used.
+
+        No directory from ``root`` (the repository; by default ``directory``'s parent) down may be a link.
+        """
         digest = hashlib.sha256(f"{settings_digest}\0{engine_digest()}".encode()).hexdigest()
-        if not _make_directory(directory):
+        root = directory.parent if root is None else root
+        steps = steps_from(root, directory)
+        if steps is None:
+            log.warning("cache not used: %s is outside %s", directory, root)
             return None
-        database = directory / DATABASE
+        if not _make_directory(root, steps):
+            return None
+        database = root.joinpath(*steps, DATABASE)
         rebuilt = False
         for attempt in range(OPEN_ATTEMPTS):
+            why = _unsafe(root, steps)
+            if why is not None:
+                log.warning("cache not used: %s", why)
+                return None
             connection = None
             try:
                 # Transactions are begun by hand while preparing, by ``with`` afterwards.
@@ -105,7 +128,7 @@ class Cache:
                 if rebuilt:
                     break
                 log.info("cache %s discarded and rebuilt: %s", database, error)
-                _discard(database)
+                _discard(root, steps)
                 rebuilt = True
         log.warning("cache not used: %s cannot be opened", database)
         return None
@@ -154,17 +177,41 @@ class _Foreign(Exception):
     """The database is not a reviewbot cache of this format."""
 
 
-def _make_directory(directory: Path) -> bool:
+def _make_directory(root: Path, steps: tuple[str, ...]) -> bool:
     """Create the cache directory, ignored by git and tagged for backup tools; False if impossible."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
-            if not (directory / name).exists():
-                (directory / name).write_text(text, encoding="utf-8")
+        with open_directory(root, steps, create=True) as directory:
+            directory.create(".gitignore", "*\n")
+            directory.create("CACHEDIR.TAG", CACHEDIR_TAG)
+    except LinkedPath as error:
+        log.warning("cache not used: %s", error.strerror)
+        return False
     except OSError as error:
-        log.warning("cache disabled: cannot create %s: %s", directory, error.strerror)
+        log.warning("cache not used: cannot create %s: %s", root.joinpath(*steps), error.strerror)
         return False
     return True
+
+
+def _unsafe(root: Path, steps: tuple[str, ...]) -> str | None:
+    """Why SQLite must not open the database now, if it must not: a link on the way to the cache
+    directory, a directory another user owns, or a database file that is a link (or no file)."""
+    try:
+        with open_directory(root, steps) as directory:
+            if hasattr(os, "geteuid") and directory.status().st_uid != os.geteuid():
+                return f"{directory.shown} belongs to another user"
+            for name in (DATABASE, *(DATABASE + suffix for suffix in COMPANIONS)):
+                try:
+                    mode = directory.lstat(name).st_mode
+                except FileNotFoundError:
+                    continue
+                if not stat.S_ISREG(mode):
+                    shown = f"{directory.shown}/{name}" if directory.shown else name
+                    return f"{shown} is {'a symbolic link' if stat.S_ISLNK(mode) else 'not a regular file'}, not opened"
+    except LinkedPath as error:
+        return error.strerror
+    except OSError as error:
+        return f"{root.joinpath(*steps)}: {error.strerror}"
+    return None
 
 
 def _prepare(connection: sqlite3.Connection) -> None:
@@ -190,12 +237,16 @@ def _prepare(connection: sqlite3.Connection) -> None:
     connection.isolation_level = "DEFERRED"
 
 
-def _discard(database: Path) -> None:
-    """Remove the database and its WAL files."""
-    for suffix in ("", "-wal", "-shm"):
-        try:
-            Path(f"{database}{suffix}").unlink()
-        except FileNotFoundError:
-            pass
-        except OSError as error:
-            log.warning("cannot remove %s%s: %s", database, suffix, error.strerror)
+def _discard(root: Path, steps: tuple[str, ...]) -> None:
+    """Remove the database and its companions (a link among them is removed, never followed)."""
+    try:
+        with open_directory(root, steps) as directory:
+            for name in (DATABASE, *(DATABASE + suffix for suffix in COMPANIONS)):
+                try:
+                    directory.unlink(name)
+                except FileNotFoundError:
+                    pass
+                except OSError as error:
+                    log.warning("cannot remove %s: %s", directory.path / name, error.strerror)
+    except OSError as error:
+        log.warning("cannot remove the cache in %s: %s", root.joinpath(*steps), error.strerror)

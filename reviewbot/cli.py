@@ -142,6 +142,9 @@ def _request(args: argparse.Namespace) -> Request:
 
     root, is_git = find_root(Path.cwd())
     settings = _settings(args, root)
+    # The flag wins over config `max-memory` (it is absent when not given).
+    if hasattr(args, "max_memory"):
+        settings = replace(settings, max_memory=args.max_memory)
     # Changed-lines mode, fixing and baselines are flags of `scan` only.
     scan_only = ("diff", "head", "staged", "filter_mode", "fix", "update_baseline")
     chosen = {name: getattr(args, name) for name in scan_only if hasattr(args, name)}
@@ -197,13 +200,14 @@ def scan(args: argparse.Namespace) -> int:
 
 def merge(args: argparse.Namespace) -> int:
     """``reviewbot merge``: findings of several JSON reports, reported as one scan."""
-    from reviewbot.merge import read_reports
+    from reviewbot.merge import read_reports, with_severities
     from reviewbot.project import find_root
     from reviewbot.report import Run, renderers
     from reviewbot.session import phase2, settle_suppressions
 
     settings = _settings(args, find_root(Path.cwd())[0])
     findings, files, facts = read_reports(args.reports)
+    findings = with_severities(findings, settings)
     # The project phase the shards left out, over every shard's facts together.
     project, used = phase2(settings, facts, None)
     findings = sorted([*settle_suppressions(findings, used), *project], key=lambda finding: finding.sort_key)
@@ -424,7 +428,7 @@ def baseline(args: argparse.Namespace) -> int:
     result = run(request)
     # The file the config reads is the natural place to write.
     target = args.output or inside(request.root, request.settings.baseline or DEFAULT_BASELINE, "baseline")
-    write(target, list(result.findings))
+    write(target, list(result.findings), request.root)
     print(f"reviewbot: recorded {len(result.findings)} findings in {target}")
     return EXIT_OK
 

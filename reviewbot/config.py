@@ -18,6 +18,7 @@ from reviewbot.checks import OPTIONS
 from reviewbot.errors import ConfigError
 from reviewbot.escape import printable
 from reviewbot.files import read_text_file
+from reviewbot.memory import DEFAULT_MAX_MEMORY, parse_size
 from reviewbot.model import Finding, Project, RuleSpec, Severity, Source
 from reviewbot.packs import DEFAULT_PACK, Pack, available_packs, load_pack
 from reviewbot.validate import did_you_mean, expand, expect, options, rule_ids
@@ -37,7 +38,7 @@ FAMILIES = sorted({key.partition(".")[0] for key in OPTIONS})
 TOP_LEVEL_KEYS = sorted(
     {
         "packs", "select", "extend-select", "ignore", "severity", "exclude", "per-file-ignores", "test-paths", "fail-on", "max-file-bytes", "baseline",
-        "cache-dir", "agents", *FAMILIES,
+        "cache-dir", "max-memory", "agents", *FAMILIES,
     }
 )
 log = logging.getLogger(__name__)
@@ -124,6 +125,9 @@ class Settings:
     sources: dict[str, tuple[Source, ...]] = field(default_factory=dict)
     # ``agents.waive``: (bullet text or regex, why nothing enforces it) for ``reviewbot agents --check``.
     waive: tuple[tuple[str, str], ...] = ()
+    # ``max-memory``: bytes one file's scan may take (``None``: no cap). Not in the digest: a file
+    # over the cap is lost, never cached.
+    max_memory: int | None = DEFAULT_MAX_MEMORY
 
     @functools.cached_property
     def digest(self) -> str:
@@ -336,7 +340,16 @@ def build_settings(
         cache_dir=expect(f"{where}cache-dir", config["cache-dir"], str) if "cache-dir" in config else None,
         sources=sources,
         waive=_waive(config, where),
+        max_memory=_max_memory(config, where),
     )
+
+
+def _max_memory(config: dict[str, object], where: str) -> int | None:
+    """``max-memory``: a size (``4GiB``, ``512MiB``, bytes) or ``none``."""
+    try:
+        return parse_size(config.get("max-memory", DEFAULT_MAX_MEMORY))
+    except ValueError as error:
+        raise ConfigError(f"{where}max-memory: {error}") from None
 
 
 def _waive(config: dict[str, object], where: str) -> tuple[tuple[str, str], ...]:

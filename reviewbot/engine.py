@@ -467,6 +467,8 @@ def scan_file(path: str, data: bytes, settings: Settings) -> FileResult:
         return FileResult(tuple(scan.run()), scan.facts())
     except RecursionError:
         return only("RB002", 1, "internal error: the file is nested too deeply to walk (RecursionError)")
+    except MemoryError:
+        raise  # the scan's to report (``max-memory``): the file is lost, not cached
     except Exception as error:  # noqa: BLE001 - one file's failure must not stop the scan
         return only("RB002", 1, f"internal error: {type(error).__name__}: {error}")
 

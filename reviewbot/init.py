@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from reviewbot import __version__
-from reviewbot.errors import ConfigError
+from reviewbot.errors import ConfigError, FileError
 
 # The parts ``--only`` can choose (``claude`` is the former name of ``hooks``).
 PARTS = ("config", "workflow", "pre-commit", "hooks")
@@ -226,8 +226,14 @@ def _hooks(root: Path, agent: str) -> Change:
 
 
 def apply(root: Path, changes: list[Change]) -> None:
-    """Write the changes."""
+    """Write the changes, never through a link: a committed ``.claude`` pointing at the user's own
+    settings must not get reviewbot's hooks written there (``FileError`` naming the link)."""
+    from reviewbot.files import open_directory
+
     for change in changes:
-        path = root / change.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(change.new, encoding="utf-8")
+        *directories, name = change.path.split("/")
+        try:
+            with open_directory(root, directories, create=True) as directory:
+                directory.write(name, change.new)
+        except OSError as error:
+            raise FileError(f"{change.path}: cannot write: {error.strerror or error}") from None

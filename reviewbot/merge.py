@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
+from reviewbot.config import Settings
 from reviewbot.errors import FileError
 from reviewbot.model import Facts, Finding
 
@@ -43,3 +45,10 @@ def read_reports(paths: list[Path]) -> tuple[list[Finding], int, dict[str, Facts
             facts[file_facts.path] = file_facts
     findings.sort(key=lambda finding: finding.sort_key)
     return findings, files, facts
+
+
+def with_severities(findings: list[Finding], settings: Settings) -> list[Finding]:
+    """The findings at the severities ``settings`` gives their rules: the gate is the config's,
+    whatever severity a report says. A rule the config does not know keeps the report's."""
+    specs = settings.specs
+    return [replace(finding, severity=specs[finding.rule].severity) if finding.rule in specs else finding for finding in findings]

@@ -8,7 +8,7 @@ import re
 import stat
 import sys
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from reviewbot.config import MAX_CONFIG_BYTES, Globs, Settings, build_settings, read_config
 from reviewbot.errors import ConfigError, GitError, UsageError
@@ -114,13 +114,22 @@ def _git_files(root: Path, targets: list[str]) -> list[str]:
 
 
 def is_tracked(root: Path, path: Path) -> bool:
-    """Whether git tracks ``path`` or anything under it, in the repository at ``root``."""
+    """Whether git tracks ``path`` (inside ``root``), anything under it, or anything at a directory
+    on the way to it: git lists nothing behind a committed link or in a submodule, so ``path``
+    alone would pass there whatever the commit holds."""
     import git
 
+    name = path.relative_to(root).as_posix()
+    parents = {parent.as_posix() for parent in PurePosixPath(name).parents} - {"."}
+    # Literal: a name holding ``*`` or ``?`` is no pattern.
+    specs = [f":(literal){spec}" for spec in (name, *sorted(parents))]
     try:
-        return bool(git.Repo(root).git.ls_files("-z", "--", str(path)))
+        listing = git.Repo(root).git.ls_files("-z", "--", *specs)
     except git.CommandError as error:
         raise GitError(f"git ls-files failed in {root}: {str(error.stderr).strip()}") from None
+    # A parent's spec lists what is under it too: only the parent itself counts.
+    entries = [entry for entry in listing.split("\0") if entry]
+    return any(entry in parents or name == "." or entry == name or entry.startswith(f"{name}/") for entry in entries)
 
 
 def _walk(root: Path, target: str) -> list[str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
 from reviewbot.checks.base import History
-from reviewbot.config import Settings, inside
+from reviewbot.config import Settings
 from reviewbot.diff import Change
 from reviewbot.errors import GitError, UsageError
 from reviewbot.files import NotScanned, read_source
@@ -135,7 +135,7 @@ def run(request: Request) -> Result:
     if request.baseline is not None:
         entries = load(request.baseline)
         if request.update_baseline:
-            pruned = prune(request.baseline, entries, everything, _judged(request, files, everything))
+            pruned = prune(request.baseline, entries, everything, _judged(request, files, everything), request.root)
         findings = new_findings(findings, everything, entries)
     log.info("scanned %d files in %.2fs", len(files), time.perf_counter() - started)
     return Result(request.root, request.settings, tuple(files), tuple(everything), tuple(findings), fixed, tuple(refused), pruned, facts)
@@ -306,7 +306,7 @@ def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> 
             Pool(request.settings, request.jobs, request.file_timeout).scan(work.misses(files), work.scanned, len(files))
         else:
             for path, data in work.misses(files):
-                work.scanned(path, scan_in_place(path, data, request.settings, request.file_timeout), False)
+                work.scanned(path, *scan_in_place(path, data, request.settings, request.file_timeout))
     finally:
         work.progress.finish()
         if cache is not None:
@@ -366,17 +366,26 @@ def _cache(request: Request) -> Cache | None:
     """The phase-1 cache the request may use, if any.
 
     A cache directory that the repository itself holds is refused: a commit could then bring its
-    own "findings" for its own files and switch the gate off.
+    own "findings" for its own files and switch the gate off. So is one with a link on the way
+    (``Cache.open`` says so): git answers for a link, never for what lies behind it.
     """
+    from reviewbot.errors import ConfigError
+    from reviewbot.escape import printable
+    from reviewbot.files import steps_from
     from reviewbot.project import is_tracked
 
     if not request.cache:
         return None
-    directory = inside(request.root, request.settings.cache_dir or DEFAULT_DIRECTORY, "cache-dir")
+    name = request.settings.cache_dir or DEFAULT_DIRECTORY
+    # Judged by the name: a link in the work tree is the checkout's doing and costs the cache, not the run.
+    steps = steps_from(request.root, name)
+    if steps is None:
+        raise ConfigError(f"cache-dir: {printable(name)!r} is outside the repository; name a path inside it")
+    directory = request.root.joinpath(*steps)
     if request.is_git and directory.exists() and is_tracked(request.root, directory):
         log.warning("cache not used: %s is committed to the repository, and a commit must not bring its own results", directory)
         return None
-    return Cache.open(directory, request.settings.digest)
+    return Cache.open(directory, request.settings.digest, request.root)
 
 
 def _judged(request: Request, files: list[str], everything: list[Finding]) -> Callable[[str, str], bool]:

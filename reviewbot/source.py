@@ -16,6 +16,8 @@ import warnings
 
 import libcst as cst
 
+from reviewbot import memory
+
 # Python's line breaks; ``str.splitlines`` would also split on form feeds and other characters.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Brackets, for the nesting screen that protects the native parser (see ``too_deep_to_parse``).
@@ -77,7 +79,10 @@ def cpython_syntax_error(text: str) -> tuple[int, int, str] | None:
             compile(text, "<scanned>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as error:
         return error.lineno or 1, max((error.offset or 1) - 1, 0), error.msg
-    except (RecursionError, MemoryError):
+    except (RecursionError, MemoryError) as error:
+        # Memory running out is the scan's to report (RB002, ``max-memory``), not the file's.
+        if isinstance(error, MemoryError) and memory.exhausted():
+            raise
         return 1, 0, "the file is nested too deeply for Python to compile"
     except ValueError:
         return None

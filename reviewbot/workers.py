@@ -1,9 +1,9 @@
 """Phase 1 in worker processes, one file at a time per worker, so a file can only lose itself.
 
-A worker that dies (a signal, the native parser overflowing the C stack, the out-of-memory killer)
-or holds one file longer than ``--file-timeout`` costs one RB002 finding for the file it held; a
-fresh worker takes its place and the scan goes on. Results are keyed by path, so the report is the
-same whatever the number of workers and the order in which they finish.
+A worker that dies (a signal, the native parser overflowing the C stack, the out-of-memory killer),
+goes over ``max-memory`` or holds one file longer than ``--file-timeout`` costs one RB002 finding
+for the file it held; a fresh worker takes its place and the scan goes on. Results are keyed by
+path, so the report is the same whatever the number of workers and the order in which they finish.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from reviewbot import memory
 from reviewbot.config import Settings
 from reviewbot.model import FileResult
 from reviewbot.walk import fast_walk_is_exact
@@ -28,9 +29,12 @@ from reviewbot.walk import fast_walk_is_exact
 # Deeply nested expressions need more than Python's default recursion depth to walk. Set once in
 # each process that scans (a worker, or the main process with ``--jobs 1``), never per file.
 SCAN_RECURSION_LIMIT = 20_000
+# A worker's exit status after a ``MemoryError``: the parent reports the file as over ``max-memory``.
+OUT_OF_MEMORY = 3
 
 # Called as each file finishes: its path, its result, and whether the file was lost (RB002 for a
-# dead or timed-out worker: worth scanning again next time, not worth caching).
+# dead or timed-out worker, or one over ``max-memory``: worth scanning again next time, not worth
+# caching).
 OnDone = Callable[[str, FileResult, bool], None]
 
 
@@ -42,7 +46,8 @@ def default_jobs() -> int:
 
 
 def scan_one(path: str, data: bytes, settings: Settings) -> FileResult:
-    """Phase 1 for one file, in whatever process runs it; even ``MemoryError`` becomes RB002."""
+    """Phase 1 for one file, in whatever process runs it; a ``RecursionError`` becomes RB002, and a
+    ``MemoryError`` is the caller's, which knows whether the process is worth keeping."""
     from reviewbot.engine import lost_file, scan_file
 
     # A parsed file is hundreds of thousands of young objects, and Python's cycle collector would
@@ -53,7 +58,7 @@ def scan_one(path: str, data: bytes, settings: Settings) -> FileResult:
     gc.disable()
     try:
         return scan_file(path, data, settings)
-    except (MemoryError, RecursionError) as error:
+    except RecursionError as error:
         return lost_file(settings, path, f"internal error: {type(error).__name__} while scanning this file")
     finally:
         if collecting:
@@ -64,11 +69,12 @@ class _Expired(BaseException):
     """``--file-timeout`` passed (a ``BaseException``: no rule's ``except Exception`` swallows it)."""
 
 
-def scan_in_place(path: str, data: bytes, settings: Settings, file_timeout: float) -> FileResult:
-    """``scan_one`` in this process, as a worker would run it: with a deep recursion limit, and an
-    RB002 once ``file_timeout`` seconds have passed. The timer is seen between Python steps, so it
-    cannot cut a native parse short; only a disposable process (the hook server's child for one
-    event) scans in place."""
+def scan_in_place(path: str, data: bytes, settings: Settings, file_timeout: float) -> tuple[FileResult, bool]:
+    """``scan_one`` in this process, as a worker would run it: with a deep recursion limit, the
+    address space capped at ``max-memory``, and an RB002 once ``file_timeout`` seconds have passed
+    or memory ran out; and whether the file was lost so. The timer is seen between Python steps, so
+    it cannot cut a native parse short, and the native parser ends the process when an allocation
+    fails: only a disposable process (the hook server's child for one event) scans in place."""
 
     def expire(signum: int, frame: object) -> None:
         raise _Expired
@@ -77,16 +83,19 @@ def scan_in_place(path: str, data: bytes, settings: Settings, file_timeout: floa
     previous = signal.signal(signal.SIGALRM, expire)
     try:
         sys.setrecursionlimit(max(limit, SCAN_RECURSION_LIMIT))
-        # The timer is stopped inside the ``try`` that catches it: it may fire on the way out.
-        try:
-            signal.setitimer(signal.ITIMER_REAL, file_timeout)
-            return scan_one(path, data, settings)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except _Expired:
+        # Like the recursion limit, the cap holds for the scan only: the process goes on after it.
+        with memory.capped(settings.max_memory):
+            # The timer is stopped inside the ``try`` that catches it: it may fire on the way out.
+            try:
+                signal.setitimer(signal.ITIMER_REAL, file_timeout)
+                return scan_one(path, data, settings), False
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    except (_Expired, MemoryError) as error:
         from reviewbot.engine import lost_file
 
-        return lost_file(settings, path, f"internal error: took longer than --file-timeout ({file_timeout:g} s); the other files were scanned")
+        why = f"took longer than --file-timeout ({file_timeout:g} s)" if isinstance(error, _Expired) else memory.over(settings.max_memory)
+        return lost_file(settings, path, f"internal error: {why}; the other files were scanned"), True
     finally:
         signal.signal(signal.SIGALRM, previous)
         sys.setrecursionlimit(limit)
@@ -95,6 +104,7 @@ def scan_in_place(path: str, data: bytes, settings: Settings, file_timeout: floa
 def _serve(connection: Connection, settings: Settings) -> None:
     """A worker's life: scan each (path, bytes) received until told to stop (``None``)."""
     sys.setrecursionlimit(max(sys.getrecursionlimit(), SCAN_RECURSION_LIMIT))
+    memory.limit(settings.max_memory)
     # The parent handles Ctrl-C and ends its workers; a worker must not print a traceback for it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
@@ -102,7 +112,12 @@ def _serve(connection: Connection, settings: Settings) -> None:
         if task is None:
             return
         path, data = task
-        connection.send(scan_one(path, data, settings))
+        try:
+            result = scan_one(path, data, settings)
+        except MemoryError:
+            # A heap that has run out is not worth keeping: the parent starts a fresh worker.
+            os._exit(OUT_OF_MEMORY)
+        connection.send(result)
 
 
 def _how_it_ended(code: int | None) -> str:
@@ -196,8 +211,11 @@ class Pool:
         except (EOFError, OSError):
             # End of file on the pipe: the worker is gone; its exit code says how.
             worker.process.join(timeout=5)
-            how = _how_it_ended(worker.process.exitcode)
-            self._lose(worker, on_done, f"the worker process scanning it died ({how})")
+            code = worker.process.exitcode
+            if code == OUT_OF_MEMORY or memory.aborted_over(code, self.settings.max_memory):
+                self._lose(worker, on_done, memory.over(self.settings.max_memory))
+            else:
+                self._lose(worker, on_done, f"the worker process scanning it died ({_how_it_ended(code)})")
             return
         path, worker.path = worker.path, None
         on_done(path, result, False)

@@ -135,7 +135,7 @@ def test_rb503_flags_an_added_import_against_the_established_direction(layered):
     assert (finding["path"], finding["line"]) == ("app/repositories/orders.py", 3)
     assert finding["message"] == (
         "new dependency `app.repositories -> app.api` (importing `app.api.orders.router`): at the base, `app.api` imports "
-        "`app.repositories` (app/api/orders.py:2) and nothing goes back; this makes a cycle between them: move what both need into a lower module"
+        "`app.repositories` (`app/api/orders.py:2`) and nothing goes back; this makes a cycle between them: move what both need into a lower module"
     )
     # A full scan has no base to compare with.
     assert "RB503" not in run_reviewbot(repo, "scan", "--format", "json").stdout

@@ -120,3 +120,35 @@ def test_globs_agree_with_fnmatch_and_do_not_backtrack():
     assert Globs(["**/tests/**/test_*.py"]).match("pkg/tests/unit/test_x.py")
     with pytest.raises(ConfigError, match=r"glob '\*\*a\*\*a\*\*a\*\*a\*\*b': at most 4"):
         Globs(["**a**a**a**a**b"])
+
+
+@pytest.mark.parametrize(
+    "value, size",
+    [("4GiB", 4 << 30), ("512 MiB", 512 << 20), ("1.5gib", 3 << 29), (1 << 30, 1 << 30), ("268435456", 1 << 28), ("none", None), ("None", None)],
+)
+def test_max_memory_takes_binary_sizes_bytes_or_none(value, size):
+    assert build_settings({"max-memory": value}).max_memory == size
+
+
+def test_max_memory_defaults_to_4_gib_and_reads_back_as_written():
+    from reviewbot.memory import describe
+
+    assert build_settings({}).max_memory == 4 << 30
+    assert [describe(size) for size in (4 << 30, 300 << 20, (1 << 30) + 1, 0)] == ["4 GiB", "300 MiB", "1073741825 bytes", "0 bytes"]
+
+
+@pytest.mark.parametrize(
+    "value, why",
+    [
+        ("4GB", "expected a size such as 4GiB"),
+        ("lots", "expected a size such as 4GiB"),
+        (True, "expected a size such as 4GiB"),
+        (None, "expected a size such as 4GiB"),
+        (4.5, "expected a size such as 4GiB"),
+        (0, "0 bytes is below 100 MiB"),
+        (4096, "4 KiB is below 100 MiB"),
+    ],
+)
+def test_a_bad_max_memory_is_a_config_error_naming_the_key(value, why):
+    with pytest.raises(ConfigError, match=rf"^max-memory: {why}"):
+        build_settings({"max-memory": value})

@@ -41,8 +41,8 @@ def test_a_violation_in_a_written_file_blocks_with_the_rule_and_its_quote(repo):
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines()[1] == (
-        'app/new.py:2 RB101 relative import `.`: use `app` — agent rule: "Use absolute imports with @ alias for all '
-        'internal modules" (fix: import `app` absolutely)'
+        "`app/new.py:2` RB101 relative import `.`: use `app` — agent rule: `Use absolute imports with @ alias for all "
+        "internal modules` (fix: import `app` absolutely)"
     )
 
 
@@ -57,7 +57,7 @@ def test_an_edit_that_breaks_a_rule_in_an_old_file_reports_only_that_line(repo):
     result = hook(edited(repo, "app/old.py", "MultiEdit"), cwd=repo)
     assert result.returncode == 2
     # Line 7 (the old call without a timeout) is not part of the edit; RB201 is a warning, below the hook's fail-on.
-    assert [line.split(" ")[:2] for line in result.stderr.splitlines()[1:]] == [["app/old.py:8", "RB205"]]
+    assert [line.split(" ")[:2] for line in result.stderr.splitlines()[1:]] == [["`app/old.py:8`", "RB205"]]
 
 
 @pytest.mark.parametrize("name", ["notes.txt", "app/deleted.py"])
@@ -83,7 +83,7 @@ def test_stop_blocks_on_the_work_trees_new_findings_unless_already_continuing(re
     (repo / "app/new.py").write_text(DOC + "from . import old\n")
     stop = {"hook_event_name": "Stop", "cwd": str(repo), "stop_hook_active": False}
     blocked = hook(stop, cwd=repo)
-    assert blocked.returncode == 2 and "app/new.py:2 RB101" in blocked.stderr
+    assert blocked.returncode == 2 and "`app/new.py:2` RB101" in blocked.stderr
     assert hook({**stop, "stop_hook_active": True}, cwd=repo).returncode == 0
     assert hook({**stop, "hook_event_name": "SubagentStop"}, cwd=repo).returncode == 2
 

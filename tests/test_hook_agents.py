@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 DOC = '"""Module."""\n'
 BAD = DOC + "from . import old\n"
 GOOD = DOC + "from app import old\n"
-RULE = "app/new.py:2 RB101 relative import `.`: use `app`"
+RULE = "`app/new.py:2` RB101 relative import `.`: use `app`"
 
 
 def hook(agent: str, event: dict[str, object], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -163,8 +163,8 @@ def test_the_smallest_budget_still_holds_a_finding_and_the_count(repo):
     (repo / "app/many.py").write_text(DOC + "".join(f"from . import m{n}\n" for n in range(30)))
     result = hook("claude-code", claude_edit(repo, "app/many.py"), repo, "--max-chars", "10")
     lines = result.stderr.splitlines()
-    # The smallest budget is 400 characters: the header, at least one finding, the count of the rest.
-    assert len(result.stderr) <= 400 and " RB101 " in lines[1]
+    # The smallest budget is 500 characters: the header, at least one finding, the count of the rest.
+    assert len(result.stderr) <= 500 and " RB101 " in lines[1]
     assert lines[-1].startswith(f"... and {30 - (len(lines) - 2)} more (run `reviewbot scan --diff HEAD`")
 
 

@@ -115,8 +115,8 @@ def test_file_names_cannot_print_workflow_commands_or_markup(tmp_path):
     markdown = reviewbot("scan", "--no-cache", "--fail-on", "never", "--format", "markdown", cwd=repo).stdout
     # Paths sit in code spans, one line each: no mention, no HTML, no heading, no hidden comment.
     assert "``z`@octocat`<b>x</b><!-- -->.py:1``" in markdown
-    # Outside code spans a message's repository text is escaped: the mention is an entity.
-    assert "`z`&#64;octocat`" in markdown
+    # A message quotes the name in a code span fenced longer than its backticks: it cannot end the quote.
+    assert "public module ``z`@octocat`<b>x</b><!-- -->.py`` has no docstring" in markdown
     assert not any(line.startswith("## heading") for line in markdown.splitlines())
     # One line per finding (RB101 and RB401 for each of the three files).
     listed = [line for line in markdown.splitlines() if line.startswith("- ")]
@@ -464,3 +464,17 @@ def test_pull_request_target_fails_closed_without_the_head(installed, tmp_path):
         assert f"head commit {head[:12]} is not in this clone and cannot be fetched" in result.stderr
         assert "ref: ${{ github.event.pull_request.head.sha }}" in result.stderr
         assert not server.issue_comments and not server.reviews
+
+
+def test_init_never_writes_its_hooks_through_a_committed_link(installed, tmp_path):
+    # The repository commits `.claude` as a link to the user's own settings directory.
+    home = tmp_path / "home" / ".claude"
+    home.mkdir(parents=True)
+    (home / "settings.json").write_text("{}\n")
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": DOC})
+    (repo / ".claude").symlink_to(home)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "link")
+    result = installed_reviewbot(installed, "init", "--agent", "claude-code", cwd=repo)
+    assert result.returncode == 2 and ".claude is a symbolic link, not followed" in result.stderr, result.stderr
+    assert (home / "settings.json").read_text() == "{}\n" and sorted(p.name for p in home.iterdir()) == ["settings.json"]

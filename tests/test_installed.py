@@ -154,7 +154,7 @@ def test_hook_claude_code_post_tool_use(installed, tmp_path):
     event = {"hook_event_name": "PostToolUse", "cwd": str(repo), "tool_name": "Write", "tool_input": {"file_path": str(repo / "shop_api/new.py")}}
     result = run_reviewbot(repo, "hook", "claude-code", installed=installed, stdin=json.dumps(event))
     assert result.code == 2
-    assert "shop_api/new.py:2 RB101 relative import `.`: use `shop_api`" in result.stderr
+    assert "`shop_api/new.py:2` RB101 relative import `.`: use `shop_api`" in result.stderr
 
 
 def test_hook_server_of_the_installation(installed, tmp_path):
@@ -165,19 +165,19 @@ def test_hook_server_of_the_installation(installed, tmp_path):
         new.write_text(DOC + "from . import models\n")
         event = json.dumps({"session_id": "s1", "hook_event_name": "PostToolUse", "cwd": str(repo), "tool_name": "Write", "tool_input": {"file_path": str(new)}})
         first = run_reviewbot(repo, "hook", "claude-code", installed=installed, stdin=event, env=servers.env)
-        assert first.code == 2 and "shop_api/new.py:2 RB101" in first.stderr
+        assert first.code == 2 and "`shop_api/new.py:2` RB101" in first.stderr
         where = servers.listening()
         # The next edit is answered by the server, told once as ever.
         new.write_text(DOC + "from . import models\nfrom . import orders\n")
         second = run_reviewbot(repo, "hook", "claude-code", installed=installed, stdin=event, env=servers.env)
-        assert second.code == 2 and "shop_api/new.py:3 RB101" in second.stderr and ":2 RB101" not in second.stderr
+        assert second.code == 2 and "`shop_api/new.py:3` RB101" in second.stderr and ":2` RB101" not in second.stderr
         assert len(servers.answered()) == 1
         # Changed files of the installation (an upgrade) are served by a new server, never by the old one.
         [pack] = installed.venv.glob("lib/python*/site-packages/reviewbot/rules/backend-engineer.yml")
         os.utime(pack, ns=(pack.stat().st_atime_ns, pack.stat().st_mtime_ns + 10**9))
         stop = json.dumps({"session_id": "s1", "hook_event_name": "Stop", "cwd": str(repo), "stop_hook_active": False})
         third = run_reviewbot(repo, "hook", "claude-code", installed=installed, stdin=stop, env=servers.env)
-        assert third.code == 2 and ":2 RB101" in third.stderr and ":3 RB101" in third.stderr
+        assert third.code == 2 and ":2` RB101" in third.stderr and ":3` RB101" in third.stderr
         assert len(servers.answered()) == 1
         assert servers.listening(besides=(where,)) != where
         # The old server notices within half a minute that its code changed, and leaves.
@@ -197,7 +197,7 @@ def test_hook_adapters_of_other_agents(installed, tmp_path, agent):
     (repo / "app/new.py").write_text(DOC + "from . import old\n")
     result = run_reviewbot(repo, "hook", agent, installed=installed, stdin=json.dumps(EDITS[agent](repo, "app/new.py")))
     completed = subprocess.CompletedProcess([], result.code, result.stdout, result.stderr)
-    assert "app/new.py:2 RB101 relative import `.`" in (told(agent, completed) or "")
+    assert "`app/new.py:2` RB101 relative import `.`" in (told(agent, completed) or "")
 
 
 def test_init_in_an_empty_repository(installed, tmp_path):

@@ -88,7 +88,7 @@ def test_rb802_flags_a_change_over_the_limit_once_on_the_largest_file(repo):
     assert result.code == 0, result.stderr  # a warning: the default gate fails on errors only
     [finding] = json.loads(result.stdout)["findings"]
     assert (finding["rule"], finding["path"], finding["line"]) == ("RB802", "app/large.py", 1)
-    assert finding["message"].startswith("this change adds 51 lines of non-test Python (app/large.py: 31), more than 40")
+    assert finding["message"].startswith("this change adds 51 lines of non-test Python (`app/large.py`: 31), more than 40")
     assert finding["quote"] == "Writing full-blown code without incremental review cycles"
     # The same change in smaller steps passes; a full scan has no change to judge.
     assert run_reviewbot(repo, "scan", "--diff", "HEAD~0", "--format", "json").stdout.count("RB802") == 0

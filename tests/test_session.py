@@ -139,6 +139,35 @@ def test_in_place_too_a_file_over_the_time_limit_costs_one_rb002(repo):
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and sys.getrecursionlimit() == limit
 
 
+# Scans a two-megabyte line in place under a 300 MiB cap, in a process of its own (the cap is the
+# address space of the process that scans), and prints what the scan and the process became.
+IN_PLACE_OVER_MEMORY = """
+import resource
+from reviewbot.config import build_settings
+from reviewbot.workers import scan_in_place
+
+before = resource.getrlimit(resource.RLIMIT_AS)
+result, lost = scan_in_place("app/line.py", b"x = [" + b"1," * 1_000_000 + b"]\\n", build_settings({"max-memory": "300MiB"}), 60)
+print(lost, [(f.rule, f.message) for f in result.findings], resource.getrlimit(resource.RLIMIT_AS) == before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="only Linux enforces RLIMIT_AS")
+def test_in_place_a_file_over_max_memory_costs_one_rb002_and_the_process_gets_its_limit_back():
+    done = subprocess.run([sys.executable, "-c", IN_PLACE_OVER_MEMORY], capture_output=True, text=True, timeout=120)
+    message = "internal error: went over max-memory (300 MiB); the other files were scanned"
+    assert done.stdout == f"True {[('RB002', message)]} True\n", done.stderr
+
+
+def test_in_place_a_lost_file_is_not_cached(repo):
+    (repo / "app/big.py").write_text(BIG)
+    (repo / ".reviewbot.yml").write_text("max-file-bytes: 10000000\n")
+    run(request(repo, jobs=1, file_timeout=0.5, isolate=False))
+    with sqlite3.connect(repo / DEFAULT_DIRECTORY / DATABASE) as connection:
+        # Every file but the lost one.
+        assert connection.execute("SELECT count(*) FROM phase1").fetchone() == (len([f for f in FILES if f.endswith(".py")]),)
+
+
 @pytest.mark.slow
 def test_a_killed_worker_costs_the_file_it_held(repo):
     (repo / "app/big.py").write_text(BIG)

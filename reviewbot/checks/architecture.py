@@ -16,6 +16,7 @@ import libcst as cst
 
 from reviewbot.checks.base import FileContext, ProjectRule
 from reviewbot.errors import ConfigError
+from reviewbot.escape import code
 from reviewbot.imports import dotted_name
 from reviewbot.model import Example, Facts, Option, Rule
 
@@ -111,7 +112,7 @@ class EstablishedLayer(ProjectRule):
             wrapper = wrappers.get(library)
             if wrapper is not None:
                 self.report_at(
-                    path, line, f"`{name}()` called outside the {self.layer_name} ({self.layer_key}): this project calls `{library}` through that layer (`{wrapper}`); {self.advice}"
+                    path, line, f"`{name}()` called outside the {self.layer_name} ({self.layer_key}): this project calls `{library}` through that layer ({code(wrapper)}); {self.advice}"
                 )
 
     def _wrappers(self, wanted: set[str], libraries: tuple[str, ...], layer: Globs) -> dict[str, str]:
@@ -348,7 +349,7 @@ class NewDependencyDirection(ProjectRule):
                     path,
                     line,
                     f"new dependency `{source_name} -> {target_name}` (importing `{target}`): at the base, `{target_name}` imports "
-                    f"`{source_name}` ({back}) and nothing goes back; this makes a cycle between them: move what both need into a lower module",
+                    f"`{source_name}` ({code(back)}) and nothing goes back; this makes a cycle between them: move what both need into a lower module",
                 )
 
     def _sibling(self, module: str | None) -> tuple[str, str] | None:

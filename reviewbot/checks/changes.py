@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reviewbot.checks.base import ProjectRule, is_public_name
+from reviewbot.escape import code
 from reviewbot.model import Option
 
 
@@ -40,7 +41,7 @@ class OversizedChange(ProjectRule):
         # The file that adds the most (the first by path on a tie) carries the one finding.
         largest = min(added, key=lambda path: (-added[path], path))
         message = (
-            f"this change adds {total} lines of non-test Python ({largest}: {added[largest]}), more than {limit}: "
+            f"this change adds {total} lines of non-test Python ({code(largest)}: {added[largest]}), more than {limit}: "
             "split it into steps a reviewer can follow (types first, then functions, then integration)"
         )
         self.report_at(largest, min(project.change.files[largest].added), message)

@@ -10,6 +10,7 @@ from itertools import accumulate
 import libcst as cst
 
 from reviewbot.checks.base import FileContext
+from reviewbot.escape import code
 from reviewbot.imports import dotted_name
 from reviewbot.model import Example, Option, Rule
 
@@ -123,7 +124,8 @@ class MissingDocstring(Rule):
         # ``_private.py`` and everything under ``_private/`` is private; ``__init__.py`` and
         # ``__main__.py`` are not.
         if ctx.module.body and not ctx.private_module and ctx.module.get_docstring() is None:
-            self.report(None, f"public module `{ctx.module_name or ctx.path}` has no docstring: add one at the top saying what it holds", span=(1, 0, 1, 0))
+            # A path that is no module name may hold backticks: fenced so that it cannot end its quote.
+            self.report(None, f"public module {code(ctx.module_name or ctx.path)} has no docstring: add one at the top saying what it holds", span=(1, 0, 1, 0))
 
 
 class LowCommentDensity(Rule):

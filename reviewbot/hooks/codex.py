@@ -15,8 +15,10 @@ import re
 from reviewbot.hooks import Adapter, Event, Reply
 from reviewbot.hooks.claude_code import cwd_of, path_in
 
-# The lines of an ``apply_patch`` patch that name a file the patch leaves behind.
-PATCHED = re.compile(r"^\*\*\* (?:Add File|Update File|Move to): (.+?)\s*$", re.M)
+# The lines of an ``apply_patch`` patch that name a file the patch leaves behind. The name is the
+# rest of the line, its trailing blanks stripped in Python: a lazy group before ``\s*$`` would try
+# every length against every run of blanks, quadratic in a long line of them.
+PATCHED = re.compile(r"^\*\*\* (?:Add File|Update File|Move to): (.*)$", re.M)
 
 
 class Codex(Adapter):
@@ -36,7 +38,7 @@ class Codex(Adapter):
             # The patch as one string, or as the arguments of ``["apply_patch", patch]``.
             if isinstance(command, list):
                 command = "\n".join(part for part in command if isinstance(part, str))
-            names = PATCHED.findall(command) if isinstance(command, str) else []
+            names = [patched.rstrip() for patched in PATCHED.findall(command)] if isinstance(command, str) else []
             files = tuple(file for found in names for file in path_in(cwd, found)) or path_in(cwd, tool_input.get("file_path"))
             return Event("edit", cwd, files, session, name)
         if name == "Stop" and not data.get("stop_hook_active"):
