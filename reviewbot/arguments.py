@@ -242,6 +242,9 @@ def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="Claude Code: exit 2 with the findings on stderr (default), or a JSON decision on stdout with exit 0",
     )
     hook.add_argument("--diff", default="HEAD", metavar="REV", help="compare with REV (default: HEAD)")
+    hook.add_argument(
+        "--file-timeout", type=_positive(float), default=30.0, metavar="SECONDS", help="a file taking longer is reported as RB002 (default: 30)"
+    )
     hook.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
 
 

@@ -79,24 +79,26 @@ def main(argv: list[str] | None = None) -> int:
         return failed
 
 
-class _Printable(logging.Formatter):
-    """Log records on one line each: the paths they name come from the repository."""
+class _Stderr(logging.Handler):
+    """Log records to whatever ``sys.stderr`` is when they come, one line each (the paths they name
+    come from the repository): ``main`` may run more than once in a process, each time with its own
+    stream (a test's capture, a hook server child's buffer), and an earlier one may be closed."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        return printable(super().format(record))
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(printable(self.format(record)) + "\n")
+        except (OSError, ValueError):
+            # A closed or broken stream must not break the run; the logging module says so.
+            self.handleError(record)
 
 
 def log_to_stderr(verbose: bool) -> None:
     """reviewbot's own log records go to stderr: notes with ``--verbose``, else only warnings."""
     logger = logging.getLogger("reviewbot")
-    if not logger.handlers:
-        stream = logging.StreamHandler()
-        stream.setFormatter(_Printable("reviewbot: %(message)s"))
-        logger.addHandler(stream)
-    # The stream of this run (``main`` may run more than once in a process).
-    for handler in logger.handlers:
-        if isinstance(handler, logging.StreamHandler):
-            handler.setStream(sys.stderr)
+    if not any(isinstance(handler, _Stderr) for handler in logger.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("reviewbot: %(message)s"))
+        logger.addHandler(handler)
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
@@ -378,7 +380,13 @@ def hook_options(args: argparse.Namespace) -> HookOptions:
     from reviewbot.hooks import HookOptions
 
     return HookOptions(
-        fail_on=args.fail_on, max_findings=args.max_findings, max_chars=args.max_chars, diff=args.diff, config=args.config, reply=args.reply
+        fail_on=args.fail_on,
+        max_findings=args.max_findings,
+        max_chars=args.max_chars,
+        diff=args.diff,
+        config=args.config,
+        reply=args.reply,
+        file_timeout=args.file_timeout,
     )
 
 

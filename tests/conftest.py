@@ -4,6 +4,7 @@ built and installed the way users get it (the installed-wheel stage)."""
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import os
 import pty
 import shutil
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from reviewbot.model import Finding, Project
 # Hook events are answered in their own process, so that no hook server outlives a test; the tests
 # of the server (tests/test_hookserver.py) start their own, in directories of their own.
 os.environ["REVIEWBOT_HOOK_SERVER"] = "off"
+# Servers look at their socket and reviewbot's files twice a second, not every 30 s.
+os.environ["REVIEWBOT_HOOK_SERVER_LOOK"] = "0.5"
 
 # The project every rule example lives in: root package ``app`` with an ``app/services`` package.
 EXAMPLE_PROJECT = Project(roots={"app": "app"}, inner={"services": "app"})
@@ -226,6 +230,23 @@ def new_venv(path: Path) -> Path:
     return path
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object]) -> Path:
+    """``name``'s directory, which ``build`` fills once per test run: with pytest-xdist each worker
+    has its own session, so the first to ask builds while the others wait for it, then all reuse it."""
+    base = tmp_path_factory.getbasetemp()
+    # Workers' temporary directories share one parent (``popen-gw0``, ``popen-gw1``, …).
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    target = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (target / ".built").exists():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            build(target)
+            (target / ".built").touch()
+    return target
+
+
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Wheelhouse:
     """Build reviewbot as a release is built: the sdist from a clean copy, the wheel from the sdist.
@@ -233,20 +254,36 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Wheelhouse:
     Building the wheel from the sdist (what ``python -m build`` does) proves the sdist is complete.
     The dependencies' wheels and setuptools join them, so installs need no index afterwards.
     """
-    work = tmp_path_factory.mktemp("wheelhouse")
-    source = copy_checkout(work / "source")
-    wheels = work / "wheels"
-    checked([sys.executable, "-m", "build", "--outdir", str(wheels), str(source)], env=clean_env())
+
+    def build(work: Path) -> None:
+        source = copy_checkout(work / "source")
+        wheels = work / "wheels"
+        checked([sys.executable, "-m", "build", "--outdir", str(wheels), str(source)], env=clean_env())
+        [wheel] = wheels.glob("reviewbot-*.whl")
+        checked([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels), str(wheel), "setuptools>=64"], env=clean_env())
+
+    wheels = built_once(tmp_path_factory, "wheelhouse", build) / "wheels"
     [wheel] = wheels.glob("reviewbot-*.whl")
     [sdist] = wheels.glob("reviewbot-*.tar.gz")
-    checked([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels), str(wheel), "setuptools>=64"], env=clean_env())
     return Wheelhouse(wheels, wheel, sdist)
+
+
+def install(wheelhouse: Wheelhouse, work: Path) -> Installed:
+    """``pip install reviewbot`` from the wheel into a fresh venv in ``work``, from outside the checkout."""
+    venv = new_venv(work / "venv")
+    (work / "elsewhere").mkdir()
+    checked([str(venv / "bin" / "pip"), "install", "--quiet", "reviewbot"], cwd=work / "elsewhere", env={**clean_env(), **wheelhouse.pip_env()})
+    return Installed(venv)
 
 
 @pytest.fixture(scope="session")
 def installed(wheelhouse: Wheelhouse, tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    """``pip install reviewbot`` from the wheel into a fresh venv, run from outside the checkout."""
-    venv = new_venv(tmp_path_factory.mktemp("installed") / "venv")
-    elsewhere = tmp_path_factory.mktemp("elsewhere")
-    checked([str(venv / "bin" / "pip"), "install", "--quiet", "reviewbot"], cwd=elsewhere, env={**clean_env(), **wheelhouse.pip_env()})
-    return Installed(venv)
+    """reviewbot as users install it, shared by every test of the run: none may change its files."""
+    return Installed(built_once(tmp_path_factory, "installed", lambda work: install(wheelhouse, work)) / "venv")
+
+
+@pytest.fixture
+def own_installation(wheelhouse: Wheelhouse, tmp_path: Path) -> Installed:
+    """An installation for one test alone, which may change its files (an upgrade, a rewritten pack)
+    while other tests run in parallel on the shared one."""
+    return install(wheelhouse, tmp_path / "installation")

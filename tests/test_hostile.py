@@ -71,26 +71,31 @@ def hostile(tmp_path: Path) -> tuple[Path, Path]:
 HOSTILE = ["deep", "sum", "chain", "backslash", "huge", "random", "nul", "utf16", "passwd", "zero", "loop"]
 
 
-def test_a_hostile_repository_costs_one_finding_per_hostile_file(hostile):
+@pytest.mark.parametrize("args", [["scan"], ["scan", "--diff", "HEAD~1"], ["scan", "--jobs", "1"]], ids=["scan", "diff", "jobs-1"])
+def test_a_hostile_repository_costs_one_finding_per_hostile_file(hostile, args):
     repo, marker = hostile
     # The FIFO is made after the commit (git cannot hold one) and left in the work tree.
     os.mkfifo(repo / "app/fifo.py")
-    for args in (["scan"], ["scan", "--diff", "HEAD~1"], ["scan", "--jobs", "1"]):
-        # The backslash chain takes LibCST minutes: a short --file-timeout makes it RB002 sooner.
-        result = reviewbot(*args, "--no-cache", "--file-timeout", "5", "--format", "json", "--fail-on", "never", cwd=repo)
-        assert result.returncode == 0, result.stderr
-        found = report(result)
-        # The ordinary file keeps its findings (only the added line's with --diff); every hostile
-        # file has exactly one finding, RB0xx.
-        assert found["app/ordinary.py"] == ["RB101"] * (1 if "--diff" in args else 2)
-        for name in HOSTILE:
-            # RB802 (the change's size) is about the change, not the file.
-            rules = [rule for rule in found.get(f"app/{name}.py", []) if rule != "RB802"]
-            assert len(rules) == 1 and rules[0].startswith("RB0"), (args, name, rules)
-        assert "app/dir.py" not in found
-    # The agent's Stop hook over the same change: it blocks on them, and it finishes.
+    # The backslash chain takes LibCST minutes: a short --file-timeout makes it RB002 sooner.
+    result = reviewbot(*args, "--no-cache", "--file-timeout", "5", "--format", "json", "--fail-on", "never", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    found = report(result)
+    # The ordinary file keeps its findings (only the added line's with --diff); every hostile
+    # file has exactly one finding, RB0xx.
+    assert found["app/ordinary.py"] == ["RB101"] * (1 if "--diff" in args else 2)
+    for name in HOSTILE:
+        # RB802 (the change's size) is about the change, not the file.
+        rules = [rule for rule in found.get(f"app/{name}.py", []) if rule != "RB802"]
+        assert len(rules) == 1 and rules[0].startswith("RB0"), (args, name, rules)
+    assert "app/dir.py" not in found
+    assert not marker.exists()
+
+
+def test_the_stop_hook_blocks_on_a_hostile_change_and_finishes(hostile):
+    repo, marker = hostile
+    os.mkfifo(repo / "app/fifo.py")
     stop = {"hook_event_name": "Stop", "cwd": str(repo), "stop_hook_active": False}
-    hook = reviewbot("hook", "claude-code", "--diff", "HEAD~1", "--max-findings", "50", cwd=repo, stdin=json.dumps(stop))
+    hook = reviewbot("hook", "claude-code", "--diff", "HEAD~1", "--max-findings", "50", "--file-timeout", "5", cwd=repo, stdin=json.dumps(stop))
     assert hook.returncode == 2, hook.stderr
     assert all(f"app/{name}.py:" in hook.stderr for name in HOSTILE) and "app/ordinary.py:" in hook.stderr
     assert not marker.exists()

@@ -59,6 +59,8 @@ class HookOptions:
     reply: str = "exit"
     # Scan in worker processes (see ``session.Request.isolate``); the hook server's child does not.
     isolate: bool = True
+    # Seconds one file may take before it is an RB002 (an agent's own hook timeout is often 60).
+    file_timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,8 @@ def _scan(root: Path, options: HookOptions, files: list[str] | None) -> list[Fin
 
     settings = load_settings(root, options.config, fail_on=options.fail_on)
     only = tuple(files) if files is not None else None
-    result = run(Request(root=root, settings=settings, diff=options.diff, only=only, filter_mode="added", isolate=options.isolate))
+    request = Request(root=root, settings=settings, diff=options.diff, only=only, filter_mode="added", isolate=options.isolate, file_timeout=options.file_timeout)
+    result = run(request)
     return [finding for finding in result.findings if settings.fails(finding)]
 
 
