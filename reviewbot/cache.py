@@ -217,14 +217,15 @@ def _unsafe(root: Path, steps: tuple[str, ...]) -> str | None:
 def _prepare(connection: sqlite3.Connection) -> None:
     """Set the connection up and check that the database is ours, in our format."""
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # Another program's database is left as it was: looked at before anything is changed in it.
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables - {"meta", "phase1"}:
+        raise _Foreign(f"unexpected tables {sorted(tables - {'meta', 'phase1'})}")
     # WAL lets scans read while another one writes.
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
     # Creating the tables and stamping the format happen once, whoever comes first.
     connection.execute("BEGIN IMMEDIATE")
-    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if tables - {"meta", "phase1"}:
-        raise _Foreign(f"unexpected tables {sorted(tables - {'meta', 'phase1'})}")
     for statement in SCHEMA.split(";"):
         if statement.strip():
             connection.execute(statement)

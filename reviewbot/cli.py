@@ -195,7 +195,7 @@ def scan(args: argparse.Namespace) -> int:
     # A shard's JSON report carries its files' facts, for the project phase of `reviewbot merge`.
     facts = tuple(result.facts.values()) if request.shard is not None else ()
     run_info = Run(settings, len(result.files), color=color, fixed=result.fixed, quiet=args.quiet, facts=facts)
-    _write(renderers()[args.format](list(result.findings), run_info), args.output)
+    _write(renderers()[args.format](list(result.findings), run_info), args.output, request.root)
     # The gate: findings at or above --fail-on (after filtering, baseline and fixes) fail the run.
     return EXIT_FINDINGS if result.fails() else EXIT_OK
 
@@ -207,13 +207,14 @@ def merge(args: argparse.Namespace) -> int:
     from reviewbot.report import Run, renderers
     from reviewbot.session import phase2, settle_suppressions
 
-    settings = _settings(args, find_root(Path.cwd())[0])
+    root, _ = find_root(Path.cwd())
+    settings = _settings(args, root)
     findings, files, facts = read_reports(args.reports)
     findings = with_severities(findings, settings)
     # The project phase the shards left out, over every shard's facts together.
     project, used = phase2(settings, facts, None)
     findings = sorted([*settle_suppressions(findings, used), *project], key=lambda finding: finding.sort_key)
-    _write(renderers()[args.format](findings, Run(settings, files)), args.output)
+    _write(renderers()[args.format](findings, Run(settings, files)), args.output, root)
     return EXIT_FINDINGS if any(settings.fails(finding) for finding in findings) else EXIT_OK
 
 
@@ -441,11 +442,14 @@ def baseline(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write(report: str, output: Path | None) -> None:
-    """The report to ``--output`` or standard output."""
+def _write(report: str, output: Path | None, root: Path) -> None:
+    """The report to ``--output`` or standard output. Inside the repository at ``root``, no link on
+    the way to ``--output`` is followed: a committed ``out.sarif`` link must not send it elsewhere."""
+    from reviewbot.files import write_atomic
+
     if output is not None:
         try:
-            output.write_text(report, encoding="utf-8", errors="backslashreplace")
+            write_atomic(output, report, root)
         except OSError as error:
             raise FileError(f"{output}: cannot write the report: {error.strerror}") from None
     else:

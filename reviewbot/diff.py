@@ -133,8 +133,9 @@ def _diff(repo: git.Repo, *revisions: str) -> dict[str, FileChange]:
     options += ["--text", "--no-textconv"]
     # Fixed prefixes and blank context lines, whatever the user's git configuration says.
     options += ["--src-prefix=a/", "--dst-prefix=b/"]
+    # Python files only: a large binary file diffed as text would cost time and memory for nothing.
     raw = repo.git.execute(
-        ["git", "-c", "diff.suppressBlankEmpty=false", "diff", *revisions, *options], stdout_as_string=False
+        ["git", "-c", "diff.suppressBlankEmpty=false", "diff", *revisions, *options, "--", "*.py"], stdout_as_string=False
     )
     patch = raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else str(raw)
     return {change.path: change for change in parse_patch(patch) if change.path.endswith(".py")}

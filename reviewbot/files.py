@@ -49,7 +49,7 @@ def _no_follow(path: str, flags: int) -> int:
     return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
 
 
-def write_atomic(path: Path, text: str, root: Path) -> None:
+def write_atomic(path: Path, text: str | bytes, root: Path) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same directory, renamed into place.
 
     Below ``root`` (the repository) no directory on the way may be a link (``LinkedPath``); a path
@@ -167,9 +167,10 @@ class Directory:
             raise NotScanned(f"more than {limit} bytes, not read")
         return data
 
-    def write(self, name: str, text: str) -> None:
-        """Replace ``name`` by ``text`` through a temporary file renamed into place: a reader sees the
-        old file or the new one, and a link at ``name`` is replaced, never written through."""
+    def write(self, name: str, text: str | bytes) -> None:
+        """Replace ``name`` by ``text`` (UTF-8, or bytes as they are) through a temporary file renamed
+        into place: a reader sees the old file or the new one, and a link at ``name`` is replaced,
+        never written through."""
         target, at = self._at(name)
         temporary, _ = self._at(f".{name}.{secrets.token_hex(4)}.tmp")
         try:
@@ -179,11 +180,11 @@ class Directory:
         # O_EXCL opens no name that exists, a link included; 0o666 leaves the rest to the umask.
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_FOLLOW, 0o666, dir_fd=at)
         try:
-            with open(descriptor, "w", encoding="utf-8", errors="backslashreplace") as stream:
+            with open(descriptor, "wb") as stream:
                 # The permissions a plain write would keep: the old file's.
                 if old is not None and stat.S_ISREG(old.st_mode):
                     os.chmod(descriptor if os.chmod in os.supports_fd else temporary, stat.S_IMODE(old.st_mode))
-                stream.write(text)
+                stream.write(text if isinstance(text, bytes) else text.encode("utf-8", "backslashreplace"))
             os.replace(temporary, target, src_dir_fd=at, dst_dir_fd=at)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from reviewbot.files import write_atomic
 from reviewbot.model import Edit, Finding
 from reviewbot.source import LINE_BREAK, decode
 
@@ -49,14 +50,14 @@ def fix_all(root: Path, findings: list[Finding], max_bytes: int) -> tuple[int, l
     fixed = 0
     refused = []
     for path, fixable in sorted(by_path.items()):
-        count = fix_file(root / path, fixable, max_bytes)
+        count = fix_file(root / path, fixable, max_bytes, root)
         if count == 0:
             refused.append(path)
         fixed += count
     return fixed, refused
 
 
-def fix_file(path: Path, findings: list[Finding], max_bytes: int) -> int:
+def fix_file(path: Path, findings: list[Finding], max_bytes: int, root: Path) -> int:
     """Apply the fixes of ``findings`` (all in ``path``) and return how many were applied.
 
     The file is left untouched when the fixed text would not parse.
@@ -73,7 +74,6 @@ def fix_file(path: Path, findings: list[Finding], max_bytes: int) -> int:
     except cst.ParserSyntaxError:
         return 0
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    # newline="" keeps the file's own line endings.
-    with path.open("w", encoding=encoding, newline="") as handle:
-        handle.write(fixed)
+    # The file's own encoding and line endings; no directory on the way to it followed if a link.
+    write_atomic(path, fixed.encode(encoding), root)
     return sum(1 for f in findings if f.fix is not None and not any(edit in skipped for edit in f.fix.edits))

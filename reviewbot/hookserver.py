@@ -71,8 +71,19 @@ MAX_CHILDREN = 16
 # core.pager, diff.external): the child keeps the server's own values, never the client's. The
 # server was started by this user's own hook, so its PATH and HOME are the user's; a client may be
 # a sandboxed process of the same user, which must not choose what runs outside its sandbox.
-SERVERS_OWN = frozenset({"PATH", "HOME", "XDG_CONFIG_HOME", "SHELL", "BASH_ENV", "ENV", "EDITOR", "VISUAL", "PAGER", "SSH_ASKPASS"})
+SERVERS_OWN = frozenset(
+    {"PATH", "HOME", "XDG_CONFIG_HOME", "SHELL", "BASH_ENV", "ENV", "EDITOR", "VISUAL", "PAGER", "SSH_ASKPASS", "GCONV_PATH", "LOCPATH"}
+)
 SERVERS_OWN_PREFIXES = ("GIT_", "LD_", "DYLD_", "PYTHON")
+# Git variables that choose what git reads: a client that sets one answers its event itself (``ask``).
+# The child has none of them, not even the server's own (it may have been started inside a git hook).
+GIT_LOCATING = frozenset(
+    {
+        *("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES"),
+        *("GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_CONFIG", "GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS"),
+        *("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM"),
+    }
+)
 # The longest socket path every system can bind.
 MAX_SOCKET_PATH = 104
 # A server that finds its log of answered events larger than this starts it afresh.
@@ -115,16 +126,26 @@ def address() -> str | None:
 
 
 def _closed_to_others(base: str) -> bool:
-    """Whether no other user can rename what ``base`` holds: it belongs to this user or root,
-    and nobody else may write to it, or it is sticky (``/tmp``), where each may rename only their
-    own. Elsewhere the socket's directory could be swapped for another user's between a look at
-    it and a connection (the client's check of its peer still stops that; this keeps it rare)."""
-    try:
-        info = os.stat(base)
-    except OSError:
-        return False
-    open_to_others = bool(info.st_mode & 0o022) and not info.st_mode & stat.S_ISVTX
-    return stat.S_ISDIR(info.st_mode) and info.st_uid in (0, os.getuid()) and not open_to_others
+    """Whether no other user can rename what ``base`` or any directory above it holds: each belongs
+    to this user or root, and nobody else may write to it unless it is sticky (``/tmp``), where each
+    may rename only their own (OpenSSH checks its files' paths so). Both the path as written and the
+    one its links lead to are checked. Elsewhere the socket's directory could be swapped for another
+    user's between a look at it and a connection (the client's check of its peer still stops that;
+    this keeps it from coming to that)."""
+    for path in {os.path.abspath(base), os.path.realpath(base)}:
+        while True:
+            try:
+                info = os.stat(path)
+            except OSError:
+                return False
+            open_to_others = bool(info.st_mode & 0o022) and not info.st_mode & stat.S_ISVTX
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid not in (0, os.getuid()) or open_to_others:
+                return False
+            parent = os.path.dirname(path)
+            if parent == path:
+                break
+            path = parent
+    return True
 
 
 def _private(info: os.stat_result) -> bool:
@@ -225,6 +246,10 @@ def ask(arguments: list[str]) -> int | None:
     once the reply is written, or ``None`` when no server answered."""
     # Help, and a person typing at a terminal, are no events: the command line answers them.
     if "-h" in arguments or "--help" in arguments or sys.stdin is None or _terminal(sys.stdin):
+        return None
+    # Git told which repository, index or configuration to read (inside a git hook, say): the
+    # server's child keeps the server's own git variables, so only this process answers as told.
+    if any(_locates_git(name) for name in os.environ):
         return None
     where = address()
     if where is None:
@@ -583,7 +608,13 @@ def _environment(client: object) -> dict[str, str]:
         return name in SERVERS_OWN or name.startswith(SERVERS_OWN_PREFIXES)
 
     taken = {name: value for name, value in client.items() if not servers(name)}
-    return {**taken, **{name: value for name, value in os.environ.items() if servers(name)}}
+    environment = {**taken, **{name: value for name, value in os.environ.items() if servers(name)}}
+    return {name: value for name, value in environment.items() if not _locates_git(name)}
+
+
+def _locates_git(name: str) -> bool:
+    """Whether the variable ``name`` chooses the repository, index or configuration git reads."""
+    return name in GIT_LOCATING or name.startswith("GIT_CONFIG_")
 
 
 if __name__ == "__main__":

@@ -212,8 +212,11 @@ class Pool:
             # End of file on the pipe: the worker is gone; its exit code says how.
             worker.process.join(timeout=5)
             code = worker.process.exitcode
-            if code == OUT_OF_MEMORY or memory.aborted_over(code, self.settings.max_memory):
+            if code == OUT_OF_MEMORY:
                 self._lose(worker, on_done, memory.over(self.settings.max_memory))
+            elif memory.aborted_over(code, self.settings.max_memory):
+                # An allocation the cap refused aborts the native parser; so would another fault.
+                self._lose(worker, on_done, f"the worker process scanning it aborted, most likely {memory.over(self.settings.max_memory)}")
             else:
                 self._lose(worker, on_done, f"the worker process scanning it died ({_how_it_ended(code)})")
             return

@@ -49,6 +49,10 @@ def test_action_steps_review_a_pull_request(pr, wheelhouse, tmp_path_factory):  
     event = runner / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 5, "base": {"sha": server.pull.base}, "head": {"sha": server.pull.head}}}))
     outputs = runner / "output.txt"
+    # A job-wide PYTHONPATH naming the checkout, which brings a module of its own: never imported.
+    planted = runner / "planted-ran"
+    (repo / "yaml").mkdir()
+    (repo / "yaml/__init__.py").write_text(f"open({str(planted)!r}, 'w').close()\n")
     base_env = {
         **clean_env(runner / "venv" / "bin"),
         **wheelhouse.pip_env(),
@@ -58,6 +62,7 @@ def test_action_steps_review_a_pull_request(pr, wheelhouse, tmp_path_factory):  
         "GITHUB_API_URL": server.url,
         "GITHUB_STEP_SUMMARY": str(runner / "summary.md"),
         "GITHUB_OUTPUT": str(outputs),
+        "PYTHONPATH": str(repo),
     }
     context = {"github.token": "write", "github.action_path": str(action_path), "github.action_repository": "", "github.action_ref": ""}
     inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
@@ -76,11 +81,13 @@ def test_action_steps_review_a_pull_request(pr, wheelhouse, tmp_path_factory):  
     # The install step succeeds; the review step is the merge gate and fails on the two errors.
     assert statuses == [0, 1]
     assert shutil.which("reviewbot", path=base_env["PATH"]).startswith(str(runner / "venv"))
-    imported = subprocess.run([str(runner / "venv/bin/python"), "-c", "import reviewbot.github.run as m; print(m.__file__)"], env=base_env, cwd=runner, capture_output=True, text=True)
+    imported = subprocess.run([str(runner / "venv/bin/python"), "-I", "-c", "import reviewbot.github.run as m; print(m.__file__)"], env=base_env, cwd=runner, capture_output=True, text=True)
     assert imported.stdout.startswith(str(runner / "venv")), imported.stderr
     produced = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
     assert produced == {"findings": "2", "sarif-file": str(runner / "reviewbot.sarif")}
     assert json.loads((runner / "reviewbot.sarif").read_text())["version"] == "2.1.0"
     assert len(server.reviews) == 1 and len(server.review_comments) == 2
     assert "Gate failed" in (runner / "summary.md").read_text()
+    assert not planted.exists()
+    shutil.rmtree(repo / "yaml")
     assert git(repo, "status", "--porcelain") == ""

@@ -11,7 +11,7 @@ def _fix(tmp_path, data: bytes, path: str = "app/service.py") -> bytes:
     findings = [f for f in scan(data, path) if f.fix is not None]
     target = tmp_path / "file.py"
     target.write_bytes(data)
-    fix_file(target, findings, 2**21)
+    fix_file(target, findings, 2**21, tmp_path)
     return target.read_bytes()
 
 
@@ -43,7 +43,7 @@ def test_a_fix_that_would_not_parse_is_not_written(tmp_path):
     target.write_text("x = 1\n")
     [finding] = [f for f in scan("from . import y\n") if f.rule == "RB101"]
     # The edit aims at the wrong file: applying it here would break the syntax.
-    assert fix_file(target, [finding], 2**21) == 0
+    assert fix_file(target, [finding], 2**21, tmp_path) == 0
     assert target.read_text() == "x = 1\n"
 
 

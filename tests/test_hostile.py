@@ -483,3 +483,37 @@ def test_init_never_writes_its_hooks_through_a_committed_link(installed, tmp_pat
     result = installed_reviewbot(installed, "init", "--agent", "claude-code", cwd=repo)
     assert result.returncode == 2 and ".claude is a symbolic link, not followed" in result.stderr, result.stderr
     assert (home / "settings.json").read_text() == "{}\n" and sorted(p.name for p in home.iterdir()) == ["settings.json"]
+
+
+def test_reports_are_never_written_through_a_committed_link(installed, tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": DOC, "app/orders.py": ORDINARY})
+    # The pull request commits `reports` as a link to a directory elsewhere on the runner.
+    (repo / "reports").symlink_to(victim)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "link")
+    result = installed_reviewbot(installed, "scan", "--format", "sarif", "--output", "reports/out.sarif", "--no-cache", cwd=repo)
+    assert result.returncode == 2 and "reports is a symbolic link, not followed" in result.stderr, result.stderr
+    assert not list(victim.iterdir())
+    # A report outside the repository is the user's to place.
+    outside = installed_reviewbot(installed, "scan", "--format", "json", "--output", str(tmp_path / "out.json"), "--no-cache", cwd=repo)
+    assert outside.returncode == 1 and json.loads((tmp_path / "out.json").read_text())["findings"]
+
+
+def test_pull_request_target_keeps_a_whole_clone_whole(installed, tmp_path):
+    from tests.github_server import FakeGitHub, PullRequest
+    from tests.test_github import REPOSITORY, patches, run_action
+
+    origin, base, head = _pull_request(tmp_path, {}, {"app/orders.py": ORDINARY})
+    git(origin, "update-ref", "refs/pull/5/head", head)
+    [base_branch] = [b for b in git(origin, "branch", "--format=%(refname:short)").split() if b != "feature"]
+    work = tmp_path / "work"
+    subprocess.run(["git", "clone", "-q", "--single-branch", "--branch", base_branch, f"file://{origin}", str(work)], check=True)
+    with FakeGitHub(REPOSITORY, PullRequest(5, head, base, patches(origin, base, head)), {"write": "write"}) as server:
+        result = run_action(work, server, tmp_path, event_name="pull_request_target", installed=installed)
+        assert result.returncode == 1, result.stderr
+        assert [comment["line"] for comment in server.review_comments.values()] == [2]
+    # The head was fetched with its history: the clone is as whole as before, the merge base in it.
+    assert git(work, "rev-parse", "--is-shallow-repository").strip() == "false"
+    assert "patches from the API" not in result.stderr

@@ -28,6 +28,8 @@ ONE_LINE = "x = [" + "1," * 1_000_000 + "]\n"
 MANY_LINES = "x = 1\n" * 340_000
 CAP = "300MiB"
 OVER = "internal error: went over max-memory (300 MiB); the other files were scanned"
+# LibCST's native parser aborts its process when the cap refuses an allocation.
+ABORTED = "internal error: the worker process scanning it aborted, most likely went over max-memory (300 MiB); the other files were scanned"
 
 
 def reviewbot(installed: Installed, cwd: Path, *args: str, stdin: str = "", timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -51,17 +53,19 @@ def test_a_file_over_max_memory_costs_one_rb002_and_the_other_files_are_kept(ins
         result = reviewbot(installed, repo, "scan", "--no-cache", "--max-memory", CAP, "--jobs", jobs, "--format", "json", "--fail-on", "never")
         assert result.returncode == 0, result.stderr
         found = findings(result.stdout)
-        assert found["app/line.py"] == found["app/lines.py"] == [("RB002", OVER)], jobs
+        for name in ("app/line.py", "app/lines.py"):
+            assert found[name] in ([("RB002", OVER)], [("RB002", ABORTED)]), (jobs, found[name])
         assert [rule for rule, _ in found["app/ordinary.py"]] == ["RB101"]
 
 
 def test_config_max_memory_caps_the_scan_and_a_file_over_it_is_not_cached(installed, tmp_path):
     repo = make_repo(tmp_path / "repo", {".reviewbot.yml": f"max-memory: {CAP}\n", "app/__init__.py": "", "app/line.py": ONE_LINE})
     first = reviewbot(installed, repo, "scan", "--format", "json", "--fail-on", "never")
-    assert findings(first.stdout)["app/line.py"] == [("RB002", OVER)], first.stderr
+    assert findings(first.stdout)["app/line.py"] in ([("RB002", OVER)], [("RB002", ABORTED)]), first.stderr
     # Scanned again under the flag's cap, which wins over the config's: the first answer was not kept.
     second = reviewbot(installed, repo, "scan", "--max-memory", "200 MiB", "--format", "json", "--fail-on", "never")
-    assert findings(second.stdout)["app/line.py"] == [("RB002", OVER.replace("300 MiB", "200 MiB"))], second.stderr
+    lower = [[("RB002", message.replace("300 MiB", "200 MiB"))] for message in (OVER, ABORTED)]
+    assert findings(second.stdout)["app/line.py"] in lower, second.stderr
 
 
 @pytest.mark.parametrize("value", ["4GB", "0", "lots", "4096", "true", "-1GiB", "null"])

@@ -21,6 +21,7 @@ from reviewbot import session
 from reviewbot.config import Settings
 from reviewbot.diff import Change, FileChange, compute, parse_patch
 from reviewbot.errors import GitError, GitHubError
+from reviewbot.files import write_atomic
 from reviewbot.github.client import ApiFailed, PullRequestApi, Rejected, WriteDenied
 from reviewbot.github.plan import MARKER_PATTERN, DiffFile, Plan, plan
 from reviewbot.model import Finding
@@ -133,7 +134,10 @@ def local_change(root: Path, base: str, head: str, remote: dict[str, FileChange]
     """
     import git
 
-    repo = git.Repo(root)
+    try:
+        repo = git.Repo(root)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitHubError(f"{root} is not a git checkout: add actions/checkout before reviewbot") from None
     if not _has_commit(repo, head) and not _fetch(repo, head, f"refs/pull/{number}/head"):
         if not _checkout_is(repo, head):
             raise GitHubError(
@@ -168,9 +172,11 @@ def _fetch(repo: git.Repo, sha: str, ref: str) -> bool:
     """Fetch the objects of commit ``sha`` (by hash, else through ``ref``); whether it is here now."""
     import git
 
+    # One commit into a shallow clone; a whole clone keeps its history (``--depth`` would cut it).
+    depth = ["--depth=1"] if repo.git.rev_parse("--is-shallow-repository").strip() == "true" else []
     for wanted in (sha, ref):
         try:
-            repo.git.fetch("--quiet", "--no-tags", "--no-recurse-submodules", "--depth=1", "origin", wanted)
+            repo.git.fetch("--quiet", "--no-tags", "--no-recurse-submodules", *depth, "origin", wanted)
         except git.GitCommandError as error:
             log.info("git fetch origin %s: %s", wanted, str(error.stderr).strip())
         if _has_commit(repo, sha):
@@ -216,8 +222,9 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
         not_inline = [f for f in findings if f.fingerprint not in inline]
         body = markdown.render(findings, run, listed=not_inline, title="Not commented inline")
         # GitHub refuses a longer comment (422), which would leave an earlier run's summary standing.
-        where = _full_list(event, options.sarif_file)
-        api.upsert_summary(markdown.render(findings, run, not_inline, "Not commented inline", COMMENT_LIMIT, where), markdown.SUMMARY_MARKER)
+        where = _full_list(event, options.sarif_file, len(not_inline))
+        comment = markdown.render(findings, run, listed=not_inline, title="Not commented inline", max_chars=COMMENT_LIMIT, full_list=where)
+        api.upsert_summary(comment, markdown.SUMMARY_MARKER)
     except WriteDenied:
         # A fork's read-only token: annotations and the step summary carry the findings instead.
         log.warning("GitHub refused to be written to (fork or read-only token); reporting as annotations")
@@ -228,7 +235,12 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
         sys.stdout.write(workflow_commands.render(findings, run))
         body = markdown.render(findings, run)
     if options.sarif_file is not None:
-        options.sarif_file.write_text(sarif.render(findings, run), encoding="utf-8")
+        # Inside the checkout no link on the way is followed: the pull request may commit one there.
+        try:
+            write_atomic(options.sarif_file, sarif.render(findings, run), root)
+        except OSError as error:
+            # The review is posted and the gate decides as ever; only this copy of the findings is lost.
+            log.warning("%s: SARIF file not written: %s", options.sarif_file, error.strerror)
     _write_step(event, body, findings, options.sarif_file)
     return 1 if failing else 0
 
@@ -279,9 +291,10 @@ def _tidy(api: PullRequestApi, actions: Plan) -> None:
         api.edit_comment(comment.id, f"**Resolved**: this finding is gone.\n\n<details><summary>Original comment</summary>\n\n{text}\n\n</details>")
 
 
-def _full_list(event: Event, sarif_file: Path | None) -> str:
-    """Where a reader finds the findings a cut summary leaves out."""
-    places = ["the job's step summary"] if event.step_summary is not None else []
+def _full_list(event: Event, sarif_file: Path | None, listed: int) -> str:
+    """Where a reader finds all ``listed`` findings a cut summary leaves some of out."""
+    # The step summary lists as many as the Markdown report does.
+    places = ["the job's step summary"] if event.step_summary is not None and listed <= markdown.MAX_LISTED else []
     if sarif_file is not None:
         places.append(f"the SARIF file {code(str(sarif_file))}")
     return "see " + " or ".join(places) if places else "run `reviewbot scan` locally"

@@ -64,7 +64,9 @@ def render(
         location = code(f"{finding.path}:{finding.line}")
         items.append(f"- {ICONS[finding.severity]} {location} **{finding.rule}** {markdown(finding.message)}")
     head = "\n".join(lines)
-    budget = None if max_chars is None else max_chars - len(head) - 2 * len(_left_out(len(shown), full_list)) - 2
+    # Room for the items, the line saying how many were left out (its count can only get shorter)
+    # and the newlines joining them.
+    budget = None if max_chars is None else max_chars - len(head) - len(_left_out(len(shown), full_list)) - 3
     taken = 0
     used = 0
     for item in items:
