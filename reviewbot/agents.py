@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewbot.errors import ConfigError
-from reviewbot.files import read_text_file
+from reviewbot.files import SKIPPED_DIRECTORIES, read_text_file
 from reviewbot.model import Source
 from reviewbot.packs import Pack
 
@@ -64,8 +64,6 @@ class Coverage:
 
 def discover(root: Path) -> list[str]:
     """Repository-relative paths of the agent files under ``root``, sorted."""
-    from reviewbot.project import SKIPPED_DIRECTORIES
-
     # A link (``AGENTS.md -> CLAUDE.md``) is another name of a file read under its own name, or of
     # one outside the repository: never read.
     found = {path for pattern in PATTERNS for path in root.glob(pattern) if path.is_file() and not path.is_symlink()}
@@ -202,7 +200,7 @@ def scope_of(root: Path, name: str) -> tuple[tuple[str, ...] | None, int] | None
         globs = patterns(fields.get("globs", "") or fields.get("applyTo", ""))
         if not globs:
             return None
-        from reviewbot.config import Globs
+        from reviewbot.globs import Globs
 
         try:
             Globs(globs)  # ``applyTo: "**"`` is every file, as written

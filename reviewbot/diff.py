@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reviewbot.change import Change, FileChange
 from reviewbot.errors import GitError, UsageError
 from reviewbot.files import MAX_SOURCE_BYTES, read_source
 
 if TYPE_CHECKING:
     import git
 
-    from reviewbot.config import Globs
+    from reviewbot.globs import Globs
     from reviewbot.model import Finding
 
 # `@@ -12,3 +14,5 @@`: the new side's first line and line count (1 when omitted).
@@ -28,46 +29,6 @@ HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 BINARY_NEW_SIDE = re.compile(r' and ("b/.*"|b/.*) differ\Z')
 # Git's empty tree: the base of a repository without commits.
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-
-
-@dataclass(frozen=True)
-class FileChange:
-    """One changed Python file, in the coordinates of its new version."""
-
-    path: str
-    # Lines the change adds (1-based).
-    added: frozenset[int]
-    # First and last line of each hunk, context lines included.
-    hunks: tuple[tuple[int, int], ...]
-    # A file that did not exist at the base (added, or untracked in the work tree).
-    new: bool
-    # New-side lines in front of which lines were removed.
-    removed_at: frozenset[int] = frozenset()
-
-    def in_hunk(self, line: int) -> bool:
-        """Whether ``line`` lies inside one of the hunks."""
-        return any(first <= line <= last for first, last in self.hunks)
-
-
-@dataclass(frozen=True)
-class Change:
-    """What ``--diff`` compares: the base commit, where the new side is read from, and the files."""
-
-    root: Path
-    base: str
-    # ``None``: the work tree; ``":"``: the index; else a commit.
-    head: str | None
-    files: dict[str, FileChange]
-
-    def read(self, path: str) -> bytes:
-        """The new version of a changed file."""
-        if self.head is None:
-            return read_source(self.root / path, MAX_SOURCE_BYTES)
-        import git
-
-        spec = f":{path}" if self.head == ":" else f"{self.head}:{path}"
-        data: bytes = git.Repo(self.root).git.show(spec, stdout_as_string=False)
-        return data
 
 
 def compute(root: Path, rev: str, head: str | None = None, staged: bool = False, only: tuple[str, ...] | None = None) -> Change:

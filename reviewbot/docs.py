@@ -7,9 +7,11 @@ import textwrap
 import yaml
 
 from reviewbot.agents import Coverage
+from reviewbot.checks.base import Rule
 from reviewbot.config import Settings
 from reviewbot.escape import markdown, printable
-from reviewbot.model import Option, Rule, RuleSpec
+from reviewbot.model import Option
+from reviewbot.packs import RuleSpec
 
 
 def policy(spec: RuleSpec) -> str:

@@ -16,10 +16,10 @@ import libcst as cst
 
 from reviewbot.checks import RULES
 from reviewbot.checks.architecture import direct_calls, is_route
-from reviewbot.checks.base import Analysis, FileContext, ProjectRule, Scope, is_public_name
+from reviewbot.checks.base import Analysis, FileContext, ProjectRule, Rule, Scope, is_public_name
 from reviewbot.config import Settings
 from reviewbot.imports import dotted_name
-from reviewbot.model import Facts, FileResult, Finding, Fix, Rule
+from reviewbot.model import Facts, FileResult, Finding, Fix
 from reviewbot.scopes import Binding, bindings_of, function_locals, target_names
 from reviewbot.source import (
     Unreadable,

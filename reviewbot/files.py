@@ -238,6 +238,11 @@ def _refuse(status: os.stat_result, shown: str) -> None:
         raise LinkedPath(f"{shown} is not a directory")
 
 
+# Directories never scanned when walking a plain directory (git mode uses .gitignore instead), nor
+# looked into for agent files.
+SKIPPED_DIRECTORIES = frozenset(
+    {"__pycache__", "node_modules", "venv", "env", "build", "dist", "site-packages", "__pypackages__"}
+)
 # The most of one source file ever read; ``max-file-bytes`` (2 MiB by default) reports it earlier.
 MAX_SOURCE_BYTES = 256 << 20
 

@@ -1,20 +1,11 @@
-"""Value types shared by every stage of the pipeline: rules, findings, fixes."""
+"""Value types shared by every stage of the pipeline: findings, fixes, facts, rule examples and options."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field, fields
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
-
-if TYPE_CHECKING:
-    import libcst as cst
-
-    from reviewbot.checks.base import FileContext
-    from reviewbot.walk import Span
-
-# Any analysis class (``Rule.analysis``).
-A = TypeVar("A")
+from typing import Any
 
 
 class Severity(enum.IntEnum):
@@ -73,70 +64,6 @@ class Option:
         return list(self.default) if self.kind is list else self.default  # type: ignore[call-overload]
 
 
-class Rule:
-    """One rule: its declaration (these class attributes) and, in a subclass, what it looks for.
-
-    A subclass reacts to nodes with ``visit_<Node>`` / ``leave_<Node>`` methods, like a LibCST
-    visitor (a method for a base class such as ``BaseSmallStatement`` sees every kind of it), and
-    may report file-level findings in ``finish``. Every enabled rule shares one walk of the file
-    (``reviewbot.walk``); state several rules need (the error-handling flow, say) is an analysis
-    they name in ``needs``, made once per file. ``reviewbot explain``, the docs and the tests come
-    from the declaration. Severity, agent quote and test-path policy are not here: packs give them
-    (``rules/*.yml``), so teams and packs can differ without code changes.
-    """
-
-    id: ClassVar[str]
-    name: ClassVar[str]
-    summary: ClassVar[str]
-    why: ClassVar[str]
-    # Snippets the rule flags and does not flag: documentation, tests and fix round-trips.
-    bad: ClassVar[tuple[Example, ...]] = ()
-    good: ClassVar[tuple[Example, ...]] = ()
-    # The config the examples are scanned with (the layers RB502's examples obey, say).
-    example_config: ClassVar[dict[str, Any]] = {}
-    fixable: ClassVar[bool] = False
-    # The rule's options, with their defaults.
-    options: ClassVar[tuple[Option, ...]] = ()
-    # Closest rules of other tools, for users migrating from them.
-    peers: ClassVar[str] = ""
-    # What a finding is about: a ``node`` (its lines), a whole ``function`` or class (kept in
-    # changed-lines mode when any line of it changed), or the ``file`` (kept whenever it changed).
-    scope: ClassVar[str] = "node"
-    # Per-file analyses the rule reads (``reviewbot.checks.base.Analysis`` subclasses).
-    needs: ClassVar[tuple[type, ...]] = ()
-    # The ``Facts`` fields a project rule reads (``"imports"``, ``"calls"``, ``"names"``...):
-    # phase 1 gathers the optional ones, and reads files no other rule needs, only when a selected
-    # rule asks for them.
-    facts: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
-        self.ctx = ctx
-        # The analyses of this file, by class (``needs`` says which exist).
-        self.analyses = analyses
-
-    def analysis(self, kind: type[A]) -> A:
-        """The file's ``kind`` analysis (named in ``needs``)."""
-        found = self.analyses[kind]
-        assert isinstance(found, kind)
-        return found
-
-    def report(
-        self,
-        node: cst.CSTNode | None,
-        message: str,
-        *,
-        span: Span | None = None,
-        fix: Fix | None = None,
-        statement: cst.CSTNode | None = None,
-        scope: cst.CSTNode | None = None,
-    ) -> None:
-        """Record a finding of this rule at ``node`` (see ``FileContext.report``)."""
-        self.ctx.report(self.id, node, message, span=span, fix=fix, statement=statement, scope=scope)
-
-    def finish(self) -> None:
-        """Called once after the walk; report file-level findings here."""
-
-
 @dataclass(frozen=True)
 class Source:
     """A bullet of the repository's own agent files that enables a rule (``packs: [auto]``)."""
@@ -148,18 +75,6 @@ class Source:
     scope: tuple[str, ...] | None = None
     # How specific the scope is: a nested ``AGENTS.md`` overrides the root's for the same rule.
     depth: int = 0
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    """A rule as configured for this run: its declaration plus pack and config settings."""
-
-    rule: type[Rule]
-    severity: Severity
-    quote: str | None
-    in_tests: bool
-    # False: the rule runs only when the config selects it (``select`` or ``extend-select``).
-    enabled: bool = True
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from reviewbot.checks import RULES
+from reviewbot.checks.base import Rule
 from reviewbot.errors import ConfigError
-from reviewbot.model import RuleSpec, Severity
+from reviewbot.model import Severity
 from reviewbot.validate import did_you_mean, expect, options
 
 if TYPE_CHECKING:
@@ -28,6 +29,17 @@ DEFAULT_PACK = "backend-engineer"
 # Files larger than this are RB001 unless a pack or the config says otherwise.
 DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
 
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule as configured for this run: its declaration plus pack and config settings."""
+
+    rule: type[Rule]
+    severity: Severity
+    quote: str | None
+    in_tests: bool
+    # False: the rule runs only when the config selects it (``select`` or ``extend-select``).
+    enabled: bool = True
 
 @dataclass(frozen=True)
 class Bullet:

@@ -10,9 +10,10 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from reviewbot.config import MAX_CONFIG_BYTES, Globs, Settings, build_settings, read_config
+from reviewbot.config import MAX_CONFIG_BYTES, Settings, build_settings, read_config
 from reviewbot.errors import ConfigError, GitError, UsageError
-from reviewbot.files import read_text_file
+from reviewbot.files import SKIPPED_DIRECTORIES, read_text_file
+from reviewbot.globs import Globs
 from reviewbot.model import Project
 
 if sys.version_info >= (3, 11):
@@ -20,10 +21,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-# Directories never scanned when walking a plain directory (git mode uses .gitignore instead).
-SKIPPED_DIRECTORIES = frozenset(
-    {"__pycache__", "node_modules", "venv", "env", "build", "dist", "site-packages", "__pypackages__"}
-)
 # Top-level packages that are never root packages.
 NOT_ROOTS = frozenset({"tests", "test", "testing", "docs", "doc", "examples"})
 

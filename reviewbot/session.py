@@ -21,7 +21,7 @@ from pathlib import Path
 from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
 from reviewbot.checks.base import History
 from reviewbot.config import Settings
-from reviewbot.diff import Change
+from reviewbot.change import Change
 from reviewbot.errors import GitError, UsageError
 from reviewbot.files import NotScanned, read_source
 from reviewbot.model import Facts, FileResult, Finding

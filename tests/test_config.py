@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reviewbot.checks import OPTIONS
-from reviewbot.config import Globs, build_settings
+from reviewbot.config import build_settings
+from reviewbot.globs import Globs
 from reviewbot.errors import ConfigError
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from reviewbot.model import Option, Rule
+from reviewbot.checks.base import Rule
+from reviewbot.model import Option
 
 
 def _collect() -> dict[str, type[Rule]]:

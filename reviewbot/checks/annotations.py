@@ -6,9 +6,9 @@ import re
 
 import libcst as cst
 
-from reviewbot.checks.base import Analysis, FileContext
+from reviewbot.checks.base import Analysis, FileContext, Rule
 from reviewbot.imports import dotted_name
-from reviewbot.model import Edit, Example, Fix, Rule
+from reviewbot.model import Edit, Example, Fix
 
 # Qualified names that mean `typing.Any`.
 ANY = frozenset({"typing.Any", "typing_extensions.Any"})

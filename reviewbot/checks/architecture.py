@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from reviewbot.checks.base import FileContext, ProjectRule
+from reviewbot.checks.base import FileContext, ProjectRule, Rule, RuleSettings
 from reviewbot.errors import ConfigError
 from reviewbot.escape import code
 from reviewbot.imports import dotted_name
-from reviewbot.model import Example, Facts, Option, Rule
+from reviewbot.model import Example, Facts, Option
 
 if TYPE_CHECKING:
-    from reviewbot.config import Globs, Settings
+    from reviewbot.globs import Globs
 
 # HTTP client libraries (RB501), and where a project wraps them.
 HTTP_LIBRARIES = ("requests", "httpx", "aiohttp", "urllib.request", "urllib3", "http.client", "pycurl")
@@ -46,7 +46,7 @@ def library_of(name: str, libraries: Iterable[str]) -> str | None:
 _DIRECT: dict[str, Callable[[str], bool]] = {}
 
 
-def direct_calls(settings: Settings) -> Callable[[str], bool]:
+def direct_calls(settings: RuleSettings) -> Callable[[str], bool]:
     """Whether a call's qualified name reaches an HTTP service or a database directly: an external
     call or client constructor (``errors.external-calls``, ``errors.clients``) of a library of
     RB501 or RB504, or a function those options name itself (``sqlalchemy.text``, when added). Importing a
@@ -93,7 +93,7 @@ class EstablishedLayer(ProjectRule):
 
     def check(self) -> None:
         """Each direct call of a wrapped library outside its layer, in a non-test file."""
-        from reviewbot.config import Globs
+        from reviewbot.globs import Globs
 
         options = self.project.settings.options
         libraries = tuple(options[self.libraries_key])
@@ -129,7 +129,7 @@ class EstablishedLayer(ProjectRule):
     def wrappers(cls, files: dict[str, Facts], libraries: tuple[str, ...], layer: Globs) -> dict[str, str]:
         """For each library a module of the layer calls, the module that calls it most (the
         first by path on a tie): the layer is established for those libraries."""
-        from reviewbot.config import Globs
+        from reviewbot.globs import Globs
 
         counts: dict[str, dict[str, int]] = {}
         excluded = Globs(cls.not_establishing)
@@ -143,9 +143,9 @@ class EstablishedLayer(ProjectRule):
         return {library: min(by_path, key=lambda path: (-by_path[path], path)) for library, by_path in counts.items()}
 
     @classmethod
-    def silence(cls, settings: Settings, scan: Callable[[Callable[[str], bool]], dict[str, Facts]]) -> str | None:
+    def silence(cls, settings: RuleSettings, scan: Callable[[Callable[[str], bool]], dict[str, Facts]]) -> str | None:
         """Why the rule reports nothing in this repository, if it cannot: no established layer."""
-        from reviewbot.config import Globs
+        from reviewbot.globs import Globs
 
         options = settings.options
         libraries = tuple(options[cls.libraries_key])

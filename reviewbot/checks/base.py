@@ -1,28 +1,165 @@
-"""The per-file context the engine hands every rule, and the base of shared analyses.
+"""The rule API: ``Rule``, the per-file context the engine hands every rule, the project view of
+project rules, and the base of shared analyses.
 
-A rule (``reviewbot.model.Rule``, one class per rule, grouped by family in the modules of
-``reviewbot/checks/``) reacts to nodes through ``visit_<Node>`` / ``leave_<Node>`` methods, like a
-LibCST visitor, but all rules share one walk of the file (see ``reviewbot.walk``). Rules never
-touch the file system, git or the network: everything they need is in the ``FileContext``.
+A rule (one class per rule, grouped by family in the modules of ``reviewbot/checks/``) reacts to
+nodes through ``visit_<Node>`` / ``leave_<Node>`` methods, like a LibCST visitor, but all rules
+share one walk of the file (see ``reviewbot.walk``). Rules never touch the file system, git or the
+network: everything they need is in the ``FileContext`` or the ``ProjectView``, and of the run's
+settings they see only ``RuleSettings``.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import libcst as cst
 
+from reviewbot.change import Change
 from reviewbot.imports import ImportTable
-from reviewbot.model import Facts, Finding, Fix, Project, Rule
+from reviewbot.model import Example, Facts, Finding, Fix, Option, Project, Severity, Source
 from reviewbot.scopes import Binding, Locals
 from reviewbot.walk import Span, TreeWalk
 
-if TYPE_CHECKING:
-    from reviewbot.config import Settings
-    from reviewbot.diff import Change
+# Any analysis class (``Rule.analysis``).
+A = TypeVar("A")
+
+class Rule:
+    """One rule: its declaration (these class attributes) and, in a subclass, what it looks for.
+
+    A subclass reacts to nodes with ``visit_<Node>`` / ``leave_<Node>`` methods, like a LibCST
+    visitor (a method for a base class such as ``BaseSmallStatement`` sees every kind of it), and
+    may report file-level findings in ``finish``. Every enabled rule shares one walk of the file
+    (``reviewbot.walk``); state several rules need (the error-handling flow, say) is an analysis
+    they name in ``needs``, made once per file. ``reviewbot explain``, the docs and the tests come
+    from the declaration. Severity, agent quote and test-path policy are not here: packs give them
+    (``rules/*.yml``), so teams and packs can differ without code changes.
+    """
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    why: ClassVar[str]
+    # Snippets the rule flags and does not flag: documentation, tests and fix round-trips.
+    bad: ClassVar[tuple[Example, ...]] = ()
+    good: ClassVar[tuple[Example, ...]] = ()
+    # The config the examples are scanned with (the layers RB502's examples obey, say).
+    example_config: ClassVar[dict[str, Any]] = {}
+    fixable: ClassVar[bool] = False
+    # The rule's options, with their defaults.
+    options: ClassVar[tuple[Option, ...]] = ()
+    # Closest rules of other tools, for users migrating from them.
+    peers: ClassVar[str] = ""
+    # What a finding is about: a ``node`` (its lines), a whole ``function`` or class (kept in
+    # changed-lines mode when any line of it changed), or the ``file`` (kept whenever it changed).
+    scope: ClassVar[str] = "node"
+    # Per-file analyses the rule reads (``reviewbot.checks.base.Analysis`` subclasses).
+    needs: ClassVar[tuple[type, ...]] = ()
+    # The ``Facts`` fields a project rule reads (``"imports"``, ``"calls"``, ``"names"``...):
+    # phase 1 gathers the optional ones, and reads files no other rule needs, only when a selected
+    # rule asks for them.
+    facts: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
+        self.ctx = ctx
+        # The analyses of this file, by class (``needs`` says which exist).
+        self.analyses = analyses
+
+    def analysis(self, kind: type[A]) -> A:
+        """The file's ``kind`` analysis (named in ``needs``)."""
+        found = self.analyses[kind]
+        assert isinstance(found, kind)
+        return found
+
+    def report(
+        self,
+        node: cst.CSTNode | None,
+        message: str,
+        *,
+        span: Span | None = None,
+        fix: Fix | None = None,
+        statement: cst.CSTNode | None = None,
+        scope: cst.CSTNode | None = None,
+    ) -> None:
+        """Record a finding of this rule at ``node`` (see ``FileContext.report``)."""
+        self.ctx.report(self.id, node, message, span=span, fix=fix, statement=statement, scope=scope)
+
+    def finish(self) -> None:
+        """Called once after the walk; report file-level findings here."""
+
+
+
+class SpecView(Protocol):
+    """A rule as the run configures it (``reviewbot.packs.RuleSpec`` is one)."""
+
+    @property
+    def rule(self) -> type[Rule]:
+        """The rule's class."""
+
+    @property
+    def severity(self) -> Severity:
+        """Its severity in this run."""
+
+    @property
+    def quote(self) -> str | None:
+        """The agent sentence it enforces."""
+
+
+class RuleSettings(Protocol):
+    """What rules see of the run's settings (``reviewbot.config.Settings`` is one)."""
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Rule options by config key (``comments.min-lines``)."""
+
+    @property
+    def project(self) -> Project:
+        """The repository's root packages."""
+
+    @property
+    def digest(self) -> str:
+        """A digest of everything that decides the findings (a cache key for derived state)."""
+
+    @property
+    def specs(self) -> Mapping[str, SpecView]:
+        """Every configured rule by id."""
+
+    @property
+    def sources(self) -> Mapping[str, tuple[Source, ...]]:
+        """The agent-file bullets that enable rules, by rule id."""
+
+    def source_for(self, rule: str, path: str) -> Source | None:
+        """The bullet that enables ``rule`` for ``path``, if one does."""
+
+
+def make_finding(settings: RuleSettings, rule: str, path: str, span: Span, message: str, fix: Fix | None = None) -> Finding:
+    """A finding with its name, severity and agent quote from the settings.
+
+    ``span`` is LibCST's (1-based lines, 0-based columns, exclusive end); findings are 1-based in
+    both, the end column still exclusive, as SARIF and editors expect. The fingerprint is added
+    by ``engine.finalize``.
+    """
+    spec = settings.specs[rule]
+    line, column, end_line, end_column = span
+    # Enabled by the repository's own agent file: that bullet is the quote, and its place the source.
+    source = settings.source_for(rule, path) if settings.sources else None
+    return Finding(
+        rule=rule,
+        name=spec.rule.name,
+        severity=spec.severity,
+        path=path,
+        line=line,
+        column=column + 1,
+        end_line=end_line,
+        end_column=end_column + 1,
+        message=message,
+        quote=source.text if source is not None else spec.quote,
+        fix=fix,
+        source=(source.path, source.line) if source is not None else None,
+    )
+
 
 # Nodes whose first line may carry a suppression comment for findings anywhere inside them.
 STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.ExceptHandler, cst.ExceptStarHandler)
@@ -69,7 +206,7 @@ class FileContext:
         path: str,
         module: cst.Module,
         lines: list[str],
-        settings: Settings,
+        settings: RuleSettings,
         walk: TreeWalk,
     ) -> None:
         self.path = path
@@ -188,7 +325,7 @@ class ProjectView:
 
     files: dict[str, Facts]
     change: Change | None
-    settings: Settings
+    settings: RuleSettings
     history: History | None = None
 
 
@@ -211,7 +348,7 @@ class ProjectRule(Rule):
         raise NotImplementedError
 
     @classmethod
-    def silence(cls, settings: Settings, scan: Callable[[Callable[[str], bool]], dict[str, Facts]]) -> str | None:
+    def silence(cls, settings: RuleSettings, scan: Callable[[Callable[[str], bool]], dict[str, Facts]]) -> str | None:
         """Why the rule cannot report anything in this repository (``reviewbot agents`` shows it),
         or ``None``. ``scan(wanted)`` gives the facts of the repository's files ``wanted`` accepts."""
         return None
@@ -219,8 +356,6 @@ class ProjectRule(Rule):
     def report_at(self, path: str, line: int, message: str, scope: tuple[int, int] | None = None) -> None:
         """A finding of this rule at the start of ``line`` of ``path``; ``scope``: the first and
         last line of the function it is about (see ``Finding.scope``)."""
-        from reviewbot.engine import make_finding
-
         self.found.append(replace(make_finding(self.project.settings, self.id, path, (line, 0, line, 0), message), scope=scope))
 
     def added(self, path: str, line: int) -> bool:

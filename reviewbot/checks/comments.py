@@ -9,10 +9,10 @@ from itertools import accumulate
 
 import libcst as cst
 
-from reviewbot.checks.base import FileContext
+from reviewbot.checks.base import FileContext, Rule
 from reviewbot.escape import code
 from reviewbot.imports import dotted_name
-from reviewbot.model import Example, Option, Rule
+from reviewbot.model import Example, Option
 
 # Decorators of methods documented elsewhere: overload stubs (on the implementation) and
 # overrides (on the method they override).

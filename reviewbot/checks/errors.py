@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from reviewbot.checks.base import Analysis, FileContext
+from reviewbot.checks.base import Analysis, FileContext, Rule
 from reviewbot.checks.clients import CLIENTS, Clients, check_clients
 from reviewbot.imports import dotted_name
-from reviewbot.model import Example, Option, Rule
+from reviewbot.model import Example, Option
 
 # Module-level functions, and constructors that connect, that reach outside the process (network,
 # processes, databases): `errors.external-calls`. Methods of client objects are `errors.clients`

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from reviewbot.checks.base import Rule
 from reviewbot.imports import dotted_name
-from reviewbot.model import Edit, Example, Fix, Option, Rule
+from reviewbot.model import Edit, Example, Fix, Option
 
 # Shared by RB101 (where the fix points) and RB102 (what counts as internal).
 ROOTS = Option("imports.roots", list, "Root package names; detected from the layout when empty.", ())

@@ -6,9 +6,9 @@ import re
 
 import libcst as cst
 
-from reviewbot.checks.base import FileContext, is_builtin, keyword
+from reviewbot.checks.base import FileContext, Rule, is_builtin, keyword
 from reviewbot.imports import dotted_name
-from reviewbot.model import Edit, Example, Fix, Option, Rule
+from reviewbot.model import Edit, Example, Fix, Option
 
 # Where printing is the job: command-line entry points, scripts and one-shot migrations.
 ALLOW_PRINT = ("**/cli.py", "**/cli/**", "**/__main__.py", "scripts/**", "bin/**", "**/*migrations/**", "**/example*/**", "**/testing/**")
@@ -57,7 +57,7 @@ class PrintCall(Rule):
     peers = "Ruff T201 (flake8-print; every file)"
 
     def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
-        from reviewbot.config import Globs
+        from reviewbot.globs import Globs
 
         super().__init__(ctx, analyses)
         self.allowed = Globs(ctx.options["logging.allow-print"]).match(ctx.path)

@@ -6,7 +6,8 @@ read, parsed or scanned, and RB003 from the suppression comments it collected.
 
 from __future__ import annotations
 
-from reviewbot.model import Example, Rule
+from reviewbot.checks.base import Rule
+from reviewbot.model import Example
 
 
 class Unparsable(Rule):

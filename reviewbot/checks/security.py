@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from reviewbot.checks.base import FileContext, argument, bindings_in_scope, is_builtin, is_constant, is_literal, keyword
+from reviewbot.checks.base import FileContext, Rule, argument, bindings_in_scope, is_builtin, is_constant, is_literal, keyword
 from reviewbot.checks.clients import Clients
 from reviewbot.imports import dotted_name
-from reviewbot.model import Example, Rule
+from reviewbot.model import Example
 
 # Functions that run a command line through the shell when told to (``shell=True``).
 SUBPROCESS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"})
@@ -498,7 +498,7 @@ class SqlInjection(Rule):
     peers = "Ruff S608 (flake8-bandit; any string that looks like SQL, wherever it goes)"
 
     def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
-        from reviewbot.config import Globs
+        from reviewbot.globs import Globs
 
         super().__init__(ctx, analyses)
         # Schema migrations run the program's own SQL, with no outside values.

@@ -1,0 +1,49 @@
+"""A change as changed-lines mode sees it: the base commit, where the new side is read from, and
+each changed Python file's added lines and hunks (``reviewbot.diff`` computes it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewbot.files import MAX_SOURCE_BYTES, read_source
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One changed Python file, in the coordinates of its new version."""
+
+    path: str
+    # Lines the change adds (1-based).
+    added: frozenset[int]
+    # First and last line of each hunk, context lines included.
+    hunks: tuple[tuple[int, int], ...]
+    # A file that did not exist at the base (added, or untracked in the work tree).
+    new: bool
+    # New-side lines in front of which lines were removed.
+    removed_at: frozenset[int] = frozenset()
+
+    def in_hunk(self, line: int) -> bool:
+        """Whether ``line`` lies inside one of the hunks."""
+        return any(first <= line <= last for first, last in self.hunks)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What ``--diff`` compares: the base commit, where the new side is read from, and the files."""
+
+    root: Path
+    base: str
+    # ``None``: the work tree; ``":"``: the index; else a commit.
+    head: str | None
+    files: dict[str, FileChange]
+
+    def read(self, path: str) -> bytes:
+        """The new version of a changed file."""
+        if self.head is None:
+            return read_source(self.root / path, MAX_SOURCE_BYTES)
+        import git
+
+        spec = f":{path}" if self.head == ":" else f"{self.head}:{path}"
+        data: bytes = git.Repo(self.root).git.show(spec, stdout_as_string=False)
+        return data
