@@ -11,9 +11,9 @@ import sys
 def main() -> int:
     """Run the command line; return the exit status."""
     if sys.argv[1:2] == ["hook"]:
-        from reviewbot import hookserver
+        from reviewbot import hookclient
 
-        status = hookserver.ask(sys.argv[1:])
+        status = hookclient.ask(sys.argv[1:])
         if status is not None:
             return status
     from reviewbot.cli import main as command_line

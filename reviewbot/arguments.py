@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reviewbot import __version__
+from reviewbot.hooks.adapters import ADAPTERS
+from reviewbot.report import registry
 
 # Shown by `reviewbot --help`.
 DESCRIPTION = """\
@@ -129,9 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _report_arguments(parser: argparse.ArgumentParser) -> None:
     """How findings are reported and what fails the gate: shared by ``scan`` and ``merge``."""
-    parser.add_argument(
-        "--format", choices=("text", "json", "sarif", "github", "markdown"), default="text", help="output format (default: text)"
-    )
+    parser.add_argument("--format", choices=registry.names(), default="text", help="output format (default: text)")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
 
@@ -218,9 +218,10 @@ def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     Its usage errors exit 1, not argparse's 2 (see ``main``): 2 would block the agent.
     """
     # Coding agents' hooks: findings reach the agent while it writes.
+    titles = ", ".join(adapter.title for adapter in ADAPTERS.values())
     hook = commands.add_parser(
         "hook",
-        help="run as a coding agent's hook (Claude Code, Cursor, Gemini CLI, Codex, Copilot): after an edit and at a stop",
+        help=f"run as a coding agent's hook ({titles}): after an edit and at a stop",
         description="Read one hook event as JSON on standard input and answer in the agent's own protocol. After an edit, "
         "findings at or above --fail-on on the lines the agent changed (each told once per agent session); when the "
         "agent stops, every finding left. Nothing to report: the agent carries on. A failure of reviewbot itself "
@@ -229,7 +230,7 @@ def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "answers the events after it, the same way and faster; REVIEWBOT_HOOK_SERVER=off answers each event in its "
         "own process. docs/agents.md, \"Speed: the hook server\", says where it lives and how it ends.",
     )
-    hook.add_argument("agent", choices=("claude-code", "cursor", "gemini", "codex", "copilot"), help="the agent whose hook protocol to speak")
+    hook.add_argument("agent", choices=tuple(ADAPTERS), help="the agent whose hook protocol to speak")
     hook.add_argument(
         "--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity reported (default: the config's fail-on, else error)"
     )
@@ -283,13 +284,13 @@ def _agents_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def _init_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``reviewbot init``: adoption in one command."""
+    settings_files = ", ".join(f"{adapter.title} in {adapter.install.path}" for adapter in ADAPTERS.values())
     init = commands.add_parser(
         "init",
         help="adopt reviewbot: config, pull-request workflow, pre-commit hook, coding agents' hooks",
         description="Write .reviewbot.yml, .github/workflows/reviewbot.yml, the reviewbot hook in an existing "
-        ".pre-commit-config.yaml and the coding agents' hooks (--agent: Claude Code in .claude/settings.json, "
-        "Cursor in .cursor/hooks.json, Gemini CLI in .gemini/settings.json, Codex in .codex/hooks.json, Copilot in "
-        ".github/hooks/reviewbot.json). Existing files are merged into, never replaced; running it twice changes nothing.",
+        f".pre-commit-config.yaml and the coding agents' hooks (--agent: {settings_files}). Existing files are merged "
+        "into, never replaced; running it twice changes nothing.",
     )
     init.add_argument("--dry-run", action="store_true", help="print the changes as a diff, write nothing")
     init.add_argument("--only", type=_codes, metavar="PARTS", help="some of: config,workflow,pre-commit,hooks (default: all)")
@@ -297,5 +298,5 @@ def _init_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--agent",
         type=_codes,
         metavar="AGENTS",
-        help="whose hooks to write, some of: claude-code,cursor,gemini,codex,copilot (default: claude-code)",
+        help=f"whose hooks to write, some of: {','.join(ADAPTERS)} (default: claude-code)",
     )

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 from reviewbot.arguments import build_parser
 from reviewbot.errors import FileError, ReviewbotError, UsageError
 from reviewbot.escape import printable
+from reviewbot.logs import log_to_stderr
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from reviewbot.config import Settings
-    from reviewbot.hooks import HookOptions
     from reviewbot.model import Facts
     from reviewbot.session import Request
 
@@ -77,29 +77,6 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"reviewbot: internal error: {type(error).__name__}: {printable(str(error))}", file=sys.stderr)
         return failed
-
-
-class _Stderr(logging.Handler):
-    """Log records to whatever ``sys.stderr`` is when they come, one line each (the paths they name
-    come from the repository): ``main`` may run more than once in a process, each time with its own
-    stream (a test's capture, a hook server child's buffer), and an earlier one may be closed."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            sys.stderr.write(printable(self.format(record)) + "\n")
-        except (OSError, ValueError):
-            # A closed or broken stream must not break the run; the logging module says so.
-            self.handleError(record)
-
-
-def log_to_stderr(verbose: bool) -> None:
-    """reviewbot's own log records go to stderr: notes with ``--verbose``, else only warnings."""
-    logger = logging.getLogger("reviewbot")
-    if not any(isinstance(handler, _Stderr) for handler in logger.handlers):
-        handler = _Stderr()
-        handler.setFormatter(logging.Formatter("reviewbot: %(message)s"))
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def _settings(args: argparse.Namespace, root: Path) -> Settings:
@@ -177,7 +154,8 @@ def scan(args: argparse.Namespace) -> int:
 
     Imports are deferred so that ``--help`` and errors in arguments answer at once.
     """
-    from reviewbot.report import Run, renderers
+    from reviewbot.report.base import Run
+    from reviewbot.report.registry import renderer
     from reviewbot.session import run
 
     request = _request(args)
@@ -194,8 +172,8 @@ def scan(args: argparse.Namespace) -> int:
     color = args.output is None and args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     # A shard's JSON report carries its files' facts, for the project phase of `reviewbot merge`.
     facts = tuple(result.facts.values()) if request.shard is not None else ()
-    run_info = Run(settings, len(result.files), color=color, fixed=result.fixed, quiet=args.quiet, facts=facts)
-    _write(renderers()[args.format](list(result.findings), run_info), args.output, request.root)
+    run_info = replace(Run.of(settings, len(result.files)), color=color, fixed=result.fixed, quiet=args.quiet, facts=facts)
+    _write(renderer(args.format)(list(result.findings), run_info), args.output, request.root)
     # The gate: findings at or above --fail-on (after filtering, baseline and fixes) fail the run.
     return EXIT_FINDINGS if result.fails() else EXIT_OK
 
@@ -204,7 +182,8 @@ def merge(args: argparse.Namespace) -> int:
     """``reviewbot merge``: findings of several JSON reports, reported as one scan."""
     from reviewbot.merge import read_reports, with_severities
     from reviewbot.project import find_root
-    from reviewbot.report import Run, renderers
+    from reviewbot.report.base import Run
+    from reviewbot.report.registry import renderer
     from reviewbot.session import phase2, settle_suppressions
 
     root, _ = find_root(Path.cwd())
@@ -214,7 +193,7 @@ def merge(args: argparse.Namespace) -> int:
     # The project phase the shards left out, over every shard's facts together.
     project, used = phase2(settings, facts, None)
     findings = sorted([*settle_suppressions(findings, used), *project], key=lambda finding: finding.sort_key)
-    _write(renderers()[args.format](findings, Run(settings, files)), args.output, root)
+    _write(renderer(args.format)(findings, Run.of(settings, files)), args.output, root)
     return EXIT_FINDINGS if any(settings.fails(finding) for finding in findings) else EXIT_OK
 
 
@@ -328,7 +307,8 @@ def _silent_rules(root: Path, is_git: bool, args: argparse.Namespace, rules: set
 
 def init(args: argparse.Namespace) -> int:
     """``reviewbot init``: plan every part, then show (``--dry-run``) or write the changes."""
-    from reviewbot.init import AGENT_HOOKS, PARTS, apply, plan
+    from reviewbot.hooks.adapters import ADAPTERS
+    from reviewbot.init import PARTS, apply, plan
     from reviewbot.project import detect_project, find_root
     from reviewbot.validate import did_you_mean
 
@@ -339,8 +319,8 @@ def init(args: argparse.Namespace) -> int:
             raise UsageError(f"--only: unknown part {part!r}{did_you_mean(part, PARTS)} (parts: {', '.join(PARTS)})")
     agents = tuple(agent.lower() for agent in args.agent) if args.agent else ("claude-code",)
     for agent in agents:
-        if agent not in AGENT_HOOKS:
-            raise UsageError(f"--agent: unknown agent {agent!r}{did_you_mean(agent, AGENT_HOOKS)} (agents: {', '.join(AGENT_HOOKS)})")
+        if agent not in ADAPTERS:
+            raise UsageError(f"--agent: unknown agent {agent!r}{did_you_mean(agent, ADAPTERS)} (agents: {', '.join(ADAPTERS)})")
     root, _ = find_root(Path.cwd())
     # The detected roots go into the written config, where the team can correct them.
     changes = plan(root, parts, sorted(detect_project(root, []).roots), agents)
@@ -359,36 +339,13 @@ def init(args: argparse.Namespace) -> int:
 def hook(args: argparse.Namespace) -> int:
     """``reviewbot hook AGENT``: one hook event on stdin; the reply on stdout, stderr and the exit status.
 
-    The hook server (``reviewbot.hookserver``) answers the same way when it runs; this process
-    answers an event no server did, and starts one for the events to come.
+    The hook server (``reviewbot.hookserver``) answers the same way when it runs, with the same
+    command (``reviewbot.hooks.command``); this process answers an event no server did, and starts
+    one for the events to come.
     """
-    from reviewbot import hookserver
-    from reviewbot.hooks import run
+    from reviewbot.hooks.command import hook as answer_here
 
-    # Bytes, decoded leniently: stdin that is closed or not UTF-8 is a broken event (exit 1), not a crash.
-    reply = run(args.agent, hookserver.read_event().decode("utf-8", errors="replace"), hook_options(args))
-    sys.stdout.write(reply.stdout)
-    sys.stderr.write(reply.stderr)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    reply.delivered()
-    hookserver.start()
-    return reply.status
-
-
-def hook_options(args: argparse.Namespace) -> HookOptions:
-    """The options of ``reviewbot hook`` from its parsed command line."""
-    from reviewbot.hooks import HookOptions
-
-    return HookOptions(
-        fail_on=args.fail_on,
-        max_findings=args.max_findings,
-        max_chars=args.max_chars,
-        diff=args.diff,
-        config=args.config,
-        reply=args.reply,
-        file_timeout=args.file_timeout,
-    )
+    return answer_here(args)
 
 
 def github_review(args: argparse.Namespace) -> int:

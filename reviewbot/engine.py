@@ -11,13 +11,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Protocol
 
 import libcst as cst
 
 from reviewbot.checks import RULES
 from reviewbot.checks.architecture import direct_calls, is_route
-from reviewbot.checks.base import Analysis, FileContext, ProjectRule, Rule, Scope, is_public_name
-from reviewbot.config import Settings
+from reviewbot.checks.base import Analysis, FileContext, ProjectRule, Rule, RuleSettings, Scope, is_public_name, make_finding
 from reviewbot.imports import dotted_name
 from reviewbot.model import Facts, FileResult, Finding, Fix
 from reviewbot.scopes import Binding, bindings_of, function_locals, target_names
@@ -86,10 +86,29 @@ def exported_names(bindings: dict[str, list[Binding]], text: str) -> frozenset[s
     return frozenset(name for name in names if isinstance(name, str))
 
 
+class EngineSettings(RuleSettings, Protocol):
+    """What phase 1 reads of the run's settings beyond the rules' view (``reviewbot.config.Settings``
+    is one): which rules apply to a file, which files are tests, what facts to gather."""
+
+    @property
+    def max_file_bytes(self) -> int:
+        """Files larger than this are RB001, never parsed."""
+
+    @property
+    def facts_wanted(self) -> frozenset[str]:
+        """The ``Facts`` fields the selected project rules read."""
+
+    def is_test(self, path: str) -> bool:
+        """Whether ``path`` is a test file."""
+
+    def rules_for(self, path: str) -> frozenset[str]:
+        """The rules that apply to ``path``."""
+
+
 class FileScan:
     """The state of scanning one parsed file."""
 
-    def __init__(self, path: str, text: str, module: cst.Module, settings: Settings, enabled: frozenset[str]) -> None:
+    def __init__(self, path: str, text: str, module: cst.Module, settings: EngineSettings, enabled: frozenset[str]) -> None:
         """Set up the walk, the analyses, and the rules enabled for this file."""
         self.path = path
         self.settings = settings
@@ -368,33 +387,6 @@ class FileScan:
         return make_finding(self.settings, rule, self.path, span, message, fix)
 
 
-def make_finding(settings: Settings, rule: str, path: str, span: Span, message: str, fix: Fix | None = None) -> Finding:
-    """A finding with its name, severity and agent quote from the settings.
-
-    ``span`` is LibCST's (1-based lines, 0-based columns, exclusive end); findings are 1-based in
-    both, the end column still exclusive, as SARIF and editors expect. The fingerprint is added
-    by ``finalize``.
-    """
-    spec = settings.specs[rule]
-    line, column, end_line, end_column = span
-    # Enabled by the repository's own agent file: that bullet is the quote, and its place the source.
-    source = settings.source_for(rule, path) if settings.sources else None
-    return Finding(
-        rule=rule,
-        name=spec.rule.name,
-        severity=spec.severity,
-        path=path,
-        line=line,
-        column=column + 1,
-        end_line=end_line,
-        end_column=end_column + 1,
-        message=message,
-        quote=source.text if source is not None else spec.quote,
-        fix=fix,
-        source=(source.path, source.line) if source is not None else None,
-    )
-
-
 def finalize(findings: list[Finding], lines: list[str]) -> list[Finding]:
     """Sort findings and give each a fingerprint that survives edits elsewhere in the file.
 
@@ -421,12 +413,12 @@ def finalize(findings: list[Finding], lines: list[str]) -> list[Finding]:
     return result
 
 
-def scan_source(path: str, data: bytes, settings: Settings) -> list[Finding]:
+def scan_source(path: str, data: bytes, settings: EngineSettings) -> list[Finding]:
     """All findings for one file given its repo-relative ``path`` and raw bytes (see ``scan_file``)."""
     return list(scan_file(path, data, settings).findings)
 
 
-def scan_file(path: str, data: bytes, settings: Settings) -> FileResult:
+def scan_file(path: str, data: bytes, settings: EngineSettings) -> FileResult:
     """Phase 1 for one file: its findings and its facts, given its repo-relative ``path`` and bytes.
 
     Never raises for bad input: an unreadable file is RB001, an unparsable one RB000, and a
@@ -473,7 +465,7 @@ def scan_file(path: str, data: bytes, settings: Settings) -> FileResult:
         return only("RB002", 1, f"internal error: {type(error).__name__}: {error}")
 
 
-def lost_file(settings: Settings, path: str, message: str, rule: str = "RB002") -> FileResult:
+def lost_file(settings: EngineSettings, path: str, message: str, rule: str = "RB002") -> FileResult:
     """The result of a file whose scan was lost or which could not be read: one finding, if that rule applies."""
     findings = finalize([make_finding(settings, rule, path, (1, 0, 1, 0), message)], []) if rule in settings.rules_for(path) else []
     return FileResult(tuple(findings), Facts(path, settings.is_test(path)))

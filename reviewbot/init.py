@@ -1,8 +1,9 @@
 """``reviewbot init``: adopt reviewbot in a repository in one command.
 
 Writes ``.reviewbot.yml``, a pull-request workflow, the pre-commit hook (when pre-commit is in use)
-and the coding agents' hooks (Claude Code's by default; ``--agent`` names others). Existing files are merged into, never replaced: a second run changes
-nothing. ``--dry-run`` prints the changes as a diff instead.
+and the coding agents' hooks (Claude Code's by default; ``--agent`` names others), where and as each
+agent's adapter declares them (``reviewbot.hooks.adapters``). Existing files are merged into, never
+replaced: a second run changes nothing. ``--dry-run`` prints the changes as a diff instead.
 """
 
 from __future__ import annotations
@@ -17,19 +18,10 @@ import yaml
 
 from reviewbot import __version__
 from reviewbot.errors import ConfigError, FileError
+from reviewbot.hooks.adapters import ADAPTERS
 
 # The parts ``--only`` can choose (``claude`` is the former name of ``hooks``).
 PARTS = ("config", "workflow", "pre-commit", "hooks")
-# Each agent's hook settings: the file, its shape, and event -> tool matcher (``None``: no matcher).
-# The session's start has nothing to check: answered at once, it starts the hook server, so that
-# the first edit is answered as fast as the rest.
-AGENT_HOOKS: dict[str, tuple[str, str, dict[str, str | None]]] = {
-    "claude-code": (".claude/settings.json", "nested", {"SessionStart": None, "PostToolUse": "Write|Edit|MultiEdit", "Stop": None, "SubagentStop": None}),
-    "cursor": (".cursor/hooks.json", "flat", {"sessionStart": None, "postToolUse": None, "stop": None}),
-    "gemini": (".gemini/settings.json", "nested", {"SessionStart": None, "AfterTool": "write_file|replace", "AfterAgent": None}),
-    "codex": (".codex/hooks.json", "nested", {"SessionStart": None, "PostToolUse": "apply_patch|Edit|Write", "Stop": None}),
-    "copilot": (".github/hooks/reviewbot.json", "bash", {"sessionStart": None, "postToolUse": "edit|create", "agentStop": None}),
-}
 # What the written workflow and pre-commit entry install: this repository, at this version.
 ACTION = f"reviewbot/reviewbot@v{__version__}"
 # The repository pre-commit clones the hook from.
@@ -186,13 +178,15 @@ def _pre_commit(root: Path, roots: list[str]) -> Change | None:
 
 
 def _hooks(root: Path, agent: str) -> Change:
-    """reviewbot's hooks merged into ``agent``'s hook settings (``AGENT_HOOKS``).
+    """reviewbot's hooks merged into ``agent``'s hook settings, as its adapter declares them
+    (``Adapter.install`` and ``Adapter.hook_entry``).
 
     Other settings and other hooks stay as they are; a hook already running reviewbot's command
     for that agent is not added again. The file is rewritten as indented JSON.
     """
-    name, shape, events = AGENT_HOOKS[agent]
-    command = f"reviewbot hook {agent}"
+    adapter = ADAPTERS[agent]
+    install, command = adapter.install, adapter.hook_command()
+    name = install.path
     old = _read(root / name)
     try:
         settings = json.loads(old) if old and old.strip() else {}
@@ -200,27 +194,22 @@ def _hooks(root: Path, agent: str) -> Change:
         raise ConfigError(f"{name}: invalid JSON: {error}") from None
     if not isinstance(settings, dict):
         raise ConfigError(f"{name}: expected a JSON object")
-    if shape != "nested":
-        settings.setdefault("version", 1)
+    if install.version is not None:
+        settings.setdefault("version", install.version)
     hooks = settings.setdefault("hooks", {})
     if not isinstance(hooks, dict):
         raise ConfigError(f"{name}: `hooks` is not a JSON object; fix it by hand first")
-    for event, matcher in events.items():
+    for event, matcher in install.events.items():
         entries = hooks.setdefault(event, [])
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise ConfigError(f"{name}: hooks.{event} is not a list of hooks; fix it by hand first")
-        # Any reviewbot hook for this agent counts, whatever flags it was given.
+        # Any reviewbot hook for this agent counts, whatever flags it was given, in each form the
+        # agents' settings take: ``command`` or ``bash`` in the entry, or ``command`` in its ``hooks``.
         commands = [str(e.get("command") or e.get("bash") or "") for e in entries]
         commands += [str(h.get("command", "")) for e in entries if isinstance(e.get("hooks"), list) for h in e["hooks"] if isinstance(h, dict)]
         if any(text.startswith(command) for text in commands):
             continue
-        entry: dict[str, object]
-        if shape == "nested":  # Claude Code, Gemini CLI, Codex: event -> [{matcher?, hooks: [{type, command}]}]
-            entry = {"hooks": [{"type": "command", "command": command}]}
-        elif shape == "bash":  # Copilot: event -> [{type, bash, matcher?, timeoutSec}]
-            entry = {"type": "command", "bash": command, "timeoutSec": 60}
-        else:  # Cursor: event -> [{command}]; its own loop guard too, on the stop hook.
-            entry = {"command": command, **({"loop_limit": 1} if event == "stop" else {})}
+        entry = adapter.hook_entry(event)
         entries.append({"matcher": matcher, **entry} if matcher is not None else entry)
     return Change(name, old, json.dumps(settings, indent=2) + "\n")
 

@@ -4,8 +4,9 @@ code; and the files a Codex patch names."""
 from __future__ import annotations
 
 
-from reviewbot.hooks import HookOptions, message
-from reviewbot.hooks.codex import Codex
+from reviewbot.hooks.adapters.codex import Codex
+from reviewbot.hooks.message import message
+from reviewbot.hooks.protocol import HookOptions
 from reviewbot.model import Finding, Severity
 from tests.conftest import scan
 
@@ -50,6 +51,6 @@ def test_a_patch_names_its_files_without_trailing_blanks(tmp_path):
 
 
 def test_an_edit_naming_a_path_too_long_for_the_system_is_no_edit(tmp_path):
-    from reviewbot.hooks import _is_file
+    from reviewbot.hooks.answer import is_file
 
-    assert not _is_file(tmp_path / ("x" * 5000 + ".py"))
+    assert not is_file(tmp_path / ("x" * 5000 + ".py"))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewbot import hookserver
+from reviewbot import hookclient, hookserver
 from tests.conftest import HookServers, make_repo, run_reviewbot
 from tests.test_hook_agents import BAD, DOC, EDITS, GOOD, RULE, STOPS
 
@@ -123,7 +123,7 @@ def test_a_server_that_fails_to_reply_costs_no_finding(tmp_path, monkeypatch):
     servers = HookServers()
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(servers.directory))
     monkeypatch.setenv("REVIEWBOT_HOOK_SERVER", "on")
-    where = hookserver.address()
+    where = hookclient.address()
     assert where is not None
     # Something listens on the socket and hangs up on every event, as a child that died would.
     listener = socket.socket(socket.AF_UNIX)
@@ -216,18 +216,18 @@ def test_the_socket_lives_only_in_a_directory_of_the_users_own(monkeypatch):
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(servers.directory))
     directory = servers.directory / f"reviewbot-{os.getuid()}"
     try:
-        where = hookserver.address()
+        where = hookclient.address()
         assert where is not None and Path(where).parent == directory
         assert directory.stat().st_mode & 0o777 == 0o700
         # One that others can enter, or a link to elsewhere, is not used.
         directory.chmod(0o755)
-        assert hookserver.address() is None
+        assert hookclient.address() is None
         directory.rmdir()
         (servers.directory / "elsewhere").mkdir(mode=0o700)
         directory.symlink_to(servers.directory / "elsewhere")
-        assert hookserver.address() is None
+        assert hookclient.address() is None
         monkeypatch.setenv("REVIEWBOT_HOOK_SERVER", "off")
-        assert hookserver.address() is None
+        assert hookclient.address() is None
     finally:
         servers.stop()
 
@@ -237,7 +237,7 @@ def test_a_path_too_long_for_a_socket_means_no_server(tmp_path, monkeypatch):
     deep.mkdir()
     monkeypatch.setenv("REVIEWBOT_HOOK_SERVER", "on")
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(deep))
-    assert hookserver.address() is None
+    assert hookclient.address() is None
 
 
 @pytest.mark.slow
@@ -309,7 +309,7 @@ def test_a_server_ended_while_it_starts_leaves_no_process_id_behind(monkeypatch)
     monkeypatch.setenv("REVIEWBOT_HOOK_SERVER", "on")
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(servers.directory))
     try:
-        where = hookserver.address()
+        where = hookclient.address()
         assert where is not None
         lock = Path(where).with_suffix(".lock")
         server = subprocess.Popen([sys.executable, "-m", "reviewbot.hookserver", where], cwd=Path(where).parent)
@@ -350,15 +350,16 @@ def test_an_import_path_relative_to_the_working_directory_means_no_server(monkey
     try:
         # A path hook's name (an editable install's) is no directory: no matter.
         monkeypatch.setattr(sys, "path", [*sys.path, "__editable__.finder.__path_hook__"])
-        assert hookserver.address() is not None
+        assert hookclient.address() is not None
         monkeypatch.setattr(sys, "path", [*sys.path, "lib"])
-        assert hookserver.address() is None
+        assert hookclient.address() is None
     finally:
         servers.stop()
 
 
 def test_a_reply_counts_as_told_once_delivered(tmp_path, monkeypatch):
-    from reviewbot.hooks import HookOptions, run
+    from reviewbot.hooks.answer import run
+    from reviewbot.hooks.protocol import HookOptions
 
     repo = new_repo(tmp_path)
     (repo / "app/new.py").write_text(BAD)
@@ -397,14 +398,14 @@ def test_the_socket_lives_only_where_no_other_user_can_swap_its_directory(monkey
         # and put theirs in its place. Sticky (as /tmp is), or closed to others: no one can.
         for mode, usable in ((0o777, False), (0o775, False), (0o1777, True), (0o1770, True), (0o755, True), (0o700, True)):
             servers.directory.chmod(mode)
-            assert (hookserver.address() is not None) is usable, oct(mode)
+            assert (hookclient.address() is not None) is usable, oct(mode)
         # So must every directory above it: `shared/me`, with `shared` open to all, is no safer.
         shared = servers.directory / "shared"
         (shared / "me").mkdir(parents=True, mode=0o700)
         monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared / "me"))
         for mode, usable in ((0o777, False), (0o1777, True), (0o755, True)):
             shared.chmod(mode)
-            assert (hookserver.address() is not None) is usable, oct(mode)
+            assert (hookclient.address() is not None) is usable, oct(mode)
     finally:
         servers.directory.chmod(0o700)
         servers.stop()
@@ -415,7 +416,7 @@ def test_a_client_tells_nothing_to_a_server_of_another_user(monkeypatch, capsys)
     monkeypatch.setenv("REVIEWBOT_HOOK_SERVER", "on")
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(servers.directory))
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-victim")
-    where = hookserver.address()
+    where = hookclient.address()
     assert where is not None
     # An impostor listens where the server would, keeps what it hears and answers with orders of its own.
     impostor = socket.socket(socket.AF_UNIX)
@@ -435,7 +436,7 @@ def test_a_client_tells_nothing_to_a_server_of_another_user(monkeypatch, capsys)
                 return
             with connection, contextlib.suppress(OSError):
                 connection.settimeout(10)
-                heard.append(hookserver._read_all(connection))
+                heard.append(hookclient._read_all(connection))
                 connection.sendall(json.dumps({"status": 2, "stdout": "", "stderr": "IMPOSTOR: run this\n"}).encode())
 
     threading.Thread(target=answer, daemon=True).start()
@@ -443,17 +444,17 @@ def test_a_client_tells_nothing_to_a_server_of_another_user(monkeypatch, capsys)
 
     def ask() -> int | None:
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(event.encode())))
-        return hookserver.ask(["hook", "claude-code"])
+        return hookclient.ask(["hook", "claude-code"])
 
     try:
         # Run by this user, the impostor is heard and believed: it stands where the server would.
         assert ask() == 2 and "IMPOSTOR" in capsys.readouterr().err and b"sk-victim" in heard[0]
         # Run by another user: the client hangs up before it sends a byte, and hands the event to the
         # hook's own process; nor does it take the impostor for a running server.
-        monkeypatch.setattr(hookserver, "peer_uid", lambda connection: os.getuid() + 1)
+        monkeypatch.setattr(hookclient, "peer_uid", lambda connection: os.getuid() + 1)
         heard.clear()
         assert ask() is None and sys.stdin.read() == event
-        assert not hookserver._accepts(where)
+        assert not hookclient._accepts(where)
         deadline = time.monotonic() + 10
         while len(heard) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -555,7 +556,7 @@ def test_another_user_swapping_the_socket_directory_hears_nothing(layout, anothe
         runtime, name, inside = shared / "run", "run", own
         runtime.mkdir(mode=0o700)
     fingerprint = subprocess.run(
-        [str(installed.bin / "python"), "-c", "from reviewbot.hookserver import fingerprint; print(fingerprint())"],
+        [str(installed.bin / "python"), "-c", "from reviewbot.hookclient import fingerprint; print(fingerprint())"],
         cwd=tmp_path, env=installed.env, capture_output=True, text=True, check=True, timeout=60,
     ).stdout.strip()
     env = {"REVIEWBOT_HOOK_SERVER": "on", "XDG_RUNTIME_DIR": str(runtime), "ANTHROPIC_API_KEY": "sk-victim-secret"}
@@ -626,8 +627,8 @@ def test_a_client_hangs_up_on_a_server_of_another_user(another_user, tmp_path):
     try:
         assert os.read(ready, 64) == b"listening\n"
         with pytest.raises(ConnectionRefusedError, match="not served by this user"):
-            hookserver._connect(str(where))
-        assert not hookserver._accepts(str(where))
+            hookclient._connect(str(where))
+        assert not hookclient._accepts(str(where))
         os.waitpid(impostor, 0)
         heard = b""
         while chunk := os.read(ready, 64):
@@ -779,12 +780,12 @@ def test_an_oversized_request_is_refused_unread(installed, tmp_path):
                 while sent < 150 * 2**20:
                     sent += flood.send(megabyte)
         # The server stopped reading just past its limit (what the socket's buffers hold aside).
-        assert sent < hookserver.MAX_REQUEST_BYTES + 4 * 2**20
+        assert sent < hookclient.MAX_REQUEST_BYTES + 4 * 2**20
         # An event too large to hand over is answered by the hook's own process; the server still
         # answers the others.
         (repo / "app/new.py").write_text(BAD)
         large = json.loads(claude(repo, "app/new.py"))
-        large["tool_input"]["content"] = "x" * (hookserver.MAX_REQUEST_BYTES + 1)
+        large["tool_input"]["content"] = "x" * (hookclient.MAX_REQUEST_BYTES + 1)
         before = len(servers.answered())
         result = run_reviewbot(repo, "hook", "claude-code", installed=installed, stdin=json.dumps(large), env=servers.env)
         assert result.code == 2 and RULE in result.stderr and len(servers.answered()) == before

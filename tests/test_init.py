@@ -121,7 +121,8 @@ def test_the_docs_show_what_init_writes(tmp_path):
     docs = (ROOT / "docs/agents.md").read_text()
     assert WORKFLOW.rstrip() in docs and PRE_COMMIT_ENTRY.rstrip() in docs
     # Each agent's hook settings, as written into an empty repository, are a JSON block of the page.
-    from reviewbot.init import AGENT_HOOKS, plan
+    from reviewbot.hooks.adapters import ADAPTERS
+    from reviewbot.init import plan
 
     blocks = []
     for block in re.findall(r"```json\n(.*?)```", docs, re.S):
@@ -129,7 +130,7 @@ def test_the_docs_show_what_init_writes(tmp_path):
             blocks.append(json.loads(block))
         except json.JSONDecodeError:
             pass  # an excerpt of a report, with "..."
-    for change in plan(tmp_path, ("hooks",), [], tuple(AGENT_HOOKS)):
+    for change in plan(tmp_path, ("hooks",), [], tuple(ADAPTERS)):
         assert json.loads(change.new) in blocks, change.path
 
 

@@ -19,15 +19,17 @@ from typing import TYPE_CHECKING
 
 from reviewbot import session
 from reviewbot.config import Settings
-from reviewbot.diff import Change, FileChange, compute, parse_patch
+from reviewbot.change import Change, FileChange
+from reviewbot.diff import compute, parse_patch
 from reviewbot.errors import GitError, GitHubError
 from reviewbot.files import write_atomic
 from reviewbot.github.client import ApiFailed, PullRequestApi, Rejected, WriteDenied
 from reviewbot.github.plan import MARKER_PATTERN, DiffFile, Plan, plan
 from reviewbot.model import Finding
-from reviewbot.report import Run, markdown, sarif
+from reviewbot.report import markdown, sarif
 from reviewbot.escape import code, register_secret
 from reviewbot.report import github as workflow_commands
+from reviewbot.report.base import Run
 from reviewbot.source import split_lines
 
 if TYPE_CHECKING:
@@ -215,7 +217,7 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
     # Files are read from the head commit (or the checkout, in the API fallback).
     result = session.run(session.Request(root=root, settings=settings, paths=options.paths, change=change, filter_mode=options.filter_mode))
     findings = list(result.findings)
-    run = Run(settings, len(result.files))
+    run = Run.of(settings, len(result.files))
     failing = result.fails()
     try:
         inline = _post(api, findings, remote, change, options, failing)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reviewbot.escape import redact
 from reviewbot.model import Finding, Severity
-from reviewbot.report import Run
+from reviewbot.report.base import Run
 
 # GitHub has no "info" annotation; "notice" is the closest.
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

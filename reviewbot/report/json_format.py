@@ -6,7 +6,7 @@ import json
 
 from reviewbot import __version__
 from reviewbot.model import Finding
-from reviewbot.report import Run, summary
+from reviewbot.report.base import Run, summary
 
 
 def finding_dict(finding: Finding) -> dict[str, object]:

@@ -6,7 +6,7 @@ from collections import Counter
 
 from reviewbot.escape import code, markdown
 from reviewbot.model import Finding, Severity
-from reviewbot.report import Run, plural
+from reviewbot.report.base import Run, plural
 
 # Hidden marker that identifies reviewbot's summary comment on a pull request.
 SUMMARY_MARKER = "<!-- reviewbot:summary -->"
@@ -18,10 +18,10 @@ ICONS = {Severity.ERROR: ":x:", Severity.WARNING: ":warning:", Severity.INFO: ":
 
 def gate_line(findings: list[Finding], run: Run) -> str:
     """Whether the merge gate passes, in one line."""
-    threshold = run.settings.fail_on
+    threshold = run.fail_on
     if threshold is None:
         return f"Gate: off (`--fail-on never`), {plural(len(findings), 'finding')}."
-    failing = sum(1 for finding in findings if run.settings.fails(finding))
+    failing = sum(1 for finding in findings if run.fails(finding))
     if failing:
         return f":x: **Gate failed**: {plural(failing, 'finding')} at or above `{threshold.label}`."
     return f":white_check_mark: **Gate passed**: nothing at or above `{threshold.label}`."
@@ -50,10 +50,10 @@ def render(
         # One row per rule, with the sentence of the agent's instructions it enforces.
         lines += ["| rule | name | findings | agent rule |", "|---|---|---:|---|"]
         for rule_id, count in sorted(Counter(finding.rule for finding in findings).items()):
-            spec = run.settings.specs[rule_id]
+            rule = run.rules[rule_id]
             # The quote may be a bullet of the repository's own agent file: escaped like its code.
-            quote = f"“{markdown(spec.quote)}”" if spec.quote else "—"
-            lines.append(f"| `{rule_id}` | {spec.rule.name} | {count} | {quote} |")
+            quote = f"“{markdown(rule.quote)}”" if rule.quote else "—"
+            lines.append(f"| `{rule_id}` | {rule.name} | {count} | {quote} |")
         lines.append("")
     shown = findings if listed is None else listed
     if not shown:

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from reviewbot import __version__
 from reviewbot.model import Finding, Severity
-from reviewbot.report import Run
+from reviewbot.report.base import Run
 
 # SARIF calls "info" a "note".
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -73,23 +73,22 @@ def render(findings: list[Finding], run: Run) -> str:
     Each rule carries its summary, rationale and agent quote, so a viewer can explain a result
     without reviewbot installed.
     """
-    specs = run.settings.specs
-    rule_ids = sorted(run.settings.selected | {finding.rule for finding in findings})
+    rule_ids = sorted(run.selected | {finding.rule for finding in findings})
     rules = []
     for rule_id in rule_ids:
-        spec = specs[rule_id]
-        text = f"{spec.rule.summary}\n\n{spec.rule.why}"
-        if spec.quote:
-            text += f'\n\nAgent rule: "{spec.quote}"'
+        rule = run.rules[rule_id]
+        text = f"{rule.summary}\n\n{rule.why}"
+        if rule.quote:
+            text += f'\n\nAgent rule: "{rule.quote}"'
         rules.append(
             {
                 "id": rule_id,
-                "name": spec.rule.name,
-                "shortDescription": {"text": spec.rule.summary},
-                "fullDescription": {"text": spec.rule.why},
+                "name": rule.name,
+                "shortDescription": {"text": rule.summary},
+                "fullDescription": {"text": rule.why},
                 "help": {"text": text, "markdown": text},
-                "defaultConfiguration": {"level": LEVELS[spec.severity]},
-                "properties": {"quote": spec.quote or "", "tags": ["reviewbot", spec.rule.name]},
+                "defaultConfiguration": {"level": LEVELS[rule.severity]},
+                "properties": {"quote": rule.quote or "", "tags": ["reviewbot", rule.name]},
             }
         )
     index = {rule_id: position for position, rule_id in enumerate(rule_ids)}

@@ -6,7 +6,7 @@ from collections import Counter
 
 from reviewbot.escape import printable
 from reviewbot.model import Finding, Severity
-from reviewbot.report import Run, plural
+from reviewbot.report.base import Run, plural
 
 # ANSI colours per severity (red, yellow, cyan), used only on a terminal.
 COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
@@ -52,10 +52,10 @@ def summary_lines(findings: list[Finding], run: Run) -> list[str]:
     fixable = Counter(f.rule for f in findings if f.fix is not None)
     # Each rule with its count and the agent sentence it enforces.
     for rule_id in sorted(by_rule):
-        spec = run.settings.specs[rule_id]
+        rule = run.rules[rule_id]
         marker = " [*]" if fixable[rule_id] else "    "
-        quote = f'  "{printable(spec.quote)}"' if spec.quote else ""
-        lines.append(f"  {by_rule[rule_id]:>5}  {rule_id}{marker} {spec.rule.name:<30}{quote}")
+        quote = f'  "{printable(rule.quote)}"' if rule.quote else ""
+        lines.append(f"  {by_rule[rule_id]:>5}  {rule_id}{marker} {rule.name:<30}{quote}")
     if fixable:
         total = sum(fixable.values())
         lines.append(f"[*] {total} fixable with `reviewbot scan --fix`.")

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 
-from reviewbot.hooks import Adapter, Event, Reply
-from reviewbot.hooks.claude_code import cwd_of, path_in
+from reviewbot.hooks.protocol import Adapter, Event, Install, Reply, cwd_of, path_in
 
 # Gemini CLI's file-writing tools.
 EDIT_TOOLS = frozenset({"write_file", "replace"})
@@ -22,6 +21,7 @@ class Gemini(Adapter):
 
     agent = "gemini"
     title = "Gemini CLI"
+    install = Install(".gemini/settings.json", {"SessionStart": None, "AfterTool": "write_file|replace", "AfterAgent": None})
 
     def event(self, data: dict[str, object]) -> Event:
         """``AfterTool`` of a file-writing tool, or a first ``AfterAgent``."""

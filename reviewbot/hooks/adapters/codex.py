@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-from reviewbot.hooks import Adapter, Event, Reply
-from reviewbot.hooks.claude_code import cwd_of, path_in
+from reviewbot.hooks.protocol import Adapter, Event, Install, Reply, cwd_of, path_in
 
 # The lines of an ``apply_patch`` patch that name a file the patch leaves behind. The name is the
 # rest of the line, its trailing blanks stripped in Python: a lazy group before ``\s*$`` would try
@@ -26,6 +25,7 @@ class Codex(Adapter):
 
     agent = "codex"
     title = "Codex"
+    install = Install(".codex/hooks.json", {"SessionStart": None, "PostToolUse": "apply_patch|Edit|Write", "Stop": None})
 
     def event(self, data: dict[str, object]) -> Event:
         """``PostToolUse`` of ``apply_patch`` (or a tool with a ``file_path``), or a first ``Stop``."""

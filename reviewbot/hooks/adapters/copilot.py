@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reviewbot.hooks import Adapter, Event, Reply
-from reviewbot.hooks.claude_code import path_in
+from reviewbot.hooks.protocol import Adapter, Event, Install, Reply, path_in
 
 # Copilot's file-editing tools.
 EDIT_TOOLS = frozenset({"edit", "create"})
@@ -25,6 +24,12 @@ class Copilot(Adapter):
 
     agent = "copilot"
     title = "GitHub Copilot"
+    install = Install(".github/hooks/reviewbot.json", {"sessionStart": None, "postToolUse": "edit|create", "agentStop": None}, version=1)
+
+    @classmethod
+    def hook_entry(cls, event: str) -> dict[str, object]:
+        """``{"type": "command", "bash": ..., "timeoutSec": 60}``."""
+        return {"type": "command", "bash": cls.hook_command(), "timeoutSec": 60}
 
     def event(self, data: dict[str, object]) -> Event:
         """A ``postToolUse`` of an edit tool, or a first ``agentStop``."""

@@ -9,9 +9,8 @@ feedback and which leaves standard error to real errors.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from reviewbot.hooks import Adapter, Event, Reply
+from reviewbot.hooks.protocol import Adapter, Event, Install, Reply, cwd_of, path_in
 
 # The tools whose edits are checked.
 EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit"})
@@ -19,24 +18,14 @@ EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit"})
 BLOCK = 2
 
 
-def cwd_of(data: dict[str, object]) -> Path:
-    """The event's working directory (the project), else the hook's."""
-    return Path(str(data.get("cwd") or "."))
-
-
-def path_in(cwd: Path, value: object) -> tuple[Path, ...]:
-    """A file path of an event, absolute or relative to ``cwd``; none when it is no string."""
-    if not isinstance(value, str) or not value:
-        return ()
-    path = Path(value)
-    return (path if path.is_absolute() else cwd / path,)
-
-
 class ClaudeCode(Adapter):
     """Claude Code's hook protocol."""
 
     agent = "claude-code"
     title = "Claude Code"
+    install = Install(
+        ".claude/settings.json", {"SessionStart": None, "PostToolUse": "Write|Edit|MultiEdit", "Stop": None, "SubagentStop": None}
+    )
 
     def event(self, data: dict[str, object]) -> Event:
         """``PostToolUse`` of an edit tool, or a ``Stop``/``SubagentStop`` not already continuing."""

@@ -14,9 +14,7 @@ import json
 import re
 from pathlib import Path
 
-from reviewbot.hooks import Adapter, Event, Reply
-from reviewbot.hooks.claude_code import path_in
-
+from reviewbot.hooks.protocol import Adapter, Event, Install, Reply, path_in
 
 # Cursor's tools that write files (``Write``, ``Edit``, ``edit_file``, ``search_replace``,
 # ``apply_patch``...); reading and searching tools are not checked.
@@ -28,6 +26,12 @@ class Cursor(Adapter):
 
     agent = "cursor"
     title = "Cursor"
+    install = Install(".cursor/hooks.json", {"sessionStart": None, "postToolUse": None, "stop": None}, version=1)
+
+    @classmethod
+    def hook_entry(cls, event: str) -> dict[str, object]:
+        """``{"command": ...}``; the stop hook with Cursor's own loop guard too."""
+        return {"command": cls.hook_command(), **({"loop_limit": 1} if event == "stop" else {})}
 
     def event(self, data: dict[str, object]) -> Event:
         """``postToolUse`` with a file path, or a first ``stop``."""
