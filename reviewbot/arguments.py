@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _report_arguments(parser: argparse.ArgumentParser) -> None:
     """How findings are reported and what fails the gate: shared by ``scan`` and ``merge``."""
-    parser.add_argument("--format", choices=registry.names(), default="text", help="output format (default: text)")
+    parser.add_argument("--format", choices=registry.names(), default=registry.DEFAULT, help=f"output format (default: {registry.DEFAULT})")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
 

@@ -307,7 +307,7 @@ def _silent_rules(root: Path, is_git: bool, args: argparse.Namespace, rules: set
 
 def init(args: argparse.Namespace) -> int:
     """``reviewbot init``: plan every part, then show (``--dry-run``) or write the changes."""
-    from reviewbot.hooks.adapters import ADAPTERS
+    from reviewbot.hooks.adapters import ADAPTERS, DEFAULT as DEFAULT_AGENT
     from reviewbot.init import PARTS, apply, plan
     from reviewbot.project import detect_project, find_root
     from reviewbot.validate import did_you_mean
@@ -317,7 +317,7 @@ def init(args: argparse.Namespace) -> int:
     for part in parts:
         if part not in PARTS:
             raise UsageError(f"--only: unknown part {part!r}{did_you_mean(part, PARTS)} (parts: {', '.join(PARTS)})")
-    agents = tuple(agent.lower() for agent in args.agent) if args.agent else ("claude-code",)
+    agents = tuple(agent.lower() for agent in args.agent) if args.agent else (DEFAULT_AGENT,)
     for agent in agents:
         if agent not in ADAPTERS:
             raise UsageError(f"--agent: unknown agent {agent!r}{did_you_mean(agent, ADAPTERS)} (agents: {', '.join(ADAPTERS)})")

@@ -21,9 +21,8 @@ from reviewbot.files import read_text_file
 from reviewbot.globs import Globs
 from reviewbot.memory import DEFAULT_MAX_MEMORY, parse_size
 from reviewbot.model import Finding, Project, Severity, Source
-from reviewbot.packs import DEFAULT_PACK, Pack, available_packs, load_pack
+from reviewbot.packs import DEFAULT_PACK, Pack, RuleSpec, available_packs, load_pack
 from reviewbot.validate import did_you_mean, expand, expect, options, rule_ids
-from reviewbot.packs import RuleSpec
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -18,7 +18,7 @@ import yaml
 
 from reviewbot import __version__
 from reviewbot.errors import ConfigError, FileError
-from reviewbot.hooks.adapters import ADAPTERS
+from reviewbot.hooks.adapters import ADAPTERS, DEFAULT as DEFAULT_AGENT
 
 # The parts ``--only`` can choose (``claude`` is the former name of ``hooks``).
 PARTS = ("config", "workflow", "pre-commit", "hooks")
@@ -65,7 +65,7 @@ PRE_COMMIT_ENTRY = f"""\
 
 
 @dataclass(frozen=True)
-class Change:
+class FileWrite:
     """One file ``init`` writes: its path (repo-relative), old text (``None``: new) and new text."""
 
     path: str
@@ -78,7 +78,7 @@ class Change:
         return "".join(difflib.unified_diff(before, self.new.splitlines(keepends=True), f"a/{self.path}", f"b/{self.path}"))
 
 
-def plan(root: Path, parts: tuple[str, ...], roots: list[str], agents: tuple[str, ...] = ("claude-code",)) -> list[Change]:
+def plan(root: Path, parts: tuple[str, ...], roots: list[str], agents: tuple[str, ...] = (DEFAULT_AGENT,)) -> list[FileWrite]:
     """The files to write for ``parts`` (the hooks of ``agents``); unchanged files are left out."""
     writers = {"config": _config, "workflow": _workflow, "pre-commit": _pre_commit}
     changes = []
@@ -100,7 +100,7 @@ def agent_files(root: Path) -> list[str]:
     return found
 
 
-def _config(root: Path, roots: list[str]) -> Change | None:
+def _config(root: Path, roots: list[str]) -> FileWrite | None:
     """A commented ``.reviewbot.yml``; an existing one is the team's and is kept.
 
     It names what was detected (root packages, agent files) so the team can check it, and lists
@@ -125,16 +125,16 @@ def _config(root: Path, roots: list[str]) -> Change | None:
         "#   min-density: 0.15\n"
         "#   max-silent-complexity: 10\n"
     )
-    return Change(".reviewbot.yml", None, text)
+    return FileWrite(".reviewbot.yml", None, text)
 
 
-def _workflow(root: Path, roots: list[str]) -> Change | None:
+def _workflow(root: Path, roots: list[str]) -> FileWrite | None:
     """The pull-request workflow; an existing one is kept."""
     path = ".github/workflows/reviewbot.yml"
-    return None if (root / path).exists() else Change(path, None, WORKFLOW)
+    return None if (root / path).exists() else FileWrite(path, None, WORKFLOW)
 
 
-def _pre_commit(root: Path, roots: list[str]) -> Change | None:
+def _pre_commit(root: Path, roots: list[str]) -> FileWrite | None:
     """The reviewbot hook added to an existing ``.pre-commit-config.yaml``.
 
     The result is parsed again before it is accepted: an entry that would not land in ``repos``
@@ -150,7 +150,7 @@ def _pre_commit(root: Path, roots: list[str]) -> Change | None:
         raise ConfigError(f"{name}: invalid YAML: {error}") from None
     repos = config.get("repos") if isinstance(config, dict) else None
     if any(isinstance(h, dict) and h.get("id") == "reviewbot" for r in repos or [] if isinstance(r, dict) for h in r.get("hooks") or []):
-        return Change(name, old, old)
+        return FileWrite(name, old, old)
     manual = ConfigError(f"{name}: cannot add the reviewbot hook safely; add it by hand (see docs/agents.md)")
     # Appending text keeps the file's comments; it works when `repos:` is the last top-level key and
     # its list is written in block style.
@@ -174,10 +174,10 @@ def _pre_commit(root: Path, roots: list[str]) -> Change | None:
         isinstance(h, dict) and h.get("id") == "reviewbot" for r in parsed.get("repos") or [] if isinstance(r, dict) for h in r.get("hooks") or []
     ):
         raise manual
-    return Change(name, old, new)
+    return FileWrite(name, old, new)
 
 
-def _hooks(root: Path, agent: str) -> Change:
+def _hooks(root: Path, agent: str) -> FileWrite:
     """reviewbot's hooks merged into ``agent``'s hook settings, as its adapter declares them
     (``Adapter.install`` and ``Adapter.hook_entry``).
 
@@ -211,10 +211,10 @@ def _hooks(root: Path, agent: str) -> Change:
             continue
         entry = adapter.hook_entry(event)
         entries.append({"matcher": matcher, **entry} if matcher is not None else entry)
-    return Change(name, old, json.dumps(settings, indent=2) + "\n")
+    return FileWrite(name, old, json.dumps(settings, indent=2) + "\n")
 
 
-def apply(root: Path, changes: list[Change]) -> None:
+def apply(root: Path, changes: list[FileWrite]) -> None:
     """Write the changes, never through a link: a committed ``.claude`` pointing at the user's own
     settings must not get reviewbot's hooks written there (``FileError`` naming the link)."""
     from reviewbot.files import open_directory

@@ -41,6 +41,7 @@ class RuleSpec:
     # False: the rule runs only when the config selects it (``select`` or ``extend-select``).
     enabled: bool = True
 
+
 @dataclass(frozen=True)
 class Bullet:
     """One sentence of an agent definition and the rules that enforce it."""

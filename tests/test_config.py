@@ -6,8 +6,8 @@ import pytest
 
 from reviewbot.checks import OPTIONS
 from reviewbot.config import build_settings
-from reviewbot.globs import Globs
 from reviewbot.errors import ConfigError
+from reviewbot.globs import Globs
 
 
 @pytest.mark.parametrize(

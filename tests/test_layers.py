@@ -118,3 +118,42 @@ def test_the_configured_layers_report_an_import_the_wrong_way():
     assert len(layer_findings("reviewbot/model.py", '"""Values."""\nfrom reviewbot.engine import scan_file\n')) == 1
     # The command line importing the rules: the right way.
     assert layer_findings("reviewbot/cli.py", '"""Commands."""\nfrom reviewbot.checks import RULES\n') == []
+
+
+def configured_layers() -> list[list[str]]:
+    """``[tool.reviewbot.architecture] layers``, high to low, each level's module prefixes."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["reviewbot"]
+    return [[name.strip() for name in level.split("|")] for level in config["architecture"]["layers"]]
+
+
+def test_every_module_has_a_layer():
+    prefixes = [prefix for level in configured_layers() for prefix in level]
+    unplaced = [name for name in modules() if name != "reviewbot" and not any(name == p or name.startswith(p + ".") for p in prefixes)]
+    assert unplaced == []
+
+
+def test_the_package_keeps_to_its_layers():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["reviewbot"]
+    checked = settings({**config, "select": ["RB502"]}, Project(roots={"reviewbot": "reviewbot"}))
+    found = [
+        f"{finding.path}:{finding.line} {finding.message}"
+        for path in modules().values()
+        for finding in scan_source(path.relative_to(ROOT).as_posix(), path.read_bytes(), checked)
+    ]
+    assert found == []
+
+
+def test_inside_a_layer_the_packages_keep_their_own_order():
+    known = modules()
+
+    def own(name: str) -> set[str]:
+        return imports_of(name, known[name], known)
+
+    # The hook protocol and the package's own module import nothing of reviewbot: an adapter that
+    # imports the protocol brings nothing else along.
+    assert own("reviewbot.hooks") == set() and own("reviewbot.hooks.protocol") == set()
+    adapters = [name for name in known if name.startswith("reviewbot.hooks.adapters.")]
+    assert adapters and all(own(name) <= {"reviewbot.hooks.protocol"} for name in adapters)
+    # A format imports what every format shares, never another format.
+    formats = [name for name in known if name.startswith("reviewbot.report.") and name.rpartition(".")[2] not in ("base", "registry")]
+    assert formats and all(own(name) <= {"reviewbot", "reviewbot.report.base", "reviewbot.model", "reviewbot.escape"} for name in formats)

@@ -26,6 +26,7 @@ from reviewbot.walk import Span, TreeWalk
 # Any analysis class (``Rule.analysis``).
 A = TypeVar("A")
 
+
 class Rule:
     """One rule: its declaration (these class attributes) and, in a subclass, what it looks for.
 
@@ -88,7 +89,6 @@ class Rule:
 
     def finish(self) -> None:
         """Called once after the walk; report file-level findings here."""
-
 
 
 class SpecView(Protocol):

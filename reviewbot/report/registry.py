@@ -20,20 +20,22 @@ SHARED = frozenset({"base", "registry"})
 # A format named like a standard-library module lives in ``<name>_format.py`` (``json``), so that
 # its module does not shadow the library's.
 SUFFIX = "_format"
+# The format of a report nobody asked a format for: first among the choices, then the others by name.
+DEFAULT = "text"
 
 
 @functools.cache
 def _modules() -> dict[str, str]:
-    """Format name -> its module's name, in name order."""
+    """Format name -> its module's name, the default first, then in name order."""
     found = {}
     for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if module.name not in SHARED and not module.name.startswith("_"):
             found[module.name.removesuffix(SUFFIX)] = module.name
-    return dict(sorted(found.items()))
+    return dict(sorted(found.items(), key=lambda item: (item[0] != DEFAULT, item[0])))
 
 
 def names() -> tuple[str, ...]:
-    """Every format's name, sorted."""
+    """Every format's name, the default first."""
     return tuple(_modules())
 
 

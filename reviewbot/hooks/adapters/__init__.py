@@ -15,7 +15,7 @@ from reviewbot.hooks.protocol import Adapter
 
 def _collect() -> dict[str, type[Adapter]]:
     """Import every module of this package and gather the adapters they define (each declares its
-    ``agent``; a shared base declares none), sorted by name."""
+    ``agent``; a shared base declares none), the default first, then by name."""
     found: dict[str, type[Adapter]] = {}
     for module_info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{module_info.name}")
@@ -24,8 +24,10 @@ def _collect() -> dict[str, type[Adapter]]:
                 if value.agent in found:
                     raise TypeError(f"{value.__qualname__} and {found[value.agent].__qualname__} both speak for {value.agent}")
                 found[value.agent] = value
-    return dict(sorted(found.items()))
+    return dict(sorted(found.items(), key=lambda item: (item[0] != DEFAULT, item[0])))
 
 
+# The agent ``reviewbot init`` sets up when none is named: first among the choices.
+DEFAULT = "claude-code"
 # Every agent ``reviewbot hook`` speaks to, by its name on the command line.
 ADAPTERS: dict[str, type[Adapter]] = _collect()
