@@ -18,6 +18,7 @@ import libcst as cst
 from reviewbot.checks import RULES
 from reviewbot.checks.architecture import direct_calls, is_route
 from reviewbot.checks.base import Analysis, FileContext, ProjectRule, Rule, RuleSettings, Scope, is_public_name, make_finding
+from reviewbot.checks.meta import INTERNAL_ERROR, UNPARSABLE, UNREADABLE, UNUSED_SUPPRESSION
 from reviewbot.imports import dotted_name
 from reviewbot.model import Facts, FileResult, Finding, Fix
 from reviewbot.scopes import Binding, bindings_of, function_locals, target_names
@@ -372,14 +373,14 @@ class FileScan:
                 readers = ", ".join(rule.id for rule in RULES.values() if type(owner) in rule.needs and rule.id in self.enabled)
                 what = f"analysis {type(owner).__name__} (for {readers})"
             message = f"{what} failed {where}: {type(failure).__name__}: {failure}"
-            findings.append(self.finding("RB002", (1, 0, 1, 0), message))
+            findings.append(self.finding(INTERNAL_ERROR, (1, 0, 1, 0), message))
         # Only a file-level comment can silence RB003: a line comment would silence itself.
-        if "RB003" in self.enabled and not any(s.covers("RB003") for s in suppressions.file_level):
+        if UNUSED_SUPPRESSION in self.enabled and not any(s.covers(UNUSED_SUPPRESSION) for s in suppressions.file_level):
             # Project rules judge their suppressions in the project phase, from the facts (which
             # takes back an "ignore" without codes reported here that one of them needed).
             judged = frozenset(rule for rule in self.enabled if not issubclass(RULES[rule], ProjectRule))
             for line, message in suppressions.unused(judged, frozenset(RULES)):
-                findings.append(self.finding("RB003", (line, 0, line, len(self.lines[line - 1])), message))
+                findings.append(self.finding(UNUSED_SUPPRESSION, (line, 0, line, len(self.lines[line - 1])), message))
         return finalize(findings, self.lines)
 
     def finding(self, rule: str, span: Span, message: str, fix: Fix | None = None) -> Finding:
@@ -441,31 +442,31 @@ def scan_file(path: str, data: bytes, settings: EngineSettings) -> FileResult:
     try:
         text = decode(data, settings.max_file_bytes)
     except Unreadable as error:
-        return only("RB001", error.line, str(error))
+        return only(UNREADABLE, error.line, str(error))
     if too_deep_to_parse(text):
         refused = cpython_syntax_error(text)
         if refused is not None:
             line, column, message = refused
-            return only("RB000", line, f"syntax error: {message}", column)
+            return only(UNPARSABLE, line, f"syntax error: {message}", column)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         line, column, message = syntax_error_position(error, text)
-        return only("RB000", line, f"syntax error: {message}", column)
+        return only(UNPARSABLE, line, f"syntax error: {message}", column)
     except RecursionError:
-        return only("RB000", 1, "syntax error: the file is nested too deeply to parse")
+        return only(UNPARSABLE, 1, "syntax error: the file is nested too deeply to parse")
     try:
         scan = FileScan(path, text, module, settings, enabled)
         return FileResult(tuple(scan.run()), scan.facts())
     except RecursionError:
-        return only("RB002", 1, "internal error: the file is nested too deeply to walk (RecursionError)")
+        return only(INTERNAL_ERROR, 1, "internal error: the file is nested too deeply to walk (RecursionError)")
     except MemoryError:
         raise  # the scan's to report (``max-memory``): the file is lost, not cached
     except Exception as error:  # noqa: BLE001 - one file's failure must not stop the scan
-        return only("RB002", 1, f"internal error: {type(error).__name__}: {error}")
+        return only(INTERNAL_ERROR, 1, f"internal error: {type(error).__name__}: {error}")
 
 
-def lost_file(settings: EngineSettings, path: str, message: str, rule: str = "RB002") -> FileResult:
+def lost_file(settings: EngineSettings, path: str, message: str, rule: str = INTERNAL_ERROR) -> FileResult:
     """The result of a file whose scan was lost or which could not be read: one finding, if that rule applies."""
     findings = finalize([make_finding(settings, rule, path, (1, 0, 1, 0), message)], []) if rule in settings.rules_for(path) else []
     return FileResult(tuple(findings), Facts(path, settings.is_test(path)))

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
-from reviewbot.checks.base import History
-from reviewbot.config import Settings
 from reviewbot.change import Change
+from reviewbot.checks.base import History
+from reviewbot.checks.meta import UNREADABLE, UNUSED_SUPPRESSION
+from reviewbot.config import Settings
 from reviewbot.errors import GitError, UsageError
 from reviewbot.files import NotScanned, read_source
 from reviewbot.model import Facts, FileResult, Finding
@@ -219,7 +220,7 @@ def settle_suppressions(findings: list[Finding], used: set[tuple[str, int]]) -> 
     """Phase 1's findings without the RB003 "suppressed nothing" of a directive the project phase used."""
     from reviewbot.suppress import UNUSED
 
-    return [f for f in findings if not (f.rule == "RB003" and f.message == UNUSED and (f.path, f.line) in used)]
+    return [f for f in findings if not (f.rule == UNUSED_SUPPRESSION and f.message == UNUSED and (f.path, f.line) in used)]
 
 
 class GitHistory:
@@ -341,7 +342,7 @@ class _Phase1:
                 data = self.read(path)
             except OSError as error:
                 why = str(error) if isinstance(error, NotScanned) else f"cannot read file: {error.strerror}"
-                self._done(path, lost_file(self.settings, path, why, rule="RB001"))
+                self._done(path, lost_file(self.settings, path, why, rule=UNREADABLE))
                 continue
             content = content_digest(data)
             known = self.cache.get(path, content) if self.cache is not None else None

@@ -55,3 +55,10 @@ class UnusedSuppression(Rule):
     bad = (Example('"""M."""\n\nimport json  # noqa: RB101\n', lines=(3,)),)
     good = (Example('"""M."""\n\nfrom .models import Order  # noqa: RB101\n'),)
     peers = "Ruff RUF100"
+
+
+# The meta rules' ids, for the engine and the pipeline that report them.
+UNPARSABLE = Unparsable.id
+UNREADABLE = UnreadableFile.id
+INTERNAL_ERROR = InternalError.id
+UNUSED_SUPPRESSION = UnusedSuppression.id
