@@ -164,7 +164,7 @@ def _scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     legacy.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings not recorded in FILE (see `reviewbot baseline`)")
     legacy.add_argument("--update-baseline", action="store_true", help="also drop fixed findings from the baseline file")
     # Fixing and verbosity, as in Ruff.
-    scan.add_argument("--fix", action="store_true", help="apply autofixes (RB101, RB302) and report what is left")
+    scan.add_argument("--fix", action="store_true", help="apply the autofixes (`reviewbot rules` marks the rules that have one) and report what is left")
     scan.add_argument("-v", "--verbose", action="store_true", help="print roots, config source, timing; tracebacks on errors")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no progress line")
 

@@ -52,3 +52,10 @@ def test_the_family_pages_state_each_rules_default_severity():
     assert len(rows) == 15
     for page, rule, severity in rows:
         assert severity == policy(specs[rule]), (page, rule)
+
+
+def test_the_readme_names_every_rule_that_fixes_itself():
+    from reviewbot.checks import RULES
+
+    [line] = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("reviewbot scan --fix ")]
+    assert set(re.findall(r"RB\d{3}", line)) == {rule for rule, declared in RULES.items() if declared.fixable}
