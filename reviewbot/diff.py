@@ -154,6 +154,20 @@ def _commit(repo: git.Repo, rev: str, flag: str) -> git.Commit:
         raise GitError(f"{what}: unknown revision (is it fetched? try `git fetch origin`)") from None
 
 
+def fetch(repo: git.Repo, wanted: str) -> str | None:
+    """Fetch ``wanted`` (a commit or a ref) from ``origin``, objects only: nothing is checked out.
+    One commit into a shallow clone; a whole clone gets its history, since ``--depth`` would make
+    it shallow. Git's complaint when it cannot, else ``None``."""
+    import git
+
+    depth = ["--depth=1"] if repo.git.rev_parse("--is-shallow-repository").strip() == "true" else []
+    try:
+        repo.git.fetch("--quiet", "--no-tags", "--no-recurse-submodules", *depth, "origin", wanted)
+    except git.GitCommandError as error:
+        return str(error.stderr).strip()
+    return None
+
+
 def _no_merge_base(repo: git.Repo, rev: str) -> str:
     shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
     if shallow:

@@ -126,7 +126,9 @@ def is_tracked(root: Path, path: Path) -> bool:
         raise GitError(f"git ls-files failed in {root}: {str(error.stderr).strip()}") from None
     # A parent's spec lists what is under it too: only the parent itself counts.
     entries = [entry for entry in listing.split("\0") if entry]
-    return any(entry in parents or name == "." or entry == name or entry.startswith(f"{name}/") for entry in entries)
+    if name == ".":
+        return bool(entries)
+    return any(entry in parents or entry == name or entry.startswith(f"{name}/") for entry in entries)
 
 
 def _walk(root: Path, target: str) -> list[str]:

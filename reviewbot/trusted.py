@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from reviewbot.config import CONFIG_FILE, MAX_CONFIG_BYTES, read_pyproject_table, read_yaml_config
+from reviewbot.diff import fetch
 from reviewbot.errors import ConfigError, GitError
 from reviewbot.project import Layout, project_name
 
@@ -100,8 +101,10 @@ def _layout(repo: object, commit: str) -> Layout:
     found = entries(".") + entries("src/")
     directories = [name for kind, name in found if kind == "tree" and not PurePosixPath(name).name.startswith(".")]
     marked = repo.git.ls_tree("-z", "--name-only", commit, "--", *(f"{d}/__init__.py" for d in directories)) if directories else ""
+    packages = {}
     # As in the work tree: the root's packages by name, then src/'s, which win a clash.
-    packages = {PurePosixPath(name).parent.name: str(PurePosixPath(name).parent) for name in sorted(marked.split("\0"), key=lambda n: (n.startswith("src/"), n)) if name}
+    for init in sorted((PurePosixPath(name) for name in marked.split("\0") if name), key=lambda init: (init.parts[0] == "src", init)):
+        packages[init.parent.name] = str(init.parent)
     try:
         text = _blob(repo, commit, "pyproject.toml", MAX_CONFIG_BYTES)
     except ConfigError:
@@ -145,11 +148,10 @@ def _commit(repo: object, revision: str) -> str:
         except git.GitCommandError:
             if attempt:
                 break
-        try:
-            # A shallow checkout (actions/checkout's default) has only the head: fetch the one commit.
-            repo.git.fetch("--quiet", "--no-tags", "--depth=1", "origin", revision)
-        except git.GitCommandError as error:
-            raise GitError(f"trusted revision {revision}: not in the clone and cannot be fetched: {str(error.stderr).strip()}") from None
+        # A shallow checkout (actions/checkout's default) has only the head.
+        failed = fetch(repo, revision)
+        if failed is not None:
+            raise GitError(f"trusted revision {revision}: not in the clone and cannot be fetched: {failed}")
     raise GitError(f"trusted revision {revision}: not a commit of this repository")
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from reviewbot import session
 from reviewbot.config import Settings
 from reviewbot.change import Change, FileChange
-from reviewbot.diff import compute, parse_patch
+from reviewbot.diff import compute, fetch, parse_patch
 from reviewbot.errors import GitError, GitHubError
 from reviewbot.files import write_atomic
 from reviewbot.github.client import ApiFailed, PullRequestApi, Rejected, WriteDenied
@@ -172,15 +172,10 @@ def _has_commit(repo: git.Repo, sha: str) -> bool:
 
 def _fetch(repo: git.Repo, sha: str, ref: str) -> bool:
     """Fetch the objects of commit ``sha`` (by hash, else through ``ref``); whether it is here now."""
-    import git
-
-    # One commit into a shallow clone; a whole clone keeps its history (``--depth`` would cut it).
-    depth = ["--depth=1"] if repo.git.rev_parse("--is-shallow-repository").strip() == "true" else []
     for wanted in (sha, ref):
-        try:
-            repo.git.fetch("--quiet", "--no-tags", "--no-recurse-submodules", *depth, "origin", wanted)
-        except git.GitCommandError as error:
-            log.info("git fetch origin %s: %s", wanted, str(error.stderr).strip())
+        failed = fetch(repo, wanted)
+        if failed:
+            log.info("git fetch origin %s: %s", wanted, failed)
         if _has_commit(repo, sha):
             return True
     return False
