@@ -427,14 +427,19 @@ def explain(args: argparse.Namespace) -> int:
     """``reviewbot explain RULE``."""
     from reviewbot.config import build_settings
     from reviewbot.docs import explain as explain_rule
+    from reviewbot.project import find_root
 
-    # Explanations show the built-in pack's defaults, whatever the local config says.
-    settings = build_settings({})
+    # Explanations show the built-in pack's defaults, whatever the local config says; a rule of a
+    # plugin the config names is explained as that config sets it.
     wanted = args.rule.strip()
-    for spec in settings.specs.values():
-        if wanted.upper() == spec.rule.id or wanted.lower() == spec.rule.name:
-            sys.stdout.write(explain_rule(spec, settings))
-            return EXIT_OK
+    settings = build_settings({})
+    for built_in in (True, False):
+        if not built_in:
+            settings = _settings(args, find_root(Path.cwd())[0])
+        for spec in settings.specs.values():
+            if wanted.upper() == spec.rule.id or wanted.lower() == spec.rule.name:
+                sys.stdout.write(explain_rule(spec, settings))
+                return EXIT_OK
     names = [*settings.specs, *(spec.rule.name for spec in settings.specs.values())]
     from reviewbot.validate import did_you_mean
 

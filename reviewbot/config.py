@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from reviewbot.checks import OPTIONS
+from reviewbot.checks import BUILT_IN, OPTIONS, RULES, install
 from reviewbot.errors import ConfigError
 from reviewbot.escape import printable
 from reviewbot.files import read_text_file
@@ -39,7 +39,7 @@ FAMILIES = sorted({key.partition(".")[0] for key in OPTIONS})
 TOP_LEVEL_KEYS = sorted(
     {
         "packs", "select", "extend-select", "ignore", "severity", "exclude", "per-file-ignores", "test-paths", "fail-on", "max-file-bytes", "baseline",
-        "cache-dir", "max-memory", "agents", *FAMILIES,
+        "cache-dir", "max-memory", "agents", "plugins", *FAMILIES,
     }
 )
 log = logging.getLogger(__name__)
@@ -75,6 +75,8 @@ class Settings:
     # ``max-memory``: bytes one file's scan may take (``None``: no cap). Not in the digest: a file
     # over the cap is lost, never cached.
     max_memory: int | None = DEFAULT_MAX_MEMORY
+    # ``plugins``: the installed distributions whose rules run, with their identity (version, code).
+    plugins: dict[str, str] = field(default_factory=dict)
 
     @functools.cached_property
     def digest(self) -> str:
@@ -92,6 +94,7 @@ class Settings:
             "max-file-bytes": self.max_file_bytes,
             "project": [self.project.roots, self.project.inner],
             "sources": {rule: [[s.path, s.line, s.text, s.scope, s.depth] for s in sources] for rule, sources in self.sources.items()},
+            "plugins": self.plugins,
         }
         return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
@@ -224,19 +227,24 @@ def build_settings(
     """
     # Every error message starts with the file it is about.
     where = "" if source == "built-in defaults" else f"{source}: "
+    # Installed rules first: packs, options and selections may name them.
+    installed = install(tuple(expect(f"{where}plugins", config.get("plugins", []), list)), where)
+    families = sorted({key.partition(".")[0] for key in OPTIONS})
     for key in config:
-        if key not in TOP_LEVEL_KEYS:
-            raise ConfigError(f"{where}{key}: unknown key{did_you_mean(str(key), TOP_LEVEL_KEYS)}")
+        if key not in TOP_LEVEL_KEYS and key not in families:
+            raise ConfigError(f"{where}{key}: unknown key{did_you_mean(str(key), [*TOP_LEVEL_KEYS, *families])}")
     packs = config_packs(config, where)
     # Each rule's severity, quote and test policy come from the packs; severities may be changed.
-    # Later packs override earlier ones; the config overrides them all.
-    specs: dict[str, RuleSpec] = {}
+    # Later packs override earlier ones; the config overrides them all. A built-in rule no pack
+    # names runs only when selected; a named plugin's rules run, as warnings, unless a pack says more.
+    specs: dict[str, RuleSpec] = {rule_id: RuleSpec(rule, Severity.WARNING, None, True, enabled=False) for rule_id, rule in RULES.items() if rule_id in BUILT_IN}
+    specs.update((rule.id, RuleSpec(rule, Severity.WARNING, None, True)) for _, rules in installed.values() for rule in rules)
     # Options start from the defaults the rules declare; packs, then the config, change them.
     option_values: dict[str, Any] = {key: option.value() for key, option in OPTIONS.items()}
     for pack in packs:
         specs.update(pack.specs)
         option_values.update(pack.options)
-    option_values.update(options(where, {family: config[family] for family in FAMILIES if family in config}))
+    option_values.update(options(where, {family: config[family] for family in families if family in config}))
     _apply_severities(config, where, specs)
     sources: dict[str, tuple[Source, ...]] = {}
     if config.get("packs") == [AUTO]:
@@ -256,8 +264,9 @@ def build_settings(
     # --select replaces the configured selection; --ignore adds to the configured ignores. Without
     # a selection, the rules the packs enable; ``extend-select`` adds to either.
     chosen = select if select is not None else rule_ids(f"{where}select", config["select"]) if "select" in config else None
-    selected = expand(chosen) & specs.keys() if chosen is not None else frozenset(r for r, spec in specs.items() if spec.enabled)
-    selected |= expand(rule_ids(f"{where}extend-select", config.get("extend-select", []))) & specs.keys()
+    default = frozenset(r for r, spec in specs.items() if spec.enabled and spec.rule.status != "preview")
+    selected = expand(chosen, selecting=True) & specs.keys() if chosen is not None else default
+    selected |= expand(rule_ids(f"{where}extend-select", config.get("extend-select", [])), selecting=True) & specs.keys()
     selected -= expand(rule_ids(f"{where}ignore", config.get("ignore", [])) + (ignore or []))
 
     per_file = [
@@ -288,6 +297,7 @@ def build_settings(
         sources=sources,
         waive=_waive(config, where),
         max_memory=_max_memory(config, where),
+        plugins={name: identity for name, (identity, _) in installed.items()},
     )
 
 

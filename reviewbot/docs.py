@@ -15,8 +15,10 @@ from reviewbot.packs import RuleSpec
 
 
 def policy(spec: RuleSpec) -> str:
-    """``error`` or ``warning, not in tests``."""
-    return spec.severity.label + ("" if spec.in_tests else ", not in tests") + ("" if spec.enabled else ", off by default")
+    """``error``, ``warning, not in tests`` or ``info, off by default, preview``."""
+    status = spec.rule.status
+    off = "" if spec.enabled and status != "preview" else ", off by default"
+    return spec.severity.label + ("" if spec.in_tests else ", not in tests") + off + ("" if status == "stable" else f", {status}")
 
 
 def _option_default(settings: Settings, key: str) -> list[str]:
@@ -68,6 +70,10 @@ def explain(spec: RuleSpec, settings: Settings) -> str:
     lines = [f"{rule.id} {rule.name} [{policy(spec)}]" + (" [fixable with --fix]" if rule.fixable else "")]
     if spec.quote:
         lines.append(f'Agent rule: "{printable(spec.quote)}"')
+    if rule.status == "preview":
+        lines.append(f"Preview: runs only when a config or --select names {rule.id} itself.")
+    elif rule.status == "deprecated":
+        lines.append("Deprecated: it still runs as configured; the text below says what replaces it.")
     lines += ["", "What it does", textwrap.indent(textwrap.fill(rule.summary, 96), "  ")]
     lines += ["", "Why is this bad?", textwrap.indent(textwrap.fill(rule.why, 96), "  ")]
     # Only the first example of each kind: `docs/rules.md` shows them all.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Iterable
 from typing import TypeVar
 
-from reviewbot.checks import OPTIONS, RULES
+from reviewbot.checks import OPTIONS, REDIRECTS, RULES
 from reviewbot.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 # The kind `expect` checks for, and returns.
 T = TypeVar("T")
@@ -36,20 +39,31 @@ def expect(where: str, value: object, kind: type[T]) -> T:
 
 
 def rule_ids(where: str, codes: object) -> list[str]:
-    """Validate a list of rule ids or id prefixes (``RB1``, ``RB203``)."""
+    """Validate a list of rule ids or id prefixes (``RB1``, ``RB203``); an id that moved
+    (``checks.REDIRECTS``) stands for its new one, and a deprecated rule named by id is warned of."""
     result = []
     for index, code in enumerate(expect(where, codes, list)):
         code = code.strip().upper()
+        if code in REDIRECTS:
+            log.warning("%s[%d]: %s is now %s; write the new id", where, index, code, REDIRECTS[code])
+            code = REDIRECTS[code]
         if not code or not any(rule.startswith(code) for rule in RULES):
             raise ConfigError(f"{where}[{index}]: unknown rule {code!r}{did_you_mean(code, RULES)}")
+        if code in RULES and RULES[code].status == "deprecated":
+            log.warning("%s[%d]: %s is deprecated (`reviewbot explain %s` says why and what replaces it)", where, index, code, code)
         result.append(code)
     return result
 
 
-def expand(prefixes: Iterable[str]) -> frozenset[str]:
-    """Every rule id that starts with one of the prefixes."""
+def expand(prefixes: Iterable[str], *, selecting: bool = False) -> frozenset[str]:
+    """Every rule id that starts with one of the prefixes; when ``selecting``, a ``preview`` rule
+    only by its whole id (``select: [RB]`` does not turn on rules still being tried)."""
     prefixes = tuple(prefixes)
-    return frozenset(rule for rule in RULES if rule.startswith(prefixes)) if prefixes else frozenset()
+    if not prefixes:
+        return frozenset()
+    return frozenset(
+        rule for rule, declared in RULES.items() if rule.startswith(prefixes) and not (selecting and declared.status == "preview" and rule not in prefixes)
+    )
 
 
 def options(prefix: str, families: object) -> dict[str, object]:

@@ -22,6 +22,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from reviewbot import memory
+from reviewbot.checks import install
 from reviewbot.config import Settings
 from reviewbot.model import FileResult
 from reviewbot.walk import fast_walk_is_exact
@@ -104,6 +105,8 @@ def scan_in_place(path: str, data: bytes, settings: Settings, file_timeout: floa
 def _serve(connection: Connection, settings: Settings) -> None:
     """A worker's life: scan each (path, bytes) received until told to stop (``None``)."""
     sys.setrecursionlimit(max(sys.getrecursionlimit(), SCAN_RECURSION_LIMIT))
+    # A spawned worker starts with the built-in rules only (a forked one has them all already).
+    install(tuple(settings.plugins))
     memory.limit(settings.max_memory)
     # The parent handles Ctrl-C and ends its workers; a worker must not print a traceback for it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -49,6 +49,9 @@ class Rule:
     # The config the examples are scanned with (the layers RB502's examples obey, say).
     example_config: ClassVar[dict[str, Any]] = {}
     fixable: ClassVar[bool] = False
+    # ``stable``; ``preview`` (runs only when selected by its exact id); ``deprecated`` (still runs
+    # as configured, and a config that names it hears so). See ``reviewbot.checks``.
+    status: ClassVar[str] = "stable"
     # The rule's options, with their defaults.
     options: ClassVar[tuple[Option, ...]] = ()
     # Closest rules of other tools, for users migrating from them.
