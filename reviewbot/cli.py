@@ -21,11 +21,8 @@ from reviewbot.escape import printable
 from reviewbot.logs import log_to_stderr
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from reviewbot.config import Settings
-    from reviewbot.model import Facts
-    from reviewbot.session import Request
+    from reviewbot.session import Request, Result
 
 log = logging.getLogger("reviewbot")
 
@@ -154,8 +151,6 @@ def scan(args: argparse.Namespace) -> int:
 
     Imports are deferred so that ``--help`` and errors in arguments answer at once.
     """
-    from reviewbot.report.base import Run
-    from reviewbot.report.registry import renderer
     from reviewbot.session import run
 
     request = _request(args)
@@ -168,11 +163,19 @@ def scan(args: argparse.Namespace) -> int:
         log.warning("%s not fixed: the fixed text would not parse (please report this)", path)
     if result.pruned is not None:
         log.warning("removed %d fixed finding%s from %s", result.pruned, "" if result.pruned == 1 else "s", request.baseline)
+    return _report(args, request, result)
+
+
+def _report(args: argparse.Namespace, request: Request, result: Result) -> int:
+    """Render ``result`` in ``--format`` to ``--output`` or standard output; return the gate's status."""
+    from reviewbot.report.base import Run
+    from reviewbot.report.registry import renderer
+
     # Colour only for a person at a terminal: never in files, pipes, or with NO_COLOR set.
     color = args.output is None and args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     # A shard's JSON report carries its files' facts, for the project phase of `reviewbot merge`.
     facts = tuple(result.facts.values()) if request.shard is not None else ()
-    run_info = replace(Run.of(settings, len(result.files)), color=color, fixed=result.fixed, quiet=args.quiet, facts=facts)
+    run_info = replace(Run.of(result.settings, result.scanned), color=color, fixed=result.fixed, quiet=getattr(args, "quiet", False), facts=facts)
     _write(renderer(args.format)(list(result.findings), run_info), args.output, request.root)
     # The gate: findings at or above --fail-on (after filtering, baseline and fixes) fail the run.
     return EXIT_FINDINGS if result.fails() else EXIT_OK
@@ -180,33 +183,22 @@ def scan(args: argparse.Namespace) -> int:
 
 def merge(args: argparse.Namespace) -> int:
     """``reviewbot merge``: findings of several JSON reports, reported as one scan."""
-    from reviewbot.merge import read_reports, with_severities
     from reviewbot.project import find_root
-    from reviewbot.report.base import Run
-    from reviewbot.report.registry import renderer
-    from reviewbot.session import phase2, settle_suppressions
+    from reviewbot.session import Request, run
 
-    root, _ = find_root(Path.cwd())
-    settings = _settings(args, root)
-    findings, files, facts = read_reports(args.reports)
-    findings = with_severities(findings, settings)
-    # The project phase the shards left out, over every shard's facts together.
-    project, used = phase2(settings, facts, None)
-    findings = sorted([*settle_suppressions(findings, used), *project], key=lambda finding: finding.sort_key)
-    _write(renderer(args.format)(findings, Run.of(settings, files)), args.output, root)
-    return EXIT_FINDINGS if any(settings.fails(finding) for finding in findings) else EXIT_OK
+    root, is_git = find_root(Path.cwd())
+    request = Request(root=root, settings=_settings(args, root), is_git=is_git, reports=tuple(args.reports), cache=False)
+    return _report(args, request, run(request))
 
 
 def agents(args: argparse.Namespace) -> int:
     """``reviewbot agents``: each bullet of the agent files, and the rules that enforce it (or why
     none); with ``--check``, exit 1 when a rule or prohibition is neither enforced nor waived."""
-    import json
-
     from reviewbot.agents import coverage, discover, read_bullets, waived
-    from reviewbot.docs import coverage_table
-    from reviewbot.escape import markdown
+    from reviewbot.agents_report import Report, render, unchecked_text
     from reviewbot.config import build_settings, config_packs, read_config
-    from reviewbot.project import find_root
+    from reviewbot.project import find_root, load_settings
+    from reviewbot.session import Request, silent_rules
 
     root, is_git = find_root(Path.cwd())
     # The packs the repository's config names (the bullets they know), validated like a scan's.
@@ -223,86 +215,18 @@ def agents(args: argparse.Namespace) -> int:
             raise UsageError(f"{file}: outside the repository at {root}")
         names.append(absolute.relative_to(root.resolve()).as_posix())
     names = names or discover(root)
-    report = [(name, coverage(read_bullets(root, name), packs)) for name in names]
-    silent = _silent_rules(root, is_git, args, {rule for _, covered in report for c in covered for rule in c.rules})
+    files = [(name, coverage(read_bullets(root, name), packs)) for name in names]
+    asked = {rule for _, covered in files for c in covered for rule in c.rules}
+    silent = silent_rules(Request(root=root, settings=load_settings(root, getattr(args, "config", None)), is_git=is_git, progress=False), asked)
     # A waiver, by bullet, for those no rule enforces; the rules and prohibitions left are unchecked.
-    waivers = {id(c): waived(c.bullet.text, waive) for _, covered in report for c in covered if not c.rules}
-    open_bullets = [c for _, covered in report for c in covered if not c.rules and waivers[id(c)] is None and c.bullet.kind != "responsibility"]
-    # One document for tools: files, then their bullets with line, kind, rules or the reason for none.
-    if args.format == "json":
-        files = [
-            {
-                "path": name,
-                "bullets": [
-                    # ``path`` differs from the file's for a bullet an ``@import`` brought in.
-                    {
-                        "path": c.bullet.path,
-                        "line": c.bullet.line,
-                        "text": c.bullet.text,
-                        "kind": c.bullet.kind,
-                        "section": c.bullet.section,
-                        "rules": list(c.rules),
-                        "reason": c.reason,
-                        "waived": waivers.get(id(c)),
-                        # Rules that cannot report anything in this repository, and why.
-                        "silent": {rule: silent[rule] for rule in c.rules if rule in silent},
-                    }
-                    for c in covered
-                ],
-            }
-            for name, covered in report
-        ]
-        print(json.dumps({"files": files}, indent=2, ensure_ascii=False))
-    elif args.format == "markdown":
-        # A table per file, for a team's own docs (docs/agents.md holds the backend-engineer agent's).
-        print("\n".join(f"## {markdown(name)}\n\n{coverage_table(name, covered, waivers)}" for name, covered in report), end="")
-    else:
-        # For people: each file, then each bullet on one line and what enforces it on the next.
-        if not report:
-            print("reviewbot: no agent files found (CLAUDE.md, AGENTS.md, .claude/agents/*.md, Copilot or Cursor rules)")
-        for name, covered in report:
-            print(printable(name))
-            for c in covered:
-                waiver = waivers.get(id(c))
-                what = ", ".join(f"{rule} ({silent[rule]})" if rule in silent else rule for rule in c.rules) if c.rules else f"waived: {waiver}" if waiver is not None else f"not checked: {c.reason}"
-                where_text = f"{c.bullet.line:>4}" if c.bullet.path == name else f"{printable(c.bullet.path)}:{c.bullet.line}"
-                print(f"  {where_text} {c.bullet.kind:<14} {printable(c.bullet.text)}\n{'':>21}-> {printable(what)}")
-    if args.check and open_bullets:
-        for c in open_bullets:
-            print(f"{printable(c.bullet.path)}:{c.bullet.line}: {c.bullet.kind} not enforced by any rule: {printable(c.bullet.text)}", file=sys.stderr)
-        print(
-            f"reviewbot: {len(open_bullets)} rule{'s' if len(open_bullets) != 1 else ''} of the agent files "
-            f"{'are' if len(open_bullets) != 1 else 'is'} neither enforced nor waived; waive each with a reason in the config "
-            "(agents: {waive: {\"bullet text or regex\": \"why\"}})",
-            file=sys.stderr,
-        )
+    waivers = {id(c): waived(c.bullet.text, waive) for _, covered in files for c in covered if not c.rules}
+    report = Report(files, waivers, silent)
+    sys.stdout.write(render(report, args.format))
+    unchecked = report.unchecked()
+    if args.check and unchecked:
+        sys.stderr.write(unchecked_text(unchecked))
         return EXIT_FINDINGS
     return EXIT_OK
-
-
-def _silent_rules(root: Path, is_git: bool, args: argparse.Namespace, rules: set[str]) -> dict[str, str]:
-    """Why some of ``rules`` cannot report anything in this repository (RB501 without a client
-    layer, say): each project rule reads the facts of the files it names, through the cache."""
-    from reviewbot.checks import RULES
-    from reviewbot.checks.base import ProjectRule
-    from reviewbot.files import read_source
-    from reviewbot.project import list_files, load_settings
-    from reviewbot.session import Request, phase1
-
-    asking = [declared for rule in sorted(rules) if issubclass(declared := RULES[rule], ProjectRule)]
-    if not asking:
-        return {}
-    # The asking rules run even where the config leaves them off: the question is what the code holds.
-    settings = load_settings(root, getattr(args, "config", None))
-    settings = replace(settings, selected=settings.selected | {rule.id for rule in asking})
-
-    def scan(wanted: Callable[[str], bool]) -> dict[str, Facts]:
-        chosen = [path for path in list_files(root, is_git, [], settings.exclude) if wanted(path)]
-        results = phase1(Request(root=root, settings=settings, is_git=is_git, progress=False), chosen, lambda path: read_source(root / path, settings.max_file_bytes))
-        return {path: result.facts for path, result in results.items()}
-
-    found = {rule.id: rule.silence(settings, scan) for rule in asking}
-    return {rule: why for rule, why in found.items() if why is not None}
 
 
 def init(args: argparse.Namespace) -> int:

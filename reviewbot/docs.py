@@ -6,7 +6,6 @@ import textwrap
 
 import yaml
 
-from reviewbot.agents import Coverage
 from reviewbot.checks.base import Rule
 from reviewbot.config import Settings
 from reviewbot.escape import markdown, printable
@@ -156,17 +155,3 @@ def _option_markdown(option: Option, settings: Settings) -> str:
     if len(default) == 1:
         return f"- `{option.key}` (default `{default[0]}`): {option.help}\n"
     return f"- `{option.key}`: {option.help} Default:\n" + "".join(f"  - `{line.partition(': ')[0]}`: {line.partition(': ')[2]}\n" for line in default)
-
-
-def coverage_table(name: str, covered: list[Coverage], waivers: dict[int, str | None]) -> str:
-    """The coverage table of agent file ``name`` (docs/agents.md holds one): every bullet, its
-    kind, and its rules, or the waiver, or why none; ``waivers`` by ``id`` of the coverage."""
-    rows = ["| line | kind | bullet | enforced by, or why not |", "|---|---|---|---|"]
-    for c in covered:
-        waiver = waivers.get(id(c))
-        what = ", ".join(c.rules) if c.rules else f"waived: {waiver}" if waiver is not None else f"not checked: {c.reason}"
-        # A bullet an ``@import`` brought in is on a line of its own file.
-        line = str(c.bullet.line) if c.bullet.path == name else f"{c.bullet.path}:{c.bullet.line}"
-        # Escaped, ``|`` included: agent files are the repository's words.
-        rows.append(f"| {markdown(line)} | {c.bullet.kind} | {markdown(c.bullet.text)} | {markdown(what)} |")
-    return "\n".join(rows) + "\n"

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
@@ -66,6 +66,9 @@ class Request:
     isolate: bool = True
     cache: bool = True
     progress: bool = False
+    # ``reviewbot merge``: JSON reports of shards (or whole scans) to read instead of scanning;
+    # their findings at the config's severities, with the project phase the shards left out.
+    reports: tuple[Path, ...] = ()
 
     @property
     def changed_lines(self) -> bool:
@@ -80,6 +83,8 @@ class Result:
     root: Path
     settings: Settings
     files: tuple[str, ...]
+    # How many files the findings cover (a merge knows the reports' counts, not every name).
+    scanned: int
     # Every finding of the scanned files, before the change filter and the baseline.
     everything: tuple[Finding, ...]
     # What the run reports.
@@ -113,6 +118,8 @@ def check(request: Request) -> None:
         raise UsageError(f"--diff needs a git repository, and {request.root} is not in one")
     if request.update_baseline and request.baseline is None:
         raise UsageError("--update-baseline needs a baseline: --baseline FILE or config `baseline`")
+    if request.reports and (request.changed_lines or request.fix or request.baseline is not None or request.paths or request.shard):
+        raise UsageError("merging reports reads findings; it cannot also scan, fix or filter")
 
 
 def run(request: Request) -> Result:
@@ -121,6 +128,8 @@ def run(request: Request) -> Result:
     from reviewbot.fix import fix_all
 
     check(request)
+    if request.reports:
+        return _merge(request)
     started = time.perf_counter()
     # Phase 1 and the change filter, then what a fix and the baseline make of the findings.
     files, everything, findings, facts = _scan(request)
@@ -139,7 +148,18 @@ def run(request: Request) -> Result:
             pruned = prune(request.baseline, entries, everything, _judged(request, files, everything), request.root)
         findings = new_findings(findings, everything, entries)
     log.info("scanned %d files in %.2fs", len(files), time.perf_counter() - started)
-    return Result(request.root, request.settings, tuple(files), tuple(everything), tuple(findings), fixed, tuple(refused), pruned, facts)
+    return Result(request.root, request.settings, tuple(files), len(files), tuple(everything), tuple(findings), fixed, tuple(refused), pruned, facts)
+
+
+def _merge(request: Request) -> Result:
+    """The findings of several JSON reports as one scan's: at the config's severities, with the
+    project phase over every shard's facts together and the suppressions it used settled."""
+    from reviewbot.merge import read_reports, with_severities
+
+    findings, count, facts = read_reports(list(request.reports))
+    project, used = phase2(request.settings, facts, None)
+    merged = sorted([*settle_suppressions(with_severities(findings, request.settings), used), *project], key=lambda finding: finding.sort_key)
+    return Result(request.root, request.settings, tuple(sorted(facts)), count, tuple(merged), tuple(merged))
 
 
 def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding], dict[str, Facts]]:
@@ -214,6 +234,30 @@ def phase2(
                     found.append(finding)
     # Fingerprints from the rule and path: the project phase has no file text.
     return finalize(found, []), {(path, s.line) for path, table in suppressions.items() for s in table.all if s.used}
+
+
+def silent_rules(request: Request, rules: set[str]) -> dict[str, str]:
+    """Why some of ``rules`` cannot report anything in this repository (RB501 without a client
+    layer, say), for ``reviewbot agents``: each project rule reads the facts of the files it
+    names, through phase 1 and its cache. The rules run even where the config leaves them off:
+    the question is what the code holds."""
+    from reviewbot.checks import RULES
+    from reviewbot.checks.base import ProjectRule
+    from reviewbot.project import list_files
+
+    asking = [declared for rule in sorted(rules) if issubclass(declared := RULES[rule], ProjectRule)]
+    if not asking:
+        return {}
+    settings = replace(request.settings, selected=request.settings.selected | {rule.id for rule in asking})
+    request = replace(request, settings=settings)
+
+    def scan(wanted: Callable[[str], bool]) -> dict[str, Facts]:
+        chosen = [path for path in list_files(request.root, request.is_git, [], settings.exclude) if wanted(path)]
+        results = phase1(request, chosen, lambda path: read_source(request.root / path, settings.max_file_bytes))
+        return {path: result.facts for path, result in results.items()}
+
+    found = {rule.id: rule.silence(settings, scan) for rule in asking}
+    return {rule: why for rule, why in found.items() if why is not None}
 
 
 def settle_suppressions(findings: list[Finding], used: set[tuple[str, int]]) -> list[Finding]:

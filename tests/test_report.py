@@ -43,6 +43,14 @@ def test_the_report_format_choices_come_from_the_registry():
         assert tuple(choice.choices or ()) == registry.names(), command
 
 
+def test_the_agents_report_format_choices_are_its_own():
+    from reviewbot.agents_report import FORMATS
+
+    commands = next(action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction))
+    [choice] = [action for action in commands.choices["agents"]._actions if "--format" in action.option_strings]
+    assert tuple(choice.choices or ()) == FORMATS
+
+
 def test_the_readme_names_every_format():
     readme = (ROOT / "README.md").read_text()
     section = re.search(r"## Output and exit codes\n\n(.*?)\n\n", readme, re.S)

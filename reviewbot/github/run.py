@@ -212,7 +212,7 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
     # Files are read from the head commit (or the checkout, in the API fallback).
     result = session.run(session.Request(root=root, settings=settings, paths=options.paths, change=change, filter_mode=options.filter_mode))
     findings = list(result.findings)
-    run = Run.of(settings, len(result.files))
+    run = Run.of(settings, result.scanned)
     failing = result.fails()
     try:
         inline = _post(api, findings, remote, change, options, failing)
