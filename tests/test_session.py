@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ import pytest
 from reviewbot import engine
 from reviewbot.cache import DATABASE, DEFAULT_DIRECTORY, FORMAT
 from reviewbot.project import find_root, load_settings
-from reviewbot.session import Request, run
+from reviewbot.session import Progress, Request, run
 from tests.conftest import make_repo, on_a_terminal, run_reviewbot
 
 DOC = '"""Module."""\n'
@@ -274,9 +275,40 @@ def test_a_progress_line_only_for_a_person_at_a_terminal(repo):
     assert re.search(rb"\rreviewbot: [1-6]/6 files, [\d,]+ findings", shown), shown
     # Erased before the report, so nothing of it stays on the screen.
     assert shown.endswith(b"\r\033[K")
-    assert b"files, " not in _stderr_on_a_terminal(repo, "--no-cache", "--jobs", "1", "--quiet", env=env)
-    assert b"files, " not in _stderr_on_a_terminal(repo, "--no-cache", "--jobs", "1", env={**env, "CI": "true"})
-    assert "files, " not in run_reviewbot(repo, "scan", "--no-cache", "--jobs", "1").stderr
+
+
+@pytest.mark.parametrize(
+    ("terminal", "quiet", "ci", "wanted"),
+    [(True, False, None, True), (True, True, None, False), (True, False, "true", False), (False, False, None, False)],
+    ids=["terminal", "quiet", "ci", "pipe"],
+)
+def test_who_sees_the_progress_line(monkeypatch, terminal, quiet, ci, wanted):
+    class Stream(io.StringIO):
+        def isatty(self) -> bool:
+            return terminal
+
+    monkeypatch.setattr(sys, "stderr", Stream())
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    assert Progress.wanted(quiet) is wanted
+    # A scan that is not watched draws nothing, however long it takes.
+    progress = Progress(3, enabled=wanted)
+    progress.started -= 60
+    progress.advance(2)
+    progress.finish()
+    assert ("files, " in sys.stderr.getvalue()) is wanted
+
+
+def test_scan_asks_for_the_progress_line_unless_quiet(repo, monkeypatch):
+    from reviewbot.arguments import build_parser
+    from reviewbot.cli import _request
+
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(Progress, "wanted", staticmethod(lambda quiet: not quiet))
+    assert _request(build_parser().parse_args(["scan"])).progress is True
+    assert _request(build_parser().parse_args(["scan", "--quiet"])).progress is False
 
 
 def test_a_busy_cache_is_waited_for_never_discarded(repo, monkeypatch):
