@@ -231,9 +231,12 @@ def parse_patch(patch: str) -> list[FileChange]:
             if match:
                 line = int(match[1])
                 count = int(match[2]) if match[2] is not None else 1
-                # A hunk of zero new lines (pure deletion) marks no range.
+                # A hunk of zero new lines (pure deletion, ``-U0``) marks no range, and its start is
+                # the line the removed ones followed: they stood in front of the next.
                 if count:
                     hunks.append((line, line + count - 1))
+                else:
+                    line += 1
         elif in_header:
             # "index ...", "similarity ...", "rename from ...", "--- a/...": nothing to count.
             continue
@@ -264,24 +267,25 @@ def _unquote(name: str) -> str:
 
 
 def keep(finding: Finding, change: FileChange, mode: str) -> bool:
-    """Whether a finding in a changed file survives ``--filter-mode``.
+    """Whether a finding in a changed file survives ``--filter-mode``: whether the change did
+    what the rule's anchor (``checks.base.ANCHORS``) asks of the finding's code.
 
-    ``added`` keeps a finding whose first line was added, ``diff_context`` one inside a hunk.
-    Findings about a whole function or class count every line of it, since its ``def`` line may
-    be unchanged while its body grows.
+    ``added`` counts added lines, ``diff_context`` every line inside a hunk; ``file`` and
+    ``nofilter`` keep everything. Lines removed in front of a line never make that line changed:
+    only a removal inside a function or class changes it (``changed-definition``).
     """
     from reviewbot.checks import RULES
 
+    anchor = RULES[finding.rule].anchor
     # A changed file that does not parse, decode or scan always counts, and so does the change as a whole.
-    scope = RULES[finding.rule].scope
-    if mode in ("file", "nofilter") or scope in ("file", "project"):
+    if mode in ("file", "nofilter") or anchor in ("file", "change"):
         return True
-    if scope == "function" and finding.scope is not None:
-        first, last = finding.scope
-        lines = range(first, last + 1)
-        if mode == "added":
-            return any(number in change.added or number in change.removed_at for number in lines)
-        return any(change.in_hunk(number) for number in lines)
-    if mode == "added":
-        return finding.line in change.added
-    return change.in_hunk(finding.line)
+    touched = change.added.__contains__ if mode == "added" else change.in_hunk
+    if anchor == "line" or finding.scope is None:
+        return any(touched(number) for number in range(finding.line, max(finding.end_line, finding.line) + 1))
+    first, last = finding.scope
+    lines = range(first, last + 1)
+    if anchor == "definition":
+        return 2 * sum(1 for number in lines if touched(number)) >= len(lines)
+    # ``changed-definition``: a line of it added, or lines removed between two of its lines.
+    return any(touched(number) for number in lines) or (mode == "added" and any(first < number <= last for number in change.removed_at))

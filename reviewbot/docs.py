@@ -6,7 +6,7 @@ import textwrap
 
 import yaml
 
-from reviewbot.checks.base import Rule
+from reviewbot.checks.base import ANCHORS, Rule
 from reviewbot.config import Settings
 from reviewbot.escape import markdown, printable
 from reviewbot.model import Option
@@ -84,6 +84,7 @@ def explain(spec: RuleSpec, settings: Settings) -> str:
         lines += ["", "After --fix", textwrap.indent(rule.bad[0].fixed.rstrip("\n"), "    ")]
     if rule.good:
         lines += ["", "Use instead", textwrap.indent(rule.good[0].code.rstrip("\n") or "(an empty file)", "    ")]
+    lines += ["", f"In changed-lines mode (anchor `{rule.anchor}`): reported when {ANCHORS[rule.anchor]}."]
     if rule.options:
         lines += ["", "Options", *_options_text(rule, settings)]
     if rule.peers:
@@ -141,6 +142,7 @@ def rules_markdown(settings: Settings) -> str:
                 parts.append(f"{title} (`{example.path}`):\n\n```python\n{code}\n```\n")
                 if example.fixed is not None:
                     parts.append(f"After `--fix`:\n\n```python\n{example.fixed.rstrip()}\n```\n")
+        parts.append(f"**In changed-lines mode** (anchor `{rule.anchor}`): reported when {ANCHORS[rule.anchor]}.\n")
         # Option defaults come from the pack, as a scan without config would use them.
         if rule.options:
             parts.append("Options:\n\n" + "".join(_option_markdown(o, settings) for o in rule.options))

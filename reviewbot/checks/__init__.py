@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
-from reviewbot.checks.base import Rule
+from reviewbot.checks.base import ANCHORS, Rule
 from reviewbot.errors import ConfigError
 from reviewbot.model import Option
 
@@ -49,6 +49,8 @@ def _collect() -> dict[str, type[Rule]]:
                 raise TypeError(f"{rule.__qualname__} and {found[rule.id].__qualname__} both declare {rule.id}")
             if rule.status not in STATUSES:
                 raise TypeError(f"{rule.__qualname__}: status {rule.status!r} is not one of {', '.join(STATUSES)}")
+            if rule.anchor not in ANCHORS:
+                raise TypeError(f"{rule.__qualname__}: anchor {rule.anchor!r} is not one of {', '.join(ANCHORS)}")
             found[rule.id] = rule
     return dict(sorted(found.items()))
 
@@ -115,6 +117,8 @@ def _check_plugin_rule(at: str, name: str, rule: object, taken: dict[str, type[R
         raise ConfigError(f"{at}: {name} declares {rule.id}, which {taken[rule.id].__module__} declares too")
     if rule.status not in STATUSES:
         raise ConfigError(f"{at}: {name}'s {rule.id} has status {rule.status!r}; expected one of {', '.join(STATUSES)}")
+    if rule.anchor not in ANCHORS:
+        raise ConfigError(f"{at}: {name}'s {rule.id} has anchor {rule.anchor!r}; expected one of {', '.join(ANCHORS)}")
     for field in ("name", "summary", "why"):
         if not isinstance(getattr(rule, field, None), str):
             raise ConfigError(f"{at}: {name}'s {rule.id} declares no {field}")

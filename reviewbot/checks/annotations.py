@@ -127,6 +127,7 @@ class MissingReturnAnnotation(Rule):
     id = "RB302"
     name = "missing-return-annotation"
     scope = "function"
+    anchor = "line"
     summary = "A `def` without a return annotation."
     why = (
         "Without `->` a type checker cannot check callers. When the function returns no value the "

@@ -26,6 +26,17 @@ from reviewbot.walk import Span, TreeWalk
 # Any analysis class (``Rule.analysis``).
 A = TypeVar("A")
 
+# What a change must have done to a finding's code for changed-lines mode to report it:
+ANCHORS = {
+    "line": "one of the finding's own lines is added",
+    "definition": "the function or class is the change's: new, or at least half of its lines added",
+    "changed-definition": "a line of the function or class is added, or lines inside it removed",
+    "file": "the file changed",
+    "change": "always: it judges the change as a whole",
+}
+# A rule's anchor when it declares none, by its scope.
+SCOPE_ANCHORS = {"node": "line", "function": "changed-definition", "file": "file", "project": "change"}
+
 
 class Rule:
     """One rule: its declaration (these class attributes) and, in a subclass, what it looks for.
@@ -56,15 +67,24 @@ class Rule:
     options: ClassVar[tuple[Option, ...]] = ()
     # Closest rules of other tools, for users migrating from them.
     peers: ClassVar[str] = ""
-    # What a finding is about: a ``node`` (its lines), a whole ``function`` or class (kept in
-    # changed-lines mode when any line of it changed), or the ``file`` (kept whenever it changed).
+    # What a finding is about: a ``node`` (its lines), a whole ``function`` or class, the ``file``,
+    # or the ``project``.
     scope: ClassVar[str] = "node"
+    # What a change must have done for changed-lines mode to report a finding (``ANCHORS``); by
+    # default the scope's: ``line`` for a node, ``changed-definition`` for a function, ``file``,
+    # ``change`` for the project.
+    anchor: ClassVar[str] = ""
     # Per-file analyses the rule reads (``reviewbot.checks.base.Analysis`` subclasses).
     needs: ClassVar[tuple[type, ...]] = ()
     # The ``Facts`` fields a project rule reads (``"imports"``, ``"calls"``, ``"names"``...):
     # phase 1 gathers the optional ones, and reads files no other rule needs, only when a selected
     # rule asks for them.
     facts: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "anchor" not in vars(cls):
+            cls.anchor = SCOPE_ANCHORS[cls.scope]
 
     def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
         self.ctx = ctx

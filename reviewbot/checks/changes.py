@@ -76,8 +76,9 @@ class UntestedChange(ProjectRule):
                 continue
             for name, kind, first, last, line in facts.definitions:
                 short = name.rpartition(".")[2]
-                # A line added, or removed, inside the function (its decorators included).
-                touched = any(first <= line_number <= last for line_number in (*change.added, *change.removed_at))
+                # A line added to the function (its decorators included), or lines removed between two
+                # of its lines: a block deleted in front of it leaves it as it was.
+                touched = any(first <= number <= last for number in change.added) or any(first < number <= last for number in change.removed_at)
                 if kind == "function" and touched and all(is_public_name(part) for part in name.split(".")) and not short.startswith("__"):
                     changed.append((path, name, first, last, line))
         if not changed:

@@ -44,6 +44,7 @@ class MissingDocstring(Rule):
     id = "RB401"
     name = "missing-docstring"
     scope = "function"
+    anchor = "definition"
     summary = "A public module, class, function or method without a docstring."
     why = (
         "The agent was told to add detailed comments for all functions. A docstring is the comment "
@@ -125,7 +126,7 @@ class MissingDocstring(Rule):
         # ``__main__.py`` are not.
         if ctx.module.body and not ctx.private_module and ctx.module.get_docstring() is None:
             # A path that is no module name may hold backticks: fenced so that it cannot end its quote.
-            self.report(None, f"public module {code(ctx.module_name or ctx.path)} has no docstring: add one at the top saying what it holds", span=(1, 0, 1, 0))
+            self.report(None, f"public module {code(ctx.module_name or ctx.path)} has no docstring: add one at the top saying what it holds", span=(1, 0, 1, 0), scope=ctx.module)
 
 
 class LowCommentDensity(Rule):
@@ -134,6 +135,7 @@ class LowCommentDensity(Rule):
     id = "RB402"
     name = "low-comment-density"
     scope = "function"
+    anchor = "definition"
     summary = "A long function with too few comment and docstring lines for its code lines."
     why = (
         "Long functions without comments make reviewers reverse-engineer intent. The density is "
@@ -291,6 +293,7 @@ class UncommentedComplexLogic(Rule):
     id = "RB403"
     name = "uncommented-complex-logic"
     scope = "function"
+    anchor = "definition"
     summary = "A function of high cyclomatic complexity without a docstring or a single comment line."
     why = (
         "Complex logic was to be commented. Complexity = 1 + each if/elif, for, while, except, case, "

@@ -1,0 +1,138 @@
+"""What a change must have done for changed-lines mode to report a finding: each rule's anchor,
+tried on the shapes of real agent-written commits that reviewers judged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reviewbot.change import FileChange
+from reviewbot.checks import RULES
+from reviewbot.checks.base import ANCHORS
+from reviewbot.diff import keep, parse_patch
+from reviewbot.model import Finding, Severity
+from reviewbot.project import find_root, load_settings
+from reviewbot.session import Request, run
+from tests.conftest import git, make_repo
+
+pytestmark = pytest.mark.slow
+
+
+def judged(repo: Path, config: str = "") -> list[tuple[str, int]]:
+    """(rule, line) of what ``scan --diff HEAD~1`` reports in ``app/service.py``."""
+    (repo / ".reviewbot.yml").write_text(config or "ignore: [RB801]\n")
+    root, _ = find_root(repo)
+    result = run(Request(root=root, settings=load_settings(root), diff="HEAD~1", cache=False, jobs=1))
+    return sorted((f.rule, f.line) for f in result.findings)
+
+
+def changed(tmp_path: Path, before: str, after: str, extra: dict[str, str] | None = None) -> Path:
+    """A repository whose last commit turns ``app/service.py`` from ``before`` into ``after``."""
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/service.py": before, **(extra or {})})
+    (repo / "app/service.py").write_text(after)
+    git(repo, "commit", "-qam", "change")
+    return repo
+
+
+def undocumented_method(number: int) -> str:
+    return f"    def step_{number}(self, value):\n        total = value + {number}\n        total = total * 2\n        return total\n\n"
+
+
+# A long class without a docstring or annotations, as the legacy code agents are asked to extend.
+BIG_CLASS = '"""Orders."""\n\n\nclass Orders:\n' + "".join(undocumented_method(n) for n in range(40))
+
+
+def test_seven_lines_changed_in_a_long_class_do_not_make_it_the_changes(tmp_path):
+    after = BIG_CLASS.replace("total = value + 3\n", "total = value + 3\n        total = total - 1\n        total = total + 1\n")
+    repo = changed(tmp_path, BIG_CLASS, after)
+    # No docstring for the class, none for step_3, no annotations for its old signature.
+    assert judged(repo) == []
+
+
+def test_dict_entries_added_inside_a_function_leave_its_signature_alone(tmp_path):
+    before = '"""Settings."""\n\n\ndef defaults(env):\n    """The defaults."""\n    return {\n        "debug": False,\n        "region": env,\n    }\n'
+    after = before.replace('        "region": env,\n', '        "region": env,\n        "retries": 3,\n        "timeout": 10,\n')
+    assert judged(changed(tmp_path, before, after)) == []
+
+
+def test_a_deleted_block_does_not_make_the_next_function_changed(tmp_path):
+    doomed = "".join(f"# Step {n} of the old migration.\n" for n in range(26))
+    body = "".join(f"    value = value + {n}\n" for n in range(30))
+    before = f'"""Jobs."""\n\n\n{doomed}def run(value):\n{body}    return value\n'
+    after = f'"""Jobs."""\n\n\ndef run(value):\n{body}    return value\n'
+    repo = changed(tmp_path, before, after, {"tests/test_jobs.py": "def test_nothing():\n    pass\n"})
+    # The lines went just in front of `def run`, which is the next line of the new side.
+    assert "-# Step 25 of the old migration.\n def run(value):" in git(repo, "diff", "HEAD~1", "--", "app/service.py")
+    assert judged(repo, "select: [RB3, RB4, RB801]\n") == []
+
+
+def test_a_new_function_is_the_changes_whole(tmp_path):
+    before = '"""Jobs."""\n'
+    after = before + "\n\ndef run(value):\n" + "".join(f"    value = value + {n}\n" for n in range(30)) + "    return value\n"
+    assert judged(changed(tmp_path, before, after), "select: [RB3, RB4]\n") == [("RB301", 4), ("RB302", 4), ("RB401", 4), ("RB402", 4)]
+
+
+def test_comment_density_judges_functions_the_change_mostly_wrote(tmp_path):
+    lines = [f"    value = value + {n}\n" for n in range(40)]
+    before = '"""Jobs."""\n\n\ndef run(value: int) -> int:\n    """Run."""\n' + "".join(lines) + "    return value\n"
+    # 17 lines of 42 rewritten: the function is still mostly what it was.
+    edited = before.replace("".join(lines[:17]), "".join(line.replace("+", "-") for line in lines[:17]))
+    assert judged(changed(tmp_path, before, edited), "select: [RB402]\n") == []
+
+
+def test_a_function_half_rewritten_is_judged_whole(tmp_path):
+    lines = [f"    value = value + {n}\n" for n in range(40)]
+    before = '"""Jobs."""\n\n\ndef run(value: int) -> int:\n    """Run."""\n' + "".join(lines) + "    return value\n"
+    rewritten = before.replace("".join(lines[:22]), "".join(line.replace("+", "-") for line in lines[:22]))
+    assert judged(changed(tmp_path, before, rewritten), "select: [RB402]\n") == [("RB402", 4)]
+
+
+def finding(rule: str, line: int, end_line: int | None = None, scope: tuple[int, int] | None = None) -> Finding:
+    return Finding(rule, RULES[rule].name, Severity.ERROR, "app/a.py", line, 1, end_line or line, 2, "m", scope=scope)
+
+
+# A change that adds lines 10-12 of a file and removes lines in front of line 20 and inside 30-40.
+CHANGE = FileChange("app/a.py", frozenset({10, 11, 12}), ((7, 15), (17, 23), (33, 38)), False, frozenset({20, 35}))
+
+
+@pytest.mark.parametrize(
+    ("found", "mode", "kept"),
+    [
+        # line: one of the finding's own lines added (a call spanning 9-10 whose argument changed).
+        (finding("RB201", 9, 10), "added", True),
+        (finding("RB201", 13), "added", False),
+        # diff_context reads "added" as "inside a hunk".
+        (finding("RB201", 13), "diff_context", True),
+        (finding("RB201", 16), "diff_context", False),
+        # definition: at least half of the function's lines added.
+        (finding("RB401", 10, scope=(10, 14)), "added", True),
+        (finding("RB401", 10, scope=(10, 17)), "added", False),
+        # changed-definition: a line added, or lines removed inside it, never in front of it.
+        (finding("RB801", 20, scope=(20, 25)), "added", False),
+        (finding("RB801", 30, scope=(30, 40)), "added", True),
+        (finding("RB801", 5, scope=(5, 10)), "added", True),
+        # file and change: whenever the file changed.
+        (finding("RB000", 1), "added", True),
+        (finding("RB802", 1), "added", True),
+        # file and nofilter keep everything.
+        (finding("RB201", 99), "file", True),
+        (finding("RB401", 99, scope=(99, 120)), "nofilter", True),
+    ],
+)
+def test_each_anchor(found, mode, kept):
+    assert keep(found, CHANGE, mode) is kept
+
+
+def test_every_rule_declares_a_known_anchor():
+    assert {rule.anchor for rule in RULES.values()} <= set(ANCHORS)
+    # The whole-definition rules judge what the change wrote; signatures and nodes, their own lines.
+    assert {rule: RULES[rule].anchor for rule in ("RB301", "RB302", "RB401", "RB402", "RB403", "RB801", "RB802")} == {
+        "RB301": "line", "RB302": "line", "RB401": "definition", "RB402": "definition", "RB403": "definition",
+        "RB801": "changed-definition", "RB802": "change",
+    }
+
+
+def test_a_deletion_records_no_added_line():
+    [change] = parse_patch("diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -96,26 +95,0 @@\n" + "-x\n" * 26)
+    assert change.added == frozenset() and change.hunks == () and change.removed_at == {96}
