@@ -167,6 +167,9 @@ def _scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     scan.add_argument("--fix", action="store_true", help="apply the autofixes (`reviewbot rules` marks the rules that have one) and report what is left")
     scan.add_argument("-v", "--verbose", action="store_true", help="print roots, config source, timing; tracebacks on errors")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no progress line")
+    scan.add_argument(
+        "--show-settings", action="store_true", help="print the effective settings (config, root packages, rules, what counts as tests or migrations) and exit"
+    )
 
 
 def _baseline_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

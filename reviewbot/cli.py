@@ -153,11 +153,17 @@ def scan(args: argparse.Namespace) -> int:
     """
     from reviewbot.session import run
 
+    from reviewbot.docs import settings_text
+
     request = _request(args)
     settings = request.settings
+    if args.show_settings:
+        sys.stdout.write(settings_text(settings, request.root))
+        return EXIT_OK
     roots = ", ".join(f"{name} ({path}/)" for name, path in settings.project.roots.items()) or "none found"
     log.info("repository %s; config: %s", request.root, settings.source)
     log.info("root packages: %s", roots)
+    log.info("not product code (rules off in tests skip it): %s", "; ".join(f"{origin}: {', '.join(globs)}" for origin, globs in settings.scope.items()))
     result = run(request)
     for path in result.refused:
         log.warning("%s not fixed: the fixed text would not parse (please report this)", path)

@@ -38,7 +38,8 @@ FAMILIES = sorted({key.partition(".")[0] for key in OPTIONS})
 # Every key allowed at the top of a config.
 TOP_LEVEL_KEYS = sorted(
     {
-        "packs", "select", "extend-select", "ignore", "severity", "exclude", "per-file-ignores", "test-paths", "fail-on", "max-file-bytes", "baseline",
+        "packs", "select", "extend-select", "ignore", "severity", "exclude", "extend-exclude", "per-file-ignores", "test-paths", "scope-defaults", "fail-on",
+        "max-file-bytes", "baseline", "noqa",
         "cache-dir", "max-memory", "agents", "plugins", *FAMILIES,
     }
 )
@@ -46,6 +47,13 @@ log = logging.getLogger(__name__)
 
 # ``packs: [auto]``: the rules the repository's own agent files ask for.
 AUTO = "auto"
+# Code that is not the product, wherever it lies: rules marked "not in tests" skip it (RB000 and the
+# rules that apply to tests still run). ``scope-defaults: false`` drops these; ``test-paths`` adds.
+SCOPE_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "tests": ("**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py", "**/conftest.py", "**/testing/**", "**/fixtures/**"),
+    "migrations": ("**/migrations/*.py", "**/migrations/versions/*.py", "**/alembic/versions/**"),
+    "lint fixtures": (".semgrep/**", "**/testdata/**"),
+}
 # Values of `fail-on` / `--fail-on`.
 FAIL_ON = ("error", "warning", "info", "never")
 
@@ -57,6 +65,7 @@ class Settings:
     specs: dict[str, RuleSpec]
     selected: frozenset[str]
     options: dict[str, Any]
+    # Tests and other code that is not the product (``SCOPE_DEFAULTS``, packs, config, alembic.ini).
     test_paths: Globs
     exclude: Globs
     per_file_ignores: tuple[tuple[Globs, frozenset[str]], ...]
@@ -75,6 +84,12 @@ class Settings:
     # ``max-memory``: bytes one file's scan may take (``None``: no cap). Not in the digest: a file
     # over the cap is lost, never cached.
     max_memory: int | None = DEFAULT_MAX_MEMORY
+    # Where ``test_paths`` came from, by origin (``scan --show-settings`` prints it), and whether
+    # the built-in places count (config ``scope-defaults``).
+    scope: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    scope_defaults: bool = True
+    # Config ``noqa``: ``all`` (a bare ``# noqa`` silences every rule on its line) or ``codes-only``.
+    bare_noqa: bool = True
     # ``plugins``: the installed distributions whose rules run, with their identity (version, code).
     plugins: dict[str, str] = field(default_factory=dict)
 
@@ -95,6 +110,7 @@ class Settings:
             "project": [self.project.roots, self.project.inner],
             "sources": {rule: [[s.path, s.line, s.text, s.scope, s.depth] for s in sources] for rule, sources in self.sources.items()},
             "plugins": self.plugins,
+            "bare-noqa": self.bare_noqa,
         }
         return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
@@ -277,8 +293,13 @@ def build_settings(
     level = fail_on if fail_on is not None else expect(f"{where}fail-on", config.get("fail-on", "error"), str)
     if level not in FAIL_ON:
         raise ConfigError(f"{where}fail-on: expected one of {', '.join(FAIL_ON)}, got {level!r}")
-    # A config value replaces the pack's list, it does not extend it.
-    test_paths = config.get("test-paths", list(packs[-1].test_paths))
+    # The built-in scope and the packs', unless the config drops them; the config's own paths add to them.
+    scope_defaults = expect(f"{where}scope-defaults", config.get("scope-defaults", True), bool)
+    scope = dict(SCOPE_DEFAULTS) if scope_defaults else {}
+    if scope_defaults:
+        scope.update((f"pack {pack.name}", pack.test_paths) for pack in packs if pack.test_paths)
+    scope["config"] = tuple(expect(f"{where}test-paths", config.get("test-paths", []), list))
+    exclude = expect(f"{where}exclude", config.get("exclude", []), list) + expect(f"{where}extend-exclude", config.get("extend-exclude", []), list)
     max_file_bytes = expect(f"{where}max-file-bytes", config.get("max-file-bytes", packs[-1].max_file_bytes), int)
     if max_file_bytes < 1:
         raise ConfigError(f"{where}max-file-bytes: must be at least 1, got {max_file_bytes}")
@@ -286,8 +307,8 @@ def build_settings(
         specs=specs,
         selected=frozenset(selected),
         options=option_values,
-        test_paths=Globs(expect(f"{where}test-paths", test_paths, list)),
-        exclude=Globs(expect(f"{where}exclude", config.get("exclude", []), list)),
+        test_paths=Globs([pattern for patterns in scope.values() for pattern in patterns]),
+        exclude=Globs(exclude),
         per_file_ignores=tuple(per_file),
         fail_on=None if level == "never" else Severity.parse(level),
         max_file_bytes=max_file_bytes,
@@ -297,8 +318,19 @@ def build_settings(
         sources=sources,
         waive=_waive(config, where),
         max_memory=_max_memory(config, where),
+        scope={origin: patterns for origin, patterns in scope.items() if patterns},
+        scope_defaults=scope_defaults,
+        bare_noqa=_bare_noqa(config, where),
         plugins={name: identity for name, (identity, _) in installed.items()},
     )
+
+
+def _bare_noqa(config: dict[str, object], where: str) -> bool:
+    """``noqa``: ``all`` (the default, as Ruff and flake8 read a bare ``# noqa``) or ``codes-only``."""
+    value = expect(f"{where}noqa", config.get("noqa", "all"), str)
+    if value not in ("all", "codes-only"):
+        raise ConfigError(f"{where}noqa: expected all or codes-only, got {value!r}")
+    return value == "all"
 
 
 def _max_memory(config: dict[str, object], where: str) -> int | None:

@@ -26,11 +26,12 @@ from reviewbot.source import (
     Unreadable,
     cpython_syntax_error,
     decode,
+    is_generated,
     split_lines,
     syntax_error_position,
     too_deep_to_parse,
 )
-from reviewbot.suppress import Suppressions
+from reviewbot.suppress import Noqa, Suppressions
 from reviewbot.walk import Callback, Span, concrete_types, new_walk, node_type
 
 # ``__all__.extend(...)`` and the like: ``__all__`` changed by a method call.
@@ -99,11 +100,20 @@ class EngineSettings(RuleSettings, Protocol):
     def facts_wanted(self) -> frozenset[str]:
         """The ``Facts`` fields the selected project rules read."""
 
+    @property
+    def bare_noqa(self) -> bool:
+        """Whether a bare ``# noqa`` silences every rule on its line (config ``noqa``)."""
+
     def is_test(self, path: str) -> bool:
         """Whether ``path`` is a test file."""
 
     def rules_for(self, path: str) -> frozenset[str]:
         """The rules that apply to ``path``."""
+
+
+def noqa_of(settings: EngineSettings) -> Noqa:
+    """How ``# noqa`` comments read in this run: the rules' equivalent codes of other tools."""
+    return Noqa(tuple((code, (rule.id,)) for rule in RULES.values() for code in rule.noqa), settings.bare_noqa)
 
 
 class FileScan:
@@ -115,6 +125,7 @@ class FileScan:
         self.settings = settings
         self.enabled = enabled
         self.lines = split_lines(text)
+        self.generated = is_generated(text)
         self.enter: dict[type, list[Callback]] = {}
         self.leave: dict[type, list[Callback]] = {}
         self.walk = new_walk(module, self.enter, self.leave, self._failed)
@@ -294,6 +305,7 @@ class FileScan:
             tuple(sorted(self.names)),
             tuple(self.ctx.suppressions),
             tuple(self.calls),
+            self.generated,
         )
 
     def _call_fact(self, node: cst.Call) -> None:
@@ -350,7 +362,7 @@ class FileScan:
                 rule.finish()
             except Exception as error:  # noqa: BLE001 - reported as RB002
                 self.failures.append((rule, error, None))
-        suppressions = Suppressions(self.ctx.suppressions)
+        suppressions = Suppressions(self.ctx.suppressions, noqa_of(self.settings))
         findings = []
         spans = self.walk.spans
         # Only the rules enabled for this file ran, so every raw finding is one to report.

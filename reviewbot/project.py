@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import importlib.util
 import os
 import re
@@ -15,6 +16,9 @@ from reviewbot.errors import ConfigError, GitError, UsageError
 from reviewbot.files import SKIPPED_DIRECTORIES, read_text_file
 from reviewbot.globs import Globs
 from reviewbot.model import Project
+
+# Alembic's config file, which names where its migration scripts are.
+ALEMBIC_INI = "alembic.ini"
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -170,6 +174,8 @@ class Layout:
     packages: dict[str, str]
     # Every top-level module and package name, at the root and under ``src/``.
     top_level: frozenset[str]
+    # Globs of the Alembic migrations that ``alembic.ini`` files (at the root or one level down) name.
+    migrations: tuple[str, ...] = ()
 
 
 def settings_from(
@@ -187,7 +193,13 @@ def settings_from(
     ``packs: [auto]`` reads the agent files under ``agents_root`` (default: ``root``), and root
     packages come from ``layout`` (default: the work tree's)."""
     settings = build_settings(config, source, select=select, ignore=ignore, fail_on=fail_on, agents_root=agents_root or root)
-    return replace(settings, project=detect_project(root, settings.options["imports.roots"], layout))
+    layout = layout or work_tree_layout(root)
+    settings = replace(settings, project=detect_project(root, settings.options["imports.roots"], layout))
+    if layout.migrations and settings.scope_defaults:
+        # Alembic's migrations where its config says they are, beside the built-in places.
+        scope = {**settings.scope, ALEMBIC_INI: layout.migrations}
+        settings = replace(settings, scope=scope, test_paths=Globs([pattern for patterns in scope.values() for pattern in patterns]))
+    return settings
 
 
 def detect_project(root: Path, configured_roots: list[str], layout: Layout | None = None) -> Project:
@@ -208,7 +220,37 @@ def work_tree_layout(root: Path) -> Layout:
     """The layout as the work tree has it (flat layout and src/ layout)."""
     entries = [p for base in (root, root / "src") if base.is_dir() for p in sorted(base.iterdir())]
     packages = {p.name: p.relative_to(root).as_posix() for p in entries if _is_package(p)}
-    return Layout(_project_name(root), packages, frozenset(p.name.removesuffix(".py") for p in entries))
+    migrations = []
+    for ini in sorted([root / ALEMBIC_INI, *root.glob(f"*/{ALEMBIC_INI}")]):
+        try:
+            text = read_text_file(ini, MAX_CONFIG_BYTES, ALEMBIC_INI) if ini.is_file() and not ini.is_symlink() else None
+        except ConfigError:
+            text = None  # not a regular UTF-8 file: no migrations named, as at a trusted revision
+        if text is not None:
+            migrations += alembic_migrations(ini.relative_to(root).as_posix(), text)
+    return Layout(_project_name(root), packages, frozenset(p.name.removesuffix(".py") for p in entries), tuple(migrations))
+
+
+def alembic_migrations(name: str, text: str) -> list[str]:
+    """The glob of the migration scripts an ``alembic.ini`` at repo path ``name`` names:
+    ``script_location``'s ``versions/`` (``%(here)s`` is the file's directory; ``pkg.sub:dir``
+    is a package path)."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text)
+        location = parser.get("alembic", "script_location", fallback="").strip()
+    except configparser.Error:
+        return []
+    here = PurePosixPath(name).parent
+    if "%(here)s" in location:
+        path = PurePosixPath(location.replace("%(here)s", here.as_posix()))
+    else:
+        # Alembic runs where its ini file is; ``pkg.sub:dir`` names a directory of a package.
+        package, colon, directory = location.partition(":")
+        path = here / (f"{package.replace('.', '/')}/{directory}" if colon else location)
+    if not location or path.is_absolute() or ".." in path.parts:
+        return []
+    return [f"{path.as_posix()}/versions/**"]
 
 
 def _locate(root: Path, name: str) -> str:

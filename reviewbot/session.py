@@ -21,7 +21,7 @@ from pathlib import Path
 from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
 from reviewbot.change import Change
 from reviewbot.checks.base import History
-from reviewbot.checks.meta import UNREADABLE, UNUSED_SUPPRESSION
+from reviewbot.checks.meta import FILE_RULES, UNREADABLE, UNUSED_SUPPRESSION
 from reviewbot.config import Settings
 from reviewbot.errors import GitError, UsageError
 from reviewbot.files import NotScanned, read_source
@@ -202,7 +202,18 @@ def _both_phases(
         history = GitHistory(request, change) if change is not None and request.is_git else None
         project, used = phase2(request.settings, facts, change, history)
         findings = settle_suppressions(findings, used) + project
+    findings = [finding for finding in findings if not _written_by_a_tool(finding, facts, change)]
     return sorted(findings, key=lambda finding: finding.sort_key), facts
+
+
+def _written_by_a_tool(finding: Finding, facts: dict[str, Facts], change: Change | None) -> bool:
+    """A finding of a rule about code in a file whose first lines say a tool wrote it. Only
+    whether it reads and parses counts there, unless the change adds the file: a header never
+    exempts new code."""
+    known = facts.get(finding.path)
+    if known is None or not known.generated or finding.rule in FILE_RULES:
+        return False
+    return not (change is not None and finding.path in change.files and change.files[finding.path].new)
 
 
 def phase2(
@@ -216,10 +227,11 @@ def phase2(
     """
     from reviewbot.checks import RULES
     from reviewbot.checks.base import ProjectRule, ProjectView
-    from reviewbot.engine import finalize
+    from reviewbot.engine import finalize, noqa_of
     from reviewbot.suppress import Suppressions
 
     view = ProjectView(facts, change, settings, history)
+    noqa = noqa_of(settings)
     found: list[Finding] = []
     suppressions: dict[str, Suppressions] = {}
     for rule_id in sorted(settings.selected):
@@ -229,7 +241,7 @@ def phase2(
             rule.check()
             for finding in rule.found:
                 if finding.path in facts and finding.path not in suppressions:
-                    suppressions[finding.path] = Suppressions(list(facts[finding.path].suppressions))
+                    suppressions[finding.path] = Suppressions(list(facts[finding.path].suppressions), noqa)
                 if rule_id in settings.rules_for(finding.path) and not (finding.path in suppressions and suppressions[finding.path].suppressed(rule_id, (finding.line,))):
                     found.append(finding)
     # Fingerprints from the rule and path: the project phase has no file text.

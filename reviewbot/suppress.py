@@ -1,4 +1,5 @@
-"""Suppression comments: ``# reviewbot: ignore[RB101]``, ``# noqa: RB101``, ``ignore-file``."""
+"""Suppression comments: ``# reviewbot: ignore[RB101]``, ``# noqa: RB101`` (and Ruff's or flake8's
+equivalent codes, and a bare ``# noqa``), ``ignore-file``."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from dataclasses import dataclass, field
 # a comment that quotes the syntax between backticks is not a directive.
 # `# reviewbot: ignore`, `# reviewbot: ignore[RB101, RB205]`, `# reviewbot: ignore-file[...]`.
 IGNORE = re.compile(r"(?:^|\s)#\s*reviewbot:\s*ignore(?P<file>-file)?\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
-# `# noqa: RB101, E501` (the Ruff/flake8 spelling); a bare `# noqa` is left to other tools.
-NOQA = re.compile(r"(?:^|\s)#\s*noqa:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+# `# noqa: RB101, E501` (the Ruff/flake8 spelling), and a bare `# noqa` (every rule on the line).
+NOQA = re.compile(r"(?:^|\s)#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 # One rule code inside either comment.
 CODE = re.compile(r"[A-Z]+[0-9]+")
 # RB003's message for an ``ignore`` without codes that silenced nothing in the file's own phase.
@@ -27,6 +28,9 @@ class Suppression:
     codes: frozenset[str] | None
     file_level: bool
     used: set[str] = field(default_factory=set)
+    # Written for other tools too (a bare ``# noqa``, or Ruff's or flake8's codes): it silences
+    # the matching rules, and is never reported for silencing nothing (RB003).
+    shared: bool = False
 
     @property
     def misplaced(self) -> bool:
@@ -38,8 +42,22 @@ class Suppression:
         return not self.misplaced and (self.codes is None or rule in self.codes)
 
 
-def parse(comments: list[tuple[int, str]]) -> list[Suppression]:
-    """Suppressions from ``(line, comment text)`` pairs; only ``RB`` codes of ``noqa`` count.
+@dataclass(frozen=True)
+class Noqa:
+    """How ``# noqa`` comments are read: other tools' codes that mean a rule of ours (Ruff's
+    ``T201`` is RB601), by code prefix, and whether a bare ``# noqa`` silences every rule."""
+
+    # Code prefix -> the rules it stands for (``ANN2`` -> RB302: ANN201-ANN206).
+    equivalents: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    bare: bool = True
+
+    def ours(self, code: str) -> tuple[str, ...]:
+        """The rules another tool's ``code`` stands for."""
+        return tuple(rule for prefix, rules in self.equivalents if code.startswith(prefix) for rule in rules)
+
+
+def parse(comments: list[tuple[int, str]], noqa: Noqa = Noqa()) -> list[Suppression]:
+    """Suppressions from ``(line, comment text)`` pairs.
 
     One comment may hold several directives (``# noqa: RB205  # reviewbot: ignore[RB201]``).
     """
@@ -50,19 +68,29 @@ def parse(comments: list[tuple[int, str]]) -> list[Suppression]:
             codes = None if match["codes"] is None else frozenset(CODE.findall(match["codes"].upper()))
             found.append(Suppression(line, codes, match["file"] is not None))
         for match in NOQA.finditer(text):
-            # ``# noqa: E501, RB101`` is shared with other tools: their codes are theirs.
-            codes = frozenset(code for code in CODE.findall(match["codes"].upper()) if code.startswith("RB"))
-            if codes:
-                found.append(Suppression(line, codes, False))
+            if match["codes"] is None:
+                # As in Ruff and flake8: every rule on the line, unless config `noqa: codes-only`.
+                if noqa.bare:
+                    found.append(Suppression(line, None, False, shared=True))
+                continue
+            # ``# noqa: E501, RB101`` is shared with other tools: their codes are theirs, except
+            # those that mean one of our rules.
+            named = CODE.findall(match["codes"].upper())
+            own = frozenset(code for code in named if code.startswith("RB"))
+            theirs = frozenset(rule for code in named if not code.startswith("RB") for rule in noqa.ours(code)) - own
+            if own:
+                found.append(Suppression(line, own, False))
+            if theirs:
+                found.append(Suppression(line, theirs, False, shared=True))
     return found
 
 
 class Suppressions:
     """Answers "is this finding suppressed?" and remembers which directives were needed."""
 
-    def __init__(self, comments: list[tuple[int, str]]) -> None:
+    def __init__(self, comments: list[tuple[int, str]], noqa: Noqa = Noqa()) -> None:
         """Index the directives of a file by line; file-level ones apply everywhere."""
-        self.all = parse(comments)
+        self.all = parse(comments, noqa)
         self.by_line: dict[int, list[Suppression]] = {}
         for suppression in self.all:
             if not suppression.file_level:
@@ -84,6 +112,8 @@ class Suppressions:
         """
         result = []
         for suppression in self.all:
+            if suppression.shared:
+                continue
             if suppression.misplaced:
                 result.append((suppression.line, f"`ignore-file` has no effect below line {FILE_LEVEL_LINES}"))
             elif suppression.codes is None:

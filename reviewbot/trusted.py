@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from reviewbot.config import CONFIG_FILE, MAX_CONFIG_BYTES, read_pyproject_table, read_yaml_config
 from reviewbot.diff import fetch
 from reviewbot.errors import ConfigError, GitError
-from reviewbot.project import Layout, project_name
+from reviewbot.project import ALEMBIC_INI, Layout, alembic_migrations, project_name
 
 # The largest baseline read from git objects.
 MAX_BASELINE_BYTES = 64 << 20
@@ -110,7 +110,17 @@ def _layout(repo: object, commit: str) -> Layout:
     except ConfigError:
         text = None  # not a regular UTF-8 file there: no name, as in the work tree
     top_level = frozenset(PurePosixPath(name).name.removesuffix(".py") for _, name in found)
-    return Layout(project_name(text) if text is not None else None, packages, top_level)
+    # Alembic's config at the root or one level down, as in the work tree.
+    candidates = [ALEMBIC_INI, *(f"{d}/{ALEMBIC_INI}" for d in directories if "/" not in d)]
+    migrations = []
+    for name in sorted(filter(None, repo.git.ls_tree("-z", "--name-only", commit, "--", *candidates).split("\0"))):
+        try:
+            ini = _blob(repo, commit, name, MAX_CONFIG_BYTES)
+        except ConfigError:
+            ini = None
+        if ini is not None:
+            migrations += alembic_migrations(name, ini)
+    return Layout(project_name(text) if text is not None else None, packages, top_level, tuple(migrations))
 
 
 def _markdown_files(repo: object, commit: str) -> Path:

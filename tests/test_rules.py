@@ -271,3 +271,38 @@ def test_a_module_with_all_makes_only_the_listed_names_public():
 def test_all_extended_in_a_block_is_not_trusted():
     code = '"""M."""\n\n__all__ = ["a"]\ntry:\n    import x\n    __all__ += ["B"]\nexcept ImportError:\n    pass\n\nclass B:\n    pass\n'
     assert lines_of(scan(code), "RB401") == [10]
+
+
+# A `# noqa` written for Ruff or flake8 (real lines of services that also run Ruff), and a bare one.
+NOQA_CASES = [
+    ("RB601", "def report(x: int) -> None:\n    print(x)  # noqa: T201\n", [], {}),
+    ("RB601", "def report(x: int) -> None:\n    print(x)  # noqa: E501\n", [2], {}),
+    ("RB601", "def report(x: int) -> None:\n    print(x)  # noqa\n", [], {}),
+    ("RB601", "def report(x: int) -> None:\n    print(x)  # noqa\n", [2], {"noqa": "codes-only"}),
+    ("RB301", "def f(a, b: int) -> None:  # noqa: ANN001\n    pass\n", [], {}),
+    ("RB302", "def f(a: int):  # noqa: ANN201\n    pass\n", [], {}),
+    ("RB303", "from typing import Any\n\n\ndef f(a: Any) -> None:  # noqa: ANN401\n    pass\n", [], {}),
+    ("RB401", "def f(a: int) -> None:  # noqa: D103\n    pass\n", [], {}),
+    ("RB101", "from .m import a  # noqa: TID252\n", [], {}),
+    ("RB202", "try:\n    pass\nexcept:  # noqa: E722\n    raise\n", [], {}),
+    ("RB205", "import requests\ntry:\n    requests.get('u')  # noqa: S113\nexcept OSError:\n    raise\n", [], {}),
+    ("RB701", "import subprocess\nsubprocess.run('ls', shell=True)  # noqa: S602\n", [], {}),
+    ("RB704", 'PASSWORD = "hunter2-hunter2"  # noqa: S105\n', [], {}),
+    # Other tools' directives never count as suppressing nothing (RB003), bare or with codes.
+    ("RB003", '"""M."""\nMAX = 3  # noqa\nLIMIT = 4  # noqa: T201\n', [], {"extend-select": ["RB003"]}),
+    # Our own codes still do.
+    ("RB003", '"""M."""\nLIMIT = 4  # noqa: RB601\n', [2], {"extend-select": ["RB003"]}),
+]
+
+
+@pytest.mark.parametrize(("rule", "code", "expected", "config"), NOQA_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(NOQA_CASES)])
+def test_noqa_of_other_tools(rule, code, expected, config):
+    assert lines_of(scan(code, "app/x.py", config=config), rule) == expected
+
+
+def test_each_rules_ruff_codes_are_named_in_its_peers():
+    from reviewbot.checks import RULES
+
+    for rule in RULES.values():
+        for code in rule.noqa:
+            assert code.rstrip("0123456789") in rule.peers or code in rule.peers, (rule.id, code)

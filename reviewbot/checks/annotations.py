@@ -100,6 +100,7 @@ class MissingParameterAnnotation(Rule):
         Example("def total(items, rate=1.0):\n    # type: (list[float], float) -> float\n    return sum(items) * rate\n"),
     )
     peers = "Ruff ANN001-ANN003, mypy --disallow-untyped-defs"
+    noqa = ("ANN0",)
     needs = (Overloads,)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -128,7 +129,7 @@ class MissingReturnAnnotation(Rule):
     name = "missing-return-annotation"
     scope = "function"
     anchor = "line"
-    summary = "A `def` without a return annotation."
+    summary = "A `def` without a return annotation (an `__init__` with an annotated parameter needs none, as in mypy)."
     why = (
         "Without `->` a type checker cannot check callers. When the function returns no value the "
         "fix is mechanical: `--fix` adds `-> None`."
@@ -144,11 +145,13 @@ class MissingReturnAnnotation(Rule):
     )
     good = (
         Example("def reset(state: dict[str, int]) -> None:\n    state.clear()\n"),
+        Example("class Cart:\n    def __init__(self, size: int):\n        self.size = size\n"),
         Example("def reset(state: dict[str, int]):  # reviewbot: ignore[RB302]\n    state.clear()\n"),
         Example("def reset(state):  # type: (dict[str, int]) -> None\n    state.clear()\n"),
     )
     fixable = True
     peers = "Ruff ANN201-ANN206, mypy --disallow-untyped-defs"
+    noqa = ("ANN2",)
     needs = (Overloads,)
 
     def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
@@ -178,6 +181,11 @@ class MissingReturnAnnotation(Rule):
         """
         produces_value = self.produces_value.pop()
         if node.returns is not None or has_type_comment(node) or self.analysis(Overloads).implements(node):
+            return
+        # As mypy: an ``__init__`` with an annotated parameter is checked, and returns None.
+        params = node.params
+        every = (*params.posonly_params, *params.params, *params.kwonly_params, params.star_arg, params.star_kwarg)
+        if node.name.value == "__init__" and any(isinstance(p, cst.Param) and p.annotation is not None for p in every):
             return
         message = f"function `{node.name.value}` has no return annotation"
         fix = None
@@ -250,6 +258,7 @@ class AnyAnnotation(Rule):
         Example("from typing import Any\n\nclass Money:\n    def __eq__(self, other: Any) -> bool:\n        return False\n"),
     )
     peers = "Ruff ANN401 (the same: whole-type `Any`, `*args`/`**kwargs` exempt)"
+    noqa = ("ANN401",)
 
     def visit_Annotation(self, node: cst.Annotation) -> None:
         """A parameter or return annotation of a public function that is ``Any`` as a whole."""

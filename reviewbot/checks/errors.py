@@ -522,6 +522,7 @@ class BareExcept(Rule):
     bad = (Example("try:\n    run()\nexcept:\n    raise\n", lines=(3,)),)
     good = (Example("try:\n    run()\nexcept ValueError:\n    raise\n"),)
     peers = "Ruff E722, pylint W0702"
+    noqa = ("E722",)
 
     def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         """Findings point at the ``except:`` line, not at the whole handler."""
@@ -546,6 +547,7 @@ class SwallowedException(Rule):
     )
     options = (Option("errors.swallow-any-type", bool, "RB203 also flags handlers of narrow exception types.", False),)
     peers = "Ruff S110/S112, pylint W0718"
+    noqa = ("S110", "S112")
 
     def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
         super().__init__(ctx, analyses)
@@ -589,6 +591,7 @@ class BroadExceptUnlogged(Rule):
         Option("errors.extend-reporters", list, "Added to `errors.reporters`.", ()),
     )
     peers = "Ruff BLE001, pylint W0718"
+    noqa = ("BLE001",)
     needs = (ErrorFlow,)
 
     def leave_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
@@ -635,6 +638,7 @@ class MissingTimeout(Rule):
         Example("import requests\n\ndef get(url: str, **options: object) -> None:\n    try:\n        requests.get(url, **options)\n    except requests.RequestException:\n        raise\n"),
     )
     peers = "Ruff S113, pylint W3101, bandit B113"
+    noqa = ("S113",)
     needs = (Clients,)
 
     def visit_Call(self, node: cst.Call) -> None:

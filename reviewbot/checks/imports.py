@@ -47,6 +47,7 @@ class RelativeImport(Rule):
     fixable = True
     options = (ROOTS,)
     peers = "Ruff TID252 (with `ban-relative-imports = \"all\"`), flake8-absolute-import ABS101"
+    noqa = ("TID252",)
 
     def leave_ImportFrom(self, node: cst.ImportFrom) -> None:
         """A finding, with a fix when the target module is known (the file is inside a root package)."""

@@ -55,6 +55,7 @@ class PrintCall(Rule):
     )
     options = (Option("logging.allow-print", list, "RB601: globs of files where `print` is the job (CLIs, scripts).", ALLOW_PRINT),)
     peers = "Ruff T201 (flake8-print; every file)"
+    noqa = ("T201",)
 
     def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
         from reviewbot.globs import Globs
@@ -200,6 +201,7 @@ class ErrorLoggedWithoutTraceback(Rule):
     )
     fixable = True
     peers = "Ruff TRY400 (also in handlers that re-raise)"
+    noqa = ("TRY400",)
 
     def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
         super().__init__(ctx, analyses)

@@ -62,3 +62,5 @@ UNPARSABLE = Unparsable.id
 UNREADABLE = UnreadableFile.id
 INTERNAL_ERROR = InternalError.id
 UNUSED_SUPPRESSION = UnusedSuppression.id
+# What is still reported in a file a tool wrote: whether it can be read and parsed at all.
+FILE_RULES = frozenset({UNPARSABLE, UNREADABLE, INTERNAL_ERROR})

@@ -44,6 +44,7 @@ class ShellInjection(Rule):
         Example("import subprocess\n\ndef page(pager, text):\n    subprocess.run(pager, shell=True, input=text, check=True)\n"),
     )
     peers = "Ruff S602/S605 (flake8-bandit; they also flag constant commands)"
+    noqa = ("S602", "S604", "S605")
 
     def visit_Call(self, node: cst.Call) -> None:
         """A shell call whose command line is built from values, here or in a local variable."""
@@ -100,6 +101,7 @@ class EvalExec(Rule):
         Example("exec(\"def reraise(tp, value):\\n    raise value\\n\")\n"),
     )
     peers = "Ruff S307 (eval only), pylint W0123/W0122"
+    noqa = ("S102", "S307")
 
     def visit_Call(self, node: cst.Call) -> None:
         """A call of the builtin itself, not of something of the same name, on code not fixed in the source."""
@@ -159,6 +161,7 @@ class UnsafeDeserialization(Rule):
         Example("import json\n\ndef restore(blob):\n    return json.loads(blob)\n"),
     )
     peers = "Ruff S301 (pickle), S506 (yaml.load); bandit B301/B506"
+    noqa = ("S301", "S506")
 
     def visit_Call(self, node: cst.Call) -> None:
         """An unsafe loader, or ``yaml.load(_all)`` whose loader is not a safe one."""
@@ -258,6 +261,7 @@ class HardcodedSecret(Rule):
         Example('def test_login():\n    password = "hunter2"\n    assert password\n', path="tests/test_login.py"),
     )
     peers = "Ruff S105/S106/S107 (flake8-bandit; they match the word anywhere in the name)"
+    noqa = ("S105", "S106", "S107")
 
     def _check(self, name: str, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
         if secret_name(name) and secret_value(value, name):
@@ -496,6 +500,7 @@ class SqlInjection(Rule):
         Example('from sqlalchemy import text\n\ndef first(session, table):\n    return session.execute(text(f"SELECT * FROM {table} LIMIT 1"))\n'),
     )
     peers = "Ruff S608 (flake8-bandit; any string that looks like SQL, wherever it goes)"
+    noqa = ("S608",)
 
     def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
         from reviewbot.globs import Globs
@@ -545,6 +550,7 @@ class TlsVerificationDisabled(Rule):
     )
     needs = (Clients,)
     peers = "Ruff S501 (flake8-bandit)"
+    noqa = ("S501",)
 
     def visit_Call(self, node: cst.Call) -> None:
         """``verify=False`` passed to a function of, or a method of a client from, requests/httpx."""
