@@ -301,5 +301,7 @@ def test_change_rules_are_posted_on_the_pull_request(tmp_path):
         result = run_action(repo, server, tmp_path)
         assert result.returncode == 0, result.stderr  # warnings do not fail the default gate
         posted = sorted((c["line"], str(c["body"]).split("`")[0].strip("* ")) for c in server.review_comments.values())
-    # RB503 and RB802 on the added import (the first added line), RB801 on the new function's def line.
-    assert posted == [(2, "RB503"), (2, "RB802"), (10, "RB801")]
+        bodies = {c["line"]: str(c["body"]) for c in server.review_comments.values()}
+    # RB503 and RB802 on the added import (the first added line), in one comment; RB801 on the new function's def line.
+    assert posted == [(2, "RB503"), (10, "RB801")]
+    assert "**RB802** `oversized-change`" in bodies[2]

@@ -96,5 +96,29 @@ def test_suggestion_fences_grow_past_backticks_in_the_code():
 
 def test_a_quote_from_an_agent_file_links_its_line():
     finding = Finding("RB101", "relative-import", Severity.ERROR, "app/x.py", 1, 1, 1, 5, "relative import", quote="Never use relative imports", source=("docs/AGENTS.md", 7))
-    body = comment_body(finding, "https://example.com/rules.md", None, "https://github.com/shop/api/blob/abc123")
+    body = comment_body([finding], "https://example.com/rules.md", None, "https://github.com/shop/api/blob/abc123")
     assert "> Agent rule: “Never use relative imports” ([docs/AGENTS.md#L7](https://github.com/shop/api/blob/abc123/docs/AGENTS.md#L7))" in body
+
+
+def test_the_comment_budget_goes_to_errors_first_and_one_line_gets_one_comment():
+    # As on a real pull request: a new module whose documented-nowhere functions (info) come
+    # first and whose errors come last; room for two comments.
+    source = '"""Jobs."""\n' + "".join(f"def job_{n}(x: int) -> None:\n    return None\n\n\n" for n in range(6))
+    source += "def untyped(x) -> None:\n    return None\n\n\nfrom .models import Order\n"
+    lines = source.splitlines()
+    diff = {"app/jobs.py": DiffFile(((1, len(lines)),), frozenset(range(1, len(lines) + 1)), lines)}
+    found = scan(source, "app/jobs.py")
+    result = plan(found, diff, [], max_comments=2, docs_url=DOCS)
+    assert [c.line for c in result.post] == [26, 30]
+    # Line 26 holds an RB301 error and an RB401 info: one comment about both, both in its marker.
+    [both] = [c for c in result.post if c.line == 26]
+    assert both.body.startswith("**RB401**") and "**RB301**" in both.body and len(both.covers) == 2
+    assert both.body.endswith(f"<!-- reviewbot:fp={','.join(both.covers)} -->")
+    # The six docstring findings wait in the summary, in report order.
+    assert [f.line for f in result.not_inline] == [2, 6, 10, 14, 18, 22]
+    inline = {fingerprint for c in result.post for fingerprint in c.covers}
+    assert {f.fingerprint for f in result.not_inline} | inline == {f.fingerprint for f in found}
+    # A re-run knows both findings of the shared comment, and keeps it while one of them remains.
+    posted = [PostedComment(7, "app/jobs.py", both.body)]
+    again = plan([f for f in found if f.fingerprint != both.covers[0]], diff, posted, max_comments=2, docs_url=DOCS)
+    assert both.covers[1] in {f.fingerprint for f in again.already_posted} and again.delete == []

@@ -1,9 +1,9 @@
 """What a review run should do on GitHub, decided without talking to GitHub.
 
 Given the findings, the lines of the pull request's diff and the comments reviewbot left before,
-``plan`` says which inline comments to post (only on right-side lines of the diff, at most
-``max_comments``), which old comments to delete or mark resolved, and which findings only the
-summary can list. Every comment carries a hidden marker with the finding's fingerprint, so a
+``plan`` says which inline comments to post (only on right-side lines of the diff, one per line,
+at most ``max_comments``, errors first), which old comments to delete or mark resolved, and which
+findings only the summary can list. Every comment carries a hidden marker with the finding's fingerprint, so a
 re-run recognises its own comments without knowing the bot's login.
 """
 
@@ -17,12 +17,13 @@ from reviewbot.escape import markdown
 from reviewbot.fix import apply_edits
 from reviewbot.model import Finding
 
-# Hidden marker in every inline comment: the fingerprint of the finding it is about.
+# Hidden marker in every inline comment: the fingerprints of the findings it is about, the first
+# naming the comment.
 MARKER = "<!-- reviewbot:fp={} -->"
 # Finds the marker again in a comment body.
 # Only at the very end of a body, where reviewbot puts it: the same text inside a suggested line of
 # code (a marker written into the scanned file) is code, not a marker.
-MARKER_PATTERN = re.compile(r"<!-- reviewbot:fp=([0-9a-f]+) -->\s*\Z")
+MARKER_PATTERN = re.compile(r"<!-- reviewbot:fp=([0-9a-f]+(?:,[0-9a-f]+)*) -->\s*\Z")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class InlineComment:
     start_line: int | None
     body: str
     fingerprint: str
+    # Every finding the comment is about (findings on one line share one comment), the first included.
+    covers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,14 @@ class PostedComment:
 
     @property
     def fingerprint(self) -> str | None:
-        """The fingerprint in reviewbot's marker, ``None`` for comments of others (even with a marker)."""
+        """The first fingerprint in reviewbot's marker, ``None`` for comments of others (even with a marker)."""
+        return self.fingerprints[0] if self.fingerprints else None
+
+    @property
+    def fingerprints(self) -> tuple[str, ...]:
+        """Every fingerprint in reviewbot's marker: the findings the comment is about."""
         match = MARKER_PATTERN.search(self.body) if self.ours else None
-        return match[1] if match else None
+        return tuple(match[1].split(",")) if match else ()
 
 
 @dataclass
@@ -110,20 +118,23 @@ def suggestion(finding: Finding, lines: list[str], start: int, end: int) -> str 
     return f"{fence}suggestion\n{fixed}\n{fence}"
 
 
-def comment_body(finding: Finding, docs_url: str, suggested: str | None, blob_url: str = "") -> str:
-    """The text of an inline comment: rule, message, agent rule (linked to the line of the agent
-    file it comes from, under ``blob_url``), docs link, maybe a suggestion."""
-    parts = [f"**{finding.rule}** `{finding.name}` ({finding.severity.label}): {markdown(finding.message)}"]
-    if finding.quote:
-        where = ""
-        if finding.source is not None:
-            path, line = finding.source
-            where = f" ([{markdown(path)}#L{line}]({blob_url}/{quote(path)}#L{line}))" if blob_url else f" ({markdown(path)}:{line})"
-        parts.append(f"> Agent rule: “{markdown(finding.quote)}”{where}")
-    if suggested is not None:
-        parts.append(suggested)
-    parts.append(f"[{finding.rule} documentation]({docs_url}#{finding.rule.lower()}-{finding.name})")
-    parts.append(MARKER.format(finding.fingerprint))
+def comment_body(findings: list[Finding], docs_url: str, suggested: str | None, blob_url: str = "") -> str:
+    """The text of an inline comment about the findings of one line: for each, rule, message,
+    agent rule (linked to the line of the agent file it comes from, under ``blob_url``) and docs
+    link; maybe a suggestion (the first finding's fix)."""
+    parts = []
+    for finding in findings:
+        parts.append(f"**{finding.rule}** `{finding.name}` ({finding.severity.label}): {markdown(finding.message)}")
+        if finding.quote:
+            where = ""
+            if finding.source is not None:
+                path, line = finding.source
+                where = f" ([{markdown(path)}#L{line}]({blob_url}/{quote(path)}#L{line}))" if blob_url else f" ({markdown(path)}:{line})"
+            parts.append(f"> Agent rule: “{markdown(finding.quote)}”{where}")
+        if suggested is not None and finding is findings[0]:
+            parts.append(suggested)
+        parts.append(f"[{finding.rule} documentation]({docs_url}#{finding.rule.lower()}-{finding.name})")
+    parts.append(MARKER.format(",".join(finding.fingerprint for finding in findings)))
     return "\n\n".join(parts)
 
 
@@ -152,23 +163,36 @@ def plan(
     considered. A comment is removed only when its finding is gone from ``findings``.
     """
     result = Plan()
-    earlier = {comment.fingerprint for comment in posted if comment.fingerprint is not None}
+    earlier = {fingerprint for comment in posted for fingerprint in comment.fingerprints}
+    # Findings that may get a comment, by the lines it would sit on: one comment per place.
+    places: dict[tuple[str, int, int], list[Finding]] = {}
     for finding in findings:
         if finding.fingerprint in earlier:
             result.already_posted.append(finding)
             continue
         file = diff.get(finding.path)
         where = placement(finding, file.hunks, file.added) if file is not None else None
-        # Over the cap, findings go to the summary: a flood of comments helps nobody.
-        if file is None or where is None or len(result.post) >= max_comments:
+        if where is None:
             result.not_inline.append(finding)
             continue
-        start, line = where
-        suggested = suggestion(finding, file.lines, start, line) if file.lines else None
-        body = comment_body(finding, docs_url, suggested, blob_url)
-        result.post.append(InlineComment(finding.path, line, start if start < line else None, body, finding.fingerprint))
+        places.setdefault((finding.path, where[1], where[0]), []).append(finding)
+    # The budget goes to errors first, then warnings, then info; a flood of comments helps nobody,
+    # and the summary lists the rest.
+    ranked = sorted(places, key=lambda place: -max(finding.severity for finding in places[place]))
+    chosen = set(ranked[:max_comments])
+    for place, found in places.items():
+        if place not in chosen:
+            result.not_inline.extend(found)
+            continue
+        path, line, start = place
+        file = diff[path]
+        suggested = suggestion(found[0], file.lines, start, line) if file.lines else None
+        body = comment_body(found, docs_url, suggested, blob_url)
+        covers = tuple(finding.fingerprint for finding in found)
+        result.post.append(InlineComment(path, line, start if start < line else None, body, covers[0], covers))
+    result.not_inline.sort(key=lambda finding: finding.sort_key)
     current = {finding.fingerprint for finding in findings}
     for comment in posted:
-        if comment.fingerprint is not None and comment.fingerprint not in current:
+        if comment.fingerprints and not current.intersection(comment.fingerprints):
             (result.resolve if comment.replied else result.delete).append(comment)
     return result

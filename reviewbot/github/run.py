@@ -259,7 +259,7 @@ def _post(
     blob_url = f"{server}/{api.repository}/blob/{options.agents_commit or api.head_sha}"
     actions = plan(findings, diff, posted, max_comments=options.max_comments, docs_url=options.docs_url, blob_url=blob_url)
     event = "REQUEST_CHANGES" if failing and options.request_changes else "COMMENT"
-    placed = {comment.fingerprint for comment in actions.post} | {f.fingerprint for f in actions.already_posted}
+    placed = {fingerprint for comment in actions.post for fingerprint in comment.covers} | {f.fingerprint for f in actions.already_posted}
     # Requesting changes again with nothing new would only repeat the last review.
     repeat = event == "REQUEST_CHANGES" and not actions.post and api.latest_review_state(RUN_MARKER) == "CHANGES_REQUESTED"
     if (actions.post or event == "REQUEST_CHANGES") and not repeat:
@@ -273,7 +273,7 @@ def _post(
                 try:
                     api.create_comment(comment)
                 except Rejected:
-                    placed.discard(comment.fingerprint)
+                    placed.difference_update(comment.covers)
     _tidy(api, actions)
     return placed
 
