@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import configparser
-import importlib.util
 import os
 import re
 import stat
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from reviewbot.config import MAX_CONFIG_BYTES, Settings, build_settings, read_config
 from reviewbot.errors import ConfigError, GitError, UsageError
@@ -176,6 +176,12 @@ class Layout:
     top_level: frozenset[str]
     # Globs of the Alembic migrations that ``alembic.ini`` files (at the root or one level down) name.
     migrations: tuple[str, ...] = ()
+    # Top-level import names the declared dependencies provide (``pyproject.toml``, Poetry,
+    # ``requirements*.txt``): third-party, whatever the repository's own directories are called.
+    dependencies: frozenset[str] = frozenset()
+    # Root packages of projects one directory down (``server/pyproject.toml`` naming ``server/polar``;
+    # a Django ``site/manage.py`` beside its apps), for a repository whose root names none.
+    nested: dict[str, str] = field(default_factory=dict)
 
 
 def settings_from(
@@ -206,14 +212,18 @@ def detect_project(root: Path, configured_roots: list[str], layout: Layout | Non
     """Root packages (configured, else from ``[project].name``, else every top-level package)."""
     layout = layout or work_tree_layout(root)
     if configured_roots:
-        roots = {name: _locate(root, name) for name in configured_roots}
+        # A name (``shop_api``), or a path to the package (``server/polar``).
+        roots = {PurePosixPath(name).name: name.strip("/") if "/" in name else _locate(root, name) for name in configured_roots}
     else:
         packages = layout.packages
         # The distribution's own package wins: other top-level packages are then tools or scripts.
         if layout.name in packages:
             packages = {layout.name: packages[layout.name]}
+        # A repository whose own projects live one directory down: theirs too.
+        elif layout.nested:
+            packages = {**packages, **layout.nested}
         roots = {name: path for name, path in packages.items() if name not in NOT_ROOTS and name.isidentifier()}
-    return Project(roots=roots, inner=_inner_names(root, roots, layout.top_level))
+    return Project(roots=roots, inner=_inner_names(root, roots, layout.top_level | layout.dependencies))
 
 
 def work_tree_layout(root: Path) -> Layout:
@@ -228,7 +238,45 @@ def work_tree_layout(root: Path) -> Layout:
             text = None  # not a regular UTF-8 file: no migrations named, as at a trusted revision
         if text is not None:
             migrations += alembic_migrations(ini.relative_to(root).as_posix(), text)
-    return Layout(_project_name(root), packages, frozenset(p.name.removesuffix(".py") for p in entries), tuple(migrations))
+    subprojects = []
+    projects = [root]
+    for directory in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".") and p.name not in SKIPPED_DIRECTORIES):
+        if (directory / "pyproject.toml").is_file() or (directory / "manage.py").is_file():
+            inside = [p for base in (directory, directory / "src") if base.is_dir() for p in sorted(base.iterdir())]
+            found = {p.name: p.relative_to(root).as_posix() for p in inside if _is_package(p)}
+            subprojects.append((_project_name(directory), (directory / "manage.py").is_file(), found))
+            projects.append(directory)
+    # What the root's and those projects' dependency files declare.
+    texts: dict[str, list[str]] = {"pyproject": [], "requirements": []}
+    for directory in projects:
+        for path in sorted([directory / "pyproject.toml", *directory.glob("requirements*.txt"), *directory.glob("requirements/*.txt")]):
+            text = _regular_text(path)
+            if text is not None:
+                texts["pyproject" if path.name == "pyproject.toml" else "requirements"].append(text)
+    top_level = frozenset(p.name.removesuffix(".py") for p in entries)
+    dependencies = declared_imports(texts["pyproject"], texts["requirements"])
+    return Layout(_project_name(root), packages, top_level, tuple(migrations), dependencies, nested_roots(subprojects))
+
+
+def _regular_text(path: Path) -> str | None:
+    """A regular UTF-8 file's text, bounded; ``None`` for anything else (a link, a directory, none)."""
+    try:
+        return read_text_file(path, MAX_CONFIG_BYTES, path.name) if path.is_file() and not path.is_symlink() else None
+    except ConfigError:
+        return None
+
+
+def nested_roots(subprojects: list[tuple[str | None, bool, dict[str, str]]]) -> dict[str, str]:
+    """The root packages of projects one directory down, each given as (its ``pyproject.toml``'s
+    name, whether it holds a Django ``manage.py``, its packages): the package the project names;
+    beside a ``manage.py``, every package (Django apps are imported as top-level packages)."""
+    roots: dict[str, str] = {}
+    for name, django, packages in subprojects:
+        if django:
+            roots.update((package, path) for package, path in packages.items() if package not in NOT_ROOTS)
+        elif name in packages:
+            roots[name] = packages[name]
+    return roots
 
 
 def alembic_migrations(name: str, text: str) -> list[str]:
@@ -267,7 +315,7 @@ def _is_package(path: Path) -> bool:
 
 
 def _project_name(root: Path) -> str | None:
-    """``[project].name`` of the work tree's ``pyproject.toml``."""
+    """``[project].name`` (or ``[tool.poetry].name``) of the ``pyproject.toml`` in the directory ``root``."""
     path = root / "pyproject.toml"
     try:
         # Bounded, a regular file, UTF-8: the work tree's pyproject.toml may be a hostile one.
@@ -277,13 +325,19 @@ def _project_name(root: Path) -> str | None:
 
 
 def project_name(text: str) -> str | None:
-    """``[project].name`` of a ``pyproject.toml``, normalised to an import name; ``None`` if unreadable."""
+    """``[project].name`` (else ``[tool.poetry].name``) of a ``pyproject.toml``, normalised to an
+    import name; ``None`` if unreadable."""
     try:
         document = tomllib.loads(text)
     except (RecursionError, ValueError):
         return None
     project = document.get("project")
     name = project.get("name") if isinstance(project, dict) else None
+    if name is None:
+        # Poetry's own table, where a project has no [project] table.
+        tool = document.get("tool")
+        poetry = tool.get("poetry") if isinstance(tool, dict) else None
+        name = poetry.get("name") if isinstance(poetry, dict) else None
     return re.sub(r"[-_.]+", "_", name).lower() if isinstance(name, str) else None
 
 
@@ -304,19 +358,55 @@ def _inner_names(root: Path, roots: dict[str, str], top_level: frozenset[str]) -
             module = child.name.removesuffix(".py")
             if (child.suffix == ".py" or _is_package(child)) and module.isidentifier() and not module.startswith("__"):
                 inner.setdefault(module, name)
-    candidates = {
-        module: name
-        for module, name in inner.items()
-        if module not in top_level and module not in sys.stdlib_module_names and module not in roots
-    }
-    # Importable where reviewbot runs (an installed distribution, say): a finder answers without
-    # importing anything, far faster than listing every installed distribution.
-    return {module: name for module, name in candidates.items() if not _importable(module)}
+    # Never by what is installed where reviewbot runs: the answer must not depend on the machine.
+    return {module: name for module, name in inner.items() if module not in top_level and module not in sys.stdlib_module_names and module not in roots}
 
 
-def _importable(module: str) -> bool:
-    """Whether a top-level ``module`` can be imported in this environment (nothing is imported)."""
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return True
+# Distributions whose import name is not their normalised name.
+IMPORT_NAMES = {
+    "graphql_core": "graphql", "pyyaml": "yaml", "beautifulsoup4": "bs4", "pillow": "PIL", "python_dateutil": "dateutil",
+    "scikit_learn": "sklearn", "opencv_python": "cv2", "opencv_python_headless": "cv2", "pyjwt": "jwt", "python_jose": "jose",
+    "attrs": "attr", "protobuf": "google", "psycopg2_binary": "psycopg2", "psycopg_binary": "psycopg", "djangorestframework": "rest_framework",
+    "djangorestframework_simplejwt": "rest_framework_simplejwt", "python_dotenv": "dotenv", "pyopenssl": "OpenSSL", "pycryptodome": "Crypto",
+    "python_magic": "magic", "django_filter": "django_filters", "django_environ": "environ", "python_multipart": "multipart", "pyzmq": "zmq",
+    "pygithub": "github", "gitpython": "git", "grpcio": "grpc", "opensearch_py": "opensearchpy", "python_slugify": "slugify",
+    "google_cloud_storage": "google", "google_api_python_client": "googleapiclient", "msgpack_python": "msgpack", "pyserial": "serial",
+    "typing_extensions": "typing_extensions", "ruamel_yaml": "ruamel", "python_json_logger": "pythonjsonlogger", "elastic_apm": "elasticapm",
+}
+# A requirement's distribution name: what comes before a version, marker, extra or URL.
+REQUIREMENT = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _table(document: dict[str, Any], key: str) -> dict[str, Any]:
+    """``document[key]`` when it is a TOML table, else an empty one."""
+    value = document.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def declared_imports(pyprojects: list[str], requirements: list[str]) -> frozenset[str]:
+    """The top-level import names of the dependencies that ``pyproject.toml`` texts (PEP 621,
+    dependency groups, Poetry) and ``requirements*.txt`` texts declare."""
+    names: list[str] = []
+    for text in pyprojects:
+        try:
+            document = tomllib.loads(text)
+        except (RecursionError, ValueError):
+            continue
+        project = _table(document, "project")
+        names += [d for d in project.get("dependencies", []) if isinstance(d, str)]
+        for groups in (_table(project, "optional-dependencies"), _table(document, "dependency-groups")):
+            names += [d for group in groups.values() if isinstance(group, list) for d in group if isinstance(d, str)]
+        poetry = _table(_table(document, "tool"), "poetry")
+        tables = [_table(poetry, "dependencies"), _table(poetry, "dev-dependencies")]
+        tables += [_table(group, "dependencies") for group in _table(poetry, "group").values() if isinstance(group, dict)]
+        names += [name for table in tables for name in table if name != "python"]
+    for text in requirements:
+        # Options (-r, -e, --hash), comments and bare URLs name no distribution; ``name @ url`` does.
+        names += [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith(("#", "-")) and ("://" not in line or " @ " in line)]
+    found = set()
+    for requirement in names:
+        match = REQUIREMENT.match(requirement)
+        if match:
+            normal = re.sub(r"[-_.]+", "_", match[1]).lower()
+            found.add(IMPORT_NAMES.get(normal, normal))
+    return frozenset(found)

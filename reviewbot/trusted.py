@@ -19,7 +19,8 @@ from pathlib import Path, PurePosixPath
 from reviewbot.config import CONFIG_FILE, MAX_CONFIG_BYTES, read_pyproject_table, read_yaml_config
 from reviewbot.diff import fetch
 from reviewbot.errors import ConfigError, GitError
-from reviewbot.project import ALEMBIC_INI, Layout, alembic_migrations, project_name
+from reviewbot.files import SKIPPED_DIRECTORIES
+from reviewbot.project import ALEMBIC_INI, Layout, alembic_migrations, declared_imports, nested_roots, project_name
 
 # The largest baseline read from git objects.
 MAX_BASELINE_BYTES = 64 << 20
@@ -98,17 +99,46 @@ def _layout(repo: object, commit: str) -> Layout:
         listing = repo.git.ls_tree("-z", commit, "--", tree, stdout_as_string=False).decode("utf-8", "surrogateescape")
         return [(meta.split()[1], name) for meta, _, name in (entry.partition("\t") for entry in listing.split("\0") if entry)]
 
+    def packages_in(directories: list[str]) -> dict[str, str]:
+        # As in the work tree: packages by name, those under a src/ winning a clash.
+        marked = repo.git.ls_tree("-z", "--name-only", commit, "--", *(f"{d}/__init__.py" for d in directories)) if directories else ""
+        found = {}
+        for init in sorted((PurePosixPath(name) for name in marked.split("\0") if name), key=lambda init: ("src" in init.parts, init)):
+            found[init.parent.name] = str(init.parent)
+        return found
+
+    def name_of(directory: str) -> str | None:
+        try:
+            text = _blob(repo, commit, f"{directory}/pyproject.toml" if directory != "." else "pyproject.toml", MAX_CONFIG_BYTES)
+        except ConfigError:
+            text = None  # not a regular UTF-8 file there: no name, as in the work tree
+        return project_name(text) if text is not None else None
+
     found = entries(".") + entries("src/")
     directories = [name for kind, name in found if kind == "tree" and not PurePosixPath(name).name.startswith(".")]
-    marked = repo.git.ls_tree("-z", "--name-only", commit, "--", *(f"{d}/__init__.py" for d in directories)) if directories else ""
-    packages = {}
-    # As in the work tree: the root's packages by name, then src/'s, which win a clash.
-    for init in sorted((PurePosixPath(name) for name in marked.split("\0") if name), key=lambda init: (init.parts[0] == "src", init)):
-        packages[init.parent.name] = str(init.parent)
-    try:
-        text = _blob(repo, commit, "pyproject.toml", MAX_CONFIG_BYTES)
-    except ConfigError:
-        text = None  # not a regular UTF-8 file there: no name, as in the work tree
+    packages = packages_in(directories)
+    # Projects one directory down: a pyproject.toml or a Django manage.py there.
+    first_level = [d for d in directories if "/" not in d and d not in SKIPPED_DIRECTORIES]
+    markers = [f"{d}/{marker}" for d in first_level for marker in ("pyproject.toml", "manage.py")]
+    marked = [PurePosixPath(name) for name in repo.git.ls_tree("-z", "--name-only", commit, "--", *markers).split("\0") if name] if markers else []
+    subprojects = []
+    # The dependency files of the root and of those projects, as in the work tree.
+    listed = [name for _, name in entries(".")]
+    for directory in sorted({str(path.parent) for path in marked}):
+        inside = entries(f"{directory}/")
+        subprojects.append((name_of(directory), PurePosixPath(directory, "manage.py") in marked, packages_in([n for k, n in inside + entries(f"{directory}/src/") if k == "tree"])))
+        listed += [name for _, name in inside]
+    listed += [name for directory in [n for n in listed if PurePosixPath(n).name == "requirements"] for _, name in entries(f"{directory}/")]
+    texts: dict[str, list[str]] = {"pyproject": [], "requirements": []}
+    for name in sorted(listed):
+        path = PurePosixPath(name)
+        wanted = path.name == "pyproject.toml" or (path.suffix == ".txt" and (path.name.startswith("requirements") or path.parent.name == "requirements"))
+        try:
+            text = _blob(repo, commit, name, MAX_CONFIG_BYTES) if wanted else None
+        except ConfigError:
+            text = None
+        if text is not None:
+            texts["pyproject" if path.name == "pyproject.toml" else "requirements"].append(text)
     top_level = frozenset(PurePosixPath(name).name.removesuffix(".py") for _, name in found)
     # Alembic's config at the root or one level down, as in the work tree.
     candidates = [ALEMBIC_INI, *(f"{d}/{ALEMBIC_INI}" for d in directories if "/" not in d)]
@@ -120,7 +150,8 @@ def _layout(repo: object, commit: str) -> Layout:
             ini = None
         if ini is not None:
             migrations += alembic_migrations(name, ini)
-    return Layout(project_name(text) if text is not None else None, packages, top_level, tuple(migrations))
+    dependencies = declared_imports(texts["pyproject"], texts["requirements"])
+    return Layout(name_of("."), packages, top_level, tuple(migrations), dependencies, nested_roots(subprojects))
 
 
 def _markdown_files(repo: object, commit: str) -> Path:

@@ -106,3 +106,56 @@ def test_show_settings_prints_the_scope_and_scans_nothing(tmp_path):
     assert "  tests: **/tests/**, **/test/**" in shown.stdout and "  config: qa/**" in shown.stdout
     assert "RB301  missing-parameter-annotation" in shown.stdout
     assert "bad.py" not in shown.stdout
+
+
+NESTED = {
+    # airweave's shape: no project at the root, a Poetry project in backend/.
+    "monke/__init__.py": "",
+    "backend/pyproject.toml": '[tool.poetry]\nname = "airweave"\n',
+    "backend/airweave/__init__.py": "",
+    "backend/airweave/api.py": "from .models import User\n",
+    "backend/airweave/models.py": "User = object\n",
+    "backend/scripts/__init__.py": "",
+    # daiv's shape: a Django site one level down, its apps beside manage.py.
+    "site/manage.py": "",
+    "site/accounts/__init__.py": "",
+    "site/core/__init__.py": "",
+    "site/tests/__init__.py": "",
+}
+
+
+def test_projects_one_directory_down_give_the_root_packages(tmp_path):
+    from reviewbot.project import detect_project, work_tree_layout
+    from reviewbot.trusted import _layout
+
+    import git as gitpython
+
+    repo = make_repo(tmp_path / "repo", NESTED)
+    expected = {"monke": "monke", "airweave": "backend/airweave", "accounts": "site/accounts", "core": "site/core"}
+    assert detect_project(repo, []).roots == expected
+    # A trusted revision's git objects say the same as the work tree.
+    trusted, here = _layout(gitpython.Repo(repo), git(repo, "rev-parse", "HEAD").strip()), work_tree_layout(repo)
+    assert (trusted.name, trusted.packages, trusted.nested) == (here.name, here.packages, here.nested)
+    # A configured root may be a path to the package.
+    assert detect_project(repo, ["backend/airweave"]).roots == {"airweave": "backend/airweave"}
+    found = findings(repo)
+    assert ("RB101", "backend/airweave/api.py") in found
+
+
+def test_declared_dependencies_are_third_party(tmp_path):
+    from reviewbot.project import declared_imports
+
+    pyproject = '[project]\ndependencies = ["graphql-core>=3", "Django[argon2]~=5.0"]\n[tool.poetry.group.dev.dependencies]\npytest = "*"\n'
+    assert declared_imports([pyproject], ["# pinned\n-r base.txt\nbeautifulsoup4==4.12\ngit+https://example.com/x.git\nacme @ https://example.com/acme.whl\n"]) == {
+        "graphql", "django", "pytest", "bs4", "acme"
+    }
+    # saleor's shape: saleor/graphql/ is the project's own package, `graphql` the graphql-core library.
+    files = {
+        "pyproject.toml": '[project]\nname = "saleor"\ndependencies = ["graphql-core"]\n',
+        "saleor/__init__.py": "",
+        "saleor/graphql/__init__.py": "",
+        "saleor/payment/__init__.py": "",
+        "saleor/payment/errors.py": '"""Errors."""\nfrom graphql.error import GraphQLError\nfrom payment import gateway\n',
+    }
+    repo = make_repo(tmp_path / "repo", files)
+    assert [(f.rule, f.line) for f in run(Request(root=repo, settings=load_settings(repo), cache=False, jobs=1)).findings if f.rule == "RB102"] == [("RB102", 3)]
