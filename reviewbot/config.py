@@ -39,7 +39,7 @@ FAMILIES = sorted({key.partition(".")[0] for key in OPTIONS})
 TOP_LEVEL_KEYS = sorted(
     {
         "packs", "select", "extend-select", "ignore", "severity", "exclude", "extend-exclude", "per-file-ignores", "test-paths", "scope-defaults", "fail-on",
-        "max-file-bytes", "baseline", "noqa",
+        "max-file-bytes", "baseline", "noqa", "conventions",
         "cache-dir", "max-memory", "agents", "plugins", *FAMILIES,
     }
 )
@@ -90,6 +90,9 @@ class Settings:
     scope_defaults: bool = True
     # Config ``noqa``: ``all`` (a bare ``# noqa`` silences every rule on its line) or ``codes-only``.
     bare_noqa: bool = True
+    # Config ``conventions``: the repository's Ruff configuration, typing and import style decide
+    # where rules apply (``reviewbot.conventions``); ``false`` applies the packs as written.
+    conventions: bool = True
     # ``plugins``: the installed distributions whose rules run, with their identity (version, code).
     plugins: dict[str, str] = field(default_factory=dict)
 
@@ -321,6 +324,7 @@ def build_settings(
         scope={origin: patterns for origin, patterns in scope.items() if patterns},
         scope_defaults=scope_defaults,
         bare_noqa=_bare_noqa(config, where),
+        conventions=expect(f"{where}conventions", config.get("conventions", True), bool),
         plugins={name: identity for name, (identity, _) in installed.items()},
     )
 

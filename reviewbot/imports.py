@@ -11,6 +11,8 @@ tracked.
 
 from __future__ import annotations
 
+import re
+
 from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
@@ -96,3 +98,7 @@ class ImportTable:
         if target is None or (shadowing is not None and shadowing.binds(head)):
             return None
         return f"{target}.{rest}" if rest else target
+
+
+# The module of a relative ``from`` import in a line of source: ``from ..billing import x`` -> ``..billing``.
+RELATIVE_FROM = re.compile(r"^\s*from\s+(\.+[\w.]*)\s+import\b", re.MULTILINE)

@@ -410,3 +410,29 @@ def declared_imports(pyprojects: list[str], requirements: list[str]) -> frozense
             normal = re.sub(r"[-_.]+", "_", match[1]).lower()
             found.add(IMPORT_NAMES.get(normal, normal))
     return frozenset(found)
+
+
+def ruff_codes(pyproject: str | None, ruff_toml: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """The rule selectors a repository's Ruff configuration selects and ignores (``select`` and
+    ``extend-select``, ``ignore`` and ``extend-ignore``; ``ruff.toml`` wins over ``pyproject.toml``
+    as in Ruff). Per-file ignores are left out: they speak of some files only."""
+    tables: list[dict[str, Any]] = []
+    for text, inside_tool in ((ruff_toml, False), (pyproject, True)):
+        if text is None:
+            continue
+        try:
+            document = tomllib.loads(text)
+        except (RecursionError, ValueError):
+            continue
+        ruff = _table(_table(document, "tool"), "ruff") if inside_tool else document
+        if ruff:
+            tables = [ruff, _table(ruff, "lint")]
+            break
+    selected: set[str] = set()
+    ignored: set[str] = set()
+    for table in tables:
+        for key, found in (("select", selected), ("extend-select", selected), ("ignore", ignored), ("extend-ignore", ignored)):
+            value = table.get(key)
+            if isinstance(value, list):
+                found.update(code.strip().upper() for code in value if isinstance(code, str) and code.strip())
+    return frozenset(selected), frozenset(ignored)

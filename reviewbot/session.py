@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from reviewbot import conventions
 from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
 from reviewbot.change import Change
 from reviewbot.checks.base import History
@@ -203,6 +204,8 @@ def _both_phases(
         project, used = phase2(request.settings, facts, change, history)
         findings = settle_suppressions(findings, used) + project
     findings = [finding for finding in findings if not _written_by_a_tool(finding, facts, change)]
+    if request.is_git:
+        findings = conventions.apply(request.root, request.settings, findings, facts, change)
     return sorted(findings, key=lambda finding: finding.sort_key), facts
 
 

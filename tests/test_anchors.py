@@ -136,3 +136,42 @@ def test_every_rule_declares_a_known_anchor():
 def test_a_deletion_records_no_added_line():
     [change] = parse_patch("diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -96,26 +95,0 @@\n" + "-x\n" * 26)
     assert change.added == frozenset() and change.hunks == () and change.removed_at == {96}
+
+
+def relative_style_repo(tmp_path: Path, config: str = "") -> Path:
+    """A package whose modules import each other relatively, as saleor's and airweave's do."""
+    files = {"shop/__init__.py": "", "shop/base.py": "X = 1\n", ".reviewbot.yml": config or "select: [RB101]\n"}
+    files.update({f"shop/m{n}.py": "from .base import X\n" for n in range(12)})
+    return make_repo(tmp_path / "repo", files)
+
+
+def rb101(repo: Path, diff: str | None = "HEAD") -> list[tuple[str, int]]:
+    root, _ = find_root(repo)
+    result = run(Request(root=root, settings=load_settings(root), diff=diff, cache=False, jobs=1))
+    return sorted((f.path, f.line) for f in result.findings if f.rule == "RB101")
+
+
+def test_relative_imports_where_they_are_the_house_style(tmp_path):
+    repo = relative_style_repo(tmp_path)
+    (repo / "shop/new.py").write_text("from .base import X\nfrom .m1 import X as Y\n")
+    assert rb101(repo) == []
+    # A new file that imports its own package both ways: the inconsistency is the change's.
+    (repo / "shop/mixed.py").write_text("from .base import X\nfrom shop.m1 import X as Y\n")
+    assert rb101(repo) == [("shop/mixed.py", 1)]
+    # A full scan reports what mixes styles, not the house style itself.
+    assert rb101(repo, None) == [("shop/mixed.py", 1)]
+
+
+def test_an_explicit_ask_outranks_the_measured_style(tmp_path):
+    repo = relative_style_repo(tmp_path, "select: [RB101]\nimports:\n  style: absolute\n")
+    (repo / "shop/new.py").write_text("from .base import X\n")
+    assert rb101(repo) == [("shop/new.py", 1)]
+
+
+def test_a_relative_import_the_change_only_extends_is_not_new(tmp_path):
+    files = {"shop/__init__.py": "", "shop/base.py": "X = Y = 1\n", "shop/a.py": "from .base import X\n", ".reviewbot.yml": "select: [RB101]\n"}
+    files.update({f"shop/m{n}.py": "from shop.base import X\n" for n in range(12)})
+    repo = make_repo(tmp_path / "repo", files)
+    (repo / "shop/a.py").write_text("from .base import X, Y\nfrom . import m1\n")
+    # The first statement was there; the second is the change's, in a package that imports absolutely.
+    assert rb101(repo) == [("shop/a.py", 2)]

@@ -6,10 +6,29 @@ import libcst as cst
 
 from reviewbot.checks.base import Rule
 from reviewbot.imports import dotted_name
+from reviewbot.errors import ConfigError
 from reviewbot.model import Edit, Example, Fix, Option
 
 # Shared by RB101 (where the fix points) and RB102 (what counts as internal).
-ROOTS = Option("imports.roots", list, "Root package names; detected from the layout when empty.", ())
+ROOTS = Option("imports.roots", list, "Root package names (or paths to them); detected from the layout when empty.", ())
+
+
+def _style(where: str, value: str) -> str:
+    if value not in STYLES:
+        raise ConfigError(f"{where}: expected one of {', '.join(STYLES)}, got {value!r}")
+    return value
+
+
+# ``imports.style``: how RB101 reads the repository's own way of importing.
+STYLES = ("measured", "absolute", "relative")
+STYLE = Option(
+    "imports.style",
+    str,
+    "RB101: `absolute` reports every new relative import; `relative` none; `measured` (default) follows the "
+    "repository: where its own packages import each other relatively, only new files that mix both styles.",
+    "measured",
+    check=_style,
+)
 
 # Calls that change the import path.
 SYS_PATH_METHODS = frozenset({"sys.path.insert", "sys.path.append", "sys.path.extend"})
@@ -28,7 +47,11 @@ class RelativeImport(Rule):
     why = (
         "The agent was told to import every internal module absolutely through the project's root "
         "package (Python's equivalent of an `@/` alias). Absolute imports read the same in every "
-        "file, survive moving a module, and show at a glance which package a name comes from."
+        "file, survive moving a module, and show at a glance which package a name comes from. In "
+        "changed-lines mode the repository's own way wins: where its packages import each other "
+        "relatively (measured at the change's base) and neither the config (`imports.style`) nor the "
+        "repository's agent files ask for absolute imports, only a new file that mixes both styles is "
+        "reported; and a relative import the file already had, which the change only extends, never is."
     )
     bad = (
         Example("from .models import Order\n", lines=(1,), fixed="from app.models import Order\n"),
@@ -45,7 +68,8 @@ class RelativeImport(Rule):
         Example("import app.models as models\n"),
     )
     fixable = True
-    options = (ROOTS,)
+    options = (ROOTS, STYLE)
+    facts = ("imports",)
     peers = "Ruff TID252 (with `ban-relative-imports = \"all\"`), flake8-absolute-import ABS101"
     noqa = ("TID252",)
 

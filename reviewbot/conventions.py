@@ -1,0 +1,159 @@
+"""The repository's own conventions, which outrank the generic pack: what its Ruff configuration
+decided, whether its code is typed, and how its packages import each other.
+
+Read at the change's base (the code the team already merged), else from the work tree, with git:
+    - a rule whose Ruff codes (``Rule.noqa``) the repository's Ruff configuration ignores reports
+      nothing; one whose codes it selects is asked for;
+    - RB301-RB303 (annotations), unless Ruff asks for them or the agent files do, report only in
+      code that is mostly annotated already (``TYPED_SHARE`` of its functions have ``->``);
+    - RB101 (relative imports) follows ``imports.style`` (``RelativeImport.why``).
+An explicit ask outranks what is read and measured: the config (``imports.style``; and
+``conventions: false`` applies the packs as they are written), then the repository's agent files
+(``packs: [auto]``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+from pathlib import Path
+
+from reviewbot.change import Change
+from reviewbot.checks import RULES
+from reviewbot.checks.annotations import AnyAnnotation, MissingParameterAnnotation, MissingReturnAnnotation
+from reviewbot.checks.imports import RelativeImport
+from reviewbot.config import Settings
+from reviewbot.imports import RELATIVE_FROM
+from reviewbot.model import Facts, Finding
+from reviewbot.project import ruff_codes
+
+log = logging.getLogger(__name__)
+
+# The annotation rules, judged by how typed the code around them is.
+ANNOTATIONS = frozenset({MissingParameterAnnotation.id, MissingReturnAnnotation.id, AnyAnnotation.id})
+# Code counts as untyped when it has at least this many functions and fewer than this share of
+# them declare a return type; a young repository has no convention yet, and the pack applies.
+TYPED_MIN, TYPED_SHARE = 20, 0.5
+# A root package's relative imports count as its house style when they are at least this many and
+# this share of its imports of itself.
+HOUSE_STYLE_MIN, HOUSE_STYLE_SHARE = 10, 0.8
+
+
+def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[str, Facts], change: Change | None) -> list[Finding]:
+    """The findings the repository's own conventions keep."""
+    if not findings or not settings.conventions:
+        return findings
+    revision = [change.base] if change is not None else []
+    selected, ignored = ruff_codes(_text(root, revision, "pyproject.toml"), _text(root, revision, "ruff.toml") or _text(root, revision, ".ruff.toml"))
+    asked = {rule for rule in RULES if rule in settings.sources}
+    decided: dict[str, bool] = {}
+    for rule in {finding.rule for finding in findings}:
+        codes = RULES[rule].noqa
+        if rule in asked:
+            continue
+        if any(_covers(code, rule_code) for code in ignored for rule_code in codes):
+            decided[rule] = False
+        elif any(_covers(code, rule_code) for code in selected for rule_code in codes):
+            decided[rule] = True
+    if decided:
+        log.info("the repository's Ruff configuration decides: %s", ", ".join(f"{rule} {'on' if on else 'off'}" for rule, on in sorted(decided.items())))
+    findings = [finding for finding in findings if decided.get(finding.rule, True)]
+    # Annotations: where neither Ruff nor the agent files decided, as typed as the code already is.
+    measured = ANNOTATIONS - decided.keys() - asked
+    if any(finding.rule in measured for finding in findings):
+        typed = _typed(root, revision)
+        if not typed:
+            log.info("RB301-RB303: most functions of this repository declare no return type; annotation findings are left out")
+            findings = [finding for finding in findings if finding.rule not in measured]
+    return _relative_imports(root, settings, findings, facts, change)
+
+
+def _covers(configured: str, code: str) -> bool:
+    """Whether a configured Ruff selector (``ANN``, ``ANN2``, ``ANN201``, ``ALL``) reaches a rule's code (prefix)."""
+    return configured == "ALL" or configured.startswith(code) or code.startswith(configured)
+
+
+def _typed(root: Path, revision: list[str]) -> bool:
+    """Whether the repository's Python code declares return types (or is too young to say)."""
+    where = [*revision, "--", "*.py"]
+    functions = _grep_count(root, r"^\s*(async\s+)?def\s", where)
+    annotated = _grep_count(root, r"\)\s*->[^:]*:\s*(#.*)?$", where)
+    return functions < TYPED_MIN or annotated >= TYPED_SHARE * functions
+
+
+def _relative_imports(root: Path, settings: Settings, findings: list[Finding], facts: dict[str, Facts], change: Change | None) -> list[Finding]:
+    """RB101 in the repository's own terms (see ``RelativeImport.why``): a relative import the
+    file had before the change is not the change's; where a root package imports itself relatively
+    (at the change's base, else in the work tree) and nothing explicit asks for absolute imports,
+    only a file that mixes both styles is reported, in changed-lines mode only one the change adds."""
+    rule = RelativeImport.id
+    if not any(finding.rule == rule for finding in findings):
+        return findings
+    style = settings.options["imports.style"]
+    if style == "relative":
+        return [finding for finding in findings if finding.rule != rule]
+    # A statement the change only extends (a name added to `from .models import a`): the file
+    # imported that module relatively before.
+    before: dict[str, set[str]] = {}
+    if change is not None:
+        for path in {f.path for f in findings if f.rule == rule and not change.files[f.path].new}:
+            before[path] = set(RELATIVE_FROM.findall(_text(root, [change.base], path) or ""))
+    lines: dict[str, list[str]] = {}
+
+    def extended(finding: Finding) -> bool:
+        if change is None or finding.path not in before:
+            return False
+        if finding.path not in lines:
+            lines[finding.path] = change.read(finding.path).decode("utf-8", "replace").splitlines()
+        return bool(set(RELATIVE_FROM.findall(lines[finding.path][finding.line - 1])) & before[finding.path])
+
+    findings = [finding for finding in findings if not (finding.rule == rule and extended(finding))]
+    # Explicit asks outrank the measured style: the config, then the repository's own agent files.
+    if style == "absolute" or rule in settings.sources:
+        return findings
+    revision = [change.base] if change is not None else []
+    relative = {name for name, directory in settings.project.roots.items() if _imports_itself_relatively(root, revision, name, directory)}
+    if not relative:
+        return findings
+    log.info("RB101: relative imports are the house style of %s; reported only in new files that mix both styles", ", ".join(sorted(relative)))
+
+    def kept(finding: Finding) -> bool:
+        module = settings.project.module_name(finding.path)
+        if finding.rule != rule or module is None or module.partition(".")[0] not in relative:
+            return True
+        # A file that imports its own root both ways: the house style says which one to keep.
+        own = {line for f in findings if f.path == finding.path and f.rule == rule for line in range(f.line, f.end_line + 1)}
+        package = module.partition(".")[0]
+        absolute = any((name == package or name.startswith(package + ".")) and line not in own for name, line in facts[finding.path].imports)
+        return absolute and (change is None or change.files[finding.path].new)
+
+    return [finding for finding in findings if kept(finding)]
+
+
+def _imports_itself_relatively(root: Path, revision: list[str], name: str, directory: str) -> bool:
+    """Whether the package ``name`` at ``directory`` imports its own modules relatively at
+    ``revision`` (none: in the work tree's tracked files)."""
+    where = [*revision, "--", f"{directory}/*.py"]
+    relative = _grep_count(root, r"^\s*from\s+\.", where)
+    absolute = _grep_count(root, rf"^\s*(from|import)\s+{re.escape(name)}(\.|\s|$)", where)
+    return relative >= HOUSE_STYLE_MIN and relative >= HOUSE_STYLE_SHARE * (relative + absolute)
+
+
+def _grep_count(root: Path, pattern: str, where: list[str]) -> int:
+    """How many lines of the files ``where`` names match the extended regular expression ``pattern``."""
+    try:
+        done = subprocess.run(["git", "-C", str(root), "grep", "--no-color", "-c", "-E", pattern, *where], capture_output=True, check=False)
+    except OSError:
+        return 0
+    return sum(int(line.rpartition(b":")[2] or 0) for line in done.stdout.splitlines())
+
+
+def _text(root: Path, revision: list[str], path: str) -> str | None:
+    """A file's text at ``revision`` (none: the work tree's tracked version); ``None`` when git has none."""
+    spec = f"{revision[0]}:{path}" if revision else f"HEAD:{path}"
+    try:
+        done = subprocess.run(["git", "-C", str(root), "show", spec], capture_output=True, check=False)
+    except OSError:
+        return None
+    return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None

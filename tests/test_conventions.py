@@ -1,0 +1,62 @@
+"""The repository's own conventions outrank the generic pack: its Ruff configuration and how typed
+its code is, read at the change's base (shapes of the services where the pack's findings were noise)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reviewbot.project import find_root, load_settings, ruff_codes
+from reviewbot.session import Request, run
+from tests.conftest import make_repo
+
+pytestmark = pytest.mark.slow
+
+UNTYPED = "".join(f"def helper_{n}(request, value):\n    return value\n\n\n" for n in range(25))
+TYPED = "".join(f"def helper_{n}(request: object, value: int) -> int:\n    return value\n\n\n" for n in range(25))
+# What the agent's commit adds: a Django-style view without annotations, and a bare docstring-less function.
+ADDED = '"""Views."""\n\n\ndef handle(request, *args):\n    return None\n'
+
+
+def rules_reported(tmp_path: Path, existing: str, files: dict[str, str] | None = None) -> set[str]:
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/helpers.py": existing, **(files or {})})
+    (repo / "app/views.py").write_text(ADDED)
+    root, _ = find_root(repo)
+    result = run(Request(root=root, settings=load_settings(root), diff="HEAD", cache=False, jobs=1))
+    return {finding.rule for finding in result.findings if finding.path == "app/views.py" and finding.rule in ("RB301", "RB302", "RB401")}
+
+
+def test_untyped_code_is_not_asked_for_annotations(tmp_path):
+    # unstract's and mitxonline's shape: most functions declare no return type.
+    assert rules_reported(tmp_path, UNTYPED) == {"RB401"}
+
+
+def test_typed_code_is(tmp_path):
+    assert rules_reported(tmp_path, TYPED) == {"RB301", "RB302", "RB401"}
+
+
+@pytest.mark.parametrize(
+    ("existing", "config", "expected"),
+    [
+        # unstract's pyproject.toml: Ruff's docstring and annotation checks, explicitly ignored
+        # (in typed code, so that only the configuration can be what leaves them out).
+        (TYPED, '[tool.ruff.lint]\nselect = ["D", "ANN"]\nignore = ["D100", "D101", "D102", "D103", "ANN001", "ANN201"]\n', set()),
+        (TYPED, '[tool.ruff.lint]\nignore = ["ANN201"]\n', {"RB301", "RB401"}),
+        # A Ruff configuration that asks for annotations asks for them in untyped code too.
+        (UNTYPED, '[tool.ruff]\nextend-select = ["ANN"]\n', {"RB301", "RB302", "RB401"}),
+        (UNTYPED, '[tool.ruff.lint]\nignore = ["D1"]\n', set()),
+    ],
+    ids=["ignored", "return-types-ignored", "selected", "docstrings-ignored"],
+)
+def test_the_repositorys_ruff_configuration_decides(tmp_path, existing, config, expected):
+    assert rules_reported(tmp_path, existing, {"pyproject.toml": config}) == expected
+
+
+def test_ruff_toml_wins_and_is_read_like_ruff():
+    assert ruff_codes('[tool.ruff.lint]\nselect = ["ANN"]\n', 'extend-ignore = ["d1"]\n[lint]\nselect = ["E"]\n') == (frozenset({"E"}), frozenset({"D1"}))
+    assert ruff_codes("not toml [", None) == (frozenset(), frozenset())
+
+
+def test_conventions_false_applies_the_pack_as_written(tmp_path):
+    assert rules_reported(tmp_path, UNTYPED, {".reviewbot.yml": "conventions: false\n"}) == {"RB301", "RB302", "RB401"}
