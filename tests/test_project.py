@@ -43,10 +43,12 @@ def test_phase_one_gathers_imports_and_definitions():
 
 def test_test_files_record_their_identifiers_and_every_file_its_suppressions():
     code = "from app.orders import place  # noqa: RB501\n\ndef test_it(client):\n    client.refund(place())\n"
-    facts = scan_file("tests/test_orders.py", code.encode(), settings()).facts
+    # RB801 reads the names tests use.
+    asking = settings({"extend-select": ["RB801"]})
+    facts = scan_file("tests/test_orders.py", code.encode(), asking).facts
     assert facts.names == ("app", "client", "orders", "place", "refund", "test_it")
     assert facts.suppressions == ((1, "# noqa: RB501"),)
-    assert scan_file("app/orders.py", code.encode(), settings()).facts.names == ()
+    assert scan_file("app/orders.py", code.encode(), asking).facts.names == ()
 
 
 def test_a_file_that_does_not_parse_has_bare_facts():
