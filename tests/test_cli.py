@@ -57,7 +57,7 @@ def test_flat_layout_json_report_and_exit_code(flat):
         ("RB302", "shop_api/orders.py", 6),
     ]
     report = json.loads(result.stdout)
-    assert report["version"] == 1 and report["tool"]["name"] == "reviewbot"
+    assert report["version"] == 2 and report["tool"]["name"] == "reviewbot"
     assert report["summary"] == {
         "files": 6,
         "findings": 3,

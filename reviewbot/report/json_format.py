@@ -1,4 +1,4 @@
-"""``--format json``: the machine-readable report (``version`` 1)."""
+"""``--format json``: the machine-readable report (``version`` 2: shard reports' facts carry ``generated``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from reviewbot.report.base import Run, summary
 
 
 def finding_dict(finding: Finding) -> dict[str, object]:
-    """One finding in the JSON report's shape (``version`` 1: keys are only ever added).
+    """One finding in the JSON report's shape (keys are only ever added).
 
     ``Finding.from_record`` reads it back (``reviewbot merge``).
 
@@ -62,7 +62,7 @@ def render(findings: list[Finding], run: Run) -> str:
     rows = ",\n".join(f"    {json.dumps(finding_dict(finding), ensure_ascii=False)}" for finding in findings)
     lines = [
         "{",
-        '  "version": 1,',
+        '  "version": 2,',
         f'  "tool": {json.dumps(tool)},',
         f'  "findings": [\n{rows}\n  ],' if rows else '  "findings": [],',
         f'  "summary": {json.dumps(summary(findings, run.files), ensure_ascii=False)}',
