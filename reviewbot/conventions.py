@@ -3,7 +3,8 @@ decided, whether its code is typed, and how its packages import each other.
 
 Read at the change's base (the code the team already merged), else from the work tree, with git:
     - a rule whose Ruff codes (``Rule.noqa``) the repository's Ruff configuration ignores reports
-      nothing; one whose codes it selects is asked for;
+      nothing; one whose codes it selects is asked for; a style rule (``STYLE``) whose codes a
+      chosen ``select`` list leaves out reports nothing either;
     - RB301-RB303 (annotations), unless Ruff asks for them or the agent files do, report only in
       code that is mostly annotated already (``TYPED_SHARE`` of its functions have ``->``);
     - RB101 (relative imports) follows ``imports.style`` (``RelativeImport.why``).
@@ -22,7 +23,9 @@ from pathlib import Path
 from reviewbot.change import Change
 from reviewbot.checks import RULES
 from reviewbot.checks.annotations import AnyAnnotation, MissingParameterAnnotation, MissingReturnAnnotation
+from reviewbot.checks.comments import MissingDocstring
 from reviewbot.checks.imports import RelativeImport
+from reviewbot.checks.logging import PrintCall
 from reviewbot.config import Settings
 from reviewbot.imports import RELATIVE_FROM
 from reviewbot.model import Facts, Finding
@@ -32,6 +35,9 @@ log = logging.getLogger(__name__)
 
 # The annotation rules, judged by how typed the code around them is.
 ANNOTATIONS = frozenset({MissingParameterAnnotation.id, MissingReturnAnnotation.id, AnyAnnotation.id})
+# Rules about style, which a Ruff rule selection that leaves their codes out has decided against
+# (a selection without Ruff's security or error-handling codes says nothing about those).
+STYLE = ANNOTATIONS | {MissingDocstring.id, PrintCall.id}
 # Code counts as untyped when it has at least this many functions and fewer than this share of
 # them declare a return type; a young repository has no convention yet, and the pack applies.
 TYPED_MIN, TYPED_SHARE = 20, 0.5
@@ -45,8 +51,10 @@ def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[s
     if not findings or not settings.conventions:
         return findings
     revision = [change.base] if change is not None else []
-    selected, ignored = ruff_codes(_text(root, revision, "pyproject.toml"), _text(root, revision, "ruff.toml") or _text(root, revision, ".ruff.toml"))
+    selected, ignored, chosen = ruff_codes(_text(root, revision, "pyproject.toml"), _text(root, revision, "ruff.toml") or _text(root, revision, ".ruff.toml"))
     asked = {rule for rule in RULES if rule in settings.sources}
+    # A chosen list of Ruff rules that leaves a style check out is a decision about that style.
+    curated = chosen and "ALL" not in selected
     decided: dict[str, bool] = {}
     for rule in {finding.rule for finding in findings}:
         codes = RULES[rule].noqa
@@ -54,8 +62,12 @@ def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[s
             continue
         if any(_covers(code, rule_code) for code in ignored for rule_code in codes):
             decided[rule] = False
-        elif any(_covers(code, rule_code) for code in selected for rule_code in codes):
+        # Ruff's TID252 bans only imports from parent packages unless configured otherwise: selecting
+        # it asks for nothing about `from . import x`.
+        elif rule != RelativeImport.id and any(_covers(code, rule_code) for code in selected for rule_code in codes):
             decided[rule] = True
+        elif curated and rule in STYLE:
+            decided[rule] = False
     if decided:
         log.info("the repository's Ruff configuration decides: %s", ", ".join(f"{rule} {'on' if on else 'off'}" for rule, on in sorted(decided.items())))
     findings = [finding for finding in findings if decided.get(finding.rule, True)]
@@ -83,52 +95,76 @@ def _typed(root: Path, revision: list[str]) -> bool:
 
 
 def _relative_imports(root: Path, settings: Settings, findings: list[Finding], facts: dict[str, Facts], change: Change | None) -> list[Finding]:
-    """RB101 in the repository's own terms (see ``RelativeImport.why``): a relative import the
-    file had before the change is not the change's; where a root package imports itself relatively
-    (at the change's base, else in the work tree) and nothing explicit asks for absolute imports,
-    only a file that mixes both styles is reported, in changed-lines mode only one the change adds."""
+    """RB101 in the repository's own terms (see ``RelativeImport.why``).
+
+    A file's own way first: in a file that imported relatively before the change (and not its own
+    package absolutely), the change's relative imports follow it. Then the package's: where a
+    package (a root, else the top directory a file is in) imports itself relatively (at the
+    change's base, else in the work tree) and nothing explicit asks for absolute imports, only a
+    file that mixes both styles is reported, in changed-lines mode only one the change adds.
+    """
     rule = RelativeImport.id
     if not any(finding.rule == rule for finding in findings):
         return findings
     style = settings.options["imports.style"]
     if style == "relative":
         return [finding for finding in findings if finding.rule != rule]
-    # A statement the change only extends (a name added to `from .models import a`): the file
-    # imported that module relatively before.
-    before: dict[str, set[str]] = {}
+    revision = [change.base] if change is not None else []
+
+    def package_of(path: str) -> tuple[str, str] | None:
+        module = settings.project.module_name(path)
+        if module is not None:
+            name = module.partition(".")[0]
+            return name, settings.project.roots[name]
+        top = path.partition("/")[0]
+        return (top, top) if "/" in path and top.isidentifier() else None
+
+    def absolute_of(package: str) -> re.Pattern[str]:
+        return re.compile(rf"^\s*(from|import)\s+{re.escape(package)}(\.|\s)", re.MULTILINE)
+
+    # Files the change modifies whose base version already imported relatively, and only so.
+    relative_files = set()
     if change is not None:
         for path in {f.path for f in findings if f.rule == rule and not change.files[f.path].new}:
-            before[path] = set(RELATIVE_FROM.findall(_text(root, [change.base], path) or ""))
-    lines: dict[str, list[str]] = {}
-
-    def extended(finding: Finding) -> bool:
-        if change is None or finding.path not in before:
-            return False
-        if finding.path not in lines:
-            lines[finding.path] = change.read(finding.path).decode("utf-8", "replace").splitlines()
-        return bool(set(RELATIVE_FROM.findall(lines[finding.path][finding.line - 1])) & before[finding.path])
-
-    findings = [finding for finding in findings if not (finding.rule == rule and extended(finding))]
+            base = _text(root, revision, path) or ""
+            package = package_of(path)
+            if RELATIVE_FROM.search(base) and not (package is not None and absolute_of(package[0]).search(base)):
+                relative_files.add(path)
+    findings = [finding for finding in findings if not (finding.rule == rule and finding.path in relative_files)]
+    # Elsewhere, a statement the change only extends (a name added to `from .models import a`): the
+    # file imported that module relatively before.
+    if change is not None:
+        findings = [finding for finding in findings if not (finding.rule == rule and _extended(root, change, finding))]
     # Explicit asks outrank the measured style: the config, then the repository's own agent files.
     if style == "absolute" or rule in settings.sources:
         return findings
-    revision = [change.base] if change is not None else []
-    relative = {name for name, directory in settings.project.roots.items() if _imports_itself_relatively(root, revision, name, directory)}
-    if not relative:
-        return findings
-    log.info("RB101: relative imports are the house style of %s; reported only in new files that mix both styles", ", ".join(sorted(relative)))
+    measured: dict[tuple[str, str], bool] = {}
 
     def kept(finding: Finding) -> bool:
-        module = settings.project.module_name(finding.path)
-        if finding.rule != rule or module is None or module.partition(".")[0] not in relative:
+        package = package_of(finding.path) if finding.rule == rule else None
+        if package is None:
             return True
-        # A file that imports its own root both ways: the house style says which one to keep.
+        if package not in measured:
+            measured[package] = _imports_itself_relatively(root, revision, *package)
+            if measured[package]:
+                log.info("RB101: relative imports are the house style of %s; reported only in files that mix both styles", package[1])
+        if not measured[package]:
+            return True
+        # A file that imports its own package both ways: the house style says which one to keep.
         own = {line for f in findings if f.path == finding.path and f.rule == rule for line in range(f.line, f.end_line + 1)}
-        package = module.partition(".")[0]
-        absolute = any((name == package or name.startswith(package + ".")) and line not in own for name, line in facts[finding.path].imports)
+        name = package[0]
+        absolute = any((module == name or module.startswith(name + ".")) and line not in own for module, line in facts[finding.path].imports)
         return absolute and (change is None or change.files[finding.path].new)
 
     return [finding for finding in findings if kept(finding)]
+
+
+def _extended(root: Path, change: Change, finding: Finding) -> bool:
+    """Whether the relative import at ``finding`` names a module its file imported relatively at the base."""
+    if change.files[finding.path].new:
+        return False
+    line = change.read(finding.path).decode("utf-8", "replace").splitlines()[finding.line - 1]
+    return bool(set(RELATIVE_FROM.findall(line)) & set(RELATIVE_FROM.findall(_text(root, [change.base], finding.path) or "")))
 
 
 def _imports_itself_relatively(root: Path, revision: list[str], name: str, directory: str) -> bool:

@@ -412,10 +412,11 @@ def declared_imports(pyprojects: list[str], requirements: list[str]) -> frozense
     return frozenset(found)
 
 
-def ruff_codes(pyproject: str | None, ruff_toml: str | None) -> tuple[frozenset[str], frozenset[str]]:
+def ruff_codes(pyproject: str | None, ruff_toml: str | None) -> tuple[frozenset[str], frozenset[str], bool]:
     """The rule selectors a repository's Ruff configuration selects and ignores (``select`` and
     ``extend-select``, ``ignore`` and ``extend-ignore``; ``ruff.toml`` wins over ``pyproject.toml``
-    as in Ruff). Per-file ignores are left out: they speak of some files only."""
+    as in Ruff), and whether it chose its own list (``select``, rather than adding to Ruff's
+    defaults). Per-file ignores are left out: they speak of some files only."""
     tables: list[dict[str, Any]] = []
     for text, inside_tool in ((ruff_toml, False), (pyproject, True)):
         if text is None:
@@ -430,9 +431,10 @@ def ruff_codes(pyproject: str | None, ruff_toml: str | None) -> tuple[frozenset[
             break
     selected: set[str] = set()
     ignored: set[str] = set()
+    chosen = any(isinstance(table.get("select"), list) for table in tables)
     for table in tables:
         for key, found in (("select", selected), ("extend-select", selected), ("ignore", ignored), ("extend-ignore", ignored)):
             value = table.get(key)
             if isinstance(value, list):
                 found.update(code.strip().upper() for code in value if isinstance(code, str) and code.strip())
-    return frozenset(selected), frozenset(ignored)
+    return frozenset(selected), frozenset(ignored), chosen

@@ -168,10 +168,15 @@ def test_an_explicit_ask_outranks_the_measured_style(tmp_path):
     assert rb101(repo) == [("shop/new.py", 1)]
 
 
-def test_a_relative_import_the_change_only_extends_is_not_new(tmp_path):
-    files = {"shop/__init__.py": "", "shop/base.py": "X = Y = 1\n", "shop/a.py": "from .base import X\n", ".reviewbot.yml": "select: [RB101]\n"}
+def test_a_files_own_relative_imports_and_the_ones_the_change_extends(tmp_path):
+    files = {"shop/__init__.py": "", "shop/base.py": "X = Y = 1\n", ".reviewbot.yml": "select: [RB101]\n"}
+    files["shop/a.py"] = "from .base import X\n"
+    # b.py already mixes both ways, in a package that imports absolutely.
+    files["shop/b.py"] = "from .base import X\nfrom shop.m1 import X as Z\n"
     files.update({f"shop/m{n}.py": "from shop.base import X\n" for n in range(12)})
     repo = make_repo(tmp_path / "repo", files)
+    # a.py imported relatively, and only so: its new relative import follows the file's own way.
     (repo / "shop/a.py").write_text("from .base import X, Y\nfrom . import m1\n")
-    # The first statement was there; the second is the change's, in a package that imports absolutely.
-    assert rb101(repo) == [("shop/a.py", 2)]
+    # In b.py the first statement only gains a name; the third is the change's own.
+    (repo / "shop/b.py").write_text("from .base import X, Y\nfrom shop.m1 import X as Z\nfrom . import m2\n")
+    assert rb101(repo) == [("shop/b.py", 3)]

@@ -46,16 +46,21 @@ def test_typed_code_is(tmp_path):
         # A Ruff configuration that asks for annotations asks for them in untyped code too.
         (UNTYPED, '[tool.ruff]\nextend-select = ["ANN"]\n', {"RB301", "RB302", "RB401"}),
         (UNTYPED, '[tool.ruff.lint]\nignore = ["D1"]\n', set()),
+        # mitxonline's and DefectDojo's shape: a chosen list of Ruff rules without annotations or
+        # docstrings, in typed code, decides against them; pydocstyle chosen asks for docstrings.
+        (TYPED, '[tool.ruff.lint]\nselect = ["E", "F", "B"]  # "ANN" left out\n', set()),
+        (TYPED, '[tool.ruff.lint]\nselect = ["E", "F", "D"]\n', {"RB401"}),
     ],
-    ids=["ignored", "return-types-ignored", "selected", "docstrings-ignored"],
+    ids=["ignored", "return-types-ignored", "selected", "docstrings-ignored", "chosen-without", "chosen-with-docstrings"],
 )
 def test_the_repositorys_ruff_configuration_decides(tmp_path, existing, config, expected):
     assert rules_reported(tmp_path, existing, {"pyproject.toml": config}) == expected
 
 
 def test_ruff_toml_wins_and_is_read_like_ruff():
-    assert ruff_codes('[tool.ruff.lint]\nselect = ["ANN"]\n', 'extend-ignore = ["d1"]\n[lint]\nselect = ["E"]\n') == (frozenset({"E"}), frozenset({"D1"}))
-    assert ruff_codes("not toml [", None) == (frozenset(), frozenset())
+    assert ruff_codes('[tool.ruff.lint]\nselect = ["ANN"]\n', 'extend-ignore = ["d1"]\n[lint]\nselect = ["E"]\n') == (frozenset({"E"}), frozenset({"D1"}), True)
+    assert ruff_codes('[tool.ruff]\nextend-select = ["ANN"]\n', None) == (frozenset({"ANN"}), frozenset(), False)
+    assert ruff_codes("not toml [", None) == (frozenset(), frozenset(), False)
 
 
 def test_conventions_false_applies_the_pack_as_written(tmp_path):
