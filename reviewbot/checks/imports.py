@@ -48,10 +48,11 @@ class RelativeImport(Rule):
         "The agent was told to import every internal module absolutely through the project's root "
         "package (Python's equivalent of an `@/` alias). Absolute imports read the same in every "
         "file, survive moving a module, and show at a glance which package a name comes from. In "
-        "changed-lines mode the repository's own way wins: where its packages import each other "
-        "relatively (measured at the change's base) and neither the config (`imports.style`) nor the "
-        "repository's agent files ask for absolute imports, only a new file that mixes both styles is "
-        "reported; and a relative import the file already had, which the change only extends, never is."
+        "changed-lines mode the repository's own way wins (`imports.style`): a file that imported "
+        "only relatively keeps its way, a relative import the change only extends is not new, and "
+        "where a package imports itself relatively (measured at the change's base) and neither the "
+        "config nor the repository's agent files ask for absolute imports, only a new file that "
+        "mixes both styles is reported."
     )
     bad = (
         Example("from .models import Order\n", lines=(1,), fixed="from app.models import Order\n"),
