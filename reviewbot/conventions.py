@@ -38,6 +38,8 @@ ANNOTATIONS = frozenset({MissingParameterAnnotation.id, MissingReturnAnnotation.
 # Rules about style, which a Ruff rule selection that leaves their codes out has decided against
 # (a selection without Ruff's security or error-handling codes says nothing about those).
 STYLE = ANNOTATIONS | {MissingDocstring.id, PrintCall.id}
+# A Ruff selector or code: its linter's letters, then digits (``ANN``, ``ANN2``, ``TRY400``).
+CODE_PARTS = re.compile(r"([A-Z]+)([0-9]*)")
 # Code counts as untyped when it has at least this many functions and fewer than this share of
 # them declare a return type; a young repository has no convention yet, and the pack applies.
 TYPED_MIN, TYPED_SHARE = 20, 0.5
@@ -82,8 +84,15 @@ def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[s
 
 
 def _covers(configured: str, code: str) -> bool:
-    """Whether a configured Ruff selector (``ANN``, ``ANN2``, ``ANN201``, ``ALL``) reaches a rule's code (prefix)."""
-    return configured == "ALL" or configured.startswith(code) or code.startswith(configured)
+    """Whether a configured Ruff selector (``ANN``, ``ANN2``, ``ANN201``, ``ALL``) and a rule's code
+    (prefix) meet: the same linter (``A`` is flake8-builtins, not ``ANN``), and one number a prefix
+    of the other."""
+    if configured == "ALL":
+        return True
+    selector, code_match = CODE_PARTS.fullmatch(configured), CODE_PARTS.fullmatch(code)
+    if selector is None or code_match is None or selector[1] != code_match[1]:
+        return False
+    return selector[2].startswith(code_match[2]) or code_match[2].startswith(selector[2])
 
 
 def _typed(root: Path, revision: list[str]) -> bool:

@@ -65,3 +65,13 @@ def test_ruff_toml_wins_and_is_read_like_ruff():
 
 def test_conventions_false_applies_the_pack_as_written(tmp_path):
     assert rules_reported(tmp_path, UNTYPED, {".reviewbot.yml": "conventions: false\n"}) == {"RB301", "RB302", "RB401"}
+
+
+@pytest.mark.parametrize(
+    ("selector", "code", "meet"),
+    [("ANN", "ANN2", True), ("ANN201", "ANN2", True), ("ANN2", "ANN0", False), ("A", "ANN0", False), ("D", "D1", True), ("DJ", "D1", False), ("ALL", "T201", True), ("S", "S113", True)],
+)
+def test_a_ruff_selector_reaches_codes_of_its_own_linter(selector, code, meet):
+    from reviewbot.conventions import _covers
+
+    assert _covers(selector, code) is meet
