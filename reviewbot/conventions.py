@@ -29,7 +29,7 @@ from reviewbot.checks.logging import PrintCall
 from reviewbot.config import Settings
 from reviewbot.imports import RELATIVE_FROM
 from reviewbot.model import Facts, Finding
-from reviewbot.project import ruff_codes
+from reviewbot.project import ruff_config
 
 log = logging.getLogger(__name__)
 
@@ -53,25 +53,34 @@ def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[s
     if not findings or not settings.conventions:
         return findings
     revision = [change.base] if change is not None else []
-    selected, ignored, chosen = ruff_codes(_text(root, revision, "pyproject.toml"), _text(root, revision, "ruff.toml") or _text(root, revision, ".ruff.toml"))
+    ruff = ruff_config(_text(root, revision, "pyproject.toml"), _text(root, revision, "ruff.toml") or _text(root, revision, ".ruff.toml"))
+    selected, ignored = ruff.selected, ruff.ignored
     asked = {rule for rule in RULES if rule in settings.sources}
     # A chosen list of Ruff rules that leaves a style check out is a decision about that style.
-    curated = chosen and "ALL" not in selected
+    curated = ruff.chosen and "ALL" not in selected
     decided: dict[str, bool] = {}
+    siblings_allowed = False
     for rule in {finding.rule for finding in findings}:
         codes = RULES[rule].noqa
         if rule in asked:
             continue
         if any(_covers(code, rule_code) for code in ignored for rule_code in codes):
             decided[rule] = False
-        # Ruff's TID252 bans only imports from parent packages unless configured otherwise: selecting
-        # it asks for nothing about `from . import x`.
-        elif rule != RelativeImport.id and any(_covers(code, rule_code) for code in selected for rule_code in codes):
-            decided[rule] = True
+        elif any(_covers(code, rule_code) for code in selected for rule_code in codes):
+            # Ruff's TID252 bans only imports from parent packages unless told `all`: there, the
+            # team's rule allows `from . import x` (see ``_relative_imports``).
+            decided[rule] = rule != RelativeImport.id or ruff.ban_relative_imports == "all"
+            siblings_allowed = rule == RelativeImport.id and not decided[rule]
         elif curated and rule in STYLE:
             decided[rule] = False
-    if decided:
-        log.info("the repository's Ruff configuration decides: %s", ", ".join(f"{rule} {'on' if on else 'off'}" for rule, on in sorted(decided.items())))
+    if decided or siblings_allowed:
+        told = [f"{rule} {'on' if on else 'off'}" for rule, on in sorted(decided.items()) if rule != RelativeImport.id or not siblings_allowed]
+        told += ["RB101 for `from ..x` only (TID252 bans parent imports)"] if siblings_allowed else []
+        log.info("the repository's Ruff configuration decides: %s", ", ".join(told))
+    if siblings_allowed:
+        # The team's Ruff bans only `from ..x`: its rule about relative imports decides RB101.
+        decided.pop(RelativeImport.id)
+        findings = [finding for finding in findings if not (finding.rule == RelativeImport.id and _sibling_import(root, change, finding))]
     findings = [finding for finding in findings if decided.get(finding.rule, True)]
     # Annotations: where neither Ruff nor the agent files decided, as typed as the code already is.
     measured = ANNOTATIONS - decided.keys() - asked
@@ -166,6 +175,13 @@ def _relative_imports(root: Path, settings: Settings, findings: list[Finding], f
         return absolute and (change is None or change.files[finding.path].new)
 
     return [finding for finding in findings if kept(finding)]
+
+
+def _sibling_import(root: Path, change: Change | None, finding: Finding) -> bool:
+    """Whether the relative import at ``finding`` is ``from .x`` (one dot: a module of its own package)."""
+    text = change.read(finding.path).decode("utf-8", "replace") if change is not None else (root / finding.path).read_text("utf-8", "replace")
+    modules = RELATIVE_FROM.findall(text.splitlines()[finding.line - 1])
+    return bool(modules) and not modules[0].startswith("..")
 
 
 def _extended(root: Path, change: Change, finding: Finding) -> bool:

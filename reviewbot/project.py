@@ -412,11 +412,22 @@ def declared_imports(pyprojects: list[str], requirements: list[str]) -> frozense
     return frozenset(found)
 
 
-def ruff_codes(pyproject: str | None, ruff_toml: str | None) -> tuple[frozenset[str], frozenset[str], bool]:
-    """The rule selectors a repository's Ruff configuration selects and ignores (``select`` and
-    ``extend-select``, ``ignore`` and ``extend-ignore``; ``ruff.toml`` wins over ``pyproject.toml``
-    as in Ruff), and whether it chose its own list (``select``, rather than adding to Ruff's
-    defaults). Per-file ignores are left out: they speak of some files only."""
+@dataclass(frozen=True)
+class Ruff:
+    """What a repository's Ruff configuration says (``ruff.toml`` wins over ``pyproject.toml``, as
+    in Ruff). Per-file ignores are left out: they speak of some files only."""
+
+    # ``select`` and ``extend-select``; ``ignore`` and ``extend-ignore``.
+    selected: frozenset[str] = frozenset()
+    ignored: frozenset[str] = frozenset()
+    # Whether it chose its own list (``select``), rather than adding to Ruff's defaults.
+    chosen: bool = False
+    # ``flake8-tidy-imports.ban-relative-imports`` (TID252): ``parents`` (Ruff's default) or ``all``.
+    ban_relative_imports: str = "parents"
+
+
+def ruff_config(pyproject: str | None, ruff_toml: str | None) -> Ruff:
+    """The Ruff configuration of ``ruff.toml`` (or ``.ruff.toml``) text, else of ``pyproject.toml``'s ``[tool.ruff]``."""
     tables: list[dict[str, Any]] = []
     for text, inside_tool in ((ruff_toml, False), (pyproject, True)):
         if text is None:
@@ -431,10 +442,13 @@ def ruff_codes(pyproject: str | None, ruff_toml: str | None) -> tuple[frozenset[
             break
     selected: set[str] = set()
     ignored: set[str] = set()
-    chosen = any(isinstance(table.get("select"), list) for table in tables)
+    ban = "parents"
     for table in tables:
         for key, found in (("select", selected), ("extend-select", selected), ("ignore", ignored), ("extend-ignore", ignored)):
             value = table.get(key)
             if isinstance(value, list):
                 found.update(code.strip().upper() for code in value if isinstance(code, str) and code.strip())
-    return frozenset(selected), frozenset(ignored), chosen
+        value = _table(table, "flake8-tidy-imports").get("ban-relative-imports")
+        if isinstance(value, str):
+            ban = value
+    return Ruff(frozenset(selected), frozenset(ignored), any(isinstance(table.get("select"), list) for table in tables), ban)

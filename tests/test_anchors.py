@@ -180,3 +180,14 @@ def test_a_files_own_relative_imports_and_the_ones_the_change_extends(tmp_path):
     # In b.py the first statement only gains a name; the third is the change's own.
     (repo / "shop/b.py").write_text("from .base import X, Y\nfrom shop.m1 import X as Z\nfrom . import m2\n")
     assert rb101(repo) == [("shop/b.py", 3)]
+
+
+@pytest.mark.parametrize(("ban", "expected"), [("", [("shop/sub/new.py", 2)]), ('ban-relative-imports = "all"\n', [("shop/sub/new.py", 1), ("shop/sub/new.py", 2)])])
+def test_ruffs_rule_about_relative_imports_is_the_teams(tmp_path, ban, expected):
+    # DefectDojo's shape: Ruff's TID selected, which by default bans only imports from parent packages.
+    ruff = f'[tool.ruff.lint]\nselect = ["E", "TID"]\n[tool.ruff.lint.flake8-tidy-imports]\n{ban}'
+    files = {"shop/__init__.py": "", "shop/base.py": "X = 1\n", "shop/sub/__init__.py": "", "shop/sub/a.py": "X = 1\n", "pyproject.toml": ruff}
+    files.update({f"shop/m{n}.py": "from shop.base import X\n" for n in range(12)})
+    repo = make_repo(tmp_path / "repo", {**files, ".reviewbot.yml": "select: [RB101]\n"})
+    (repo / "shop/sub/new.py").write_text("from .a import X\nfrom ..base import X as Y\n")
+    assert rb101(repo) == expected

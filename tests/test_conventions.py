@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewbot.project import find_root, load_settings, ruff_codes
+from reviewbot.project import Ruff, find_root, load_settings, ruff_config
 from reviewbot.session import Request, run
 from tests.conftest import make_repo
 
@@ -58,9 +58,10 @@ def test_the_repositorys_ruff_configuration_decides(tmp_path, existing, config, 
 
 
 def test_ruff_toml_wins_and_is_read_like_ruff():
-    assert ruff_codes('[tool.ruff.lint]\nselect = ["ANN"]\n', 'extend-ignore = ["d1"]\n[lint]\nselect = ["E"]\n') == (frozenset({"E"}), frozenset({"D1"}), True)
-    assert ruff_codes('[tool.ruff]\nextend-select = ["ANN"]\n', None) == (frozenset({"ANN"}), frozenset(), False)
-    assert ruff_codes("not toml [", None) == (frozenset(), frozenset(), False)
+    assert ruff_config('[tool.ruff.lint]\nselect = ["ANN"]\n', 'extend-ignore = ["d1"]\n[lint]\nselect = ["E"]\n') == Ruff(frozenset({"E"}), frozenset({"D1"}), True)
+    assert ruff_config('[tool.ruff]\nextend-select = ["ANN"]\n', None) == Ruff(frozenset({"ANN"}), frozenset(), False)
+    assert ruff_config('[tool.ruff.lint.flake8-tidy-imports]\nban-relative-imports = "all"\n', None).ban_relative_imports == "all"
+    assert ruff_config("not toml [", None) == Ruff()
 
 
 def test_conventions_false_applies_the_pack_as_written(tmp_path):
