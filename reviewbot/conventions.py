@@ -140,6 +140,13 @@ def _relative_imports(root: Path, settings: Settings, findings: list[Finding], f
     def absolute_of(package: str) -> re.Pattern[str]:
         return re.compile(rf"^\s*(from|import)\s+{re.escape(package)}(\.|\s)", re.MULTILINE)
 
+    # A statement the change only extends (a name added to `from .models import a`): the file
+    # imported that module relatively before.
+    if change is not None:
+        findings = [finding for finding in findings if not (finding.rule == rule and _extended(root, change, finding))]
+    # Explicit asks outrank what is measured: the config, then the repository's own agent files.
+    if style == "absolute" or rule in settings.sources:
+        return findings
     # Files the change modifies whose base version already imported relatively, and only so.
     relative_files = set()
     if change is not None:
@@ -149,13 +156,6 @@ def _relative_imports(root: Path, settings: Settings, findings: list[Finding], f
             if RELATIVE_FROM.search(base) and not (package is not None and absolute_of(package[0]).search(base)):
                 relative_files.add(path)
     findings = [finding for finding in findings if not (finding.rule == rule and finding.path in relative_files)]
-    # Elsewhere, a statement the change only extends (a name added to `from .models import a`): the
-    # file imported that module relatively before.
-    if change is not None:
-        findings = [finding for finding in findings if not (finding.rule == rule and _extended(root, change, finding))]
-    # Explicit asks outrank the measured style: the config, then the repository's own agent files.
-    if style == "absolute" or rule in settings.sources:
-        return findings
     measured: dict[tuple[str, str], bool] = {}
 
     def kept(finding: Finding) -> bool:
@@ -185,11 +185,13 @@ def _sibling_import(root: Path, change: Change | None, finding: Finding) -> bool
 
 
 def _extended(root: Path, change: Change, finding: Finding) -> bool:
-    """Whether the relative import at ``finding`` names a module its file imported relatively at the base."""
+    """Whether the relative import at ``finding`` names a module its file imported relatively at the
+    base (``from .models import``; ``from . import x`` names no module, so it is always new)."""
     if change.files[finding.path].new:
         return False
     line = change.read(finding.path).decode("utf-8", "replace").splitlines()[finding.line - 1]
-    return bool(set(RELATIVE_FROM.findall(line)) & set(RELATIVE_FROM.findall(_text(root, [change.base], finding.path) or "")))
+    modules = {module for module in RELATIVE_FROM.findall(line) if module.strip(".")}
+    return bool(modules & set(RELATIVE_FROM.findall(_text(root, [change.base], finding.path) or "")))
 
 
 def _imports_itself_relatively(root: Path, revision: list[str], name: str, directory: str) -> bool:

@@ -164,7 +164,12 @@ FUNCTIONS = DOC + (
 @pytest.mark.slow
 def test_rb801_flags_changed_public_functions_no_test_names(tmp_path):
     # No rule applies to the tests here, and git colours its output: neither hides a test's names.
-    files = {"app/__init__.py": "", "app/payments.py": DOC, "tests/test_refunds.py": "from app.payments import refund\n", ".reviewbot.yml": "per-file-ignores:\n  'tests/**': [RB]\n"}
+    files = {
+        "app/__init__.py": "",
+        "app/payments.py": DOC,
+        "tests/test_refunds.py": "from app.payments import refund\n",
+        ".reviewbot.yml": "extend-select: [RB801]\nper-file-ignores:\n  'tests/**': [RB]\n",
+    }
     repo = make_repo(tmp_path / "repo", files)
     git(repo, "config", "color.ui", "always")
     git(repo, "checkout", "-q", "-b", "feature")
@@ -182,7 +187,7 @@ def test_rb801_flags_changed_public_functions_no_test_names(tmp_path):
 
 @pytest.mark.slow
 def test_rb801_keeps_a_function_whose_body_changed_and_anchors_on_its_def_line(tmp_path):
-    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/payments.py": FUNCTIONS})
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/payments.py": FUNCTIONS, ".reviewbot.yml": "extend-select: [RB801]\n"})
     git(repo, "checkout", "-q", "-b", "feature")
     (repo / "app/payments.py").write_text(FUNCTIONS.replace("return -amount", "return -abs(amount)"))
     commit(repo)

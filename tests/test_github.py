@@ -287,7 +287,7 @@ def test_change_rules_are_posted_on_the_pull_request(tmp_path):
         "app/api/orders.py": DOC + "from app.repositories.orders import find\n",
         "app/repositories/__init__.py": "",
         "app/repositories/orders.py": DOC + "\n\ndef find(number: int) -> int:\n    \"\"\"Find.\"\"\"\n    return number\n",
-        ".reviewbot.yml": "changes:\n  max-added-lines: 5\n",
+        ".reviewbot.yml": "extend-select: [RB801]\nchanges:\n  max-added-lines: 5\n",
     }
     repo = make_repo(tmp_path / "repo", files)
     base = git(repo, "rev-parse", "HEAD").strip()

@@ -21,8 +21,10 @@ from tests.conftest import git, make_repo
 pytestmark = pytest.mark.slow
 
 DOC = '"""Module."""\n'
-# An ordinary file with an ordinary finding, which must survive whatever its neighbours do.
+# An ordinary file with an ordinary finding, which must survive whatever its neighbours do
+# (RB101 asked for everywhere, so that the file's own relative imports do not make it its style).
 ORDINARY = DOC + "from . import models\n"
+CONFIG = "imports:\n  style: absolute\n"
 
 
 def reviewbot(*args: str, cwd: Path, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -41,7 +43,7 @@ def report(result: subprocess.CompletedProcess[str]) -> dict[str, list[str]]:
 def hostile(tmp_path: Path) -> tuple[Path, Path]:
     """A repository whose second commit adds every kind of hostile file; and the trap's marker."""
     marker = tmp_path / "executed"
-    repo = make_repo(tmp_path / "repo", {"app/__init__.py": DOC, "app/models.py": DOC, "app/ordinary.py": ORDINARY})
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": DOC, "app/models.py": DOC, "app/ordinary.py": ORDINARY, ".reviewbot.yml": CONFIG})
     files = {
         "app/deep.py": "x = " + "(" * 3000 + "1" + ")" * 3000 + "\n",
         "app/sum.py": "x = " + "+".join(["1"] * 50000) + "\n",

@@ -126,7 +126,7 @@ def test_scan_json_and_sarif_match_the_development_install(installed, tmp_path):
 
 
 def test_scan_diff_and_baseline(installed, tmp_path):
-    repo = make_repo(tmp_path / "repo", PROJECT)
+    repo = make_repo(tmp_path / "repo", {**PROJECT, ".reviewbot.yml": "extend-select: [RB801]\n"})
     recorded = run_reviewbot(repo, "baseline", installed=installed)
     assert (recorded.code, recorded.stdout.split(" in ")[0]) == (0, "reviewbot: recorded 2 findings")
     assert run_reviewbot(repo, "scan", "--baseline", ".reviewbot-baseline.json", installed=installed).code == 0
