@@ -549,7 +549,18 @@ def render(results: Results, judgments: Path, page: Path, before: Results | None
     for name in ("tuning", "held-out"):
         lines += _precision_section(name, [f for f in flat(results) if f["group"] == name], judged)
     lines += _agreement_section(judged)
+    lines += _recall_section(json.loads(judgments.read_text(encoding="utf-8")).get("missed", {}) if judgments.is_file() else {})
     page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _recall_section(missed: dict[str, str]) -> list[str]:
+    """What a reader found, in commits read whole, that a linter could have reported and a careful
+    reviewer would block a merge for (``missed``: ``repo:sha`` -> ``none`` or ``file:line: what``)."""
+    if not missed:
+        return []
+    found = {commit: what for commit, what in missed.items() if what != "none"}
+    lines = ["", "## Recall", "", f"A reader went through {len(missed)} commits whole for problems a linter could find and a reviewer would block for: {len(found)} found."]
+    return lines + ([""] if found else []) + [f"- `{commit}`: {what}" for commit, what in sorted(found.items())]
 
 
 def _gates_section(gates: list[Gate], deserved: dict[str, dict[str, object]]) -> list[str]:
