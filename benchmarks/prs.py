@@ -1,15 +1,15 @@
 """Gate benchmark: reviewbot as a pull request's CI runs it, on real commits written with coding agents.
 
     python benchmarks/prs.py --jobs 2                 # gate every pinned commit, write /tmp/prs/results.json
-    python benchmarks/prs.py --reviewbot /path/to/reviewbot --mirror-root /work/.mirror --out r.json
+    python benchmarks/prs.py --reviewbot VENV/bin/reviewbot --built-from REV --out r.json  # a build of REV
     python benchmarks/prs.py --sample 6 --seed 1      # up to 6 findings per rule and group, with code, to judge
     python benchmarks/prs.py --render                 # docs/accuracy-prs.md from the results and the verdicts
     python benchmarks/prs.py --render --before b.json # ... with a run before tuning shown first
     python benchmarks/prs.py --pin                    # the candidates and the seeded draw behind PINNED
 
 The corpus is ``PINNED``: commits of public repositories whose pull requests are written with coding
-agents, read from bare mirrors under ``--mirror-root`` (``owner+name/repo``, as the sessions' ``fetch``
-tool brings them: ``fetch github:owner/name``); nothing needs the network. A candidate is a non-merge
+agents, read from bare mirrors under ``--mirror-root`` (``owner+name/repo``, or ``owner+name`` itself:
+``git clone --mirror https://github.com/owner/name owner+name``); nothing else needs the network. A candidate is a non-merge
 commit with one parent whose message has an agent trailer (``TRAILERS``: Claude, Claude Code, Cursor,
 Codex, Copilot, daiv-agent; a trailer line, not a mention in the prose) and that adds or modifies
 ``*.py`` files. Commits changing more than ``MAX_PY_FILES`` Python files or adding more than
@@ -290,15 +290,15 @@ def group(repo: str) -> str:
 
 
 def mirrors(root: Path, repos: list[str], pinned: bool) -> dict[str, Path]:
-    """Each repository's mirror (holding its pinned commits if ``pinned``); exit 2 naming the ``fetch`` to run if not."""
+    """Each repository's mirror (holding its pinned commits if ``pinned``); exit 2 saying how to get it if not."""
     found = {}
     for repo in repos:
         base = root / repo.replace("/", "+")
-        # ``fetch`` puts the bare repository in ``repo/``; a bare ``owner+name`` itself is accepted too.
+        # The bare repository in ``owner+name/repo/``, or ``owner+name`` itself.
         mirror = next((d for d in (base / "repo", base) if (d / "HEAD").is_file() and (d / "objects").is_dir()), None)
         head, shas = PINNED[repo]
         if mirror is None or (pinned and missing(mirror, [head, *shas])):
-            print(f"no mirror of {repo} with its pinned commits under {root}: run the fetch tool with source github:{repo}", file=sys.stderr)
+            print(f"no mirror of {repo} with its pinned commits under {root}: git clone --mirror https://github.com/{repo} {root}/{repo.replace('/', '+')}", file=sys.stderr)
             sys.exit(2)
         found[repo] = mirror
     return found
@@ -437,10 +437,11 @@ def source(reviewbot: str) -> str:
     return git(*checkout, "rev-parse", "HEAD").strip() + digest
 
 
-def gate_all(root: Path, reviewbot: str, jobs: int, timeout: float, out: Path) -> None:
-    """Gate every pinned commit, ``jobs`` at a time; write the results to ``out``."""
+def gate_all(root: Path, reviewbot: str, jobs: int, timeout: float, out: Path, built_from: str | None = None) -> None:
+    """Gate every pinned commit, ``jobs`` at a time; write the results to ``out``. ``built_from``:
+    the commit of this repository that the installed ``reviewbot`` was built from."""
     found = mirrors(root, list(PINNED), pinned=True)
-    before = source(reviewbot)
+    before = git("-C", str(ROOT), "rev-parse", built_from).strip() if built_from else source(reviewbot)
     started = time.perf_counter()
 
     def one(repo: str, sha: str) -> Gate:
@@ -451,7 +452,7 @@ def gate_all(root: Path, reviewbot: str, jobs: int, timeout: float, out: Path) -
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         gates = list(pool.map(one, *zip(*[(repo, sha) for repo, (_, shas) in PINNED.items() for sha in shas])))
     total = time.perf_counter() - started
-    after = source(reviewbot)
+    after = before if built_from else source(reviewbot)
     if after != before:
         print(f"reviewbot changed during the run (from {before} to {after}): the gates ran different code", file=sys.stderr)
     tool = {"path": reviewbot, "version": run([reviewbot, "--version"], ROOT, 60).stdout.strip(), "source": before, "source_after": after}
@@ -523,8 +524,13 @@ def render(results: Results, judgments: Path, page: Path, before: Results | None
         "",
         "Written by `python benchmarks/prs.py --render` (do not edit by hand; verdicts live in `benchmarks/pr-judgments.json`).",
         "",
-        f"Each commit is gated as CI would (`reviewbot init`, then `reviewbot scan --diff C^`) by {tool['version']} from `{tool['source']}`;"
+        f"Each commit is gated as CI would (`reviewbot init`, then `reviewbot scan --diff C^`) by {tool['version']} {built(tool)};"
         f" the verdicts were written against `{judged_at}`. Held out until the rules are tuned: {', '.join(f'`{r}`' for r in HELD_OUT)}.",
+        "",
+        "To reproduce: mirror the repositories (`git clone --mirror https://github.com/OWNER/NAME /tmp/prs/mirrors/OWNER+NAME`),"
+        " install a build of the commit to measure into a virtual environment (`git archive REV`, then `pip install`), and run"
+        " `python benchmarks/prs.py --reviewbot VENV/bin/reviewbot --built-from REV --jobs 2 --out results.json`,"
+        " then `--render --out results.json` (`--before` adds an earlier run). `--sample N` draws findings to judge.",
         "",
         "| repository | group | head | commits | gates failed | findings | exit 2 or timeout | init failed |",
         "|---|---|---|---|---|---|---|---|",
@@ -537,12 +543,12 @@ def render(results: Results, judgments: Path, page: Path, before: Results | None
     if before is not None:
         # What the same commits got before tuning: the verdicts that drove it.
         earlier = before["commits"]
-        lines += ["", f"## Before tuning: {before['reviewbot']['version']} from `{before['reviewbot']['source']}`", ""]
+        lines += ["", f"## Before tuning: {before['reviewbot']['version']} {built(before['reviewbot'])}", ""]
         lines += [f"{len(earlier)} commits, {sum(g['gate_failed'] for g in earlier)} gates failed, {sum(len(g['findings']) for g in earlier)} findings."]
         lines += [line.replace("## ", "### ", 1) for line in _gates_section(earlier, deserved)]
         for name in ("tuning", "held-out"):
             lines += [line.replace("## ", "### ", 1) for line in _precision_section(name, [f for f in flat(before) if f["group"] == name], judged)]
-        lines += ["", f"## After tuning: {tool['version']} from `{tool['source']}`"]
+        lines += ["", f"## After tuning: {tool['version']} {built(tool)}"]
     lines += ["", "## Gate time", "", f"Wall seconds per commit, `--jobs {results['jobs']}` (gates side by side).", "", "| scan | p50 | p90 |", "|---|---|---|"]
     lines += [f"| {kind} | {percentile(times(gates, kind), 0.5):.2f} s | {percentile(times(gates, kind), 0.9):.2f} s |" for kind in ("cold", "warm")]
     lines += _gates_section(gates, deserved)
@@ -561,6 +567,12 @@ def _recall_section(missed: dict[str, str]) -> list[str]:
     found = {commit: what for commit, what in missed.items() if what != "none"}
     lines = ["", "## Recall", "", f"A reader went through {len(missed)} commits whole for problems a linter could find and a reviewer would block for: {len(found)} found."]
     return lines + ([""] if found else []) + [f"- `{commit}`: {what}" for commit, what in sorted(found.items())]
+
+
+def built(tool: dict[str, str]) -> str:
+    """Which code ran: this repository's commit, or just "an installed build" (never a local path)."""
+    source = tool["source"]
+    return f"built from `{source[:12]}`" if re.fullmatch(r"[0-9a-f]{40}(\+changes\.[0-9a-f]+)?", source) else "(an installed build)"
 
 
 def _gates_section(gates: list[Gate], deserved: dict[str, dict[str, object]]) -> list[str]:
@@ -608,8 +620,9 @@ def _agreement_section(judged: dict[str, dict[str, Verdict]]) -> list[str]:
 def main() -> None:
     """Gate the pinned commits; or pin them, sample their findings, or render the page."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"), help="where the owner+name mirrors are")
+    parser.add_argument("--mirror-root", type=Path, default=SCRATCH / "mirrors", help="where the owner+name mirrors are (default: /tmp/prs/mirrors)")
     parser.add_argument("--reviewbot", default="reviewbot", help="the reviewbot to run (default: the one on PATH)")
+    parser.add_argument("--built-from", metavar="REV", help="the commit of this repository that --reviewbot was built from (git archive REV)")
     parser.add_argument("--out", type=Path, default=SCRATCH / "results.json", help="the results (default: /tmp/prs/results.json)")
     parser.add_argument("--jobs", type=int, default=1, help="commits gated side by side")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per command before it is killed")
@@ -636,7 +649,7 @@ def main() -> None:
         print(f"written: {args.page}")
     else:
         # The script itself, not a shim, and the mirrors checked before the first gate.
-        gate_all(args.mirror_root, executable(args.reviewbot), args.jobs, args.timeout, args.out)
+        gate_all(args.mirror_root, executable(args.reviewbot), args.jobs, args.timeout, args.out, args.built_from)
 
 
 if __name__ == "__main__":
