@@ -305,17 +305,17 @@ class GitHistory:
         def read(path: str) -> bytes:
             return self._git("show", f"{base}:{path}").stdout
 
-        return self._facts(base, [path for path in found if wanted(path)], read)
+        return self._facts(base, [path for path in found if wanted(path)], read, "base")
 
     def head_tests(self, words: Iterable[str]) -> dict[str, Facts]:
         """Facts of the new side's test files that mention a word."""
         found = self._grep(words, self.change.head) or []
         return self._facts(self.change.head, [path for path in found if self.request.settings.is_test(path)], self.change.read)
 
-    def _facts(self, revision: str | None, paths: list[str], read: Callable[[str], bytes]) -> dict[str, Facts]:
+    def _facts(self, revision: str | None, paths: list[str], read: Callable[[str], bytes], side: str = "") -> dict[str, Facts]:
         missing = [path for path in paths if (revision, path) not in self.known]
         if missing:
-            for path, result in phase1(self.request, missing, read).items():
+            for path, result in phase1(self.request, missing, read, side).items():
                 self.known[(revision, path)] = result.facts
         return {path: self.known[(revision, path)] for path in paths if (revision, path) in self.known}
 
@@ -355,10 +355,15 @@ def shard_of(path: str, count: int) -> int:
     return int.from_bytes(digest[:8], "big") % count + 1
 
 
-def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> dict[str, FileResult]:
-    """Every file's findings and facts (read with ``read``), from the cache where it knows the file."""
+def phase1(request: Request, files: list[str], read: Callable[[str], bytes], side: str = "") -> dict[str, FileResult]:
+    """Every file's findings and facts (read with ``read``), from the cache where it knows the file.
+
+    ``side`` keeps the rows of another version of the files apart (``base``: the change's base
+    revision), so that a warm rerun finds both sides of a changed file instead of each replacing
+    the other's row.
+    """
     cache = _cache(request)
-    work = _Phase1(request.settings, cache, read, Progress(len(files), enabled=request.progress))
+    work = _Phase1(request.settings, cache, read, Progress(len(files), enabled=request.progress), side)
     # In worker processes, ``--jobs 1`` and the hook included: valid Python can still crash
     # LibCST's native parser (a stack overflow kills the process), and that must cost one file.
     try:
@@ -380,11 +385,13 @@ def phase1(request: Request, files: list[str], read: Callable[[str], bytes]) -> 
 class _Phase1:
     """The bookkeeping of one phase 1: results by path, cache lookups and writes, progress."""
 
-    def __init__(self, settings: Settings, cache: Cache | None, read: Callable[[str], bytes], progress: Progress) -> None:
+    def __init__(self, settings: Settings, cache: Cache | None, read: Callable[[str], bytes], progress: Progress, side: str = "") -> None:
         self.settings = settings
         self.cache = cache
         self.read = read
         self.progress = progress
+        # The cache rows' prefix for another version of the files: NUL never occurs in a path.
+        self.side = f"\0{side}\0" if side else ""
         self.results: dict[str, FileResult] = {}
         # Content hashes of the files sent to be scanned, for their cache entries.
         self.contents: dict[str, str] = {}
@@ -404,7 +411,7 @@ class _Phase1:
                 self._done(path, lost_file(self.settings, path, why, rule=UNREADABLE))
                 continue
             content = content_digest(data)
-            known = self.cache.get(path, content) if self.cache is not None else None
+            known = self.cache.get(self.side + path, content) if self.cache is not None else None
             if known is not None:
                 self._done(path, known)
                 continue
@@ -415,7 +422,7 @@ class _Phase1:
         """A scanned file's result; cached unless the file was lost (scanned again next time)."""
         self._done(path, result)
         if self.cache is not None and not lost:
-            self.cache.put(path, self.contents[path], result)
+            self.cache.put(self.side + path, self.contents[path], result)
 
     def _done(self, path: str, result: FileResult) -> None:
         self.results[path] = result

@@ -328,3 +328,18 @@ def test_a_busy_cache_is_waited_for_never_discarded(repo, monkeypatch):
         holder.close()
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT count(*) FROM phase1").fetchone()[0] > 0
+
+
+def test_a_warm_rerun_of_a_change_parses_nothing_either_side(tmp_path, caplog):
+    # A change that adds an import between sibling packages: RB503 reads the base's side of
+    # the changed files too, which must not take the place of the new side's cache rows.
+    files = {"app/__init__.py": "", "app/a/__init__.py": "", "app/b/__init__.py": "", "app/a/x.py": DOC + "X = 1\n", "app/b/y.py": DOC + "from app.a.x import X\n"}
+    repo = make_repo(tmp_path / "repo", files)
+    (repo / "app/a/x.py").write_text(DOC + "from app.b import y\n\nX = 1\n")
+    (repo / "app/b/y.py").write_text(DOC + "from app.a.x import X\n\nY = X\n")
+    run(request(repo, diff="HEAD", jobs=1))
+    with caplog.at_level(logging.INFO, logger="reviewbot"):
+        again = run(request(repo, diff="HEAD", jobs=1))
+    assert [f.rule for f in again.findings] == ["RB503"]
+    counts = [message for message in caplog.messages if " from the cache, " in message]
+    assert len(counts) >= 2 and all(message.endswith("0 parsed by 0 worker processes") for message in counts), counts
