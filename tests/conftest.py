@@ -27,8 +27,8 @@ from reviewbot.model import Finding, Project
 # Hook events are answered in their own process, so that no hook server outlives a test; the tests
 # of the server (tests/test_hookserver.py) start their own, in directories of their own.
 os.environ["REVIEWBOT_HOOK_SERVER"] = "off"
-# Servers look at their socket and reviewbot's files twice a second, not every 30 s.
-os.environ["REVIEWBOT_HOOK_SERVER_LOOK"] = "0.5"
+# Servers look at their socket and reviewbot's files ten times a second, not every 30 s.
+os.environ["REVIEWBOT_HOOK_SERVER_LOOK"] = "0.1"
 
 # The project every rule example lives in: root package ``app`` with an ``app/services`` package.
 EXAMPLE_PROJECT = Project(roots={"app": "app"}, inner={"services": "app"})
@@ -287,3 +287,10 @@ def own_installation(wheelhouse: Wheelhouse, tmp_path: Path) -> Installed:
     """An installation for one test alone, which may change its files (an upgrade, a rewritten pack)
     while other tests run in parallel on the shared one."""
     return install(wheelhouse, tmp_path / "installation")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker more than this process's CPUs, since many tests wait on a
+    subprocess, git or a socket rather than compute."""
+    return len(os.sched_getaffinity(0)) + 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) + 1

@@ -79,7 +79,7 @@ def test_a_hostile_repository_costs_one_finding_per_hostile_file(hostile, args):
     # The FIFO is made after the commit (git cannot hold one) and left in the work tree.
     os.mkfifo(repo / "app/fifo.py")
     # The backslash chain takes LibCST minutes: a short --file-timeout makes it RB002 sooner.
-    result = reviewbot(*args, "--no-cache", "--file-timeout", "5", "--format", "json", "--fail-on", "never", cwd=repo)
+    result = reviewbot(*args, "--no-cache", "--file-timeout", "3", "--format", "json", "--fail-on", "never", cwd=repo)
     assert result.returncode == 0, result.stderr
     found = report(result)
     # The ordinary file keeps its findings (only the added line's with --diff); every hostile
@@ -97,7 +97,7 @@ def test_the_stop_hook_blocks_on_a_hostile_change_and_finishes(hostile):
     repo, marker = hostile
     os.mkfifo(repo / "app/fifo.py")
     stop = {"hook_event_name": "Stop", "cwd": str(repo), "stop_hook_active": False}
-    hook = reviewbot("hook", "claude-code", "--diff", "HEAD~1", "--max-findings", "50", "--file-timeout", "5", cwd=repo, stdin=json.dumps(stop))
+    hook = reviewbot("hook", "claude-code", "--diff", "HEAD~1", "--max-findings", "50", "--file-timeout", "3", cwd=repo, stdin=json.dumps(stop))
     assert hook.returncode == 2, hook.stderr
     assert all(f"app/{name}.py:" in hook.stderr for name in HOSTILE) and "app/ordinary.py:" in hook.stderr
     assert not marker.exists()
@@ -105,7 +105,7 @@ def test_the_stop_hook_blocks_on_a_hostile_change_and_finishes(hostile):
 
 def test_links_are_reported_never_read(hostile):
     repo, _ = hostile
-    result = reviewbot("scan", "--no-cache", "--file-timeout", "5", "--format", "json", "--fail-on", "never", cwd=repo)
+    result = reviewbot("scan", "--no-cache", "--file-timeout", "3", "--format", "json", "--fail-on", "never", cwd=repo)
     messages = {f["path"]: f["message"] for f in json.loads(result.stdout)["findings"]}
     assert messages["app/passwd.py"] == "symbolic link, not read"
     assert messages["app/zero.py"] == "symbolic link, not read"
