@@ -1,7 +1,8 @@
 """The repository's own conventions, which outrank the generic pack: what its Ruff configuration
 decided, whether its code is typed, and how its packages import each other.
 
-Read at the change's base (the code the team already merged), else from the work tree, with git:
+Read at the change's base (the code the team already merged), else at the last commit (the Ruff
+configuration) and in the work tree (what is measured), with git:
     - a rule whose Ruff codes (``Rule.noqa``) the repository's Ruff configuration ignores reports
       nothing; one whose codes it selects is asked for; a style rule (``STYLE``) whose codes a
       chosen ``select`` list leaves out reports nothing either;
@@ -27,9 +28,11 @@ from reviewbot.checks.comments import MissingDocstring
 from reviewbot.checks.imports import RelativeImport
 from reviewbot.checks.logging import PrintCall
 from reviewbot.config import Settings
+from reviewbot.files import MAX_SOURCE_BYTES, read_source
 from reviewbot.imports import RELATIVE_FROM
 from reviewbot.model import Facts, Finding
-from reviewbot.project import ruff_config
+from reviewbot.project import Ruff, ruff_config
+from reviewbot.source import split_lines
 
 log = logging.getLogger(__name__)
 
@@ -53,55 +56,62 @@ def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[s
     if not findings or not settings.conventions:
         return findings
     revision = [change.base] if change is not None else []
-    ruff = ruff_config(_text(root, revision, "pyproject.toml"), _text(root, revision, "ruff.toml") or _text(root, revision, ".ruff.toml"))
-    selected, ignored = ruff.selected, ruff.ignored
+    ruff = ruff_config(_text(root, revision, "pyproject.toml"), _text(root, revision, ".ruff.toml") or _text(root, revision, "ruff.toml"))
     asked = {rule for rule in RULES if rule in settings.sources}
-    # A chosen list of Ruff rules that leaves a style check out is a decision about that style.
-    curated = ruff.chosen and "ALL" not in selected
-    decided: dict[str, bool] = {}
-    siblings_allowed = False
-    for rule in {finding.rule for finding in findings}:
-        codes = RULES[rule].noqa
-        if rule in asked:
-            continue
-        if any(_covers(code, rule_code) for code in ignored for rule_code in codes):
-            decided[rule] = False
-        elif any(_covers(code, rule_code) for code in selected for rule_code in codes):
-            # Ruff's TID252 bans only imports from parent packages unless told `all`: there, the
-            # team's rule allows `from . import x` (see ``_relative_imports``).
-            decided[rule] = rule != RelativeImport.id or ruff.ban_relative_imports == "all"
-            siblings_allowed = rule == RelativeImport.id and not decided[rule]
-        elif curated and rule in STYLE:
-            decided[rule] = False
-    if decided or siblings_allowed:
-        told = [f"{rule} {'on' if on else 'off'}" for rule, on in sorted(decided.items()) if rule != RelativeImport.id or not siblings_allowed]
-        told += ["RB101 for `from ..x` only (TID252 bans parent imports)"] if siblings_allowed else []
+    decided = {rule: on for rule in {finding.rule for finding in findings} - asked if (on := _ruff_decides(ruff, rule)) is not None}
+    # Ruff's TID252 bans only imports from parent packages unless told `all`: the team's rule
+    # then allows `from . import x`, and RB101 reports `from ..x` only.
+    parents_only = decided.get(RelativeImport.id) is False and not _ignores(ruff, RelativeImport.id)
+    if decided:
+        told = [f"{rule} {'on' if on else 'off'}" for rule, on in sorted(decided.items()) if not (parents_only and rule == RelativeImport.id)]
+        told += ["RB101 for `from ..x` only (TID252 bans imports from parent packages)"] if parents_only else []
         log.info("the repository's Ruff configuration decides: %s", ", ".join(told))
-    if siblings_allowed:
-        # The team's Ruff bans only `from ..x`: its rule about relative imports decides RB101.
+    if parents_only:
         decided.pop(RelativeImport.id)
         findings = [finding for finding in findings if not (finding.rule == RelativeImport.id and _sibling_import(root, change, finding))]
     findings = [finding for finding in findings if decided.get(finding.rule, True)]
     # Annotations: where neither Ruff nor the agent files decided, as typed as the code already is.
     measured = ANNOTATIONS - decided.keys() - asked
-    if any(finding.rule in measured for finding in findings):
-        typed = _typed(root, revision)
-        if not typed:
-            log.info("RB301-RB303: most functions of this repository declare no return type; annotation findings are left out")
-            findings = [finding for finding in findings if finding.rule not in measured]
-    return _relative_imports(root, settings, findings, facts, change)
+    if any(finding.rule in measured for finding in findings) and not _typed(root, revision):
+        log.info("RB301-RB303: most functions of this repository declare no return type; annotation findings are left out")
+        findings = [finding for finding in findings if finding.rule not in measured]
+    return _relative_imports(root, settings, findings, facts, change, asked_by_ruff=decided.get(RelativeImport.id) is True)
+
+
+def _ruff_decides(ruff: Ruff, rule: str) -> bool | None:
+    """``False`` when the repository's Ruff configuration ignores every code of ``rule``, or leaves
+    a style rule out of a chosen list; ``True`` when it selects one of them; else ``None``. For
+    RB101, selecting TID252 decides ``True`` only with ``ban-relative-imports = "all"``."""
+    codes = RULES[rule].noqa
+    if not codes:
+        return None
+    if _ignores(ruff, rule):
+        return False
+    if any(_covers(selector, code) for selector in ruff.selected for code in codes):
+        return rule != RelativeImport.id or ruff.ban_relative_imports == "all"
+    if ruff.chosen and "ALL" not in ruff.selected and rule in STYLE:
+        return False
+    return None
+
+
+def _ignores(ruff: Ruff, rule: str) -> bool:
+    """Whether the configuration ignores every code of ``rule`` (``ANN`` or each ``ANN20x``; one of
+    several, such as ``ANN204`` for ``__init__``, leaves the rest)."""
+    codes = RULES[rule].noqa
+    return bool(codes) and all(any(selector == "ALL" or _within(code, selector) for selector in ruff.ignored) for code in codes)
+
+
+def _within(code: str, selector: str) -> bool:
+    """Whether ``code`` is one of the codes a Ruff ``selector`` names (``D`` names ``D103``)."""
+    found, named = CODE_PARTS.fullmatch(code), CODE_PARTS.fullmatch(selector)
+    return found is not None and named is not None and found[1] == named[1] and found[2].startswith(named[2])
 
 
 def _covers(configured: str, code: str) -> bool:
     """Whether a configured Ruff selector (``ANN``, ``ANN2``, ``ANN201``, ``ALL``) and a rule's code
-    (prefix) meet: the same linter (``A`` is flake8-builtins, not ``ANN``), and one number a prefix
-    of the other."""
-    if configured == "ALL":
-        return True
-    selector, code_match = CODE_PARTS.fullmatch(configured), CODE_PARTS.fullmatch(code)
-    if selector is None or code_match is None or selector[1] != code_match[1]:
-        return False
-    return selector[2].startswith(code_match[2]) or code_match[2].startswith(selector[2])
+    meet: the same linter (``A`` is flake8-builtins, not ``ANN``), and one number a prefix of the
+    other."""
+    return configured == "ALL" or _within(code, configured) or _within(configured, code)
 
 
 def _typed(root: Path, revision: list[str]) -> bool:
@@ -112,7 +122,9 @@ def _typed(root: Path, revision: list[str]) -> bool:
     return functions < TYPED_MIN or annotated >= TYPED_SHARE * functions
 
 
-def _relative_imports(root: Path, settings: Settings, findings: list[Finding], facts: dict[str, Facts], change: Change | None) -> list[Finding]:
+def _relative_imports(
+    root: Path, settings: Settings, findings: list[Finding], facts: dict[str, Facts], change: Change | None, *, asked_by_ruff: bool = False
+) -> list[Finding]:
     """RB101 in the repository's own terms (see ``RelativeImport.why``).
 
     A file's own way first: in a file that imported relatively before the change (and not its own
@@ -144,13 +156,13 @@ def _relative_imports(root: Path, settings: Settings, findings: list[Finding], f
     # imported that module relatively before.
     if change is not None:
         findings = [finding for finding in findings if not (finding.rule == rule and _extended(root, change, finding))]
-    # Explicit asks outrank what is measured: the config, then the repository's own agent files.
-    if style == "absolute" or rule in settings.sources:
+    # Explicit asks outrank what is measured: the config, the repository's own agent files, its Ruff.
+    if style == "absolute" or rule in settings.sources or asked_by_ruff:
         return findings
     # Files the change modifies whose base version already imported relatively, and only so.
     relative_files = set()
     if change is not None:
-        for path in {f.path for f in findings if f.rule == rule and not change.files[f.path].new}:
+        for path in {f.path for f in findings if f.rule == rule and _changed(change, f.path)}:
             base = _text(root, revision, path) or ""
             package = package_of(path)
             if RELATIVE_FROM.search(base) and not (package is not None and absolute_of(package[0]).search(base)):
@@ -172,26 +184,45 @@ def _relative_imports(root: Path, settings: Settings, findings: list[Finding], f
         own = {line for f in findings if f.path == finding.path and f.rule == rule for line in range(f.line, f.end_line + 1)}
         name = package[0]
         absolute = any((module == name or module.startswith(name + ".")) and line not in own for module, line in facts[finding.path].imports)
-        return absolute and (change is None or change.files[finding.path].new)
+        return absolute and (change is None or _added(change, finding.path))
 
     return [finding for finding in findings if kept(finding)]
 
 
 def _sibling_import(root: Path, change: Change | None, finding: Finding) -> bool:
     """Whether the relative import at ``finding`` is ``from .x`` (one dot: a module of its own package)."""
-    text = change.read(finding.path).decode("utf-8", "replace") if change is not None else (root / finding.path).read_text("utf-8", "replace")
-    modules = RELATIVE_FROM.findall(text.splitlines()[finding.line - 1])
+    try:
+        data = change.read(finding.path) if change is not None and finding.path in change.files else read_source(root / finding.path, MAX_SOURCE_BYTES)
+    except OSError:
+        return False
+    modules = RELATIVE_FROM.findall(_line(data, finding.line))
     return bool(modules) and not modules[0].startswith("..")
 
 
 def _extended(root: Path, change: Change, finding: Finding) -> bool:
     """Whether the relative import at ``finding`` names a module its file imported relatively at the
     base (``from .models import``; ``from . import x`` names no module, so it is always new)."""
-    if change.files[finding.path].new:
+    if not _changed(change, finding.path):
         return False
-    line = change.read(finding.path).decode("utf-8", "replace").splitlines()[finding.line - 1]
+    line = _line(change.read(finding.path), finding.line)
     modules = {module for module in RELATIVE_FROM.findall(line) if module.strip(".")}
     return bool(modules & set(RELATIVE_FROM.findall(_text(root, [change.base], finding.path) or "")))
+
+
+def _changed(change: Change, path: str) -> bool:
+    """Whether ``path`` is a file the change modifies (not one it adds; a full scan's other files are neither)."""
+    return path in change.files and not change.files[path].new
+
+
+def _added(change: Change, path: str) -> bool:
+    """Whether the change adds ``path``."""
+    return path in change.files and change.files[path].new
+
+
+def _line(data: bytes, number: int) -> str:
+    """Line ``number`` of a file's bytes, counted as the engine counts lines."""
+    lines = split_lines(data.decode("utf-8", "replace"))
+    return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
 def _imports_itself_relatively(root: Path, revision: list[str], name: str, directory: str) -> bool:
@@ -213,7 +244,7 @@ def _grep_count(root: Path, pattern: str, where: list[str]) -> int:
 
 
 def _text(root: Path, revision: list[str], path: str) -> str | None:
-    """A file's text at ``revision`` (none: the work tree's tracked version); ``None`` when git has none."""
+    """A file's text at ``revision`` (none: the last commit's); ``None`` when git has none."""
     spec = f"{revision[0]}:{path}" if revision else f"HEAD:{path}"
     try:
         done = subprocess.run(["git", "-C", str(root), "show", spec], capture_output=True, check=False)

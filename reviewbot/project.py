@@ -227,29 +227,33 @@ def detect_project(root: Path, configured_roots: list[str], layout: Layout | Non
 
 
 def work_tree_layout(root: Path) -> Layout:
-    """The layout as the work tree has it (flat layout and src/ layout)."""
-    entries = [p for base in (root, root / "src") if base.is_dir() for p in sorted(base.iterdir())]
+    """The layout as the work tree has it (flat layout and src/ layout, projects one directory
+    down, dependency files, Alembic's config). Links are never followed, and a directory that
+    cannot be read (another user's volume) is passed over."""
+    entries = [p for base in (root, root / "src") for p in _listing(base)]
     packages = {p.name: p.relative_to(root).as_posix() for p in entries if _is_package(p)}
+    # The first level's own directories: no link, nothing hidden, no virtual environment.
+    first_level = [p for p in _listing(root) if _is_directory(p) and not p.name.startswith(".") and p.name not in SKIPPED_DIRECTORIES]
     migrations = []
-    for ini in sorted([root / ALEMBIC_INI, *root.glob(f"*/{ALEMBIC_INI}")]):
-        try:
-            text = read_text_file(ini, MAX_CONFIG_BYTES, ALEMBIC_INI) if ini.is_file() and not ini.is_symlink() else None
-        except ConfigError:
-            text = None  # not a regular UTF-8 file: no migrations named, as at a trusted revision
+    for directory in [root, *first_level]:
+        text = _regular_text(directory / ALEMBIC_INI)
         if text is not None:
-            migrations += alembic_migrations(ini.relative_to(root).as_posix(), text)
+            migrations += alembic_migrations((directory / ALEMBIC_INI).relative_to(root).as_posix(), text)
     subprojects = []
     projects = [root]
-    for directory in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".") and p.name not in SKIPPED_DIRECTORIES):
-        if (directory / "pyproject.toml").is_file() or (directory / "manage.py").is_file():
-            inside = [p for base in (directory, directory / "src") if base.is_dir() for p in sorted(base.iterdir())]
-            found = {p.name: p.relative_to(root).as_posix() for p in inside if _is_package(p)}
-            subprojects.append((_project_name(directory), (directory / "manage.py").is_file(), found))
+    for directory in first_level:
+        django = _is_file(directory / "manage.py")
+        if _is_file(directory / "pyproject.toml") or django:
+            inside = [p for base in (directory, directory / "src") for p in _listing(base)]
+            subprojects.append((_project_name(directory), django, {p.name: p.relative_to(root).as_posix() for p in inside if _is_package(p)}))
             projects.append(directory)
     # What the root's and those projects' dependency files declare.
     texts: dict[str, list[str]] = {"pyproject": [], "requirements": []}
     for directory in projects:
-        for path in sorted([directory / "pyproject.toml", *directory.glob("requirements*.txt"), *directory.glob("requirements/*.txt")]):
+        listed = _listing(directory)
+        wanted = [p for p in listed if p.name == "pyproject.toml" or (p.name.startswith("requirements") and p.suffix == ".txt")]
+        wanted += [p for d in listed if d.name == "requirements" and _is_directory(d) for p in _listing(d) if p.suffix == ".txt"]
+        for path in wanted:
             text = _regular_text(path)
             if text is not None:
                 texts["pyproject" if path.name == "pyproject.toml" else "requirements"].append(text)
@@ -258,10 +262,34 @@ def work_tree_layout(root: Path) -> Layout:
     return Layout(_project_name(root), packages, top_level, tuple(migrations), dependencies, nested_roots(subprojects))
 
 
+def _listing(directory: Path) -> list[Path]:
+    """A directory's entries, sorted; none when it is no directory, a link, or cannot be read."""
+    try:
+        return sorted(directory.iterdir()) if _is_directory(directory) else []
+    except OSError:
+        return []
+
+
+def _is_directory(path: Path) -> bool:
+    """A directory that is no link; ``False`` when it cannot be looked at."""
+    try:
+        return path.is_dir() and not path.is_symlink()
+    except OSError:
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    """A regular file that is no link; ``False`` when it cannot be looked at."""
+    try:
+        return path.is_file() and not path.is_symlink()
+    except OSError:
+        return False
+
+
 def _regular_text(path: Path) -> str | None:
     """A regular UTF-8 file's text, bounded; ``None`` for anything else (a link, a directory, none)."""
     try:
-        return read_text_file(path, MAX_CONFIG_BYTES, path.name) if path.is_file() and not path.is_symlink() else None
+        return read_text_file(path, MAX_CONFIG_BYTES, path.name) if _is_file(path) else None
     except ConfigError:
         return None
 
@@ -311,7 +339,10 @@ def _locate(root: Path, name: str) -> str:
 
 def _is_package(path: Path) -> bool:
     """A regular package: a visible directory with ``__init__.py``."""
-    return path.is_dir() and not path.name.startswith(".") and (path / "__init__.py").is_file()
+    try:
+        return path.is_dir() and not path.name.startswith(".") and (path / "__init__.py").is_file()
+    except OSError:
+        return False
 
 
 def _project_name(root: Path) -> str | None:
@@ -344,9 +375,8 @@ def project_name(text: str) -> str | None:
 def _inner_names(root: Path, roots: dict[str, str], top_level: frozenset[str]) -> dict[str, str]:
     """Modules and packages directly inside a root that are not importable on their own.
 
-    A name that is also a top-level module, a standard-library module or importable in the
-    environment reviewbot runs in (an installed distribution) is importable under that name, so
-    it is never listed.
+    A name that is also a top-level module, a standard-library module or a declared dependency's
+    import name (in ``top_level``) is importable under that name, so it is never listed.
     """
     inner: dict[str, str] = {}
     for name, directory in sorted(roots.items()):
@@ -383,6 +413,11 @@ def _table(document: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _strings(value: object) -> list[str]:
+    """The strings of a TOML array; nothing for anything else (a hostile file's ``dependencies = 5``)."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
 def declared_imports(pyprojects: list[str], requirements: list[str]) -> frozenset[str]:
     """The top-level import names of the dependencies that ``pyproject.toml`` texts (PEP 621,
     dependency groups, Poetry) and ``requirements*.txt`` texts declare."""
@@ -393,9 +428,9 @@ def declared_imports(pyprojects: list[str], requirements: list[str]) -> frozense
         except (RecursionError, ValueError):
             continue
         project = _table(document, "project")
-        names += [d for d in project.get("dependencies", []) if isinstance(d, str)]
+        names += _strings(project.get("dependencies"))
         for groups in (_table(project, "optional-dependencies"), _table(document, "dependency-groups")):
-            names += [d for group in groups.values() if isinstance(group, list) for d in group if isinstance(d, str)]
+            names += [d for group in groups.values() for d in _strings(group)]
         poetry = _table(_table(document, "tool"), "poetry")
         tables = [_table(poetry, "dependencies"), _table(poetry, "dev-dependencies")]
         tables += [_table(group, "dependencies") for group in _table(poetry, "group").values() if isinstance(group, dict)]

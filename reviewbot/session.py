@@ -159,7 +159,8 @@ def _merge(request: Request) -> Result:
 
     findings, count, facts = read_reports(list(request.reports))
     project, used = phase2(request.settings, facts, None)
-    merged = sorted([*settle_suppressions(with_severities(findings, request.settings), used), *project], key=lambda finding: finding.sort_key)
+    merged = _own_terms(request, [*settle_suppressions(with_severities(findings, request.settings), used), *project], facts, None)
+    merged.sort(key=lambda finding: finding.sort_key)
     return Result(request.root, request.settings, tuple(sorted(facts)), count, tuple(merged), tuple(merged))
 
 
@@ -203,18 +204,39 @@ def _both_phases(
         history = GitHistory(request, change) if change is not None and request.is_git else None
         project, used = phase2(request.settings, facts, change, history)
         findings = settle_suppressions(findings, used) + project
-    findings = [finding for finding in findings if not _written_by_a_tool(finding, facts, change)]
-    if request.is_git:
-        findings = conventions.apply(request.root, request.settings, findings, facts, change)
+    findings = _own_terms(request, findings, facts, change)
     return sorted(findings, key=lambda finding: finding.sort_key), facts
 
 
-def _written_by_a_tool(finding: Finding, facts: dict[str, Facts], change: Change | None) -> bool:
-    """A finding of a rule about code in a file whose first lines say a tool wrote it. Only
-    whether it reads and parses counts there, unless the change adds the file: a header never
-    exempts new code."""
-    known = facts.get(finding.path)
-    if known is None or not known.generated or finding.rule in FILE_RULES:
+def _own_terms(request: Request, findings: list[Finding], facts: dict[str, Facts], change: Change | None) -> list[Finding]:
+    """The findings in the repository's own terms: none about the code of a file a tool wrote,
+    and what its conventions keep (``reviewbot.conventions``)."""
+    generated_at_base = _generated_at_base(request, facts, change)
+    findings = [finding for finding in findings if not _written_by_a_tool(finding, facts, change, generated_at_base)]
+    return conventions.apply(request.root, request.settings, findings, facts, change) if request.is_git else findings
+
+
+def _generated_at_base(request: Request, facts: dict[str, Facts], change: Change | None) -> set[str]:
+    """The changed files that carry a tool's mark and carried it at the change's base too: a
+    change cannot exempt a file by writing the mark into it."""
+    from reviewbot.source import is_generated
+
+    if change is None:
+        return {path for path, known in facts.items() if known.generated}
+    found = set()
+    for path, known in facts.items():
+        if known.generated and path in change.files and not change.files[path].new:
+            done = subprocess.run(["git", "-C", str(request.root), "show", f"{change.base}:{path}"], capture_output=True, check=False)
+            if done.returncode == 0 and is_generated(done.stdout[:4000].decode("utf-8", "replace")):
+                found.add(path)
+    return found
+
+
+def _written_by_a_tool(finding: Finding, facts: dict[str, Facts], change: Change | None, generated: set[str]) -> bool:
+    """A finding of a rule about code in a file whose first lines say a tool wrote it (and said
+    so before the change: ``generated``). Only whether it reads and parses counts there; a file
+    the change adds is judged like any other, since a header never exempts new code."""
+    if finding.path not in generated or finding.rule in FILE_RULES:
         return False
     return not (change is not None and finding.path in change.files and change.files[finding.path].new)
 

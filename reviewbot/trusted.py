@@ -141,7 +141,7 @@ def _layout(repo: object, commit: str) -> Layout:
             texts["pyproject" if path.name == "pyproject.toml" else "requirements"].append(text)
     top_level = frozenset(PurePosixPath(name).name.removesuffix(".py") for _, name in found)
     # Alembic's config at the root or one level down, as in the work tree.
-    candidates = [ALEMBIC_INI, *(f"{d}/{ALEMBIC_INI}" for d in directories if "/" not in d)]
+    candidates = [ALEMBIC_INI, *(f"{d}/{ALEMBIC_INI}" for d in first_level)]
     migrations = []
     for name in sorted(filter(None, repo.git.ls_tree("-z", "--name-only", commit, "--", *candidates).split("\0"))):
         try:

@@ -191,3 +191,22 @@ def test_ruffs_rule_about_relative_imports_is_the_teams(tmp_path, ban, expected)
     repo = make_repo(tmp_path / "repo", {**files, ".reviewbot.yml": "select: [RB101]\n"})
     (repo / "shop/sub/new.py").write_text("from .a import X\nfrom ..base import X as Y\n")
     assert rb101(repo) == expected
+
+
+def test_nofilter_scans_files_outside_the_change_without_tripping_on_them(tmp_path):
+    # A file the change does not touch, with a relative import; another file the change adds.
+    repo = make_repo(tmp_path / "repo", {"shop/__init__.py": "", "shop/old.py": "from .base import X\n", "shop/base.py": "X = 1\n", ".reviewbot.yml": "select: [RB101]\n"})
+    (repo / "shop/new.py").write_text("from shop.base import X\n")
+    root, _ = find_root(repo)
+    result = run(Request(root=root, settings=load_settings(root), diff="HEAD", filter_mode="nofilter", cache=False, jobs=1))
+    assert [(f.rule, f.path) for f in result.findings] == [("RB101", "shop/old.py")]
+
+
+def test_ruffs_parents_rule_holds_whatever_else_ruff_decides(tmp_path):
+    ruff = '[tool.ruff.lint]\nextend-select = ["TID252", "ANN"]\n'
+    files = {"shop/__init__.py": "", "shop/base.py": "X = 1\n", "shop/sub/__init__.py": "", "pyproject.toml": ruff, ".reviewbot.yml": "select: [RB101, RB302]\n"}
+    repo = make_repo(tmp_path / "repo", files)
+    (repo / "shop/sub/new.py").write_text("from ..base import X\n\n\ndef f(a: int):\n    return a\n")
+    root, _ = find_root(repo)
+    result = run(Request(root=root, settings=load_settings(root), diff="HEAD", cache=False, jobs=1))
+    assert sorted((f.rule, f.line) for f in result.findings) == [("RB101", 1), ("RB302", 4)]

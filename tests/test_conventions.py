@@ -19,6 +19,13 @@ TYPED = "".join(f"def helper_{n}(request: object, value: int) -> int:\n    retur
 ADDED = '"""Views."""\n\n\ndef handle(request, *args):\n    return None\n'
 
 
+# unstract's pyproject.toml: Ruff's docstring and annotation checks, each one ignored.
+UNSTRACT = (
+    '[tool.ruff.lint]\nselect = ["D", "ANN"]\nignore = ["ANN001", "ANN002", "ANN003", "ANN201", "ANN202", "ANN204", "ANN205", "ANN206",'
+    ' "D100", "D101", "D102", "D103", "D104", "D105", "D106", "D107"]\n'
+)
+
+
 def rules_reported(tmp_path: Path, existing: str, files: dict[str, str] | None = None) -> set[str]:
     repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/helpers.py": existing, **(files or {})})
     (repo / "app/views.py").write_text(ADDED)
@@ -39,10 +46,11 @@ def test_typed_code_is(tmp_path):
 @pytest.mark.parametrize(
     ("existing", "config", "expected"),
     [
-        # unstract's pyproject.toml: Ruff's docstring and annotation checks, explicitly ignored
-        # (in typed code, so that only the configuration can be what leaves them out).
-        (TYPED, '[tool.ruff.lint]\nselect = ["D", "ANN"]\nignore = ["D100", "D101", "D102", "D103", "ANN001", "ANN201"]\n', set()),
-        (TYPED, '[tool.ruff.lint]\nignore = ["ANN201"]\n', {"RB301", "RB401"}),
+        # In typed code, so that only the configuration can be what leaves them out.
+        (TYPED, UNSTRACT, set()),
+        # One code of several (ANN204: `__init__`) leaves the rest of the rule on; the family turns it off.
+        (TYPED, '[tool.ruff.lint]\nignore = ["ANN204"]\n', {"RB301", "RB302", "RB401"}),
+        (TYPED, '[tool.ruff.lint]\nignore = ["ANN2"]\n', {"RB301", "RB401"}),
         # A Ruff configuration that asks for annotations asks for them in untyped code too.
         (UNTYPED, '[tool.ruff]\nextend-select = ["ANN"]\n', {"RB301", "RB302", "RB401"}),
         (UNTYPED, '[tool.ruff.lint]\nignore = ["D1"]\n', set()),
@@ -51,7 +59,7 @@ def test_typed_code_is(tmp_path):
         (TYPED, '[tool.ruff.lint]\nselect = ["E", "F", "B"]  # "ANN" left out\n', set()),
         (TYPED, '[tool.ruff.lint]\nselect = ["E", "F", "D"]\n', {"RB401"}),
     ],
-    ids=["ignored", "return-types-ignored", "selected", "docstrings-ignored", "chosen-without", "chosen-with-docstrings"],
+    ids=["ignored", "one-code-ignored", "return-types-ignored", "selected", "docstrings-ignored", "chosen-without", "chosen-with-docstrings"],
 )
 def test_the_repositorys_ruff_configuration_decides(tmp_path, existing, config, expected):
     assert rules_reported(tmp_path, existing, {"pyproject.toml": config}) == expected

@@ -100,7 +100,7 @@ class MissingParameterAnnotation(Rule):
         Example("def total(items, rate=1.0):\n    # type: (list[float], float) -> float\n    return sum(items) * rate\n"),
     )
     peers = "Ruff ANN001-ANN003, mypy --disallow-untyped-defs"
-    noqa = ("ANN0",)
+    noqa = ("ANN001", "ANN002", "ANN003")
     needs = (Overloads,)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -151,7 +151,7 @@ class MissingReturnAnnotation(Rule):
     )
     fixable = True
     peers = "Ruff ANN201-ANN206, mypy --disallow-untyped-defs"
-    noqa = ("ANN2",)
+    noqa = ("ANN201", "ANN202", "ANN204", "ANN205", "ANN206")
     needs = (Overloads,)
 
     def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:

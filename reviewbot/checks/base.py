@@ -67,8 +67,9 @@ class Rule:
     options: ClassVar[tuple[Option, ...]] = ()
     # Closest rules of other tools, for users migrating from them.
     peers: ClassVar[str] = ""
-    # Codes (or code prefixes) of Ruff and flake8 for the same thing: a ``# noqa`` naming one,
-    # written for that tool, silences this rule too (``T201`` -> RB601; ``ANN2`` -> ANN201-ANN206).
+    # Codes of Ruff and flake8 for the same thing: a ``# noqa`` naming one, written for that tool,
+    # silences this rule too (``T201`` -> RB601), and a Ruff configuration that ignores them all
+    # turns the rule off (``reviewbot.conventions``).
     noqa: ClassVar[tuple[str, ...]] = ()
     # What a finding is about: a ``node`` (its lines), a whole ``function`` or class, the ``file``,
     # or the ``project``.

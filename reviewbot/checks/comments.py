@@ -76,7 +76,7 @@ class MissingDocstring(Rule):
         ),
     )
     peers = "Ruff D100-D107, pylint C0114-C0116, interrogate"
-    noqa = ("D1",)
+    noqa = ("D100", "D101", "D102", "D103", "D104", "D105", "D106", "D107")
 
     options = (
         Option("comments.config-classes", list, "RB401: nested classes that configure their enclosing class (Django's `Meta`, pydantic's `Config`).", CONFIG_CLASSES),

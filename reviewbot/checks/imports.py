@@ -25,7 +25,8 @@ STYLE = Option(
     "imports.style",
     str,
     "RB101: `absolute` reports every new relative import; `relative` none; `measured` (default) follows the "
-    "repository: where its own packages import each other relatively, only new files that mix both styles.",
+    "repository: where its own packages import each other relatively, only files that mix both styles (in "
+    "changed-lines mode, files the change adds).",
     "measured",
     check=_style,
 )
@@ -47,12 +48,12 @@ class RelativeImport(Rule):
     why = (
         "The agent was told to import every internal module absolutely through the project's root "
         "package (Python's equivalent of an `@/` alias). Absolute imports read the same in every "
-        "file, survive moving a module, and show at a glance which package a name comes from. In "
-        "changed-lines mode the repository's own way wins (`imports.style`): a file that imported "
-        "only relatively keeps its way, a relative import the change only extends is not new, and "
-        "where a package imports itself relatively (measured at the change's base) and neither the "
-        "config nor the repository's agent files ask for absolute imports, only a new file that "
-        "mixes both styles is reported."
+        "file, survive moving a module, and show at a glance which package a name comes from. The "
+        "repository's own way wins (`imports.style`): a file that imported only relatively keeps its "
+        "way, a relative import a change only extends is not new, and where a package imports itself "
+        "relatively (at the change's base, or in the work tree) and neither the config, the "
+        "repository's agent files nor its Ruff configuration ask for absolute imports, only a file "
+        "that mixes both styles is reported (in changed-lines mode, a file the change adds)."
     )
     bad = (
         Example("from .models import Order\n", lines=(1,), fixed="from app.models import Order\n"),
