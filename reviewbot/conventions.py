@@ -3,9 +3,9 @@ decided, whether its code is typed, and how its packages import each other.
 
 Read at the change's base (the code the team already merged), else at the last commit (the Ruff
 configuration) and in the work tree (what is measured), with git:
-    - a rule whose Ruff codes (``Rule.noqa``) the repository's Ruff configuration ignores reports
-      nothing; one whose codes it selects is asked for; a style rule (``STYLE``) whose codes a
-      chosen ``select`` list leaves out reports nothing either;
+    - a rule all of whose Ruff codes (``Rule.noqa``) the repository's Ruff configuration ignores
+      reports nothing; one whose codes it selects is asked for; a style rule (``STYLE``) whose
+      codes a chosen ``select`` list leaves out reports nothing either; Ruff's TID252 decides RB101;
     - RB301-RB303 (annotations), unless Ruff asks for them or the agent files do, report only in
       code that is mostly annotated already (``TYPED_SHARE`` of its functions have ``->``);
     - RB101 (relative imports) follows ``imports.style`` (``RelativeImport.why``).
@@ -62,6 +62,8 @@ def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[s
     # Ruff's TID252 bans only imports from parent packages unless told `all`: the team's rule
     # then allows `from . import x`, and RB101 reports `from ..x` only.
     parents_only = decided.get(RelativeImport.id) is False and not _ignores(ruff, RelativeImport.id)
+    # Either way the team's Ruff has a rule about relative imports: no measured style outranks it.
+    ruff_rules_imports = parents_only or decided.get(RelativeImport.id) is True
     if decided:
         told = [f"{rule} {'on' if on else 'off'}" for rule, on in sorted(decided.items()) if not (parents_only and rule == RelativeImport.id)]
         told += ["RB101 for `from ..x` only (TID252 bans imports from parent packages)"] if parents_only else []
@@ -75,7 +77,7 @@ def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[s
     if any(finding.rule in measured for finding in findings) and not _typed(root, revision):
         log.info("RB301-RB303: most functions of this repository declare no return type; annotation findings are left out")
         findings = [finding for finding in findings if finding.rule not in measured]
-    return _relative_imports(root, settings, findings, facts, change, asked_by_ruff=decided.get(RelativeImport.id) is True)
+    return _relative_imports(root, settings, findings, facts, change, asked_by_ruff=ruff_rules_imports)
 
 
 def _ruff_decides(ruff: Ruff, rule: str) -> bool | None:

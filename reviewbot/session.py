@@ -226,7 +226,10 @@ def _generated_at_base(request: Request, facts: dict[str, Facts], change: Change
     found = set()
     for path, known in facts.items():
         if known.generated and path in change.files and not change.files[path].new:
-            done = subprocess.run(["git", "-C", str(request.root), "show", f"{change.base}:{path}"], capture_output=True, check=False)
+            try:
+                done = subprocess.run(["git", "-C", str(request.root), "show", f"{change.base}:{path}"], capture_output=True, check=False)
+            except OSError:
+                continue  # no git to ask: the file is judged like any other
             if done.returncode == 0 and is_generated(done.stdout[:4000].decode("utf-8", "replace")):
                 found.add(path)
     return found
