@@ -211,6 +211,12 @@ def test_relative_import_above_the_root_has_no_fix():
 
 
 REVIEW_CASES = [
+    # RB705: a double-quoted name is an identifier (DefectDojo's bulk update); a double-quoted value
+    # after a comparison is MySQL's string; placeholder rows joined again are still placeholders.
+    ("RB705", "def f(cursor, t, col):\n    cursor.execute(f'UPDATE \"{t}\" AS x SET a = 1 WHERE x.\"{col}\" = 2')\n", []),
+    ("RB705", "def f(cursor, name):\n    cursor.execute(f'SELECT * FROM t WHERE name = \"{name}\"')\n", [2]),
+    ("RB705", "def f(cursor, rows):\n    row = '(' + ','.join(['%s'] * 2) + ')'\n    cursor.execute(f'SELECT * FROM t WHERE (a, b) IN ({\",\".join([row] * len(rows))})')\n", []),
+    ("RB705", "def f(cursor, rows, name):\n    row = '(' + name + ')'\n    cursor.execute(f'SELECT * FROM t WHERE (a, b) IN ({\",\".join([row] * len(rows))})')\n", [3]),
     # Directives share a comment; each counts.
     ("RB205", "import requests\ntry:\n    requests.get('u')  # noqa: RB205  # reviewbot: ignore[RB201]\nexcept OSError:\n    raise\n", []),
     # `from src import <root>` goes through the src directory too.

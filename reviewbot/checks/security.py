@@ -432,32 +432,38 @@ def literal_text(node: cst.BaseExpression) -> str:
     return string_parts(node)
 
 
-# Where a spliced value is a value (a bind parameter would do): inside quotes, after a comparison,
-# in ``IN (...)`` or ``VALUES (...)``, after ``LIMIT``/``OFFSET``. Elsewhere it is an identifier or
-# a piece of SQL, which no parameter can carry.
-VALUE_POSITION = re.compile(r"""(?:['"]|[=<>]|\bin\s*\([^)]*|\bvalues\s*\([^)]*|\blimit|\boffset)\s*\Z""", re.IGNORECASE)
+# Where a spliced value is a value (a bind parameter would do): inside single quotes, after a
+# comparison (double-quoted too: MySQL's strings), in ``IN (...)`` or ``VALUES (...)``, after
+# ``LIMIT``/``OFFSET``. Elsewhere it is an identifier (``"table"``, ``t."column"``: SQL's quoted
+# names) or a piece of SQL, which no parameter can carry.
+VALUE_POSITION = re.compile(r"""(?:'|(?:[=<>]|\bin\s*\([^)]*|\bvalues\s*\([^)]*|\blimit|\boffset)\s*"?)\s*\Z""", re.IGNORECASE)
 # Calls whose result is safe to splice: quoted identifiers, compiled statements, numbers.
 SAFE_CALLS = frozenset({"quote_name", "quote_ident", "quote_identifier", "Identifier", "compile", "int", "float", "len"})
 
 
 def safe_value(node: cst.BaseExpression | None, ctx: FileContext) -> bool:
-    """A value that cannot carry SQL: a number, a quoted identifier, ``", ".join(["%s"] * n)``,
-    or a name bound only to such values."""
+    """A value that cannot carry SQL: a number, a quoted identifier, ``", ".join(["%s"] * n)``
+    (its parts placeholder rows themselves: ``"(" + ",".join(["%s"] * k) + ")"``), literals joined
+    with ``+``, a list of such values, or a name bound only to such values."""
     if isinstance(node, (cst.Integer, cst.Float)) or (node is not None and is_literal(node)):
         return True
     if isinstance(node, cst.Name):
         bindings = bindings_in_scope(ctx, node.value)
         return bool(bindings) and all(b.value is not None and not isinstance(b.value, cst.Name) and safe_value(b.value, ctx) for b in bindings)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return safe_value(node.left, ctx) and safe_value(node.right, ctx)
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return all(isinstance(element, cst.Element) and safe_value(element.value, ctx) for element in node.elements)
     if not isinstance(node, cst.Call):
         return False
     func = node.func
     name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
     if name in SAFE_CALLS:
         return True
-    # Placeholders: ``", ".join(["%s"] * len(keys))``, ``",".join("?" * n)``.
+    # Placeholders: ``", ".join(["%s"] * len(keys))``, ``",".join("?" * n)``, ``",".join([row] * n)``.
     if name == "join" and node.args and isinstance(node.args[0].value, cst.BinaryOperation) and isinstance(node.args[0].value.operator, cst.Multiply):
         product = node.args[0].value
-        return is_literal(product.left) or is_literal(product.right)
+        return safe_value(product.left, ctx) or is_literal(product.right)
     return False
 
 
@@ -497,6 +503,12 @@ class SqlInjection(Rule):
         Example('from sqlalchemy import text\n\ndef find(session, name):\n    return session.execute(text("SELECT id FROM users WHERE name = :name"), {"name": name})\n'),
         Example('def log(logger, name):\n    logger.execute(f"greet {name}")\n'),
         Example('def drop(cursor, table, keys):\n    cursor.execute("DELETE FROM %s WHERE id IN (%s)" % (table, ", ".join(["%s"] * len(keys))), keys)\n'),
+        Example(
+            "def update(cursor, meta, rows, width, params):\n"
+            '    row = "(" + ",".join(["%s"] * width) + ")"\n'
+            '    values = ",".join([row] * len(rows))\n'
+            '    cursor.execute(f\'UPDATE "{meta.db_table}" AS t SET x = v.c1 FROM (VALUES {values}) AS v WHERE t."{meta.pk}" = v.c0\', params)\n'
+        ),
         Example('from sqlalchemy import text\n\ndef first(session, table):\n    return session.execute(text(f"SELECT * FROM {table} LIMIT 1"))\n'),
     )
     peers = "Ruff S608 (flake8-bandit; any string that looks like SQL, wherever it goes)"
