@@ -217,15 +217,16 @@ def _own_terms(request: Request, findings: list[Finding], facts: dict[str, Facts
 
 
 def _generated_at_base(request: Request, facts: dict[str, Facts], change: Change | None) -> set[str]:
-    """The changed files that carry a tool's mark and carried it at the change's base too: a
-    change cannot exempt a file by writing the mark into it."""
+    """The files that carry a tool's mark, and carried it at the change's base too if the change
+    modifies them: a change cannot exempt a file by writing the mark into it."""
     from reviewbot.source import is_generated
 
+    marked = {path for path, known in facts.items() if known.generated}
     if change is None:
-        return {path for path, known in facts.items() if known.generated}
-    found = set()
-    for path, known in facts.items():
-        if known.generated and path in change.files and not change.files[path].new:
+        return marked
+    found = {path for path in marked if path not in change.files}
+    for path in marked - found:
+        if not change.files[path].new:
             try:
                 done = subprocess.run(["git", "-C", str(request.root), "show", f"{change.base}:{path}"], capture_output=True, check=False)
             except OSError:
