@@ -110,9 +110,10 @@ def test_the_comment_budget_goes_to_errors_first_and_one_line_gets_one_comment()
     found = scan(source, "app/jobs.py")
     result = plan(found, diff, [], max_comments=2, docs_url=DOCS)
     assert [c.line for c in result.post] == [26, 30]
-    # Line 26 holds an RB301 error and an RB401 info: one comment about both, both in its marker.
+    # Line 26 holds an RB301 error and an RB401 info: one comment about both, the error first,
+    # both in its marker.
     [both] = [c for c in result.post if c.line == 26]
-    assert both.body.startswith("**RB401**") and "**RB301**" in both.body and len(both.covers) == 2
+    assert both.body.startswith("**RB301**") and "**RB401**" in both.body and len(both.covers) == 2
     assert both.body.endswith(f"<!-- reviewbot:fp={','.join(both.covers)} -->")
     # The six docstring findings wait in the summary, in report order.
     assert [f.line for f in result.not_inline] == [2, 6, 10, 14, 18, 22]
@@ -121,4 +122,16 @@ def test_the_comment_budget_goes_to_errors_first_and_one_line_gets_one_comment()
     # A re-run knows both findings of the shared comment, and keeps it while one of them remains.
     posted = [PostedComment(7, "app/jobs.py", both.body)]
     again = plan([f for f in found if f.fingerprint != both.covers[0]], diff, posted, max_comments=2, docs_url=DOCS)
+    assert all(c.line != 26 for c in again.post)
     assert both.covers[1] in {f.fingerprint for f in again.already_posted} and again.delete == []
+
+
+def test_a_shared_comment_carries_the_suggestion_of_whichever_finding_has_one():
+    # RB101 (error, with a fix) and an info finding without one on the same line.
+    source = '"""M."""\nfrom .models import Order  # a comment\n'
+    lines = source.splitlines()
+    diff = {"app/orders.py": DiffFile(((1, len(lines)),), frozenset(range(1, len(lines) + 1)), lines)}
+    found = scan(source, "app/orders.py")
+    info = replace(found[0], rule="RB404", name="undocumented-constant", severity=Severity.INFO, fix=None, fingerprint="f" * 20, message="m")
+    [comment] = plan([info, *found], diff, [], max_comments=5, docs_url=DOCS).post
+    assert comment.body.startswith("**RB101**") and comment.body.index("```suggestion") < comment.body.index("**RB404**")

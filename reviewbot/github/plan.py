@@ -118,10 +118,10 @@ def suggestion(finding: Finding, lines: list[str], start: int, end: int) -> str 
     return f"{fence}suggestion\n{fixed}\n{fence}"
 
 
-def comment_body(findings: list[Finding], docs_url: str, suggested: str | None, blob_url: str = "") -> str:
+def comment_body(findings: list[Finding], docs_url: str, suggested: tuple[Finding, str] | None, blob_url: str = "") -> str:
     """The text of an inline comment about the findings of one line: for each, rule, message,
     agent rule (linked to the line of the agent file it comes from, under ``blob_url``) and docs
-    link; maybe a suggestion (the first finding's fix)."""
+    link; and a suggestion, under the finding whose fix it is."""
     parts = []
     for finding in findings:
         parts.append(f"**{finding.rule}** `{finding.name}` ({finding.severity.label}): {markdown(finding.message)}")
@@ -131,8 +131,8 @@ def comment_body(findings: list[Finding], docs_url: str, suggested: str | None, 
                 path, line = finding.source
                 where = f" ([{markdown(path)}#L{line}]({blob_url}/{quote(path)}#L{line}))" if blob_url else f" ({markdown(path)}:{line})"
             parts.append(f"> Agent rule: “{markdown(finding.quote)}”{where}")
-        if suggested is not None and finding is findings[0]:
-            parts.append(suggested)
+        if suggested is not None and finding is suggested[0]:
+            parts.append(suggested[1])
         parts.append(f"[{finding.rule} documentation]({docs_url}#{finding.rule.lower()}-{finding.name})")
     parts.append(MARKER.format(",".join(finding.fingerprint for finding in findings)))
     return "\n\n".join(parts)
@@ -186,8 +186,10 @@ def plan(
             continue
         path, line, start = place
         file = diff[path]
-        suggested = suggestion(found[0], file.lines, start, line) if file.lines else None
-        body = comment_body(found, docs_url, suggested, blob_url)
+        # The most serious first; the suggestion is the first fix that fits the lines.
+        found.sort(key=lambda finding: (-finding.severity, finding.sort_key))
+        fitting = [(finding, text) for finding in found if file.lines and (text := suggestion(finding, file.lines, start, line)) is not None]
+        body = comment_body(found, docs_url, fitting[0] if fitting else None, blob_url)
         covers = tuple(finding.fingerprint for finding in found)
         result.post.append(InlineComment(path, line, start if start < line else None, body, covers[0], covers))
     result.not_inline.sort(key=lambda finding: finding.sort_key)
