@@ -22,6 +22,13 @@ class FileChange:
     new: bool
     # New-side lines in front of which lines were removed.
     removed_at: frozenset[int] = frozenset()
+    # The file's path at the base, when the change renamed it.
+    renamed_from: str | None = None
+
+    @property
+    def base_path(self) -> str:
+        """Where the file was at the base."""
+        return self.renamed_from or self.path
 
     def in_hunk(self, line: int) -> bool:
         """Whether ``line`` lies inside one of the hunks."""

@@ -165,7 +165,7 @@ def _relative_imports(
     relative_files = set()
     if change is not None:
         for path in {f.path for f in findings if f.rule == rule and _changed(change, f.path)}:
-            base = _text(root, revision, path) or ""
+            base = _text(root, revision, change.files[path].base_path) or ""
             package = package_of(path)
             if RELATIVE_FROM.search(base) and not (package is not None and absolute_of(package[0]).search(base)):
                 relative_files.add(path)
@@ -208,7 +208,7 @@ def _extended(root: Path, change: Change, finding: Finding) -> bool:
         return False
     line = _line(change.read(finding.path), finding.line)
     modules = {module for module in RELATIVE_FROM.findall(line) if module.strip(".")}
-    return bool(modules & set(RELATIVE_FROM.findall(_text(root, [change.base], finding.path) or "")))
+    return bool(modules & set(RELATIVE_FROM.findall(_text(root, [change.base], change.files[finding.path].base_path) or "")))
 
 
 def _changed(change: Change, path: str) -> bool:

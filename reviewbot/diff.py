@@ -193,6 +193,8 @@ def parse_patch(patch: str) -> list[FileChange]:
     """
     changes = []
     path: str | None = None
+    # The old side's name ("--- a/..."), to follow a renamed file to its base version.
+    old: str | None = None
     new = False
     added: set[int] = set()
     removed_at: set[int] = set()
@@ -207,8 +209,8 @@ def parse_patch(patch: str) -> list[FileChange]:
     for text in patch.split("\n"):
         if text.startswith("diff --git "):
             if path is not None:
-                changes.append(FileChange(path, frozenset(added), tuple(hunks), new, frozenset(removed_at)))
-            path, new, added, removed_at, hunks, in_header = None, False, set(), set(), [], True
+                changes.append(FileChange(path, frozenset(added), tuple(hunks), new, frozenset(removed_at), _renamed(old, path)))
+            path, old, new, added, removed_at, hunks, in_header = None, None, False, set(), set(), [], True
             last_without_newline = None
         elif in_header and text.startswith("new file mode"):
             new = True
@@ -221,6 +223,9 @@ def parse_patch(patch: str) -> list[FileChange]:
             path = None if name == "/dev/null" else name[2:]
             hunks = [(1, 1)]
             added = {1}
+        elif in_header and text.startswith("--- "):
+            name = _unquote(text[4:].rstrip("\t"))
+            old = None if name == "/dev/null" else name[2:]
         elif in_header and text.startswith("+++ "):
             # Git ends a name that holds a space with a tab.
             name = _unquote(text[4:].rstrip("\t"))
@@ -254,8 +259,13 @@ def parse_patch(patch: str) -> list[FileChange]:
         elif text.startswith(" ") or text == "":
             line += 1
     if path is not None:
-        changes.append(FileChange(path, frozenset(added), tuple(hunks), new, frozenset(removed_at)))
+        changes.append(FileChange(path, frozenset(added), tuple(hunks), new, frozenset(removed_at), _renamed(old, path)))
     return changes
+
+
+def _renamed(old: str | None, path: str) -> str | None:
+    """The base path of a renamed file; ``None`` when it kept its name."""
+    return old if old is not None and old != path else None
 
 
 def _unquote(name: str) -> str:

@@ -228,7 +228,7 @@ def _generated_at_base(request: Request, facts: dict[str, Facts], change: Change
     for path in marked - found:
         if not change.files[path].new:
             try:
-                done = subprocess.run(["git", "-C", str(request.root), "show", f"{change.base}:{path}"], capture_output=True, check=False)
+                done = subprocess.run(["git", "-C", str(request.root), "show", f"{change.base}:{change.files[path].base_path}"], capture_output=True, check=False)
             except OSError:
                 continue  # no git to ask: the file is judged like any other
             if done.returncode == 0 and is_generated(done.stdout[:4000].decode("utf-8", "replace")):

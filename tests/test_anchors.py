@@ -210,3 +210,14 @@ def test_ruffs_parents_rule_holds_whatever_else_ruff_decides(tmp_path):
     root, _ = find_root(repo)
     result = run(Request(root=root, settings=load_settings(root), diff="HEAD", cache=False, jobs=1))
     assert sorted((f.rule, f.line) for f in result.findings) == [("RB101", 1), ("RB302", 4)]
+
+
+def test_a_renamed_file_keeps_its_own_import_style(tmp_path):
+    files = {"shop/__init__.py": "", "shop/base.py": "X = Y = 1\n", "shop/old.py": "from .base import X\n\nA = X\n" + "B = 2\n" * 20, ".reviewbot.yml": "select: [RB101]\n"}
+    files.update({f"shop/m{n}.py": "from shop.base import X\n" for n in range(12)})
+    repo = make_repo(tmp_path / "repo", files)
+    git(repo, "mv", "shop/old.py", "shop/renamed.py")
+    (repo / "shop/renamed.py").write_text("from .base import X\nfrom . import m1\n\nA = X\n" + "B = 2\n" * 20)
+    git(repo, "commit", "-qam", "rename")
+    # Followed to its base version, the file imported only relatively: the new import keeps its way.
+    assert rb101(repo, "HEAD~1") == []
