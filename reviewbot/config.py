@@ -310,7 +310,7 @@ def build_settings(
         specs=specs,
         selected=frozenset(selected),
         options=option_values,
-        test_paths=Globs([pattern for patterns in scope.values() for pattern in patterns]),
+        test_paths=scope_globs(scope),
         exclude=Globs(exclude),
         per_file_ignores=tuple(per_file),
         fail_on=None if level == "never" else Severity.parse(level),
@@ -327,6 +327,11 @@ def build_settings(
         conventions=expect(f"{where}conventions", config.get("conventions", True), bool),
         plugins={name: identity for name, (identity, _) in installed.items()},
     )
+
+
+def scope_globs(scope: dict[str, tuple[str, ...]]) -> Globs:
+    """The globs of test code and other code that is not the product, from every origin of ``scope``."""
+    return Globs([pattern for patterns in scope.values() for pattern in patterns])
 
 
 def _bare_noqa(config: dict[str, object], where: str) -> bool:

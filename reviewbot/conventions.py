@@ -51,12 +51,45 @@ TYPED_MIN, TYPED_SHARE = 20, 0.5
 HOUSE_STYLE_MIN, HOUSE_STYLE_SHARE = 10, 0.8
 
 
+class Sides:
+    """The two sides of the files a run looks at, each read once: the lines the findings are on
+    (the change's new side, else the work tree) and the text at the change's base (else the last
+    commit)."""
+
+    def __init__(self, root: Path, change: Change | None) -> None:
+        self.root = root
+        self.change = change
+        self.revision = [change.base] if change is not None else []
+        self._new: dict[str, list[str]] = {}
+        self._base: dict[str, str] = {}
+
+    def line(self, finding: Finding) -> str:
+        """The text of a finding's first line, counted as the engine counts lines."""
+        if finding.path not in self._new:
+            change = self.change
+            try:
+                data = change.read(finding.path) if change is not None and finding.path in change.files else read_source(self.root / finding.path, MAX_SOURCE_BYTES)
+            except OSError:
+                data = b""
+            self._new[finding.path] = split_lines(data.decode("utf-8", "replace"))
+        lines = self._new[finding.path]
+        return lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+
+    def base(self, path: str) -> str:
+        """A changed file's text at the base, followed through a rename; empty when there is none."""
+        if path not in self._base:
+            where = self.change.files[path].base_path if self.change is not None and path in self.change.files else path
+            self._base[path] = git_text(self.root, self.revision, where) or ""
+        return self._base[path]
+
+
 def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[str, Facts], change: Change | None) -> list[Finding]:
     """The findings the repository's own conventions keep."""
     if not findings or not settings.conventions:
         return findings
-    revision = [change.base] if change is not None else []
-    ruff = ruff_config(_text(root, revision, "pyproject.toml"), _text(root, revision, ".ruff.toml") or _text(root, revision, "ruff.toml"))
+    sides = Sides(root, change)
+    revision = sides.revision
+    ruff = ruff_config(git_text(root, revision, "pyproject.toml"), git_text(root, revision, ".ruff.toml") or git_text(root, revision, "ruff.toml"))
     asked = {rule for rule in RULES if rule in settings.sources}
     decided = {rule: on for rule in {finding.rule for finding in findings} - asked if (on := _ruff_decides(ruff, rule)) is not None}
     # Ruff's TID252 bans only imports from parent packages unless told `all`: the team's rule
@@ -70,14 +103,14 @@ def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[s
         log.info("the repository's Ruff configuration decides: %s", ", ".join(told))
     if parents_only:
         decided.pop(RelativeImport.id)
-        findings = [finding for finding in findings if not (finding.rule == RelativeImport.id and _sibling_import(root, change, finding))]
+        findings = [finding for finding in findings if not (finding.rule == RelativeImport.id and _sibling_import(sides.line(finding)))]
     findings = [finding for finding in findings if decided.get(finding.rule, True)]
     # Annotations: where neither Ruff nor the agent files decided, as typed as the code already is.
     measured = ANNOTATIONS - decided.keys() - asked
     if any(finding.rule in measured for finding in findings) and not _typed(root, revision):
         log.info("RB301-RB303: most functions of this repository declare no return type; annotation findings are left out")
         findings = [finding for finding in findings if finding.rule not in measured]
-    return _relative_imports(root, settings, findings, facts, change, asked_by_ruff=ruff_rules_imports)
+    return _relative_imports(sides, settings, findings, facts, asked_by_ruff=ruff_rules_imports)
 
 
 def _ruff_decides(ruff: Ruff, rule: str) -> bool | None:
@@ -124,9 +157,7 @@ def _typed(root: Path, revision: list[str]) -> bool:
     return functions < TYPED_MIN or annotated >= TYPED_SHARE * functions
 
 
-def _relative_imports(
-    root: Path, settings: Settings, findings: list[Finding], facts: dict[str, Facts], change: Change | None, *, asked_by_ruff: bool = False
-) -> list[Finding]:
+def _relative_imports(sides: Sides, settings: Settings, findings: list[Finding], facts: dict[str, Facts], *, asked_by_ruff: bool = False) -> list[Finding]:
     """RB101 in the repository's own terms (see ``RelativeImport.why``).
 
     A file's own way first: in a file that imported relatively before the change (and not its own
@@ -141,7 +172,7 @@ def _relative_imports(
     style = settings.options["imports.style"]
     if style == "relative":
         return [finding for finding in findings if finding.rule != rule]
-    revision = [change.base] if change is not None else []
+    change = sides.change
 
     def package_of(path: str) -> tuple[str, str] | None:
         module = settings.project.module_name(path)
@@ -151,13 +182,10 @@ def _relative_imports(
         top = path.partition("/")[0]
         return (top, top) if "/" in path and top.isidentifier() else None
 
-    def absolute_of(package: str) -> re.Pattern[str]:
-        return re.compile(rf"^\s*(from|import)\s+{re.escape(package)}(\.|\s)", re.MULTILINE)
-
     # A statement the change only extends (a name added to `from .models import a`): the file
     # imported that module relatively before.
     if change is not None:
-        findings = [finding for finding in findings if not (finding.rule == rule and _extended(root, change, finding))]
+        findings = [f for f in findings if not (f.rule == rule and _changed(change, f.path) and _extended(sides.line(f), sides.base(f.path)))]
     # Explicit asks outrank what is measured: the config, the repository's own agent files, its Ruff.
     if style == "absolute" or rule in settings.sources or asked_by_ruff:
         return findings
@@ -165,9 +193,9 @@ def _relative_imports(
     relative_files = set()
     if change is not None:
         for path in {f.path for f in findings if f.rule == rule and _changed(change, f.path)}:
-            base = _text(root, revision, change.files[path].base_path) or ""
+            base = sides.base(path)
             package = package_of(path)
-            if RELATIVE_FROM.search(base) and not (package is not None and absolute_of(package[0]).search(base)):
+            if RELATIVE_FROM.search(base) and not (package is not None and re.search(absolute_import(package[0]), base, re.MULTILINE)):
                 relative_files.add(path)
     findings = [finding for finding in findings if not (finding.rule == rule and finding.path in relative_files)]
     measured: dict[tuple[str, str], bool] = {}
@@ -177,7 +205,7 @@ def _relative_imports(
         if package is None:
             return True
         if package not in measured:
-            measured[package] = _imports_itself_relatively(root, revision, *package)
+            measured[package] = _imports_itself_relatively(sides.root, sides.revision, *package)
             if measured[package]:
                 log.info("RB101: relative imports are the house style of %s; reported only in files that mix both styles", package[1])
         if not measured[package]:
@@ -191,24 +219,17 @@ def _relative_imports(
     return [finding for finding in findings if kept(finding)]
 
 
-def _sibling_import(root: Path, change: Change | None, finding: Finding) -> bool:
-    """Whether the relative import at ``finding`` is ``from .x`` (one dot: a module of its own package)."""
-    try:
-        data = change.read(finding.path) if change is not None and finding.path in change.files else read_source(root / finding.path, MAX_SOURCE_BYTES)
-    except OSError:
-        return False
-    modules = RELATIVE_FROM.findall(_line(data, finding.line))
+def _sibling_import(line: str) -> bool:
+    """Whether a line's relative import is ``from .x`` (one dot: a module of its own package)."""
+    modules = RELATIVE_FROM.findall(line)
     return bool(modules) and not modules[0].startswith("..")
 
 
-def _extended(root: Path, change: Change, finding: Finding) -> bool:
-    """Whether the relative import at ``finding`` names a module its file imported relatively at the
-    base (``from .models import``; ``from . import x`` names no module, so it is always new)."""
-    if not _changed(change, finding.path):
-        return False
-    line = _line(change.read(finding.path), finding.line)
+def _extended(line: str, base: str) -> bool:
+    """Whether a line's relative import names a module its file imported relatively at the base
+    (``from .models import``; ``from . import x`` names no module, so it is always new)."""
     modules = {module for module in RELATIVE_FROM.findall(line) if module.strip(".")}
-    return bool(modules & set(RELATIVE_FROM.findall(_text(root, [change.base], change.files[finding.path].base_path) or "")))
+    return bool(modules & set(RELATIVE_FROM.findall(base)))
 
 
 def _changed(change: Change, path: str) -> bool:
@@ -221,19 +242,18 @@ def _added(change: Change, path: str) -> bool:
     return path in change.files and change.files[path].new
 
 
-def _line(data: bytes, number: int) -> str:
-    """Line ``number`` of a file's bytes, counted as the engine counts lines."""
-    lines = split_lines(data.decode("utf-8", "replace"))
-    return lines[number - 1] if 0 < number <= len(lines) else ""
-
-
 def _imports_itself_relatively(root: Path, revision: list[str], name: str, directory: str) -> bool:
     """Whether the package ``name`` at ``directory`` imports its own modules relatively at
     ``revision`` (none: in the work tree's tracked files)."""
     where = [*revision, "--", f"{directory}/*.py"]
     relative = _grep_count(root, r"^\s*from\s+\.", where)
-    absolute = _grep_count(root, rf"^\s*(from|import)\s+{re.escape(name)}(\.|\s|$)", where)
+    absolute = _grep_count(root, absolute_import(name), where)
     return relative >= HOUSE_STYLE_MIN and relative >= HOUSE_STYLE_SHARE * (relative + absolute)
+
+
+def absolute_import(package: str) -> str:
+    """A line importing ``package`` or one of its modules absolutely (for ``re`` with MULTILINE and ``git grep -E``)."""
+    return rf"^\s*(from|import)\s+{re.escape(package)}(\.|\s|$)"
 
 
 def _grep_count(root: Path, pattern: str, where: list[str]) -> int:
@@ -245,7 +265,7 @@ def _grep_count(root: Path, pattern: str, where: list[str]) -> int:
     return sum(int(line.rpartition(b":")[2] or 0) for line in done.stdout.splitlines())
 
 
-def _text(root: Path, revision: list[str], path: str) -> str | None:
+def git_text(root: Path, revision: list[str], path: str) -> str | None:
     """A file's text at ``revision`` (none: the last commit's); ``None`` when git has none."""
     spec = f"{revision[0]}:{path}" if revision else f"HEAD:{path}"
     try:

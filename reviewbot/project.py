@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from reviewbot.config import MAX_CONFIG_BYTES, Settings, build_settings, read_config
+from reviewbot.config import MAX_CONFIG_BYTES, Settings, build_settings, read_config, scope_globs
 from reviewbot.errors import ConfigError, GitError, UsageError
 from reviewbot.files import SKIPPED_DIRECTORIES, read_text_file
 from reviewbot.globs import Globs
@@ -204,7 +204,7 @@ def settings_from(
     if layout.migrations and settings.scope_defaults:
         # Alembic's migrations where its config says they are, beside the built-in places.
         scope = {**settings.scope, ALEMBIC_INI: layout.migrations}
-        settings = replace(settings, scope=scope, test_paths=Globs([pattern for patterns in scope.values() for pattern in patterns]))
+        settings = replace(settings, scope=scope, test_paths=scope_globs(scope))
     return settings
 
 
@@ -239,27 +239,27 @@ def work_tree_layout(root: Path) -> Layout:
         text = _regular_text(directory / ALEMBIC_INI)
         if text is not None:
             migrations += alembic_migrations((directory / ALEMBIC_INI).relative_to(root).as_posix(), text)
+    # Each project's pyproject.toml, read once: the root's, and those of projects one level down.
+    pyprojects = {root: _regular_text(root / "pyproject.toml")}
     subprojects = []
-    projects = [root]
     for directory in first_level:
-        django = _is_file(directory / "manage.py")
-        if _is_file(directory / "pyproject.toml") or django:
+        pyproject, django = _regular_text(directory / "pyproject.toml"), _is_file(directory / "manage.py")
+        if pyproject is not None or django:
             inside = [p for base in (directory, directory / "src") for p in _listing(base)]
-            subprojects.append((_project_name(directory), django, {p.name: p.relative_to(root).as_posix() for p in inside if _is_package(p)}))
-            projects.append(directory)
-    # What the root's and those projects' dependency files declare.
-    texts: dict[str, list[str]] = {"pyproject": [], "requirements": []}
-    for directory in projects:
+            name = project_name(pyproject) if pyproject is not None else None
+            subprojects.append((name, django, {p.name: p.relative_to(root).as_posix() for p in inside if _is_package(p)}))
+            pyprojects[directory] = pyproject
+    # What those projects' dependency files declare.
+    requirements = []
+    for directory in pyprojects:
         listed = _listing(directory)
-        wanted = [p for p in listed if p.name == "pyproject.toml" or (p.name.startswith("requirements") and p.suffix == ".txt")]
+        wanted = [p for p in listed if p.name.startswith("requirements") and p.suffix == ".txt"]
         wanted += [p for d in listed if d.name == "requirements" and _is_directory(d) for p in _listing(d) if p.suffix == ".txt"]
-        for path in wanted:
-            text = _regular_text(path)
-            if text is not None:
-                texts["pyproject" if path.name == "pyproject.toml" else "requirements"].append(text)
+        requirements += [text for text in map(_regular_text, wanted) if text is not None]
     top_level = frozenset(p.name.removesuffix(".py") for p in entries)
-    dependencies = declared_imports(texts["pyproject"], texts["requirements"])
-    return Layout(_project_name(root), packages, top_level, tuple(migrations), dependencies, nested_roots(subprojects))
+    dependencies = declared_imports([text for text in pyprojects.values() if text is not None], requirements)
+    own = pyprojects[root]
+    return Layout(project_name(own) if own is not None else None, packages, top_level, tuple(migrations), dependencies, nested_roots(subprojects))
 
 
 def _listing(directory: Path) -> list[Path]:
@@ -343,16 +343,6 @@ def _is_package(path: Path) -> bool:
         return path.is_dir() and not path.name.startswith(".") and (path / "__init__.py").is_file()
     except OSError:
         return False
-
-
-def _project_name(root: Path) -> str | None:
-    """``[project].name`` (or ``[tool.poetry].name``) of the ``pyproject.toml`` in the directory ``root``."""
-    path = root / "pyproject.toml"
-    try:
-        # Bounded, a regular file, UTF-8: the work tree's pyproject.toml may be a hostile one.
-        return project_name(read_text_file(path, MAX_CONFIG_BYTES, "pyproject.toml")) if path.exists() or path.is_symlink() else None
-    except ConfigError:
-        return None
 
 
 def project_name(text: str) -> str | None:

@@ -226,13 +226,9 @@ def _generated_at_base(request: Request, facts: dict[str, Facts], change: Change
         return marked
     found = {path for path in marked if path not in change.files}
     for path in marked - found:
-        if not change.files[path].new:
-            try:
-                done = subprocess.run(["git", "-C", str(request.root), "show", f"{change.base}:{change.files[path].base_path}"], capture_output=True, check=False)
-            except OSError:
-                continue  # no git to ask: the file is judged like any other
-            if done.returncode == 0 and is_generated(done.stdout[:4000].decode("utf-8", "replace")):
-                found.add(path)
+        base = conventions.git_text(request.root, [change.base], change.files[path].base_path) if not change.files[path].new else None
+        if base is not None and is_generated(base):
+            found.add(path)
     return found
 
 

@@ -141,5 +141,5 @@ GENERATED_LINES = 5
 def is_generated(text: str) -> bool:
     """Whether a tool says, in a comment of the file's first lines, that it wrote the file (a
     docstring asking people not to edit something is no tool's mark)."""
-    comments = [line for line in split_lines(text[:4000])[:GENERATED_LINES] if line.lstrip().startswith("#")]
+    comments = [line for line in LINE_BREAK.split(text[:4000], maxsplit=GENERATED_LINES)[:GENERATED_LINES] if line.lstrip().startswith("#")]
     return any(GENERATED.search(line) for line in comments)
