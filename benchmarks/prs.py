@@ -357,8 +357,9 @@ def pin(root: Path, out: Path) -> None:
     print(f"candidates: {out}", file=sys.stderr)
 
 
-def gate(repo: str, sha: str, mirror: Path, reviewbot: str, timeout: float) -> Gate:
-    """One commit gated as CI would: init, a cold scan of its diff, then two with the cache."""
+def gate(repo: str, sha: str, mirror: Path, reviewbot: str, timeout: float, packs: str | None = None) -> Gate:
+    """One commit gated as CI would: init, a cold scan of its diff, then two with the cache;
+    ``packs`` replaces the packs ``init`` chose (``auto``, ``backend-engineer``), to compare them."""
     with tempfile.TemporaryDirectory(prefix="prs-") as workdir:
         tree = Path(workdir) / "repo"
         # A clone sharing the mirror's objects: the commit checked out, its parent in the history.
@@ -367,6 +368,9 @@ def gate(repo: str, sha: str, mirror: Path, reviewbot: str, timeout: float) -> G
         # CI's order: adopt (config, workflow, hooks), then the pre-merge gate on the commit's lines.
         init = run([reviewbot, "init"], tree, timeout)
         config = (tree / ".reviewbot.yml").read_text(encoding="utf-8") if (tree / ".reviewbot.yml").is_file() else ""
+        if packs is not None and config:
+            config = re.sub(r"^packs: .*$", f"packs: [{packs}]", config, count=1, flags=re.MULTILINE)
+            (tree / ".reviewbot.yml").write_text(config, encoding="utf-8")
         scan = [reviewbot, "scan", "--diff", f"{sha}^", "--format", "json"]
         cold = run([*scan, "--no-cache"], tree, timeout)
         fill = run(scan, tree, timeout)
@@ -437,15 +441,16 @@ def source(reviewbot: str) -> str:
     return git(*checkout, "rev-parse", "HEAD").strip() + digest
 
 
-def gate_all(root: Path, reviewbot: str, jobs: int, timeout: float, out: Path, built_from: str | None = None) -> None:
+def gate_all(root: Path, reviewbot: str, jobs: int, timeout: float, out: Path, built_from: str | None = None, packs: str | None = None) -> None:
     """Gate every pinned commit, ``jobs`` at a time; write the results to ``out``. ``built_from``:
-    the commit of this repository that the installed ``reviewbot`` was built from."""
+    the commit of this repository that the installed ``reviewbot`` was built from; ``packs``: the
+    packs every gate runs with."""
     found = mirrors(root, list(PINNED), pinned=True)
     before = git("-C", str(ROOT), "rev-parse", built_from).strip() if built_from else source(reviewbot)
     started = time.perf_counter()
 
     def one(repo: str, sha: str) -> Gate:
-        result = gate(repo, sha, found[repo], reviewbot, timeout)
+        result = gate(repo, sha, found[repo], reviewbot, timeout, packs)
         print(f"{repo} {sha[:12]}: exit {result['exit']}, {len(result['findings'])} findings, {result['seconds_cold']} s cold", file=sys.stderr)
         return result
 
@@ -625,6 +630,7 @@ def main() -> None:
     parser.add_argument("--built-from", metavar="REV", help="the commit of this repository that --reviewbot was built from (git archive REV)")
     parser.add_argument("--out", type=Path, default=SCRATCH / "results.json", help="the results (default: /tmp/prs/results.json)")
     parser.add_argument("--jobs", type=int, default=1, help="commits gated side by side")
+    parser.add_argument("--packs", help="the packs every gate runs with, in place of those `init` chose (auto, backend-engineer)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per command before it is killed")
     parser.add_argument("--pin", action="store_true", help="list the candidates and print the seeded draw")
     parser.add_argument("--candidates", type=Path, default=SCRATCH / "candidates.json", help="where --pin writes the candidates")
@@ -649,7 +655,7 @@ def main() -> None:
         print(f"written: {args.page}")
     else:
         # The script itself, not a shim, and the mirrors checked before the first gate.
-        gate_all(args.mirror_root, executable(args.reviewbot), args.jobs, args.timeout, args.out, args.built_from)
+        gate_all(args.mirror_root, executable(args.reviewbot), args.jobs, args.timeout, args.out, args.built_from, args.packs)
 
 
 if __name__ == "__main__":

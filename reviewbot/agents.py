@@ -1,131 +1,486 @@
-"""Agent instruction files read as lists of rules: which of them reviewbot enforces, and which not.
+"""Agent instruction files read as an engineer reads them: statements, what kind each is, and the
+rules that enforce it.
 
 Coding agents are told their rules in Markdown: Claude Code subagents (``.claude/agents/*.md``,
 YAML front matter and Markdown), ``CLAUDE.md`` (which may import other files with ``@path``),
-``AGENTS.md`` (at any depth), ``.github/copilot-instructions.md`` and
-``.github/instructions/*.instructions.md``, and Cursor rules (``.cursor/rules/*.mdc``). Each bullet
-is one rule, with its line; the heading above it says its kind: a prohibition ("Prohibited",
-"Don't", "Never", "Avoid"), a rule ("Rules", "Principles", "Conventions", "Guidelines") or a
-responsibility (anything else). The packs' bullets recognise the same sentence in other words
-(their ``match`` patterns) and name the rules that enforce it; their ``unchecked`` entries say why
-some sentences cannot be checked by reading code.
+``AGENTS.md`` (at any depth, and ``.github/AGENTS.md``), ``.github/copilot-instructions.md`` and
+``.github/instructions/*.instructions.md``, and Cursor rules (``.cursor/rules/*.mdc``).
+
+A file is parsed with a CommonMark parser (markdown-it-py). A **statement** is a list item (its
+wrapped lines included; its nested items explain it, unless it is only a label such as
+``**Testing**:``, whose items are statements of their own) or a paragraph that states a rule (led
+by bold text, or holding a cue of its own such as MUST, NEVER, Always, Do not). Code spans stay
+verbatim; a fenced block right under a statement is its example; headings are its topic.
+
+A statement's **kind** comes from its own words (``classify``): a prohibition ("Never", "Do not",
+"Avoid", "No ..."), a requirement ("Must", "Always", an imperative verb), a preference ("Prefer",
+"Should") or information (descriptions, commands, environment variables, links). Only a label or
+heading that is itself a prohibition ("Don'ts", "Prohibited", "**Never:**") gives its polarity to
+items that carry none of their own; topics such as "Testing" never decide a kind.
+
+A statement maps to a rule by the phrases of the packs' ``recognise`` tables (``map_statement``),
+each with the words that matched and their sense: a phrase the rule wants ("absolute imports") or
+forbids ("relative imports"), negated or not by the words before it ("no", "never", "without",
+"instead of") and by restrictions ("unless necessary", "minimal"). A statement that asks for the
+opposite of what a rule enforces is a conflict, never a mapping.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewbot.errors import ConfigError
 from reviewbot.files import SKIPPED_DIRECTORIES, read_text_file
+from reviewbot.globs import Globs
 from reviewbot.model import Source
-from reviewbot.packs import Pack
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.tree import SyntaxTreeNode
+
+    from reviewbot.packs import Pack
 
 # Agent files found by ``discover``: names at any depth, and patterns from the repository root.
 NAMES = ("CLAUDE.md", "AGENTS.md")
-PATTERNS = (".claude/agents/*.md", ".github/copilot-instructions.md", ".github/instructions/*.instructions.md", ".cursor/rules/*.mdc")
+PATTERNS = (
+    ".claude/agents/*.md",
+    ".github/AGENTS.md",
+    ".github/copilot-instructions.md",
+    ".github/instructions/*.instructions.md",
+    ".cursor/rules/*.mdc",
+)
 # The largest agent file read.
 MAX_AGENT_BYTES = 1 << 20
-# How deep ``@path`` imports are followed (Claude Code stops at five).
+# How deep ``@path`` imports and links are followed (Claude Code stops at five).
 MAX_IMPORT_DEPTH = 5
-# A Markdown heading, a bold line used as one (``**API Development**``), and a list item.
-HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-BOLD_HEADING = re.compile(r"^\s*\*\*([^*]+)\*\*:?\s*$")
-ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.+?)\s*$")
-# The opening or closing line of a fenced code block.
-FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
 # ``@docs/style.md`` in a CLAUDE.md: another file whose text counts as if written there.
 IMPORT = re.compile(r"(?:^|\s)@((?:\.{0,2}/)?[\w.-]+(?:/[\w.-]+)*\.md)\b")
-# Words of a heading that make its bullets prohibitions, or rules.
-PROHIBITION = re.compile(r"prohibit|forbid|don'?t|do not|never|avoid|must not", re.IGNORECASE)
-RULE = re.compile(r"rules?\b|principles?|conventions?|guidelines?|standards?|requirements?", re.IGNORECASE)
+# The kinds of statement, as ``reviewbot agents`` shows them.
+KINDS = ("requirement", "prohibition", "preference", "information")
+
+# Words that make a statement a prohibition, a requirement or a preference wherever they stand in
+# it; the first one in the text decides. An imperative verb at the start makes a requirement too.
+_CUES = {
+    "prohibition": r"never|do not|don'?t|must not|mustn'?t|should not|shouldn'?t|shall not|cannot|can'?t|may not|avoid|"
+    r"forbidden|prohibited|not allowed|disallowed|refrain from|under no circumstances|no longer use",
+    "requirement": r"must|always|shall|required|needs? (?:to|an?)|have to|has to|ensure|make sure|mandatory|"
+    r"(?:go|goes|belongs?) (?:through|in|into)|only (?:in|inside|within|under)\b|only (?:where|when|if) (?:strictly |absolutely |really )?(?:necessary|needed)|sparingly",
+    "preference": r"prefer(?:red|ably|s)?|should|favou?r|recommended|ideally|try to|where possible|when possible|consider|encouraged|"
+    r"(?:is|are) (?:fine|ok|okay|acceptable|allowed|permitted)",
+}
+CUE = re.compile("|".join(rf"(?P<{kind}>\b(?:{words})\b)" for kind, words in _CUES.items()), re.IGNORECASE)
+# "No print statements", "Not in service code": a prohibition by its first word.
+NO = re.compile(r"^(?:no|not|zero)\b(?!\s+(?:more|longer|need|one)\b)", re.IGNORECASE)
+# Verbs that open an instruction ("Use ...", "Keep ..."): a requirement.
+IMPERATIVE = frozenset(
+    "add analyse analyze annotate apply assert assess await batch build cache call catch check choose close "
+    "comment commit configure convert create declare define delete depend describe design develop document "
+    "drop emit enable encrypt escape explain export expose extract filter fix follow format generate group "
+    "guard handle hash identify implement import include index inherit inject integrate keep leverage limit "
+    "lock log maintain make map mark measure migrate mock move name normalize optimize organize paginate "
+    "parse pass patch pin place prefix protect put raise refactor register release rely remove rename "
+    "replace restrict return reuse review sanitize scope separate serialize set sort split specify stay "
+    "stick store structure stub test track transform treat type update upgrade use validate verify wrap write "
+    "adjust avoid confirm converge do keep limit prefer recompile reduce regenerate sign collapse preserve "
+    "inspect fire strip push extend link reference provide co-locate disclose match leave note fork respect bump".split()
+)
+# Verbs that open a how-to rather than a rule ("Run `make test` to test"): information, unless
+# another cue ("always run ...") makes it more.
+HOW_TO = frozenset("run see read refer visit install open navigate start execute browse".split())
+# A task-list item: ``[ ] Tests are included``.
+CHECKBOX = re.compile(r"^\[[ xX]\]\s+")
+# When a how-to becomes a rule: "Run the tests before pushing".
+WHEN = re.compile(r"\b(?:before|after|prior to|whenever)\b", re.IGNORECASE)
+# A short label or condition and what follows it: "Unit tests: add or update tests in ...",
+# "Command examples — confirm they still match", "If both exist, converge to one path".
+LABEL = re.compile(r"^(?:[^:`—–]{1,40}(?::|\s[—–-])|(?:if|when|before|after|for)\b[^,`]{1,60},)\s+(.+)$", re.IGNORECASE)
+# Cues that forbid only where a sentence or clause starts, or after "you": "Do not use signals"
+# forbids, "Tests do not require Docker" describes.
+CLAUSE_CUES = re.compile(r"do not|don'?t|cannot|can'?t|may not", re.IGNORECASE)
+CLAUSE_START = re.compile(r"(?:^|[.;:!?—–(]\s*|,\s*|\s-\s*|\b(?:and|but|or|please|so|you|we)\s+)$", re.IGNORECASE)
+# Labels and headings whose own words are a prohibition: their items inherit it.
+PROHIBITING = re.compile(r"\b(?:prohibit\w*|forbid\w*|don'?ts?|do not|never|avoid|must not|anti-?patterns?|not allowed)\b", re.IGNORECASE)
+# Words that turn what follows them (within a few words, in the same clause) into its opposite.
+NEGATOR = re.compile(
+    r"\b(?:no|not|never|avoid(?:ing)?|without|instead of|rather than|don'?t|do not|must not|mustn'?t|should not|shouldn'?t|"
+    r"cannot|can'?t|minimal|minimi[sz]e|lengthy|excessive|unnecessary|redundant|refrain from|skip(?:ping)?|omit(?:ting)?|"
+    r"bypass(?:ing)?|ignor(?:e|ing)|disable|disabling|forbid\w*|prohibit\w*|ban|banned|nor)\b",
+    re.IGNORECASE,
+)
+# Restrictions that make a statement ask for less of what it names ("comments only where necessary").
+RESTRICTION = re.compile(
+    r"\bunless (?:strictly |absolutely |really )?(?:necessary|needed|required)|\bonly (?:where|when|if) (?:strictly |absolutely |really )?"
+    r"(?:necessary|needed|required|non-obvious)|\bsparingly\b|\bself-(?:explanatory|documenting)\b",
+    re.IGNORECASE,
+)
+# Where a clause ends: a negation never reaches past it.
+CLAUSE = re.compile(r"[;.!?:](?:\s|$)|\s[—–-]\s|\bbut\b|\binstead\b(?! of)|\botherwise\b", re.IGNORECASE)
+# How many words may stand between a negation and the phrase it negates.
+NEGATION_REACH = 6
+# Topics of code that is not Python: a statement under such a heading, in such a directory's agent
+# file, or naming such code maps to no rule (reviewbot reads Python).
+OTHER_CODE = re.compile(
+    r"\b(?:type ?script|java ?script|[jt]sx?|react|vue|angular|svelte|next\.js|node(?:\.js)?|npm|pnpm|yarn|golang|go code|"
+    r"rust|java|kotlin|swift|c#|c\+\+|ruby|php|css|html|front-?end|web ?ui|ui components?)\b",
+    re.IGNORECASE,
+)
+OTHER_DIRECTORIES = frozenset({"web", "frontend", "front-end", "ui", "webapp", "www", "mem0-ts", "go", "js", "ts"})
+# The reason given for a requirement or prohibition no pack knows anything of.
+NO_RULE = "no rule of the packs checks this sentence"
 
 
 @dataclass(frozen=True)
-class AgentBullet:
-    """One bullet of an agent file: where it is, what it says, and what kind of sentence it is."""
+class Statement:
+    """One statement of an agent file: where it is, what it says, and what kind it is."""
 
     path: str
     line: int
     text: str
-    kind: str  # "prohibition", "rule" or "responsibility"
+    # One of ``KINDS``, and the words that decided it (``"Never"``; ``heading "Don'ts"``).
+    kind: str
+    cue: str
+    # The headings and labels above it, outermost first: its topic.
     section: str
+    end_line: int = 0
+    # Nested items and further paragraphs that explain it.
+    details: tuple[str, ...] = ()
+    # A fenced block right under it.
+    example: str | None = None
+    # Whether its kind came from a label or heading rather than its own words.
+    inherited: bool = False
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """A bullet and what enforces it: rule ids, or the reason none can."""
+    """A statement and what the packs make of it: the rules that enforce it (with the words that
+    matched), the rules it asks the opposite of, or why no rule can check it."""
 
-    bullet: AgentBullet
+    statement: Statement
     rules: tuple[str, ...]
     reason: str | None
+    # The words that matched, by rule (of ``rules`` and of ``against``).
+    evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    against: tuple[str, ...] = ()
 
 
-def discover(root: Path) -> list[str]:
-    """Repository-relative paths of the agent files under ``root``, sorted."""
-    # A link (``AGENTS.md -> CLAUDE.md``) is another name of a file read under its own name, or of
-    # one outside the repository: never read.
-    found = {path for pattern in PATTERNS for path in root.glob(pattern) if path.is_file() and not path.is_symlink()}
+def discover(root: Path, exclude: Globs | None = None) -> list[str]:
+    """Repository-relative paths of the agent files under ``root``, sorted; none that the config's
+    ``exclude`` globs name (a corpus of other projects' agent files kept as test data, say).
+
+    A link (``CLAUDE.md -> AGENTS.md``) is read as the file it points to when that file is inside
+    the repository, under the target's name; a link leaving the repository is never read.
+    """
+    candidates = {path for pattern in PATTERNS for path in root.glob(pattern)}
     for name in NAMES:
         for path in root.rglob(name):
             # Not in hidden, vendored or environment directories (as a scan without git skips them).
             parts = path.relative_to(root).parts[:-1]
-            if path.is_file() and not path.is_symlink() and not any(part.startswith(".") or part in SKIPPED_DIRECTORIES for part in parts):
-                found.add(path)
-    return sorted(path.relative_to(root).as_posix() for path in found)
+            if not any(part.startswith(".") and part != ".github" or part in SKIPPED_DIRECTORIES for part in parts):
+                candidates.add(path)
+    real = root.resolve()
+    found = set()
+    for path in candidates:
+        target = path.resolve() if path.is_symlink() else path
+        if target.is_file() and target.resolve().is_relative_to(real):
+            found.add(target.resolve().relative_to(real).as_posix() if path.is_symlink() else path.relative_to(root).as_posix())
+    return sorted(name for name in found if exclude is None or not exclude.match(name))
 
 
-def read_bullets(root: Path, name: str, chain: tuple[str, ...] = ()) -> list[AgentBullet]:
-    """The bullets of one agent file (``name`` relative to ``root``), and of the files it imports.
+def read_statements(root: Path, name: str, chain: tuple[str, ...] = (), seen: set[str] | None = None) -> list[Statement]:
+    """The statements of one agent file (``name`` relative to ``root``), and of the files it
+    imports (``@docs/style.md``) or links to inside the repository, each file read once.
 
-    ``chain`` holds the files importing this one: a file imported again on its own chain (a cycle)
-    or deeper than ``MAX_IMPORT_DEPTH`` is not read again.
+    ``chain`` holds the files importing this one: none is read deeper than ``MAX_IMPORT_DEPTH``.
     """
+    seen = set() if seen is None else seen
+    seen.add(name)
     path = root / name
     text = read_text_file(path, MAX_AGENT_BYTES, name, "agent file")
-    lines = text.splitlines()
-    start = _after_front_matter(lines)
-    bullets: list[AgentBullet] = []
-    # The headings above the current line, outermost first, by level (bold lines rank below ######).
-    headings: dict[int, str] = {}
-    fenced = False
-    for number in range(start, len(lines)):
-        line = lines[number]
-        # Inside a fenced code block, ``# comment`` is no heading and ``- x`` no rule.
-        if FENCE.match(line):
-            fenced = not fenced
-        if fenced or FENCE.match(line):
-            continue
-        heading, bold = HEADING.match(line), BOLD_HEADING.match(line)
-        if heading or bold:
-            level = len(heading[1]) if heading else 7
-            headings = {key: value for key, value in headings.items() if key < level}
-            headings[level] = (heading[2] if heading else bold[1]).strip()  # type: ignore[index]
-            continue
-        item = ITEM.match(line)
-        # ``- @docs/style.md``: an import, no rule of its own.
-        if item and not IMPORT.fullmatch(" " + item[1].strip()):
-            # The section is every heading above, outermost first: "Rules / Core Principles".
-            section = " / ".join(headings[key] for key in sorted(headings))
-            bullets.append(AgentBullet(name, number + 1, _plain(item[1]), _kind(section), section))
+    statements: list[Statement] = []
+    for found, targets in _parse(name, text):
+        statements += found
         if len(chain) >= MAX_IMPORT_DEPTH:
             continue
-        # ``@docs/style.md``: that file's bullets count here, as Claude Code inlines it.
-        for imported in IMPORT.findall(line):
-            target = (path.parent / imported).resolve()
-            if target.is_file() and target.is_relative_to(root.resolve()):
-                relative = target.relative_to(root.resolve()).as_posix()
-                if relative != name and relative not in chain:
-                    bullets += read_bullets(root, relative, (*chain, name))
-    return bullets
+        for target in targets:
+            resolved = (path.parent / target).resolve()
+            if resolved.is_file() and resolved.is_relative_to(root.resolve()) and resolved.suffix in (".md", ".mdc"):
+                relative = resolved.relative_to(root.resolve()).as_posix()
+                if relative not in seen:
+                    statements += read_statements(root, relative, (*chain, name), seen)
+    return statements
+
+
+def read_all(root: Path, names: list[str]) -> list[tuple[str, list[Statement]]]:
+    """Each file of ``names`` with its statements; a file another one imports or links is read
+    there, and not again on its own."""
+    seen: set[str] = set()
+    result = []
+    for name in sorted(names):
+        if name not in seen:
+            result.append((name, read_statements(root, name, (), seen)))
+    return result
+
+
+def statement_at(root: Path, path: str, line: int) -> str | None:
+    """The text of the statement of agent file ``path`` that covers ``line`` (a ``checks:``
+    entry's ``enforces``), or ``None`` when no statement does."""
+    found = _statements_of(read_text_file(root / path, MAX_AGENT_BYTES, path, "agent file"), path)
+    return next((s.text for s in found if s.line <= line <= max(s.end_line, s.line)), None)
+
+
+def _statements_of(text: str, name: str) -> list[Statement]:
+    return [statement for found, _ in _parse(name, text) for statement in found]
+
+
+def _parse(name: str, text: str) -> list[tuple[list[Statement], list[str]]]:
+    """The statements of a file's text, in order, grouped with the files each group imports."""
+    from markdown_it.tree import SyntaxTreeNode
+
+    lines = text.splitlines()
+    start = _after_front_matter(lines)
+    tree = SyntaxTreeNode(_markdown().parse("\n".join(lines[start:])))
+    reader = _Reader(name, start)
+    reader.blocks(tree.children, {}, None)
+    return reader.groups
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    """One CommonMark parser, made when first needed (tables on: they are read as nothing)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table")
+
+
+class _Reader:
+    """Walks a Markdown tree and collects statements, with the headings and labels above them."""
+
+    def __init__(self, name: str, offset: int) -> None:
+        self.name = name
+        self.offset = offset
+        self.groups: list[tuple[list[Statement], list[str]]] = []
+        self.last: Statement | None = None
+
+    def add(self, statement: Statement, targets: list[str]) -> None:
+        self.groups.append(([statement], targets))
+        self.last = statement
+
+    def blocks(self, nodes: list[SyntaxTreeNode], headings: dict[int, str], label: str | None) -> None:
+        """Read a sequence of blocks under ``headings``; ``label`` is a lead-in above them."""
+        lead: str | None = label
+        for node in nodes:
+            if node.type == "heading":
+                level = int(node.tag[1])
+                headings = {key: value for key, value in headings.items() if key < level}
+                headings[level] = _inline(node.children[0])
+                lead, self.last = label, None
+            elif node.type == "paragraph":
+                inline = node.children[0]
+                text = _inline(inline)
+                imports = _imports(inline)
+                if _is_label(inline, text):
+                    # ``**API Development**`` on its own line: a heading below ``######``.
+                    headings = {key: value for key, value in headings.items() if key < 7}
+                    headings[7] = text.rstrip(":").strip()
+                    lead, self.last = label, None
+                    if imports:
+                        self.groups.append(([], imports))
+                elif text.endswith(":") and node.next_sibling is not None and node.next_sibling.type in ("bullet_list", "ordered_list"):
+                    # "Never do the following:" introduces the list below it.
+                    lead = text.rstrip(":")
+                    self.groups.append(([], imports))
+                else:
+                    statement = self.statement(node, text, headings, lead, bold=_bold_led(inline))
+                    if statement is not None:
+                        self.add(statement, imports)
+                    elif imports:
+                        self.groups.append(([], imports))
+                        self.last = None
+                    else:
+                        self.last = None
+            elif node.type in ("bullet_list", "ordered_list"):
+                for item in node.children:
+                    self.item(item, headings, lead)
+                # A fenced block right after a list is the example of its last item.
+                lead = label
+            elif node.type in ("fence", "code_block"):
+                # A fenced block right under a statement is its example; elsewhere, nothing.
+                if self.last is not None and self.groups and self.groups[-1][0] == [self.last]:
+                    self.groups[-1] = ([replace(self.last, example=node.content)], self.groups[-1][1])
+                self.last = None
+            elif node.type == "blockquote":
+                self.blocks(node.children, headings, lead)
+            else:
+                self.last = None
+
+    def item(self, item: SyntaxTreeNode, headings: dict[int, str], lead: str | None) -> None:
+        """One list item: a statement with its explanations, or a label over statements."""
+        children = item.children
+        first = children[0] if children and children[0].type == "paragraph" else None
+        inline = first.children[0] if first is not None else None
+        text = _inline(inline) if inline is not None else ""
+        imports = _imports(inline) if inline is not None else []
+        nested = [child for child in children if child.type in ("bullet_list", "ordered_list")]
+        if nested and (not text or _is_label(inline, text) or text.endswith(":")):
+            # ``- **Testing**:`` over a list: the label is a topic, its items the statements.
+            label = text.rstrip(":").strip()
+            inner = {**headings, 8: label} if label else headings
+            if imports:
+                self.groups.append(([], imports))
+            for child in children[1:] if first is not None else children:
+                if child.type in ("bullet_list", "ordered_list"):
+                    for sub in child.children:
+                        self.item(sub, inner, label or lead)
+                else:
+                    self.blocks([child], inner, label or lead)
+            self.last = None
+            return
+        if not text:
+            self.blocks(children, headings, lead)
+            return
+        details, example = [], None
+        for child in children[1:]:
+            if child.type == "paragraph":
+                details.append(_inline(child.children[0]))
+            elif child.type in ("bullet_list", "ordered_list"):
+                details += [_flat(sub) for sub in child.children]
+            elif child.type in ("fence", "code_block") and example is None:
+                example = child.content
+        assert first is not None
+        statement = self.statement(first, text, headings, lead, listed=True, end=max(child.map[1] for child in children if child.map))
+        if statement is not None:
+            self.add(replace(statement, details=tuple(details), example=example), imports)
+        elif imports:
+            self.groups.append(([], imports))
+
+    def statement(
+        self, node: SyntaxTreeNode, text: str, headings: dict[int, str], lead: str | None, *, listed: bool = False, bold: bool = False, end: int | None = None
+    ) -> Statement | None:
+        """The statement a paragraph or list item makes; ``None`` for a paragraph that states no
+        rule (a list item is always one, if only of information)."""
+        kind, cue = classify(text)
+        inherited = False
+        if listed and (kind == "information" or cue.startswith("verb")):
+            # Under "**Never:**" or "## Don'ts", "- commit secrets" is a prohibition.
+            label = f"label {lead!r}" if lead is not None and PROHIBITING.search(lead) else None
+            heading = next((f"heading {headings[k]!r}" for k in sorted(headings, reverse=True) if PROHIBITING.search(headings[k])), None)
+            if label or heading:
+                kind, cue, inherited = "prohibition", label or heading or "", True
+        if not listed and kind == "information" and not bold:
+            return None
+        assert node.map is not None
+        start, stop = node.map
+        section = " / ".join(headings[key] for key in sorted(headings))
+        return Statement(self.name, self.offset + start + 1, text, kind, cue, section, self.offset + (end or stop), inherited=inherited)
+
+
+def classify(text: str) -> tuple[str, str]:
+    """A statement's kind by its own words, and the words that decided it: the first cue
+    (``"Never"``), where an opening imperative verb (``verb "Use"``) counts as one; else information.
+
+    A checklist item (``[ ] Tests pass``) is a requirement; ``Unit tests: add or update tests``
+    is read by what follows its short label.
+    """
+    plain = outside_code(text).replace("\u2019", "'").lstrip()
+    if CHECKBOX.match(plain):
+        kind, cue = classify(CHECKBOX.sub("", text, count=1))
+        return (kind, cue) if kind in ("prohibition", "preference") else ("requirement", "a checklist item")
+    if _defines(text):
+        return "information", "a definition"
+    opening = re.match(r"\W*([A-Za-z']+)", plain)
+    first = opening[1] if opening else ""
+    if NO.match(plain):
+        return "prohibition", f'"{first}"'
+    found = next((cue for cue in CUE.finditer(plain) if not CLAUSE_CUES.fullmatch(cue[0]) or CLAUSE_START.search(plain[: cue.start()])), None)
+    if found is not None and (found.start() <= plain.find(first) or first.lower() not in IMPERATIVE):
+        kind = next(k for k, v in found.groupdict().items() if v is not None)
+        return kind, f'"{found[0]}"'
+    if first.lower() in IMPERATIVE:
+        return "requirement", f'verb "{first}"'
+    if first.lower() in HOW_TO:
+        # "Run the tests before pushing" asks for it; "Run `make dev` to start" says how.
+        return ("requirement", f'verb "{first}"') if WHEN.search(plain) else ("information", f'how-to "{first}"')
+    label = LABEL.match(text)
+    if label is not None:
+        kind, cue = classify(label[1])
+        if kind != "information":
+            return kind, cue
+    return "information", ""
+
+
+def _defines(text: str) -> bool:
+    """Whether a statement defines a name rather than asking anything: "`make test` - run the
+    tests", "`POLAR_DB_URL`: the database", "[Guide](docs/guide.md)"."""
+    return bool(re.match(r"^(?:`[^`]+`|\[[^\]]+\]\([^)]*\))\s*(?:[:—–-]|\(|$)", text)) or bool(re.fullmatch(r"`[^`]+`", text.strip()))
+
+
+def outside_code(text: str) -> str:
+    """The text with code spans blanked (same length): cue words inside code are not the writer's."""
+    return re.sub(r"`[^`]*`", lambda m: " " * len(m[0]), text)
+
+
+def _inline(node: SyntaxTreeNode | None) -> str:
+    """An inline node as text: emphasis dropped, code spans verbatim in backticks, links as their text."""
+    if node is None:
+        return ""
+    parts = []
+    for child in node.children:
+        if child.type == "text":
+            parts.append(child.content)
+        elif child.type == "code_inline":
+            ticks = "``" if "`" in child.content else "`"
+            parts.append(f"{ticks}{child.content}{ticks}")
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "html_inline":
+            parts.append(child.content)
+        else:
+            parts.append(_inline(child))
+    return re.sub(r"[ \t]+", " ", "".join(parts)).strip()
+
+
+def _flat(item: SyntaxTreeNode) -> str:
+    """A nested list item as one line of explanation."""
+    return " ".join(_inline(child.children[0]) for child in item.children if child.type == "paragraph")
+
+
+def _bold_led(inline: SyntaxTreeNode) -> bool:
+    """Whether a paragraph opens with bold text (``**ALL queries MUST be in repositories.**``)."""
+    children = [child for child in inline.children if not (child.type == "text" and not child.content.strip())]
+    return bool(children) and children[0].type == "strong"
+
+
+def _is_label(inline: SyntaxTreeNode | None, text: str) -> bool:
+    """Whether a paragraph is only a label: bold text alone (``**Testing**``, ``**Rules:**``)."""
+    if inline is None:
+        return False
+    children = [child for child in inline.children if not (child.type == "text" and child.content.strip() in ("", ":"))]
+    return len(children) == 1 and children[0].type == "strong" and len(text.split()) <= 8
+
+
+def _imports(inline: SyntaxTreeNode | None) -> list[str]:
+    """The files a paragraph brings in: ``@docs/style.md`` imports and links to Markdown files
+    (relative paths only: a link with a scheme leaves the repository)."""
+    if inline is None:
+        return []
+    found = [match for child in inline.children if child.type == "text" for match in IMPORT.findall(child.content)]
+    for child in inline.walk():
+        if child.type == "link":
+            href = str(child.attrs.get("href", "")).split("#")[0]
+            if href and not re.match(r"^[a-z][a-z0-9+.-]*:|^/|^#", href, re.IGNORECASE) and href.endswith((".md", ".mdc")):
+                found.append(href)
+    return found
 
 
 def _after_front_matter(lines: list[str]) -> int:
     """The index of the first line after a ``---`` front matter block (0 without one).
 
-    Front matter is only skipped, never parsed: real files hold "almost YAML" (unquoted colons,
-    ``tools`` as a string or a list), and none of it is a rule.
+    Front matter is only skipped, never parsed as YAML: real files hold "almost YAML" (unquoted
+    colons, ``tools`` as a string or a list), and none of it is a rule.
     """
     if not lines or lines[0].strip() != "---":
         return 0
@@ -135,35 +490,109 @@ def _after_front_matter(lines: list[str]) -> int:
     return 0
 
 
-def _plain(text: str) -> str:
-    """A bullet's text without Markdown emphasis or code marks (``snake_case`` keeps its underscore)."""
-    return re.sub(r"\*+|`+|(?<!\w)_+|_+(?!\w)", "", text).strip()
-
-
-def _kind(section: str) -> str:
-    """What the headings above a bullet make of it."""
-    if PROHIBITION.search(section):
-        return "prohibition"
-    return "rule" if RULE.search(section) else "responsibility"
-
-
-def coverage(bullets: list[AgentBullet], packs: list[Pack]) -> list[Coverage]:
-    """For each bullet, the rules of the packs that enforce it, or the reason no rule can."""
-    result = []
-    for bullet in bullets:
-        folded = bullet.text.casefold()
-        rules: set[str] = set()
+def map_statement(statement: Statement, packs: list[Pack]) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """The rules a statement asks for and the rules it asks the opposite of, each with the words
+    that decided it. Information asks nothing; a statement that is both for and against a rule is
+    neither (its words are read as saying too much to decide)."""
+    if statement.kind == "information" or about_other_code(statement):
+        return {}, {}
+    folded = statement.text.casefold()
+    wants: dict[str, list[str]] = {}
+    against: dict[str, list[str]] = {}
+    for pack in packs:
+        for known in pack.bullets:
+            if folded == known.quote.casefold():
+                for rule in known.rules:
+                    wants.setdefault(rule, []).append("the pack's own sentence")
+    if not wants:
+        text = statement.text
+        restricted = bool(RESTRICTION.search(text))
         for pack in packs:
-            for known in pack.bullets:
-                if folded == known.quote.casefold() or any(re.search(pattern, bullet.text, re.IGNORECASE) for pattern in known.match):
-                    rules.update(known.rules)
+            for rule, phrases in pack.recognise.items():
+                for patterns, sense in ((phrases.wants, True), (phrases.forbids, False), (phrases.about, None)):
+                    for pattern in patterns:
+                        for match in pattern.finditer(text):
+                            wanted = asked(text, match.start(), statement.inherited) and not (sense is not False and restricted)
+                            if sense is None:
+                                # What a rule is about, asked for less of: against it; asked for: nothing yet.
+                                if not wanted:
+                                    against.setdefault(rule, []).append(match[0])
+                            else:
+                                (wants if wanted == sense else against).setdefault(rule, []).append(match[0])
+    both = wants.keys() & against.keys()
+    return (
+        {rule: tuple(dict.fromkeys(words)) for rule, words in sorted(wants.items()) if rule not in both},
+        {rule: tuple(dict.fromkeys(words)) for rule, words in sorted(against.items()) if rule not in both},
+    )
+
+
+def about_other_code(statement: Statement) -> bool:
+    """Whether a statement is about code in another language: by its heading, its file's
+    directory, or its own words."""
+    directories = statement.path.split("/")[:-1]
+    return bool(OTHER_CODE.search(statement.section) or OTHER_CODE.search(outside_code(statement.text))) or any(d.lower() in OTHER_DIRECTORIES for d in directories)
+
+
+def asked(text: str, start: int, inherited: bool) -> bool:
+    """Whether the words at ``start`` are asked for (``True``) or against: negations a few words
+    before them in the same clause flip it, and so does a prohibition given by a heading. Words
+    inside code spans are code, never negations or clause ends."""
+    plain = outside_code(text)
+    clause_start = max((m.end() for m in CLAUSE.finditer(plain, 0, start)), default=0)
+    before = plain[clause_start:start]
+    flips = sum(len(before[negation.end() :].split()) <= NEGATION_REACH for negation in NEGATOR.finditer(before))
+    return (flips + inherited) % 2 == 0
+
+
+def coverage(statements: list[Statement], packs: list[Pack]) -> list[Coverage]:
+    """For each statement, the rules of the packs that enforce it, or the reason no rule can."""
+    result = []
+    for statement in statements:
+        wants, against = map_statement(statement, packs)
         reason = None
-        if not rules:
-            reason = next(
-                (why for pack in packs for patterns, why in pack.unchecked if any(re.search(p, bullet.text, re.IGNORECASE) for p in patterns)),
-                "no rule of the packs checks this sentence",
+        if not wants:
+            reason = (
+                "information: it asks nothing of the code"
+                if statement.kind == "information"
+                else "about code in another language; reviewbot reads Python"
+                if about_other_code(statement)
+                else next(
+                    (why for pack in packs for patterns, why in pack.unchecked if any(re.search(p, statement.text, re.IGNORECASE) for p in patterns)),
+                    "asks the opposite of what " + ", ".join(against) + " enforce" if against else NO_RULE,
+                )
             )
-        result.append(Coverage(bullet, tuple(sorted(rules)), reason))
+        result.append(Coverage(statement, tuple(wants), reason, {**wants, **against}, tuple(against)))
+    return result
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Statements that ask for a rule and against it; ``winner`` decides where both apply (the
+    order of ``Settings.source_for``: file rank, then the nearer file, then the one against)."""
+
+    rule: str
+    asking: tuple[Statement, ...]
+    against: tuple[Statement, ...]
+    winner: Statement
+
+
+def conflicts(root: Path, files: list[tuple[str, list[Coverage]]], prefer: tuple[str, ...] = ()) -> list[Conflict]:
+    """The rules that some statements ask for and others against, with the side that wins."""
+    sides: dict[str, list[tuple[tuple[int, int, bool, str, int], Statement, bool]]] = {}
+    for name, covered in files:
+        scope = scope_of(root, name)
+        depth = scope[1] if scope is not None else 0
+        for c in covered:
+            for rule in (*c.rules, *c.against):
+                against = rule in c.against
+                key = (-rank(name, prefer), -depth, not against, c.statement.path, c.statement.line)
+                sides.setdefault(rule, []).append((key, c.statement, against))
+    result = []
+    for rule, found in sorted(sides.items()):
+        asking = tuple(s for _, s, against in found if not against)
+        opposed = tuple(s for _, s, against in found if against)
+        if asking and opposed:
+            result.append(Conflict(rule, asking, opposed, min(found, key=lambda side: side[0])[1]))
     return result
 
 
@@ -190,7 +619,7 @@ def scope_of(root: Path, name: str) -> tuple[tuple[str, ...] | None, int] | None
     ``globs``, a Copilot instructions file without ``applyTo``: both are only used on request).
 
     ``CLAUDE.md`` and ``AGENTS.md`` cover their directory; subagents and the repository-wide
-    Copilot file cover everything.
+    files cover everything.
     """
     directory = name.rpartition("/")[0]
     if name.endswith(".mdc") or name.endswith(".instructions.md"):
@@ -200,35 +629,45 @@ def scope_of(root: Path, name: str) -> tuple[tuple[str, ...] | None, int] | None
         globs = patterns(fields.get("globs", "") or fields.get("applyTo", ""))
         if not globs:
             return None
-        from reviewbot.globs import Globs
-
         try:
             Globs(globs)  # ``applyTo: "**"`` is every file, as written
         except ConfigError as error:
             raise ConfigError(f"{name}: {error}") from None
         return globs, 1
-    if name.rpartition("/")[2] in NAMES and directory:
+    if name.rpartition("/")[2] in NAMES and directory and directory != ".github":
         return (f"{directory}/**",), directory.count("/") + 1
     return None, 0
 
 
-def auto_sources(root: Path, packs: list[Pack]) -> dict[str, list[Source]]:
-    """For ``packs: [auto]``: each rule the repository's agent files ask for, with the bullets
-    (file, line, text, scope) that ask for it."""
+def rank(name: str, prefer: tuple[str, ...] = ()) -> int:
+    """How much an agent file's word counts under ``packs: [auto]``, higher first: a file named
+    in ``agents.prefer`` (the first highest), then the repository's instruction files
+    (``CLAUDE.md``, ``AGENTS.md``, Copilot and Cursor rules), then subagents (often a generic template)."""
+    for index, pattern in enumerate(prefer):
+        if Globs([pattern]).match(name):
+            return 100 - index
+    return 0 if name.startswith(".claude/agents/") else 1
+
+
+def auto_sources(root: Path, packs: list[Pack], prefer: tuple[str, ...] = (), exclude: Globs | None = None) -> dict[str, list[Source]]:
+    """For ``packs: [auto]``: each rule the repository's agent files speak of, with the statements
+    (file, line, text, scope) that ask for it and those that ask the opposite (``Source.against``)."""
     found: dict[str, list[Source]] = {}
-    for name in discover(root):
+    for name, statements in read_all(root, discover(root, exclude)):
         scope = scope_of(root, name)
         if scope is None:
             continue
-        for covered in coverage(read_bullets(root, name), packs):
-            for rule in covered.rules:
-                bullet = covered.bullet
-                found.setdefault(rule, []).append(Source(bullet.path, bullet.line, bullet.text, scope[0], scope[1]))
+        for covered in coverage(statements, packs):
+            statement = covered.statement
+            for rule in (*covered.rules, *covered.against):
+                found.setdefault(rule, []).append(
+                    Source(statement.path, statement.line, statement.text, scope[0], scope[1], rank=rank(name, prefer), against=rule in covered.against)
+                )
     return found
 
 
 def waived(text: str, waive: tuple[tuple[str, str], ...]) -> str | None:
-    """The reason ``agents.waive`` gives for a bullet: an entry equal to its text (any case) or a
-    regular expression found in it."""
+    """The reason ``agents.waive`` gives for a statement: an entry equal to its text (any case) or
+    a regular expression found in it."""
     folded = text.casefold()
     return next((reason for pattern, reason in waive if pattern.casefold() == folded or re.search(pattern, text, re.IGNORECASE)), None)

@@ -270,17 +270,25 @@ def _agents_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     """``reviewbot agents``: the repository's agent files, bullet by bullet, and what enforces each."""
     agents = commands.add_parser(
         "agents",
-        help="show which rules enforce each bullet of the repository's agent files",
-        description="Read agent instruction files (Claude Code subagents, CLAUDE.md with @imports, AGENTS.md, "
-        "Copilot and Cursor rule files; default: those of the repository) and print, bullet by bullet, "
-        "the rules that enforce it or why no rule can.",
+        help="show which rules enforce each statement of the repository's agent files",
+        description="Read agent instruction files (Claude Code subagents, CLAUDE.md with @imports and links, AGENTS.md, "
+        "Copilot and Cursor rule files; default: those of the repository) and print, statement by statement, "
+        "its kind (requirement, prohibition, preference, information) and the words that decided it, the rules or "
+        "checks that enforce it with the phrases that matched, or why none can; then the statements that conflict "
+        "and which one wins under `packs: [auto]`. docs/agents.md explains the reading.",
     )
     agents.add_argument("files", nargs="*", type=Path, metavar="FILES", help="agent files (default: every one the repository holds)")
     agents.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format (default: text; markdown: a coverage table per file)")
     agents.add_argument(
         "--check",
         action="store_true",
-        help="exit 1 when a bullet of a Rules or Prohibited section is neither enforced by a rule nor waived in the config (agents.waive)",
+        help="exit 1 when a requirement or prohibition is neither enforced by a rule or a config check, nor waived in the config "
+        "(agents.waive), nor explained by a pack as not checkable",
+    )
+    agents.add_argument(
+        "--suggest",
+        action="store_true",
+        help="print draft `checks:` entries for the prohibitions that name code (a draft to review and paste into the config; never applied by itself)",
     )
     agents.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else [tool.reviewbot] in pyproject.toml)")
 

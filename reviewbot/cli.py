@@ -82,11 +82,21 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
     With ``--trusted-config REV`` the config comes from REV's git objects, and so does the baseline
     it names (``args.trusted_baseline`` then holds a copy of it).
     """
-    from reviewbot.project import load_settings, settings_from
-    from reviewbot.validate import rule_ids
+    from reviewbot.validate import known_checks, rule_ids
 
-    select = rule_ids("--select", args.select) if getattr(args, "select", None) is not None else None
-    ignore = rule_ids("--ignore", args.ignore) if getattr(args, "ignore", None) else None
+    # The ids of the config's own checks are known once the config is read.
+    select = rule_ids("--select", args.select, checks_later=True) if getattr(args, "select", None) is not None else None
+    ignore = rule_ids("--ignore", args.ignore, checks_later=True) if getattr(args, "ignore", None) else None
+    settings = _configured(args, root, select, ignore)
+    known_checks("--select", select or [])
+    known_checks("--ignore", ignore or [])
+    return settings
+
+
+def _configured(args: argparse.Namespace, root: Path, select: list[str] | None, ignore: list[str] | None) -> Settings:
+    """``_settings`` once the command line's rule ids are read."""
+    from reviewbot.project import load_settings, settings_from
+
     fail_on = getattr(args, "fail_on", None)
     revision = getattr(args, "trusted_config", None)
     if revision is None:
@@ -198,20 +208,21 @@ def merge(args: argparse.Namespace) -> int:
 
 
 def agents(args: argparse.Namespace) -> int:
-    """``reviewbot agents``: each bullet of the agent files, and the rules that enforce it (or why
-    none); with ``--check``, exit 1 when a rule or prohibition is neither enforced nor waived."""
-    from reviewbot.agents import coverage, discover, read_bullets, waived
+    """``reviewbot agents``: each statement of the agent files, its kind, and the rules that enforce
+    it (or why none); ``--check`` exits 1 when a requirement or prohibition is neither enforced nor
+    waived; ``--suggest`` drafts ``checks:`` entries for prohibitions that name code."""
+    from reviewbot.agents import conflicts, coverage, discover, read_all, read_statements, waived
     from reviewbot.agents_report import Report, render, unchecked_text
     from reviewbot.config import build_settings, config_packs, read_config
     from reviewbot.project import find_root, load_settings
     from reviewbot.session import Request, silent_rules
 
     root, is_git = find_root(Path.cwd())
-    # The packs the repository's config names (the bullets they know), validated like a scan's.
+    # The packs the repository's config names (the statements they know), validated like a scan's.
     config, source = read_config(root, getattr(args, "config", None))
     where = "" if source == "built-in defaults" else f"{source}: "
     packs = config_packs(config, where)
-    waive = build_settings(config, source, agents_root=root).waive
+    settings = build_settings(config, source, agents_root=root)
     # Files named on the command line, as repository paths; none named: every one the repository has.
     names = []
     for file in args.files:
@@ -220,25 +231,46 @@ def agents(args: argparse.Namespace) -> int:
             # Imports and paths are reported relative to the repository.
             raise UsageError(f"{file}: outside the repository at {root}")
         names.append(absolute.relative_to(root.resolve()).as_posix())
-    names = names or discover(root)
-    files = [(name, coverage(read_bullets(root, name), packs)) for name in names]
+    read = [(name, read_statements(root, name)) for name in names] if names else read_all(root, discover(root, settings.exclude))
+    files = [(name, coverage(statements, packs)) for name, statements in read]
+    if args.suggest:
+        from reviewbot.suggest import suggestions
+
+        sys.stdout.write(suggestions([c for _, covered in files for c in covered]))
+        return EXIT_OK
     asked = {rule for _, covered in files for c in covered for rule in c.rules}
     silent = silent_rules(Request(root=root, settings=load_settings(root, getattr(args, "config", None)), is_git=is_git, progress=False), asked)
-    # A waiver, by bullet, for those no rule enforces; the rules and prohibitions left are unchecked.
-    waivers = {id(c): waived(c.bullet.text, waive) for _, covered in files for c in covered if not c.rules}
-    report = Report(files, waivers, silent)
+    # A waiver, by statement, for those no rule enforces; the requirements and prohibitions left are unchecked.
+    waivers = {id(c): waived(c.statement.text, settings.waive) for _, covered in files for c in covered if not c.rules}
+    report = Report(files, waivers, silent, _enforcing_checks(settings), tuple(conflicts(root, files, settings.prefer)))
     sys.stdout.write(render(report, args.format))
+    if not args.check:
+        return EXIT_OK
     unchecked = report.unchecked()
-    if args.check and unchecked:
+    if unchecked:
         sys.stderr.write(unchecked_text(unchecked))
-        return EXIT_FINDINGS
-    return EXIT_OK
+    # A check whose examples do not hold enforces nothing for sure.
+    from reviewbot.written import run_examples
+
+    problems = run_examples(settings)
+    for problem in problems:
+        sys.stderr.write(f"reviewbot: {printable(problem)}\n")
+    return EXIT_FINDINGS if unchecked or problems else EXIT_OK
+
+
+def _enforcing_checks(settings: Settings) -> dict[tuple[str, int], tuple[str, ...]]:
+    """The config's checks by the statement (path, line) each enforces."""
+    found: dict[tuple[str, int], tuple[str, ...]] = {}
+    for check in settings.checks:
+        if check.enforces is not None:
+            found[check.enforces] = (*found.get(check.enforces, ()), check.id)
+    return found
 
 
 def init(args: argparse.Namespace) -> int:
     """``reviewbot init``: plan every part, then show (``--dry-run``) or write the changes."""
     from reviewbot.hooks.adapters import ADAPTERS, DEFAULT as DEFAULT_AGENT
-    from reviewbot.init import PARTS, apply, plan
+    from reviewbot.init import PARTS, apply, ignored_by_git, plan
     from reviewbot.project import detect_project, find_root
     from reviewbot.validate import did_you_mean
 
@@ -260,6 +292,8 @@ def init(args: argparse.Namespace) -> int:
     apply(root, changes)
     for change in changes:
         print(f"reviewbot init: {'updated' if change.old is not None else 'created'} {change.path}")
+    for path in ignored_by_git(root, [change.path for change in changes]):
+        log.warning("%s is ignored by git (.gitignore): commit it anyway (git add -f %s) or nobody else gets it", path, path)
     # A second run is expected to change nothing: say so.
     if not changes:
         print("reviewbot init: nothing to change")

@@ -23,6 +23,7 @@ from reviewbot.memory import DEFAULT_MAX_MEMORY, parse_size
 from reviewbot.model import Finding, Project, Severity, Source
 from reviewbot.packs import DEFAULT_PACK, Pack, RuleSpec, available_packs, load_pack
 from reviewbot.validate import did_you_mean, expand, expect, options, rule_ids
+from reviewbot.written import Check, enforced, load_checks
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,13 +41,15 @@ TOP_LEVEL_KEYS = sorted(
     {
         "packs", "select", "extend-select", "ignore", "severity", "exclude", "extend-exclude", "per-file-ignores", "test-paths", "scope-defaults", "fail-on",
         "max-file-bytes", "baseline", "noqa", "conventions",
-        "cache-dir", "max-memory", "agents", "plugins", *FAMILIES,
+        "cache-dir", "max-memory", "agents", "plugins", "checks", *FAMILIES,
     }
 )
 log = logging.getLogger(__name__)
 
 # ``packs: [auto]``: the rules the repository's own agent files ask for.
 AUTO = "auto"
+# The keys of the ``agents`` table.
+AGENTS_KEYS = ("waive", "prefer")
 # Code that is not the product, wherever it lies: rules marked "not in tests" skip it (RB000 and the
 # rules that apply to tests still run). ``scope-defaults: false`` drops these; ``test-paths`` adds.
 SCOPE_DEFAULTS: dict[str, tuple[str, ...]] = {
@@ -81,6 +84,8 @@ class Settings:
     sources: dict[str, tuple[Source, ...]] = field(default_factory=dict)
     # ``agents.waive``: (bullet text or regex, why nothing enforces it) for ``reviewbot agents --check``.
     waive: tuple[tuple[str, str], ...] = ()
+    # ``agents.prefer``: globs of agent files whose word counts most under ``packs: [auto]``.
+    prefer: tuple[str, ...] = ()
     # ``max-memory``: bytes one file's scan may take (``None``: no cap). Not in the digest: a file
     # over the cap is lost, never cached.
     max_memory: int | None = DEFAULT_MAX_MEMORY
@@ -95,6 +100,8 @@ class Settings:
     conventions: bool = True
     # ``plugins``: the installed distributions whose rules run, with their identity (version, code).
     plugins: dict[str, str] = field(default_factory=dict)
+    # ``checks``: the team's own checks (``reviewbot.written``), each a rule of its own.
+    checks: tuple[Check, ...] = ()
 
     @functools.cached_property
     def digest(self) -> str:
@@ -111,8 +118,9 @@ class Settings:
             "per-file-ignores": [[globs.patterns, sorted(ids)] for globs, ids in self.per_file_ignores],
             "max-file-bytes": self.max_file_bytes,
             "project": [self.project.roots, self.project.inner],
-            "sources": {rule: [[s.path, s.line, s.text, s.scope, s.depth] for s in sources] for rule, sources in self.sources.items()},
+            "sources": {rule: [[s.path, s.line, s.text, s.scope, s.depth, s.rank, s.against] for s in sources] for rule, sources in self.sources.items()},
             "plugins": self.plugins,
+            "checks": [check.record() for check in self.checks],
             "bare-noqa": self.bare_noqa,
         }
         return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
@@ -144,10 +152,14 @@ class Settings:
         return rules
 
     def source_for(self, rule: str, path: str) -> Source | None:
-        """The agent-file bullet that makes ``rule`` apply to ``path``: the most specific one
-        whose scope covers the file (a nested ``AGENTS.md`` over the root's), first by file and line."""
+        """The agent-file statement that makes ``rule`` apply to ``path``, or ``None`` when none
+        does or one asking the opposite wins. Of the statements whose scope covers the file, the
+        one of the highest-ranked file wins (``agents.rank``: an instruction file over a subagent),
+        then the most specific (a nested ``AGENTS.md`` over the root's), then one asking the
+        opposite, then the first by file and line."""
         covering = [s for s in self.sources.get(rule, ()) if s.scope is None or self._globs(s.scope).match(path)]
-        return min(covering, key=lambda s: (-s.depth, s.path, s.line), default=None)
+        best = min(covering, key=lambda s: (-s.rank, -s.depth, not s.against, s.path, s.line), default=None)
+        return None if best is None or best.against else best
 
     @staticmethod
     @functools.lru_cache(maxsize=256)
@@ -258,6 +270,9 @@ def build_settings(
     # names runs only when selected; a named plugin's rules run, as warnings, unless a pack says more.
     specs: dict[str, RuleSpec] = {rule_id: RuleSpec(rule, Severity.WARNING, None, True, enabled=False) for rule_id, rule in RULES.items() if rule_id in BUILT_IN}
     specs.update((rule.id, RuleSpec(rule, Severity.WARNING, None, True)) for _, rules in installed.values() for rule in rules)
+    # The config's own checks, at their own severities (``severity`` may change them, like any rule's).
+    checks = load_checks(config.get("checks", []), where, agents_root)
+    specs.update((check.id, check.spec()) for check in checks)
     # Options start from the defaults the rules declare; packs, then the config, change them.
     option_values: dict[str, Any] = {key: option.value() for key, option in OPTIONS.items()}
     for pack in packs:
@@ -271,14 +286,22 @@ def build_settings(
             raise ConfigError(f"{where}packs: `auto` reads the repository's agent files, and there is no repository here")
         from reviewbot.agents import auto_sources
 
-        sources = {rule: tuple(found) for rule, found in auto_sources(agents_root, packs).items() if rule in specs}
-        if not sources:
+        excluded = expect(f"{where}exclude", config.get("exclude", []), list) + expect(f"{where}extend-exclude", config.get("extend-exclude", []), list)
+        found = auto_sources(agents_root, packs, _prefer(config, where), Globs(excluded))
+        sources = {rule: tuple(statements) for rule, statements in found.items() if rule in specs}
+        asked = {rule: [s for s in statements if not s.against] for rule, statements in sources.items()}
+        asked = {rule: statements for rule, statements in asked.items() if statements}
+        if not asked:
             log.warning("packs: [auto] found no rule in the agent files of %s; only the meta rules (RB0xx) run", agents_root)
         # The meta rules (no quote), and what the agent files ask for.
-        specs = {rule: spec for rule, spec in specs.items() if spec.quote is None or rule in sources}
-        # Summaries quote the repository's own words: its most general bullet for the rule.
-        for rule, found in sources.items():
-            specs[rule] = replace(specs[rule], quote=min(found, key=lambda s: (s.depth, s.path, s.line)).text)
+        specs = {rule: spec for rule, spec in specs.items() if spec.quote is None or rule in asked}
+        sources = {rule: statements for rule, statements in sources.items() if rule in asked}
+        # Summaries quote the repository's own words: its most general statement asking for the rule.
+        for rule, statements in asked.items():
+            specs[rule] = replace(specs[rule], quote=min(statements, key=lambda s: (s.depth, -s.rank, s.path, s.line)).text)
+
+    # A check that names the statement it enforces quotes it, in its findings too.
+    specs, sources = enforced(checks, specs, sources)
 
     # --select replaces the configured selection; --ignore adds to the configured ignores. Without
     # a selection, the rules the packs enable; ``extend-select`` adds to either.
@@ -320,12 +343,14 @@ def build_settings(
         cache_dir=expect(f"{where}cache-dir", config["cache-dir"], str) if "cache-dir" in config else None,
         sources=sources,
         waive=_waive(config, where),
+        prefer=_prefer(config, where),
         max_memory=_max_memory(config, where),
         scope={origin: patterns for origin, patterns in scope.items() if patterns},
         scope_defaults=scope_defaults,
         bare_noqa=_bare_noqa(config, where),
         conventions=expect(f"{where}conventions", config.get("conventions", True), bool),
         plugins={name: identity for name, (identity, _) in installed.items()},
+        checks=checks,
     )
 
 
@@ -350,16 +375,33 @@ def _max_memory(config: dict[str, object], where: str) -> int | None:
         raise ConfigError(f"{where}max-memory: {error}") from None
 
 
-def _waive(config: dict[str, object], where: str) -> tuple[tuple[str, str], ...]:
-    """``agents: {waive: {"bullet text or regex": "reason"}}``, checked."""
+def _agents(config: dict[str, object], where: str) -> dict[str, object]:
+    """The ``agents`` table, its keys checked."""
     section = expect(f"{where}agents", config.get("agents", {}), dict)
     for key in section:
-        if key != "waive":
-            raise ConfigError(f"{where}agents.{key}: unknown key{did_you_mean(str(key), ['waive'])}")
+        if key not in AGENTS_KEYS:
+            raise ConfigError(f"{where}agents.{key}: unknown key{did_you_mean(str(key), AGENTS_KEYS)}")
+    return section
+
+
+def _prefer(config: dict[str, object], where: str) -> tuple[str, ...]:
+    """``agents: {prefer: ["docs/agents/*.md", ...]}``: agent files whose word counts most, first first."""
+    values = expect(f"{where}agents.prefer", _agents(config, where).get("prefer", []), list)
+    for index, value in enumerate(values):
+        expect(f"{where}agents.prefer[{index}]", value, str)
+    try:
+        Globs(values)
+    except ConfigError as error:
+        raise ConfigError(f"{where}agents.prefer: {error}") from None
+    return tuple(values)
+
+
+def _waive(config: dict[str, object], where: str) -> tuple[tuple[str, str], ...]:
+    """``agents: {waive: {"statement text or regex": "reason"}}``, checked."""
     waived = []
-    for text, reason in expect(f"{where}agents.waive", section.get("waive", {}), dict).items():
+    for text, reason in expect(f"{where}agents.waive", _agents(config, where).get("waive", {}), dict).items():
         if not isinstance(text, str) or not isinstance(reason, str) or not reason.strip():
-            raise ConfigError(f"{where}agents.waive: expected \"bullet text or regex\": \"why nothing enforces it\", got {text!r}: {reason!r}")
+            raise ConfigError(f"{where}agents.waive: expected \"statement text or regex\": \"why nothing enforces it\", got {text!r}: {reason!r}")
         try:
             re.compile(text)
         except re.error as error:

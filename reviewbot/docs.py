@@ -12,6 +12,7 @@ from reviewbot.config import Settings
 from reviewbot.escape import markdown, printable
 from reviewbot.model import Option
 from reviewbot.packs import RuleSpec
+from reviewbot.written import WrittenRule, describe
 
 
 def policy(spec: RuleSpec) -> str:
@@ -76,7 +77,26 @@ def explain(spec: RuleSpec, settings: Settings) -> str:
         lines.append("Deprecated: it still runs as configured; the text below says what replaces it.")
     lines += ["", "What it does", textwrap.indent(textwrap.fill(rule.summary, 96), "  ")]
     lines += ["", "Why is this bad?", textwrap.indent(textwrap.fill(rule.why, 96), "  ")]
-    # Only the first example of each kind: `docs/rules.md` shows them all.
+    if issubclass(rule, WrittenRule):
+        # A config's check: what it matches, where, the statement it enforces, and every example.
+        lines += ["", f"The check (config `checks[{rule.check.index}]`)", *describe(rule.check)]
+    else:
+        lines += _examples_text(rule)
+    lines += ["", f"In changed-lines mode (anchor `{rule.anchor}`): reported when {ANCHORS[rule.anchor]}."]
+    if rule.options:
+        lines += ["", "Options", *_options_text(rule, settings)]
+    if rule.peers:
+        lines += ["", f"Related rules elsewhere: {rule.peers}"]
+    theirs = f" (Ruff's and flake8's {', '.join(f'`{code}`' for code in rule.noqa)} count too)" if rule.noqa else ""
+    # ``# noqa:`` takes rule codes only; a check's id goes in ``ignore[...]``.
+    noqa = "" if issubclass(rule, WrittenRule) else f" or `# noqa: {rule.id}`"
+    lines += ["", f"Suppress on a line with `# reviewbot: ignore[{rule.id}]`{noqa}{theirs}."]
+    return "\n".join(lines) + "\n"
+
+
+def _examples_text(rule: type[Rule]) -> list[str]:
+    """The examples of ``explain``: only the first of each kind (`docs/rules.md` shows them all)."""
+    lines = []
     if rule.example_config:
         lines += ["", "The examples assume this config", textwrap.indent(yaml.safe_dump(rule.example_config, sort_keys=False).rstrip(), "    ")]
     if rule.bad:
@@ -85,14 +105,7 @@ def explain(spec: RuleSpec, settings: Settings) -> str:
         lines += ["", "After --fix", textwrap.indent(rule.bad[0].fixed.rstrip("\n"), "    ")]
     if rule.good:
         lines += ["", "Use instead", textwrap.indent(rule.good[0].code.rstrip("\n") or "(an empty file)", "    ")]
-    lines += ["", f"In changed-lines mode (anchor `{rule.anchor}`): reported when {ANCHORS[rule.anchor]}."]
-    if rule.options:
-        lines += ["", "Options", *_options_text(rule, settings)]
-    if rule.peers:
-        lines += ["", f"Related rules elsewhere: {rule.peers}"]
-    theirs = f" (Ruff's and flake8's {', '.join(f'`{code}`' for code in rule.noqa)} count too)" if rule.noqa else ""
-    lines += ["", f"Suppress on a line with `# reviewbot: ignore[{rule.id}]` or `# noqa: {rule.id}`{theirs}."]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def rules_text(settings: Settings) -> str:

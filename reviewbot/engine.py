@@ -134,7 +134,8 @@ class FileScan:
         self.ctx.module_bindings = bindings_of(module.body, None)[0]
         # Each failed rule or analysis, the error, and the node it failed on (None: in ``finish``).
         self.failures: list[tuple[Rule | Analysis, Exception, cst.CSTNode | None]] = []
-        chosen = [RULES[rule_id] for rule_id in sorted(enabled) if walks(RULES[rule_id])]
+        # Each rule as this run configures it: a config's checks (``reviewbot.written``) are its own.
+        chosen = [rule for rule in (settings.specs[rule_id].rule for rule_id in sorted(enabled)) if walks(rule)]
         # One of each analysis the chosen rules need, shared by them.
         self.analyses: dict[type, Analysis] = {}
         for rule_class in chosen:

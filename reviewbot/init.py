@@ -11,14 +11,17 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from reviewbot import __version__
+from reviewbot.checks import OPTIONS, RULES
 from reviewbot.errors import ConfigError, FileError
 from reviewbot.hooks.adapters import ADAPTERS, DEFAULT as DEFAULT_AGENT
+from reviewbot.packs import DEFAULT_PACK
 
 # The parts ``--only`` can choose (``claude`` is the former name of ``hooks``).
 PARTS = ("config", "workflow", "pre-commit", "hooks")
@@ -26,10 +29,9 @@ PARTS = ("config", "workflow", "pre-commit", "hooks")
 ACTION = f"reviewbot/reviewbot@v{__version__}"
 # The repository pre-commit clones the hook from.
 HOOK_REPOSITORY = "https://github.com/reviewbot/reviewbot"
-# Where agents' instructions live, as `reviewbot init` looks for them.
-AGENT_FILES = ("CLAUDE.md", "AGENTS.md", ".github/copilot-instructions.md")
-# Agent files that come one per agent or rule set.
-AGENT_GLOBS = (".claude/agents/*.md", ".cursor/rules/*.mdc")
+# The longest default an option may have to be listed in the written config (longer ones are
+# pointed to with ``reviewbot explain``).
+MAX_LISTED_DEFAULT = 60
 
 # The pull-request workflow `init` writes (docs/agents.md shows the same text).
 WORKFLOW = f"""\
@@ -93,39 +95,76 @@ def _read(path: Path) -> str | None:
     return path.read_text(encoding="utf-8-sig") if path.is_file() else None
 
 
-def agent_files(root: Path) -> list[str]:
-    """The agent instruction files of the repository."""
-    found = [name for name in AGENT_FILES if (root / name).is_file()]
-    found += sorted(path.relative_to(root).as_posix() for pattern in AGENT_GLOBS for path in root.glob(pattern))
-    return found
-
-
 def _config(root: Path, roots: list[str]) -> FileWrite | None:
     """A commented ``.reviewbot.yml``; an existing one is the team's and is kept.
 
-    It names what was detected (root packages, agent files) so the team can check it, and lists
-    the defaults as comments to change.
+    With agent files, ``packs: [auto]``: the rules the repository's own files ask for (every file
+    found is listed, nested ones too); without, the built-in pack. The rule options follow as
+    comments holding their real defaults: uncommenting one changes nothing until it is edited.
     """
     if (root / ".reviewbot.yml").exists():
         return None
-    agents = agent_files(root)
+    from reviewbot.agents import discover
+    from reviewbot.config import build_settings
+
+    agents = discover(root)
     found = "\n".join(f"#   {name}" for name in agents) if agents else "#   (none yet)"
+    packs = "[auto]" if agents else f"[{DEFAULT_PACK}]"
+    why = (
+        "# packs: [auto] enables the rules these files ask for (`reviewbot agents` shows each statement and what enforces it).\n"
+        if agents
+        else f"# No agent file yet: the built-in {DEFAULT_PACK} pack. Once there is one, `packs: [auto]` follows it.\n"
+    )
     text = (
         "# reviewbot: enforces the coding agents' rules (`reviewbot rules` lists them all).\n"
-        f"# Agent instruction files found:\n{found}\n"
-        "packs: [backend-engineer]\n"
+        f"# Agent instruction files found:\n{found}\n{why}"
+        f"packs: {packs}\n"
         "imports:\n"
         f"  roots: [{', '.join(roots)}]\n"
+        f"  # style: {json.dumps(OPTIONS['imports.style'].default)}   # measured | absolute | relative\n"
         "# The defaults, to change:\n"
         "# fail-on: error            # error | warning | info | never\n"
         "# exclude: []               # globs never scanned\n"
         "# per-file-ignores: {}      # glob -> rule ids\n"
-        "# comments:\n"
-        "#   min-lines: 10\n"
-        "#   min-density: 0.15\n"
-        "#   max-silent-complexity: 10\n"
+        + _option_defaults(build_settings({"packs": [DEFAULT_PACK]}).options)
     )
     return FileWrite(".reviewbot.yml", None, text)
+
+
+def _option_defaults(values: dict[str, object]) -> str:
+    """The rule options and their defaults as commented YAML, by family: uncommenting a line keeps
+    its value. An option whose default is long stays a comment naming the command that shows it."""
+    families: dict[str, list[str]] = {}
+    for key, option in OPTIONS.items():
+        family, _, name = key.partition(".")
+        value = json.dumps(values[key], ensure_ascii=False)
+        if len(value) > MAX_LISTED_DEFAULT:
+            owner = next(rule.id for rule in RULES.values() if option in rule.options)
+            value = f"# {name}: long; `reviewbot explain {owner}` shows it"
+        else:
+            value = f"{name}: {value}"
+        families.setdefault(family, []).append(value)
+    lines = []
+    for family, entries in families.items():
+        if family == "imports":
+            continue
+        if all(entry.startswith("#") for entry in entries):
+            lines += [f"# # {family}.{entry[2:]}" for entry in entries]
+        else:
+            lines += [f"# {family}:", *(f"#   {entry}" for entry in entries)]
+    return "\n".join(lines) + "\n"
+
+
+def ignored_by_git(root: Path, paths: list[str]) -> list[str]:
+    """Which of ``paths`` the repository's ``.gitignore`` files ignore (a config nobody can commit)."""
+    if not paths:
+        return []
+    try:
+        result = subprocess.run(["git", "-C", str(root), "check-ignore", "--no-index", "--", *paths], capture_output=True, text=True, check=False)
+    except OSError:
+        # No git here: nothing can be ignored by it.
+        return []
+    return result.stdout.splitlines() if result.returncode == 0 else []
 
 
 def _workflow(root: Path, roots: list[str]) -> FileWrite | None:

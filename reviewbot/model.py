@@ -66,7 +66,8 @@ class Option:
 
 @dataclass(frozen=True)
 class Source:
-    """A bullet of the repository's own agent files that enables a rule (``packs: [auto]``)."""
+    """A statement of the repository's own agent files that asks for a rule, or for its opposite
+    (``packs: [auto]``)."""
 
     path: str
     line: int
@@ -75,6 +76,10 @@ class Source:
     scope: tuple[str, ...] | None = None
     # How specific the scope is: a nested ``AGENTS.md`` overrides the root's for the same rule.
     depth: int = 0
+    # How much its file's word counts (``agents.rank``): an instruction file outranks a subagent.
+    rank: int = 0
+    # It asks the opposite of what the rule enforces ("Do not add comments unless necessary").
+    against: bool = False
 
 
 @dataclass(frozen=True)

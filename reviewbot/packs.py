@@ -7,6 +7,7 @@ an installed wheel carries the same files as ``reviewbot/rules/``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -48,8 +49,16 @@ class Bullet:
 
     quote: str
     section: str
-    match: tuple[str, ...]
     rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """A rule's ``recognise`` entry: the phrases that name what it wants, forbids, or is about."""
+
+    wants: tuple[re.Pattern[str], ...] = ()
+    forbids: tuple[re.Pattern[str], ...] = ()
+    about: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,10 @@ class Pack:
     source: str
     specs: dict[str, RuleSpec]
     bullets: tuple[Bullet, ...]
+    # How other agent files say what a rule enforces: by rule, the phrases naming what it wants
+    # ("absolute imports"), what it forbids ("relative imports") and what it is about (asking
+    # for less of it is against the rule: "no comments"), case-insensitive.
+    recognise: dict[str, Phrases]
     # Sentences no rule can check by reading code: (patterns, reason), for ``reviewbot agents``.
     unchecked: tuple[tuple[tuple[str, ...], str], ...]
     options: dict[str, Any]
@@ -117,19 +130,43 @@ def load_pack(name: str) -> Pack:
         for rule_id, entry in own.items():
             specs[rule_id] = _spec(f"{at}.rules.{rule_id}", rule_id, entry, quote)
         also = expect(f"{at}.also", bullet.get("also", []), list)
-        match = tuple(expect(f"{at}.match", bullet.get("match", []), list))
-        bullets.append(Bullet(quote, str(bullet.get("section", "")), match, (*own, *also)))
+        bullets.append(Bullet(quote, str(bullet.get("section", "")), (*own, *also)))
     return Pack(
         name=name,
         agent=str(data.get("agent", name)),
         source=str(data.get("source", "")),
         specs=specs,
         bullets=tuple(bullets),
+        recognise=_recognise(where, data.get("recognise", {})),
         unchecked=_unchecked(where, data.get("unchecked", [])),
         options=options(f"{where}: options.", data.get("options", {})),
         test_paths=tuple(expect(f"{where}: test-paths", data.get("test-paths", []), list)),
         max_file_bytes=expect(f"{where}: max-file-bytes", data.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES), int),
     )
+
+
+def _recognise(where: str, entries: object) -> dict[str, Phrases]:
+    """``recognise:``: by rule id, ``wants``, ``forbids`` and ``about`` lists of regular expressions."""
+    keys = ("wants", "forbids", "about")
+    result = {}
+    for rule_id, entry in expect(f"{where}: recognise", entries, dict).items():
+        at = f"{where}: recognise.{rule_id}"
+        if rule_id not in RULES:
+            raise ConfigError(f"{at}: unknown rule{did_you_mean(str(rule_id), RULES)}")
+        for key in expect(at, entry, dict):
+            if key not in keys:
+                raise ConfigError(f"{at}.{key}: unknown key{did_you_mean(str(key), keys)}")
+        sides: dict[str, tuple[re.Pattern[str], ...]] = {}
+        for key in keys:
+            compiled = []
+            for index, pattern in enumerate(expect(f"{at}.{key}", entry.get(key, []), list)):
+                try:
+                    compiled.append(re.compile(expect(f"{at}.{key}[{index}]", pattern, str), re.IGNORECASE))
+                except re.error as error:
+                    raise ConfigError(f"{at}.{key}[{index}]: not a valid regular expression ({error})") from None
+            sides[key] = tuple(compiled)
+        result[str(rule_id)] = Phrases(**sides)
+    return result
 
 
 def _unchecked(where: str, entries: object) -> tuple[tuple[tuple[str, ...], str], ...]:

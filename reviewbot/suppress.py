@@ -1,5 +1,6 @@
 """Suppression comments: ``# reviewbot: ignore[RB101]``, ``# noqa: RB101`` (and Ruff's or flake8's
-equivalent codes, and a bare ``# noqa``), ``ignore-file``."""
+equivalent codes, and a bare ``# noqa``), ``ignore-file``. The checks a config writes are named by
+their ids in ``ignore[...]`` (``# reviewbot: ignore[no-session-commit]``); ``# noqa:`` takes codes only."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ IGNORE = re.compile(r"(?:^|\s)#\s*reviewbot:\s*ignore(?P<file>-file)?\b(?:\[(?P<
 NOQA = re.compile(r"(?:^|\s)#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 # One rule code inside either comment.
 CODE = re.compile(r"[A-Z]+[0-9]+")
+# The id of a check a config writes (``checks:``, ``reviewbot.written``): lower-case words joined by
+# hyphens, at least two, so that no id reads as a rule code or a code prefix in any case.
+CHECK_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+")
+# What separates the codes inside ``ignore[...]``.
+SEPARATOR = re.compile(r"[\s,]+")
 # RB003's message for an ``ignore`` without codes that silenced nothing in the file's own phase.
 UNUSED = "suppression comment suppressed nothing"
 # ``ignore-file`` comments count only near the top of the file.
@@ -65,7 +71,7 @@ def parse(comments: list[tuple[int, str]], noqa: Noqa = Noqa()) -> list[Suppress
     for line, text in comments:
         for match in IGNORE.finditer(text):
             # No ``[...]`` means every rule.
-            codes = None if match["codes"] is None else frozenset(CODE.findall(match["codes"].upper()))
+            codes = None if match["codes"] is None else _codes(match["codes"])
             found.append(Suppression(line, codes, match["file"] is not None))
         for match in NOQA.finditer(text):
             if match["codes"] is None:
@@ -83,6 +89,17 @@ def parse(comments: list[tuple[int, str]], noqa: Noqa = Noqa()) -> list[Suppress
             if theirs:
                 found.append(Suppression(line, theirs, False, shared=True))
     return found
+
+
+def _codes(text: str) -> frozenset[str]:
+    """The rules an ``ignore[...]`` names: rule codes in any case, check ids exactly as written."""
+    found: set[str] = set()
+    for word in SEPARATOR.split(text):
+        if CHECK_ID.fullmatch(word):
+            found.add(word)
+        else:
+            found.update(CODE.findall(word.upper()))
+    return frozenset(found)
 
 
 class Suppressions:

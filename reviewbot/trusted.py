@@ -34,8 +34,9 @@ class Trusted:
     source: str
     # A temporary copy of the revision's baseline, when its config names one.
     baseline: Path | None
-    # A temporary copy of the revision's Markdown files, when its config says ``packs: [auto]``:
-    # the agent files that choose the rules must not come from the change under review either.
+    # A temporary copy of the revision's Markdown files, when its config says ``packs: [auto]`` or
+    # has ``checks``: the agent files that choose the rules, and the statements checks quote, must
+    # not come from the change under review either.
     agents: Path | None = None
     # The commit the revision named: agent-rule links point into it.
     commit: str = ""
@@ -84,7 +85,8 @@ def read_trusted(root: Path, revision: str, config_name: str | None = None) -> T
         atexit.register(shutil.rmtree, directory, True)
         baseline = directory / "baseline.json"
         baseline.write_text(text, encoding="utf-8")
-    agents = _markdown_files(repo, commit) if config.get("packs") == ["auto"] else None
+    # The agent files choose rules under ``packs: [auto]``, and checks quote the statements they enforce.
+    agents = _markdown_files(repo, commit) if config.get("packs") == ["auto"] or "checks" in config else None
     return Trusted(config, source, baseline, agents, commit, _layout(repo, commit))
 
 

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from reviewbot.checks import OPTIONS, REDIRECTS, RULES
 from reviewbot.errors import ConfigError
+from reviewbot.suppress import CHECK_ID
 
 log = logging.getLogger(__name__)
 
@@ -38,31 +39,56 @@ def expect(where: str, value: object, kind: type[T]) -> T:
     return value  # type: ignore[return-value]  # checked just above
 
 
-def rule_ids(where: str, codes: object) -> list[str]:
-    """Validate a list of rule ids or id prefixes (``RB1``, ``RB203``); an id that moved
-    (``checks.REDIRECTS``) stands for its new one, and a deprecated rule named by id is warned of."""
+def rule_ids(where: str, codes: object, *, checks_later: bool = False) -> list[str]:
+    """Validate a list of rule ids or id prefixes (``RB1``, ``RB203``, in any case) and check ids
+    (``no-session-commit``, exactly as the config writes them); an id that moved
+    (``checks.REDIRECTS``) stands for its new one, and a deprecated rule named by id is warned of.
+
+    ``checks_later``: the config that writes the checks is not read yet (the command line's
+    ``--select``), so a check id is taken as written, and ``known_checks`` asks about it later.
+    """
     result = []
     for index, code in enumerate(expect(where, codes, list)):
-        code = code.strip().upper()
+        code = code.strip()
+        if CHECK_ID.fullmatch(code):
+            if code not in RULES and not checks_later:
+                raise ConfigError(f"{where}[{index}]: unknown rule {code!r}{did_you_mean(code, RULES)}")
+            result.append(code)
+            continue
+        code = code.upper()
         if code in REDIRECTS:
             log.warning("%s[%d]: %s is now %s; write the new id", where, index, code, REDIRECTS[code])
             code = REDIRECTS[code]
         if not code or not any(rule.startswith(code) for rule in RULES):
-            raise ConfigError(f"{where}[{index}]: unknown rule {code!r}{did_you_mean(code, RULES)}")
+            # ``No-Session-Commit``: a check's id in the wrong case is suggested in the right one.
+            hint = did_you_mean(code, RULES) or did_you_mean(code.lower(), RULES)
+            raise ConfigError(f"{where}[{index}]: unknown rule {code!r}{hint}")
         if code in RULES and RULES[code].status == "deprecated":
             log.warning("%s[%d]: %s is deprecated (`reviewbot explain %s` says why and what replaces it)", where, index, code, code)
         result.append(code)
     return result
 
 
+def known_checks(where: str, codes: list[str]) -> None:
+    """Refuse a check id of ``codes`` (from ``rule_ids(..., checks_later=True)``) that the config
+    read since writes no check for."""
+    for index, code in enumerate(codes):
+        if CHECK_ID.fullmatch(code) and code not in RULES:
+            raise ConfigError(f"{where}[{index}]: unknown rule {code!r}{did_you_mean(code, RULES)}")
+
+
 def expand(prefixes: Iterable[str], *, selecting: bool = False) -> frozenset[str]:
-    """Every rule id that starts with one of the prefixes; when ``selecting``, a ``preview`` rule
-    only by its whole id (``select: [RB]`` does not turn on rules still being tried)."""
+    """Every rule id that starts with one of the prefixes, and every check named by its id (a
+    check's id is never a prefix: ``no-session`` is not ``no-session-commit``); when ``selecting``,
+    a ``preview`` rule only by its whole id (``select: [RB]`` does not turn on rules still being tried)."""
     prefixes = tuple(prefixes)
     if not prefixes:
         return frozenset()
+    codes = tuple(prefix for prefix in prefixes if not CHECK_ID.fullmatch(prefix))
     return frozenset(
-        rule for rule, declared in RULES.items() if rule.startswith(prefixes) and not (selecting and declared.status == "preview" and rule not in prefixes)
+        rule
+        for rule, declared in RULES.items()
+        if (rule in prefixes or rule.startswith(codes)) and not (selecting and declared.status == "preview" and rule not in prefixes)
     )
 
 

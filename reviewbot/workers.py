@@ -26,6 +26,7 @@ from reviewbot.checks import install
 from reviewbot.config import Settings
 from reviewbot.model import FileResult
 from reviewbot.walk import fast_walk_is_exact
+from reviewbot.written import register
 
 # Deeply nested expressions need more than Python's default recursion depth to walk. Set once in
 # each process that scans (a worker, or the main process with ``--jobs 1``), never per file.
@@ -107,6 +108,7 @@ def _serve(connection: Connection, settings: Settings) -> None:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), SCAN_RECURSION_LIMIT))
     # A spawned worker starts with the built-in rules only (a forked one has them all already).
     install(tuple(settings.plugins))
+    register(settings.checks)
     memory.limit(settings.max_memory)
     # The parent handles Ctrl-C and ends its workers; a worker must not print a traceback for it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from reviewbot.agents import coverage, discover, read_bullets
+from reviewbot.agents import coverage, discover, read_statements
 from reviewbot.packs import load_pack
 from tests.conftest import git, make_repo, run_reviewbot
 
@@ -45,21 +45,29 @@ You are an engineer.
 
 
 def bullets_of(root: Path, name: str) -> list[tuple[int, str, str]]:
-    return [(b.line, b.kind, b.text) for b in read_bullets(root, name)]
+    return [(b.line, b.kind, b.text) for b in read_statements(root, name)]
 
 
 def test_a_subagent_file_gives_each_bullet_its_line_kind_and_section(tmp_path):
     (tmp_path / ".claude/agents").mkdir(parents=True)
     (tmp_path / ".claude/agents/api.md").write_text(SUBAGENT)
-    found = read_bullets(tmp_path, ".claude/agents/api.md")
-    assert [(b.line, b.kind) for b in found] == [(13, "responsibility"), (14, "responsibility"), (20, "rule"), (21, "rule"), (25, "prohibition"), (26, "prohibition")]
+    found = read_statements(tmp_path, ".claude/agents/api.md")
+    # Kinds by the statements' own words; "Prohibited ..." gives its polarity to noun phrases.
+    assert [(b.line, b.kind, b.cue) for b in found] == [
+        (13, "requirement", 'verb "Integrate"'),
+        (14, "requirement", 'verb "Build"'),
+        (20, "requirement", 'verb "Use"'),
+        (21, "requirement", '"Always"'),
+        (25, "prohibition", "heading 'Prohibited Tasks/Approaches'"),
+        (26, "prohibition", "heading 'Prohibited Tasks/Approaches'"),
+    ]
     assert found[0].section == "Core Responsibilities / API Development"
     assert found[4].section == "Rules / Prohibited Tasks/Approaches"
 
 
 def test_every_rule_and_prohibition_maps_to_rules_or_to_a_reason(tmp_path):
     (tmp_path / "agent.md").write_text(SUBAGENT)
-    mapped = {c.bullet.text: (c.rules, c.reason) for c in coverage(read_bullets(tmp_path, "agent.md"), [load_pack("backend-engineer")])}
+    mapped = {c.statement.text: (c.rules, c.reason) for c in coverage(read_statements(tmp_path, "agent.md"), [load_pack("backend-engineer")])}
     assert mapped["Use absolute imports with @ alias for all internal modules"] == (("RB101", "RB102", "RB103"), None)
     assert mapped["Skipping type definitions or schema validation"] == (("RB301", "RB302", "RB303"), None)
     assert mapped["Bypassing established client layers for direct API calls"] == (("RB501",), None)
@@ -80,25 +88,26 @@ def test_claude_md_imports_nested_agents_md_copilot_and_cursor_files(tmp_path):
     assert discover(tmp_path) == [
         ".cursor/rules/python.mdc", ".github/copilot-instructions.md", "CLAUDE.md", "services/billing/AGENTS.md",
     ]
-    # An imported file's bullets come where the import is, with their own path and line.
-    assert bullets_of(tmp_path, "CLAUDE.md") == [(3, "prohibition", "Do not skip type hints on functions"), (7, "rule", "Never use relative imports")]
-    assert [b.path for b in read_bullets(tmp_path, "CLAUDE.md")] == ["docs/style.md", "CLAUDE.md"]
-    assert bullets_of(tmp_path, ".cursor/rules/python.mdc") == [(7, "responsibility", "No bare except")]
-    assert bullets_of(tmp_path, "services/billing/AGENTS.md") == [(3, "rule", "Type hints on all functions")]
+    # An imported file's statements come where the import is, with their own path and line.
+    assert bullets_of(tmp_path, "CLAUDE.md") == [(3, "prohibition", "Do not skip type hints on functions"), (7, "prohibition", "Never use relative imports")]
+    assert [b.path for b in read_statements(tmp_path, "CLAUDE.md")] == ["docs/style.md", "CLAUDE.md"]
+    assert bullets_of(tmp_path, ".cursor/rules/python.mdc") == [(7, "prohibition", "No bare except")]
+    assert bullets_of(tmp_path, "services/billing/AGENTS.md") == [(3, "requirement", "Type hints on all functions")]
 
 
 def test_code_blocks_hold_no_headings_or_rules_and_markup_is_dropped(tmp_path):
     (tmp_path / "CLAUDE.md").write_text("## Rules\n\n- Use **snake_case** and `pathlib`\n\n```python\n# not a heading\n- not a rule\n```\n\n- Two\n")
-    assert [(b.line, b.text, b.section) for b in read_bullets(tmp_path, "CLAUDE.md")] == [
-        (3, "Use snake_case and pathlib", "Rules"),
-        (10, "Two", "Rules"),
+    # Emphasis is dropped, code spans kept verbatim; the fenced block is the statement's example.
+    assert [(b.line, b.text, b.section, b.example) for b in read_statements(tmp_path, "CLAUDE.md")] == [
+        (3, "Use snake_case and `pathlib`", "Rules", "# not a heading\n- not a rule\n"),
+        (10, "Two", "Rules", None),
     ]
 
 
 def test_imports_that_loop_are_read_once(tmp_path):
     (tmp_path / "CLAUDE.md").write_text("@CLAUDE.md\n@a.md\n- One\n")
     (tmp_path / "a.md").write_text("@CLAUDE.md\n- A\n")
-    assert [(b.path, b.line, b.text) for b in read_bullets(tmp_path, "CLAUDE.md")] == [("a.md", 2, "A"), ("CLAUDE.md", 3, "One")]
+    assert [(b.path, b.line, b.text) for b in read_statements(tmp_path, "CLAUDE.md")] == [("a.md", 2, "A"), ("CLAUDE.md", 3, "One")]
 
 
 @pytest.mark.slow
@@ -109,12 +118,12 @@ def test_the_command_prints_json_and_text(tmp_path):
     assert result.returncode == 0, result.stderr
     [entry] = json.loads(result.stdout)["files"]
     assert entry["path"] == "CLAUDE.md"
-    assert [(b["path"], b["line"], b["kind"], b["rules"]) for b in entry["bullets"]] == [
-        ("CLAUDE.md", 3, "rule", ["RB101", "RB102", "RB103"]),
-        ("CLAUDE.md", 4, "rule", ["RB301", "RB302", "RB303"]),
+    assert [(b["path"], b["line"], b["kind"], b["rules"], b["evidence"]) for b in entry["statements"]] == [
+        ("CLAUDE.md", 3, "prohibition", ["RB101"], {"RB101": ["relative imports"]}),
+        ("CLAUDE.md", 4, "requirement", ["RB301", "RB302"], {"RB301": ["Type hints"], "RB302": ["Type hints"]}),
     ]
     text = subprocess.run(command, cwd=repo, capture_output=True, text=True)
-    assert text.returncode == 0 and "-> RB101, RB102, RB103" in text.stdout
+    assert text.returncode == 0 and '"Never": -> RB101 [matched "relative imports"]' in text.stdout
     outside = subprocess.run([*command, str(tmp_path)], cwd=repo, capture_output=True, text=True)
     assert outside.returncode == 2 and "outside the repository" in outside.stderr
 
@@ -125,19 +134,18 @@ def test_the_backend_engineer_agent_maps_every_rule_and_prohibition():
     result = run_reviewbot(root, "agents", "tests/data/backend-engineer.md", "--format", "json")
     assert result.code == 0, result.stderr
     [entry] = json.loads(result.stdout)["files"]
-    sections = {b["section"] for b in entry["bullets"] if b["kind"] != "responsibility"}
-    assert sections == {"Rules / Core Principles", "Rules / Prohibited Tasks/Approaches"}
-    rules_and_prohibitions = [b for b in entry["bullets"] if b["kind"] != "responsibility"]
-    assert len(rules_and_prohibitions) == 10
-    for bullet in rules_and_prohibitions:
+    statements = entry["statements"]
+    assert [b["kind"] for b in statements].count("prohibition") == 5
+    assert len(statements) == 40
+    for bullet in statements:
         assert bullet["rules"] or bullet["reason"], bullet["text"]
-    mapped = {b["text"]: b["rules"] for b in rules_and_prohibitions}
+    mapped = {b["text"]: b["rules"] for b in statements}
     assert mapped["Bypassing established client layers for direct API calls"] == ["RB501"]
     assert mapped["Creating new patterns that conflict with existing architecture"] == ["RB502", "RB503"]
     assert mapped["Writing full-blown code without incremental review cycles"] == ["RB802"]
     assert mapped["Skipping type definitions or schema validation"] == ["RB301", "RB302", "RB303"]
-    unchecked = [b["text"] for b in rules_and_prohibitions if not b["rules"]]
-    assert unchecked == ["Always provide comprehensive reports back to the main agent upon task completion"]
+    # Every statement of the agent's own file is enforced or explained by the pack.
+    assert [b["text"] for b in statements if not b["rules"] and b["reason"] == "no rule of the packs checks this sentence"] == []
 
 
 AUTO = ".reviewbot.yml", "packs: [auto]\n"
@@ -162,7 +170,7 @@ def test_auto_enables_what_the_only_agent_file_asks_and_cites_its_lines(tmp_path
     from reviewbot.project import load_settings
 
     enabled = load_settings(repo).selected
-    assert enabled == {"RB000", "RB001", "RB002", "RB003", "RB101", "RB102", "RB103", "RB301", "RB302", "RB303"}
+    assert enabled == {"RB000", "RB001", "RB002", "RB003", "RB101", "RB301", "RB302"}
     found = scan_json(repo)
     # print and eval are allowed by nothing, and asked about by nothing either.
     assert sorted({f["rule"] for f in found}) == ["RB101", "RB301", "RB302"]
@@ -182,7 +190,7 @@ def test_auto_scopes_nested_agents_md_copilot_applyto_and_cursor_globs(tmp_path)
     files = {
         "AGENTS.md": "## Rules\n\n- Never use relative imports\n",
         "billing/AGENTS.md": "## Rules\n\n- Use absolute imports, the @ alias of Python\n",
-        ".github/instructions/legacy.instructions.md": '---\napplyTo: "legacy/**/*.py"\n---\n- Watch for security vulnerabilities\n',
+        ".github/instructions/legacy.instructions.md": '---\napplyTo: "legacy/**/*.py"\n---\n- Never use `eval`\n',
         ".cursor/rules/errors.mdc": "---\ndescription: errors\nglobs: jobs/**\nalwaysApply: false\n---\n\n- No bare except\n",
         # Neither always applied nor scoped by globs: Cursor uses it on request only.
         ".cursor/rules/manual.mdc": "---\ndescription: typing\nalwaysApply: false\n---\n\n- Type hints on all functions\n",
@@ -211,13 +219,13 @@ def test_check_fails_on_unenforced_rules_until_they_are_waived(tmp_path):
     repo = make_repo(tmp_path / "repo", files)
     result = run_reviewbot(repo, "agents", "--check")
     assert result.code == 1
-    # Only rules and prohibitions must be enforced; context is no rule.
-    assert "CLAUDE.md:4: rule not enforced by any rule: Keep functions small" in result.stderr
+    # Only requirements and prohibitions must be enforced; information is no rule.
+    assert "CLAUDE.md:4: requirement not enforced by any rule or check: Keep functions small" in result.stderr
     assert "tea" not in result.stderr
     (repo / ".reviewbot.yml").write_text("agents:\n  waive:\n    'functions small': judged in review\n")
     result = run_reviewbot(repo, "agents", "--check", "--format", "json")
     assert result.code == 0, result.stderr
-    bullets = json.loads(result.stdout)["files"][0]["bullets"]
+    bullets = json.loads(result.stdout)["files"][0]["statements"]
     assert [(b["text"], b["waived"]) for b in bullets if not b["rules"]] == [("Keep functions small", "judged in review"), ("The shop sells tea", None)]
     (repo / ".reviewbot.yml").write_text("agents:\n  waive:\n    'functions small': ''\n")
     bad = run_reviewbot(repo, "agents", "--check")
@@ -241,13 +249,13 @@ def test_with_a_trusted_config_the_agent_files_come_from_that_revision(tmp_path)
 def test_agents_says_why_a_rule_is_silent_in_this_repository(tmp_path):
     files = {"CLAUDE.md": "## Rules\n\n- All HTTP calls go through the clients package\n", "app/__init__.py": ""}
     repo = make_repo(tmp_path / "repo", files)
-    [bullet] = json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["files"][0]["bullets"]
+    [bullet] = json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["files"][0]["statements"]
     assert bullet["rules"] == ["RB501"]
     assert bullet["silent"]["RB501"].startswith("silent here: no module of the client layer (architecture.client-layer) calls requests, httpx")
     # Once a client module calls an HTTP library, the layer is established and the rule speaks.
     (repo / "app/clients").mkdir()
     (repo / "app/clients/http.py").write_text("import httpx\n\nCLIENT = httpx.Client(timeout=5)\n")
-    [bullet] = json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["files"][0]["bullets"]
+    [bullet] = json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["files"][0]["statements"]
     assert bullet["silent"] == {}
 
 

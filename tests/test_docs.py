@@ -22,11 +22,11 @@ def test_readme_rule_table_is_generated_from_the_declarations():
 
 
 def test_the_coverage_table_of_the_backend_engineer_agent_is_generated():
-    from reviewbot.agents import coverage, read_bullets
+    from reviewbot.agents import coverage, read_statements
     from reviewbot.agents_report import coverage_table
     from reviewbot.packs import load_pack
 
-    covered = coverage(read_bullets(ROOT / "tests" / "data", "backend-engineer.md"), [load_pack("backend-engineer")])
+    covered = coverage(read_statements(ROOT / "tests" / "data", "backend-engineer.md"), [load_pack("backend-engineer")])
     table = re.search(r"<!-- coverage:start -->\n(.*?)<!-- coverage:end -->", (ROOT / "docs" / "agents.md").read_text(), re.S)
     assert table is not None and table.group(1) == coverage_table("backend-engineer.md", covered, {})
 

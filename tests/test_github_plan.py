@@ -98,6 +98,13 @@ def test_a_quote_from_an_agent_file_links_its_line():
     finding = Finding("RB101", "relative-import", Severity.ERROR, "app/x.py", 1, 1, 1, 5, "relative import", quote="Never use relative imports", source=("docs/AGENTS.md", 7))
     body = comment_body([finding], "https://example.com/rules.md", None, "https://github.com/shop/api/blob/abc123")
     assert "> Agent rule: “Never use relative imports” ([docs/AGENTS.md#L7](https://github.com/shop/api/blob/abc123/docs/AGENTS.md#L7))" in body
+    assert "[RB101 documentation](https://example.com/rules.md#rb101-relative-import)" in body
+
+
+def test_a_team_check_quotes_its_statement_and_links_no_rule_docs():
+    finding = Finding("no-session-commit", "no-session-commit", Severity.ERROR, "app/x.py", 1, 1, 1, 5, "commit in the unit of work", quote="Never call `session.commit()`", source=("AGENTS.md", 3))
+    body = comment_body([finding], "https://example.com/rules.md", None, "https://github.com/shop/api/blob/abc123")
+    assert "AGENTS.md#L3" in body and "documentation" not in body
 
 
 def test_the_comment_budget_goes_to_errors_first_and_one_line_gets_one_comment():

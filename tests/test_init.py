@@ -37,7 +37,8 @@ def test_init_on_an_empty_repository_and_again(tmp_path):
     first = run_reviewbot(repo, "init")
     assert first.code == 0
     config = yaml.safe_load((repo / ".reviewbot.yml").read_text())
-    assert config == {"packs": ["backend-engineer"], "imports": {"roots": ["shop"]}}
+    # An agent file exists: its rules, not the generic pack's.
+    assert config == {"packs": ["auto"], "imports": {"roots": ["shop"]}}
     assert "#   CLAUDE.md" in (repo / ".reviewbot.yml").read_text()
     assert (repo / ".github/workflows/reviewbot.yml").read_text() == WORKFLOW
     settings = json.loads((repo / ".claude/settings.json").read_text())
@@ -154,3 +155,30 @@ def test_odd_existing_files_get_a_clear_answer_never_a_broken_file(tmp_path):
     assert run_reviewbot(repo, "init", "--only", "claude").code == 0
     settings = json.loads((repo / ".claude/settings.json").read_text())
     assert len(settings["hooks"]["PostToolUse"]) == 1 and len(settings["hooks"]["Stop"]) == 1
+
+
+def test_the_config_init_writes_lists_the_real_defaults_and_every_agent_file(tmp_path):
+    from reviewbot.config import build_settings
+    from reviewbot.init import plan
+
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "services/billing/AGENTS.md": "- Never use relative imports\n", ".claude/agents/api.md": "- Type hints\n"})
+    [config] = plan(repo, ("config",), ["app"])
+    assert "#   .claude/agents/api.md\n#   services/billing/AGENTS.md\n" in config.new
+    assert yaml.safe_load(config.new)["packs"] == ["auto"]
+    # Uncommenting every listed default changes nothing.
+    head, _, defaults = config.new.partition("# The defaults, to change:\n")
+    head = head.replace("  # style:", "  style:")
+    uncommented = head + re.sub(r"^# ?(?=\s*[\w-]+:)", "", defaults, flags=re.MULTILINE)
+    values = yaml.safe_load(uncommented)
+    assert values["comments"]["min-lines"] == 25 and values["imports"]["style"] == "measured"
+    values["packs"] = ["backend-engineer"]
+    assert build_settings(values).options == build_settings({"packs": ["backend-engineer"], "imports": {"roots": ["app"]}}).options
+    # Without agent files, the built-in pack.
+    bare = make_repo(tmp_path / "bare", {"app/__init__.py": ""})
+    assert yaml.safe_load(plan(bare, ("config",), ["app"])[0].new)["packs"] == ["backend-engineer"]
+
+
+def test_init_warns_when_git_ignores_the_config_it_writes(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", ".gitignore": ".reviewbot.yml\n"})
+    result = run_reviewbot(repo, "init", "--only", "config")
+    assert result.code == 0 and ".reviewbot.yml is ignored by git (.gitignore)" in result.stderr

@@ -221,13 +221,16 @@ def test_rules_and_explain(installed, tmp_path):
 
 
 def test_agents_reads_the_repositorys_agent_files(installed, tmp_path):
-    files = {**PROJECT, "AGENTS.md": "## Rules\n\n- Never use relative imports\n- Keep it simple\n", ".reviewbot.yml": "packs: [auto]\n"}
+    files = {**PROJECT, "AGENTS.md": "## Rules\n\n- Never use relative imports\n- Keep it simple\n- Never call `session.commit()`\n", ".reviewbot.yml": "packs: [auto]\n"}
     repo = make_repo(tmp_path / "repo", files)
     result = run_reviewbot(repo, "agents", "--format", "json", installed=installed)
     assert result.code == 0
-    assert json.loads(result.stdout)["files"][0]["bullets"][0]["rules"] == ["RB101", "RB102", "RB103"]
+    assert json.loads(result.stdout)["files"][0]["statements"][0]["rules"] == ["RB101"]
     checked = run_reviewbot(repo, "agents", "--check", installed=installed)
-    assert checked.code == 1 and "AGENTS.md:4: rule not enforced by any rule: Keep it simple" in checked.stderr
+    assert checked.code == 1 and "AGENTS.md:4: requirement not enforced by any rule or check: Keep it simple" in checked.stderr
+    # The installed markdown-it-py reads the file; --suggest drafts a check for the prohibition naming code.
+    drafted = run_reviewbot(repo, "agents", "--suggest", installed=installed)
+    assert drafted.code == 0 and 'calls: ["session.commit", "*.session.commit"]' in drafted.stdout
     # The agent file chooses the rules: RB101 with its line, and not RB302, which nothing asked for.
     scanned = json.loads(run_reviewbot(repo, "scan", "--format", "json", installed=installed).stdout)["findings"]
     assert [(f["rule"], f["source"]) for f in scanned] == [("RB101", {"path": "AGENTS.md", "line": 3})]

@@ -118,6 +118,10 @@ def suggestion(finding: Finding, lines: list[str], start: int, end: int) -> str 
     return f"{fence}suggestion\n{fixed}\n{fence}"
 
 
+# The id of one of reviewbot's own rules (``RB101``).
+BUILT_IN_ID = re.compile(r"RB[0-9]{3}")
+
+
 def comment_body(findings: list[Finding], docs_url: str, suggested: tuple[Finding, str] | None, blob_url: str = "") -> str:
     """The text of an inline comment about the findings of one line: for each, rule, message,
     agent rule (linked to the line of the agent file it comes from, under ``blob_url``) and docs
@@ -133,7 +137,9 @@ def comment_body(findings: list[Finding], docs_url: str, suggested: tuple[Findin
             parts.append(f"> Agent rule: “{markdown(finding.quote)}”{where}")
         if suggested is not None and finding is suggested[0]:
             parts.append(suggested[1])
-        parts.append(f"[{finding.rule} documentation]({docs_url}#{finding.rule.lower()}-{finding.name})")
+        # reviewbot's own rules have a section in its docs; a team's checks and plugins do not.
+        if BUILT_IN_ID.fullmatch(finding.rule):
+            parts.append(f"[{finding.rule} documentation]({docs_url}#{finding.rule.lower()}-{finding.name})")
     parts.append(MARKER.format(",".join(finding.fingerprint for finding in findings)))
     return "\n\n".join(parts)
 

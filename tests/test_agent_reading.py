@@ -1,0 +1,222 @@
+"""Agent files read as an engineer reads them: statements, kinds by their own words, mappings with
+evidence and polarity, and the repository's own word winning under ``packs: [auto]``. Each case is
+the shape it came from in a real agent file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reviewbot.agents import classify, conflicts, coverage, discover, map_statement, read_all, read_statements
+from reviewbot.config import build_settings
+from reviewbot.packs import load_pack
+
+PACKS = [load_pack("backend-engineer")]
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def statements(root: Path, text: str, name: str = "CLAUDE.md") -> list[tuple[int, str, str]]:
+    write(root, {name: text})
+    return [(s.line, s.kind, s.text) for s in read_statements(root, name)]
+
+
+def test_a_paragraph_led_by_bold_text_is_a_statement_and_a_bold_line_alone_is_a_topic(tmp_path):
+    text = (
+        "# Backend\n\nYou are working on the API.\n\n**Data access**\n\n"
+        "**ALL database queries MUST be in repository files.** Services call repositories.\n\n"
+        "**CRITICAL: Never call `session.commit()`** in service code.\n"
+    )
+    assert statements(tmp_path, text) == [
+        (7, "requirement", "ALL database queries MUST be in repository files. Services call repositories."),
+        (9, "prohibition", "CRITICAL: Never call `session.commit()` in service code."),
+    ]
+    assert read_statements(tmp_path, "CLAUDE.md")[0].section == "Backend / Data access"
+
+
+def test_a_plain_paragraph_that_states_a_rule_is_read_and_one_that_describes_is_not(tmp_path):
+    text = "The service runs on FastAPI.\n\nNever store tokens in cookies.\n\nDo not use Django signals; call the handler.\n"
+    assert statements(tmp_path, text) == [(3, "prohibition", "Never store tokens in cookies."), (5, "prohibition", "Do not use Django signals; call the handler.")]
+
+
+def test_wrapped_bullets_keep_every_line_and_nested_items_explain_their_parent(tmp_path):
+    text = (
+        "## Cookies\n\n- Always supply `expires=` when setting a cookie:\n  the browser otherwise keeps it\n  for the session only, which\n  logs users out.\n"
+        "  - `expires` takes a datetime\n  - never a string\n- Next rule\n"
+    )
+    first, second = read_statements(write(tmp_path, {"AGENTS.md": text}), "AGENTS.md")
+    assert first.text == "Always supply `expires=` when setting a cookie: the browser otherwise keeps it for the session only, which logs users out."
+    assert (first.line, first.end_line, first.details) == (3, 8, ("`expires` takes a datetime", "never a string"))
+    assert (second.line, second.text) == (9, "Next rule")
+
+
+def test_a_label_item_over_a_list_is_a_topic_and_its_items_are_statements(tmp_path):
+    text = "## Code style\n\n- **Testing**:\n  - Do not use Django signals\n  - Use global import statements\n"
+    found = read_statements(write(tmp_path, {"AGENTS.md": text}), "AGENTS.md")
+    assert [(s.line, s.kind, s.section) for s in found] == [(4, "prohibition", "Code style / Testing"), (5, "requirement", "Code style / Testing")]
+
+
+@pytest.mark.parametrize(
+    "span",
+    ["`_case`", "`*.test`", "`<number>_<name>.py`", "`__init__.py`", "`**/tests/**`"],
+)
+def test_code_spans_are_kept_verbatim(tmp_path, span):
+    [(_, _, text)] = statements(tmp_path, f"- Name files {span} and keep *emphasis* _plain_\n")
+    assert text == f"Name files {span} and keep emphasis plain"
+
+
+def test_claude_md_importing_agents_md_lists_each_statement_once(tmp_path):
+    write(tmp_path, {"CLAUDE.md": "@AGENTS.md\n\n- Claude only\n", "AGENTS.md": "- Never use relative imports\n"})
+    read = read_all(tmp_path, discover(tmp_path))
+    assert [(name, [(s.path, s.text) for s in found]) for name, found in read] == [
+        ("AGENTS.md", [("AGENTS.md", "Never use relative imports")]),
+        ("CLAUDE.md", [("CLAUDE.md", "Claude only")]),
+    ]
+
+
+def test_a_claude_md_that_links_to_agents_md_is_read_as_that_file(tmp_path):
+    write(tmp_path, {"docs/agents.md": "- Never use relative imports\n"})
+    (tmp_path / "CLAUDE.md").symlink_to("docs/agents.md")
+    (tmp_path / "AGENTS.md").symlink_to("/etc/hostname")
+    assert discover(tmp_path) == ["docs/agents.md"]
+
+
+def test_markdown_links_inside_the_repository_are_read_once_and_outside_never(tmp_path):
+    files = {
+        "AGENTS.md": "- Follow [the style guide](docs/style.md) and [Ruff](https://docs.astral.sh/ruff/)\n- See [again](docs/style.md)\n- [Outside](../secret.md)\n",
+        "docs/style.md": "- Never use `print()`\n",
+    }
+    write(tmp_path / "repo", files)
+    (tmp_path / "secret.md").write_text("- Never read this\n")
+    found = read_statements(tmp_path / "repo", "AGENTS.md")
+    assert [(s.path, s.text) for s in found] == [
+        ("AGENTS.md", "Follow the style guide and Ruff"),
+        ("docs/style.md", "Never use `print()`"),
+        ("AGENTS.md", "See again"),
+        ("AGENTS.md", "Outside"),
+    ]
+
+
+def test_github_agents_md_is_an_agent_file_for_the_whole_repository(tmp_path):
+    write(tmp_path, {".github/AGENTS.md": "- Never use relative imports\n", "node_modules/x/AGENTS.md": "- vendored\n"})
+    assert discover(tmp_path) == [".github/AGENTS.md"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "cue"),
+    [
+        ("Do not use Django signals", "prohibition", '"Do not"'),
+        ("Never call `session.commit()` in services", "prohibition", '"Never"'),
+        ("No print statements in library code", "prohibition", '"No"'),
+        ("Avoid mutable default arguments", "prohibition", '"Avoid"'),
+        ("Use global import statements", "requirement", 'verb "Use"'),
+        ("All HTTP calls go through the clients package", "requirement", '"go through"'),
+        ("Endpoints MUST return Pydantic models", "requirement", '"MUST"'),
+        ("Prefer `pathlib` over `os.path`", "preference", '"Prefer"'),
+        ("Tests should be fast", "preference", '"should"'),
+        ("`POLAR_STRIPE_WEBHOOK_SECRET`: the webhook signing secret", "information", "a definition"),
+        ("`make test` - runs the test suite", "information", "a definition"),
+        ("Run `uv run pytest` to test", "information", 'how-to "Run"'),
+        ("The API is built with FastAPI and SQLAlchemy", "information", ""),
+        # A cue inside code is not the writer's word.
+        ("The `never_expire` flag of tokens", "information", ""),
+    ],
+)
+def test_a_statement_s_kind_comes_from_its_own_words(text, kind, cue):
+    assert classify(text) == (kind, cue)
+
+
+def test_topic_headings_never_decide_a_kind_and_prohibiting_ones_lend_their_polarity(tmp_path):
+    text = "## Testing\n\n- Do not use Django signals\n- Fixtures live in conftest.py\n\n## Don'ts\n\n- Use print for debugging\n\nNever do the following:\n\n- commit secrets to the repo\n"
+    found = read_statements(write(tmp_path, {"AGENTS.md": text}), "AGENTS.md")
+    assert [(s.kind, s.cue) for s in found] == [
+        ("prohibition", '"Do not"'),
+        ("information", ""),
+        ("prohibition", "heading \"Don'ts\""),
+        ("prohibition", "label 'Never do the following'"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "wants", "against"),
+    [
+        ("Never use relative imports", ["RB101"], []),
+        ("Use absolute imports everywhere", ["RB101"], []),
+        ("Relative imports within a package are fine", [], ["RB101"]),
+        ("Do not add comments unless necessary", [], ["RB402", "RB403", "RB404"]),
+        ("Comments only where necessary", [], ["RB402", "RB403", "RB404"]),
+        ("Keep validators minimal — no lengthy docstrings; the code should be self-explanatory.", [], ["RB401"]),
+        ("Use the logger, never `print()`", ["RB601"], []),
+        ("Always pass a `timeout=` to HTTP calls", ["RB205"], []),
+        ("Never commit secrets or API keys to the repository", ["RB704"], []),
+        # Mentions of secrets and credentials are not RB7xx rules.
+        ("Do not default secrets to empty strings", [], []),
+        ("Name the actor in credential rotation docs", [], []),
+        ("Set `POLAR_STRIPE_WEBHOOK_SECRET` in .env", [], []),
+        ("Create indexes concurrently in migrations", [], []),
+        ("Skipping type definitions or schema validation", [], []),
+    ],
+)
+def test_mappings_follow_the_sense_of_the_words_around_them(text, wants, against):
+    kind, cue = classify(text)
+    from reviewbot.agents import Statement
+
+    mapped, opposed = map_statement(Statement("AGENTS.md", 1, text, kind, cue, ""), PACKS)
+    assert (sorted(mapped), sorted(opposed)) == (wants, against)
+
+
+def test_each_mapping_lists_the_words_that_matched(tmp_path):
+    [covered] = coverage(read_statements(write(tmp_path, {"AGENTS.md": "- Never use relative imports\n"}), "AGENTS.md"), PACKS)
+    assert covered.evidence == {"RB101": ("relative imports",)}
+
+
+AUTO = {"packs": ["auto"]}
+GENERIC = "---\nname: backend-engineer\n---\n## Rules\n\n- Add detailed comments for all variables, functions, and complex logic\n- Use absolute imports with @ alias for all internal modules\n"
+
+
+def test_under_auto_the_repository_file_that_says_no_comments_wins_over_the_subagent(tmp_path):
+    write(tmp_path, {".claude/agents/backend.md": GENERIC, "CLAUDE.md": "# Conventions\n\n- Do not add comments unless necessary\n"})
+    settings = build_settings(AUTO, agents_root=tmp_path)
+    # The subagent asks for RB401-RB404; the repository's own file turns the comment rules off.
+    assert settings.source_for("RB401", "app/x.py") is not None
+    for rule in ("RB402", "RB403", "RB404"):
+        assert settings.source_for(rule, "app/x.py") is None
+        assert rule not in settings.rules_for("app/x.py")
+    # RB401 (docstrings) is asked for by the subagent and quoted in its words, never in the opposite ones.
+    assert settings.specs["RB401"].quote == "Add detailed comments for all variables, functions, and complex logic"
+
+
+def test_a_nearer_file_outranks_a_farther_one_and_agents_prefer_reorders(tmp_path):
+    files = {"AGENTS.md": "- Use absolute imports\n", "legacy/AGENTS.md": "- Relative imports within a package are fine\n"}
+    write(tmp_path, files)
+    settings = build_settings(AUTO, agents_root=tmp_path)
+    assert settings.source_for("RB101", "app/x.py") is not None
+    assert settings.source_for("RB101", "legacy/x.py") is None
+    # A subagent ranks below the repository's instruction files, unless the config prefers it.
+    write(tmp_path, {".claude/agents/backend.md": GENERIC, "AGENTS.md": "- Relative imports within a package are fine\n"})
+    assert build_settings(AUTO, agents_root=tmp_path).source_for("RB101", "app/x.py") is None
+    preferred = build_settings({**AUTO, "agents": {"prefer": [".claude/agents/*.md"]}}, agents_root=tmp_path)
+    assert preferred.source_for("RB101", "app/x.py").path == ".claude/agents/backend.md"
+
+
+def test_conflicts_name_both_sides_and_the_winner(tmp_path):
+    write(tmp_path, {".claude/agents/backend.md": GENERIC, "CLAUDE.md": "- Comments only where necessary\n"})
+    files = [(name, coverage(found, PACKS)) for name, found in read_all(tmp_path, discover(tmp_path))]
+    by_rule = {c.rule: c for c in conflicts(tmp_path, files)}
+    assert sorted(by_rule) == ["RB402", "RB403", "RB404"]
+    assert by_rule["RB402"].winner.path == "CLAUDE.md"
+    assert [s.path for s in by_rule["RB402"].asking] == [".claude/agents/backend.md"]
+
+
+def test_under_auto_no_finding_quotes_a_statement_that_asks_the_opposite(tmp_path):
+    write(tmp_path, {"CLAUDE.md": "- Keep validators minimal — no lengthy docstrings; the code should be self-explanatory.\n- Add docstrings to public functions\n"})
+    settings = build_settings(AUTO, agents_root=tmp_path)
+    # The same file asks for docstrings and against lengthy ones: the one against wins the tie.
+    assert settings.source_for("RB401", "app/x.py") is None
+    assert all(not s.against for found in settings.sources.values() for s in found if settings.source_for("RB401", "app/x.py") is s)
