@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# Run as a script from anywhere: reviewbot from this checkout (a test importing this module has it already).
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 from reviewbot.agents import Statement, coverage, discover, read_all  # noqa: E402
 from reviewbot.packs import available_packs, load_pack  # noqa: E402
@@ -51,7 +53,8 @@ def statements_of(repo: str) -> list[Statement]:
 
 
 def dump() -> None:
-    """Write each repository's statements, unlabelled, for the readers."""
+    """Write each repository's statements for the readers: a new file per repository, or the
+    statements an existing file lacks added to it unlabelled (``kind: null``)."""
     LABELS.mkdir(exist_ok=True)
     every = []
     for entry in sources():
@@ -62,8 +65,12 @@ def dump() -> None:
         ]
         every += [{"repo": repo, **row} for row in rows]
         target = LABELS / f"{repo.replace('/', '+')}.json"
-        if not target.exists():
-            target.write_text(json.dumps({"repo": repo, "statements": rows, "missed": []}, indent=1, ensure_ascii=False) + "\n")
+        labels = json.loads(target.read_text()) if target.exists() else {"repo": repo, "statements": [], "missed": []}
+        known = {(row["path"], row["line"]) for row in labels["statements"]}
+        added = [row for row in rows if (row["path"], row["line"]) not in known]
+        if added or not target.exists():
+            labels["statements"] += added
+            target.write_text(json.dumps(labels, indent=1, ensure_ascii=False) + "\n")
     sample = sorted(random.Random(SEED).sample(range(len(every)), round(len(every) * SECOND_SHARE)))
     target = LABELS / "second-reader.json"
     if not target.exists():
@@ -125,8 +132,15 @@ def measure(only: str | None = None) -> dict[str, Tally]:
                         tally.found += 1
                     else:
                         tally.lost.append(f"{repo} {s.path}:{s.line} {sorted(labelled)}: {s.text[:90]}")
+            # A statement the readers found checkable that reviewbot no longer reads is not found.
+            read = {(s.path, s.line) for s in statements_of(repo)}
+            for row in labels["statements"]:
+                if row["rules"] and (row["path"], row["line"]) not in read:
+                    tally.checkable += 1
+                    tally.lost.append(f"{repo} {row['path']}:{row['line']} (not read) {row['rules']}: {row['text'][:90]}")
             for missed in labels.get("missed", []):
-                if missed.get("rules"):
+                # A statement the readers missed and reviewbot now reads is counted as read.
+                if missed.get("rules") and (missed["path"], missed["line"]) not in read:
                     tally.checkable += 1
                     tally.lost.append(f"{repo} {missed['path']}:{missed['line']} (missed) {missed['rules']}: {missed.get('text', '')[:90]}")
     return tallies

@@ -68,7 +68,7 @@ _CUES = {
     "prohibition": r"never|do not|don'?t|must not|mustn'?t|should not|shouldn'?t|shall not|cannot|can'?t|may not|avoid|"
     r"forbidden|prohibited|not allowed|disallowed|refrain from|under no circumstances|no longer use",
     "requirement": r"must|always|shall|required|needs? (?:to|an?)|have to|has to|ensure|make sure|mandatory|"
-    r"(?:go|goes|belongs?) (?:through|in|into)|only (?:in|inside|within|under)\b|only (?:where|when|if) (?:strictly |absolutely |really )?(?:necessary|needed)|sparingly",
+    r"(?:go|goes|belongs?) (?:through|in|into)|on (?:all|every|each)\b|only (?:in|inside|within|under)\b|only (?:where|when|if) (?:strictly |absolutely |really )?(?:necessary|needed)|sparingly",
     "preference": r"prefer(?:red|ably|s)?|should|favou?r|recommended|ideally|try to|where possible|when possible|consider|encouraged|"
     r"(?:is|are) (?:fine|ok|okay|acceptable|allowed|permitted)",
 }
@@ -84,7 +84,7 @@ IMPERATIVE = frozenset(
     "lock log maintain make map mark measure migrate mock move name normalize optimize organize paginate "
     "parse pass patch pin place prefix protect put raise refactor register release rely remove rename "
     "replace restrict return reuse review sanitize scope separate serialize set sort split specify stay "
-    "stick store structure stub test track transform treat type update upgrade use validate verify wrap write "
+    "stick store structure stub test track transform treat update upgrade use validate verify wrap write "
     "adjust avoid confirm converge do keep limit prefer recompile reduce regenerate sign collapse preserve "
     "inspect fire strip push extend link reference provide co-locate disclose match leave note fork respect bump".split()
 )
@@ -97,7 +97,11 @@ CHECKBOX = re.compile(r"^\[[ xX]\]\s+")
 WHEN = re.compile(r"\b(?:before|after|prior to|whenever)\b", re.IGNORECASE)
 # A short label or condition and what follows it: "Unit tests: add or update tests in ...",
 # "Command examples — confirm they still match", "If both exist, converge to one path".
-LABEL = re.compile(r"^(?:[^:`—–]{1,40}(?::|\s[—–-])|(?:if|when|before|after|for)\b[^,`]{1,60},)\s+(.+)$", re.IGNORECASE)
+LABEL = re.compile(r"^(?:[^:—–]{1,40}(?::|\s[—–-])|(?:if|when|before|after|for)\b[^,`]{1,60},)\s+(.+)$", re.IGNORECASE)
+# A code convention under its topic: "Docstrings: Google-style", "Naming: `snake_case.py`".
+CONVENTION = re.compile(r"^(docstrings?|type (?:hints?|annotations?)|typing|naming|imports?|comments?|error handling|exceptions?|logging):\s", re.IGNORECASE)
+# "All PRs require test coverage": a requirement by its quantifier.
+QUANTIFIED = re.compile(r"^(?:all|every|each)\b[^.;]{0,60}\b(requires?)\b", re.IGNORECASE)
 # Cues that forbid only where a sentence or clause starts, or after "you": "Do not use signals"
 # forbids, "Tests do not require Docker" describes.
 CLAUSE_CUES = re.compile(r"do not|don'?t|cannot|can'?t|may not", re.IGNORECASE)
@@ -290,9 +294,16 @@ class _Reader:
                     if imports:
                         self.groups.append(([], imports))
                 elif text.endswith(":") and node.next_sibling is not None and node.next_sibling.type in ("bullet_list", "ordered_list"):
-                    # "Never do the following:" introduces the list below it.
-                    lead = text.rstrip(":")
-                    self.groups.append(([], imports))
+                    # "Never do the following:" introduces the list below it; "Plugins ARE NOT
+                    # ALLOWED TO DEPEND ON DJANGO. They may depend on these files only:" is a
+                    # statement of its own too.
+                    # The sentence that introduces the list speaks for its items.
+                    lead = re.split(r"(?<=[.!?])\s+", text.rstrip(":"))[-1]
+                    own = self.statement(node, text, headings, None, bold=_bold_led(inline)) if "." in text.rstrip(":") else None
+                    if own is not None:
+                        self.add(own, imports)
+                    else:
+                        self.groups.append(([], imports))
                 else:
                     statement = self.statement(node, text, headings, lead, bold=_bold_led(inline))
                     if statement is not None:
@@ -409,6 +420,16 @@ def classify(text: str) -> tuple[str, str]:
         kind, cue = classify(label[1])
         if kind != "information":
             return kind, cue
+    for clause in re.split(r";\s+|\.\s+", plain)[1:]:
+        # "Integration tests: run `make it`; add a test case in ...": a later clause asks.
+        verb = re.match(r"\W*([A-Za-z']+)", clause)
+        if verb is not None and verb[1].lower() in IMPERATIVE:
+            return "requirement", f'verb "{verb[1]}"'
+    if CONVENTION.match(plain):
+        # "Docstrings: Google-style.": the house style of something code has.
+        return "requirement", f'convention "{CONVENTION.match(plain)[1]}"'  # type: ignore[index]
+    if QUANTIFIED.match(plain):
+        return "requirement", f'"{QUANTIFIED.match(plain)[1]}"'  # type: ignore[index]
     return "information", ""
 
 
@@ -509,16 +530,17 @@ def map_statement(statement: Statement, packs: list[Pack]) -> tuple[dict[str, tu
         restricted = bool(RESTRICTION.search(text))
         for pack in packs:
             for rule, phrases in pack.recognise.items():
-                for patterns, sense in ((phrases.wants, True), (phrases.forbids, False), (phrases.about, None)):
+                for patterns, sense in ((phrases.wants, "wants"), (phrases.forbids, "forbids"), (phrases.about, "about"), (phrases.denied, "denied")):
                     for pattern in patterns:
                         for match in pattern.finditer(text):
-                            wanted = asked(text, match.start(), statement.inherited) and not (sense is not False and restricted)
-                            if sense is None:
-                                # What a rule is about, asked for less of: against it; asked for: nothing yet.
-                                if not wanted:
-                                    against.setdefault(rule, []).append(match[0])
-                            else:
-                                (wants if wanted == sense else against).setdefault(rule, []).append(match[0])
+                            wanted = asked(text, match.start(), statement.inherited) and not (sense != "forbids" and restricted)
+                            if sense == "about" and not wanted:
+                                # What a rule is about, asked for less of: against it.
+                                against.setdefault(rule, []).append(match[0])
+                            elif sense == "denied" and not wanted:
+                                wants.setdefault(rule, []).append(match[0])
+                            elif sense in ("wants", "forbids"):
+                                (wants if wanted == (sense == "wants") else against).setdefault(rule, []).append(match[0])
     both = wants.keys() & against.keys()
     return (
         {rule: tuple(dict.fromkeys(words)) for rule, words in sorted(wants.items()) if rule not in both},
@@ -659,7 +681,9 @@ def auto_sources(root: Path, packs: list[Pack], prefer: tuple[str, ...] = (), ex
             continue
         for covered in coverage(statements, packs):
             statement = covered.statement
-            for rule in (*covered.rules, *covered.against):
+            # A preference ("Type hints encouraged but not required") is no reason to block a merge.
+            asking = covered.rules if statement.kind != "preference" else ()
+            for rule in (*asking, *covered.against):
                 found.setdefault(rule, []).append(
                     Source(statement.path, statement.line, statement.text, scope[0], scope[1], rank=rank(name, prefer), against=rule in covered.against)
                 )

@@ -63,7 +63,8 @@ def _what(report: Report, c: Coverage) -> str:
         parts = [f"{rule} ({silent[rule]})" if rule in silent else rule for rule in c.rules]
         evidence = "; ".join(dict.fromkeys(f'"{word}"' for rule in c.rules for word in c.evidence.get(rule, ())[:1]))
         parts += [f"check {check}" for check in report.checks.get((c.statement.path, c.statement.line), ())]
-        return ", ".join(parts) + (f" [matched {evidence}]" if evidence else "")
+        preference = " (a preference: `packs: [auto]` enables no rule for it)" if c.statement.kind == "preference" and c.rules else ""
+        return ", ".join(parts) + (f" [matched {evidence}]" if evidence else "") + preference
     waiver = report.waivers.get(id(c))
     return f"waived: {waiver}" if waiver is not None else f"not checked: {c.reason}"
 

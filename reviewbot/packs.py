@@ -59,6 +59,9 @@ class Phrases:
     wants: tuple[re.Pattern[str], ...] = ()
     forbids: tuple[re.Pattern[str], ...] = ()
     about: tuple[re.Pattern[str], ...] = ()
+    # Phrases that ask for the rule when a statement forbids them ("NOT ALLOWED TO DEPEND ON
+    # DJANGO") and say nothing otherwise ("import from `dojo.models`").
+    denied: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,9 @@ class Pack:
     specs: dict[str, RuleSpec]
     bullets: tuple[Bullet, ...]
     # How other agent files say what a rule enforces: by rule, the phrases naming what it wants
-    # ("absolute imports"), what it forbids ("relative imports") and what it is about (asking
-    # for less of it is against the rule: "no comments"), case-insensitive.
+    # ("absolute imports"), what it forbids ("relative imports"), what it is about (asking for
+    # less of it is against the rule: "no comments") and what only a prohibition of it asks for
+    # (``denied``), case-insensitive.
     recognise: dict[str, Phrases]
     # Sentences no rule can check by reading code: (patterns, reason), for ``reviewbot agents``.
     unchecked: tuple[tuple[tuple[str, ...], str], ...]
@@ -146,8 +150,8 @@ def load_pack(name: str) -> Pack:
 
 
 def _recognise(where: str, entries: object) -> dict[str, Phrases]:
-    """``recognise:``: by rule id, ``wants``, ``forbids`` and ``about`` lists of regular expressions."""
-    keys = ("wants", "forbids", "about")
+    """``recognise:``: by rule id, ``wants``, ``forbids``, ``about`` and ``denied`` lists of regular expressions."""
+    keys = ("wants", "forbids", "about", "denied")
     result = {}
     for rule_id, entry in expect(f"{where}: recognise", entries, dict).items():
         at = f"{where}: recognise.{rule_id}"

@@ -126,6 +126,18 @@ def test_github_agents_md_is_an_agent_file_for_the_whole_repository(tmp_path):
         ("The API is built with FastAPI and SQLAlchemy", "information", ""),
         # A cue inside code is not the writer's word.
         ("The `never_expire` flag of tokens", "information", ""),
+        # "do not" forbids where a clause starts; after a subject it describes.
+        ("Tests do not require Docker", "information", ""),
+        ("Dialogs don't auto-reset form state", "information", ""),
+        ("[ ] Type hints are present for all functions", "requirement", "a checklist item"),
+        ("[ ] No debug code (print statements) left behind", "prohibition", '"No"'),
+        ("Unit tests: add or update tests in `tests/unit/`", "requirement", 'verb "add"'),
+        ("If old and new implementations coexist, converge to one path", "requirement", 'verb "converge"'),
+        ("Run relevant tests before submitting PRs", "requirement", 'verb "Run"'),
+        ("All PRs require test coverage for new functionality", "requirement", '"require"'),
+        ("Full type hints on all test functions", "requirement", '"on all"'),
+        ("Docstrings: Google-style. Classes describe purpose", "requirement", 'convention "Docstrings"'),
+        ("Integration tests: run `make it`; add a test case per backend", "requirement", 'verb "add"'),
     ],
 )
 def test_a_statement_s_kind_comes_from_its_own_words(text, kind, cue):
@@ -161,6 +173,11 @@ def test_topic_headings_never_decide_a_kind_and_prohibiting_ones_lend_their_pola
         ("Set `POLAR_STRIPE_WEBHOOK_SECRET` in .env", [], []),
         ("Create indexes concurrently in migrations", [], []),
         ("Skipping type definitions or schema validation", [], []),
+        # About code in another language: nothing of reviewbot's applies.
+        ("Never use `any` in TypeScript code", [], []),
+        ("Use single backticks for inline code references in docstrings", [], []),
+        ("Return type hints on fixtures", ["RB302"], []),
+        ("[ ] No debug code (console.logs, print statements) left behind", ["RB601"], []),
     ],
 )
 def test_mappings_follow_the_sense_of_the_words_around_them(text, wants, against):
@@ -169,6 +186,21 @@ def test_mappings_follow_the_sense_of_the_words_around_them(text, wants, against
 
     mapped, opposed = map_statement(Statement("AGENTS.md", 1, text, kind, cue, ""), PACKS)
     assert (sorted(mapped), sorted(opposed)) == (wants, against)
+
+
+def test_a_rule_paragraph_that_introduces_a_list_is_read_and_leads_the_list(tmp_path):
+    text = "## Plugins\n\nPlugins ARE NOT ALLOWED TO DEPEND ON DJANGO. They may depend on two files only:\n\n- `utils.js`\n- `tests/utils.py`\n"
+    found = read_statements(write(tmp_path, {"AGENTS.md": text}), "AGENTS.md")
+    assert [(s.line, s.kind) for s in found] == [(3, "prohibition"), (5, "information"), (6, "information")]
+    mapped, _ = map_statement(found[0], PACKS)
+    assert mapped == {"RB502": ("DEPEND ON D",)}
+
+
+def test_statements_about_other_code_map_to_nothing(tmp_path):
+    write(tmp_path, {"AGENTS.md": "## TypeScript Standards\n\n- Use type annotations for all functions\n", "web/AGENTS.md": "- Never use `print`\n"})
+    for name in ("AGENTS.md", "web/AGENTS.md"):
+        [covered] = coverage(read_statements(tmp_path, name), PACKS)
+        assert covered.rules == () and covered.reason == "about code in another language; reviewbot reads Python"
 
 
 def test_each_mapping_lists_the_words_that_matched(tmp_path):
