@@ -86,7 +86,7 @@ IMPERATIVE = frozenset(
     "replace restrict return reuse review sanitize scope separate serialize set sort split specify stay "
     "stick store structure stub test track transform treat update upgrade use validate verify wrap write "
     "adjust avoid confirm converge do keep limit prefer recompile reduce regenerate sign collapse preserve "
-    "inspect fire strip push extend link reference provide co-locate disclose match leave note fork respect bump".split()
+    "inspect fire strip push extend link reference provide co-locate disclose match leave fork respect bump".split()
 )
 # Verbs that open a how-to rather than a rule ("Run `make test` to test"): information, unless
 # another cue ("always run ...") makes it more.
@@ -123,6 +123,9 @@ RESTRICTION = re.compile(
 )
 # Where a clause ends: a negation never reaches past it.
 CLAUSE = re.compile(r"[;.!?:](?:\s|$)|\s[—–-]\s|\bbut\b|\binstead\b(?! of)|\botherwise\b", re.IGNORECASE)
+# A statement longer than this explains more than it asks ("MCP tool-load degradation — ... never
+# raises ... fall through to `logger.exception`"): none of its words maps to a rule.
+MAX_MAPPED_WORDS = 60
 # How many words may stand between a negation and the phrase it negates.
 NEGATION_REACH = 6
 # Topics of code that is not Python: a statement under such a heading, in such a directory's agent
@@ -169,6 +172,8 @@ class Coverage:
     # The words that matched, by rule (of ``rules`` and of ``against``).
     evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
     against: tuple[str, ...] = ()
+    # Of ``against``, the rules it opposes only in general words ("no comments" for RB401).
+    loose: frozenset[str] = frozenset()
 
 
 def discover(root: Path, exclude: Globs | None = None) -> list[str]:
@@ -511,15 +516,17 @@ def _after_front_matter(lines: list[str]) -> int:
     return 0
 
 
-def map_statement(statement: Statement, packs: list[Pack]) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+def map_statement(statement: Statement, packs: list[Pack]) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], frozenset[str]]:
     """The rules a statement asks for and the rules it asks the opposite of, each with the words
-    that decided it. Information asks nothing; a statement that is both for and against a rule is
+    that decided it, and those of the latter it is against only in general words (what the rule
+    is ``about``). Information asks nothing; a statement that is both for and against a rule is
     neither (its words are read as saying too much to decide)."""
-    if statement.kind == "information" or about_other_code(statement):
-        return {}, {}
+    if statement.kind == "information" or about_other_code(statement) or len(statement.text.split()) > MAX_MAPPED_WORDS:
+        return {}, {}, frozenset()
     folded = statement.text.casefold()
     wants: dict[str, list[str]] = {}
     against: dict[str, list[str]] = {}
+    specific: set[str] = set()
     for pack in packs:
         for known in pack.bullets:
             if folded == known.quote.casefold():
@@ -541,10 +548,13 @@ def map_statement(statement: Statement, packs: list[Pack]) -> tuple[dict[str, tu
                                 wants.setdefault(rule, []).append(match[0])
                             elif sense in ("wants", "forbids"):
                                 (wants if wanted == (sense == "wants") else against).setdefault(rule, []).append(match[0])
+                                if wanted != (sense == "wants"):
+                                    specific.add(rule)
     both = wants.keys() & against.keys()
     return (
         {rule: tuple(dict.fromkeys(words)) for rule, words in sorted(wants.items()) if rule not in both},
         {rule: tuple(dict.fromkeys(words)) for rule, words in sorted(against.items()) if rule not in both},
+        frozenset(against.keys() - both - specific),
     )
 
 
@@ -570,7 +580,7 @@ def coverage(statements: list[Statement], packs: list[Pack]) -> list[Coverage]:
     """For each statement, the rules of the packs that enforce it, or the reason no rule can."""
     result = []
     for statement in statements:
-        wants, against = map_statement(statement, packs)
+        wants, against, loose = map_statement(statement, packs)
         reason = None
         if not wants:
             reason = (
@@ -578,19 +588,21 @@ def coverage(statements: list[Statement], packs: list[Pack]) -> list[Coverage]:
                 if statement.kind == "information"
                 else "about code in another language; reviewbot reads Python"
                 if about_other_code(statement)
+                else f"more than {MAX_MAPPED_WORDS} words: it explains more than it asks, and no phrase of it is mapped"
+                if len(statement.text.split()) > MAX_MAPPED_WORDS
                 else next(
                     (why for pack in packs for patterns, why in pack.unchecked if any(re.search(p, statement.text, re.IGNORECASE) for p in patterns)),
                     "asks the opposite of what " + ", ".join(against) + " enforce" if against else NO_RULE,
                 )
             )
-        result.append(Coverage(statement, tuple(wants), reason, {**wants, **against}, tuple(against)))
+        result.append(Coverage(statement, tuple(wants), reason, {**wants, **against}, tuple(against), loose))
     return result
 
 
 @dataclass(frozen=True)
 class Conflict:
     """Statements that ask for a rule and against it; ``winner`` decides where both apply (the
-    order of ``Settings.source_for``: file rank, then the nearer file, then the one against)."""
+    order of ``Settings.source_for``: ``Source.weight``)."""
 
     rule: str
     asking: tuple[Statement, ...]
@@ -600,15 +612,15 @@ class Conflict:
 
 def conflicts(root: Path, files: list[tuple[str, list[Coverage]]], prefer: tuple[str, ...] = ()) -> list[Conflict]:
     """The rules that some statements ask for and others against, with the side that wins."""
-    sides: dict[str, list[tuple[tuple[int, int, bool, str, int], Statement, bool]]] = {}
+    sides: dict[str, list[tuple[tuple[int, int, int, str, int], Statement, bool]]] = {}
     for name, covered in files:
         scope = scope_of(root, name)
         depth = scope[1] if scope is not None else 0
         for c in covered:
             for rule in (*c.rules, *c.against):
                 against = rule in c.against
-                key = (-rank(name, prefer), -depth, not against, c.statement.path, c.statement.line)
-                sides.setdefault(rule, []).append((key, c.statement, against))
+                weight = Source(c.statement.path, c.statement.line, "", None, depth, rank(name, prefer), against, rule in c.loose).weight()
+                sides.setdefault(rule, []).append(((*weight, c.statement.path, c.statement.line), c.statement, against))
     result = []
     for rule, found in sorted(sides.items()):
         asking = tuple(s for _, s, against in found if not against)
@@ -685,7 +697,10 @@ def auto_sources(root: Path, packs: list[Pack], prefer: tuple[str, ...] = (), ex
             asking = covered.rules if statement.kind != "preference" else ()
             for rule in (*asking, *covered.against):
                 found.setdefault(rule, []).append(
-                    Source(statement.path, statement.line, statement.text, scope[0], scope[1], rank=rank(name, prefer), against=rule in covered.against)
+                    Source(
+                        statement.path, statement.line, statement.text, scope[0], scope[1],
+                        rank=rank(name, prefer), against=rule in covered.against, loose=rule in covered.loose,
+                    )
                 )
     return found
 

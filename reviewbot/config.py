@@ -118,7 +118,7 @@ class Settings:
             "per-file-ignores": [[globs.patterns, sorted(ids)] for globs, ids in self.per_file_ignores],
             "max-file-bytes": self.max_file_bytes,
             "project": [self.project.roots, self.project.inner],
-            "sources": {rule: [[s.path, s.line, s.text, s.scope, s.depth, s.rank, s.against] for s in sources] for rule, sources in self.sources.items()},
+            "sources": {rule: [[s.path, s.line, s.text, s.scope, s.depth, s.rank, s.against, s.loose] for s in sources] for rule, sources in self.sources.items()},
             "plugins": self.plugins,
             "checks": [check.record() for check in self.checks],
             "bare-noqa": self.bare_noqa,
@@ -156,9 +156,10 @@ class Settings:
         does or one asking the opposite wins. Of the statements whose scope covers the file, the
         one of the highest-ranked file wins (``agents.rank``: an instruction file over a subagent),
         then the most specific (a nested ``AGENTS.md`` over the root's), then one asking the
-        opposite, then the first by file and line."""
+        opposite in the rule's own words, then one asking for it, then one against it in general
+        words (``Source.weight``), then the first by file and line."""
         covering = [s for s in self.sources.get(rule, ()) if s.scope is None or self._globs(s.scope).match(path)]
-        best = min(covering, key=lambda s: (-s.rank, -s.depth, not s.against, s.path, s.line), default=None)
+        best = min(covering, key=lambda s: (*s.weight(), s.path, s.line), default=None)
         return None if best is None or best.against else best
 
     @staticmethod

@@ -78,8 +78,17 @@ class Source:
     depth: int = 0
     # How much its file's word counts (``agents.rank``): an instruction file outranks a subagent.
     rank: int = 0
-    # It asks the opposite of what the rule enforces ("Do not add comments unless necessary").
+    # It asks the opposite of what the rule enforces ("Do not add comments unless necessary"),
+    # and whether only in general words (``loose``: it yields to a statement of the same file's
+    # weight that asks for the rule itself, "Docstrings on all public functions").
     against: bool = False
+    loose: bool = False
+
+    def weight(self) -> tuple[int, int, int]:
+        """Which of two statements about a rule decides for a file, smaller first: the higher
+        ranked file, then the nearer, then a statement against the rule over one for it, and one
+        for it over one against it only in general words."""
+        return (-self.rank, -self.depth, 0 if self.against and not self.loose else 1 if not self.against else 2)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ gate fails closed. REV without a config means the built-in defaults.
 from __future__ import annotations
 
 import atexit
+import posixpath
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -173,10 +174,17 @@ def _markdown_files(repo: object, commit: str) -> Path:
         if not name.endswith((".md", ".mdc")):
             continue
         mode, kind, sha, size = meta.split()
+        path = target / name
         if kind == "blob" and mode in ("100644", "100755") and int(size) <= MAX_AGENT_BYTES:
-            path = target / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(repo.git.cat_file("blob", sha, stdout_as_string=False))
+        elif kind == "blob" and mode == "120000":
+            # ``CLAUDE.md -> docs/agents.md``: the same link here, when it stays inside the revision.
+            link = repo.git.cat_file("blob", sha, stdout_as_string=False).decode("utf-8", "surrogateescape")
+            inside = posixpath.normpath(posixpath.join(posixpath.dirname(name), link))
+            if not link.startswith("/") and inside != ".." and not inside.startswith("../"):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.symlink_to(link)
     return target
 
 

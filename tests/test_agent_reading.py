@@ -161,8 +161,10 @@ def test_topic_headings_never_decide_a_kind_and_prohibiting_ones_lend_their_pola
         ("Never use relative imports", ["RB101"], []),
         ("Use absolute imports everywhere", ["RB101"], []),
         ("Relative imports within a package are fine", [], ["RB101"]),
-        ("Do not add comments unless necessary", [], ["RB402", "RB403", "RB404"]),
-        ("Comments only where necessary", [], ["RB402", "RB403", "RB404"]),
+        ("Do not add comments unless necessary", [], ["RB401", "RB402", "RB403", "RB404"]),
+        ("Comments only where necessary", [], ["RB401", "RB402", "RB403", "RB404"]),
+        # Comments as data are not code comments.
+        ("Don't just test tasks: test comments, files, and nested entities", [], []),
         ("Keep validators minimal — no lengthy docstrings; the code should be self-explanatory.", [], ["RB401"]),
         ("Use the logger, never `print()`", ["RB601"], []),
         ("Always pass a `timeout=` to HTTP calls", ["RB205"], []),
@@ -184,7 +186,7 @@ def test_mappings_follow_the_sense_of_the_words_around_them(text, wants, against
     kind, cue = classify(text)
     from reviewbot.agents import Statement
 
-    mapped, opposed = map_statement(Statement("AGENTS.md", 1, text, kind, cue, ""), PACKS)
+    mapped, opposed, _ = map_statement(Statement("AGENTS.md", 1, text, kind, cue, ""), PACKS)
     assert (sorted(mapped), sorted(opposed)) == (wants, against)
 
 
@@ -192,7 +194,7 @@ def test_a_rule_paragraph_that_introduces_a_list_is_read_and_leads_the_list(tmp_
     text = "## Plugins\n\nPlugins ARE NOT ALLOWED TO DEPEND ON DJANGO. They may depend on two files only:\n\n- `utils.js`\n- `tests/utils.py`\n"
     found = read_statements(write(tmp_path, {"AGENTS.md": text}), "AGENTS.md")
     assert [(s.line, s.kind) for s in found] == [(3, "prohibition"), (5, "information"), (6, "information")]
-    mapped, _ = map_statement(found[0], PACKS)
+    mapped, _, _ = map_statement(found[0], PACKS)
     assert mapped == {"RB502": ("DEPEND ON D",)}
 
 
@@ -216,12 +218,17 @@ def test_under_auto_the_repository_file_that_says_no_comments_wins_over_the_suba
     write(tmp_path, {".claude/agents/backend.md": GENERIC, "CLAUDE.md": "# Conventions\n\n- Do not add comments unless necessary\n"})
     settings = build_settings(AUTO, agents_root=tmp_path)
     # The subagent asks for RB401-RB404; the repository's own file turns the comment rules off.
-    assert settings.source_for("RB401", "app/x.py") is not None
-    for rule in ("RB402", "RB403", "RB404"):
+    for rule in ("RB401", "RB402", "RB403", "RB404"):
         assert settings.source_for(rule, "app/x.py") is None
         assert rule not in settings.rules_for("app/x.py")
-    # RB401 (docstrings) is asked for by the subagent and quoted in its words, never in the opposite ones.
-    assert settings.specs["RB401"].quote == "Add detailed comments for all variables, functions, and complex logic"
+
+
+def test_a_file_that_asks_for_docstrings_keeps_them_against_its_own_general_no_comments(tmp_path):
+    write(tmp_path, {"CLAUDE.md": "- Do not add comments unless necessary\n- Write Google-style docstrings for all public functions\n"})
+    settings = build_settings(AUTO, agents_root=tmp_path)
+    # "no comments" is against RB401 only in general words; the docstring statement names it.
+    assert settings.source_for("RB401", "app/x.py").line == 2
+    assert settings.source_for("RB403", "app/x.py") is None
 
 
 def test_a_nearer_file_outranks_a_farther_one_and_agents_prefer_reorders(tmp_path):
@@ -241,14 +248,18 @@ def test_conflicts_name_both_sides_and_the_winner(tmp_path):
     write(tmp_path, {".claude/agents/backend.md": GENERIC, "CLAUDE.md": "- Comments only where necessary\n"})
     files = [(name, coverage(found, PACKS)) for name, found in read_all(tmp_path, discover(tmp_path))]
     by_rule = {c.rule: c for c in conflicts(tmp_path, files)}
-    assert sorted(by_rule) == ["RB402", "RB403", "RB404"]
+    assert sorted(by_rule) == ["RB401", "RB402", "RB403", "RB404"]
     assert by_rule["RB402"].winner.path == "CLAUDE.md"
     assert [s.path for s in by_rule["RB402"].asking] == [".claude/agents/backend.md"]
 
 
 def test_under_auto_no_finding_quotes_a_statement_that_asks_the_opposite(tmp_path):
+    write(tmp_path, {"CLAUDE.md": "- Keep validators minimal — no lengthy docstrings; the code should be self-explanatory.\n"})
+    # The only word on docstrings is against them: nothing asks for RB401.
+    assert "RB401" not in build_settings(AUTO, agents_root=tmp_path).specs
     write(tmp_path, {"CLAUDE.md": "- Keep validators minimal — no lengthy docstrings; the code should be self-explanatory.\n- Add docstrings to public functions\n"})
     settings = build_settings(AUTO, agents_root=tmp_path)
-    # The same file asks for docstrings and against lengthy ones: the one against wins the tie.
-    assert settings.source_for("RB401", "app/x.py") is None
-    assert all(not s.against for found in settings.sources.values() for s in found if settings.source_for("RB401", "app/x.py") is s)
+    # "No lengthy docstrings" is not "no docstrings": the statement that names the rule decides,
+    # and findings quote it, never the one against.
+    assert settings.source_for("RB401", "app/x.py").text == "Add docstrings to public functions"
+    assert settings.specs["RB401"].quote == "Add docstrings to public functions"

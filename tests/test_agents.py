@@ -267,3 +267,23 @@ def test_a_linked_agent_file_is_not_read_and_breaks_nothing(tmp_path):
     found = scan_json(repo)
     assert [(f["rule"], f["source"]) for f in found] == [("RB101", {"path": "CLAUDE.md", "line": 3})]
     assert [entry["path"] for entry in json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["files"]] == ["CLAUDE.md"]
+
+
+@pytest.mark.slow
+def test_the_repository_file_that_says_no_comments_silences_the_comment_rules_end_to_end(tmp_path):
+    subagent = "---\nname: backend\n---\n## Rules\n\n- Add detailed comments for all variables, functions, and complex logic\n- Use absolute imports with @ alias for all internal modules\n"
+    code = "from . import models\n\n\ndef total(order: int) -> int:\n" + "".join(f"    order = order + {n}\n" for n in range(30)) + "    return order\n"
+    files = {".claude/agents/backend.md": subagent, "docs/agents.md": "# Conventions\n\n- Do not add comments unless necessary\n", "app/__init__.py": "", "app/orders.py": code, AUTO[0]: AUTO[1]}
+    repo = make_repo(tmp_path / "repo", files)
+    # The common setup: CLAUDE.md is a link to the file that holds the rules.
+    (repo / "CLAUDE.md").symlink_to("docs/agents.md")
+    git(repo, "add", "CLAUDE.md")
+    git(repo, "commit", "-q", "-m", "link")
+    for args in ((), ("--trusted-config", "HEAD")):
+        found = scan_json(repo, *args)
+        # The subagent's import rule holds; the repository's own file turns the comment rules off.
+        assert sorted({f["rule"] for f in found}) == ["RB101"], args
+        [finding] = found
+        assert finding["source"] == {"path": ".claude/agents/backend.md", "line": 7}
+    conflicts = json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["conflicts"]
+    assert {c["rule"]: c["winner"] for c in conflicts}["RB402"] == "docs/agents.md:3"
