@@ -91,6 +91,9 @@ class Tally:
     lost: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     unlabelled: list[str] = field(default_factory=list)
+    # Statements against rules: reviewbot's (statement, rule) pairs, and those the labels hold.
+    opposed: int = 0
+    opposed_right: int = 0
 
     def precision(self) -> float:
         """The share of mappings the labels hold."""
@@ -123,6 +126,8 @@ def measure(only: str | None = None) -> dict[str, Tally]:
                 if row["kind"] != s.kind:
                     tally.kinds.append(f"{repo} {s.path}:{s.line} labelled {row['kind']}, read {s.kind} ({s.cue}): {s.text[:80]}")
                 labelled = set(row["rules"])
+                tally.opposed += len(c.against)
+                tally.opposed_right += len(set(row.get("against", [])) & set(c.against))
                 tally.mapped += len(c.rules)
                 tally.right += len(labelled & set(c.rules))
                 tally.wrong += [f"{repo} {s.path}:{s.line} {rule}: {s.text[:90]}" for rule in sorted(set(c.rules) - labelled)]
@@ -183,6 +188,8 @@ def main() -> None:
         print(
             f"| {group} | {t.statements} | {t.kinds_agree / t.statements:.0%} | {t.mapped} | {t.right} | {t.precision():.1%} | {t.checkable} | {t.found} | {t.recall():.1%} |"
         )
+    whole = tallies["all"]
+    print(f"\nstatements against a rule: {whole.opposed} (statement, rule) pairs read, {whole.opposed_right} of them labelled so")
     if args.group is None and (LABELS / "second-reader.json").exists():
         count, rules, kinds, verdicts = agreement()
         print(f"\nsecond reader: {count} statements; same rules {rules / count:.0%}, same kind {kinds / count:.0%}, same checkable-or-not {verdicts / count:.0%}")

@@ -27,16 +27,19 @@ opposite of what a rule enforces is a conflict, never a mapping.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reviewbot.errors import ConfigError
+from reviewbot.errors import ConfigError, ReviewbotError
 from reviewbot.files import SKIPPED_DIRECTORIES, read_text_file
 from reviewbot.globs import Globs
 from reviewbot.model import Source
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -85,7 +88,7 @@ IMPERATIVE = frozenset(
     "parse pass patch pin place prefix protect put raise refactor register release rely remove rename "
     "replace restrict return reuse review sanitize scope separate serialize set sort split specify stay "
     "stick store structure stub test track transform treat update upgrade use validate verify wrap write "
-    "adjust avoid confirm converge do keep limit prefer recompile reduce regenerate sign collapse preserve "
+    "adjust avoid confirm converge do prefer recompile reduce regenerate sign collapse preserve "
     "inspect fire strip push extend link reference provide co-locate disclose match leave fork respect bump".split()
 )
 # Verbs that open a how-to rather than a rule ("Run `make test` to test"): information, unless
@@ -121,18 +124,26 @@ RESTRICTION = re.compile(
     r"(?:necessary|needed|required|non-obvious)|\bsparingly\b|\bself-(?:explanatory|documenting)\b",
     re.IGNORECASE,
 )
+# Words that ask for or allow what a clause names: a forbidden thing named with none of them
+# ("`ThreadPoolTaskRunner` is cloudpickled") is mentioned, not asked for.
+PERMISSION = re.compile(
+    r"\b(?:use|using|prefer\w*|allow\w*|fine|ok|okay|acceptable|permitted|encouraged|recommended|may|can|should|must|always|need\w*)\b",
+    re.IGNORECASE,
+)
 # Where a clause ends: a negation never reaches past it.
 CLAUSE = re.compile(r"[;.!?:](?:\s|$)|\s[—–-]\s|\bbut\b|\binstead\b(?! of)|\botherwise\b", re.IGNORECASE)
 # A statement longer than this explains more than it asks ("MCP tool-load degradation — ... never
 # raises ... fall through to `logger.exception`"): none of its words maps to a rule.
 MAX_MAPPED_WORDS = 60
+# The characters of a statement its kind is read from: the first cue is what counts.
+MAX_CLASSIFIED_CHARS = 1000
 # How many words may stand between a negation and the phrase it negates.
 NEGATION_REACH = 6
 # Topics of code that is not Python: a statement under such a heading, in such a directory's agent
 # file, or naming such code maps to no rule (reviewbot reads Python).
 OTHER_CODE = re.compile(
-    r"\b(?:type ?script|java ?script|[jt]sx?|react|vue|angular|svelte|next\.js|node(?:\.js)?|npm|pnpm|yarn|golang|go code|"
-    r"rust|java|kotlin|swift|c#|c\+\+|ruby|php|css|html|front-?end|web ?ui|ui components?)\b",
+    r"(?<![\w'])(?:type ?script|java ?script|jsx?|tsx?|react|vue|angular|svelte|next\.js|node(?:\.js)?|npm|pnpm|yarn|golang|go code|"
+    r"rust|java|kotlin|swift|c#|c\+\+|ruby|php|css|html|front-?end|web ?ui|ui components?)(?![\w#+])",
     re.IGNORECASE,
 )
 OTHER_DIRECTORIES = frozenset({"web", "frontend", "front-end", "ui", "webapp", "www", "mem0-ts", "go", "js", "ts"})
@@ -174,6 +185,8 @@ class Coverage:
     against: tuple[str, ...] = ()
     # Of ``against``, the rules it opposes only in general words ("no comments" for RB401).
     loose: frozenset[str] = frozenset()
+    # Whether ``reason`` excuses it from ``agents --check``: no code check could enforce it.
+    explained: bool = False
 
 
 def discover(root: Path, exclude: Globs | None = None) -> list[str]:
@@ -201,14 +214,23 @@ def discover(root: Path, exclude: Globs | None = None) -> list[str]:
 
 def read_statements(root: Path, name: str, chain: tuple[str, ...] = (), seen: set[str] | None = None) -> list[Statement]:
     """The statements of one agent file (``name`` relative to ``root``), and of the files it
-    imports (``@docs/style.md``) or links to inside the repository, each file read once.
+    imports (``@docs/style.md``) or links to inside the repository, each file read once: none in
+    ``seen`` (read already, or an agent file read under its own name and scope).
 
     ``chain`` holds the files importing this one: none is read deeper than ``MAX_IMPORT_DEPTH``.
+    A file brought in that cannot be read (not UTF-8, too large) is left out with a warning;
+    only the agent file itself is an error.
     """
     seen = set() if seen is None else seen
     seen.add(name)
     path = root / name
-    text = read_text_file(path, MAX_AGENT_BYTES, name, "agent file")
+    try:
+        text = read_text_file(path, MAX_AGENT_BYTES, name, "agent file")
+    except ReviewbotError as error:
+        if not chain:
+            raise
+        log.warning("%s (brought in by %s): not read: %s", name, chain[-1], error)
+        return []
     statements: list[Statement] = []
     for found, targets in _parse(name, text):
         statements += found
@@ -224,13 +246,12 @@ def read_statements(root: Path, name: str, chain: tuple[str, ...] = (), seen: se
 
 
 def read_all(root: Path, names: list[str]) -> list[tuple[str, list[Statement]]]:
-    """Each file of ``names`` with its statements; a file another one imports or links is read
-    there, and not again on its own."""
-    seen: set[str] = set()
+    """Each file of ``names`` with its statements. Each is read under its own name and scope,
+    also when another one imports or links it (then only there it is not read again); a file
+    only brought in is read where it is brought in."""
     result = []
     for name in sorted(names):
-        if name not in seen:
-            result.append((name, read_statements(root, name, (), seen)))
+        result.append((name, read_statements(root, name, (), {*names})))
     return result
 
 
@@ -249,7 +270,7 @@ def _parse(name: str, text: str) -> list[tuple[list[Statement], list[str]]]:
     """The statements of a file's text, in order, grouped with the files each group imports."""
     from markdown_it.tree import SyntaxTreeNode
 
-    lines = text.splitlines()
+    lines = _lines(text)
     start = _after_front_matter(lines)
     tree = SyntaxTreeNode(_markdown().parse("\n".join(lines[start:])))
     reader = _Reader(name, start)
@@ -399,19 +420,33 @@ def classify(text: str) -> tuple[str, str]:
     (``"Never"``), where an opening imperative verb (``verb "Use"``) counts as one; else information.
 
     A checklist item (``[ ] Tests pass``) is a requirement; ``Unit tests: add or update tests``
-    is read by what follows its short label.
+    is read by what follows its short label. Only the first ``MAX_CLASSIFIED_CHARS`` count.
     """
-    plain = outside_code(text).replace("\u2019", "'").lstrip()
-    if CHECKBOX.match(plain):
-        kind, cue = classify(CHECKBOX.sub("", text, count=1))
+    text = text[:MAX_CLASSIFIED_CHARS]
+    checkbox = CHECKBOX.match(text)
+    if checkbox:
+        kind, cue = _classify(text[checkbox.end() :])
         return (kind, cue) if kind in ("prohibition", "preference") else ("requirement", "a checklist item")
+    kind, cue = _classify(text)
+    label = LABEL.match(text)
+    if kind == "information" and not cue and label is not None:
+        # "Unit tests: add or update tests in ...": the words after a short label.
+        inner = _classify(label[1])
+        if inner[0] != "information":
+            return inner
+    return kind, cue
+
+
+def _classify(text: str) -> tuple[str, str]:
+    """``classify`` without labels and checkboxes."""
+    plain = outside_code(text).lstrip()
     if _defines(text):
         return "information", "a definition"
     opening = re.match(r"\W*([A-Za-z']+)", plain)
     first = opening[1] if opening else ""
     if NO.match(plain):
         return "prohibition", f'"{first}"'
-    found = next((cue for cue in CUE.finditer(plain) if not CLAUSE_CUES.fullmatch(cue[0]) or CLAUSE_START.search(plain[: cue.start()])), None)
+    found = next((cue for cue in CUE.finditer(plain) if not CLAUSE_CUES.fullmatch(cue[0]) or CLAUSE_START.search(plain[max(0, cue.start() - 12) : cue.start()])), None)
     if found is not None and (found.start() <= plain.find(first) or first.lower() not in IMPERATIVE):
         kind = next(k for k, v in found.groupdict().items() if v is not None)
         return kind, f'"{found[0]}"'
@@ -420,21 +455,18 @@ def classify(text: str) -> tuple[str, str]:
     if first.lower() in HOW_TO:
         # "Run the tests before pushing" asks for it; "Run `make dev` to start" says how.
         return ("requirement", f'verb "{first}"') if WHEN.search(plain) else ("information", f'how-to "{first}"')
-    label = LABEL.match(text)
-    if label is not None:
-        kind, cue = classify(label[1])
-        if kind != "information":
-            return kind, cue
     for clause in re.split(r";\s+|\.\s+", plain)[1:]:
         # "Integration tests: run `make it`; add a test case in ...": a later clause asks.
         verb = re.match(r"\W*([A-Za-z']+)", clause)
         if verb is not None and verb[1].lower() in IMPERATIVE:
             return "requirement", f'verb "{verb[1]}"'
-    if CONVENTION.match(plain):
+    convention = CONVENTION.match(plain)
+    if convention:
         # "Docstrings: Google-style.": the house style of something code has.
-        return "requirement", f'convention "{CONVENTION.match(plain)[1]}"'  # type: ignore[index]
-    if QUANTIFIED.match(plain):
-        return "requirement", f'"{QUANTIFIED.match(plain)[1]}"'  # type: ignore[index]
+        return "requirement", f'convention "{convention[1]}"'
+    quantified = QUANTIFIED.match(plain)
+    if quantified:
+        return "requirement", f'"{quantified[1]}"'
     return "information", ""
 
 
@@ -466,7 +498,8 @@ def _inline(node: SyntaxTreeNode | None) -> str:
             parts.append(child.content)
         else:
             parts.append(_inline(child))
-    return re.sub(r"[ \t]+", " ", "".join(parts)).strip()
+    # Typographic apostrophes as typed ones: "Don’t" is "Don't" to every cue.
+    return re.sub(r"[ \t]+", " ", "".join(parts)).replace("\u2019", "'").replace("\u2018", "'").strip()
 
 
 def _flat(item: SyntaxTreeNode) -> str:
@@ -502,6 +535,12 @@ def _imports(inline: SyntaxTreeNode | None) -> list[str]:
     return found
 
 
+def _lines(text: str) -> list[str]:
+    """A file's lines as git and editors number them: split at line feeds only (not at U+2028 or
+    form feeds, which ``str.splitlines`` also splits at), without a byte-order mark."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
+
+
 def _after_front_matter(lines: list[str]) -> int:
     """The index of the first line after a ``---`` front matter block (0 without one).
 
@@ -509,6 +548,10 @@ def _after_front_matter(lines: list[str]) -> int:
     colons, ``tools`` as a string or a list), and none of it is a rule.
     """
     if not lines or lines[0].strip() != "---":
+        return 0
+    # A rule (``---``) opening a file is front matter only when keys follow it.
+    first = next((line for line in lines[1:] if line.strip()), "")
+    if not re.match(r"[\w-]+\s*:", first):
         return 0
     for number in range(1, len(lines)):
         if lines[number].strip() in ("---", "..."):
@@ -521,7 +564,7 @@ def map_statement(statement: Statement, packs: list[Pack]) -> tuple[dict[str, tu
     that decided it, and those of the latter it is against only in general words (what the rule
     is ``about``). Information asks nothing; a statement that is both for and against a rule is
     neither (its words are read as saying too much to decide)."""
-    if statement.kind == "information" or about_other_code(statement) or len(statement.text.split()) > MAX_MAPPED_WORDS:
+    if statement.kind == "information" or about_other_code(statement) or too_long(statement.text):
         return {}, {}, frozenset()
     folded = statement.text.casefold()
     wants: dict[str, list[str]] = {}
@@ -546,6 +589,9 @@ def map_statement(statement: Statement, packs: list[Pack]) -> tuple[dict[str, tu
                                 against.setdefault(rule, []).append(match[0])
                             elif sense == "denied" and not wanted:
                                 wants.setdefault(rule, []).append(match[0])
+                            elif sense == "forbids" and wanted and not PERMISSION.search(clause_around(outside_code(text), match.start(), match.end())):
+                                # "`ThreadPoolTaskRunner` is cloudpickled when ...": a mention, not an ask.
+                                continue
                             elif sense in ("wants", "forbids"):
                                 (wants if wanted == (sense == "wants") else against).setdefault(rule, []).append(match[0])
                                 if wanted != (sense == "wants"):
@@ -558,6 +604,12 @@ def map_statement(statement: Statement, packs: list[Pack]) -> tuple[dict[str, tu
     )
 
 
+def too_long(text: str) -> bool:
+    """Whether a statement explains more than it asks: more than ``MAX_MAPPED_WORDS`` words (or
+    their worth of characters)."""
+    return len(text) > MAX_MAPPED_WORDS * 20 or len(text.split()) > MAX_MAPPED_WORDS
+
+
 def about_other_code(statement: Statement) -> bool:
     """Whether a statement is about code in another language: by its heading, its file's
     directory, or its own words."""
@@ -565,13 +617,22 @@ def about_other_code(statement: Statement) -> bool:
     return bool(OTHER_CODE.search(statement.section) or OTHER_CODE.search(outside_code(statement.text))) or any(d.lower() in OTHER_DIRECTORIES for d in directories)
 
 
+def clause_around(plain: str, start: int, end: int) -> str:
+    """The clause of ``plain`` that holds ``plain[start:end]``."""
+    after = CLAUSE.search(plain, end)
+    return clause_before(plain, start) + plain[start : after.start() if after else len(plain)]
+
+
+def clause_before(plain: str, start: int) -> str:
+    """The words of ``plain`` (code spans blanked) from the start of the clause holding ``start`` up to it."""
+    return plain[max((m.end() for m in CLAUSE.finditer(plain, 0, start)), default=0) : start]
+
+
 def asked(text: str, start: int, inherited: bool) -> bool:
     """Whether the words at ``start`` are asked for (``True``) or against: negations a few words
     before them in the same clause flip it, and so does a prohibition given by a heading. Words
     inside code spans are code, never negations or clause ends."""
-    plain = outside_code(text)
-    clause_start = max((m.end() for m in CLAUSE.finditer(plain, 0, start)), default=0)
-    before = plain[clause_start:start]
+    before = clause_before(outside_code(text), start)
     flips = sum(len(before[negation.end() :].split()) <= NEGATION_REACH for negation in NEGATOR.finditer(before))
     return (flips + inherited) % 2 == 0
 
@@ -581,58 +642,68 @@ def coverage(statements: list[Statement], packs: list[Pack]) -> list[Coverage]:
     result = []
     for statement in statements:
         wants, against, loose = map_statement(statement, packs)
-        reason = None
+        reason, explained = None, False
         if not wants:
-            reason = (
-                "information: it asks nothing of the code"
-                if statement.kind == "information"
-                else "about code in another language; reviewbot reads Python"
-                if about_other_code(statement)
-                else f"more than {MAX_MAPPED_WORDS} words: it explains more than it asks, and no phrase of it is mapped"
-                if len(statement.text.split()) > MAX_MAPPED_WORDS
-                else next(
-                    (why for pack in packs for patterns, why in pack.unchecked if any(re.search(p, statement.text, re.IGNORECASE) for p in patterns)),
-                    "asks the opposite of what " + ", ".join(against) + " enforce" if against else NO_RULE,
-                )
-            )
-        result.append(Coverage(statement, tuple(wants), reason, {**wants, **against}, tuple(against), loose))
+            unchecked = next((why for pack in packs for patterns, why in pack.unchecked if any(re.search(p, statement.text, re.IGNORECASE) for p in patterns)), None)
+            # Explained: nothing in Python code can enforce it, or reviewbot honours it by
+            # turning rules off; a long or unknown requirement is still open for ``--check``.
+            if statement.kind == "information":
+                reason, explained = "information: it asks nothing of the code", True
+            elif about_other_code(statement):
+                reason, explained = "about code in another language; reviewbot reads Python", True
+            elif against:
+                reason, explained = f"asks the opposite of what {', '.join(against)} {'enforces' if len(against) == 1 else 'enforce'}", True
+            elif unchecked is not None:
+                reason, explained = unchecked, True
+            elif too_long(statement.text):
+                reason = f"more than {MAX_MAPPED_WORDS} words: it explains more than it asks, and no phrase of it is mapped"
+            else:
+                reason = NO_RULE
+        result.append(Coverage(statement, tuple(wants), reason, {**wants, **against}, tuple(against), loose, explained))
     return result
 
 
 @dataclass(frozen=True)
 class Conflict:
-    """Statements that ask for a rule and against it; ``winner`` decides where both apply (the
-    order of ``Settings.source_for``: ``Source.weight``)."""
+    """Statements that ask for a rule and against it, where their scopes meet; ``winner``
+    decides there (``Source.weight``, the order of ``Settings.source_for``)."""
 
     rule: str
-    asking: tuple[Statement, ...]
-    against: tuple[Statement, ...]
-    winner: Statement
+    asking: tuple[Source, ...]
+    against: tuple[Source, ...]
+    winner: Source
 
 
-def conflicts(root: Path, files: list[tuple[str, list[Coverage]]], prefer: tuple[str, ...] = ()) -> list[Conflict]:
-    """The rules that some statements ask for and others against, with the side that wins."""
-    sides: dict[str, list[tuple[tuple[int, int, int, str, int], Statement, bool]]] = {}
-    for name, covered in files:
-        scope = scope_of(root, name)
-        depth = scope[1] if scope is not None else 0
-        for c in covered:
-            for rule in (*c.rules, *c.against):
-                against = rule in c.against
-                weight = Source(c.statement.path, c.statement.line, "", None, depth, rank(name, prefer), against, rule in c.loose).weight()
-                sides.setdefault(rule, []).append(((*weight, c.statement.path, c.statement.line), c.statement, against))
+def conflicts(sources: dict[str, list[Source]]) -> list[Conflict]:
+    """The rules that some statements ask for and others against (``sources_of``'s), each with
+    the side that wins where both apply; statements whose scopes never meet do not conflict."""
     result = []
-    for rule, found in sorted(sides.items()):
-        asking = tuple(s for _, s, against in found if not against)
-        opposed = tuple(s for _, s, against in found if against)
-        if asking and opposed:
-            result.append(Conflict(rule, asking, opposed, min(found, key=lambda side: side[0])[1]))
+    for rule, found in sorted(sources.items()):
+        asking = [s for s in found if not s.against]
+        opposed = [s for s in found if s.against]
+        pairs = [(a, b) for a in asking for b in opposed if _overlap(a.scope, b.scope)]
+        if pairs:
+            involved = [s for s in found if any(s in pair for pair in pairs)]
+            winner = min(involved, key=lambda s: (*s.weight(), s.path, s.line))
+            result.append(Conflict(rule, tuple(s for s in involved if not s.against), tuple(s for s in involved if s.against), winner))
     return result
+
+
+def _overlap(first: tuple[str, ...] | None, second: tuple[str, ...] | None) -> bool:
+    """Whether two scopes can cover one file: every file, a directory inside the other's, or globs
+    (taken to overlap: no cheap test tells)."""
+    if first is None or second is None:
+        return True
+    directories = [scope[0][:-3] for scope in (first, second) if len(scope) == 1 and scope[0].endswith("/**") and "*" not in scope[0][:-3]]
+    if len(directories) < 2:
+        return True
+    a, b = (d + "/" for d in directories)
+    return a.startswith(b) or b.startswith(a)
 
 
 def front_matter(root: Path, name: str) -> dict[str, str]:
     """The ``key: value`` lines of a file's front matter, read line by line ("almost YAML")."""
-    lines = read_text_file(root / name, MAX_AGENT_BYTES, name, "agent file").splitlines()
+    lines = _lines(read_text_file(root / name, MAX_AGENT_BYTES, name, "agent file"))
     end = _after_front_matter(lines)
     fields = {}
     for line in lines[1 : end - 1] if end else []:
@@ -686,21 +757,29 @@ def rank(name: str, prefer: tuple[str, ...] = ()) -> int:
 def auto_sources(root: Path, packs: list[Pack], prefer: tuple[str, ...] = (), exclude: Globs | None = None) -> dict[str, list[Source]]:
     """For ``packs: [auto]``: each rule the repository's agent files speak of, with the statements
     (file, line, text, scope) that ask for it and those that ask the opposite (``Source.against``)."""
+    files = [(name, coverage(statements, packs)) for name, statements in read_all(root, discover(root, exclude))]
+    return sources_of(root, files, prefer)
+
+
+def sources_of(root: Path, files: list[tuple[str, list[Coverage]]], prefer: tuple[str, ...] = ()) -> dict[str, list[Source]]:
+    """The statements of ``files`` (each agent file with its coverage) that ask for a rule or
+    against it, as ``Source`` with their file's scope and rank. A preference ("Type hints
+    encouraged but not required") asks for nothing: it is no reason to block a merge."""
     found: dict[str, list[Source]] = {}
-    for name, statements in read_all(root, discover(root, exclude)):
-        scope = scope_of(root, name)
+    for name, covered in files:
+        try:
+            scope = scope_of(root, name)
+        except ConfigError as error:
+            log.warning("%s: its statements apply nowhere: %s", name, error)
+            continue
         if scope is None:
             continue
-        for covered in coverage(statements, packs):
-            statement = covered.statement
-            # A preference ("Type hints encouraged but not required") is no reason to block a merge.
-            asking = covered.rules if statement.kind != "preference" else ()
-            for rule in (*asking, *covered.against):
+        for c in covered:
+            statement = c.statement
+            asking = c.rules if statement.kind != "preference" else ()
+            for rule in (*asking, *c.against):
                 found.setdefault(rule, []).append(
-                    Source(
-                        statement.path, statement.line, statement.text, scope[0], scope[1],
-                        rank=rank(name, prefer), against=rule in covered.against, loose=rule in covered.loose,
-                    )
+                    Source(statement.path, statement.line, statement.text, scope[0], scope[1], rank(name, prefer), rule in c.against, rule in c.loose)
                 )
     return found
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from reviewbot.agents import NO_RULE, Conflict, Coverage
+from reviewbot.agents import Conflict, Coverage
 from reviewbot.escape import markdown, printable
 
 # ``reviewbot agents --format`` choices, the default first.
@@ -36,13 +36,13 @@ class Report:
         return (*c.rules, *self.checks.get((c.statement.path, c.statement.line), ()))
 
     def unchecked(self) -> list[Coverage]:
-        """The requirements and prohibitions that nothing enforces, no waiver excuses and no pack
-        explains (``--check`` fails on them)."""
+        """The requirements and prohibitions that nothing enforces, no waiver excuses and nothing
+        explains (``Coverage.explained``: ``--check`` fails on them)."""
         return [
             c
             for _, covered in self.files
             for c in covered
-            if c.statement.kind in CHECKED_KINDS and not self.enforced_by(c) and self.waivers.get(id(c)) is None and c.reason == NO_RULE
+            if c.statement.kind in CHECKED_KINDS and not self.enforced_by(c) and self.waivers.get(id(c)) is None and not c.explained
         ]
 
 
@@ -52,7 +52,7 @@ def render(report: Report, form: str) -> str:
         return _json(report)
     if form == "markdown":
         # A table per file, for a team's own docs (docs/agents.md holds the backend-engineer agent's).
-        return "\n".join(f"## {markdown(name)}\n\n{coverage_table(name, covered, report.waivers)}" for name, covered in report.files)
+        return "\n".join(f"## {markdown(name)}\n\n{coverage_table(name, covered, report.waivers, report.checks)}" for name, covered in report.files)
     return _text(report)
 
 
@@ -126,7 +126,8 @@ def _text(report: Report) -> str:
             because = f"{printable(s.cue)}: " if s.cue else ""
             lines.append(f"  {where} {s.kind:<12} {printable(s.text)}\n{'':>19}{because}-> {printable(_what(report, c))}")
             if c.against:
-                lines.append(f"{'':>19}asks the opposite of {', '.join(c.against)} [" + "; ".join(dict.fromkeys(f'"{w}"' for r in c.against for w in c.evidence.get(r, ())[:1])) + "]")
+                words = "; ".join(dict.fromkeys(f'"{w}"' for r in c.against for w in c.evidence.get(r, ())[:1]))
+                lines.append(f"{'':>19}asks the opposite of {', '.join(c.against)} [{printable(words)}]")
     if report.conflicts:
         lines.append("conflicts (the winner decides where both apply):")
         for conflict in report.conflicts:
@@ -149,13 +150,15 @@ def unchecked_text(unchecked: list[Coverage]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def coverage_table(name: str, covered: list[Coverage], waivers: dict[int, str | None]) -> str:
+def coverage_table(name: str, covered: list[Coverage], waivers: dict[int, str | None], checks: dict[tuple[str, int], tuple[str, ...]] | None = None) -> str:
     """The coverage table of agent file ``name`` (docs/agents.md holds one): every statement, its
-    kind, and its rules, or the waiver, or why none; ``waivers`` by ``id`` of the coverage."""
+    kind, and its rules and checks, or the waiver, or why none; ``waivers`` by ``id`` of the
+    coverage, ``checks`` by the statement each enforces."""
     rows = ["| line | kind | statement | enforced by, or why not |", "|---|---|---|---|"]
     for c in covered:
         waiver = waivers.get(id(c))
-        what = ", ".join(c.rules) if c.rules else f"waived: {waiver}" if waiver is not None else f"not checked: {c.reason}"
+        enforcing = [*c.rules, *(f"check {check}" for check in (checks or {}).get((c.statement.path, c.statement.line), ()))]
+        what = ", ".join(enforcing) if enforcing else f"waived: {waiver}" if waiver is not None else f"not checked: {c.reason}"
         # A statement an ``@import`` brought in is on a line of its own file.
         line = str(c.statement.line) if c.statement.path == name else f"{c.statement.path}:{c.statement.line}"
         # Escaped, ``|`` included: agent files are the repository's words.

@@ -211,18 +211,17 @@ def agents(args: argparse.Namespace) -> int:
     """``reviewbot agents``: each statement of the agent files, its kind, and the rules that enforce
     it (or why none); ``--check`` exits 1 when a requirement or prohibition is neither enforced nor
     waived; ``--suggest`` drafts ``checks:`` entries for prohibitions that name code."""
-    from reviewbot.agents import conflicts, coverage, discover, read_all, read_statements, waived
+    from reviewbot.agents import conflicts, coverage, discover, read_all, read_statements, sources_of, waived
     from reviewbot.agents_report import Report, render, unchecked_text
-    from reviewbot.config import build_settings, config_packs, read_config
+    from reviewbot.config import config_packs, read_config
     from reviewbot.project import find_root, load_settings
     from reviewbot.session import Request, silent_rules
 
     root, is_git = find_root(Path.cwd())
     # The packs the repository's config names (the statements they know), validated like a scan's.
     config, source = read_config(root, getattr(args, "config", None))
-    where = "" if source == "built-in defaults" else f"{source}: "
-    packs = config_packs(config, where)
-    settings = build_settings(config, source, agents_root=root)
+    packs = config_packs(config, "" if source == "built-in defaults" else f"{source}: ")
+    settings = load_settings(root, getattr(args, "config", None))
     # Files named on the command line, as repository paths; none named: every one the repository has.
     names = []
     for file in args.files:
@@ -239,10 +238,10 @@ def agents(args: argparse.Namespace) -> int:
         sys.stdout.write(suggestions([c for _, covered in files for c in covered]))
         return EXIT_OK
     asked = {rule for _, covered in files for c in covered for rule in c.rules}
-    silent = silent_rules(Request(root=root, settings=load_settings(root, getattr(args, "config", None)), is_git=is_git, progress=False), asked)
+    silent = silent_rules(Request(root=root, settings=settings, is_git=is_git, progress=False), asked)
     # A waiver, by statement, for those no rule enforces; the requirements and prohibitions left are unchecked.
     waivers = {id(c): waived(c.statement.text, settings.waive) for _, covered in files for c in covered if not c.rules}
-    report = Report(files, waivers, silent, _enforcing_checks(settings), tuple(conflicts(root, files, settings.prefer)))
+    report = Report(files, waivers, silent, _enforcing_checks(settings), tuple(conflicts(sources_of(root, files, settings.prefer))))
     sys.stdout.write(render(report, args.format))
     if not args.check:
         return EXIT_OK

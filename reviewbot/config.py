@@ -154,7 +154,7 @@ class Settings:
     def source_for(self, rule: str, path: str) -> Source | None:
         """The agent-file statement that makes ``rule`` apply to ``path``, or ``None`` when none
         does or one asking the opposite wins. Of the statements whose scope covers the file, the
-        one of the highest-ranked file wins (``agents.rank``: an instruction file over a subagent),
+        one of the highest-ranked file wins (``reviewbot.agents.rank``: an instruction file over a subagent),
         then the most specific (a nested ``AGENTS.md`` over the root's), then one asking the
         opposite in the rule's own words, then one asking for it, then one against it in general
         words (``Source.weight``), then the first by file and line."""

@@ -76,7 +76,7 @@ class Source:
     scope: tuple[str, ...] | None = None
     # How specific the scope is: a nested ``AGENTS.md`` overrides the root's for the same rule.
     depth: int = 0
-    # How much its file's word counts (``agents.rank``): an instruction file outranks a subagent.
+    # How much its file's word counts (``reviewbot.agents.rank``): an instruction file outranks a subagent.
     rank: int = 0
     # It asks the opposite of what the rule enforces ("Do not add comments unless necessary"),
     # and whether only in general words (``loose``: it yields to a statement of the same file's

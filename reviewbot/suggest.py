@@ -19,7 +19,9 @@ from __future__ import annotations
 import json
 import re
 
-from reviewbot.agents import CLAUSE, CUE, NEGATOR, Coverage, about_other_code, asked, outside_code as _outside
+from reviewbot.agents import CUE, NEGATOR, Coverage, about_other_code, asked, clause_before, too_long
+from reviewbot.agents import outside_code as _outside
+from reviewbot.escape import printable
 
 # A code span of a statement.
 SPAN = re.compile(r"`([^`]+)`")
@@ -34,7 +36,7 @@ ONLY_IN = re.compile(r"\b(?:only|must (?:be|live|stay)|belongs?|live) (?:in|insi
 # A code span that names a place (a file or directory), for ``only-in``.
 PLACE = re.compile(r"^[\w*./-]+(?:\.py|/)$")
 # What may stand between a negation and the code it forbids: "Never use `a`, `b` or raw `c`".
-DIRECT = re.compile(r"(?:\s|,|\b(?:use|using|call|calling|import|importing|add|adding|write|writing|rely on|introduce|reintroduce|raw|direct|directly|the|a|an|any|or|and|nor)\b)*", re.IGNORECASE)
+DIRECT = re.compile(r"(?:\s|,|\b(?:use|using|call|calling|import|importing|add|adding|write|writing|rely on|introduce|reintroduce|inline|inlining|hard-?code|hard-?coding|raw|direct|directly|the|a|an|any|or|and|nor)\b)*", re.IGNORECASE)
 # A dotted name: ``pytest.mark.skip``, ``prefect_client``.
 NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
@@ -42,7 +44,12 @@ NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 def suggestions(covered: list[Coverage]) -> str:
     """The draft entries, as a YAML ``checks:`` list with the statement above each, or a line
     saying there is nothing to draft."""
-    entries = [entry for c in covered if c.statement.kind in ("prohibition", "requirement") and not c.rules and not about_other_code(c.statement) for entry in _drafts(c)]
+    entries = [
+        entry
+        for c in covered
+        if c.statement.kind in ("prohibition", "requirement") and not c.rules and not about_other_code(c.statement) and not too_long(c.statement.text)
+        for entry in _drafts(c)
+    ]
     if not entries:
         return "# reviewbot: no prohibition of the agent files names code that a check could look for\n"
     lines = ["# Draft checks for the prohibitions that name code: review each, then paste into .reviewbot.yml (docs/checks.md).", "checks:"]
@@ -54,7 +61,7 @@ def suggestions(covered: list[Coverage]) -> str:
             entry_id, number = f"{base}-{number}", number + 1
         ids.add(entry_id)
         s = c.statement
-        lines.append(f"  # {s.path}:{s.line}: {_one_line(s.text)[:200]}")
+        lines.append(f"  # {printable(s.path)}:{s.line}: {printable(_one_line(s.text)[:200])}")
         lines.append(f"  - id: {entry_id}")
         for key in ("kind", "calls", "modules", "pattern", "allowed"):
             if key in entry:
@@ -98,8 +105,8 @@ def _drafts(c: Coverage) -> list[tuple[Coverage, dict[str, object]]]:
             calls = [callee, f"*.{callee}"] if "." in callee else [callee]
             found.append((c, {"id": f"no-{_slug(callee)}", "kind": "forbid-call", "calls": calls, "bad": [f"{callee}()"]}))
         elif comparison and "." in comparison[1]:
-            pattern = f"{comparison[1]} {comparison[2]} _"
-            found.append((c, {"id": f"no-inline-{_slug(comparison[1])}", "kind": "forbid-expression", "pattern": pattern, "bad": [pattern.replace("_", "value")]}))
+            left, operator = comparison[1], comparison[2]
+            found.append((c, {"id": f"no-inline-{_slug(left)}", "kind": "forbid-expression", "pattern": f"{left} {operator} _", "bad": [f"{left} {operator} value"]}))
         elif NAME.fullmatch(span.lstrip("@")):
             name = span.lstrip("@")
             found.append((c, {"id": f"no-{_slug(name)}", "kind": "forbid-expression", "pattern": name, "bad": [name]}))
@@ -111,8 +118,7 @@ def _forbidden(text: str, start: int, inherited: bool) -> bool:
     "use", "call", "import" and other code between the negation and it ("Never use `a`, `b`")."""
     if asked(text, start, inherited):
         return False
-    plain = _outside(text)
-    clause = plain[max((m.end() for m in CLAUSE.finditer(plain, 0, start)), default=0) : start]
+    clause = clause_before(_outside(text), start)
     negations = list(NEGATOR.finditer(clause))
     between = clause[negations[-1].end() :] if negations else clause
     return DIRECT.fullmatch(between) is not None
@@ -120,9 +126,7 @@ def _forbidden(text: str, start: int, inherited: bool) -> bool:
 
 def _own_cue(text: str, start: int) -> bool:
     """Whether the clause holding ``start`` has a cue of its own (then a heading's polarity does not apply)."""
-    plain = _outside(text)
-    clause_start = max((m.end() for m in CLAUSE.finditer(plain, 0, start)), default=0)
-    return CUE.search(plain[clause_start:start]) is not None
+    return CUE.search(clause_before(_outside(text), start)) is not None
 
 
 def _module(span: str) -> str | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewbot.agents import classify, conflicts, coverage, discover, map_statement, read_all, read_statements
+from reviewbot.agents import classify, conflicts, coverage, discover, map_statement, read_all, read_statements, sources_of
 from reviewbot.config import build_settings
 from reviewbot.packs import load_pack
 
@@ -247,7 +247,7 @@ def test_a_nearer_file_outranks_a_farther_one_and_agents_prefer_reorders(tmp_pat
 def test_conflicts_name_both_sides_and_the_winner(tmp_path):
     write(tmp_path, {".claude/agents/backend.md": GENERIC, "CLAUDE.md": "- Comments only where necessary\n"})
     files = [(name, coverage(found, PACKS)) for name, found in read_all(tmp_path, discover(tmp_path))]
-    by_rule = {c.rule: c for c in conflicts(tmp_path, files)}
+    by_rule = {c.rule: c for c in conflicts(sources_of(tmp_path, files))}
     assert sorted(by_rule) == ["RB401", "RB402", "RB403", "RB404"]
     assert by_rule["RB402"].winner.path == "CLAUDE.md"
     assert [s.path for s in by_rule["RB402"].asking] == [".claude/agents/backend.md"]
@@ -263,3 +263,78 @@ def test_under_auto_no_finding_quotes_a_statement_that_asks_the_opposite(tmp_pat
     # and findings quote it, never the one against.
     assert settings.source_for("RB401", "app/x.py").text == "Add docstrings to public functions"
     assert settings.specs["RB401"].quote == "Add docstrings to public functions"
+
+
+def test_statements_in_directories_that_never_meet_do_not_conflict(tmp_path):
+    write(tmp_path, {"a/AGENTS.md": "- Never use relative imports\n", "b/AGENTS.md": "- Relative imports within a package are fine\n"})
+    files = [(name, coverage(found, PACKS)) for name, found in read_all(tmp_path, discover(tmp_path))]
+    assert conflicts(sources_of(tmp_path, files)) == []
+    write(tmp_path, {"AGENTS.md": "- Prefer absolute imports\n"})
+    files = [(name, coverage(found, PACKS)) for name, found in read_all(tmp_path, discover(tmp_path))]
+    # A preference asks for nothing, so it conflicts with nothing.
+    assert conflicts(sources_of(tmp_path, files)) == []
+
+
+def test_typographic_apostrophes_read_as_typed_ones(tmp_path):
+    [statement] = read_statements(write(tmp_path, {"AGENTS.md": "- Don\u2019t use relative imports\n"}), "AGENTS.md")
+    assert (statement.kind, statement.text) == ("prohibition", "Don't use relative imports")
+    assert map_statement(statement, PACKS)[:2] == ({"RB101": ("relative imports",)}, {})
+
+
+def test_a_don_ts_heading_is_not_about_typescript(tmp_path):
+    [covered] = coverage(read_statements(write(tmp_path, {"AGENTS.md": "## Dos and Don'ts\n\n- Never use `print()` for logging\n"}), "AGENTS.md"), PACKS)
+    assert covered.rules == ("RB601",)
+
+
+def test_adversarial_statements_are_read_without_recursion_or_blowup(tmp_path):
+    # Labels and checkboxes repeated, cues and phrases repeated: each read in one pass.
+    lines = ["- " + "x: " * 2000 + "y", "- " + "[ ] " * 2000 + "z", "- " + "x cannot " * 5000, "- " + "no-pickle-" * 4000]
+    found = read_statements(write(tmp_path, {"AGENTS.md": "\n".join(lines) + "\n"}), "AGENTS.md")
+    assert len(found) == 4 and all(c.rules == () for c in coverage(found, PACKS))
+
+
+def test_line_numbers_are_git_s_and_a_byte_order_mark_hides_no_front_matter(tmp_path):
+    write(tmp_path, {"AGENTS.md": "Intro\u2028more\n\f\n- Never use relative imports\n"})
+    assert [s.line for s in read_statements(tmp_path, "AGENTS.md")] == [3]
+    write(tmp_path, {".cursor/rules/a.mdc": "\ufeff---\nalwaysApply: true\n---\n- Never use relative imports\n"})
+    from reviewbot.agents import scope_of
+
+    assert scope_of(tmp_path, ".cursor/rules/a.mdc") == (None, 0)
+    assert [s.line for s in read_statements(tmp_path, ".cursor/rules/a.mdc")] == [4]
+    # A rule line opening a file is no front matter.
+    write(tmp_path, {"CLAUDE.md": "---\n\n- Never use relative imports\n\n---\n"})
+    assert [s.line for s in read_statements(tmp_path, "CLAUDE.md")] == [3]
+
+
+def test_an_agent_file_linked_from_another_keeps_its_own_scope(tmp_path):
+    files = {
+        ".cursor/rules/a.mdc": "---\ndescription: manual\nalwaysApply: false\n---\n- See [the rules](../../AGENTS.md)\n",
+        "AGENTS.md": "- Never use relative imports\n- See [backend](backend/AGENTS.md)\n",
+        "backend/AGENTS.md": "- Type hints on all functions\n",
+    }
+    settings = build_settings(AUTO, agents_root=write(tmp_path, files))
+    # A manual-only Cursor rule linking AGENTS.md does not take its statements with it...
+    assert settings.source_for("RB101", "app/x.py").path == "AGENTS.md"
+    # ...and a nested file linked from the root's keeps its directory.
+    assert settings.source_for("RB301", "other/x.py") is None
+    assert settings.source_for("RB301", "backend/x.py").path == "backend/AGENTS.md"
+
+
+def test_a_linked_file_that_cannot_be_read_is_left_out_with_a_warning(tmp_path, caplog):
+    write(tmp_path, {"AGENTS.md": "- Never use relative imports\n- See [notes](docs/notes.md)\n"})
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/notes.md").write_bytes(b"- caf\xe9\n")
+    assert [s.text for s in read_statements(tmp_path, "AGENTS.md")] == ["Never use relative imports", "See notes"]
+    assert "docs/notes.md (brought in by AGENTS.md): not read" in caplog.text
+
+
+def test_a_drafted_comparison_check_holds_its_own_example(tmp_path):
+    import yaml
+
+    from reviewbot.suggest import suggestions
+    from reviewbot.written import run_examples
+
+    write(tmp_path, {"AGENTS.md": "- Never inline a `UserOrganization.user_id == x` filter\n"})
+    [draft] = yaml.safe_load(suggestions(coverage(read_statements(tmp_path, "AGENTS.md"), PACKS)))["checks"]
+    assert (draft["pattern"], draft["examples"]["bad"]) == ("UserOrganization.user_id == _", ["UserOrganization.user_id == value"])
+    assert run_examples(build_settings({"checks": [draft]}, agents_root=tmp_path)) == []

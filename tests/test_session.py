@@ -176,7 +176,11 @@ def test_a_killed_worker_costs_the_file_it_held(repo):
     process = subprocess.Popen(
         [shutil.which("reviewbot"), "scan", "--jobs", "2", "--no-cache", "--format", "json"], cwd=repo, stdout=subprocess.PIPE, text=True
     )
-    # Once the small files are done, the only busy worker holds the big file.
+    # Once the workers run and the small files are done, the only busy worker holds the big file
+    # (a loaded machine starts the workers late: wait for them first).
+    deadline = time.monotonic() + 60
+    while not children(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
     time.sleep(1.0)
     for child in children(process.pid):
         os.kill(child, signal.SIGKILL)
