@@ -146,7 +146,7 @@ OTHER_CODE = re.compile(
     r"rust|java|kotlin|swift|c#|c\+\+|ruby|php|css|html|front-?end|web ?ui|ui components?)(?![\w#+])",
     re.IGNORECASE,
 )
-OTHER_DIRECTORIES = frozenset({"web", "frontend", "front-end", "ui", "webapp", "www", "mem0-ts", "go", "js", "ts"})
+OTHER_DIRECTORIES = frozenset({"web", "frontend", "front-end", "ui", "webapp", "www", "go", "js", "ts"})
 # The reason given for a requirement or prohibition no pack knows anything of.
 NO_RULE = "no rule of the packs checks this sentence"
 
