@@ -267,7 +267,7 @@ def _merge_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def _agents_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``reviewbot agents``: the repository's agent files, bullet by bullet, and what enforces each."""
+    """``reviewbot agents``: the repository's agent files, statement by statement, and what enforces each."""
     agents = commands.add_parser(
         "agents",
         help="show which rules enforce each statement of the repository's agent files",

@@ -80,9 +80,9 @@ class Settings:
     baseline: str | None = None
     # Where the phase-1 cache lives (repo-relative); ``None``: ``.reviewbot_cache``.
     cache_dir: str | None = None
-    # ``packs: [auto]``: the agent-file bullets that enable each rule, and where they apply.
+    # ``packs: [auto]``: the agent-file statements for and against each rule, and where they apply.
     sources: dict[str, tuple[Source, ...]] = field(default_factory=dict)
-    # ``agents.waive``: (bullet text or regex, why nothing enforces it) for ``reviewbot agents --check``.
+    # ``agents.waive``: (statement text or regex, why nothing enforces it) for ``reviewbot agents --check``.
     waive: tuple[tuple[str, str], ...] = ()
     # ``agents.prefer``: globs of agent files whose word counts most under ``packs: [auto]``.
     prefer: tuple[str, ...] = ()

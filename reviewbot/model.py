@@ -72,7 +72,7 @@ class Source:
     path: str
     line: int
     text: str
-    # Globs of the files the bullet applies to; ``None``: every file.
+    # Globs of the files the statement applies to; ``None``: every file.
     scope: tuple[str, ...] | None = None
     # How specific the scope is: a nested ``AGENTS.md`` overrides the root's for the same rule.
     depth: int = 0
@@ -132,7 +132,7 @@ class Finding:
     # First and last line of the function or class a whole-scope finding (RB302, RB401-RB403) is
     # about; changed-lines mode keeps such a finding when any line of it changed.
     scope: tuple[int, int] | None = None
-    # The agent file and line of the bullet the rule enforces here (``packs: [auto]``).
+    # The agent file and line of the statement the rule enforces here (``packs: [auto]``).
     source: tuple[str, int] | None = None
 
     @property
