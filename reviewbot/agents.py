@@ -255,15 +255,17 @@ def read_all(root: Path, names: list[str]) -> list[tuple[str, list[Statement]]]:
     return result
 
 
-def statement_at(root: Path, path: str, line: int) -> str | None:
-    """The text of the statement of agent file ``path`` that covers ``line`` (a ``checks:``
-    entry's ``enforces``), or ``None`` when no statement does."""
-    found = _statements_of(read_text_file(root / path, MAX_AGENT_BYTES, path, "agent file"), path)
+def statement_at(text: str, path: str, line: int) -> str | None:
+    """The text of the statement of agent file ``path`` (whose text is ``text``) that covers
+    ``line`` (a ``checks:`` entry's ``enforces``), or ``None`` when no statement does."""
+    found = [statement for group, _ in _parse(path, text) for statement in group]
     return next((s.text for s in found if s.line <= line <= max(s.end_line, s.line)), None)
 
 
-def _statements_of(text: str, name: str) -> list[Statement]:
-    return [statement for found, _ in _parse(name, text) for statement in found]
+def line_count(text: str) -> int:
+    """How many lines a file has, as git numbers them (a final line feed ends the last line)."""
+    lines = _lines(text)
+    return len(lines) - (lines[-1] == "")
 
 
 def _parse(name: str, text: str) -> list[tuple[list[Statement], list[str]]]:

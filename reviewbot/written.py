@@ -33,7 +33,6 @@ from typing import Any, ClassVar, Protocol, cast
 
 import libcst as cst
 
-from reviewbot.agents import MAX_AGENT_BYTES, statement_at
 from reviewbot.checks import RULES
 from reviewbot.checks.base import FileContext, Rule
 from reviewbot.checks.meta import INTERNAL_ERROR, UNPARSABLE
@@ -347,13 +346,17 @@ def _enforces(at: str, value: object, root: Path | None) -> tuple[tuple[str, int
         raise ConfigError(f"{at}: names a statement of the repository's agent files, and there is no repository here")
     if not (root / path).is_file():
         raise ConfigError(f"{at}: {path}: no such file")
+    # Read only here: a scan without ``enforces`` never loads the Markdown reader.
+    from reviewbot.agents import MAX_AGENT_BYTES, line_count, statement_at
+
     try:
-        count = len(read_text_file(root / path, MAX_AGENT_BYTES, path, "agent file").splitlines())
+        markdown = read_text_file(root / path, MAX_AGENT_BYTES, path, "agent file")
     except ConfigError as error:
         raise ConfigError(f"{at}: {error}") from None
+    count = line_count(markdown)
     if line > count:
         raise ConfigError(f"{at}: {path} has {count} lines; there is no line {line}")
-    quote = statement_at(root, path, line)
+    quote = statement_at(markdown, path, line)
     if quote is None:
         raise ConfigError(f"{at}: no statement of {path} covers line {line} (a list item, or a paragraph that states a rule)")
     return (path, line), quote
