@@ -276,7 +276,7 @@ def _unquote(name: str) -> str:
     return name
 
 
-def keep(finding: Finding, change: FileChange, mode: str) -> bool:
+def keep(finding: Finding, change: FileChange | None, mode: str, whole: Change | None = None) -> bool:
     """Whether a finding in a changed file survives ``--filter-mode``: whether the change did
     what the rule's anchor (``checks.base.ANCHORS``) asks of the finding's code.
 
@@ -287,10 +287,18 @@ def keep(finding: Finding, change: FileChange, mode: str) -> bool:
     from reviewbot.checks import RULES
 
     anchor = RULES[finding.rule].anchor
+    if change is None:
+        # A file the change left alone: only a failure whose path runs through the change is its.
+        return anchor == "path" and whole is not None and any(
+            _changed(whole.files[path], first, last, mode) for path, first, last in finding.via if path in whole.files
+        )
     # A changed file that does not parse, decode or scan always counts, and so does the change as a whole.
     if mode in ("file", "nofilter") or anchor in ("file", "change"):
         return True
     touched = change.added.__contains__ if mode == "added" else change.in_hunk
+    if anchor == "path" and whole is not None:
+        # The failure's path runs through functions of other files: any of them changed will do.
+        return any(touched(number) for number in range(finding.line, finding.end_line + 1)) or keep(finding, None, mode, whole)
     if anchor == "line" or finding.scope is None:
         return any(touched(number) for number in range(finding.line, max(finding.end_line, finding.line) + 1))
     first, last = finding.scope
@@ -299,3 +307,10 @@ def keep(finding: Finding, change: FileChange, mode: str) -> bool:
         return 2 * sum(1 for number in lines if touched(number)) >= len(lines)
     # ``changed-definition``: a line of it added, or lines removed between two of its lines.
     return any(touched(number) for number in lines) or (mode == "added" and any(first < number <= last for number in change.removed_at))
+
+
+def _changed(change: FileChange, first: int, last: int, mode: str) -> bool:
+    """Whether the change added a line in ``first..last`` (any line of a hunk for ``diff_context``),
+    or removed lines between two of them."""
+    touched = change.added.__contains__ if mode == "added" else change.in_hunk
+    return any(touched(number) for number in range(first, last + 1)) or (mode == "added" and any(first < number <= last for number in change.removed_at))

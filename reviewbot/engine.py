@@ -136,12 +136,13 @@ class FileScan:
         self.failures: list[tuple[Rule | Analysis, Exception, cst.CSTNode | None]] = []
         # Each rule as this run configures it: a config's checks (``reviewbot.written``) are its own.
         chosen = [rule for rule in (settings.specs[rule_id].rule for rule_id in sorted(enabled)) if walks(rule)]
-        # One of each analysis the chosen rules need, shared by them.
+        # One of each analysis the chosen rules need, shared by them; and those that gather the
+        # facts of the project rules that apply to this file (RB201's call graph).
         self.analyses: dict[type, Analysis] = {}
-        for rule_class in chosen:
+        gathering = [rule for rule in (settings.specs[rule_id].rule for rule_id in sorted(enabled)) if issubclass(rule, ProjectRule)]
+        for rule_class in [*chosen, *gathering]:
             for kind in rule_class.needs:
-                if kind not in self.analyses:
-                    self.analyses[kind] = kind(self.ctx)
+                self._analysis(kind)
         self.rules = [rule_class(self.ctx, dict(self.analyses)) for rule_class in chosen]
         # The file's facts for the project phase, gathered on the same walk.
         self.imports: list[tuple[str, int]] = []
@@ -154,6 +155,14 @@ class FileScan:
         self._prefill_imports(module.body)
         self.exported = exported_names(self.ctx.module_bindings, text)
         self._register()
+
+    def _analysis(self, kind: type[Analysis]) -> None:
+        """Make the file's ``kind`` analysis, after the analyses it reads (``Analysis.needs``)."""
+        if kind in self.analyses:
+            return
+        for needed in kind.needs:
+            self._analysis(needed)
+        self.analyses[kind] = kind(self.ctx, dict(self.analyses)) if kind.needs else kind(self.ctx)
 
     def _register(self) -> None:
         """Fill the walk's dispatch tables, outermost first on the way in and last on the way out.
@@ -297,8 +306,8 @@ class FileScan:
         self.definitions.append((".".join(reversed(names)), kind, first, self.walk.spans[id(node)][2], self.walk.spans[id(node)][0]))
 
     def facts(self) -> Facts:
-        """What the walk learnt for the project phase."""
-        return Facts(
+        """What the walk learnt for the project phase, and what the analyses gathered for it."""
+        facts = Facts(
             self.path,
             self.settings.is_test(self.path),
             tuple(self.imports),
@@ -308,6 +317,8 @@ class FileScan:
             tuple(self.calls),
             self.generated,
         )
+        gathered = {name: value for analysis in self.analyses.values() for name, value in analysis.facts().items()}
+        return replace(facts, **gathered) if gathered else facts
 
     def _call_fact(self, node: cst.Call) -> None:
         """Record a direct call of an HTTP or database library."""
@@ -343,8 +354,11 @@ class FileScan:
         self.failures.append((owner, error, node))
         dropped: set[int] = {id(owner)}
         if isinstance(owner, Analysis):
-            del self.analyses[type(owner)]
-            dropped |= {id(rule) for rule in self.rules if type(owner) in rule.needs}
+            # The analyses built on it go too (RB201's call graph on the error flow), and the rules reading any of them.
+            lost = readers_of(type(owner), list(self.analyses))
+            for kind in lost:
+                dropped.add(id(self.analyses.pop(kind)))
+            dropped |= {id(rule) for rule in self.rules if lost & set(rule.needs)}
         self.rules = [rule for rule in self.rules if id(rule) not in dropped]
         for table in (self.enter, self.leave):
             for node_type_, callbacks in table.items():
@@ -383,7 +397,8 @@ class FileScan:
             if isinstance(owner, Rule):
                 what = f"rule {owner.id} ({owner.name})"
             else:
-                readers = ", ".join(rule.id for rule in RULES.values() if type(owner) in rule.needs and rule.id in self.enabled)
+                lost = readers_of(type(owner), [kind for rule in RULES.values() for kind in rule.needs])
+                readers = ", ".join(rule.id for rule in RULES.values() if lost & set(rule.needs) and rule.id in self.enabled)
                 what = f"analysis {type(owner).__name__} (for {readers})"
             message = f"{what} failed {where}: {type(failure).__name__}: {failure}"
             findings.append(self.finding(INTERNAL_ERROR, (1, 0, 1, 0), message))
@@ -399,6 +414,19 @@ class FileScan:
     def finding(self, rule: str, span: Span, message: str, fix: Fix | None = None) -> Finding:
         """A ``Finding`` for this file; spans are 0-based in columns, findings 1-based."""
         return make_finding(self.settings, rule, self.path, span, message, fix)
+
+
+def readers_of(kind: type, analyses: list[type]) -> set[type]:
+    """``kind`` and the analyses of ``analyses`` that read it, directly or through one another."""
+    lost = {kind}
+    grown = True
+    while grown:
+        grown = False
+        for other in analyses:
+            if other not in lost and lost & set(getattr(other, "needs", ())):
+                lost.add(other)
+                grown = True
+    return lost
 
 
 def finalize(findings: list[Finding], lines: list[str]) -> list[Finding]:

@@ -185,7 +185,7 @@ def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding], di
     if request.only is not None:
         files = [path for path in files if path in request.only]
     everything, facts = _both_phases(request, files, change.read, change)
-    kept = [finding for finding in everything if keep(finding, change.files[finding.path], mode)]
+    kept = [finding for finding in everything if keep(finding, change.files.get(finding.path), mode, change)]
     return files, everything, kept, facts
 
 
@@ -333,6 +333,19 @@ class GitHistory:
         """Facts of the new side's test files that mention a word."""
         found = self._grep(words, self.change.head) or []
         return self._facts(self.change.head, [path for path in found if self.request.settings.is_test(path)], self.change.read)
+
+    def head(self, words: Iterable[str], paths: Iterable[str]) -> dict[str, Facts]:
+        """Facts of the new side's files that mention a word, and of those of ``paths`` that exist there."""
+        found = set(self._grep(words, self.change.head) or []) if words else set()
+        wanted = sorted(found | {path for path in paths if self._exists(path)})
+        return self._facts(self.change.head, [path for path in wanted if path.endswith(".py")], self.change.read)
+
+    def _exists(self, path: str) -> bool:
+        """Whether the new side has the file ``path``."""
+        head = self.change.head
+        if head is None:
+            return (self.request.root / path).is_file()
+        return self._git("cat-file", "-e", f":{path}" if head == ":" else f"{head}:{path}").returncode == 0
 
     def _facts(self, revision: str | None, paths: list[str], read: Callable[[str], bytes], side: str = "") -> dict[str, Facts]:
         missing = [path for path in paths if (revision, path) not in self.known]

@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 
 from reviewbot.config import Settings, build_settings
-from reviewbot.engine import scan_source
 from reviewbot.model import Finding, Project
 
 # Hook events are answered in their own process, so that no hook server outlives a test; the tests
@@ -40,9 +39,29 @@ def settings(config: dict[str, Any] | None = None, project: Project = EXAMPLE_PR
 
 
 def scan(code: str | bytes, path: str = "app/service.py", config: dict[str, Any] | None = None) -> list[Finding]:
-    """Findings for one snippet."""
-    data = code.encode() if isinstance(code, str) else code
-    return scan_source(path, data, settings(config))
+    """Findings for one snippet, the project phase's over it included."""
+    return scan_files({path: code}, config)
+
+
+def scan_files(files: dict[str, str | bytes], config: dict[str, Any] | None = None, project: Project = EXAMPLE_PROJECT) -> list[Finding]:
+    """Findings for a few files scanned together: each file's, then the project phase's over them all."""
+    from reviewbot.engine import scan_file
+    from reviewbot.session import phase2
+
+    chosen = settings(config, project)
+    results = {path: scan_file(path, code.encode() if isinstance(code, str) else code, chosen) for path, code in files.items()}
+    found = [finding for result in results.values() for finding in result.findings]
+    found += phase2(chosen, {path: result.facts for path, result in results.items()}, None)[0]
+    return sorted(found, key=lambda finding: finding.sort_key)
+
+
+def escaping(code: str, path: str = "app/x.py", config: dict[str, Any] | None = None) -> list[int]:
+    """Lines of the external calls whose failure no ``try`` of their function catches: the facts
+    RB201 follows to a boundary (tests/test_failures.py)."""
+    from reviewbot.engine import scan_file
+
+    facts = scan_file(path, code.encode(), settings(config)).facts
+    return sorted(call.line for flow in facts.flows for call in flow.calls if call.external)
 
 
 def lines_of(findings: list[Finding], rule: str) -> list[int]:

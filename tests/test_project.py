@@ -37,6 +37,8 @@ def test_phase_one_gathers_imports_and_definitions():
         is_test=False,
         imports=(("os.path", 1), ("json", 1), ("app.models.Order", 2), ("app.models.Line", 2), ("app.cache", 3), ("re", 9)),
         definitions=(("Cart.total", "function", 7, 11, 7), ("Cart", "class", 5, 11, 6), ("reset", "function", 13, 14, 13)),
+        # RB201's call graph: the classes and their bases (no function here calls anything it follows).
+        classes=(("Cart", ()),),
     )
     assert Facts.from_record(json.loads(json.dumps(facts.to_record()))) == facts
 

@@ -10,6 +10,7 @@ settings they see only ``RuleSettings``.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ ANCHORS = {
     "line": "one of the finding's own lines is added",
     "definition": "the function or class is the change's: new, or at least half of its lines added",
     "changed-definition": "a line of the function or class is added, or lines inside it removed",
+    "path": "the call, or a function on the failure's path to its boundary, changed (a line added, or lines inside it removed)",
     "file": "the file changed",
     "change": "always: it judges the change as a whole",
 }
@@ -225,6 +227,22 @@ def is_public_name(name: str) -> bool:
     return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
 
 
+# A docstring saying its function ignores failures on purpose ("Best effort: never raises.",
+# "Errors are logged and ignored."), which justifies its handlers that do (RB203, RB204): ignoring,
+# suppressing or swallowing errors, exceptions or failures, best effort, never raising, failing
+# silently. Words about anything else that is ignored ("Ignores blank lines") do not count.
+IGNORES_ERRORS = re.compile(
+    r"\b(?:best[- ]effort"
+    r"|never (?:raises?|throws?|fails?)"
+    r"|(?:does not|doesn't|will not|won't|must not|should not) (?:raise|throw|fail)"
+    r"|without raising"
+    r"|fail(?:s|ing)? silently|silently (?:fail|ignor|swallow|skip|discard)\w*"
+    r"|(?:ignor|suppress|swallow|discard)\w* (?:\w+ ){0,3}(?:errors?|exceptions?|failures?)"
+    r"|(?:errors?|exceptions?|failures?) (?:\w+ ){0,5}(?:ignored|suppressed|swallowed|discarded))\b",
+    re.IGNORECASE,
+)
+
+
 class FileContext:
     """Everything a check may know about the file being scanned."""
 
@@ -302,10 +320,36 @@ class FileContext:
             statement = self.statement()
         self.findings.append(RawFinding(rule, node, message, span, fix, statement, scope))
 
-    def explained(self, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
-        """Whether an ``except`` clause carries a comment (on its line or in its body): a handler
-        whose author wrote down why it ignores the error is a decision, not an oversight."""
+    def explained(self, handler: cst.ExceptHandler | cst.ExceptStarHandler, *, body: bool = True) -> bool:
+        """Whether the author wrote down why a handler ignores the error: a handler that says so is
+        a decision, not an oversight. Called when the walk leaves the handler.
+
+        The reason may be a comment on the ``except`` line or in the handler's body, a comment in
+        the body of its ``try`` (from the ``try:`` line to the first ``except``), or the docstring
+        of the function around it when that says errors are ignored on purpose
+        (``IGNORES_ERRORS``). ``body=False`` leaves out the comments of the handler's body, which
+        may explain the case it handles rather than the ones it lets through (RB206).
+        """
         first, _, last, _ = self.walk.spans[id(handler)]
+        if not body:
+            last = self.walk.spans[id(handler.whitespace_before_colon)][2]
+        if self.has_comment(first, last):
+            return True
+        for ancestor in reversed(self.walk.stack):
+            if isinstance(ancestor, (cst.Try, cst.TryStar)) and any(item is handler for item in ancestor.handlers):
+                # From the ``try:`` line (the ``try`` itself has no span until the walk leaves it).
+                start = self.walk.spans[id(ancestor.whitespace_before_colon)][0]
+                if self.has_comment(start, self.walk.spans[id(ancestor.handlers[0])][0] - 1):
+                    return True
+                break
+        scope = self.scope
+        if scope is None or not isinstance(scope.node, cst.FunctionDef):
+            return False
+        docstring = scope.node.get_docstring()
+        return docstring is not None and IGNORES_ERRORS.search(docstring) is not None
+
+    def has_comment(self, first: int, last: int) -> bool:
+        """Whether a comment written for readers lies on lines ``first`` to ``last`` (inclusive)."""
         lines = self.comment_lines
         return bisect_right(lines, last) > bisect_left(lines, first)
 
@@ -325,8 +369,15 @@ class Analysis:
     the rules see the state inside it, and on leaving one they still do.
     """
 
-    def __init__(self, ctx: FileContext) -> None:
+    # Analyses this one reads: the engine makes them first and passes them, by class, to ``__init__``.
+    needs: ClassVar[tuple[type[Analysis], ...]] = ()
+
+    def __init__(self, ctx: FileContext, analyses: dict[type, object] | None = None) -> None:
         self.ctx = ctx
+
+    def facts(self) -> dict[str, Any]:
+        """``Facts`` fields this analysis fills for the project phase (by field name)."""
+        return {}
 
 
 class History(Protocol):
@@ -342,6 +393,9 @@ class History(Protocol):
 
     def head_tests(self, words: Iterable[str]) -> dict[str, Facts]:
         """Facts of the new side's test files that mention a word."""
+
+    def head(self, words: Iterable[str], paths: Iterable[str]) -> dict[str, Facts]:
+        """Facts of the new side's files that mention a word, and of those of ``paths`` that exist."""
 
 
 @dataclass(frozen=True)

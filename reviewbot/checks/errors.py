@@ -5,12 +5,13 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
-from reviewbot.checks.base import Analysis, FileContext, Rule
-from reviewbot.checks.clients import CLIENTS, Clients, check_clients
+from reviewbot.checks.base import Analysis, FileContext, Rule, argument
+from reviewbot.checks.clients import Clients
+from reviewbot.checks.logging import is_logger
 from reviewbot.imports import dotted_name
 from reviewbot.model import Example, Option
 
@@ -171,8 +172,29 @@ class Handler:
     in_body: bool = False
     reraised: bool = False
     logged: bool = False
+    # A logging call at debug or info level, on a logger (RB207: the handler's trace is too quiet).
+    quiet: bool = False
+    # A logging call not known to be below warning: a visible trace.
+    loud: bool = False
     used: bool = False
+    # The error looked at other than in a logging call's arguments (returned, stored, printed):
+    # a log line that quotes it is still only a log line (RB207).
+    used_beyond_log: bool = False
     reported: bool = False
+    # The logging calls of the body (``id``), so that a use of the error inside one is told apart.
+    log_calls: set[int] = field(default_factory=set)
+
+
+# The level of each logging method; ``log`` takes its level as an argument (``LEVEL_NAMES``).
+LEVELS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "exception": 40, "critical": 50, "fatal": 50}
+LEVEL_NAMES = {
+    "logging.NOTSET": 0, "logging.DEBUG": 10, "logging.INFO": 20, "logging.WARNING": 30, "logging.WARN": 30,
+    "logging.ERROR": 40, "logging.CRITICAL": 50, "logging.FATAL": 50,
+}
+# Production logging keeps warnings and above; debug and info lines are usually dropped.
+WARNING = 30
+# What hands out a logger: ``logging.getLogger(__name__).debug(...)`` logs on a logger.
+LOGGER_FACTORIES = ("getLogger", "get_logger", "getChild", "get_task_logger")
 
 
 class ErrorFlow(Analysis):
@@ -324,6 +346,7 @@ class ErrorFlow(Analysis):
         logged = (name is not None and name.startswith("logging.")) or (
             isinstance(node.func, cst.Attribute) and node.func.attr.value in LOG_METHODS
         )
+        level = self._log_level(node, name) if logged else None
         reported = name in self.reporters or spelled in self.reporters
         reraised = "reraise" in spelled.rpartition(".")[2]
         inspected = name in INSPECTS_ERROR
@@ -332,6 +355,55 @@ class ErrorFlow(Analysis):
             handler.reported |= reported
             handler.reraised |= reraised
             handler.used |= inspected
+            handler.used_beyond_log |= inspected and not self._in_log_call(handler)
+            if level is not None:
+                handler.log_calls.add(id(node))
+                handler.quiet |= level == "quiet"
+                handler.loud |= level == "loud"
+
+    def _log_level(self, node: cst.Call, name: str | None) -> str | None:
+        """``"quiet"`` for a logger's debug or info call; ``"loud"`` for any other call at a level
+        (warning and above, a level not known, a ``.info()`` of something not seen to be a logger);
+        ``None`` for a ``logging`` helper that logs nothing (``logging.getLogger``)."""
+        if name is not None and name.count(".") == 1 and name.startswith("logging."):
+            method, on_logger = name.partition(".")[2], True
+        elif isinstance(node.func, cst.Attribute):
+            method, on_logger = node.func.attr.value, self._is_logger(node.func.value)
+        else:
+            return None
+        if method not in LOG_METHODS:
+            return None
+        level = LEVELS.get(method)
+        if method == "log":
+            given = argument(node, 0, "level")
+            level = None if given is None else self._level_value(given)
+        return "quiet" if on_logger and level is not None and level < WARNING else "loud"
+
+    def _is_logger(self, node: cst.BaseExpression) -> bool:
+        """A logger by its name (``log``, ``self.logger``, ``audit_log``) or by what made it
+        (``logging.getLogger(__name__)``, ``structlog.get_logger()``)."""
+        if isinstance(node, cst.Call):
+            node = node.func
+            made = self.ctx.imports.resolve(node) or dotted_name(node) or ""
+            return made.rpartition(".")[2] in LOGGER_FACTORIES
+        if isinstance(node, cst.Attribute):
+            return is_logger(node.attr.value)
+        return isinstance(node, cst.Name) and is_logger(node.value)
+
+    def _level_value(self, node: cst.BaseExpression) -> int | None:
+        """The number a level argument stands for: ``logging.DEBUG``, ``10``; ``None`` if not known."""
+        if isinstance(node, cst.Integer):
+            return int(node.evaluated_value)
+        return LEVEL_NAMES.get(self.ctx.imports.resolve(node) or dotted_name(node) or "")
+
+    def _in_log_call(self, handler: Handler) -> bool:
+        """Whether the node being walked is inside one of ``handler``'s logging calls."""
+        for ancestor in reversed(self.ctx.walk.stack):
+            if ancestor is handler.node:
+                return False
+            if id(ancestor) in handler.log_calls:
+                return True
+        return False
 
     def visit_Raise(self, node: cst.Raise) -> None:
         """A ``raise`` inside a handler body re-raises (or chains) the error."""
@@ -345,6 +417,7 @@ class ErrorFlow(Analysis):
         for handler in self.open_handlers():
             if handler.bound == node.value:
                 handler.used = True
+                handler.used_beyond_log |= not self._in_log_call(handler)
 
 
 def is_broad(ctx: FileContext, node: cst.BaseExpression) -> bool:
@@ -367,149 +440,6 @@ def _libraries(name: str) -> tuple[str, ...]:
     """The packages whose exceptions a call into ``name`` raises."""
     root = name.split(".")[0]
     return ERROR_PACKAGES.get(root, (root,))
-
-
-class UnguardedExternalCall(Rule):
-    """RB201: a call that leaves the process, outside any ``try`` that handles its failure."""
-
-    id = "RB201"
-    name = "unguarded-external-call"
-    summary = "A network, database or process call (a module function or a client's method) with no handler for its failure."
-    why = (
-        "External systems fail: timeouts, refused connections, rate limits. The agent was told to "
-        "integrate external APIs with proper error handling; an unguarded call turns a remote hiccup "
-        "into an unhandled crash. Calls through client objects count (`self.session.get(...)`, "
-        "`await client.get(...)`, `s3.put_object(...)`, `db.execute(...)`). A `try` guards a call "
-        "when one of its handlers can catch the call's failure: the library's own exceptions, "
-        "`OSError` and its kin, `Exception`, or a project exception; `except KeyError` does not. "
-        "`contextlib.suppress(...)` and retry decorators (`tenacity.retry`, `backoff.on_exception`) count. "
-        "Not seen: a client kept in an untyped container (`self.clients['s3']`), passed as a parameter "
-        "without an annotation, or built in another module and imported as an instance "
-        "(`from app.db import session`); annotate it with its type to have it checked. Test files are exempt."
-    )
-    bad = (
-        Example("import requests\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n", lines=(4,)),
-        Example("import requests as r\n\nr.post('https://api.example.com', timeout=5)\n", lines=(3,)),
-        Example(
-            "from subprocess import run as sh\n\ntry:\n    pass\nfinally:\n    sh(['ls'])\n", lines=(6,)
-        ),
-        Example(
-            "import requests\n\nclass Uploader:\n    def __init__(self) -> None:\n        self.session = requests.Session()\n\n"
-            "    def upload(self, url: str, data: bytes) -> None:\n        self.session.post(url, data=data, timeout=10)\n",
-            lines=(8,),
-        ),
-        Example(
-            "import requests\n\ndef fetch(url: str, cache: dict) -> bytes:\n    try:\n        return requests.get(url, timeout=5).content\n"
-            "    except KeyError:\n        return cache[url]\n",
-            lines=(5,),
-        ),
-    )
-    good = (
-        Example(
-            "import logging\nimport requests\n\nlog = logging.getLogger(__name__)\n\n"
-            "def fetch(url: str) -> bytes | None:\n    try:\n        return requests.get(url, timeout=5).content\n"
-            "    except requests.RequestException:\n        log.exception('fetch failed')\n        return None\n"
-        ),
-        Example(
-            "import requests\nfrom tenacity import retry\n\n@retry\ndef fetch(url: str) -> bytes:\n"
-            "    return requests.get(url, timeout=5).content\n"
-        ),
-        Example("import redis\n\ncache = redis.Redis(host='cache')\n"),
-        Example("def lookup(requests: dict[str, str], key: str) -> str:\n    return requests.get(key, '')\n"),
-    )
-    options = (
-        Option("errors.external-calls", list, "Qualified names of external module functions and connecting constructors (`*` matches within a name part).", EXTERNAL_CALLS),
-        Option("errors.extend-external-calls", list, "Added to `errors.external-calls`.", ()),
-        Option("errors.clients", dict, "Client types: constructors, annotation types and I/O methods (see docs/rules.md).", CLIENTS, check=check_clients),
-        Option("errors.extend-clients", dict, "Added to (or replacing entries of) `errors.clients`.", {}, check=check_clients),
-        Option("errors.guard-decorators", list, "Decorators that make a whole function count as guarded.", GUARD_DECORATORS),
-        Option("errors.extend-guard-decorators", list, "Added to `errors.guard-decorators`.", ()),
-    )
-    peers = "none (pylint W0717 is the opposite concern: too much code in a `try`)"
-    needs = (ErrorFlow, Clients)
-
-    def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
-        super().__init__(ctx, analyses)
-        options = ctx.options
-        self.external = name_pattern(options["errors.external-calls"] + options["errors.extend-external-calls"])
-        self.flow = self.analysis(ErrorFlow)
-        self.clients = self.analysis(Clients)
-        # Unguarded calls, judged in ``finish``: (call, message, libraries, private helper around it, statement).
-        self.pending: list[tuple[cst.Call, str, tuple[str, ...], str | None, cst.CSTNode | None]] = []
-        # Each call of a private helper of this file: the guards around it, and the helper it is in.
-        self.sites: dict[str, list[tuple[tuple[tuple[Caught, ...], ...], str | None]]] = {}
-
-    def _helper(self) -> str | None:
-        """The private function (``_prepare``) the walk is in, if any: its callers may guard it."""
-        scope = self.ctx.scope
-        if scope is None or not isinstance(scope.node, cst.FunctionDef):
-            return None
-        name = scope.node.name.value
-        return name if name.startswith("_") and not name.endswith("__") else None
-
-    def visit_Call(self, node: cst.Call) -> None:
-        """An external call where nothing around it would catch its failure; a helper's call site."""
-        func = node.func
-        callee = func.attr.value if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) else getattr(func, "value", None)
-        if isinstance(callee, str) and callee.startswith("_") and not callee.endswith("__"):
-            self.sites.setdefault(callee, []).append((tuple(self.flow.guards[-1]), self._helper()))
-        name = self.ctx.imports.resolve(func)
-        if name is not None and self.external.match(name) and (name not in CONNECT_WITH_HOST or node.args):
-            libraries = _libraries(name)
-            if name in UNCHECKED and not _keyword_true(node, "check"):
-                # Without ``check=True`` a failing command is a return code, not an exception;
-                # only a missing program raises (``OSError``), and through a shell (``shell=True``,
-                # ``os.system``) not even that.
-                if _keyword_true(node, "shell") or name == "os.system":
-                    return
-                libraries = ()
-        else:
-            found = self.clients.io_call(node)
-            if found is None:
-                return
-            name, client = found
-            libraries = client.errors
-        caught = self.flow.unguarded(libraries)
-        if caught is None:
-            return
-        advice = SUGGESTED.get(name.split(".")[0], "OSError") if libraries else "OSError"
-        # Said of this function only: a caller elsewhere may handle the failure, and the message
-        # must not claim otherwise.
-        scope = self.ctx.scope
-        here = f"in `{scope.node.name.value}`" if scope is not None else "at module level"
-        if caught:
-            where = f"the `try` around it {here} catches only {', '.join(f'`{c}`' for c in caught)}"
-        else:
-            where = f"nothing {here} handles its failure"
-        message = f"`{name}` is an external call and {where}: catch `{advice}` here, or document that callers must"
-        self.pending.append((node, message, libraries, self._helper(), self.ctx.statement()))
-
-    def finish(self) -> None:
-        """Report the unguarded calls, except in private helpers whose every caller in the file guards them."""
-        known: dict[tuple[str, tuple[str, ...]], bool] = {}
-        for node, message, libraries, helper, statement in self.pending:
-            if helper is None or not self._covered(helper, libraries, frozenset(), known):
-                self.report(node.func, message, statement=statement)
-
-    def _covered(self, helper: str, libraries: tuple[str, ...], seen: frozenset[str], known: dict[tuple[str, tuple[str, ...]], bool]) -> bool:
-        """Whether every call of ``helper`` in this file is guarded against ``libraries``' failures,
-        directly or through the private helpers that call it (answers kept in ``known``)."""
-        if (helper, libraries) in known:
-            return known[(helper, libraries)]
-        # Calls from the helper itself are covered by the calls that started it; without any
-        # other call its callers are elsewhere, unknown.
-        sites = [(guards, caller) for guards, caller in self.sites.get(helper, []) if caller != helper]
-        covered = bool(sites)
-        for guards, caller in sites:
-            if any(item.covers(libraries) for guard in guards for item in guard):
-                continue
-            if caller is None or caller in seen or not self._covered(caller, libraries, seen | {helper}, known):
-                covered = False
-                break
-        # Kept whatever ``seen`` was: in a cycle of helpers the answer may come out "not covered",
-        # which only reports a call, never hides one.
-        known[(helper, libraries)] = covered
-        return covered
 
 
 class BareExcept(Rule):
@@ -536,7 +466,14 @@ class SwallowedException(Rule):
     id = "RB203"
     name = "swallowed-exception"
     summary = "A handler that catches everything and does nothing (`pass`, `...`, `continue`, `break`)."
-    why = "The error disappears: nothing is logged, nothing is raised, and the program carries on in an unknown state."
+    why = (
+        "The error disappears: nothing is logged, nothing is raised, and the program carries on in an unknown state. "
+        "A handler whose author wrote down why ignoring the error is safe is a decision, not an oversight: a comment "
+        "on the `except` line, in the handler, or in the body of its `try` (tool directives such as `# noqa` and "
+        "`# type: ignore` are not reasons), or a docstring of the enclosing function that says errors are ignored "
+        "on purpose (\"best effort\", \"never raises\", \"errors are ignored\", \"swallows exceptions\", "
+        "\"fails silently\"; other words about ignoring, such as \"ignores blank lines\", do not count)."
+    )
     bad = (
         Example("try:\n    run()\nexcept Exception:\n    pass\n", lines=(3,)),
         Example("for job in jobs:\n    try:\n        job()\n    except (ValueError, BaseException):\n        continue\n", lines=(4,)),
@@ -544,6 +481,11 @@ class SwallowedException(Rule):
     good = (
         Example("try:\n    run()\nexcept KeyError:\n    pass\n"),
         Example("import logging\n\ntry:\n    run()\nexcept Exception:\n    logging.exception('run failed')\n"),
+        Example("try:\n    # The cache is optional: without it every read goes to the database.\n    warm_cache()\nexcept Exception:\n    pass\n"),
+        Example(
+            "def close_all(connections: list) -> None:\n    \"\"\"Close every connection, best effort: never raises.\"\"\"\n"
+            "    for connection in connections:\n        try:\n            connection.close()\n        except Exception:\n            pass\n"
+        ),
     )
     options = (Option("errors.swallow-any-type", bool, "RB203 also flags handlers of narrow exception types.", False),)
     peers = "Ruff S110/S112, pylint W0718"
@@ -556,7 +498,7 @@ class SwallowedException(Rule):
     def leave_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
         """A handler (catching everything, or anything with ``swallow-any-type``) that only passes."""
         broad = node.type is None or is_broad(self.ctx, node.type)
-        if (broad or self.swallow_any) and _does_nothing(node.body) and not self.ctx.explained(node):
+        if (broad or self.swallow_any) and does_nothing(node.body) and not self.ctx.explained(node):
             self.report(
                 node,
                 "exception swallowed: the handler does nothing; catch only the exceptions expected here, "
@@ -577,14 +519,20 @@ class BroadExceptUnlogged(Rule):
         "A broad handler is acceptable at a boundary only if the failure leaves a trace; otherwise it hides bugs. "
         "The handler is fine when it re-raises (`raise`, `six.reraise`), logs (any `debug/info/warning/error/"
         "exception/critical/log` call, or `logging.*`), reports (`errors.reporters`: Sentry, Rollbar, Bugsnag), "
-        "or looks at the error (its bound name, `sys.exc_info()`, `traceback.format_exc()`)."
+        "or looks at the error (its bound name, `sys.exc_info()`, `traceback.format_exc()`). A handler whose only "
+        "trace is a debug or info log line is RB207's; one that does nothing at all is RB203's: each handler gets "
+        "one finding. A reason written down counts as RB203 says: a comment on the `except` line, in the handler or "
+        "in the body of its `try`, or a docstring of the enclosing function saying errors are ignored on purpose."
     )
     bad = (Example("try:\n    run()\nexcept Exception:\n    result = None\n", lines=(3,)),)
     good = (
         Example("try:\n    run()\nexcept Exception as exc:\n    result = str(exc)\n"),
         Example("try:\n    run()\nexcept Exception:\n    log.warning('run failed')\n    raise\n"),
         Example("import sentry_sdk\n\ntry:\n    run()\nexcept Exception:\n    sentry_sdk.capture_exception()\n"),
-        Example("import logging\n\ntry:\n    run()\nexcept Exception:\n    logging.getLogger(__name__).debug('run failed', exc_info=True)\n"),
+        Example(
+            "def preview(path: str) -> bytes | None:\n    try:\n        # A broken thumbnail must not fail the page: it shows a placeholder.\n"
+            "        return render_thumbnail(path)\n    except Exception:\n        return None\n"
+        ),
     )
     options = (
         Option("errors.reporters", list, "Calls that report an error to a tracker (RB204 counts them as handling it).", REPORTERS),
@@ -596,7 +544,7 @@ class BroadExceptUnlogged(Rule):
 
     def leave_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
         """Judged now that the body has been walked; a handler that does nothing is RB203's."""
-        if node.type is None or not is_broad(self.ctx, node.type) or _does_nothing(node.body):
+        if node.type is None or not is_broad(self.ctx, node.type) or does_nothing(node.body):
             return
         handler = self.analysis(ErrorFlow).handlers[-1]
         if not (handler.reraised or handler.logged or handler.used or handler.reported or self.ctx.explained(node)):
@@ -671,7 +619,7 @@ class MissingTimeout(Rule):
             self.report(node.func, f"`{name}` with `timeout=None`: a slow server blocks this call forever; pass a number of seconds")
 
 
-def _does_nothing(body: cst.BaseSuite) -> bool:
+def does_nothing(body: cst.BaseSuite) -> bool:
     """True when a block holds only ``pass``, ``...``, ``continue`` or ``break``."""
     # ``except E: pass`` on one line is a SimpleStatementSuite, a block is an IndentedBlock.
     lines = body.body if isinstance(body, cst.IndentedBlock) else [body]

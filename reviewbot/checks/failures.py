@@ -1,0 +1,1055 @@
+"""RB201 and RB208: failures followed to the boundary that owns them.
+
+Reviewers do not ask for a ``try`` around every call; they ask that every failure ends somewhere
+that answers it. Phase 1 (``FlowFacts``) records, per function, the external calls no ``try`` of
+the function catches, the calls of the project's own functions with what the ``try`` statements
+around them catch, what its decorators and its task framework's retries catch, the exceptions its
+``Raises:`` section hands to its callers, and whether it is a **boundary**: a route handler, a task,
+a CLI command, the ``__main__`` block. The project phase (``UnguardedExternalCall``) joins the
+files into a call graph and follows each external call's failure up through its callers: it is
+owned where a frame catches it, an application exception handler covers it, a decorator or the task
+framework retries it; a function that documents it passes it on. A failure that reaches a boundary
+unowned is RB201, reported at the call with the path it takes. A call that reaches no boundary
+(library code, calls that cannot be resolved without running the code) is not reported.
+
+An endless worker loop (``while True`` without ``break``) is a boundary of its own: one transient
+error ends it. Its external calls are RB208's, reported once per loop; a project function called in
+the loop whose failure escapes it is RB201's, with the loop as the boundary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import libcst as cst
+
+from reviewbot.checks.architecture import ROUTE_METHODS, route_decorator
+from reviewbot.checks.base import Analysis, FileContext, ProjectRule, Rule, Scope, make_finding
+from reviewbot.checks.clients import CLIENTS, Clients, check_clients
+from reviewbot.checks.errors import (
+    CONNECT_WITH_HOST,
+    EVERYTHING,
+    EXTERNAL_CALLS,
+    GUARD_DECORATORS,
+    SUGGESTED,
+    UNCHECKED,
+    Caught,
+    ErrorFlow,
+    _keyword_true,
+    _libraries,
+    name_pattern,
+)
+from reviewbot.imports import dotted_name
+from reviewbot.model import CallSite, Example, Facts, Flow, Option
+from reviewbot.scopes import Binding
+
+# Client types whose calls belong to a transaction the request or unit of work opens and closes
+# (SQLAlchemy sessions and connections): not external calls unless ``errors.session-calls-external``.
+SESSION_CLIENTS = frozenset({"sqlalchemy.orm.Session", "sqlalchemy.Connection", "sqlalchemy.orm.sessionmaker"})
+# Decorators that make a function a task, by their last name part (``@shared_task``, ``@app.task``,
+# ``@dramatiq.actor``, ``@scheduler.scheduled_job``, Huey's ``@huey.periodic_task``).
+TASK_DECORATORS = frozenset({"shared_task", "task", "periodic_task", "db_task", "actor", "scheduled_job"})
+# ... and ``@job`` only from RQ, whose name is too common to read alone.
+RQ_JOB = ("rq.job", "rq.decorators.job")
+# Decorators that make a function a command: click and typer (``@click.command()``, ``@cli.command()``,
+# ``@app.command()``, ``@click.group()``).
+COMMAND_DECORATORS = frozenset({"command", "group"})
+# Methods a class-based view answers requests with (Django, Flask ``MethodView``, Flask-RESTful,
+# DRF views and viewsets, aiohttp ``web.View``, Starlette ``HTTPEndpoint``).
+VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "list", "create", "retrieve", "update", "partial_update", "destroy"})
+# Base classes of class-based views, by their last name part; a project class inheriting from one is a view too.
+VIEW_BASES = re.compile(r"(\w*View|\w*ViewSet|\w*ViewSetMixin|Resource|HTTPEndpoint|\w*Mixin)\Z")
+# Django's management commands: ``class Command(BaseCommand): def handle(...)``.
+COMMAND_BASES = frozenset({"BaseCommand", "AppCommand", "LabelCommand"})
+# Registering an application-wide exception handler (FastAPI/Starlette, Flask): the call's first
+# argument, or the decorator's, is what it catches.
+HANDLER_REGISTRATIONS = frozenset({"add_exception_handler", "register_error_handler", "exception_handler", "errorhandler"})
+# A ``Raises:`` section: Google (``Raises:``), NumPy (``Raises`` underlined) and the names it lists.
+RAISES_HEADER = re.compile(r"^(\s*)(?:Raises|Raise|Throws|Exceptions)\s*:?\s*$")
+RAISES_ITEM = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?::|\(|,|$)")
+# The sections that may follow ``Raises:``.
+SECTION = re.compile(r"^\s*(Args|Arguments|Parameters|Returns?|Yields?|Notes?|Examples?|Attributes|See Also|Warns|Warnings|Todo|References)\s*:?\s*$")
+# Sphinx: ``:raises httpx.HTTPError: when ...``.
+SPHINX_RAISES = re.compile(r":raises?\s+([\w.]+(?:\s*,\s*[\w.]+)*)\s*:")
+# How far the project phase follows a failure up the call graph.
+MAX_DEPTH = 12
+# In a change: how many rounds of callers and callees of the changed files are read, and how many files at most.
+GROWTH = 4
+MAX_FILES = 400
+
+# What each kind of boundary does with a failure that reaches it, and what to do instead.
+CONSEQUENCES = {
+    "route": ("the client gets a 500", "handle it where the failure can be answered (a 502 or 503 with a message), or register an exception handler"),
+    "view": ("the client gets a 500", "handle it where the failure can be answered (a 502 or 503 with a message), or register an exception handler"),
+    "task": ("the task fails without a retry", "retry it (`autoretry_for=`, `self.retry`) or handle it"),
+    "command": ("the command ends with a traceback", "catch it and exit with a clear message"),
+    "script": ("the script ends with a traceback", "catch it and exit with a clear message"),
+    "loop": ("one transient error ends the loop", "catch it inside the loop, log it and carry on"),
+}
+
+
+def encode(caught: Caught) -> str:
+    """A caught type as a string for the facts: ``*`` catches everything; ``=name`` is the project's
+    own, ``+name`` another resolved name, ``?name`` a name the imports do not resolve."""
+    if caught.name is None:
+        return "*"
+    return ("=" if caught.own else "+" if caught.resolved else "?") + caught.name
+
+
+def decode(text: str) -> Caught:
+    """The ``Caught`` that ``encode`` wrote."""
+    if text == "*":
+        return EVERYTHING[0]
+    return Caught(text[1:], text[0] in "=+", text[0] == "=")
+
+
+def covers(caught: tuple[str, ...], families: tuple[str, ...]) -> bool:
+    """Whether any of the encoded types ``caught`` catches a failure of a call into ``families``."""
+    return any(decode(item).covers(families) for item in caught)
+
+
+def endless(node: cst.While) -> bool:
+    """``while True:`` (or ``while 1:``) that no ``break`` or ``return`` of its own leaves."""
+    test = node.test
+    if not ((isinstance(test, cst.Name) and test.value == "True") or (isinstance(test, cst.Integer) and test.value not in ("0", "0x0"))):
+        return False
+    return node.orelse is None and not _leaves(node.body, loop=True)
+
+
+def _leaves(node: cst.CSTNode, loop: bool) -> bool:
+    """Whether ``node`` holds a ``return``, or a ``break`` of the loop being judged (``loop``)."""
+    for child in node.children:
+        if isinstance(child, cst.Return) or (loop and isinstance(child, cst.Break)):
+            return True
+        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        # A ``break`` in a nested loop leaves that loop, not this one; a ``return`` leaves both.
+        if _leaves(child, loop and not isinstance(child, (cst.For, cst.While))):
+            return True
+    return False
+
+
+def raised_names(docstring: str) -> list[str]:
+    """The exception names a docstring's ``Raises:`` section (Google, NumPy or Sphinx) lists."""
+    names = [name.strip() for match in SPHINX_RAISES.finditer(docstring) for name in match.group(1).split(",")]
+    lines = docstring.splitlines()
+    for index, line in enumerate(lines):
+        header = RAISES_HEADER.match(line)
+        if header is None:
+            continue
+        indent = len(header.group(1))
+        for item in lines[index + 1 :]:
+            stripped = item.strip()
+            if not stripped or set(stripped) == {"-"}:
+                continue
+            depth = len(item) - len(item.lstrip())
+            # Less indented than the header, or the next section: the list has ended.
+            if depth < indent or SECTION.match(item):
+                break
+            found = RAISES_ITEM.match(item)
+            if found is not None and (found.group(1)[:1].isupper() or "." in found.group(1)):
+                names.append(found.group(1))
+    return names
+
+
+def external_call(ctx: FileContext, node: cst.Call, clients: Clients, pattern: re.Pattern[str], sessions: bool) -> tuple[str, tuple[str, ...]] | None:
+    """``(qualified name, the libraries whose exceptions it raises)`` when ``node`` reaches outside
+    the process (a network, database or process call), else ``None``."""
+    func = node.func
+    name = ctx.imports.resolve(func)
+    if name is not None and pattern.match(name) and (name not in CONNECT_WITH_HOST or node.args):
+        if name in UNCHECKED and not _keyword_true(node, "check"):
+            # Without ``check=True`` a failing command is a return code the caller reads, not an
+            # exception; only a missing program raises.
+            return None
+        return name, _libraries(name)
+    found = clients.io_call(node)
+    if found is None:
+        return None
+    name, client = found
+    if not sessions and client.name in SESSION_CLIENTS:
+        return None
+    return name, client.errors
+
+
+@dataclass
+class Building:
+    """A function's flow while the walk is in it."""
+
+    name: str
+    boundary: str = ""
+    guards: list[str] = field(default_factory=list)
+    raises: list[str] = field(default_factory=list)
+    wraps: list[str] = field(default_factory=list)
+    calls: list[CallSite] = field(default_factory=list)
+    # What every ``try`` of the function catches: a middleware's catches are the application's.
+    catches: list[str] = field(default_factory=list)
+    # Open endless loops: (the loop, how many ``try`` bodies were around the walk when it began).
+    loops: list[tuple[cst.While, int]] = field(default_factory=list)
+    # The loop each call of ``calls`` is in (by index), placed once the walk has left it.
+    in_loop: dict[int, cst.While] = field(default_factory=dict)
+    middleware: bool = False
+
+
+class FlowFacts(Analysis):
+    """Phase 1 of RB201: the file's functions as ``Flow`` facts (see the module docstring)."""
+
+    needs = (ErrorFlow, Clients)
+
+    def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
+        super().__init__(ctx)
+        flow, clients = analyses[ErrorFlow], analyses[Clients]
+        assert isinstance(flow, ErrorFlow) and isinstance(clients, Clients)
+        self.flow, self.clients = flow, clients
+        options = ctx.options
+        self.external = name_pattern(options["errors.external-calls"] + options["errors.extend-external-calls"])
+        self.sessions = bool(options["errors.session-calls-external"])
+        self.guard_decorators = name_pattern(options["errors.guard-decorators"] + options["errors.extend-guard-decorators"])
+        # Functions being walked, by ``id`` of their node; the innermost tracked one is ``current``.
+        self.building: dict[int, Building] = {}
+        self.main: Building | None = None
+        self.top = Building("<module>")
+        self.flows: list[Flow] = []
+        self.classes: list[tuple[str, tuple[str, ...]]] = []
+        self.singletons: list[tuple[str, str]] = []
+        self.handlers: list[str] = []
+        self.registered: list[tuple[str, str]] = []
+        self.views = "views" in ctx.path.split("/")[-1] or "/views/" in f"/{ctx.path}"
+        self.argparse = False
+        # Module-level functions, classes and instances of project classes: what ``#name`` may name.
+        self.local: set[str] = set()
+        # Endless loops by ``id``, with the line they start on once the walk has left them.
+        self.loop_lines: dict[int, int] = {}
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """The imports are known now: read the module level once."""
+        self.local = {s.name.value for s in node.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))}
+        self._module_level(node)
+
+    # --- the file as a whole ----------------------------------------------------------------------------
+    def _module_level(self, module: cst.Module) -> None:
+        """Module-level singletons, class bases, and boundaries registered by name."""
+        names = self.ctx.imports.names
+        self.argparse = any(target == "argparse" or target.startswith("argparse.") for target in names.values())
+        for statement in module.body:
+            if isinstance(statement, cst.ClassDef):
+                # A project class by its target; a framework's (``web.View``, ``APIView``) by its name.
+                bases = tuple(
+                    target for base in statement.bases if (target := self._target(base.value, None) or self.ctx.imports.resolve(base.value) or dotted_name(base.value))
+                )
+                self.classes.append((statement.name.value, bases))
+                self._class_body(statement)
+            elif isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                        self._module_assignment(small.targets[0].target.value, small.value)
+        self.local |= {name for name, _ in self.singletons}
+
+    def _module_assignment(self, name: str, value: cst.BaseExpression) -> None:
+        """``payments = PaymentsClient(...)``; ``REST_FRAMEWORK = {"EXCEPTION_HANDLER": ...}``."""
+        if isinstance(value, cst.Call):
+            target = self._target(value.func, None)
+            if target is not None:
+                self.singletons.append((name, target))
+        if name == "REST_FRAMEWORK" and isinstance(value, cst.Dict):
+            for element in value.elements:
+                if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString) and element.key.evaluated_value == "EXCEPTION_HANDLER":
+                    self.handlers.append("*")
+
+    def _class_body(self, node: cst.ClassDef) -> None:
+        """A Django middleware (``process_exception``) handles every failure of a view; an arq
+        ``WorkerSettings.functions`` list makes each function it names a task."""
+        for statement in node.body.body:
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == "process_exception":
+                self.handlers.append("*")
+            if isinstance(statement, cst.SimpleStatementLine) and "WorkerSettings" in node.name.value:
+                for small in statement.body:
+                    if isinstance(small, cst.Assign) and isinstance(small.value, (cst.List, cst.Tuple)):
+                        if any(isinstance(t.target, cst.Name) and t.target.value == "functions" for t in small.targets):
+                            for element in small.value.elements:
+                                target = self._target(element.value, None)
+                                if target is not None:
+                                    self.registered.append((target, f"task {target.rpartition('.')[2].lstrip('#')}"))
+
+    def _target(self, node: cst.BaseExpression, scope: object) -> str | None:
+        """A name of the project: a dotted name through the imports whose package is a root
+        package, or ``#name`` for a module-level name of this file."""
+        if isinstance(node, cst.Call) and isinstance(node.func, (cst.Name, cst.Attribute)) and dotted_name(node.func) in ("arq.func", "func"):
+            return self._target(node.args[0].value, scope) if node.args else None
+        name = self.ctx.imports.resolve(node)
+        if name is not None:
+            return name if name.split(".")[0] in self.ctx.project.roots else None
+        spelled = dotted_name(node)
+        if spelled is None or spelled.split(".")[0] in ("self", "cls"):
+            return None
+        head = spelled.split(".")[0]
+        scope = self.ctx.imports.scope
+        if head in self.local and (scope is None or not scope.binds(head)):
+            return "#" + spelled
+        return None
+
+    # --- functions ---------------------------------------------------------------------------------------
+    @property
+    def current(self) -> Building | None:
+        """The tracked function the walk is directly in (not a function nested in it), the
+        ``__main__`` block, or the module's top level (which nothing calls, and is no boundary)."""
+        scope = self.ctx.scope
+        if scope is None:
+            return self.main or self.top
+        return self.building.get(id(scope.node))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """A module-level function or a method: tracked, with its boundary and its guards."""
+        scope = self.ctx.scope
+        if scope is None or scope.node is not node or scope.in_function:
+            # A function nested in a tracked one: a decorator's wrapper, whose catches are the decorator's.
+            return
+        parent = scope.parent
+        if parent is not None and not isinstance(parent.node, cst.ClassDef):
+            return
+        names = [s.node.name.value for s in self._chain(scope)]
+        building = Building(".".join(names))
+        for decorator in node.decorators:
+            self._decorator(building, node, decorator.decorator)
+        if not building.boundary and parent is None:
+            building.boundary = self._plain_boundary(node)
+        docstring = node.get_docstring()
+        if docstring and ("aise" in docstring or "hrow" in docstring or "xception" in docstring):
+            building.raises = [encode(item) for name in raised_names(docstring) for item in self._caught(name)]
+        owner = parent.node if parent is not None else None
+        if node.name.value == "dispatch" and isinstance(owner, cst.ClassDef):
+            building.middleware = any("Middleware" in (dotted_name(base.value) or "") for base in owner.bases)
+        self.building[id(node)] = building
+
+    @staticmethod
+    def _chain(scope: Scope | None) -> list[Scope]:
+        """The scopes from the module down to ``scope``."""
+        chain = []
+        while scope is not None:
+            chain.append(scope)
+            scope = scope.parent
+        return list(reversed(chain))
+
+    def _caught(self, name: str) -> Iterator[Caught]:
+        """The ``Caught`` of a name written in a docstring, resolved through the imports."""
+        try:
+            expression = cst.parse_expression(name)
+        except cst.ParserSyntaxError:
+            return
+        yield from self.flow._caught(expression)
+
+    def _plain_boundary(self, node: cst.FunctionDef) -> str:
+        """A boundary without a decorator: a Django function view, an argparse ``main``."""
+        params = node.params.params
+        if self.views and params and params[0].name.value == "request":
+            return f"view {node.name.value}"
+        if node.name.value == "main" and self.argparse:
+            return "command main"
+        return ""
+
+    def _decorator(self, building: Building, node: cst.FunctionDef, expression: cst.BaseExpression) -> None:
+        """What one decorator says: a route, a task (and its retries), a command, a retry
+        policy, an exception handler, a middleware, or a project decorator that may guard."""
+        call = expression if isinstance(expression, cst.Call) else None
+        func = call.func if call is not None else expression
+        resolved = self.ctx.imports.resolve(func)
+        name = resolved or dotted_name(func) or ""
+        last = name.rpartition(".")[2]
+        if call is not None and isinstance(func, cst.Attribute) and last in ROUTE_METHODS:
+            method = route_decorator(cst.Decorator(decorator=call))
+            if method is not None:
+                building.boundary = self._route(method, call, node)
+                return
+        if self.guard_decorators.match(name):
+            building.guards.append("*")
+        elif last in HANDLER_REGISTRATIONS and call is not None and call.args:
+            self._handled(call.args[0].value)
+        elif last == "middleware":
+            building.middleware = True
+        elif last in TASK_DECORATORS or name in RQ_JOB:
+            building.boundary = f"task {node.name.value}"
+            self._retries(building, call, last)
+        elif last in COMMAND_DECORATORS and (name.startswith(("click.", "typer.")) or isinstance(func, cst.Attribute)):
+            building.boundary = f"command {node.name.value}"
+        elif last == "api_view":
+            building.boundary = f"route {self._methods(call)} {node.name.value}"
+        elif last == "action" and call is not None:
+            building.boundary = f"view {node.name.value}"
+        else:
+            target = self._target(func, None)
+            if target is not None:
+                building.guards.append("@" + target)
+
+    def _route(self, method: str, call: cst.Call, node: cst.FunctionDef) -> str:
+        """``route POST /checkout`` for ``@router.post("/checkout")`` or ``@app.route("/checkout", methods=["POST"])``."""
+        path = call.args[0].value if call.args and call.args[0].keyword is None else None
+        where = path.evaluated_value if isinstance(path, cst.SimpleString) and isinstance(path.evaluated_value, str) else node.name.value
+        if method in ("route", "api_route"):
+            method = self._methods(call)
+        return f"route {method.upper()} {where}"
+
+    @staticmethod
+    def _methods(call: cst.Call | None) -> str:
+        """The first HTTP method a route declaration lists (``methods=["POST"]``, ``@api_view(["POST"])``), else GET."""
+        if call is not None:
+            for arg in call.args:
+                if (arg.keyword is None or arg.keyword.value == "methods") and isinstance(arg.value, (cst.List, cst.Tuple)):
+                    for element in arg.value.elements:
+                        if isinstance(element.value, cst.SimpleString) and isinstance(element.value.evaluated_value, str):
+                            return element.value.evaluated_value.upper()
+        return "GET"
+
+    def _retries(self, building: Building, call: cst.Call | None, last: str) -> None:
+        """Celery retries what ``autoretry_for`` names; Dramatiq retries every failure unless ``max_retries=0``."""
+        arguments = {arg.keyword.value: arg.value for arg in (call.args if call is not None else ()) if arg.keyword is not None}
+        retried = arguments.get("autoretry_for")
+        if retried is not None:
+            building.guards.extend(encode(item) for item in self.flow._caught(retried))
+        if last == "actor":
+            limit = arguments.get("max_retries")
+            if not (isinstance(limit, cst.Integer) and limit.value == "0"):
+                building.guards.append("*")
+
+    def _handled(self, caught: cst.BaseExpression) -> None:
+        """An application exception handler: Flask's ``errorhandler(500)`` sees every unhandled error."""
+        if isinstance(caught, cst.Integer):
+            if caught.value == "500":
+                self.handlers.append("*")
+            return
+        self.handlers.extend(encode(item) for item in self.flow._caught(caught))
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """The function's flow is complete."""
+        building = self.building.pop(id(node), None)
+        if building is None:
+            return
+        if building.middleware:
+            self.handlers.extend(building.catches)
+        span = self.ctx.span(node)
+        first = self.ctx.span(node.decorators[0])[0] if node.decorators else span[0]
+        calls = tuple(replace(call, loop=self.ctx.span(building.in_loop[i])[0]) if i in building.in_loop else call for i, call in enumerate(building.calls))
+        # A function that calls nothing passes no failure on; a decorator's wrapper may still guard others.
+        if calls or building.wraps:
+            self.flows.append(Flow(building.name, span[0], first, span[2], building.boundary, tuple(building.guards), tuple(building.raises), tuple(building.wraps), calls))
+
+    # --- the ``__main__`` block ---------------------------------------------------------------------------
+    def visit_If(self, node: cst.If) -> None:
+        """``if __name__ == "__main__":`` at module level: a boundary of its own."""
+        if self.ctx.scope is None and self.main is None and _is_main_test(node.test):
+            self.main = Building("<main>", "script")
+            self.main_node = node
+
+    def leave_If(self, node: cst.If) -> None:
+        """The ``__main__`` block ends."""
+        if self.main is not None and getattr(self, "main_node", None) is node:
+            span = self.ctx.span(node)
+            self.flows.append(Flow("<main>", span[0], span[0], span[2], "script", calls=tuple(self.main.calls)))
+            self.main = None
+
+    # --- what happens inside functions --------------------------------------------------------------------
+    def visit_Try(self, node: cst.Try | cst.TryStar) -> None:
+        """A ``try`` in a tracked function (a middleware's catches), or in a wrapper nested in one."""
+        caught = [encode(item) for handler in node.handlers for item in (EVERYTHING if handler.type is None else self.flow._caught(handler.type))]
+        current = self.current
+        if current is not None:
+            current.catches.extend(caught)
+            return
+        scope = self.ctx.scope
+        if scope is not None and scope.parent is not None and isinstance(scope.parent.node, cst.FunctionDef):
+            outer = self.building.get(id(scope.parent.node))
+            if outer is not None:
+                outer.wraps.extend(caught)
+
+    visit_TryStar = visit_Try
+
+    def visit_While(self, node: cst.While) -> None:
+        """An endless loop: a boundary for the failures that reach it."""
+        current = self.current
+        if current is not None and endless(node):
+            current.loops.append((node, len(self.flow.guards[-1])))
+
+    def leave_While(self, node: cst.While) -> None:
+        """The loop ends."""
+        current = self.current
+        if current is not None and current.loops and endless(node):
+            current.loops.pop()
+
+    def leave_Call(self, node: cst.Call) -> None:
+        """An external call no ``try`` of the function catches, or a call of a project function."""
+        self._registration(node)
+        current = self.current
+        if current is None:
+            return
+        guards = self.flow.guards[-1]
+        loop, depth = current.loops[-1] if current.loops else (None, 0)
+        span = self.ctx.span(node)
+        text = dotted_name(node.func) or ""
+        found = external_call(self.ctx, node, self.clients, self.external, self.sessions)
+        if found is not None:
+            # In an endless loop the call is RB208's; elsewhere only a failure that escapes the function is a fact.
+            name, families = found
+            if loop is not None or self.flow.unguarded(families) is None:
+                return
+            current.calls.append(CallSite(name, True, span[0], span[1] + 1, span[2], span[3] + 1, text or name, families))
+            return
+        target = self._callee(node.func)
+        if target is not None:
+            # In a loop only a ``try`` inside the loop keeps it going.
+            caught = tuple(encode(item) for guard in guards[depth:] for item in guard)
+            if loop is not None:
+                current.in_loop[len(current.calls)] = loop
+            current.calls.append(CallSite(target, False, span[0], span[1] + 1, span[2], span[3] + 1, text, caught=caught))
+
+    def _registration(self, node: cst.Call) -> None:
+        """Calls that register a handler or a boundary: ``app.add_exception_handler(E, h)``,
+        ``FastAPI(exception_handlers={E: h})``, ``scheduler.add_job(f, ...)``."""
+        func = node.func
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "exception_handlers" and isinstance(arg.value, cst.Dict):
+                for element in arg.value.elements:
+                    if isinstance(element, cst.DictElement):
+                        self._handled(element.key)
+        if not isinstance(func, cst.Attribute) or not node.args:
+            return
+        if func.attr.value in ("add_exception_handler", "register_error_handler"):
+            self._handled(node.args[0].value)
+        elif func.attr.value == "add_job":
+            target = self._target(node.args[0].value, None)
+            if target is not None:
+                self.registered.append((target, f"task {target.rpartition('.')[2].lstrip('#')}"))
+
+    def _callee(self, func: cst.BaseExpression) -> str | None:
+        """The project function a call names: through the imports, this file's own functions,
+        ``self``/``cls`` methods, attributes of ``self`` holding a project object, and locals
+        or parameters annotated with (or assigned) a project class."""
+        scope = self.ctx.scope
+        if isinstance(func, cst.Attribute) and scope is not None:
+            owner = self._owner(scope)
+            receiver = scope.locals.receiver if scope.locals is not None else None
+            value = func.value
+            if isinstance(value, cst.Name) and value.value == receiver and owner is not None:
+                return f"#{owner.name.value}.{func.attr.value}"
+            if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == receiver and owner is not None:
+                kind = self._member_class(owner, value.attr.value)
+                return f"{kind}.{func.attr.value}" if kind is not None else None
+            if isinstance(value, cst.Name) and scope.locals is not None and value.value in scope.locals.bindings:
+                kind = self._bound_class(scope.locals.bindings[value.value])
+                return f"{kind}.{func.attr.value}" if kind is not None else None
+        return self._target(func, None)
+
+    @staticmethod
+    def _owner(scope: object) -> cst.ClassDef | None:
+        """The class a method (the innermost tracked function) belongs to."""
+        parent = getattr(scope, "parent", None)
+        node = getattr(parent, "node", None)
+        return node if isinstance(node, cst.ClassDef) else None
+
+    def _member_class(self, owner: cst.ClassDef, attribute: str) -> str | None:
+        """The project class ``self.<attribute>`` holds: annotated or assigned in the class."""
+        from reviewbot.checks.clients import class_members
+
+        cache: dict[tuple[int, str], str | None] = self.__dict__.setdefault("_members", {})
+        key = (id(owner), attribute)
+        if key not in cache:
+            members = class_members(owner, None)
+            cache[key] = self._bound_class(members.bindings.get(attribute, []))
+        return cache[key]
+
+    def _bound_class(self, bindings: list[Binding], depth: int = 0) -> str | None:
+        """The project class of a name's bindings: an annotation (``svc: CheckoutService``,
+        ``Annotated[CheckoutService, Depends()]``, ``X | None``) or a constructor call."""
+        for binding in bindings:
+            annotation = binding.annotation
+            if annotation is not None:
+                found = self._annotated(annotation)
+                if found is not None:
+                    return found
+        for binding in bindings:
+            value = binding.value
+            if isinstance(value, cst.Await):
+                value = value.expression
+            # ``self.inventory = inventory``: what the method's parameter or local holds.
+            if isinstance(value, cst.Name) and binding.scope is not None and depth < 4:
+                found = self._bound_class(binding.scope.bindings.get(value.value, []), depth + 1)
+                if found is not None:
+                    return found
+            if isinstance(value, cst.Call):
+                target = self._target(value.func, None)
+                if target is not None and target.rpartition(".")[2].lstrip("#")[:1].isupper():
+                    return target
+        return None
+
+    def _annotated(self, node: cst.BaseExpression) -> str | None:
+        """The project class an annotation names."""
+        if isinstance(node, cst.BinaryOperation):
+            return self._annotated(node.left) or self._annotated(node.right)
+        if isinstance(node, cst.Subscript):
+            outer = dotted_name(node.value) or ""
+            if outer.rpartition(".")[2] in ("Optional", "Annotated", "Union"):
+                for element in node.slice:
+                    if isinstance(element.slice, cst.Index):
+                        found = self._annotated(element.slice.value)
+                        if found is not None:
+                            return found
+                        if outer.endswith("Annotated"):
+                            return None
+            return None
+        if isinstance(node, cst.SimpleString):
+            return None
+        target = self._target(node, None)
+        return target if target is not None and target.rpartition(".")[2].lstrip("#")[:1].isupper() else None
+
+    def facts(self) -> dict[str, Any]:
+        """The ``Facts`` fields this analysis fills."""
+        top = [Flow("<module>", 1, 1, 1, calls=tuple(self.top.calls))] if self.top.calls else []
+        return {
+            "flows": (*self.flows, *top),
+            "classes": tuple(self.classes),
+            "singletons": tuple(self.singletons),
+            "handlers": tuple(dict.fromkeys(self.handlers)),
+            "registered": tuple(self.registered),
+        }
+
+
+def _is_main_test(test: cst.BaseExpression) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1 or not isinstance(test.comparisons[0].operator, cst.Equal):
+        return False
+    sides = [test.left, test.comparisons[0].comparator]
+    return any(isinstance(s, cst.Name) and s.value == "__name__" for s in sides) and any(
+        isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__" for s in sides
+    )
+
+
+# --- the project phase --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Site:
+    """A function of the project: its file and its flow."""
+
+    path: str
+    flow: Flow
+
+
+class CallGraph:
+    """Every scanned file's flows, joined: which function a call names, and who calls whom."""
+
+    def __init__(self, files: dict[str, Facts], module_name: object) -> None:
+        self.files = files
+        self.modules: dict[str, str] = {}
+        for path in files:
+            name = module_name(path)  # type: ignore[operator]
+            if name is not None:
+                self.modules[name] = path
+        self.functions = {(path, flow.name): flow for path, facts in files.items() for flow in facts.flows}
+        self.classes = {(path, name): bases for path, facts in files.items() for name, bases in facts.classes}
+        self.singletons = {(path, name): target for path, facts in files.items() for name, target in facts.singletons}
+        # What a module imports, by the name it binds (``from a import b`` binds ``b`` to ``a.b``).
+        self.imported = {path: {name.rpartition(".")[2]: name for name, _ in facts.imports} for path, facts in files.items()}
+        self.handlers = tuple(caught for facts in files.values() for caught in facts.handlers)
+        self.callers: dict[tuple[str, str], list[tuple[Site, CallSite]]] = {}
+        self.registered: dict[tuple[str, str], str] = {}
+        for path, facts in files.items():
+            for target, boundary in facts.registered:
+                found = self.resolve(target, path)
+                if found is not None:
+                    self.registered[found] = boundary
+            for flow in facts.flows:
+                for call in flow.calls:
+                    if not call.external:
+                        callee = self.resolve(call.target, path)
+                        if callee is not None:
+                            self.callers.setdefault(callee, []).append((Site(path, flow), call))
+
+    def resolve(self, target: str, path: str, depth: int = 0) -> tuple[str, str] | None:
+        """The function ``target`` names, seen from ``path``: ``(path, name)``, or ``None``."""
+        if depth > 8:
+            return None
+        if target.startswith("#"):
+            return self._within(path, target[1:], depth)
+        parts = target.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self.modules:
+                return self._within(self.modules[module], ".".join(parts[cut:]), depth)
+        return None
+
+    def _within(self, path: str, name: str, depth: int) -> tuple[str, str] | None:
+        """``name`` (``f``, ``Class.method``, ``singleton.method``, an imported name) in the module at ``path``."""
+        if (path, name) in self.functions:
+            return path, name
+        head, _, rest = name.partition(".")
+        if (path, head) in self.classes:
+            return self._method(path, head, rest or "__init__", depth)
+        if (path, head) in self.singletons and rest:
+            kind = self._class(self.singletons[(path, head)], path, depth)
+            return self._method(*kind, rest, depth) if kind is not None else None
+        imported = self.imported.get(path, {}).get(head)
+        if imported is not None and imported.rpartition(".")[2] == head:
+            return self.resolve(f"{imported}.{rest}" if rest else imported, path, depth + 1)
+        return None
+
+    def _class(self, target: str, path: str, depth: int) -> tuple[str, str] | None:
+        """The class ``target`` names, as ``(path, class name)``."""
+        if target.startswith("#"):
+            return (path, target[1:]) if (path, target[1:]) in self.classes else None
+        parts = target.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self.modules:
+                where, name = self.modules[module], ".".join(parts[cut:])
+                if (where, name) in self.classes:
+                    return where, name
+                imported = self.imported.get(where, {}).get(name)
+                return self._class(imported, where, depth + 1) if imported is not None and depth < 8 else None
+        return None
+
+    def _method(self, path: str, kind: str, method: str, depth: int) -> tuple[str, str] | None:
+        """``kind.method``, or the first base class (of the project) that defines it."""
+        if (path, f"{kind}.{method}") in self.functions:
+            return path, f"{kind}.{method}"
+        if depth > 8:
+            return None
+        for base in self.classes.get((path, kind), ()):
+            found = self._class(base, path, depth + 1)
+            if found is not None:
+                inherited = self._method(*found, method, depth + 1)
+                if inherited is not None:
+                    return inherited
+        return None
+
+    def boundary(self, path: str, flow: Flow) -> str:
+        """What kind of boundary a function is: its own, one registered elsewhere, or a
+        class-based view's method or a management command's ``handle``."""
+        if flow.boundary:
+            return flow.boundary
+        if (path, flow.name) in self.registered:
+            return self.registered[(path, flow.name)]
+        kind, _, method = flow.name.rpartition(".")
+        if kind and "." not in kind:
+            if method in VIEW_METHODS and self._inherits(path, kind, VIEW_BASES.match, 0):
+                return f"view {flow.name}"
+            if method == "handle" and self._inherits(path, kind, COMMAND_BASES.__contains__, 0):
+                return f"command {path.rpartition('/')[2].removesuffix('.py')}"
+        return ""
+
+    def _inherits(self, path: str, kind: str, test: object, depth: int) -> bool:
+        """Whether the class, or a base of the project it inherits from, names a base ``test`` accepts."""
+        for base in self.classes.get((path, kind), ()):
+            if test(base.rpartition(".")[2].lstrip("#")):  # type: ignore[operator]
+                return True
+            found = self._class(base, path, depth + 1) if depth < 8 else None
+            if found is not None and self._inherits(*found, test, depth + 1):
+                return True
+        return False
+
+    def guarded(self, path: str, flow: Flow, families: tuple[str, ...]) -> bool:
+        """Whether the function's decorators or its task framework's retries catch the failure."""
+        for guard in flow.guards:
+            if guard.startswith("@"):
+                decorator = self.resolve(guard[1:], path)
+                if decorator is not None and covers(self.functions[decorator].wraps, families):
+                    return True
+            elif covers((guard,), families):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Escape:
+    """A failure that reaches a boundary unowned: where to report it, and the way it went."""
+
+    path: str
+    call: CallSite
+    boundary: str
+    through: tuple[str, ...]
+    via: tuple[tuple[str, int, int], ...]
+
+
+def escapes(graph: CallGraph, path: str, flow: Flow, call: CallSite) -> Escape | None:
+    """The first boundary (breadth first, nearest first) the failure of the external ``call`` in
+    ``flow`` reaches with nothing owning it, or ``None``."""
+    families = call.families
+    start = Site(path, flow)
+    # (function the failure is leaving, where to report, functions passed, their lines)
+    queue: deque[tuple[Site, str, CallSite, tuple[str, ...], tuple[tuple[str, int, int], ...]]] = deque()
+    queue.append((start, path, call, (), ((path, flow.first, flow.last),)))
+    seen = {(path, flow.name)}
+    while queue:
+        site, where, at, through, via = queue.popleft()
+        here = site.flow
+        if graph.guarded(site.path, here, families):
+            continue
+        boundary = graph.boundary(site.path, here)
+        if boundary:
+            if boundary.startswith(("route", "view")) and covers(graph.handlers, families):
+                continue
+            return Escape(where, at, boundary, through, via)
+        if len(through) >= MAX_DEPTH:
+            continue
+        # A function that documents the failure hands it to its callers: the finding moves to the call.
+        documented = covers(here.raises, families)
+        for caller, site_call in graph.callers.get((site.path, here.name), ()):
+            if covers(site_call.caught, families) or (caller.path, caller.flow.name) in seen:
+                continue
+            seen.add((caller.path, caller.flow.name))
+            report_path, report_at = (caller.path, site_call) if documented else (where, at)
+            step = via + ((caller.path, caller.flow.first, caller.flow.last),)
+            if site_call.loop:
+                loop = f"loop {site_call.loop} {caller.flow.name}"
+                return Escape(report_path, report_at, loop, (*through, shown(site)), step)
+            queue.append((caller, report_path, report_at, (*through, shown(site)), step))
+    return None
+
+
+def shown(site: Site) -> str:
+    """A function as a message names it: ``PaymentsClient.charge``, ``checkout.create``."""
+    if "." in site.flow.name:
+        return site.flow.name
+    stem = site.path.rpartition("/")[2].removesuffix(".py")
+    if stem == "__init__":
+        stem = site.path.rpartition("/")[0].rpartition("/")[2] or stem
+    return f"{stem}.{site.flow.name}"
+
+
+def module_paths(target: str, roots: dict[str, str]) -> Iterator[str]:
+    """The files that may hold the module of a dotted project name (``shop.clients.pay.charge``)."""
+    parts = target.split(".")
+    if parts[0] not in roots:
+        return
+    for cut in range(len(parts) - 1, 1, -1):
+        inner = "/".join(parts[1:cut])
+        yield f"{roots[parts[0]]}/{inner}.py"
+        yield f"{roots[parts[0]]}/{inner}/__init__.py"
+
+
+def family_of(call: CallSite) -> str:
+    """The exception (family) a call raises, as a reader would catch it."""
+    if not call.families:
+        return "OSError"
+    return SUGGESTED.get(call.target.split(".")[0], call.families[0] + " errors")
+
+
+def describe(boundary: str) -> tuple[str, str, str]:
+    """``("route `POST /checkout`", consequence, advice)`` for a boundary label."""
+    kind, _, rest = boundary.partition(" ")
+    consequence, advice = CONSEQUENCES[kind]
+    if kind == "loop":
+        line, _, function = rest.partition(" ")
+        return f"the endless loop at line {line} of `{function}`", consequence, advice
+    if kind == "script":
+        return "the `__main__` block", consequence, advice
+    return f"{kind} `{rest}`", consequence, advice
+
+
+class UnguardedExternalCall(ProjectRule):
+    """RB201: an external call whose failure reaches a boundary that nothing on the way handles."""
+
+    id = "RB201"
+    name = "unguarded-external-call"
+    summary = "A network, database or process call whose failure reaches a route, task, command or worker loop with nothing on the way handling it."
+    why = (
+        "External systems fail: timeouts, refused connections, rate limits. A reviewer does not ask "
+        "for a `try` around every call; they ask that every failure ends somewhere that answers it. "
+        "The failure of each external call is followed up through the project's call graph: it is "
+        "handled where a caller catches it (its library's exceptions, `OSError` and its kin, "
+        "`Exception`, or a project exception), where the application registers an exception "
+        "handler for it (`add_exception_handler`, `@app.exception_handler`, `@app.errorhandler`, "
+        "`register_error_handler`, a Django middleware's `process_exception`, DRF's "
+        "`EXCEPTION_HANDLER`), where a retry decorator (`tenacity`, `backoff`, or a project "
+        "decorator whose wrapper catches it) or the task framework (`autoretry_for`, Dramatiq's "
+        "retries) retries it. A function that names the failure in its docstring's `Raises:` "
+        "hands it to its callers, and the finding moves to the first caller that neither catches "
+        "nor documents it. It is reported when it reaches a boundary — a route handler, a "
+        "class-based view, a task, a CLI command, the `__main__` block, an endless worker loop — "
+        "and the message names the boundary and the path. A call that reaches no boundary "
+        "(library code, calls resolved only at run time) is not reported: precision before "
+        "recall. SQLAlchemy session calls belong to the transaction the request opens and are not "
+        "external calls (`errors.session-calls-external`). In a change, the finding is the "
+        "change's when the call or any function on its path changed. Test files are exempt."
+    )
+    bad = (
+        Example(
+            "import httpx\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.post('/checkout')\n"
+            "async def checkout() -> dict:\n    async with httpx.AsyncClient() as client:\n"
+            "        response = await client.post('https://pay.example.com/charge', timeout=5)\n    return response.json()\n",
+            lines=(10,),
+        ),
+        Example(
+            "import requests\nfrom celery import shared_task\n\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n\n\n"
+            "@shared_task\ndef sync_catalogue() -> None:\n    fetch('https://supplier.example.com/catalogue')\n",
+            lines=(6,),
+        ),
+    )
+    good = (
+        Example(
+            "import httpx\nfrom fastapi import APIRouter, HTTPException\n\nrouter = APIRouter()\n\n\n@router.post('/checkout')\n"
+            "async def checkout() -> dict:\n    async with httpx.AsyncClient() as client:\n        try:\n"
+            "            response = await client.post('https://pay.example.com/charge', timeout=5)\n"
+            "        except httpx.HTTPError as error:\n            raise HTTPException(502, 'payment provider unavailable') from error\n"
+            "    return response.json()\n"
+        ),
+        Example(
+            "import requests\nfrom celery import shared_task\n\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n\n\n"
+            "@shared_task(autoretry_for=(requests.RequestException,), retry_backoff=True)\ndef sync_catalogue() -> None:\n"
+            "    fetch('https://supplier.example.com/catalogue')\n"
+        ),
+        Example("import requests\n\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n"),
+    )
+    options = (
+        Option("errors.external-calls", list, "Qualified names of external module functions and connecting constructors (`*` matches within a name part).", EXTERNAL_CALLS),
+        Option("errors.extend-external-calls", list, "Added to `errors.external-calls`.", ()),
+        Option("errors.clients", dict, "Client types: constructors, annotation types and I/O methods (see docs/rules.md).", CLIENTS, check=check_clients),
+        Option("errors.extend-clients", dict, "Added to (or replacing entries of) `errors.clients`.", {}, check=check_clients),
+        Option("errors.guard-decorators", list, "Decorators that make a whole function count as guarded.", GUARD_DECORATORS),
+        Option("errors.extend-guard-decorators", list, "Added to `errors.guard-decorators`.", ()),
+        Option("errors.session-calls-external", bool, "Count SQLAlchemy session and connection calls as external calls (RB201, RB208).", False),
+    )
+    peers = "none (pylint W0717 is the opposite concern: too much code in a `try`)"
+    anchor = "path"
+    facts = ("flows",)
+    needs = (FlowFacts,)
+
+    def check(self) -> None:
+        """Follow every external call's failure to the boundary it reaches, if any."""
+        files = self._files()
+        graph = CallGraph(files, self.project.settings.project.module_name)
+        reported: set[tuple[str, int, int]] = set()
+        for path, facts in sorted(files.items()):
+            for flow in facts.flows:
+                for call in flow.calls:
+                    if not call.external:
+                        continue
+                    escape = escapes(graph, path, flow, call)
+                    if escape is None or (escape.path, escape.call.line, escape.call.column) in reported:
+                        continue
+                    reported.add((escape.path, escape.call.line, escape.call.column))
+                    self._report(escape, call)
+
+    def _files(self) -> dict[str, Facts]:
+        """The files whose flows make the call graph: every scanned one; in a change, the changed
+        ones, then the modules their calls name and the files that mention their functions' names,
+        a few levels out (read through phase 1 and its cache)."""
+        files = {path: facts for path, facts in self.project.files.items() if not facts.is_test}
+        history = self.project.history
+        if self.project.change is None or history is None:
+            return files
+        roots = self.project.settings.project.roots
+        asked: set[str] = set()
+        new = dict(files)
+        for _ in range(GROWTH):
+            words = {name for facts in new.values() for flow in facts.flows if not flow.boundary for name in (flow.name.rpartition(".")[2],) if len(name) > 3 and not name.startswith("__")}
+            words |= {name for facts in new.values() for name, _ in facts.singletons}
+            paths = {candidate for facts in new.values() for flow in facts.flows for call in flow.calls if not call.external for candidate in module_paths(call.target, roots)}
+            words, paths = words - asked, paths - asked - set(files)
+            asked |= words | paths
+            if not words and not paths:
+                break
+            new = {path: facts for path, facts in history.head(sorted(words), sorted(paths)).items() if path not in files and not facts.is_test}
+            files.update(new)
+            if not new or len(files) > MAX_FILES:
+                break
+        return files
+
+    def _report(self, escape: Escape, origin: CallSite) -> None:
+        """The finding at the call where the failure leaves the last function that could answer it."""
+        boundary, consequence, advice = describe(escape.boundary)
+        path = f" through {' → '.join(f'`{name}`' for name in escape.through)}" if escape.through else ""
+        moved = "" if escape.call is origin else f", which `{escape.call.text}` documents in `Raises:`,"
+        message = f"`{family_of(origin)}` from `{origin.text}`{moved} reaches {boundary}{path} and nothing handles it; {consequence}: {advice}"
+        call = escape.call
+        span = (call.line, call.column - 1, call.end_line, call.end_column - 1)
+        self.found.append(replace(make_finding(self.project.settings, self.id, escape.path, span, message), via=escape.via))
+
+
+class LoopEndedByTransientError(Rule):
+    """RB208: an endless worker loop that one failed external call ends."""
+
+    id = "RB208"
+    name = "loop-ended-by-transient-error"
+    summary = "An endless loop (`while True` without `break`) of a worker or poller making an external call that nothing inside the loop handles."
+    why = (
+        "A worker or poller loop runs for the life of the process: one refused connection or timeout "
+        "in it, unhandled inside the loop, ends the loop — the worker is alive and does nothing, or "
+        "the process dies. A `try` around the whole loop does not help: the loop has ended by then. "
+        "Catch the failure inside the loop, log it, back off, and carry on. One finding per loop, at "
+        "the `while`; the calls it covers are not RB201's. A loop with a `break` or `return` (a "
+        "pagination loop) is not endless. Test files are exempt."
+    )
+    bad = (
+        Example(
+            "import time\nimport requests\n\n\ndef poll(url: str) -> None:\n    while True:\n"
+            "        jobs = requests.get(url, timeout=10).json()\n        print(jobs)\n        time.sleep(5)\n",
+            lines=(6,),
+        ),
+        Example(
+            "import logging\nimport redis\n\nlog = logging.getLogger(__name__)\nqueue = redis.Redis()\n\n\ndef work() -> None:\n    try:\n"
+            "        while True:\n            item = queue.blpop('jobs')\n            log.info('got %s', item)\n    except redis.RedisError:\n"
+            "        log.exception('worker stopped')\n",
+            lines=(10,),
+        ),
+    )
+    good = (
+        Example(
+            "import logging\nimport time\nimport requests\n\nlog = logging.getLogger(__name__)\n\n\ndef poll(url: str) -> None:\n    while True:\n"
+            "        try:\n            jobs = requests.get(url, timeout=10).json()\n        except requests.RequestException:\n"
+            "            log.warning('poll failed, retrying', exc_info=True)\n            time.sleep(30)\n            continue\n"
+            "        log.info('%d jobs', len(jobs))\n        time.sleep(5)\n"
+        ),
+        Example(
+            "import requests\n\n\ndef pages(url: str) -> list:\n    found = []\n    while True:\n"
+            "        page = requests.get(url, timeout=10).json()\n        found += page['items']\n        if not page['next']:\n"
+            "            break\n        url = page['next']\n    return found\n"
+        ),
+    )
+    peers = "none"
+    needs = (ErrorFlow, Clients)
+
+    def __init__(self, ctx: FileContext, analyses: dict[type, object]) -> None:
+        super().__init__(ctx, analyses)
+        options = ctx.options
+        self.external = name_pattern(options["errors.external-calls"] + options["errors.extend-external-calls"])
+        self.sessions = bool(options["errors.session-calls-external"])
+        self.flow = self.analysis(ErrorFlow)
+        self.clients = self.analysis(Clients)
+        # Open endless loops of the function being walked: (loop, guards around it, first unguarded call).
+        self.loops: list[tuple[cst.While, int, int, str | None]] = []
+
+    def visit_While(self, node: cst.While) -> None:
+        """An endless loop begins: remember how many guards were around it."""
+        if endless(node):
+            self.loops.append((node, len(self.flow.guards), len(self.flow.guards[-1]), None))
+
+    def leave_Call(self, node: cst.Call) -> None:
+        """An external call in the innermost endless loop of this function that no ``try`` inside the loop catches."""
+        if not self.loops:
+            return
+        loop, functions, depth, first = self.loops[-1]
+        if first is not None or functions != len(self.flow.guards):
+            return
+        found = external_call(self.ctx, node, self.clients, self.external, self.sessions)
+        if found is None:
+            return
+        name, families = found
+        if any(item.covers(families) for guard in self.flow.guards[-1][depth:] for item in guard):
+            return
+        self.loops[-1] = (loop, functions, depth, dotted_name(node.func) or name)
+
+    def leave_While(self, node: cst.While) -> None:
+        """Report the loop once, naming its first unguarded call."""
+        if not self.loops or self.loops[-1][0] is not node:
+            return
+        _, _, _, first = self.loops.pop()
+        if first is not None:
+            header = self.ctx.span(node)
+            self.report(
+                node,
+                f"`{first}` can fail on a transient error and nothing inside this endless loop handles it: one failure ends the loop; "
+                "catch it inside the loop, log it and carry on (with a pause)",
+                span=(header[0], header[1], header[0], header[1] + len("while")),
+            )

@@ -1,0 +1,161 @@
+"""RB201, third edition: failures followed through the project's call graph to the boundary that owns them.
+
+The labelled corpus (tests/test_failures_corpus.py) holds the shapes of each framework; these tests
+pin what a reader sees: the message, the path, where a documented failure is reported, the option
+that makes sessions external, and what phase 1 records.
+"""
+
+from __future__ import annotations
+
+import json
+
+import libcst as cst
+
+from reviewbot.checks.failures import endless, raised_names
+from reviewbot.engine import scan_file
+from reviewbot.model import Facts
+from tests.conftest import scan_files, settings
+
+CLIENT = """\
+import httpx
+
+
+class PaymentsClient:
+    def __init__(self) -> None:
+        self.http = httpx.AsyncClient(base_url="https://pay.example.com", timeout=5)
+
+    async def charge(self, amount: int) -> dict:
+        response = await self.http.post("/charge", json={"amount": amount})
+        return response.json()
+
+
+payments = PaymentsClient()
+"""
+SERVICE = """\
+from app.clients.payments import payments
+
+
+async def create(amount: int) -> dict:
+    return await payments.charge(amount)
+"""
+ROUTES = """\
+from fastapi import APIRouter
+
+from app.services import checkout
+
+router = APIRouter()
+
+
+@router.post("/checkout")
+async def checkout_route(amount: int) -> dict:
+    return await checkout.create(amount)
+"""
+SHOP = {"app/clients/payments.py": CLIENT, "app/services/checkout.py": SERVICE, "app/api/routes.py": ROUTES}
+
+
+def rb201(files: dict[str, str], config: dict | None = None) -> list[tuple[str, int, str]]:
+    return [(f.path, f.line, f.message) for f in scan_files(files, config) if f.rule == "RB201"]
+
+
+def test_the_message_names_the_failure_the_boundary_and_the_path():
+    assert rb201(SHOP) == [
+        (
+            "app/clients/payments.py",
+            9,
+            "`httpx.HTTPError` from `self.http.post` reaches route `POST /checkout` through `PaymentsClient.charge` → "
+            "`checkout.create` and nothing handles it; the client gets a 500: handle it where the failure can be "
+            "answered (a 502 or 503 with a message), or register an exception handler",
+        )
+    ]
+
+
+def test_a_frame_on_the_way_that_catches_the_family_owns_it():
+    guarded = SERVICE.replace(
+        "    return await payments.charge(amount)\n",
+        "    try:\n        return await payments.charge(amount)\n    except httpx.HTTPError:\n        return {}\n",
+    ).replace("from app", "import httpx\nfrom app")
+    assert rb201({**SHOP, "app/services/checkout.py": guarded}) == []
+    # A handler of an unrelated family owns nothing.
+    unrelated = guarded.replace("except httpx.HTTPError", "except KeyError")
+    assert [line for _, line, _ in rb201({**SHOP, "app/services/checkout.py": unrelated})] == [9]
+
+
+def test_a_registered_exception_handler_owns_what_reaches_a_route():
+    main = "from fastapi import FastAPI\nimport httpx\n\napp = FastAPI()\napp.add_exception_handler(httpx.HTTPError, lambda r, e: None)\n"
+    assert rb201({**SHOP, "app/main.py": main}) == []
+    narrow = main.replace("httpx.HTTPError", "ValueError")
+    assert len(rb201({**SHOP, "app/main.py": narrow})) == 1
+
+
+def test_raises_passes_the_obligation_to_the_first_caller_that_neither_catches_nor_documents():
+    documented = CLIENT.replace(
+        "    async def charge(self, amount: int) -> dict:\n",
+        '    async def charge(self, amount: int) -> dict:\n        """Charge.\n\n        Raises:\n            httpx.HTTPError: the provider failed.\n        """\n',
+    )
+    [(path, line, message)] = rb201({**SHOP, "app/clients/payments.py": documented})
+    # Reported in the service, at its call of the documenting method.
+    assert (path, line) == ("app/services/checkout.py", 5)
+    assert "which `payments.charge` documents in `Raises:`" in message
+
+
+def test_a_call_that_reaches_no_boundary_is_not_reported():
+    assert rb201({"app/clients/payments.py": CLIENT, "app/services/checkout.py": SERVICE}) == []
+
+
+def test_session_calls_belong_to_the_transaction_unless_configured():
+    code = (
+        "from fastapi import APIRouter\nfrom sqlalchemy.orm import Session\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/orders')\ndef orders(db: Session) -> list:\n    return list(db.scalars('SELECT 1'))\n"
+    )
+    assert rb201({"app/api.py": code}) == []
+    assert [line for _, line, _ in rb201({"app/api.py": code}, {"errors": {"session-calls-external": True}})] == [9]
+
+
+def test_an_indirect_call_in_an_endless_loop_ends_the_loop():
+    worker = (
+        "import time\n\nfrom app.services.checkout import create\n\n\ndef run() -> None:\n    while True:\n"
+        "        create(1)\n        time.sleep(1)\n"
+    )
+    [(_, line, message)] = rb201({"app/clients/payments.py": CLIENT, "app/services/checkout.py": SERVICE, "app/worker.py": worker})
+    assert line == 9 and "reaches the endless loop at line 7 of `run`" in message and "one transient error ends the loop" in message
+
+
+def test_a_suppression_comment_on_the_call_line_silences_it():
+    silenced = CLIENT.replace('json={"amount": amount})', 'json={"amount": amount})  # reviewbot: ignore[RB201]')
+    assert rb201({**SHOP, "app/clients/payments.py": silenced}) == []
+
+
+def test_phase_one_records_the_flow_and_it_survives_the_cache():
+    facts = scan_file("app/clients/payments.py", CLIENT.encode(), settings()).facts
+    # The module's top level calls the class (to build the singleton): a flow nothing calls.
+    assert [flow.name for flow in facts.flows] == ["PaymentsClient.charge", "<module>"]
+    flow = facts.flows[0]
+    assert (flow.name, flow.line, [(c.target, c.line, c.text, c.families) for c in flow.calls]) == (
+        "PaymentsClient.charge",
+        8,
+        [("httpx.AsyncClient.post", 9, "self.http.post", ("httpx",))],
+    )
+    assert facts.singletons == (("payments", "#PaymentsClient"),)
+    assert Facts.from_record(json.loads(json.dumps(facts.to_record()))) == facts
+
+
+def test_raises_sections_are_read_in_the_three_docstring_styles():
+    google = "Do it.\n\nRaises:\n    httpx.HTTPError: when down.\n    ValueError: bad input.\n\nReturns:\n    None\n"
+    numpy = "Do it.\n\nRaises\n------\nPaymentError\n    When refused.\n"
+    sphinx = "Do it.\n\n:raises requests.RequestException: when down\n"
+    assert raised_names(google) == ["httpx.HTTPError", "ValueError"]
+    assert raised_names(numpy) == ["PaymentError"]
+    assert raised_names(sphinx) == ["requests.RequestException"]
+
+
+def test_only_loops_that_nothing_leaves_are_endless():
+    def loop(code: str) -> bool:
+        statement = cst.parse_module(code).body[0]
+        assert isinstance(statement, cst.While)
+        return endless(statement)
+
+    assert loop("while True:\n    poll()\n")
+    assert loop("while 1:\n    for x in y:\n        break\n")
+    assert not loop("while True:\n    if done():\n        break\n")
+    assert not loop("while True:\n    return\n")
+    assert not loop("while running:\n    poll()\n")
