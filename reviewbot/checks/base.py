@@ -320,7 +320,7 @@ class FileContext:
             statement = self.statement()
         self.findings.append(RawFinding(rule, node, message, span, fix, statement, scope))
 
-    def explained(self, handler: cst.ExceptHandler | cst.ExceptStarHandler, *, body: bool = True) -> bool:
+    def explained(self, handler: cst.ExceptHandler | cst.ExceptStarHandler, *, body: bool = True, try_body: bool = True) -> bool:
         """Whether the author wrote down why a handler ignores the error: a handler that says so is
         a decision, not an oversight. Called when the walk leaves the handler.
 
@@ -328,14 +328,15 @@ class FileContext:
         the body of its ``try`` (from the ``try:`` line to the first ``except``), or the docstring
         of the function around it when that says errors are ignored on purpose
         (``IGNORES_ERRORS``). ``body=False`` leaves out the comments of the handler's body, which
-        may explain the case it handles rather than the ones it lets through (RB206).
+        may explain the case it handles rather than the ones it lets through (RB206);
+        ``try_body=False`` those of the ``try`` body, which explain what the code tries (RB207).
         """
         first, _, last, _ = self.walk.spans[id(handler)]
         if not body:
             last = self.walk.spans[id(handler.whitespace_before_colon)][2]
         if self.has_comment(first, last):
             return True
-        for ancestor in reversed(self.walk.stack):
+        for ancestor in reversed(self.walk.stack) if try_body else ():
             if isinstance(ancestor, (cst.Try, cst.TryStar)) and any(item is handler for item in ancestor.handlers):
                 # From the ``try:`` line (the ``try`` itself has no span until the walk leaves it).
                 start = self.walk.spans[id(ancestor.whitespace_before_colon)][0]

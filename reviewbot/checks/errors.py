@@ -74,6 +74,14 @@ IO_ERRORS = frozenset(
         "socket.error", "socket.timeout", "socket.herror", "socket.gaierror", "select.error",
     }
 )
+# The errors a status check raises (``raise_for_status()``): a handler of one of them answers a
+# 4xx or 5xx response, and leaves the connection errors and timeouts of the call unhandled.
+STATUS_ONLY = frozenset(
+    {"requests.HTTPError", "requests.exceptions.HTTPError", "httpx.HTTPStatusError", "aiohttp.ClientResponseError", "aiohttp.client_exceptions.ClientResponseError"}
+)
+# Packages whose exceptions say a service failed: RB204 and RB207 read a handler of them like a broad one.
+# (``OSError`` is not one: a missing file is an expected case as often as not.)
+OUTAGES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "redis.", "pymongo.", "botocore.", "boto3.", "psycopg", "smtplib.")
 # Exceptions of other kinds, and stdlib modules unrelated to I/O: a handler for these guards nothing.
 UNRELATED_MODULES = ("json.", "pickle.", "csv.", "decimal.", "re.", "ast.", "struct.", "binascii.", "zlib.", "yaml.")
 # Error reporters: calling one in a handler leaves a trace of the error (RB204).
@@ -89,7 +97,7 @@ HTTP_VERBS = ("request", "get", "options", "head", "post", "put", "patch", "dele
 # without one; `httpx` has a default, and a `urllib3` pool may have been given one where it was
 # built: for these two only an explicit `timeout=None` is certain to hurt.
 TIMEOUT_CLIENTS = {
-    "requests.Session": frozenset(HTTP_VERBS),
+    "requests.Session": frozenset((*HTTP_VERBS, "send")),
     "httpx.Client": frozenset((*HTTP_VERBS, "stream")),
     "httpx.AsyncClient": frozenset((*HTTP_VERBS, "stream")),
     "urllib3.PoolManager": frozenset(("request", "urlopen")),
@@ -150,6 +158,8 @@ class Caught:
         name = self.name
         if name is None or name in BROAD or name.removeprefix("builtins.") in IO_ERRORS:
             return True
+        if name in STATUS_ONLY:
+            return False
         if any(name == library or name.startswith(library + ".") for library in libraries):
             return True
         if self.resolved:
@@ -420,6 +430,15 @@ class ErrorFlow(Analysis):
                 handler.used_beyond_log |= not self._in_log_call(handler)
 
 
+def is_outage(ctx: FileContext, node: cst.BaseExpression) -> bool:
+    """Whether a handler's types hold a service's failure (``requests.RequestException``,
+    ``redis.RedisError``...): an outage, never an expected case."""
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return any(is_outage(ctx, element.value) for element in node.elements)
+    name = ctx.imports.resolve(node) or ""
+    return name.startswith(OUTAGES)
+
+
 def is_broad(ctx: FileContext, node: cst.BaseExpression) -> bool:
     """``Exception``/``BaseException``, alone or in a tuple."""
     if isinstance(node, cst.Tuple):
@@ -514,9 +533,12 @@ class BroadExceptUnlogged(Rule):
 
     id = "RB204"
     name = "broad-except-unlogged"
-    summary = "`except Exception` whose body neither re-raises, logs, reports, nor uses the exception."
+    summary = "`except Exception`, or a handler of a service's failure (`requests.RequestException`, `redis.RedisError`...), whose body neither re-raises, logs, reports, nor uses the exception."
     why = (
         "A broad handler is acceptable at a boundary only if the failure leaves a trace; otherwise it hides bugs. "
+        "A handler of a service's failure (the exceptions of `requests`, `httpx`, `aiohttp`, `urllib3`, `redis`, "
+        "`pymongo`, `botocore`, `psycopg`, `smtplib`) is read the same way: an outage that leaves no trace is "
+        "found only by the users it fails. "
         "The handler is fine when it re-raises (`raise`, `six.reraise`), logs (any `debug/info/warning/error/"
         "exception/critical/log` call, or `logging.*`), reports (`errors.reporters`: Sentry, Rollbar, Bugsnag), "
         "or looks at the error (its bound name, `sys.exc_info()`, `traceback.format_exc()`). A handler whose only "
@@ -524,7 +546,15 @@ class BroadExceptUnlogged(Rule):
         "one finding. A reason written down counts as RB203 says: a comment on the `except` line, in the handler or "
         "in the body of its `try`, or a docstring of the enclosing function saying errors are ignored on purpose."
     )
-    bad = (Example("try:\n    run()\nexcept Exception:\n    result = None\n", lines=(3,)),)
+    bad = (
+        Example("try:\n    run()\nexcept Exception:\n    result = None\n", lines=(3,)),
+        Example(
+            "import requests\n\n\ndef verify(token: str) -> bool:\n    try:\n"
+            "        return requests.post('https://captcha.example.com', data={'t': token}, timeout=5).ok\n"
+            "    except requests.RequestException:\n        return False\n",
+            lines=(7,),
+        ),
+    )
     good = (
         Example("try:\n    run()\nexcept Exception as exc:\n    result = str(exc)\n"),
         Example("try:\n    run()\nexcept Exception:\n    log.warning('run failed')\n    raise\n"),
@@ -544,14 +574,18 @@ class BroadExceptUnlogged(Rule):
 
     def leave_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
         """Judged now that the body has been walked; a handler that does nothing is RB203's."""
-        if node.type is None or not is_broad(self.ctx, node.type) or does_nothing(node.body):
+        if node.type is None or does_nothing(node.body):
+            return
+        broad = is_broad(self.ctx, node.type)
+        if not (broad or is_outage(self.ctx, node.type)):
             return
         handler = self.analysis(ErrorFlow).handlers[-1]
         if not (handler.reraised or handler.logged or handler.used or handler.reported or self.ctx.explained(node)):
+            what = "broad `except`" if broad else "a network or service failure"
             self.report(
                 node,
-                "broad `except` leaves no trace of the error (no re-raise, log, error report, or use of it):"
-                " log it with `log.exception(...)`, catch the specific exceptions expected, or say in a comment why not",
+                f"{what} leaves no trace of the error (no re-raise, log, error report, or use of it):"
+                " log it with `log.exception(...)` or at warning level, catch the specific exceptions expected, or say in a comment why not",
                 span=self.ctx.header_span(node),
             )
 

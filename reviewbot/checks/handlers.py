@@ -10,15 +10,17 @@ import libcst as cst
 
 from reviewbot.checks.base import FileContext, Rule, argument, is_builtin, keyword
 from reviewbot.checks.clients import Clients
-from reviewbot.checks.errors import HTTPX_FUNCTIONS, REQUESTS_FUNCTIONS, ErrorFlow, does_nothing, is_broad
+from reviewbot.checks.errors import HTTPX_FUNCTIONS, REQUESTS_FUNCTIONS, ErrorFlow, does_nothing, is_broad, is_outage
+from reviewbot.imports import dotted_name
 from reviewbot.model import Example
+from reviewbot.scopes import target_names
 
 # An attribute holding a status or an error code: ``e.resp.status``, ``exc.response.status_code``,
 # ``err.code``, ``e.errno``, ``error.returncode``, ``e.http_status``, ``e.statusCode``.
 STATUS = re.compile(r"(?:\w+_)?(?:status|code|errno|status_?code|returncode)(?:_\w+)?", re.IGNORECASE)
 # Calls that only read a value, allowed in the assignments a handler makes before its ``if``
 # (``status = getattr(e, "status", None)``); anything else may do something with the error.
-READS = frozenset({"getattr", "int", "str"})
+READS = frozenset({"getattr", "int", "str", "get", "decode", "json", "loads"})
 # The longest condition or argument quoted in a message, in characters.
 QUOTED = 60
 # Calls that show a failure to whoever runs the program, besides logging (with ``print``): a
@@ -35,6 +37,16 @@ HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "opti
 RETRYING = frozenset({"tenacity.Retrying", "tenacity.AsyncRetrying", "tenacity.asyncio.AsyncRetrying"})
 # tenacity's condition on the exception's type; without an argument it is ``Exception``.
 RETRY_IF_TYPE = frozenset({"tenacity.retry_if_exception_type", "tenacity.retry.retry_if_exception_type"})
+# Exceptions that hold the errors ``raise_for_status()`` raises for any status, 4xx included: a
+# policy retrying one of them retries what can never succeed, once the code raises for the status.
+STATUS_ERRORS = frozenset(
+    {
+        "requests.RequestException", "requests.exceptions.RequestException", "requests.HTTPError", "requests.exceptions.HTTPError",
+        "httpx.HTTPError", "httpx.HTTPStatusError", "aiohttp.ClientError", "aiohttp.ClientResponseError",
+    }
+)
+# Task decorators whose ``autoretry_for=`` retries a task (Celery's).
+TASK_DECORATORS = frozenset({"shared_task", "task"})
 # The failures of each HTTP library worth a second attempt: the connection and the timeouts.
 TRANSIENT = {
     "requests": "requests.ConnectionError, requests.Timeout",
@@ -107,13 +119,13 @@ class _Calls(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         """A call that may do more than read."""
         func = node.func
-        reading = (isinstance(func, cst.Name) and func.value in READS) or (isinstance(func, cst.Attribute) and func.attr.value == "get")
+        reading = (isinstance(func, cst.Name) and func.value in READS) or (isinstance(func, cst.Attribute) and func.attr.value in READS)
         self.found |= not reading
 
 
 def _alias(statement: cst.BaseStatement, names: set[str]) -> str | None:
-    """``status = e.resp.status``: the name a statement binds to a part of the error, if that is
-    all it does."""
+    """``status = e.resp.status``, ``body = json.loads(response.content.decode())``: the name a
+    statement binds to what the failure says, if reading it is all the statement does."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return None
     assign = statement.body[0]
@@ -121,7 +133,7 @@ def _alias(statement: cst.BaseStatement, names: set[str]) -> str | None:
         return None
     calls = _Calls()
     assign.value.visit(calls)
-    return assign.targets[0].target.value if reads(assign.value, names) and not calls.found else None
+    return assign.targets[0].target.value if not calls.found else None
 
 
 def _passes(statement: cst.BaseStatement) -> bool:
@@ -169,11 +181,28 @@ def _selects(ctx: FileContext, test: cst.BaseExpression, names: set[str]) -> boo
         return _selects(ctx, test.left, names) or _selects(ctx, test.right, names)
     if isinstance(test, cst.Call):
         func = test.func
+        if isinstance(func, cst.Name) and func.value in ("any", "all") and len(test.args) == 1 and isinstance(test.args[0].value, cst.GeneratorExp):
+            # ``any(e["code"] == "already_exists" for e in body["errors"])``: the test over each item.
+            generator = test.args[0].value
+            inner = set(names)
+            for clause in _clauses(generator.for_in):
+                if reads(clause.iter, inner):
+                    inner |= {name.value for name in target_names(clause.target)}
+            return _selects(ctx, generator.elt, inner)
         return isinstance(func, cst.Name) and func.value == "isinstance" and bool(test.args) and reads(test.args[0].value, names)
     if isinstance(test, cst.Comparison):
         operands = [test.left, *(target.comparator for target in test.comparisons)]
         return any(reads(operand, names) for operand in operands) and any(_constant(ctx, operand) for operand in operands)
     return False
+
+
+def _clauses(clause: cst.CompFor | None) -> list[cst.CompFor]:
+    """The ``for`` clauses of a comprehension, outermost first."""
+    found = []
+    while clause is not None:
+        found.append(clause)
+        clause = clause.inner_for_in
+    return found
 
 
 def fall_through(ctx: FileContext, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> list[cst.BaseExpression] | None:
@@ -288,19 +317,23 @@ class FailureLoggedQuietly(Rule):
 
     id = "RB207"
     name = "failure-logged-quietly"
-    summary = "A broad `except` (bare, `Exception`, `BaseException`) whose only trace of the failure is a `debug`/`info` log call."
+    summary = (
+        "A broad `except` (bare, `Exception`, `BaseException`), or a handler of a service's failure (`requests.RequestException`, "
+        "`redis.RedisError`, `botocore` errors...), whose only trace of the failure is a `debug`/`info` log call."
+    )
     why = (
         "Production logging keeps warnings and above: a failure logged at debug or info level is as invisible "
-        "as a swallowed one, only harder to find in review. Reported when a broad handler logs on a logger "
+        "as a swallowed one, only harder to find in review; an outage of a service the code depends on is "
+        "never routine. Reported when a broad handler, or one of a service's failures, logs on a logger "
         "(`log`, `logger`, `self.logger`, `logging.getLogger(...)`; `logging.debug(...)`) at `debug` or "
         "`info`, or with `log(logging.DEBUG, ...)`, and does nothing else that leaves a trace: no re-raise, no "
         "log call at warning or above (or at a level not known), no error report (`errors.reporters`), no use of "
         "the error outside the log call (returning `str(exc)` in a response is one), nothing shown to the user "
         "(`print`, `sys.stderr.write`, `click.echo`, `warnings.warn`). Each handler gets one "
         "finding: one that does nothing at all is RB203's, one that leaves no trace at all is RB204's. A reason "
-        "written down counts as for RB203 and RB204 (a comment on the `except` line, in the handler or in the "
-        "body of its `try`, or a docstring saying errors are ignored): otherwise adding a debug line to an "
-        "explained handler would turn it into a finding."
+        "written where a reason goes counts: a comment on the `except` line or in the handler, or a docstring "
+        "saying errors are ignored. Comments in the `try` body say what the code tries, and do not make a "
+        "failure routine."
     )
     bad = (
         Example(
@@ -310,6 +343,11 @@ class FailureLoggedQuietly(Rule):
         ),
         Example("import logging\n\ntry:\n    run()\nexcept Exception:\n    logging.getLogger(__name__).debug('run failed', exc_info=True)\n", lines=(5,)),
         Example("import logging\n\ntry:\n    run()\nexcept:\n    log.log(logging.INFO, 'run failed')\n", lines=(5,)),
+        Example(
+            "import requests\n\n\ndef pages(session, url):\n    try:\n        return session.get(url, timeout=5).json()\n"
+            "    except requests.RequestException:\n        log.debug('listing %s failed', url)\n        return []\n",
+            lines=(7,),
+        ),
     )
     good = (
         Example("try:\n    run()\nexcept Exception:\n    logger.warning('run failed', exc_info=True)\n"),
@@ -324,20 +362,25 @@ class FailureLoggedQuietly(Rule):
 
     def leave_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
         """Judged now that the body has been walked; a handler that does nothing is RB203's."""
-        if (node.type is not None and not is_broad(self.ctx, node.type)) or does_nothing(node.body):
+        broad = node.type is None or is_broad(self.ctx, node.type)
+        if not (broad or (node.type is not None and is_outage(self.ctx, node.type))) or does_nothing(node.body):
             return
         handler = self.analysis(ErrorFlow).handlers[-1]
         if not handler.quiet or handler.loud or handler.reraised or handler.reported or handler.used_beyond_log:
             return
         shows = _Shows(self.ctx)
         node.body.visit(shows)
-        if not shows.found and not self.ctx.explained(node):
+        # A reason on the ``except`` line, in the handler or the docstring: those in the ``try`` body say what it tries.
+        if not shows.found and not self.ctx.explained(node, try_body=False):
+            what = "broad `except`" if broad else "a network or service failure"
             self.report(
                 node,
-                "broad `except` leaves its only trace in a debug/info log line, which production logging drops:"
+                f"{what} leaves its only trace in a debug/info log line, which production logging drops:"
                 " log it with `log.exception(...)` or at warning level, re-raise it, or say in a comment why the failure is routine",
                 span=self.ctx.header_span(node),
             )
+
+
 
     leave_ExceptStarHandler = leave_ExceptHandler
 
@@ -349,9 +392,24 @@ class Retried:
 
     node: cst.CSTNode
     policy: str
-    # ``tenacity`` or ``backoff``: what the advice is written in.
+    # ``tenacity``, ``backoff`` or ``celery``: what the advice is written in.
     kind: str
     library: str | None = None
+    # The policy retries only the errors a status check raises: it retries 4xx once the code calls
+    # ``raise_for_status()``, and not before.
+    status_only: bool = False
+    raises_for_status: bool = False
+    # The library whose errors the policy names (``httpx`` for ``httpx.HTTPError``), if one.
+    names: str | None = None
+
+    @property
+    def retries_4xx(self) -> bool:
+        """Whether the code under the policy makes a request whose 4xx answer the policy retries."""
+        if self.status_only:
+            # A request made here without a status check raises nothing for a 4xx; one made
+            # elsewhere (a client the policy's code calls) is taken to check it, as clients do.
+            return self.raises_for_status or self.library is None
+        return self.library is not None or self.raises_for_status
 
 
 class RetryEverything(Rule):
@@ -359,7 +417,10 @@ class RetryEverything(Rule):
 
     id = "RB209"
     name = "retry-everything"
-    summary = "A tenacity or backoff retry policy that retries every exception around code making HTTP requests."
+    summary = (
+        "A retry policy (tenacity, backoff, Celery's `autoretry_for`) that retries every exception around code making HTTP "
+        "requests, or the errors `raise_for_status()` raises around code that calls it: 4xx responses included."
+    )
     why = (
         "A request refused with 400, 401, 403, 404 or 422 is refused the same way every time: retrying it delays "
         "the error by the whole backoff, multiplies the load, and on a rate-limited API spends the quota. "
@@ -370,10 +431,19 @@ class RetryEverything(Rule):
         "or a lambda or HTTP function a `Retrying(...)` object is called with; requests are the `requests` and "
         "`httpx` functions, `urllib.request.urlopen`, and the request methods of `requests`, `httpx`, `aiohttp` "
         "and `urllib3` clients. A predicate (`retry_if_exception(is_retryable)`), narrower types, a combined "
-        "condition, `**options`, or backoff's `giveup=` get the benefit of the doubt. Not seen: a `Retrying` "
-        "object kept in a variable and called later."
+        "condition, `**options`, or backoff's `giveup=` get the benefit of the doubt. A policy on the errors a "
+        "status check raises (`requests.RequestException`, `requests.HTTPError`, `httpx.HTTPError`, "
+        "`httpx.HTTPStatusError`, `aiohttp.ClientError`) retries 4xx once the retried code calls "
+        "`raise_for_status()`: reported then. Celery's `autoretry_for=` on a task is read the same way. Not "
+        "seen: a `Retrying` object kept in a variable and called later."
     )
     bad = (
+        Example(
+            "import requests\nfrom celery import shared_task\n\n\n@shared_task(autoretry_for=(requests.RequestException,), retry_backoff=True)\n"
+            "def push_usage(url: str, units: int) -> None:\n    response = requests.put(url, json={'units': units}, timeout=10)\n"
+            "    response.raise_for_status()\n",
+            lines=(5,),
+        ),
         Example(
             "import httpx\nfrom tenacity import retry, stop_after_attempt\n\n\n@retry(stop=stop_after_attempt(3))\n"
             "def create_invoice(payload: dict) -> dict:\n    response = httpx.post('https://billing/invoices', json=payload)\n"
@@ -435,9 +505,29 @@ class RetryEverything(Rule):
             return Retried(decorator, policy, "tenacity") if policy is not None else None
         if name == "backoff.on_exception" and call is not None and keyword(call, "giveup") is None and not _spread(call):
             exception = argument(call, 1, "exception")
-            if exception is not None and is_broad(self.ctx, exception):
-                return Retried(decorator, f"`backoff.on_exception` on `{quoted(self.ctx, exception)}`", "backoff")
+            if exception is not None and (is_broad(self.ctx, exception) or self._status(exception)):
+                policy = f"`backoff.on_exception` on `{quoted(self.ctx, exception)}`"
+                return Retried(decorator, policy, "backoff", status_only=not is_broad(self.ctx, exception), names=self._library(exception))
+        spelled = name or dotted_name(call.func if call is not None else decorator) or ""
+        arg = next((arg for arg in call.args if arg.keyword is not None and arg.keyword.value == "autoretry_for"), None) if call is not None else None
+        if spelled.rpartition(".")[2] in TASK_DECORATORS and arg is not None and (is_broad(self.ctx, arg.value) or self._status(arg.value)):
+            # Reported at the argument: the decorator may span many lines of other options.
+            policy = f"`autoretry_for={quoted(self.ctx, arg.value)}`"
+            return Retried(arg, policy, "celery", status_only=not is_broad(self.ctx, arg.value), names=self._library(arg.value))
         return None
+
+    def _library(self, types: cst.BaseExpression) -> str | None:
+        """The HTTP library of the first status error ``types`` names (``httpx.HTTPError`` -> ``httpx``)."""
+        if isinstance(types, (cst.Tuple, cst.List)):
+            return next((found for element in types.elements if (found := self._library(element.value)) is not None), None)
+        name = self.ctx.imports.resolve(types)
+        return name.split(".")[0] if name in STATUS_ERRORS else None
+
+    def _status(self, types: cst.BaseExpression) -> bool:
+        """Whether ``types`` (one, or a tuple) holds an exception a status check raises for any status."""
+        if isinstance(types, (cst.Tuple, cst.List)):
+            return any(self._status(element.value) for element in types.elements)
+        return self.ctx.imports.resolve(types) in STATUS_ERRORS
 
     def _retrying(self, call: cst.Call) -> Retried | None:
         """``Retrying(...)`` / ``AsyncRetrying(...)`` when it retries everything."""
@@ -456,7 +546,7 @@ class RetryEverything(Rule):
             return f"`{label}` without `retry=`"
         if isinstance(condition, cst.Call) and self.ctx.imports.resolve(condition.func) in RETRY_IF_TYPE:
             types = argument(condition, 0, "exception_types")
-            if types is None or is_broad(self.ctx, types):
+            if types is None or is_broad(self.ctx, types) or self._status(types):
                 return f"`{label}` with `retry={quoted(self.ctx, condition)}`"
         return None
 
@@ -512,8 +602,10 @@ class RetryEverything(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         """An HTTP request in retried code; ``Retrying(...)(target, ...)``."""
         frame = self.frames[-1] if self.frames else None
-        if frame is not None and frame.library is None:
-            frame.library = self._http(node)
+        if frame is not None:
+            if frame.library is None:
+                frame.library = self._http(node)
+            frame.raises_for_status |= isinstance(node.func, cst.Attribute) and node.func.attr.value == "raise_for_status"
         retried = self._retrying(node.func) if isinstance(node.func, cst.Call) else None
         if retried is None:
             return
@@ -529,12 +621,13 @@ class RetryEverything(Rule):
     def _close(self) -> None:
         """Leave the innermost frame; report it if it retries everything around a request."""
         frame = self.frames.pop()
-        if frame is not None and frame.library is not None:
+        if frame is not None and frame.retries_4xx:
             self._report(frame)
 
     def _report(self, retried: Retried) -> None:
-        """One finding at the policy, with what to retry instead for the library the code calls."""
-        library = retried.library or ""
+        """One finding at the policy, with what to retry instead for the library the code calls
+        (or the one whose errors the policy names)."""
+        library = retried.library or retried.names or ""
         transient = TRANSIENT.get(library)
         if transient is None:
             # ``urllib``'s ``HTTPError`` (4xx and 5xx) is a ``URLError``: no type alone tells them apart.
@@ -542,12 +635,14 @@ class RetryEverything(Rule):
         elif retried.kind == "tenacity":
             types = f"({transient})" if "," in transient else transient
             advice = f"`retry=retry_if_exception_type({types})`, with a predicate for 429 and 5xx responses"
+        elif retried.kind == "celery":
+            advice = f"`autoretry_for=({transient},)`, and `self.retry()` for 429 and 5xx responses"
         else:
             advice = f"`backoff.on_exception(backoff.expo, ({transient}))`, or a `giveup=` that gives up on 4xx responses"
         self.report(
             retried.node,
-            f"{retried.policy} retries every exception, 4xx responses included, which will never succeed:"
-            f" retry only transient failures ({advice})",
+            f"{retried.policy} retries {'the errors `raise_for_status()` raises' if retried.status_only else 'every exception'}, "
+            f"4xx responses included, which will never succeed: retry only transient failures ({advice})",
         )
 
 

@@ -22,7 +22,7 @@ def changed_files(base: str) -> list[str]:
     return out.splitlines()
 
 
-@backoff.on_exception(backoff.expo, requests.RequestException, max_time=120)
+@backoff.on_exception(backoff.expo, requests.RequestException, max_time=120)  # expect: RB209
 def wait_healthy(service: str) -> None:
     resp = requests.get(f"https://{service}.internal/healthz", timeout=5)
     resp.raise_for_status()
