@@ -136,6 +136,9 @@ CASES = [
     ("calls", "import requests\nfrom requests.exceptions import Timeout\n\ntry:\n    requests.get('u', timeout=1)\nexcept Timeout:\n    pass\n", [], "app/x.py"),
     ("calls", "import requests\n\ntry:\n    requests.get('u', timeout=1)\nexcept ApiError:\n    pass\n", [], "app/x.py"),
     ("calls", "import redis\n\ntry:\n    redis.Redis().get('k')\nexcept redis.RedisError:\n    pass\n", [], "app/x.py"),
+    # A handler of the status error alone answers a 4xx or 5xx, not the connection errors of the call.
+    ("calls", "import requests\n\ndef f() -> None:\n    try:\n        requests.get('u', timeout=1).raise_for_status()\n    except requests.HTTPError:\n        pass\n", [5], "app/x.py"),
+    ("calls", "import httpx\n\nasync def f(c: httpx.AsyncClient) -> None:\n    try:\n        await c.get('u')\n    except (httpx.HTTPStatusError, httpx.TransportError):\n        pass\n", [], "app/x.py"),
     ("calls", "import redis, requests\n\ntry:\n    redis.Redis().get('k')\nexcept requests.RequestException:\n    pass\n", [4], "app/x.py"),
     ("calls", "import contextlib, requests\n\nwith contextlib.suppress(requests.RequestException):\n    requests.get('u', timeout=1)\n", [], "app/x.py"),
     ("calls", "import contextlib, requests\n\nwith contextlib.suppress(KeyError):\n    requests.get('u', timeout=1)\n", [4], "app/x.py"),
