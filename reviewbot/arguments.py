@@ -126,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     # One rule in full, always with the built-in pack's defaults.
     explain = commands.add_parser("explain", help="explain one rule, with a flagged and a clean example")
     explain.add_argument("rule", metavar="RULE", help="a rule id (RB201) or name (unguarded-external-call)")
+    explain.add_argument(
+        "--at", metavar="PATH:LINE",
+        help="RB201 only: the path the failure of the external call on this line takes, and why each function on it does or does not handle it",
+    )
     return parser
 
 

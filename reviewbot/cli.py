@@ -386,6 +386,38 @@ def rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _trace(args: argparse.Namespace, wanted: str) -> int:
+    """``reviewbot explain RB201 --at PATH:LINE``: the way the failure of that call goes."""
+    from reviewbot.checks.failures import UnguardedExternalCall
+    from reviewbot.files import read_source
+    from reviewbot.project import find_root, list_files
+    from reviewbot.session import Request, phase1
+
+    if wanted.upper() != UnguardedExternalCall.id and wanted.lower() != UnguardedExternalCall.name:
+        raise UsageError("--at follows the failure of an external call: it is for RB201 (unguarded-external-call) only")
+    where, _, number = args.at.rpartition(":")
+    if not where or not number.isdigit():
+        raise UsageError(f"--at {args.at!r}: expected PATH:LINE, e.g. app/clients/payments.py:42")
+    root, is_git = find_root(Path.cwd())
+    settings = _settings(args, root)
+    target = (Path.cwd() / where).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise UsageError(f"{where}: outside the repository at {root}")
+    path = target.relative_to(root.resolve()).as_posix()
+    settings = replace(settings, selected=settings.selected | {UnguardedExternalCall.id})
+    request = Request(root=root, settings=settings, is_git=is_git, progress=False)
+    files = list_files(root, is_git, [], settings.exclude)
+    if path not in files:
+        raise UsageError(f"{where}: not a Python file this scan reads")
+    results = phase1(request, files, lambda name: read_source(root / name, settings.max_file_bytes))
+    lines = UnguardedExternalCall.trace({name: result.facts for name, result in results.items()}, settings.project.module_name, path, int(number))
+    if not lines:
+        sys.stdout.write(f"{path}:{number}: no external call whose failure leaves its function (a `try` around it catches it, or there is none)\n")
+        return EXIT_OK
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
 def explain(args: argparse.Namespace) -> int:
     """``reviewbot explain RULE``."""
     from reviewbot.config import build_settings
@@ -395,6 +427,8 @@ def explain(args: argparse.Namespace) -> int:
     # Explanations show the built-in pack's defaults, whatever the local config says; a rule of a
     # plugin the config names is explained as that config sets it.
     wanted = args.rule.strip()
+    if args.at is not None:
+        return _trace(args, wanted)
     settings = build_settings({})
     for built_in in (True, False):
         if not built_in:

@@ -103,7 +103,9 @@ CASES = [
      .replace("    return response.content", "    except httpx.HTTPError:\n        raise\n    return response.content"), [], "app/fetch.py"),
     ("calls", BOTO3_UPLOAD, [16], "app/storage.py"),
     ("calls", REDIS_CACHE, [8], "app/cache.py"),
-    ("calls", SQLITE_PARAM, [6, 7], "app/store.py"),
+    # A database in a local file is no service: its failures are the disk's (RB201 follows services).
+    ("calls", SQLITE_PARAM, [], "app/store.py"),
+    ("calls", SQLITE_PARAM.replace("sqlite3", "psycopg2").replace(".Connection", ".extensions.connection"), [6, 7], "app/store.py"),
     ("calls", "import requests\nfrom typing import Optional\n\ndef f(s: Optional[requests.Session], t: 'requests.Session | None') -> None:\n    s.get('u', timeout=1)\n    t.get('u', timeout=1)\n", [5, 6], "app/x.py"),
     ("calls", "from requests import Session\n\nclass Api:\n    session: Session\n\n    def ping(self) -> None:\n        self.session.head('u', timeout=1)\n", [7], "app/x.py"),
     ("calls", "import requests\n\ndef f(given: requests.Session | None = None) -> None:\n    s = given or requests.Session()\n    s.get('u', timeout=1)\n", [5], "app/x.py"),

@@ -159,3 +159,54 @@ def test_only_loops_that_nothing_leaves_are_endless():
     assert not loop("while True:\n    if done():\n        break\n")
     assert not loop("while True:\n    return\n")
     assert not loop("while running:\n    poll()\n")
+
+
+def test_explain_at_follows_the_failure_and_says_why_each_frame_does_or_does_not_own_it(tmp_path):
+    from tests.conftest import make_repo, run_reviewbot
+
+    main = "from fastapi import FastAPI\nimport httpx\n\napp = FastAPI()\n"
+    repo = make_repo(tmp_path / "shop", {"pyproject.toml": "[project]\nname = 'app'\n", "app/__init__.py": "", **SHOP, "app/main.py": main})
+    result = run_reviewbot(repo, "explain", "RB201", "--at", "app/clients/payments.py:9")
+    assert result.code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "`self.http.post` (httpx.AsyncClient.post) can raise `httpx.HTTPError`, and no `try` around it in `PaymentsClient.charge` catches it:",
+        "`PaymentsClient.charge` (app/clients/payments.py:8) lets it through; 1 caller in the project",
+        "  `checkout.create` (app/services/checkout.py:4) lets it through; 1 caller in the project",
+        "    `routes.checkout_route` (app/api/routes.py:9) is route `POST /checkout` and nothing handles it: RB201",
+    ]
+    # Once the application registers a handler for it, the route owns it.
+    (repo / "app" / "main.py").write_text(main + "app.add_exception_handler(httpx.HTTPError, lambda request, error: None)\n")
+    owned = run_reviewbot(repo, "explain", "RB201", "--at", "app/clients/payments.py:9").stdout
+    assert owned.splitlines()[-1].endswith("an exception handler the application registers covers it: owned")
+    assert "no external call" in run_reviewbot(repo, "explain", "RB201", "--at", "app/clients/payments.py:10").stdout
+    refused = run_reviewbot(repo, "explain", "RB205", "--at", "app/clients/payments.py:9")
+    assert refused.code == 2 and "RB201" in refused.stderr
+
+
+def test_tasks_commands_and_scripts_are_boundaries_only_when_configured():
+    task = "from celery import shared_task\n\nfrom app.services.checkout import create\n\n\n@shared_task\ndef charge() -> None:\n    create(1)\n"
+    files = {"app/clients/payments.py": CLIENT, "app/services/checkout.py": SERVICE, "app/tasks.py": task}
+    assert rb201(files) == []
+    [(_, line, message)] = rb201(files, {"errors": {"boundaries": ["task"]}})
+    assert line == 9 and "reaches task `charge`" in message and "the task fails without a retry" in message
+
+
+def test_a_decorator_factory_whose_wrapper_catches_the_failure_owns_it():
+    guard = (
+        "import functools\n\nimport httpx\n\n\ndef upstream_errors(status: int):\n    def decorate(view):\n"
+        "        @functools.wraps(view)\n        async def wrapper(*args, **kwargs):\n            try:\n"
+        "                return await view(*args, **kwargs)\n            except httpx.HTTPError:\n                return {'status': status}\n"
+        "        return wrapper\n    return decorate\n"
+    )
+    guarded = ROUTES.replace("@router.post(\"/checkout\")\n", "@router.post(\"/checkout\")\n@upstream_errors(502)\n").replace(
+        "from app.services import checkout\n", "from app.guards import upstream_errors\nfrom app.services import checkout\n"
+    )
+    assert rb201({**SHOP, "app/guards.py": guard, "app/api/routes.py": guarded}) == []
+
+
+def test_several_calls_failing_the_same_way_in_one_function_make_one_finding():
+    two = CLIENT.replace(
+        '        return response.json()\n', '        await self.http.post("/audit", json={"amount": amount})\n        return response.json()\n'
+    )
+    [(_, line, message)] = rb201({**SHOP, "app/clients/payments.py": two})
+    assert line == 9 and "(as does one more call of this function)" in message

@@ -38,7 +38,7 @@ CASES = [
     ("calls", "import subprocess\n\ndef outer() -> None:\n    try:\n        def inner() -> None:\n            subprocess.check_call(['ls'])\n    except OSError:\n        pass\n", [], "app/x.py"),
     # Through a shell a failing command is a return code: nothing to catch.
     ("calls", "import os\n\nos.system('ls')\n", [], "app/x.py"),
-    ("calls", "import sqlite3\ntry:\n    pass\nexcept Exception:\n    sqlite3.connect('db')\n", [5], "app/x.py"),
+    ("calls", "import psycopg2\ntry:\n    pass\nexcept Exception:\n    psycopg2.connect('db')\n", [5], "app/x.py"),
     ("calls", "import smtplib\ntry:\n    smtplib.SMTP_SSL('host')\nexcept smtplib.SMTPException:\n    raise\n", [], "app/x.py"),
     ("calls", "import smtplib\nsmtplib.SMTP_SSL('host')\n", [2], "app/x.py"),
     ("calls", "import backoff, requests\n\n@backoff.on_exception(backoff.expo, requests.RequestException)\ndef f() -> None:\n    requests.get('u', timeout=1)\n", [], "app/x.py"),

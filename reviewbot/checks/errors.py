@@ -79,9 +79,9 @@ IO_ERRORS = frozenset(
 STATUS_ONLY = frozenset(
     {"requests.HTTPError", "requests.exceptions.HTTPError", "httpx.HTTPStatusError", "aiohttp.ClientResponseError", "aiohttp.client_exceptions.ClientResponseError"}
 )
-# Packages whose exceptions say a service failed: RB204 and RB207 read a handler of them like a broad one.
+# Packages whose exceptions say a service failed: RB206 reads handlers of them, RB207 like broad ones.
 # (``OSError`` is not one: a missing file is an expected case as often as not.)
-OUTAGES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "redis.", "pymongo.", "botocore.", "boto3.", "psycopg", "smtplib.")
+OUTAGES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "redis.", "pymongo.", "botocore.", "boto3.", "psycopg", "smtplib.", "googleapiclient.", "google.api_core.")
 # Exceptions of other kinds, and stdlib modules unrelated to I/O: a handler for these guards nothing.
 UNRELATED_MODULES = ("json.", "pickle.", "csv.", "decimal.", "re.", "ast.", "struct.", "binascii.", "zlib.", "yaml.")
 # Error reporters: calling one in a handler leaves a trace of the error (RB204).
@@ -533,12 +533,11 @@ class BroadExceptUnlogged(Rule):
 
     id = "RB204"
     name = "broad-except-unlogged"
-    summary = "`except Exception`, or a handler of a service's failure (`requests.RequestException`, `redis.RedisError`...), whose body neither re-raises, logs, reports, nor uses the exception."
+    summary = "`except Exception` whose body neither re-raises, logs, reports, nor uses the exception."
     why = (
         "A broad handler is acceptable at a boundary only if the failure leaves a trace; otherwise it hides bugs. "
-        "A handler of a service's failure (the exceptions of `requests`, `httpx`, `aiohttp`, `urllib3`, `redis`, "
-        "`pymongo`, `botocore`, `psycopg`, `smtplib`) is read the same way: an outage that leaves no trace is "
-        "found only by the users it fails. "
+        "A narrow handler of a service's failure is not reported: turning an outage into an answer "
+        "(`return False` from a probe or a validator) is how such code says it, as often as not. "
         "The handler is fine when it re-raises (`raise`, `six.reraise`), logs (any `debug/info/warning/error/"
         "exception/critical/log` call, or `logging.*`), reports (`errors.reporters`: Sentry, Rollbar, Bugsnag), "
         "or looks at the error (its bound name, `sys.exc_info()`, `traceback.format_exc()`). A handler whose only "
@@ -546,15 +545,7 @@ class BroadExceptUnlogged(Rule):
         "one finding. A reason written down counts as RB203 says: a comment on the `except` line, in the handler or "
         "in the body of its `try`, or a docstring of the enclosing function saying errors are ignored on purpose."
     )
-    bad = (
-        Example("try:\n    run()\nexcept Exception:\n    result = None\n", lines=(3,)),
-        Example(
-            "import requests\n\n\ndef verify(token: str) -> bool:\n    try:\n"
-            "        return requests.post('https://captcha.example.com', data={'t': token}, timeout=5).ok\n"
-            "    except requests.RequestException:\n        return False\n",
-            lines=(7,),
-        ),
-    )
+    bad = (Example("try:\n    run()\nexcept Exception:\n    result = None\n", lines=(3,)),)
     good = (
         Example("try:\n    run()\nexcept Exception as exc:\n    result = str(exc)\n"),
         Example("try:\n    run()\nexcept Exception:\n    log.warning('run failed')\n    raise\n"),
@@ -574,18 +565,14 @@ class BroadExceptUnlogged(Rule):
 
     def leave_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
         """Judged now that the body has been walked; a handler that does nothing is RB203's."""
-        if node.type is None or does_nothing(node.body):
-            return
-        broad = is_broad(self.ctx, node.type)
-        if not (broad or is_outage(self.ctx, node.type)):
+        if node.type is None or not is_broad(self.ctx, node.type) or does_nothing(node.body):
             return
         handler = self.analysis(ErrorFlow).handlers[-1]
         if not (handler.reraised or handler.logged or handler.used or handler.reported or self.ctx.explained(node)):
-            what = "broad `except`" if broad else "a network or service failure"
             self.report(
                 node,
-                f"{what} leaves no trace of the error (no re-raise, log, error report, or use of it):"
-                " log it with `log.exception(...)` or at warning level, catch the specific exceptions expected, or say in a comment why not",
+                "broad `except` leaves no trace of the error (no re-raise, log, error report, or use of it):"
+                " log it with `log.exception(...)`, catch the specific exceptions expected, or say in a comment why not",
                 span=self.ctx.header_span(node),
             )
 

@@ -43,6 +43,7 @@ from reviewbot.checks.errors import (
     _libraries,
     name_pattern,
 )
+from reviewbot.errors import ConfigError
 from reviewbot.imports import dotted_name
 from reviewbot.model import CallSite, Example, Facts, Flow, Option
 from reviewbot.scopes import Binding
@@ -50,6 +51,12 @@ from reviewbot.scopes import Binding
 # Client types whose calls belong to a transaction the request or unit of work opens and closes
 # (SQLAlchemy sessions and connections): not external calls unless ``errors.session-calls-external``.
 SESSION_CLIENTS = frozenset({"sqlalchemy.orm.Session", "sqlalchemy.Connection", "sqlalchemy.orm.sessionmaker"})
+# A database in a local file fails with the disk, not with a network: not a service.
+LOCAL = ("sqlite3.",)
+# The boundaries RB201 reports at by default (`errors.boundaries`): requests answered with a 500,
+# and worker loops that end. A task, a command and a script that fail say so where someone looks
+# (a task's result, a traceback), and most of those reviewers read were meant to fail loudly.
+BOUNDARIES = ("route", "view", "loop")
 # Decorators that make a function a task, by their last name part (``@shared_task``, ``@app.task``,
 # ``@dramatiq.actor``, ``@scheduler.scheduled_job``, Huey's ``@huey.periodic_task``).
 TASK_DECORATORS = frozenset({"shared_task", "task", "periodic_task", "db_task", "actor", "scheduled_job"})
@@ -90,6 +97,14 @@ CONSEQUENCES = {
     "script": ("the script ends with a traceback", "catch it and exit with a clear message"),
     "loop": ("one transient error ends the loop", "catch it inside the loop, log it and carry on"),
 }
+
+
+def check_boundaries(where: str, value: object) -> list[str]:
+    """Validate ``errors.boundaries``; an error names the key and the kinds there are."""
+    kinds = ("route", "view", "task", "command", "script", "loop")
+    if not isinstance(value, list) or not all(isinstance(kind, str) and kind in kinds for kind in value):
+        raise ConfigError(f"{where}: expected a list of {', '.join(kinds)}, got {value!r}")
+    return value
 
 
 def encode(caught: Caught) -> str:
@@ -166,12 +181,14 @@ def external_call(ctx: FileContext, node: cst.Call, clients: Clients, pattern: r
             # Without ``check=True`` a failing command is a return code the caller reads, not an
             # exception; only a missing program raises.
             return None
-        return name, _libraries(name)
+        return (name, _libraries(name)) if not name.startswith(LOCAL) else None
     found = clients.io_call(node)
     if found is None:
         return None
     name, client = found
     if not sessions and client.name in SESSION_CLIENTS:
+        return None
+    if name.startswith(LOCAL):
         return None
     return name, client.errors
 
@@ -413,6 +430,10 @@ class FlowFacts(Analysis):
             limit = arguments.get("max_retries")
             if not (isinstance(limit, cst.Integer) and limit.value == "0"):
                 building.guards.append("*")
+        # Prefect's and Huey's ``retries=N`` retry every failure.
+        retries = arguments.get("retries")
+        if retries is not None and not (isinstance(retries, cst.Integer) and retries.value == "0"):
+            building.guards.append("*")
 
     def _handled(self, caught: cst.BaseExpression) -> None:
         """An application exception handler: Flask's ``errorhandler(500)`` sees every unhandled error."""
@@ -458,11 +479,14 @@ class FlowFacts(Analysis):
         if current is not None:
             current.catches.extend(caught)
             return
+        # A wrapper nested in a tracked function (a decorator's, or a decorator factory's a level deeper).
         scope = self.ctx.scope
-        if scope is not None and scope.parent is not None and isinstance(scope.parent.node, cst.FunctionDef):
-            outer = self.building.get(id(scope.parent.node))
+        while scope is not None and scope.parent is not None:
+            scope = scope.parent
+            outer = self.building.get(id(scope.node))
             if outer is not None:
                 outer.wraps.extend(caught)
+                return
 
     visit_TryStar = visit_Try
 
@@ -771,10 +795,16 @@ class Escape:
     via: tuple[tuple[str, int, int], ...]
 
 
-def escapes(graph: CallGraph, path: str, flow: Flow, call: CallSite) -> Escape | None:
+def escapes(graph: CallGraph, path: str, flow: Flow, call: CallSite, notes: list[str] | None = None, kinds: tuple[str, ...] = BOUNDARIES) -> Escape | None:
     """The first boundary (breadth first, nearest first) the failure of the external ``call`` in
-    ``flow`` reaches with nothing owning it, or ``None``."""
+    ``flow`` reaches with nothing owning it, or ``None``. ``notes``, when given, receives why each
+    frame on the way does or does not own the failure (``reviewbot explain RB201 --at``)."""
     families = call.families
+
+    def note(depth: int, text: str) -> None:
+        if notes is not None:
+            notes.append("  " * depth + text)
+
     start = Site(path, flow)
     # (function the failure is leaving, where to report, functions passed, their lines)
     queue: deque[tuple[Site, str, CallSite, tuple[str, ...], tuple[tuple[str, int, int], ...]]] = deque()
@@ -783,25 +813,41 @@ def escapes(graph: CallGraph, path: str, flow: Flow, call: CallSite) -> Escape |
     while queue:
         site, where, at, through, via = queue.popleft()
         here = site.flow
+        depth = len(through)
+        name = f"`{shown(site)}` ({site.path}:{here.line})"
         if graph.guarded(site.path, here, families):
+            note(depth, f"{name}: a decorator or the task's retries handle it: owned")
             continue
         boundary = graph.boundary(site.path, here)
+        if boundary and boundary.partition(" ")[0] not in kinds:
+            note(depth, f"{name} is {describe(boundary)[0]}, which `errors.boundaries` leaves out: not reported")
+            continue
         if boundary:
             if boundary.startswith(("route", "view")) and covers(graph.handlers, families):
+                note(depth, f"{name} is {describe(boundary)[0]}; an exception handler the application registers covers it: owned")
                 continue
+            note(depth, f"{name} is {describe(boundary)[0]} and nothing handles it: RB201")
             return Escape(where, at, boundary, through, via)
         if len(through) >= MAX_DEPTH:
+            note(depth, f"{name}: followed no further ({MAX_DEPTH} calls deep)")
             continue
         # A function that documents the failure hands it to its callers: the finding moves to the call.
         documented = covers(here.raises, families)
-        for caller, site_call in graph.callers.get((site.path, here.name), ()):
-            if covers(site_call.caught, families) or (caller.path, caller.flow.name) in seen:
+        callers = graph.callers.get((site.path, here.name), ())
+        count = f"{len(callers)} caller{'s' if len(callers) != 1 else ''} in the project" if callers else "no caller in the project: no boundary reached"
+        note(depth, f"{name}{' documents it in `Raises:` and' if documented else ''} lets it through; {count}")
+        for caller, site_call in callers:
+            if covers(site_call.caught, families):
+                note(depth + 1, f"`{shown(caller)}` calls it at {caller.path}:{site_call.line} inside a `try` that catches it: owned")
+                continue
+            if (caller.path, caller.flow.name) in seen:
                 continue
             seen.add((caller.path, caller.flow.name))
             report_path, report_at = (caller.path, site_call) if documented else (where, at)
             step = via + ((caller.path, caller.flow.first, caller.flow.last),)
-            if site_call.loop:
+            if site_call.loop and "loop" in kinds:
                 loop = f"loop {site_call.loop} {caller.flow.name}"
+                note(depth + 1, f"`{shown(caller)}` calls it at {caller.path}:{site_call.line} in {describe(loop)[0]}, and nothing in the loop handles it: RB201")
                 return Escape(report_path, report_at, loop, (*through, shown(site)), step)
             queue.append((caller, report_path, report_at, (*through, shown(site)), step))
     return None
@@ -867,7 +913,11 @@ class UnguardedExternalCall(ProjectRule):
         "hands it to its callers, and the finding moves to the first caller that neither catches "
         "nor documents it. It is reported when it reaches a boundary — a route handler, a "
         "class-based view, a task, a CLI command, the `__main__` block, an endless worker loop — "
-        "and the message names the boundary and the path. A call that reaches no boundary "
+        "and the message names the boundary and the path. By default the boundaries are routes, views "
+        "and worker loops (`errors.boundaries`): a failed task, command or script says so where someone "
+        "looks, and in the judged samples most of those were meant to fail loudly; add `task`, "
+        "`command` or `script` to follow failures there too. A database in a local file (`sqlite3`) is "
+        "not a service. A function with several calls failing the same way has one finding. A call that reaches no boundary "
         "(library code, calls resolved only at run time) is not reported: precision before "
         "recall. SQLAlchemy session calls belong to the transaction the request opens and are not "
         "external calls (`errors.session-calls-external`). In a change, the finding is the "
@@ -881,9 +931,9 @@ class UnguardedExternalCall(ProjectRule):
             lines=(10,),
         ),
         Example(
-            "import requests\nfrom celery import shared_task\n\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n\n\n"
-            "@shared_task\ndef sync_catalogue() -> None:\n    fetch('https://supplier.example.com/catalogue')\n",
-            lines=(6,),
+            "import time\n\nimport requests\n\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n\n\n"
+            "def poll() -> None:\n    while True:\n        fetch('https://supplier.example.com/catalogue')\n        time.sleep(60)\n",
+            lines=(7,),
         ),
     )
     good = (
@@ -895,9 +945,11 @@ class UnguardedExternalCall(ProjectRule):
             "    return response.json()\n"
         ),
         Example(
-            "import requests\nfrom celery import shared_task\n\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n\n\n"
-            "@shared_task(autoretry_for=(requests.RequestException,), retry_backoff=True)\ndef sync_catalogue() -> None:\n"
-            "    fetch('https://supplier.example.com/catalogue')\n"
+            "import httpx\nfrom fastapi import FastAPI\nfrom fastapi.responses import JSONResponse\n\napp = FastAPI()\n\n\n"
+            "@app.exception_handler(httpx.HTTPError)\nasync def upstream_failed(request, error) -> JSONResponse:\n"
+            "    return JSONResponse({'detail': 'payment provider unavailable'}, status_code=502)\n\n\n"
+            "@app.post('/checkout')\nasync def checkout() -> dict:\n    async with httpx.AsyncClient() as client:\n"
+            "        response = await client.post('https://pay.example.com/charge', timeout=5)\n    return response.json()\n"
         ),
         Example("import requests\n\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n"),
     )
@@ -909,6 +961,11 @@ class UnguardedExternalCall(ProjectRule):
         Option("errors.guard-decorators", list, "Decorators that make a whole function count as guarded.", GUARD_DECORATORS),
         Option("errors.extend-guard-decorators", list, "Added to `errors.guard-decorators`.", ()),
         Option("errors.session-calls-external", bool, "Count SQLAlchemy session and connection calls as external calls (RB201, RB208).", False),
+        Option(
+            "errors.boundaries", list,
+            "The boundaries RB201 reports at: `route`, `view`, `loop`, and also `task`, `command`, `script` (the `__main__` block).",
+            BOUNDARIES, check=check_boundaries,
+        ),
     )
     peers = "none (pylint W0717 is the opposite concern: too much code in a `try`)"
     anchor = "path"
@@ -919,17 +976,38 @@ class UnguardedExternalCall(ProjectRule):
         """Follow every external call's failure to the boundary it reaches, if any."""
         files = self._files()
         graph = CallGraph(files, self.project.settings.project.module_name)
+        kinds = tuple(self.project.settings.options["errors.boundaries"])
         reported: set[tuple[str, int, int]] = set()
         for path, facts in sorted(files.items()):
             for flow in facts.flows:
+                # One finding per function, boundary and failure: its other calls that fail the same way are counted in it.
+                found: dict[tuple[str, str, str], tuple[Escape, CallSite, int]] = {}
                 for call in flow.calls:
                     if not call.external:
                         continue
-                    escape = escapes(graph, path, flow, call)
+                    escape = escapes(graph, path, flow, call, kinds=kinds)
                     if escape is None or (escape.path, escape.call.line, escape.call.column) in reported:
                         continue
                     reported.add((escape.path, escape.call.line, escape.call.column))
-                    self._report(escape, call)
+                    key = (escape.boundary, escape.path, family_of(call))
+                    first = found.get(key)
+                    found[key] = (escape, call, 0) if first is None else (first[0], first[1], first[2] + 1)
+                for escape, call, more in found.values():
+                    self._report(escape, call, more)
+
+    @staticmethod
+    def trace(files: dict[str, Facts], module_name: object, path: str, line: int) -> list[str]:
+        """Why each frame between the external calls on ``line`` of ``path`` and their boundaries
+        does or does not own their failure (``reviewbot explain RB201 --at PATH:LINE``)."""
+        graph = CallGraph({p: facts for p, facts in files.items() if not facts.is_test}, module_name)
+        lines: list[str] = []
+        for flow in graph.files[path].flows if path in graph.files else ():
+            for call in flow.calls:
+                if call.external and call.line == line:
+                    spelled = f"`{call.text}`" if call.text == call.target else f"`{call.text}` ({call.target})"
+                    lines.append(f"{spelled} can raise `{family_of(call)}`, and no `try` around it in `{shown(Site(path, flow))}` catches it:")
+                    escapes(graph, path, flow, call, lines)
+        return lines
 
     def _files(self) -> dict[str, Facts]:
         """The files whose flows make the call graph: every scanned one; in a change, the changed
@@ -956,12 +1034,13 @@ class UnguardedExternalCall(ProjectRule):
                 break
         return files
 
-    def _report(self, escape: Escape, origin: CallSite) -> None:
+    def _report(self, escape: Escape, origin: CallSite, more: int = 0) -> None:
         """The finding at the call where the failure leaves the last function that could answer it."""
         boundary, consequence, advice = describe(escape.boundary)
         path = f" through {' → '.join(f'`{name}`' for name in escape.through)}" if escape.through else ""
         moved = "" if escape.call is origin else f", which `{escape.call.text}` documents in `Raises:`,"
-        message = f"`{family_of(origin)}` from `{origin.text}`{moved} reaches {boundary}{path} and nothing handles it; {consequence}: {advice}"
+        others = " (as does one more call of this function)" if more == 1 else f" (as do {more} more calls of this function)" if more else ""
+        message = f"`{family_of(origin)}` from `{origin.text}`{moved}{others} reaches {boundary}{path} and nothing handles it; {consequence}: {advice}"
         call = escape.call
         span = (call.line, call.column - 1, call.end_line, call.end_column - 1)
         self.found.append(replace(make_finding(self.project.settings, self.id, escape.path, span, message), via=escape.via))

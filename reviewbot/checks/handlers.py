@@ -4,6 +4,7 @@ logged below what anyone reads, and retry policies that retry what can never suc
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import libcst as cst
@@ -45,8 +46,6 @@ STATUS_ERRORS = frozenset(
         "httpx.HTTPError", "httpx.HTTPStatusError", "aiohttp.ClientError", "aiohttp.ClientResponseError",
     }
 )
-# Task decorators whose ``autoretry_for=`` retries a task (Celery's).
-TASK_DECORATORS = frozenset({"shared_task", "task"})
 # The failures of each HTTP library worth a second attempt: the connection and the timeouts.
 TRANSIENT = {
     "requests": "requests.ConnectionError, requests.Timeout",
@@ -192,8 +191,20 @@ def _selects(ctx: FileContext, test: cst.BaseExpression, names: set[str]) -> boo
         return isinstance(func, cst.Name) and func.value == "isinstance" and bool(test.args) and reads(test.args[0].value, names)
     if isinstance(test, cst.Comparison):
         operands = [test.left, *(target.comparator for target in test.comparisons)]
-        return any(reads(operand, names) for operand in operands) and any(_constant(ctx, operand) for operand in operands)
+        return any(reads(operand, names) for operand in operands) and any(_literal(ctx, operand) for operand in operands)
     return False
+
+
+def _literal(ctx: FileContext, node: cst.BaseExpression) -> bool:
+    """A status or a message: a number, a string, a library's constant (``HTTPStatus.NOT_FOUND``,
+    ``errno.EEXIST``, ``status.HTTP_404_NOT_FOUND``), or a tuple of them. The project's own named
+    constants (``STATUS_STOPPED``) are more often states of the program than kinds of failure."""
+    if isinstance(node, (cst.Integer, cst.SimpleString, cst.ConcatenatedString)):
+        return True
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        return all(_literal(ctx, element.value) for element in node.elements)
+    name = ctx.imports.resolve(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    return name is not None and name.split(".")[0] not in ctx.project.roots
 
 
 def _clauses(clause: cst.CompFor | None) -> list[cst.CompFor]:
@@ -236,7 +247,27 @@ def fall_through(ctx: FileContext, handler: cst.ExceptHandler | cst.ExceptStarHa
         branch = branch.orelse
     if _negative(branch.test) or not all(_selects(ctx, test, names) for test in tests):
         return None
+    # ``if "locked" not in str(e) or attempts > MAX: raise``: the chain picks what to re-raise and
+    # lets the rest through on purpose (a retry, an expected value).
+    if all(_reraises(body) for body in _bodies(statements[0])):
+        return None
     return tests
+
+
+def _bodies(branch: cst.If) -> Iterator[cst.BaseSuite]:
+    """The blocks of an ``if``/``elif`` chain."""
+    current: cst.If | cst.Else | None = branch
+    while isinstance(current, cst.If):
+        yield current.body
+        current = current.orelse
+
+
+def _reraises(body: cst.BaseSuite) -> bool:
+    """A block that is a bare ``raise`` and nothing else."""
+    lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    return len(lines) == 1 and isinstance(lines[0], (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and all(
+        isinstance(small, cst.Raise) and small.exc is None for small in lines[0].body
+    )
 
 
 class FallThroughHandler(Rule):
@@ -392,7 +423,7 @@ class Retried:
 
     node: cst.CSTNode
     policy: str
-    # ``tenacity``, ``backoff`` or ``celery``: what the advice is written in.
+    # ``tenacity`` or ``backoff``: what the advice is written in.
     kind: str
     library: str | None = None
     # The policy retries only the errors a status check raises: it retries 4xx once the code calls
@@ -418,8 +449,8 @@ class RetryEverything(Rule):
     id = "RB209"
     name = "retry-everything"
     summary = (
-        "A retry policy (tenacity, backoff, Celery's `autoretry_for`) that retries every exception around code making HTTP "
-        "requests, or the errors `raise_for_status()` raises around code that calls it: 4xx responses included."
+        "A tenacity or backoff retry policy that retries every exception around code making HTTP requests, or the errors "
+        "`raise_for_status()` raises around code that calls it: 4xx responses included."
     )
     why = (
         "A request refused with 400, 401, 403, 404 or 422 is refused the same way every time: retrying it delays "
@@ -434,13 +465,14 @@ class RetryEverything(Rule):
         "condition, `**options`, or backoff's `giveup=` get the benefit of the doubt. A policy on the errors a "
         "status check raises (`requests.RequestException`, `requests.HTTPError`, `httpx.HTTPError`, "
         "`httpx.HTTPStatusError`, `aiohttp.ClientError`) retries 4xx once the retried code calls "
-        "`raise_for_status()`: reported then. Celery's `autoretry_for=` on a task is read the same way. Not "
-        "seen: a `Retrying` object kept in a variable and called later."
+        "`raise_for_status()`: reported then. Celery's `autoretry_for=` is not read: a few bounded retries of "
+        "a background task were deliberate in every case judged. Not seen: a `Retrying` object kept in a "
+        "variable and called later."
     )
     bad = (
         Example(
-            "import requests\nfrom celery import shared_task\n\n\n@shared_task(autoretry_for=(requests.RequestException,), retry_backoff=True)\n"
-            "def push_usage(url: str, units: int) -> None:\n    response = requests.put(url, json={'units': units}, timeout=10)\n"
+            "import backoff\nimport requests\n\n\n@backoff.on_exception(backoff.expo, requests.RequestException, max_tries=5)\n"
+            "def call_webhook(url: str, payload: dict) -> None:\n    response = requests.post(url, json=payload, timeout=10)\n"
             "    response.raise_for_status()\n",
             lines=(5,),
         ),
@@ -508,12 +540,6 @@ class RetryEverything(Rule):
             if exception is not None and (is_broad(self.ctx, exception) or self._status(exception)):
                 policy = f"`backoff.on_exception` on `{quoted(self.ctx, exception)}`"
                 return Retried(decorator, policy, "backoff", status_only=not is_broad(self.ctx, exception), names=self._library(exception))
-        spelled = name or dotted_name(call.func if call is not None else decorator) or ""
-        arg = next((arg for arg in call.args if arg.keyword is not None and arg.keyword.value == "autoretry_for"), None) if call is not None else None
-        if spelled.rpartition(".")[2] in TASK_DECORATORS and arg is not None and (is_broad(self.ctx, arg.value) or self._status(arg.value)):
-            # Reported at the argument: the decorator may span many lines of other options.
-            policy = f"`autoretry_for={quoted(self.ctx, arg.value)}`"
-            return Retried(arg, policy, "celery", status_only=not is_broad(self.ctx, arg.value), names=self._library(arg.value))
         return None
 
     def _library(self, types: cst.BaseExpression) -> str | None:
@@ -635,8 +661,6 @@ class RetryEverything(Rule):
         elif retried.kind == "tenacity":
             types = f"({transient})" if "," in transient else transient
             advice = f"`retry=retry_if_exception_type({types})`, with a predicate for 429 and 5xx responses"
-        elif retried.kind == "celery":
-            advice = f"`autoretry_for=({transient},)`, and `self.retry()` for 429 and 5xx responses"
         else:
             advice = f"`backoff.on_exception(backoff.expo, ({transient}))`, or a `giveup=` that gives up on 4xx responses"
         self.report(

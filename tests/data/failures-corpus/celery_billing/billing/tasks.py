@@ -10,7 +10,7 @@ from billing.rates import fetch_rates, store_rates
 logger = logging.getLogger(__name__)
 
 
-@shared_task(autoretry_for=(httpx.HTTPError,), retry_backoff=True, max_retries=5)  # expect: RB209
+@shared_task(autoretry_for=(httpx.HTTPError,), retry_backoff=True, max_retries=5)
 def sync_invoice_status(invoice_id: int) -> None:
     with SessionLocal() as session:
         invoice = session.get(Invoice, invoice_id)

@@ -19,7 +19,7 @@ def send_dunning_email(customer_email: str, invoice_ref: str) -> None:
     resp.raise_for_status()
 
 
-@app.task(autoretry_for=(Exception,), max_retries=3, retry_backoff=True)  # expect: RB209
+@app.task(autoretry_for=(Exception,), max_retries=3, retry_backoff=True)
 def push_usage(customer_ref: str, period: str, units: int) -> None:
     resp = requests.put(f"{METERING_URL}/{customer_ref}/{period}", json={"units": units}, timeout=10)
     resp.raise_for_status()
