@@ -210,3 +210,15 @@ def test_several_calls_failing_the_same_way_in_one_function_make_one_finding():
     )
     [(_, line, message)] = rb201({**SHOP, "app/clients/payments.py": two})
     assert line == 9 and "(as does one more call of this function)" in message
+
+
+def test_rb208_a_handler_around_the_loop_that_starts_the_work_again_keeps_the_worker_alive():
+    from tests.conftest import lines_of, scan
+
+    loop = (
+        "import time\n\nimport redis\n\nqueue = redis.Redis()\n\n\nclass Broadcaster:\n    def start(self) -> None:\n        try:\n"
+        "            while True:\n                queue.blpop('events')\n        except redis.RedisError:\n            time.sleep(5)\n"
+        "            self.start()\n"
+    )
+    assert lines_of(scan(loop), "RB208") == []
+    assert lines_of(scan(loop.replace("            self.start()\n", "            return\n")), "RB208") == [11]

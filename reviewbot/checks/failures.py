@@ -51,6 +51,8 @@ from reviewbot.scopes import Binding
 # Client types whose calls belong to a transaction the request or unit of work opens and closes
 # (SQLAlchemy sessions and connections): not external calls unless ``errors.session-calls-external``.
 SESSION_CLIENTS = frozenset({"sqlalchemy.orm.Session", "sqlalchemy.Connection", "sqlalchemy.orm.sessionmaker"})
+# Calls in a handler around a worker loop that start the work again (RB208).
+RESTARTS = frozenset({"start", "restart", "run", "run_forever", "reconnect", "respawn", "spawn"})
 # A database in a local file fails with the disk, not with a network: not a service.
 LOCAL = ("sqlite3.",)
 # The boundaries RB201 reports at by default (`errors.boundaries`): requests answered with a 500,
@@ -649,6 +651,20 @@ def _is_main_test(test: cst.BaseExpression) -> bool:
     )
 
 
+class _CallNames(cst.CSTVisitor):
+    """The last name part of every call in a block (``self.start()`` -> ``start``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """One call."""
+        spelled = dotted_name(node.func)
+        if spelled is not None:
+            self.names.add(spelled.rpartition(".")[2])
+
+
 # --- the project phase --------------------------------------------------------------------------------
 
 
@@ -1058,7 +1074,8 @@ class LoopEndedByTransientError(Rule):
         "the process dies. A `try` around the whole loop does not help: the loop has ended by then. "
         "Catch the failure inside the loop, log it, back off, and carry on. One finding per loop, at "
         "the `while`; the calls it covers are not RB201's. A loop with a `break` or `return` (a "
-        "pagination loop) is not endless. Test files are exempt."
+        "pagination loop) is not endless; one inside a `try` whose handler starts the work again "
+        "(`self.start()`, `run()`, a call of the function itself) is restarted. Test files are exempt."
     )
     bad = (
         Example(
@@ -1100,9 +1117,26 @@ class LoopEndedByTransientError(Rule):
         self.loops: list[tuple[cst.While, int, int, str | None]] = []
 
     def visit_While(self, node: cst.While) -> None:
-        """An endless loop begins: remember how many guards were around it."""
-        if endless(node):
+        """An endless loop begins: remember how many guards were around it (none if a handler
+        around it starts it again)."""
+        if endless(node) and not self._restarted():
             self.loops.append((node, len(self.flow.guards), len(self.flow.guards[-1]), None))
+
+    def _restarted(self) -> bool:
+        """Whether a ``try`` of this function around the loop has a handler that starts the work
+        again (``self.start()``, a call of the function itself): the loop ends, the worker does not."""
+        scope = self.ctx.scope
+        own = scope.node.name.value if scope is not None else None
+        for ancestor in reversed(self.ctx.walk.stack):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if isinstance(ancestor, (cst.Try, cst.TryStar)):
+                for handler in ancestor.handlers:
+                    calls = _CallNames()
+                    handler.body.visit(calls)
+                    if calls.names & (RESTARTS | {own}):
+                        return True
+        return False
 
     def leave_Call(self, node: cst.Call) -> None:
         """An external call in the innermost endless loop of this function that no ``try`` inside the loop catches."""

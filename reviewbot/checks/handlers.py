@@ -249,7 +249,7 @@ def fall_through(ctx: FileContext, handler: cst.ExceptHandler | cst.ExceptStarHa
         return None
     # ``if "locked" not in str(e) or attempts > MAX: raise``: the chain picks what to re-raise and
     # lets the rest through on purpose (a retry, an expected value).
-    if all(_reraises(body) for body in _bodies(statements[0])):
+    if all(_reraises(body, names) for body in _bodies(statements[0])):
         return None
     return tests
 
@@ -262,11 +262,12 @@ def _bodies(branch: cst.If) -> Iterator[cst.BaseSuite]:
         current = current.orelse
 
 
-def _reraises(body: cst.BaseSuite) -> bool:
-    """A block that is a bare ``raise`` and nothing else."""
+def _reraises(body: cst.BaseSuite, names: set[str]) -> bool:
+    """A block that re-raises the failure (``raise``, ``raise e``) and does nothing else."""
     lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
     return len(lines) == 1 and isinstance(lines[0], (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and all(
-        isinstance(small, cst.Raise) and small.exc is None for small in lines[0].body
+        isinstance(small, cst.Raise) and (small.exc is None or (isinstance(small.exc, cst.Name) and small.exc.value in names)) and small.cause is None
+        for small in lines[0].body
     )
 
 
@@ -336,7 +337,7 @@ class FallThroughHandler(Rule):
         self.report(
             node,
             f"the handler acts only when `{quoted(self.ctx, tests[0])}`{elifs} and lets every other failure fall "
-            "through silently: end the chain with `else: raise` (or log the rest) so that an unexpected error is not taken for success",
+            "through silently: end the chain with `else: raise` (or log the rest) so that an unexpected error does not pass unnoticed",
             span=self.ctx.header_span(node),
         )
 
