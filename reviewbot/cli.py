@@ -410,7 +410,8 @@ def _trace(args: argparse.Namespace, wanted: str) -> int:
     if path not in files:
         raise UsageError(f"{where}: not a Python file this scan reads")
     results = phase1(request, files, lambda name: read_source(root / name, settings.max_file_bytes))
-    lines = UnguardedExternalCall.trace({name: result.facts for name, result in results.items()}, settings.project.module_name, path, int(number))
+    facts = {name: result.facts for name, result in results.items()}
+    lines = UnguardedExternalCall.trace(facts, settings.project.module_name, path, int(number), tuple(settings.options["errors.boundaries"]))
     if not lines:
         sys.stdout.write(f"{path}:{number}: no external call whose failure leaves its function (a `try` around it catches it, or there is none)\n")
         return EXIT_OK

@@ -334,11 +334,14 @@ class GitHistory:
         found = self._grep(words, self.change.head) or []
         return self._facts(self.change.head, [path for path in found if self.request.settings.is_test(path)], self.change.read)
 
-    def head(self, words: Iterable[str], paths: Iterable[str]) -> dict[str, Facts]:
-        """Facts of the new side's files that mention a word, and of those of ``paths`` that exist there."""
-        found = set(self._grep(words, self.change.head) or []) if words else set()
-        wanted = sorted(found | {path for path in paths if self._exists(path)})
-        return self._facts(self.change.head, [path for path in wanted if path.endswith(".py")], self.change.read)
+    def mentions(self, word: str) -> list[str]:
+        """The new side's Python files that mention ``word`` (``git grep -w``)."""
+        return self._grep([word], self.change.head) or []
+
+    def head(self, paths: Iterable[str]) -> dict[str, Facts]:
+        """Facts of those of ``paths`` that exist on the new side."""
+        wanted = sorted(path for path in set(paths) if path.endswith(".py") and self._exists(path))
+        return self._facts(self.change.head, wanted, self.change.read)
 
     def _exists(self, path: str) -> bool:
         """Whether the new side has the file ``path``."""

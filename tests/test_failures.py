@@ -222,3 +222,33 @@ def test_rb208_a_handler_around_the_loop_that_starts_the_work_again_keeps_the_wo
     )
     assert lines_of(scan(loop), "RB208") == []
     assert lines_of(scan(loop.replace("            self.start()\n", "            return\n")), "RB208") == [11]
+
+
+def test_in_a_change_the_graph_is_read_around_the_changed_files(tmp_path):
+    from tests.conftest import git, make_repo, run_reviewbot
+
+    def rb201_in_change(repo):
+        result = run_reviewbot(repo, "scan", "--diff", "main", "--select", "RB201", "--format", "json")
+        assert result.code in (0, 1), result.stderr
+        return [(f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]]
+
+    base = {"pyproject.toml": "[project]\nname = 'app'\n", "app/__init__.py": "", "app/clients/payments.py": CLIENT, "app/services/checkout.py": SERVICE}
+    repo = make_repo(tmp_path / "shop", base)
+    git(repo, "checkout", "-q", "-b", "feature")
+    # Down: a new route calls the service, which calls the client; both are read though unchanged.
+    (repo / "app" / "api").mkdir()
+    (repo / "app" / "api" / "routes.py").write_text(ROUTES)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "route")
+    assert rb201_in_change(repo) == [("app/clients/payments.py", 9)]
+    # Up: with the route on main, a change to the client alone finds its callers by name.
+    git(repo, "branch", "-f", "main")
+    (repo / "app" / "clients" / "payments.py").write_text(CLIENT.replace('"/charge"', '"/v2/charge"'))
+    git(repo, "commit", "-q", "-am", "client")
+    assert rb201_in_change(repo) == [("app/clients/payments.py", 9)]
+    # A change elsewhere leaves it alone.
+    git(repo, "branch", "-f", "main")
+    (repo / "app" / "other.py").write_text("VALUE = 1\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "other")
+    assert rb201_in_change(repo) == []

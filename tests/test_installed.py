@@ -221,7 +221,8 @@ def test_rules_and_explain(installed, tmp_path):
     # The way one call's failure goes, through the installed product's phase 1.
     client = "import requests\n\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n"
     script = "from app.client import fetch\n\nif __name__ == '__main__':\n    fetch('https://example.com')\n"
-    repo = make_repo(tmp_path / "traced", {"app/__init__.py": "", "app/client.py": client, "app/__main__.py": script})
+    config = "errors:\n  boundaries: [script]\n"
+    repo = make_repo(tmp_path / "traced", {"app/__init__.py": "", "app/client.py": client, "app/__main__.py": script, ".reviewbot.yml": config})
     traced = run_reviewbot(repo, "explain", "RB201", "--at", "app/client.py:5", installed=installed)
     assert traced.code == 0, traced.stderr
     assert traced.stdout.splitlines()[-1].endswith("is the `__main__` block and nothing handles it: RB201")

@@ -395,8 +395,11 @@ class History(Protocol):
     def head_tests(self, words: Iterable[str]) -> dict[str, Facts]:
         """Facts of the new side's test files that mention a word."""
 
-    def head(self, words: Iterable[str], paths: Iterable[str]) -> dict[str, Facts]:
-        """Facts of the new side's files that mention a word, and of those of ``paths`` that exist."""
+    def mentions(self, word: str) -> list[str]:
+        """The new side's Python files that mention ``word``."""
+
+    def head(self, paths: Iterable[str]) -> dict[str, Facts]:
+        """Facts of those of ``paths`` that exist on the new side."""
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,9 @@ SPHINX_RAISES = re.compile(r":raises?\s+([\w.]+(?:\s*,\s*[\w.]+)*)\s*:")
 MAX_DEPTH = 12
 # In a change: how many rounds of callers and callees of the changed files are read, and how many files at most.
 GROWTH = 4
-MAX_FILES = 400
+MAX_FILES = 200
+# A function name mentioned in more files than this is too common to find its callers by.
+MENTIONS = 40
 
 # What each kind of boundary does with a failure that reaches it, and what to do instead.
 CONSEQUENCES = {
@@ -763,6 +765,23 @@ class CallGraph:
                     return inherited
         return None
 
+    def leaky(self) -> set[tuple[str, str]]:
+        """The functions a failure of an external call leaves: those making one no ``try`` of
+        theirs catches, and those calling one of them outside any ``try``."""
+        found = {key for key, flow in self.functions.items() if any(call.external for call in flow.calls)}
+        grown = True
+        while grown:
+            grown = False
+            for callee, sites in self.callers.items():
+                if callee not in found:
+                    continue
+                for site, call in sites:
+                    key = (site.path, site.flow.name)
+                    if key not in found and not call.caught:
+                        found.add(key)
+                        grown = True
+        return found
+
     def boundary(self, path: str, flow: Flow) -> str:
         """What kind of boundary a function is: its own, one registered elsewhere, or a
         class-based view's method or a management command's ``handle``."""
@@ -1012,7 +1031,7 @@ class UnguardedExternalCall(ProjectRule):
                     self._report(escape, call, more)
 
     @staticmethod
-    def trace(files: dict[str, Facts], module_name: object, path: str, line: int) -> list[str]:
+    def trace(files: dict[str, Facts], module_name: object, path: str, line: int, kinds: tuple[str, ...] = BOUNDARIES) -> list[str]:
         """Why each frame between the external calls on ``line`` of ``path`` and their boundaries
         does or does not own their failure (``reviewbot explain RB201 --at PATH:LINE``)."""
         graph = CallGraph({p: facts for p, facts in files.items() if not facts.is_test}, module_name)
@@ -1022,32 +1041,46 @@ class UnguardedExternalCall(ProjectRule):
                 if call.external and call.line == line:
                     spelled = f"`{call.text}`" if call.text == call.target else f"`{call.text}` ({call.target})"
                     lines.append(f"{spelled} can raise `{family_of(call)}`, and no `try` around it in `{shown(Site(path, flow))}` catches it:")
-                    escapes(graph, path, flow, call, lines)
+                    escapes(graph, path, flow, call, lines, kinds)
         return lines
 
     def _files(self) -> dict[str, Facts]:
-        """The files whose flows make the call graph: every scanned one; in a change, the changed
-        ones, then the modules their calls name and the files that mention their functions' names,
-        a few levels out (read through phase 1 and its cache)."""
+        """The files whose flows make the call graph: every scanned one. In a change, the changed
+        ones, then the modules of the functions they call (a few calls deep), then the files that
+        name a function a failure leaves (a few callers up): read through phase 1 and its cache."""
         files = {path: facts for path, facts in self.project.files.items() if not facts.is_test}
         history = self.project.history
         if self.project.change is None or history is None:
             return files
         roots = self.project.settings.project.roots
+        module_name = self.project.settings.project.module_name
+        # Down: the functions the changed ones call, and the ones those call.
+        frontier = [Site(path, flow) for path, facts in files.items() for flow in facts.flows]
         asked: set[str] = set()
-        new = dict(files)
         for _ in range(GROWTH):
-            words = {name for facts in new.values() for flow in facts.flows if not flow.boundary for name in (flow.name.rpartition(".")[2],) if len(name) > 3 and not name.startswith("__")}
-            words |= {name for facts in new.values() for name, _ in facts.singletons}
-            paths = {candidate for facts in new.values() for flow in facts.flows for call in flow.calls if not call.external for candidate in module_paths(call.target, roots)}
-            words, paths = words - asked, paths - asked - set(files)
-            asked |= words | paths
-            if not words and not paths:
+            paths = {c for site in frontier for call in site.flow.calls if not call.external for c in module_paths(call.target, roots)}
+            paths -= asked | set(files)
+            if not paths or len(files) > MAX_FILES:
                 break
-            new = {path: facts for path, facts in history.head(sorted(words), sorted(paths)).items() if path not in files and not facts.is_test}
+            asked |= paths
+            new = {path: facts for path, facts in history.head(sorted(paths)).items() if not facts.is_test}
             files.update(new)
-            if not new or len(files) > MAX_FILES:
+            graph = CallGraph(files, module_name)
+            callees = {graph.resolve(call.target, site.path) for site in frontier for call in site.flow.calls if not call.external}
+            frontier = [Site(found[0], graph.functions[found]) for found in callees if found is not None and found[0] in new]
+        # Up: the callers of the functions a failure leaves, found by their names.
+        named: set[str] = set()
+        for _ in range(GROWTH):
+            graph = CallGraph(files, module_name)
+            leaving = {name.rpartition(".")[2] for path, name in graph.leaky() if not graph.boundary(path, graph.functions[(path, name)])}
+            words = {word for word in leaving - named if len(word) > 3 and not word.startswith("__")}
+            named |= words
+            # A name mentioned in many files is too common to follow (``save``, ``create``).
+            mentions = [path for word in sorted(words) if len(found := history.mentions(word)) <= MENTIONS for path in found]
+            callers = sorted(set(mentions) - set(files))
+            if not callers or len(files) > MAX_FILES:
                 break
+            files.update((path, facts) for path, facts in history.head(callers).items() if not facts.is_test)
         return files
 
     def _report(self, escape: Escape, origin: CallSite, more: int = 0) -> None:
