@@ -434,7 +434,8 @@ def finalize(findings: list[Finding], lines: list[str]) -> list[Finding]:
 
     The fingerprint hashes the rule, the path and the whitespace-normalised text of the flagged
     lines (at most ``FINGERPRINT_LINES``), plus how many identical (rule, text) pairs came before
-    it in the file: moving code up or down keeps it, editing the flagged line changes it.
+    it in the file: moving code up or down keeps it, editing the flagged line changes it. A finding
+    that arrives with a ``group`` (a project rule's, which sees no text) is hashed with that instead.
     """
     findings.sort(key=lambda finding: finding.sort_key)
     seen: Counter[tuple[str, str]] = Counter()
@@ -442,7 +443,10 @@ def finalize(findings: list[Finding], lines: list[str]) -> list[Finding]:
     for finding in findings:
         last = min(finding.end_line, finding.line + FINGERPRINT_LINES - 1, len(lines))
         text = "\n".join(" ".join(lines[index - 1].split()) for index in range(finding.line, last + 1))
-        if (finding.line, finding.column) == (finding.end_line, finding.end_column):
+        if finding.group:
+            # A project rule, which has no text of the file, names what its finding is about itself.
+            text = finding.group
+        elif (finding.line, finding.column) == (finding.end_line, finding.end_column):
             # An empty span marks a finding about the whole file (a module docstring, say): the
             # text of line 1 is not what it is about.
             text = ""

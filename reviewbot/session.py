@@ -264,9 +264,11 @@ def phase2(
         if issubclass(rule_class, ProjectRule):
             rule = rule_class(view)
             rule.check()
+            # A finding may lie in a file the rule read to follow the change (RB201's call graph).
+            known = {**(history.read_on_head() if history is not None else {}), **facts}
             for finding in rule.found:
-                if finding.path in facts and finding.path not in suppressions:
-                    suppressions[finding.path] = Suppressions(list(facts[finding.path].suppressions), noqa)
+                if finding.path in known and finding.path not in suppressions:
+                    suppressions[finding.path] = Suppressions(list(known[finding.path].suppressions), noqa)
                 if rule_id in settings.rules_for(finding.path) and not (finding.path in suppressions and suppressions[finding.path].suppressed(rule_id, (finding.line,))):
                     found.append(finding)
     # Fingerprints from the rule and path: the project phase has no file text.
@@ -334,9 +336,13 @@ class GitHistory:
         found = self._grep(words, self.change.head) or []
         return self._facts(self.change.head, [path for path in found if self.request.settings.is_test(path)], self.change.read)
 
-    def mentions(self, word: str) -> list[str]:
-        """The new side's Python files that mention ``word`` (``git grep -w``)."""
-        return self._grep([word], self.change.head) or []
+    def mentions(self, *words: str) -> list[str]:
+        """The new side's Python files that mention one of ``words`` (``git grep -w``)."""
+        return self._grep(words, self.change.head) or []
+
+    def read_on_head(self) -> dict[str, Facts]:
+        """Every new-side file's facts read so far."""
+        return {path: facts for (revision, path), facts in self.known.items() if revision == self.change.head}
 
     def head(self, paths: Iterable[str]) -> dict[str, Facts]:
         """Facts of those of ``paths`` that exist on the new side."""

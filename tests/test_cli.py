@@ -222,7 +222,7 @@ def test_exclude_and_per_file_ignores_from_config(flat):
 
 def test_command_line_errors_exit_2(flat):
     result = run_reviewbot(flat, "scan", "--select", "RB9")
-    assert (result.code, result.stderr.strip()) == (2, "reviewbot: error: --select[0]: unknown rule 'RB9'")
+    assert (result.code, result.stderr.strip()) == (2, "reviewbot: error: --select[0]: unknown rule 'RB9' (did you mean 'RB209'?)")
     missing = run_reviewbot(flat, "scan", "nowhere.py")
     assert missing.code == 2 and "nowhere.py: no such file or directory" in missing.stderr
     assert run_reviewbot(flat, "scan", "--format", "xml").code == 2

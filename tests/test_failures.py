@@ -252,3 +252,48 @@ def test_in_a_change_the_graph_is_read_around_the_changed_files(tmp_path):
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "other")
     assert rb201_in_change(repo) == []
+
+
+def test_findings_do_not_depend_on_the_order_of_the_files_and_keep_their_fingerprint_when_code_moves():
+    lib = "import requests\n\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n"
+    route = "from fastapi import APIRouter\n\nfrom app.lib import fetch\n\nrouter = APIRouter()\n\n\n@router.get('/{0}')\ndef {0}() -> bytes:\n    return fetch('u')\n"
+    files = {"app/lib.py": lib, "app/a.py": route.format("a"), "app/b.py": route.format("b")}
+    forward = [(f.path, f.line, f.message, f.fingerprint) for f in scan_files(files) if f.rule == "RB201"]
+    backward = [(f.path, f.line, f.message, f.fingerprint) for f in scan_files(dict(reversed(list(files.items())))) if f.rule == "RB201"]
+    assert forward == backward and "route `GET /a`" in forward[0][2]
+    moved = {**files, "app/lib.py": "import requests\n\n\ndef first() -> None:\n    pass\n\n\n" + lib.split("\n\n\n", 1)[1]}
+    [(_, line, _, fingerprint)] = [(f.path, f.line, f.message, f.fingerprint) for f in scan_files(moved) if f.rule == "RB201"]
+    assert line == 9 and fingerprint == forward[0][3]
+
+
+def test_in_a_change_owners_and_suppressions_in_unchanged_files_count(tmp_path):
+    from tests.conftest import git, make_repo, run_reviewbot
+
+    def rb201_in_change(repo):
+        result = run_reviewbot(repo, "scan", "--diff", "main", "--select", "RB201", "--format", "json")
+        assert result.code in (0, 1), result.stderr
+        return [(f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]]
+
+    def change_the_service(repo):
+        git(repo, "checkout", "-q", "-B", "feature", "main")
+        (repo / "app" / "services" / "checkout.py").write_text(SERVICE.replace("return await", "result = await").replace("(amount)\n", "(amount)\n    return result\n"))
+        git(repo, "commit", "-q", "-am", "service")
+        return rb201_in_change(repo)
+
+    base = {"pyproject.toml": "[project]\nname = 'app'\n", "app/__init__.py": "", **SHOP}
+    repo = make_repo(tmp_path / "shop", base)
+    assert change_the_service(repo) == [("app/clients/payments.py", 9)]
+    # A handler the application registers, in a file the change does not touch.
+    git(repo, "checkout", "-q", "main")
+    main = "from fastapi import FastAPI\nimport httpx\n\napp = FastAPI()\napp.add_exception_handler(httpx.HTTPError, lambda request, error: None)\n"
+    (repo / "app" / "main.py").write_text(main)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "handler")
+    assert change_the_service(repo) == []
+    # A suppression on the call, in the unchanged client.
+    git(repo, "checkout", "-q", "main")
+    git(repo, "rm", "-q", "app/main.py")
+    silenced = CLIENT.replace('json={"amount": amount})', 'json={"amount": amount})  # reviewbot: ignore[RB201]')
+    (repo / "app" / "clients" / "payments.py").write_text(silenced)
+    git(repo, "commit", "-q", "-am", "silenced")
+    assert change_the_service(repo) == []

@@ -395,11 +395,14 @@ class History(Protocol):
     def head_tests(self, words: Iterable[str]) -> dict[str, Facts]:
         """Facts of the new side's test files that mention a word."""
 
-    def mentions(self, word: str) -> list[str]:
-        """The new side's Python files that mention ``word``."""
+    def mentions(self, *words: str) -> list[str]:
+        """The new side's Python files that mention one of ``words``."""
 
     def head(self, paths: Iterable[str]) -> dict[str, Facts]:
         """Facts of those of ``paths`` that exist on the new side."""
+
+    def read_on_head(self) -> dict[str, Facts]:
+        """Every new-side file's facts read so far (their suppressions count for the findings in them)."""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from reviewbot.checks.architecture import ROUTE_METHODS, route_decorator
 from reviewbot.checks.base import Analysis, FileContext, ProjectRule, Rule, Scope, make_finding
 from reviewbot.checks.clients import CLIENTS, Clients, check_clients
 from reviewbot.checks.errors import (
+    BROAD,
     CONNECT_WITH_HOST,
     EVERYTHING,
     EXTERNAL_CALLS,
@@ -89,6 +90,8 @@ MAX_DEPTH = 12
 # In a change: how many rounds of callers and callees of the changed files are read, and how many files at most.
 GROWTH = 4
 MAX_FILES = 200
+# The words that register an application's exception handlers and boundaries (read in a change wherever they are).
+REGISTRATIONS = ("add_exception_handler", "exception_handler", "errorhandler", "register_error_handler", "process_exception", "EXCEPTION_HANDLER", "exception_handlers", "WorkerSettings", "add_job")
 # A function name mentioned in more files than this is too common to find its callers by.
 MENTIONS = 40
 
@@ -96,7 +99,7 @@ MENTIONS = 40
 CONSEQUENCES = {
     "route": ("the client gets a 500", "handle it where the failure can be answered (a 502 or 503 with a message), or register an exception handler"),
     "view": ("the client gets a 500", "handle it where the failure can be answered (a 502 or 503 with a message), or register an exception handler"),
-    "task": ("the task fails without a retry", "retry it (`autoretry_for=`, `self.retry`) or handle it"),
+    "task": ("the task fails without a retry", "retry it (Celery's `autoretry_for=`, a retry policy of the task framework) or handle it"),
     "command": ("the command ends with a traceback", "catch it and exit with a clear message"),
     "script": ("the script ends with a traceback", "catch it and exit with a clear message"),
     "loop": ("one transient error ends the loop", "catch it inside the loop, log it and carry on"),
@@ -233,18 +236,18 @@ class FlowFacts(Analysis):
         # Functions being walked, by ``id`` of their node; the innermost tracked one is ``current``.
         self.building: dict[int, Building] = {}
         self.main: Building | None = None
+        self.main_node: cst.If | None = None
         self.top = Building("<module>")
         self.flows: list[Flow] = []
         self.classes: list[tuple[str, tuple[str, ...]]] = []
         self.singletons: list[tuple[str, str]] = []
         self.handlers: list[str] = []
         self.registered: list[tuple[str, str]] = []
-        self.views = "views" in ctx.path.split("/")[-1] or "/views/" in f"/{ctx.path}"
+        # Django's function views live in ``views.py`` or a ``views/`` package.
+        self.views = ctx.path.rpartition("/")[2] == "views.py" or "/views/" in f"/{ctx.path}"
         self.argparse = False
         # Module-level functions, classes and instances of project classes: what ``#name`` may name.
         self.local: set[str] = set()
-        # Endless loops by ``id``, with the line they start on once the walk has left them.
-        self.loop_lines: dict[int, int] = {}
 
     def visit_Module(self, node: cst.Module) -> None:
         """The imports are known now: read the module level once."""
@@ -470,7 +473,7 @@ class FlowFacts(Analysis):
 
     def leave_If(self, node: cst.If) -> None:
         """The ``__main__`` block ends."""
-        if self.main is not None and getattr(self, "main_node", None) is node:
+        if self.main is not None and self.main_node is node:
             span = self.ctx.span(node)
             self.flows.append(Flow("<main>", span[0], span[0], span[2], "script", calls=tuple(self.main.calls)))
             self.main = None
@@ -495,15 +498,15 @@ class FlowFacts(Analysis):
     visit_TryStar = visit_Try
 
     def visit_While(self, node: cst.While) -> None:
-        """An endless loop: a boundary for the failures that reach it."""
+        """An endless loop no handler around starts again: a boundary for the failures that reach it."""
         current = self.current
-        if current is not None and endless(node):
+        if current is not None and endless(node) and not restarted(self.ctx):
             current.loops.append((node, len(self.flow.guards[-1])))
 
     def leave_While(self, node: cst.While) -> None:
         """The loop ends."""
         current = self.current
-        if current is not None and current.loops and endless(node):
+        if current is not None and current.loops and current.loops[-1][0] is node:
             current.loops.pop()
 
     def leave_Call(self, node: cst.Call) -> None:
@@ -653,6 +656,23 @@ def _is_main_test(test: cst.BaseExpression) -> bool:
     )
 
 
+def restarted(ctx: FileContext) -> bool:
+    """Whether a ``try`` of the function around the node being walked has a handler that starts the
+    work again (``self.start()``, a call of the function itself): a loop in it ends, the worker does not."""
+    scope = ctx.scope
+    own = scope.node.name.value if scope is not None else None
+    for ancestor in reversed(ctx.walk.stack):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            return False
+        if isinstance(ancestor, (cst.Try, cst.TryStar)):
+            for handler in ancestor.handlers:
+                calls = _CallNames()
+                handler.body.visit(calls)
+                if calls.names & (RESTARTS | {own}):
+                    return True
+    return False
+
+
 class _CallNames(cst.CSTVisitor):
     """The last name part of every call in a block (``self.start()`` -> ``start``)."""
 
@@ -696,7 +716,7 @@ class CallGraph:
         self.handlers = tuple(caught for facts in files.values() for caught in facts.handlers)
         self.callers: dict[tuple[str, str], list[tuple[Site, CallSite]]] = {}
         self.registered: dict[tuple[str, str], str] = {}
-        for path, facts in files.items():
+        for path, facts in sorted(files.items()):
             for target, boundary in facts.registered:
                 found = self.resolve(target, path)
                 if found is not None:
@@ -707,6 +727,9 @@ class CallGraph:
                         callee = self.resolve(call.target, path)
                         if callee is not None:
                             self.callers.setdefault(callee, []).append((Site(path, flow), call))
+        # The nearest boundary is found breadth first: in the same order however the files came.
+        for sites in self.callers.values():
+            sites.sort(key=lambda entry: (entry[0].path, entry[0].flow.line, entry[1].line, entry[1].column))
 
     def resolve(self, target: str, path: str, depth: int = 0) -> tuple[str, str] | None:
         """The function ``target`` names, seen from ``path``: ``(path, name)``, or ``None``."""
@@ -777,7 +800,8 @@ class CallGraph:
                     continue
                 for site, call in sites:
                     key = (site.path, site.flow.name)
-                    if key not in found and not call.caught:
+                    # Only a handler of everything stops every failure; the others are judged per family later.
+                    if key not in found and not any(decode(caught).name is None or decode(caught).name in BROAD for caught in call.caught):
                         found.add(key)
                         grown = True
         return found
@@ -855,8 +879,9 @@ def escapes(graph: CallGraph, path: str, flow: Flow, call: CallSite, notes: list
             continue
         boundary = graph.boundary(site.path, here)
         if boundary and boundary.partition(" ")[0] not in kinds:
-            note(depth, f"{name} is {describe(boundary)[0]}, which `errors.boundaries` leaves out: not reported")
-            continue
+            # Not a boundary this run reports at: an ordinary function, whose callers may be.
+            note(depth, f"{name} is {describe(boundary)[0]}, which `errors.boundaries` leaves out")
+            boundary = ""
         if boundary:
             if boundary.startswith(("route", "view")) and covers(graph.handlers, families):
                 note(depth, f"{name} is {describe(boundary)[0]}; an exception handler the application registers covers it: owned")
@@ -933,7 +958,7 @@ class UnguardedExternalCall(ProjectRule):
 
     id = "RB201"
     name = "unguarded-external-call"
-    summary = "A network, database or process call whose failure reaches a route, task, command or worker loop with nothing on the way handling it."
+    summary = "A network, database or process call whose failure reaches a route, a view or a worker loop (by default) with nothing on the way handling it."
     why = (
         "External systems fail: timeouts, refused connections, rate limits. A reviewer does not ask "
         "for a `try` around every call; they ask that every failure ends somewhere that answers it. "
@@ -1031,7 +1056,7 @@ class UnguardedExternalCall(ProjectRule):
                     self._report(escape, call, more)
 
     @staticmethod
-    def trace(files: dict[str, Facts], module_name: object, path: str, line: int, kinds: tuple[str, ...] = BOUNDARIES) -> list[str]:
+    def trace(files: dict[str, Facts], module_name: object, path: str, line: int, kinds: tuple[str, ...]) -> list[str]:
         """Why each frame between the external calls on ``line`` of ``path`` and their boundaries
         does or does not own their failure (``reviewbot explain RB201 --at PATH:LINE``)."""
         graph = CallGraph({p: facts for p, facts in files.items() if not facts.is_test}, module_name)
@@ -1054,16 +1079,22 @@ class UnguardedExternalCall(ProjectRule):
             return files
         roots = self.project.settings.project.roots
         module_name = self.project.settings.project.module_name
-        # Down: the functions the changed ones call, and the ones those call.
+        # What owns failures wherever they come from: the application's registered handlers.
+        registering = sorted(set(history.mentions(*REGISTRATIONS)) - set(files))
+        files.update((path, facts) for path, facts in history.head(registering[:MAX_FILES]).items() if not facts.is_test)
+        # Down: the functions the changed ones call, and the ones those call; their decorators and bases.
         frontier = [Site(path, flow) for path, facts in files.items() for flow in facts.flows]
         asked: set[str] = set()
         for _ in range(GROWTH):
-            paths = {c for site in frontier for call in site.flow.calls if not call.external for c in module_paths(call.target, roots)}
+            targets = [call.target for site in frontier for call in site.flow.calls if not call.external]
+            targets += [guard[1:] for site in frontier for guard in site.flow.guards if guard.startswith("@")]
+            targets += [f"{base}.x" for facts in files.values() for _, bases in facts.classes for base in bases]
+            paths = {c for target in targets for c in module_paths(target, roots)}
             paths -= asked | set(files)
             if not paths or len(files) > MAX_FILES:
                 break
             asked |= paths
-            new = {path: facts for path, facts in history.head(sorted(paths)).items() if not facts.is_test}
+            new = {path: facts for path, facts in history.head(sorted(paths)[: MAX_FILES - len(files)]).items() if not facts.is_test}
             files.update(new)
             graph = CallGraph(files, module_name)
             callees = {graph.resolve(call.target, site.path) for site in frontier for call in site.flow.calls if not call.external}
@@ -1077,8 +1108,8 @@ class UnguardedExternalCall(ProjectRule):
             named |= words
             # A name mentioned in many files is too common to follow (``save``, ``create``).
             mentions = [path for word in sorted(words) if len(found := history.mentions(word)) <= MENTIONS for path in found]
-            callers = sorted(set(mentions) - set(files))
-            if not callers or len(files) > MAX_FILES:
+            callers = sorted(set(mentions) - set(files))[: max(MAX_FILES - len(files), 0)]
+            if not callers:
                 break
             files.update((path, facts) for path, facts in history.head(callers).items() if not facts.is_test)
         return files
@@ -1092,7 +1123,9 @@ class UnguardedExternalCall(ProjectRule):
         message = f"`{family_of(origin)}` from `{origin.text}`{moved}{others} reaches {boundary}{path} and nothing handles it; {consequence}: {advice}"
         call = escape.call
         span = (call.line, call.column - 1, call.end_line, call.end_column - 1)
-        self.found.append(replace(make_finding(self.project.settings, self.id, escape.path, span, message), via=escape.via))
+        # Fingerprinted by what it is about, not where: the call, the boundary, the failure.
+        about = f"{call.text}\0{escape.boundary}\0{family_of(origin)}"
+        self.found.append(replace(make_finding(self.project.settings, self.id, escape.path, span, message), via=escape.via, group=about))
 
 
 class LoopEndedByTransientError(Rule):
@@ -1152,24 +1185,10 @@ class LoopEndedByTransientError(Rule):
     def visit_While(self, node: cst.While) -> None:
         """An endless loop begins: remember how many guards were around it (none if a handler
         around it starts it again)."""
-        if endless(node) and not self._restarted():
+        if endless(node) and not restarted(self.ctx):
             self.loops.append((node, len(self.flow.guards), len(self.flow.guards[-1]), None))
 
-    def _restarted(self) -> bool:
-        """Whether a ``try`` of this function around the loop has a handler that starts the work
-        again (``self.start()``, a call of the function itself): the loop ends, the worker does not."""
-        scope = self.ctx.scope
-        own = scope.node.name.value if scope is not None else None
-        for ancestor in reversed(self.ctx.walk.stack):
-            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
-                return False
-            if isinstance(ancestor, (cst.Try, cst.TryStar)):
-                for handler in ancestor.handlers:
-                    calls = _CallNames()
-                    handler.body.visit(calls)
-                    if calls.names & (RESTARTS | {own}):
-                        return True
-        return False
+
 
     def leave_Call(self, node: cst.Call) -> None:
         """An external call in the innermost endless loop of this function that no ``try`` inside the loop catches."""
