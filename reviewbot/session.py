@@ -317,6 +317,8 @@ class GitHistory:
         self.request = request
         self.change = change
         self.known: dict[tuple[str | None, str], Facts] = {}
+        # The new side's files, when it is a commit or the index (``_exists``).
+        self.listing: frozenset[str] | None = None
 
     def base(self, words: Iterable[str], wanted: Callable[[str], bool]) -> dict[str, Facts] | None:
         """Facts of the base revision's files that mention a word; ``None`` without the base commit."""
@@ -350,11 +352,15 @@ class GitHistory:
         return self._facts(self.change.head, wanted, self.change.read)
 
     def _exists(self, path: str) -> bool:
-        """Whether the new side has the file ``path``."""
+        """Whether the new side has the file ``path`` (its listing read once, with one git command)."""
         head = self.change.head
         if head is None:
             return (self.request.root / path).is_file()
-        return self._git("cat-file", "-e", f":{path}" if head == ":" else f"{head}:{path}").returncode == 0
+        if self.listing is None:
+            command = ("ls-files", "-z") if head == ":" else ("ls-tree", "-r", "-z", "--name-only", head)
+            done = self._git(*command)
+            self.listing = frozenset(entry.decode("utf-8", "surrogateescape") for entry in done.stdout.split(b"\0") if entry)
+        return path in self.listing
 
     def _facts(self, revision: str | None, paths: list[str], read: Callable[[str], bytes], side: str = "") -> dict[str, Facts]:
         missing = [path for path in paths if (revision, path) not in self.known]
