@@ -306,7 +306,7 @@ def keep(finding: Finding, change: FileChange | None, mode: str, whole: Change |
     if anchor == "definition":
         return 2 * sum(1 for number in lines if touched(number)) >= len(lines)
     # ``changed-definition``: a line of it added, or lines removed between two of its lines.
-    return any(touched(number) for number in lines) or (mode == "added" and any(first < number <= last for number in change.removed_at))
+    return _changed(change, first, last, mode)
 
 
 def _changed(change: FileChange, first: int, last: int, mode: str) -> bool:
