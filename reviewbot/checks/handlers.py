@@ -19,6 +19,8 @@ from reviewbot.scopes import target_names
 # An attribute holding a status or an error code: ``e.resp.status``, ``exc.response.status_code``,
 # ``err.code``, ``e.errno``, ``error.returncode``, ``e.http_status``, ``e.statusCode``.
 STATUS = re.compile(r"(?:\w+_)?(?:status|code|errno|status_?code|returncode)(?:_\w+)?", re.IGNORECASE)
+# The names code gives the answer whose status it checks (``response.raise_for_status()``).
+ANSWERS = frozenset({"response", "resp", "res", "r", "reply", "result"})
 # Calls that only read a value, allowed in the assignments a handler makes before its ``if``
 # (``status = getattr(e, "status", None)``); anything else may do something with the error.
 READS = frozenset({"getattr", "int", "str", "get", "decode", "json", "loads"})
@@ -74,8 +76,13 @@ class _Reads(cst.CSTVisitor):
         self.found |= node.value in self.names
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        """``x.status``: a status whatever it belongs to; then the object it is read from."""
-        self.found |= STATUS.fullmatch(node.attr.value) is not None
+        """``e.status``, ``response.status_code``: a status of the failure or of the answer that
+        raised it (``request.country_code`` and ``self.status`` are neither); then the object it is read from."""
+        if STATUS.fullmatch(node.attr.value) is not None:
+            root = node.value
+            while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
+                root = root.value if not isinstance(root, cst.Call) else root.func
+            self.found |= isinstance(root, cst.Name) and (root.value in self.names or root.value in ANSWERS)
         node.value.visit(self)
         return False
 
