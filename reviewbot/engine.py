@@ -101,6 +101,10 @@ class EngineSettings(RuleSettings, Protocol):
         """The ``Facts`` fields the selected project rules read."""
 
     @property
+    def selected(self) -> frozenset[str]:
+        """The rules this run checks, wherever they apply."""
+
+    @property
     def bare_noqa(self) -> bool:
         """Whether a bare ``# noqa`` silences every rule on its line (config ``noqa``)."""
 
@@ -137,9 +141,11 @@ class FileScan:
         # Each rule as this run configures it: a config's checks (``reviewbot.written``) are its own.
         chosen = [rule for rule in (settings.specs[rule_id].rule for rule_id in sorted(enabled)) if walks(rule)]
         # One of each analysis the chosen rules need, shared by them; and those that gather the
-        # facts of the project rules that apply to this file (RB201's call graph).
+        # facts of the selected project rules (RB201's call graph), from every file but tests: a
+        # file a rule's findings may not lie in (``per-file-ignores``) may still call, or own, them.
         self.analyses: dict[type, Analysis] = {}
-        gathering = [rule for rule in (settings.specs[rule_id].rule for rule_id in sorted(enabled)) if issubclass(rule, ProjectRule)]
+        selected = sorted(settings.selected) if not settings.is_test(path) else []
+        gathering = [rule for rule in (settings.specs[rule_id].rule for rule_id in selected) if issubclass(rule, ProjectRule)]
         for rule_class in [*chosen, *gathering]:
             for kind in rule_class.needs:
                 self._analysis(kind)

@@ -439,6 +439,11 @@ class _Alone:
         """The check and the meta rules, whatever the path."""
         return frozenset(self.specs)
 
+    @property
+    def selected(self) -> frozenset[str]:
+        """The check and the meta rules."""
+        return frozenset(self.specs)
+
 
 def run_examples(settings: WithChecks) -> list[str]:
     """Each example that the check does not treat as it says (``checks[0].examples.bad[1]: not

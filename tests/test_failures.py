@@ -297,3 +297,22 @@ def test_in_a_change_owners_and_suppressions_in_unchanged_files_count(tmp_path):
     (repo / "app" / "clients" / "payments.py").write_text(silenced)
     git(repo, "commit", "-q", "-am", "silenced")
     assert change_the_service(repo) == []
+
+
+def test_a_file_rb201_is_ignored_in_still_calls_and_owns():
+    # The routes' own findings are ignored, but their calls still carry the client's failure to them.
+    ignored_routes = {"per-file-ignores": {"app/api/*.py": ["RB201"]}}
+    assert [line for _, line, _ in rb201(SHOP, ignored_routes)] == [9]
+    # ... and a handler registered in a file RB201 is ignored in still owns what reaches the route.
+    main = "from fastapi import FastAPI\nimport httpx\n\napp = FastAPI()\napp.add_exception_handler(httpx.HTTPError, lambda r, e: None)\n"
+    assert rb201({**SHOP, "app/main.py": main}, {"per-file-ignores": {"app/main.py": ["RB201"]}}) == []
+
+
+def test_an_endless_loop_of_a_script_or_a_module_is_a_boundary_too():
+    poller = "import time\n\nfrom app.services.checkout import create\n\n\nif __name__ == '__main__':\n    while True:\n        create(1)\n        time.sleep(5)\n"
+    files = {"app/clients/payments.py": CLIENT, "app/services/checkout.py": SERVICE, "app/poller.py": poller}
+    [(_, line, message)] = rb201(files)
+    assert line == 9 and "reaches the endless loop at line 7 of the `__main__` block" in message
+    module = poller.replace("if __name__ == '__main__':\n    while True:\n        create(1)\n        time.sleep(5)\n", "while True:\n    create(1)\n    time.sleep(5)\n")
+    [(_, line, message)] = rb201({**files, "app/poller.py": module})
+    assert "reaches the endless loop at line 6 at module level" in message

@@ -459,10 +459,15 @@ class FlowFacts(Analysis):
             self.handlers.extend(building.catches)
         span = self.ctx.span(node)
         first = self.ctx.span(node.decorators[0])[0] if node.decorators else span[0]
-        calls = tuple(replace(call, loop=self.ctx.span(building.in_loop[i])[0]) if i in building.in_loop else call for i, call in enumerate(building.calls))
+        calls = self._placed(building)
         # A function that calls nothing passes no failure on; a decorator's wrapper may still guard others.
         if calls or building.wraps:
             self.flows.append(Flow(building.name, span[0], first, span[2], building.boundary, tuple(building.guards), tuple(building.raises), tuple(building.wraps), calls))
+
+    def _placed(self, building: Building) -> tuple[CallSite, ...]:
+        """The calls of a function, each with the line of the endless loop it is in (the loops'
+        spans are known once the walk has left them)."""
+        return tuple(replace(call, loop=self.ctx.span(building.in_loop[i])[0]) if i in building.in_loop else call for i, call in enumerate(building.calls))
 
     # --- the ``__main__`` block ---------------------------------------------------------------------------
     def visit_If(self, node: cst.If) -> None:
@@ -475,7 +480,7 @@ class FlowFacts(Analysis):
         """The ``__main__`` block ends."""
         if self.main is not None and self.main_node is node:
             span = self.ctx.span(node)
-            self.flows.append(Flow("<main>", span[0], span[0], span[2], "script", calls=tuple(self.main.calls)))
+            self.flows.append(Flow("<main>", span[0], span[0], span[2], "script", calls=self._placed(self.main)))
             self.main = None
 
     # --- what happens inside functions --------------------------------------------------------------------
@@ -636,7 +641,8 @@ class FlowFacts(Analysis):
 
     def facts(self) -> dict[str, Any]:
         """The ``Facts`` fields this analysis fills."""
-        top = [Flow("<module>", 1, 1, 1, calls=tuple(self.top.calls))] if self.top.calls else []
+        last = len(self.ctx.lines) or 1
+        top = [Flow("<module>", 1, 1, last, calls=self._placed(self.top))] if self.top.calls else []
         return {
             "flows": (*self.flows, *top),
             "classes": tuple(self.classes),
@@ -947,7 +953,8 @@ def describe(boundary: str) -> tuple[str, str, str]:
     consequence, advice = CONSEQUENCES[kind]
     if kind == "loop":
         line, _, function = rest.partition(" ")
-        return f"the endless loop at line {line} of `{function}`", consequence, advice
+        where = {"<main>": "of the `__main__` block", "<module>": "at module level"}.get(function, f"of `{function}`")
+        return f"the endless loop at line {line} {where}", consequence, advice
     if kind == "script":
         return "the `__main__` block", consequence, advice
     return f"{kind} `{rest}`", consequence, advice
