@@ -138,6 +138,9 @@ CASES = [
     ("calls", "import requests\nfrom requests.exceptions import Timeout\n\ntry:\n    requests.get('u', timeout=1)\nexcept Timeout:\n    pass\n", [], "app/x.py"),
     ("calls", "import requests\n\ntry:\n    requests.get('u', timeout=1)\nexcept ApiError:\n    pass\n", [], "app/x.py"),
     ("calls", "import redis\n\ntry:\n    redis.Redis().get('k')\nexcept redis.RedisError:\n    pass\n", [], "app/x.py"),
+    # LLM APIs: any resource path of the client goes out; its own error family owns it.
+    ("calls", "from openai import AsyncOpenAI\n\nllm = AsyncOpenAI()\n\nasync def ask(q: str) -> str:\n    reply = await llm.chat.completions.create(model='m', messages=[])\n    return reply.id\n", [6], "app/x.py"),
+    ("calls", "import anthropic\n\nclient = anthropic.Anthropic()\n\ndef ask() -> None:\n    try:\n        client.messages.create(model='m', max_tokens=1, messages=[])\n    except anthropic.APIError:\n        raise\n", [], "app/x.py"),
     # A handler of the status error alone answers a 4xx or 5xx, not the connection errors of the call.
     ("calls", "import requests\n\ndef f() -> None:\n    try:\n        requests.get('u', timeout=1).raise_for_status()\n    except requests.HTTPError:\n        pass\n", [5], "app/x.py"),
     ("calls", "import httpx\n\nasync def f(c: httpx.AsyncClient) -> None:\n    try:\n        await c.get('u')\n    except (httpx.HTTPStatusError, httpx.TransportError):\n        pass\n", [], "app/x.py"),

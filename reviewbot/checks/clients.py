@@ -155,6 +155,21 @@ CLIENTS: dict[str, ClientEntry] = {
         "methods": [],
         "returns": {"()": "sqlalchemy.orm.Session", "begin": "sqlalchemy.orm.Session"},
     },
+    # LLM APIs: ``client.chat.completions.create(...)`` goes out, whatever the resource path.
+    "openai.OpenAI": {
+        "constructors": ["openai.OpenAI", "openai.AsyncOpenAI", "openai.AzureOpenAI", "openai.AsyncAzureOpenAI"],
+        "types": ["openai.AsyncOpenAI", "openai.AzureOpenAI", "openai.AsyncAzureOpenAI"],
+        "methods": ["*"],
+        "not-methods": ["with_options", "with_raw_response", "with_streaming_response", "copy"],
+        "chains": True,
+    },
+    "anthropic.Anthropic": {
+        "constructors": ["anthropic.Anthropic", "anthropic.AsyncAnthropic"],
+        "types": ["anthropic.AsyncAnthropic"],
+        "methods": ["*"],
+        "not-methods": ["with_options", "with_raw_response", "with_streaming_response", "copy"],
+        "chains": True,
+    },
     "smtplib.SMTP": {"constructors": ["smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP"], "types": ["smtplib.SMTP_SSL"], "methods": ["*"]},
     "ftplib.FTP": {"constructors": ["ftplib.FTP", "ftplib.FTP_TLS"], "types": ["ftplib.FTP_TLS"], "methods": ["*"]},
     "socket.socket": {

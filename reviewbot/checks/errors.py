@@ -131,6 +131,8 @@ SUGGESTED = {
     "smtplib": "smtplib.SMTPException, OSError",
     "ftplib": "ftplib.all_errors",
     "pika": "pika.exceptions.AMQPError",
+    "openai": "openai.OpenAIError",
+    "anthropic": "anthropic.AnthropicError",
 }
 # Every exception class Python defines, by name.
 BUILTIN_EXCEPTIONS = frozenset(
