@@ -29,7 +29,7 @@ import libcst as cst
 
 from reviewbot.checks.architecture import ROUTE_METHODS, route_decorator
 from reviewbot.checks.base import Analysis, FileContext, ProjectRule, Rule, Scope, make_finding
-from reviewbot.checks.clients import CLIENTS, Clients, check_clients
+from reviewbot.checks.clients import CLIENTS, Clients, Members, check_clients, class_members
 from reviewbot.checks.errors import (
     BROAD,
     CONNECT_WITH_HOST,
@@ -237,6 +237,8 @@ class FlowFacts(Analysis):
         self.building: dict[int, Building] = {}
         self.main: Building | None = None
         self.main_node: cst.If | None = None
+        # What each class binds to its receiver's attributes, by ``id`` of the class, read once.
+        self.members: dict[int, Members] = {}
         self.top = Building("<module>")
         self.flows: list[Flow] = []
         self.classes: list[tuple[str, tuple[str, ...]]] = []
@@ -263,7 +265,7 @@ class FlowFacts(Analysis):
             if isinstance(statement, cst.ClassDef):
                 # A project class by its target; a framework's (``web.View``, ``APIView``) by its name.
                 bases = tuple(
-                    target for base in statement.bases if (target := self._target(base.value, None) or self.ctx.imports.resolve(base.value) or dotted_name(base.value))
+                    target for base in statement.bases if (target := self._target(base.value) or self.ctx.imports.resolve(base.value) or dotted_name(base.value))
                 )
                 self.classes.append((statement.name.value, bases))
                 self._class_body(statement)
@@ -276,7 +278,7 @@ class FlowFacts(Analysis):
     def _module_assignment(self, name: str, value: cst.BaseExpression) -> None:
         """``payments = PaymentsClient(...)``; ``REST_FRAMEWORK = {"EXCEPTION_HANDLER": ...}``."""
         if isinstance(value, cst.Call):
-            target = self._target(value.func, None)
+            target = self._target(value.func)
             if target is not None:
                 self.singletons.append((name, target))
         if name == "REST_FRAMEWORK" and isinstance(value, cst.Dict):
@@ -295,15 +297,15 @@ class FlowFacts(Analysis):
                     if isinstance(small, cst.Assign) and isinstance(small.value, (cst.List, cst.Tuple)):
                         if any(isinstance(t.target, cst.Name) and t.target.value == "functions" for t in small.targets):
                             for element in small.value.elements:
-                                target = self._target(element.value, None)
+                                target = self._target(element.value)
                                 if target is not None:
                                     self.registered.append((target, f"task {target.rpartition('.')[2].lstrip('#')}"))
 
-    def _target(self, node: cst.BaseExpression, scope: object) -> str | None:
+    def _target(self, node: cst.BaseExpression) -> str | None:
         """A name of the project: a dotted name through the imports whose package is a root
         package, or ``#name`` for a module-level name of this file."""
         if isinstance(node, cst.Call) and isinstance(node.func, (cst.Name, cst.Attribute)) and dotted_name(node.func) in ("arq.func", "func"):
-            return self._target(node.args[0].value, scope) if node.args else None
+            return self._target(node.args[0].value) if node.args else None
         name = self.ctx.imports.resolve(node)
         if name is not None:
             return name if name.split(".")[0] in self.ctx.project.roots else None
@@ -404,7 +406,7 @@ class FlowFacts(Analysis):
         elif last == "action" and call is not None:
             building.boundary = f"view {node.name.value}"
         else:
-            target = self._target(func, None)
+            target = self._target(func)
             if target is not None:
                 building.guards.append("@" + target)
 
@@ -554,7 +556,7 @@ class FlowFacts(Analysis):
         if func.attr.value in ("add_exception_handler", "register_error_handler"):
             self._handled(node.args[0].value)
         elif func.attr.value == "add_job":
-            target = self._target(node.args[0].value, None)
+            target = self._target(node.args[0].value)
             if target is not None:
                 self.registered.append((target, f"task {target.rpartition('.')[2].lstrip('#')}"))
 
@@ -575,7 +577,7 @@ class FlowFacts(Analysis):
             if isinstance(value, cst.Name) and scope.locals is not None and value.value in scope.locals.bindings:
                 kind = self._bound_class(scope.locals.bindings[value.value])
                 return f"{kind}.{func.attr.value}" if kind is not None else None
-        return self._target(func, None)
+        return self._target(func)
 
     @staticmethod
     def _owner(scope: object) -> cst.ClassDef | None:
@@ -586,14 +588,9 @@ class FlowFacts(Analysis):
 
     def _member_class(self, owner: cst.ClassDef, attribute: str) -> str | None:
         """The project class ``self.<attribute>`` holds: annotated or assigned in the class."""
-        from reviewbot.checks.clients import class_members
-
-        cache: dict[tuple[int, str], str | None] = self.__dict__.setdefault("_members", {})
-        key = (id(owner), attribute)
-        if key not in cache:
-            members = class_members(owner, None)
-            cache[key] = self._bound_class(members.bindings.get(attribute, []))
-        return cache[key]
+        if id(owner) not in self.members:
+            self.members[id(owner)] = class_members(owner, None)
+        return self._bound_class(self.members[id(owner)].bindings.get(attribute, []))
 
     def _bound_class(self, bindings: list[Binding], depth: int = 0) -> str | None:
         """The project class of a name's bindings: an annotation (``svc: CheckoutService``,
@@ -614,7 +611,7 @@ class FlowFacts(Analysis):
                 if found is not None:
                     return found
             if isinstance(value, cst.Call):
-                target = self._target(value.func, None)
+                target = self._target(value.func)
                 if target is not None and target.rpartition(".")[2].lstrip("#")[:1].isupper():
                     return target
         return None
@@ -636,7 +633,7 @@ class FlowFacts(Analysis):
             return None
         if isinstance(node, cst.SimpleString):
             return None
-        target = self._target(node, None)
+        target = self._target(node)
         return target if target is not None and target.rpartition(".")[2].lstrip("#")[:1].isupper() else None
 
     def facts(self) -> dict[str, Any]:
