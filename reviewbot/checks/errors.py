@@ -79,7 +79,7 @@ IO_ERRORS = frozenset(
 STATUS_ONLY = frozenset(
     {"requests.HTTPError", "requests.exceptions.HTTPError", "httpx.HTTPStatusError", "aiohttp.ClientResponseError", "aiohttp.client_exceptions.ClientResponseError"}
 )
-# Packages whose exceptions say a service failed: RB206 reads handlers of them, RB207 like broad ones.
+# Packages whose exceptions say a service failed: RB207 reads a handler of them like a broad one.
 # (``OSError`` is not one: a missing file is an expected case as often as not.)
 OUTAGES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "redis.", "pymongo.", "botocore.", "boto3.", "psycopg", "smtplib.", "googleapiclient.", "google.api_core.")
 # Exceptions of other kinds, and stdlib modules unrelated to I/O: a handler for these guards nothing.
