@@ -3,10 +3,13 @@
     python benchmarks/failures_cost.py                              # django==5.2.8 from PyPI
     python benchmarks/failures_cost.py --repo /path/to/checkout     # a repository of your own
     python benchmarks/failures_cost.py --repeat 5 --jobs 2
+    python benchmarks/failures_cost.py --repo DIR --diff HEAD^ --packs backend-engineer   # a change, as a gate
 
 Each round scans the corpus twice without the cache, one run after the other so machine load
 affects both alike: once with every default rule, once with RB201 and RB208 ignored (which also
-drops the phase-1 facts only they need). The medians and the extra cost are printed.
+drops the phase-1 facts only they need). The medians and the extra cost are printed. With
+``--diff REV`` the scans judge that change only, as a pull-request gate does (RB201 then reads
+the call graph around the changed files); ``--packs`` replaces the repository's packs.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ from pathlib import Path
 from corpus import corpus, git
 
 
-def scan(reviewbot: str, repo: Path, jobs: int, ignore: list[str]) -> float:
+def scan(reviewbot: str, repo: Path, jobs: int, ignore: list[str], extra: list[str]) -> float:
     """Seconds one cold scan of ``repo`` takes."""
-    command = [reviewbot, "scan", "--no-cache", "--jobs", str(jobs), "--fail-on", "never", "--quiet", "--format", "json", "--output", "/dev/null"]
+    command = [reviewbot, "scan", "--no-cache", "--jobs", str(jobs), "--fail-on", "never", "--quiet", "--format", "json", "--output", "/dev/null", *extra]
     if ignore:
         command += ["--ignore", ",".join(ignore)]
     start = time.perf_counter()
@@ -42,6 +45,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--reviewbot", default="reviewbot", help="the reviewbot executable to measure")
+    parser.add_argument("--diff", metavar="REV", help="judge the change since REV only, as a pull-request gate")
+    parser.add_argument("--packs", help="the packs to scan with, in place of the repository's (backend-engineer, auto)")
     args = parser.parse_args()
     if args.repo is not None:
         repo = args.repo
@@ -52,13 +57,20 @@ def main() -> None:
             git(repo, "init", "-q")
             git(repo, "add", "-A")
             git(repo, "commit", "-q", "-m", "corpus")
-    rounds: dict[str, list[float]] = {"with": [], "without": []}
-    for _ in range(args.repeat):
-        rounds["with"].append(scan(args.reviewbot, repo, args.jobs, []))
-        rounds["without"].append(scan(args.reviewbot, repo, args.jobs, ["RB201", "RB208"]))
+    extra = ["--diff", args.diff] if args.diff else []
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.packs:
+            config = Path(scratch) / "packs.yml"
+            config.write_text(f"packs: [{args.packs}]\n")
+            extra += ["--config", str(config)]
+        rounds: dict[str, list[float]] = {"with": [], "without": []}
+        for _ in range(args.repeat):
+            rounds["with"].append(scan(args.reviewbot, repo, args.jobs, [], extra))
+            rounds["without"].append(scan(args.reviewbot, repo, args.jobs, ["RB201", "RB208"], extra))
     with_rules, without = statistics.median(rounds["with"]), statistics.median(rounds["without"])
     name = args.repo.name if args.repo is not None else args.package
-    print(f"{name}: cold scan {with_rules:.2f} s with RB201/RB208, {without:.2f} s without: +{100 * (with_rules / without - 1):.1f} % (median of {args.repeat}, --jobs {args.jobs})")
+    what = f"cold scan of the change since {args.diff}" if args.diff else "cold scan"
+    print(f"{name}: {what} {with_rules:.2f} s with RB201/RB208, {without:.2f} s without: +{100 * (with_rules / without - 1):.1f} % (median of {args.repeat}, --jobs {args.jobs})")
 
 
 if __name__ == "__main__":

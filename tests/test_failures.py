@@ -316,3 +316,14 @@ def test_an_endless_loop_of_a_script_or_a_module_is_a_boundary_too():
     module = poller.replace("if __name__ == '__main__':\n    while True:\n        create(1)\n        time.sleep(5)\n", "while True:\n    create(1)\n    time.sleep(5)\n")
     [(_, line, message)] = rb201({**files, "app/poller.py": module})
     assert "reaches the endless loop at line 6 at module level" in message
+
+
+def test_an_http_middleware_that_catches_the_failure_owns_what_reaches_a_route():
+    middleware = (
+        "import httpx\nfrom fastapi import FastAPI, Request\nfrom fastapi.responses import JSONResponse\n\napp = FastAPI()\n\n\n"
+        "@app.middleware('http')\nasync def upstream_errors(request: Request, call_next):\n    try:\n        return await call_next(request)\n"
+        "    except httpx.HTTPError:\n        return JSONResponse({'detail': 'upstream unavailable'}, status_code=502)\n"
+    )
+    assert rb201({**SHOP, "app/main.py": middleware}) == []
+    # One that catches something else owns nothing of it.
+    assert len(rb201({**SHOP, "app/main.py": middleware.replace("httpx.HTTPError", "ValueError")})) == 1

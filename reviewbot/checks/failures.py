@@ -210,8 +210,6 @@ class Building:
     raises: list[str] = field(default_factory=list)
     wraps: list[str] = field(default_factory=list)
     calls: list[CallSite] = field(default_factory=list)
-    # What every ``try`` of the function catches: a middleware's catches are the application's.
-    catches: list[str] = field(default_factory=list)
     # Open endless loops: (the loop, how many ``try`` bodies were around the walk when it began).
     loops: list[tuple[cst.While, int]] = field(default_factory=list)
     # The loop each call of ``calls`` is in (by index), placed once the walk has left it.
@@ -457,8 +455,6 @@ class FlowFacts(Analysis):
         building = self.building.pop(id(node), None)
         if building is None:
             return
-        if building.middleware:
-            self.handlers.extend(building.catches)
         span = self.ctx.span(node)
         first = self.ctx.span(node.decorators[0])[0] if node.decorators else span[0]
         calls = self._placed(building)
@@ -487,11 +483,13 @@ class FlowFacts(Analysis):
 
     # --- what happens inside functions --------------------------------------------------------------------
     def visit_Try(self, node: cst.Try | cst.TryStar) -> None:
-        """A ``try`` in a tracked function (a middleware's catches), or in a wrapper nested in one."""
-        caught = [encode(item) for handler in node.handlers for item in (EVERYTHING if handler.type is None else self.flow._caught(handler.type))]
+        """A ``try`` of a middleware (what it catches, the application's handlers do), or of a
+        wrapper nested in a tracked function (what the decorator catches). Other functions' ``try``
+        statements are read with their calls (``ErrorFlow``)."""
         current = self.current
         if current is not None:
-            current.catches.extend(caught)
+            if current.middleware:
+                self.handlers.extend(self._catches(node))
             return
         # A wrapper nested in a tracked function (a decorator's, or a decorator factory's a level deeper).
         scope = self.ctx.scope
@@ -499,8 +497,12 @@ class FlowFacts(Analysis):
             scope = scope.parent
             outer = self.building.get(id(scope.node))
             if outer is not None:
-                outer.wraps.extend(caught)
+                outer.wraps.extend(self._catches(node))
                 return
+
+    def _catches(self, node: cst.Try | cst.TryStar) -> list[str]:
+        """What the handlers of a ``try`` catch (encoded)."""
+        return [encode(item) for handler in node.handlers for item in (EVERYTHING if handler.type is None else self.flow._caught(handler.type))]
 
     visit_TryStar = visit_Try
 

@@ -424,8 +424,6 @@ class FailureLoggedQuietly(Rule):
                 span=self.ctx.header_span(node),
             )
 
-
-
     leave_ExceptStarHandler = leave_ExceptHandler
 
 
