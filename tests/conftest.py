@@ -28,6 +28,11 @@ from reviewbot.model import Finding, Project
 os.environ["REVIEWBOT_HOOK_SERVER"] = "off"
 # Servers look at their socket and reviewbot's files ten times a second, not every 30 s.
 os.environ["REVIEWBOT_HOOK_SERVER_LOOK"] = "0.1"
+# The suite starts reviewbot hundreds of times: let Python keep the bytecode it compiles (in the
+# ignored ``__pycache__`` folders) even where the environment asks it not to, rather than compile
+# reviewbot's modules again in every process.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 # The project every rule example lives in: root package ``app`` with an ``app/services`` package.
 EXAMPLE_PROJECT = Project(roots={"app": "app"}, inner={"services": "app"})
@@ -313,3 +318,4 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """``-n auto``: one worker more than this process's CPUs, since many tests wait on a
     subprocess, git or a socket rather than compute."""
     return len(os.sched_getaffinity(0)) + 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) + 1
+
