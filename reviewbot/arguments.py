@@ -135,9 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _report_arguments(parser: argparse.ArgumentParser) -> None:
     """How findings are reported and what fails the gate: shared by ``scan`` and ``merge``."""
-    parser.add_argument("--format", choices=registry.names(), default=registry.DEFAULT, help=f"output format (default: {registry.DEFAULT})")
+    parser.add_argument(
+        "--format", "--output-format", dest="format", choices=registry.names(), default=registry.DEFAULT,
+        help=f"output format (default: {registry.DEFAULT}; --output-format is the same option, as Ruff and pylint spell it)",
+    )
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
+    parser.add_argument("--exit-zero", dest="fail_on", action="store_const", const="never", help="exit 0 even when there are findings (--fail-on never)")
 
 
 def _scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -267,6 +271,7 @@ def _merge_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     # The reports in, one report out: the same formats and gate as `scan`.
     merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="JSON reports")
     merge.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else [tool.reviewbot] in pyproject.toml)")
+    merge.add_argument("--strict", action="store_true", help="exit 2 when a shard of the matrix is missing (default: a warning)")
     _report_arguments(merge)
 
 

@@ -187,11 +187,15 @@ def _report(args: argparse.Namespace, request: Request, result: Result) -> int:
     from reviewbot.report.base import Run
     from reviewbot.report.registry import renderer
 
-    # Colour only for a person at a terminal: never in files, pipes, or with NO_COLOR set.
-    color = args.output is None and args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    # Colour for a person at a terminal, or wherever FORCE_COLOR asks for it (a CI log); never in
+    # files, other formats, or with NO_COLOR set.
+    wanted = sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
+    color = args.output is None and args.format == "text" and wanted and "NO_COLOR" not in os.environ
     # A shard's JSON report carries its files' facts, for the project phase of `reviewbot merge`.
     facts = tuple(result.facts.values()) if request.shard is not None else ()
-    run_info = replace(Run.of(result.settings, result.scanned), color=color, fixed=result.fixed, quiet=getattr(args, "quiet", False), facts=facts)
+    run_info = replace(
+        Run.of(result.settings, result.scanned), color=color, fixed=result.fixed, quiet=getattr(args, "quiet", False), facts=facts, shard=request.shard
+    )
     _write(renderer(args.format)(list(result.findings), run_info), args.output, request.root)
     # The gate: findings at or above --fail-on (after filtering, baseline and fixes) fail the run.
     return EXIT_FINDINGS if result.fails() else EXIT_OK
@@ -203,7 +207,7 @@ def merge(args: argparse.Namespace) -> int:
     from reviewbot.session import Request, run
 
     root, is_git = find_root(Path.cwd())
-    request = Request(root=root, settings=_settings(args, root), is_git=is_git, reports=tuple(args.reports), cache=False)
+    request = Request(root=root, settings=_settings(args, root), is_git=is_git, reports=tuple(args.reports), cache=False, strict=args.strict)
     return _report(args, request, run(request))
 
 

@@ -110,12 +110,14 @@ def _examples_text(rule: type[Rule]) -> list[str]:
 
 def rules_text(settings: Settings) -> str:
     """``reviewbot rules``: one line per rule."""
-    rows = []
+    cells = []
     for rule_id in sorted(settings.specs):
         spec = settings.specs[rule_id]
-        fixable = "fix" if spec.rule.fixable else ""
         quote = f'"{spec.quote}"' if spec.quote else ""
-        rows.append(f"{rule_id}  {spec.rule.name:<30} {policy(spec):<24} {fixable:<3}  {quote}".rstrip())
+        cells.append((rule_id, spec.rule.name, policy(spec), "fix" if spec.rule.fixable else "", quote))
+    # Each column as wide as its longest cell (a plugin's ids and names may be longer than the built-in ones).
+    widths = [max(len(row[column]) for row in cells) for column in range(4)]
+    rows = ["  ".join(cell.ljust(width) for cell, width in zip(row, [*widths, 0])).rstrip() for row in cells]
     return "\n".join(rows) + "\n"
 
 

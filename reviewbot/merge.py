@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,16 +11,22 @@ from reviewbot.config import Settings
 from reviewbot.errors import FileError
 from reviewbot.model import Facts, Finding
 
+log = logging.getLogger(__name__)
 
-def read_reports(paths: list[Path]) -> tuple[list[Finding], int, dict[str, Facts]]:
+
+def read_reports(paths: list[Path], strict: bool = False) -> tuple[list[Finding], int, dict[str, Facts]]:
     """Every finding of the reports (sorted), how many files they scanned, and the files' facts.
 
     A report that cannot be read, is not a reviewbot JSON report, or predates the keys ``merge``
     needs (``group``, ``scope``) is a ``FileError`` naming it; two reports that both hold a file
-    are refused too (shards are disjoint, so it would be counted twice).
+    are refused too (shards are disjoint, so it would be counted twice). Shards of a matrix that
+    are missing (``--shard K/N`` reports without every K) are a warning, or with ``strict`` a
+    ``FileError``.
     """
     findings: list[Finding] = []
     files = 0
+    # The shards the reports say they are: (K, N).
+    shards: list[tuple[int, int]] = []
     # Only shard reports carry facts; a report of a whole scan has none (its project phase ran).
     facts: dict[str, Facts] = {}
     # Which report (by position) each file's findings came from.
@@ -30,6 +37,9 @@ def read_reports(paths: list[Path]) -> tuple[list[Finding], int, dict[str, Facts
             found = [Finding.from_record(record) for record in document["findings"]]
             files += int(document["summary"]["files"])
             known = [Facts.from_record(record) for record in document.get("facts", [])]
+            if "shard" in document:
+                index_of, _, count = str(document["shard"]).partition("/")
+                shards.append((int(index_of), int(count)))
         except OSError as error:
             raise FileError(f"{path}: cannot read report: {error.strerror}") from None
         except (ValueError, KeyError, TypeError) as error:
@@ -43,8 +53,28 @@ def read_reports(paths: list[Path]) -> tuple[list[Finding], int, dict[str, Facts
             if file_facts.path in facts:
                 raise FileError(f"{path} holds the facts of {file_facts.path} a second time: merge the reports of disjoint shards")
             facts[file_facts.path] = file_facts
+    missing = missing_shards(shards)
+    if missing:
+        message = f"merging an incomplete scan: {missing}"
+        if strict:
+            raise FileError(f"{message} (merge --strict)")
+        log.warning("%s", message)
     findings.sort(key=lambda finding: finding.sort_key)
     return findings, files, facts
+
+
+def missing_shards(shards: list[tuple[int, int]]) -> str:
+    """What is missing of the matrix the shard reports belong to (``""`` when nothing is)."""
+    counts = sorted({count for _, count in shards})
+    if len(counts) > 1:
+        return f"the reports are shards of different matrices ({', '.join(f'of {count}' for count in counts)})"
+    if not counts:
+        return ""
+    absent = [f"{index}/{counts[0]}" for index in range(1, counts[0] + 1) if (index, counts[0]) not in shards]
+    if not absent:
+        return ""
+    plural = len(absent) > 1
+    return f"shard{'s' if plural else ''} {', '.join(absent)} {'are' if plural else 'is'} missing, and the findings of {'their' if plural else 'its'} files with {'them' if plural else 'it'}"
 
 
 def with_severities(findings: list[Finding], settings: Settings) -> list[Finding]:

@@ -70,6 +70,8 @@ class Request:
     # ``reviewbot merge``: JSON reports of shards (or whole scans) to read instead of scanning;
     # their findings at the config's severities, with the project phase the shards left out.
     reports: tuple[Path, ...] = ()
+    # ``merge --strict``: a missing shard is an error rather than a warning.
+    strict: bool = False
 
     @property
     def changed_lines(self) -> bool:
@@ -157,7 +159,7 @@ def _merge(request: Request) -> Result:
     project phase over every shard's facts together and the suppressions it used settled."""
     from reviewbot.merge import read_reports, with_severities
 
-    findings, count, facts = read_reports(list(request.reports))
+    findings, count, facts = read_reports(list(request.reports), request.strict)
     project, used = phase2(request.settings, facts, None)
     merged = _own_terms(request, [*settle_suppressions(with_severities(findings, request.settings), used), *project], facts, None)
     merged.sort(key=lambda finding: finding.sort_key)

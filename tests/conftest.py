@@ -32,6 +32,9 @@ os.environ["REVIEWBOT_HOOK_SERVER_LOOK"] = "0.1"
 # ignored ``__pycache__`` folders) even where the environment asks it not to, rather than compile
 # reviewbot's modules again in every process.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+# Colour is asked for by the tests that look at it, never by the environment the suite runs in.
+for variable in ("FORCE_COLOR", "NO_COLOR"):
+    os.environ.pop(variable, None)
 sys.dont_write_bytecode = False
 
 # The project every rule example lives in: root package ``app`` with an ``app/services`` package.

@@ -159,6 +159,9 @@ def test_text_output_and_summary(flat):
 
 def test_fail_on_and_clean_repository(flat, tmp_path):
     assert run_reviewbot(flat, "scan", "--fail-on", "never").code == 0
+    # Ruff's and pylint's spellings: --exit-zero, --output-format.
+    spelled = run_reviewbot(flat, "scan", "--exit-zero", "--output-format", "json")
+    assert spelled.code == 0 and json.loads(spelled.stdout)["findings"]
     assert run_reviewbot(flat, "scan", "--ignore", "RB1,RB3").code == 0
     assert run_reviewbot(flat, "scan", "--select", "RB4").code == 0
     clean = make_repo(tmp_path / "clean", {"app/__init__.py": "", "app/core.py": DOC})
@@ -298,6 +301,10 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(flat):
     assert b"\033[31mRB101 [error]\033[0m" in _on_a_terminal(flat, env)
     assert b"\033[" not in _on_a_terminal(flat, {**env, "NO_COLOR": "1"})
     assert "\033[" not in run_reviewbot(flat, "scan").stdout
+    # FORCE_COLOR (a CI log) paints the text report, but not other formats, files, or under NO_COLOR.
+    assert "\033[31mRB101 [error]\033[0m" in run_reviewbot(flat, "scan", env={"FORCE_COLOR": "1"}).stdout
+    assert "\033[" not in run_reviewbot(flat, "scan", "--format", "json", env={"FORCE_COLOR": "1"}).stdout
+    assert "\033[" not in run_reviewbot(flat, "scan", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
 
 
 def test_one_pathological_file_does_not_stop_the_scan(tmp_path):

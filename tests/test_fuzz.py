@@ -22,7 +22,7 @@ from tests.conftest import scan
 pytestmark = pytest.mark.slow
 
 # How many programs or mutations each test tries.
-EXAMPLES = int(os.environ.get("REVIEWBOT_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("REVIEWBOT_FUZZ_EXAMPLES", "25"))
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 

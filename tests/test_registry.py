@@ -192,7 +192,13 @@ def test_rules_and_explain_show_a_rules_status(on_path):
 
     make_plugin(on_path)
     settings = build_settings({"plugins": ["acme-rules"]})
-    listed = rules_text(settings)
-    assert "ACME1  no-assert                      warning" in listed
-    assert "ACME2  trying-out                     warning, off by default, preview" in listed
+    listed = rules_text(settings).splitlines()
+    acme1 = next(line for line in listed if line.startswith("ACME1 "))
+    acme2 = next(line for line in listed if line.startswith("ACME2 "))
+    assert acme1.split() == ["ACME1", "no-assert", "warning"]
+    assert acme2.split("  ")[0] == "ACME2" and "trying-out" in acme2 and "warning, off by default, preview" in acme2
+    # Every column starts at the same place on every line, however long the cells.
+    quotes = {line.index('"') for line in listed if '"' in line}
+    start = acme1.index("warning")
+    assert len(quotes) == 1 and all(line[start - 2 : start] == "  " and line[start] != " " for line in listed)
     assert "Preview: runs only when a config or --select names ACME2 itself." in explain(settings.specs["ACME2"], settings)

@@ -20,6 +20,7 @@ import pytest
 
 from reviewbot import engine
 from reviewbot.cache import DATABASE, DEFAULT_DIRECTORY, FORMAT
+from reviewbot.merge import missing_shards
 from reviewbot.project import find_root, load_settings
 from reviewbot.session import Progress, Request, run
 from tests.conftest import make_repo, on_a_terminal, run_reviewbot
@@ -263,6 +264,20 @@ def test_shards_merged_equal_the_full_scan(repo):
         assert (merged.code, merged.stdout) == (expected.code, expected.stdout)
     twice = run_reviewbot(repo, "merge", str(shards[0]), str(shards[0]))
     assert twice.code == 2 and "merge the reports of disjoint shards" in twice.stderr
+    # Each report says which shard it is: half a matrix is merged with a warning, or refused under --strict.
+    assert [json.loads(shard.read_text())["shard"] for shard in shards] == ["1/2", "2/2"]
+    half = run_reviewbot(repo, "merge", str(shards[0]), "--format", "json")
+    assert half.code in (0, 1) and "merging an incomplete scan: shard 2/2 is missing, and the findings of its files with it" in half.stderr
+    assert json.loads(half.stdout)["findings"]
+    strict = run_reviewbot(repo, "merge", str(shards[0]), "--strict")
+    assert strict.code == 2 and "shard 2/2 is missing" in strict.stderr
+
+
+def test_missing_shards_are_named():
+    assert missing_shards([]) == ""
+    assert missing_shards([(1, 3), (2, 3), (3, 3)]) == ""
+    assert missing_shards([(2, 4)]) == "shards 1/4, 3/4, 4/4 are missing, and the findings of their files with them"
+    assert missing_shards([(1, 2), (1, 3)]) == "the reports are shards of different matrices (of 2, of 3)"
 
 
 def _stderr_on_a_terminal(cwd: Path, *args: str, env: dict[str, str]) -> bytes:

@@ -45,8 +45,10 @@ class Run:
     fixed: int = 0
     # Text format: the findings only, no summary.
     quiet: bool = False
-    # JSON format: the files' facts, for ``reviewbot merge`` (a shard's report).
+    # JSON format: the files' facts, for ``reviewbot merge`` (a shard's report) ...
     facts: tuple[Facts, ...] = ()
+    # ... and which shard it is (``(K, N)`` of ``--shard K/N``), so that ``merge`` sees one missing.
+    shard: tuple[int, int] | None = None
 
     @classmethod
     def of(cls, settings: Settings, files: int) -> Run:

@@ -67,6 +67,9 @@ def render(findings: list[Finding], run: Run) -> str:
         f'  "findings": [\n{rows}\n  ],' if rows else '  "findings": [],',
         f'  "summary": {json.dumps(summary(findings, run.files), ensure_ascii=False)}',
     ]
+    if run.shard is not None:
+        lines[-1] += ","
+        lines.append(f'  "shard": "{run.shard[0]}/{run.shard[1]}"')
     # Only a shard's report carries its files' facts.
     if run.facts:
         lines[-1] += ","
