@@ -142,6 +142,10 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
     parser.add_argument("--exit-zero", dest="fail_on", action="store_const", const="never", help="exit 0 even when there are findings (--fail-on never)")
+    parser.add_argument(
+        "--show", choices=("error", "warning", "info"),
+        help="text format: list only findings at or above this severity (the summary still counts every one; the gate is --fail-on's)",
+    )
 
 
 def _scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -184,6 +184,7 @@ def scan(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace, request: Request, result: Result) -> int:
     """Render ``result`` in ``--format`` to ``--output`` or standard output; return the gate's status."""
+    from reviewbot.model import Severity
     from reviewbot.report.base import Run
     from reviewbot.report.registry import renderer
 
@@ -193,8 +194,10 @@ def _report(args: argparse.Namespace, request: Request, result: Result) -> int:
     color = args.output is None and args.format == "text" and wanted and "NO_COLOR" not in os.environ
     # A shard's JSON report carries its files' facts, for the project phase of `reviewbot merge`.
     facts = tuple(result.facts.values()) if request.shard is not None else ()
+    show = Severity.parse(args.show) if args.show else None
     run_info = replace(
-        Run.of(result.settings, result.scanned), color=color, fixed=result.fixed, quiet=getattr(args, "quiet", False), facts=facts, shard=request.shard
+        Run.of(result.settings, result.scanned), color=color, fixed=result.fixed, quiet=getattr(args, "quiet", False), facts=facts, shard=request.shard,
+        show=show, baseline=request.baseline is not None or request.changed_lines or bool(request.reports),
     )
     _write(renderer(args.format)(list(result.findings), run_info), args.output, request.root)
     # The gate: findings at or above --fail-on (after filtering, baseline and fixes) fail the run.
@@ -363,7 +366,43 @@ def baseline(args: argparse.Namespace) -> int:
     target = args.output or inside(request.root, request.settings.baseline or DEFAULT_BASELINE, "baseline")
     write(target, list(result.findings), request.root)
     print(f"reviewbot: recorded {len(result.findings)} findings in {target}")
+    if request.settings.baseline is None or inside(request.root, request.settings.baseline, "baseline") != target:
+        print(f"reviewbot: {_wire_baseline(request.root, getattr(args, 'config', None), target)}")
     return EXIT_OK
+
+
+def _wire_baseline(root: Path, explicit: Path | None, target: Path) -> str:
+    """Name the baseline ``target`` in the config, so that a plain ``scan`` reads it: a line added
+    to a YAML config (a new ``.reviewbot.yml`` when there is none); for ``pyproject.toml``, or a
+    config that names another baseline, the line to write. Says what was done."""
+    from reviewbot.config import CONFIG_FILE, read_config
+    from reviewbot.files import write_atomic
+
+    try:
+        name = target.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return f"{target} is outside the repository: pass `--baseline {target}` to each scan"
+    config, source = read_config(root, explicit)
+    line = f"baseline: {name}"
+    if source.endswith("[tool.reviewbot]"):
+        return f'add `baseline = "{name}"` to [tool.reviewbot] in {source.split()[0]}, and scans will report only new findings'
+    if "baseline" in config:
+        return f"{source} names another baseline ({config['baseline']}): write `{line}` there, or pass `--baseline {name}`"
+    path = explicit if explicit is not None else root / CONFIG_FILE
+    before = path.read_text(encoding="utf-8") if source != "built-in defaults" else ""
+    separator = "\n" if before and not before.endswith("\n") else ""
+    write_atomic(path, f"{before}{separator}{line}\n", root)
+    try:
+        if read_config(root, explicit)[0].get("baseline") == name:
+            return f"{path.name} now names it (`{line}`): `reviewbot scan` reports only new findings"
+    except ReviewbotError:
+        pass
+    # A flow-style mapping (``{...}``) or a document the line does not extend: left as it was.
+    if before:
+        write_atomic(path, before, root)
+    else:
+        path.unlink()
+    return f"write `{line}` in {path.name}, and scans will report only new findings"
 
 
 def _write(report: str, output: Path | None, root: Path) -> None:

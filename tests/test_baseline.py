@@ -100,3 +100,24 @@ def test_baseline_output_in_a_missing_directory_is_a_clear_error(tmp_path: Path)
     repo = make_repo(tmp_path / "out", {"app/__init__.py": ""})
     result = run_reviewbot(repo, "baseline", "--output", "nodir/b.json")
     assert result.code == 2 and "nodir/b.json: cannot write baseline" in result.stderr
+
+
+def test_baseline_names_itself_in_the_config_so_a_plain_scan_reads_it(tmp_path: Path):
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/core.py": "from . import models\n"})
+    assert run_reviewbot(repo, "scan").code == 1
+    written = run_reviewbot(repo, "baseline")
+    assert written.code == 0 and ".reviewbot.yml now names it (`baseline: .reviewbot-baseline.json`)" in written.stdout
+    assert (repo / ".reviewbot.yml").read_text() == "baseline: .reviewbot-baseline.json\n"
+    assert run_reviewbot(repo, "scan").code == 0
+    # Named already: nothing more to say.
+    assert run_reviewbot(repo, "baseline").stdout.count("reviewbot:") == 1
+    # A flow-style config is left as it was, with the line to write; pyproject.toml gets the line to add.
+    (repo / ".reviewbot.yml").write_text("{fail-on: error}\n")
+    flow = run_reviewbot(repo, "baseline")
+    assert "write `baseline: .reviewbot-baseline.json` in .reviewbot.yml" in flow.stdout
+    assert (repo / ".reviewbot.yml").read_text() == "{fail-on: error}\n"
+    (repo / ".reviewbot.yml").unlink()
+    (repo / "pyproject.toml").write_text('[tool.reviewbot]\nfail-on = "error"\n')
+    toml = run_reviewbot(repo, "baseline")
+    assert 'add `baseline = ".reviewbot-baseline.json"` to [tool.reviewbot] in pyproject.toml' in toml.stdout
+    assert (repo / "pyproject.toml").read_text() == '[tool.reviewbot]\nfail-on = "error"\n'

@@ -155,6 +155,9 @@ def test_text_output_and_summary(flat):
     assert lines[-1] == "[*] 2 fixable with `reviewbot scan --fix`."
     quiet = run_reviewbot(flat, "scan", "--quiet")
     assert quiet.stdout.splitlines() == lines[:3]
+    # Only errors here: --show error lists them all, and --show rejects what is no severity.
+    assert run_reviewbot(flat, "scan", "--show", "error").stdout == result.stdout
+    assert run_reviewbot(flat, "scan", "--show", "fatal").code == 2
 
 
 def test_fail_on_and_clean_repository(flat, tmp_path):

@@ -7,6 +7,7 @@ import argparse
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from reviewbot.arguments import build_parser
@@ -87,3 +88,36 @@ def test_run_of_settings_is_the_view_the_reports_read():
     for severity in Severity:
         finding = Finding("RB101", spec.rule.name, severity, "a.py", 1, 1, 1, 2, "m")
         assert run.fails(finding) == settings.fails(finding)
+
+
+def _text(findings: list[Finding], **run: object) -> list[str]:
+    from reviewbot.report.text import render
+
+    rules = {rule: RuleInfo(rule.lower(), "Summary.", "Why.", Severity.INFO, None) for rule in {f.rule for f in findings}}
+    files = run.pop("files", 3)
+    return render(findings, replace(Run(files, rules, frozenset(rules)), **run)).splitlines()  # type: ignore[arg-type]
+
+
+def test_the_text_report_lists_errors_first_then_warnings_then_info_each_by_path():
+    found = [
+        Finding("RB401", "n", Severity.INFO, "a.py", 1, 1, 1, 2, "info a"),
+        Finding("RB101", "n", Severity.ERROR, "b.py", 3, 1, 3, 2, "error b"),
+        Finding("RB201", "n", Severity.WARNING, "a.py", 9, 1, 9, 2, "warning a"),
+        Finding("RB101", "n", Severity.ERROR, "c.py", 1, 1, 1, 2, "error c"),
+    ]
+    listed = [line.rpartition("] ")[2] for line in _text(found) if line.endswith(("a", "b", "c"))]
+    assert listed == ["error b", "error c", "warning a", "info a"]
+    # --show: the list keeps the severities asked for; the summary counts every finding and says so.
+    shown = _text(found, show=Severity.WARNING)
+    assert [line for line in shown if line.endswith("info a")] == []
+    assert "Found 4 findings in 3 files (2 errors, 1 warning, 1 info)." in shown
+    assert shown[-1] == "1 finding below warning not listed (`--show info` lists every one)."
+
+
+def test_the_text_report_says_when_nothing_was_scanned_and_how_to_adopt_many_findings():
+    assert _text([], files=0) == ["No Python file to scan: nothing was checked (0 files)."]
+    assert _text([], files=2) == ["All checks passed (2 files scanned)."]
+    many = [Finding("RB401", "n", Severity.INFO, f"m{n}.py", 1, 1, 1, 2, "info") for n in range(51)]
+    assert _text(many)[-1].startswith("Adopting reviewbot in existing code? `reviewbot baseline` records these findings")
+    assert not _text(many, baseline=True)[-1].startswith("Adopting")
+    assert not _text(many[:50])[-1].startswith("Adopting")

@@ -43,8 +43,12 @@ class Run:
     color: bool = False
     # Findings fixed by ``--fix`` during this run.
     fixed: int = 0
-    # Text format: the findings only, no summary.
+    # Text format: the findings only, no summary ...
     quiet: bool = False
+    # ... only those at or above this severity listed (``--show``; ``None``: all) ...
+    show: Severity | None = None
+    # ... and whether a baseline filtered them (no hint to write one, then).
+    baseline: bool = False
     # JSON format: the files' facts, for ``reviewbot merge`` (a shard's report) ...
     facts: tuple[Facts, ...] = ()
     # ... and which shard it is (``(K, N)`` of ``--shard K/N``), so that ``merge`` sees one missing.

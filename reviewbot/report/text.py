@@ -16,14 +16,23 @@ def _paint(text: str, code: str, enabled: bool) -> str:
     return f"\033[{code}m{text}\033[0m" if enabled else text
 
 
-def render(findings: list[Finding], run: Run) -> str:
-    """``path:line:col: RB101 [error] message`` lines and the summary.
+# More findings than this on a scan without a baseline: the summary says how to adopt reviewbot
+# in existing code (``reviewbot baseline``).
+MANY = 50
 
-    ``[*]`` marks findings that ``--fix`` can fix, as Ruff does.
+
+def render(findings: list[Finding], run: Run) -> str:
+    """``path:line:col: RB101 [error] message`` lines, most severe first (errors, then warnings,
+    then info, each by path and line), and the summary.
+
+    ``[*]`` marks findings that ``--fix`` can fix, as Ruff does. ``run.show`` leaves the less
+    severe findings out of the list (the summary still counts them).
     """
     color = run.color
     lines = []
-    for f in findings:
+    shown = [f for f in findings if run.show is None or f.severity >= run.show]
+    # ``sorted`` keeps the path order among findings of one severity.
+    for f in sorted(shown, key=lambda finding: finding.severity, reverse=True):
         # Paths and messages carry repository text: a newline in a file name must not start a line
         # a CI runner would read as a workflow command.
         location = _paint(f"{printable(f.path)}:{f.line}:{f.column}:", "1", color)
@@ -35,6 +44,11 @@ def render(findings: list[Finding], run: Run) -> str:
     if lines:
         lines.append("")
     lines.extend(summary_lines(findings, run))
+    hidden = len(findings) - len(shown)
+    if hidden:
+        lines.append(f"{plural(hidden, 'finding')} below {run.show.label if run.show else ''} not listed (`--show info` lists every one).")
+    if len(findings) > MANY and not run.baseline:
+        lines.append("Adopting reviewbot in existing code? `reviewbot baseline` records these findings, and scans then report only new ones.")
     return "\n".join(lines) + "\n"
 
 
@@ -42,6 +56,8 @@ def summary_lines(findings: list[Finding], run: Run) -> list[str]:
     """The grouped summary printed after the findings: totals, then one line per rule."""
     files = plural(run.files, "file")
     fixed = f" Fixed {plural(run.fixed, 'finding')}." if run.fixed else ""
+    if not run.files and not findings:
+        return ["No Python file to scan: nothing was checked (0 files)."]
     if not findings:
         return [f"All checks passed ({files} scanned).{fixed}"]
     # Most severe first: "2 errors, 1 warning, 3 info".
