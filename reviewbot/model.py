@@ -270,7 +270,9 @@ class Facts:
     classes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # ... module-level instances of project classes (``payments = PaymentsClient(...)``) ...
     singletons: tuple[tuple[str, str], ...] = ()
-    # ... what the application's registered exception handlers catch (encoded) ...
+    # ... what the application's registered exception handlers catch (encoded; ``@module.function``:
+    # the handler DRF's ``EXCEPTION_HANDLER`` names; ``~function``: this file's function that only adds
+    # to the answer of DRF's own handler) ...
     handlers: tuple[str, ...] = ()
     # ... and functions made boundaries elsewhere than on their ``def`` (an arq worker's
     # ``functions``, ``scheduler.add_job(f)``): (target, boundary).

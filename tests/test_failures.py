@@ -78,6 +78,12 @@ def test_a_frame_on_the_way_that_catches_the_family_owns_it():
     # A handler of an unrelated family owns nothing.
     unrelated = guarded.replace("except httpx.HTTPError", "except KeyError")
     assert [line for _, line, _ in rb201({**SHOP, "app/services/checkout.py": unrelated})] == [9]
+    # A class of the project is raised by the project alone; a library's exception it re-exports catches.
+    errors = "import httpx\n\nHTTPError = httpx.HTTPError\n\n\nclass PaymentFailed(Exception):\n    pass\n"
+    own = guarded.replace("except httpx.HTTPError", "except PaymentFailed").replace("import httpx\n", "from app.errors import HTTPError, PaymentFailed\n")
+    assert [line for _, line, _ in rb201({**SHOP, "app/services/checkout.py": own, "app/errors.py": errors})] == [9]
+    exported = own.replace("except PaymentFailed", "except HTTPError")
+    assert rb201({**SHOP, "app/services/checkout.py": exported, "app/errors.py": errors}) == []
 
 
 def test_a_registered_exception_handler_owns_what_reaches_a_route():
@@ -85,6 +91,25 @@ def test_a_registered_exception_handler_owns_what_reaches_a_route():
     assert rb201({**SHOP, "app/main.py": main}) == []
     narrow = main.replace("httpx.HTTPError", "ValueError")
     assert len(rb201({**SHOP, "app/main.py": narrow})) == 1
+
+
+def test_drfs_exception_handler_owns_failures_unless_it_only_adds_to_drfs_own_answer():
+    view = (
+        "from rest_framework.decorators import api_view\n\nfrom app.clients.payments import payments\n\n\n"
+        "@api_view([\"POST\"])\ndef charge_view(request):\n    return payments.charge(1)\n"
+    )
+    settings_py = 'REST_FRAMEWORK = {"EXCEPTION_HANDLER": "app.api.errors.handler"}\n'
+    adds = (
+        "from rest_framework.views import exception_handler\n\n\ndef handler(exc, context):\n"
+        "    response = exception_handler(exc, context)\n    if response is not None:\n        response.data['type'] = type(exc).__name__\n    return response\n"
+    )
+    answers = adds.replace("    return response\n", "    if response is None:\n        response = Response({'detail': 'unavailable'}, status=503)\n    return response\n")
+    answers = "from rest_framework.response import Response\n" + answers
+    files = {"app/clients/payments.py": CLIENT, "app/api/views.py": view, "app/settings.py": settings_py}
+    assert [line for _, line, _ in rb201({**files, "app/api/errors.py": adds})] == [9]
+    assert rb201({**files, "app/api/errors.py": answers}) == []
+    # A handler the project does not hold (a package's), or one not named by a string: the benefit of the doubt.
+    assert rb201(files) == []
 
 
 def test_raises_passes_the_obligation_to_the_first_caller_that_neither_catches_nor_documents():
@@ -159,6 +184,9 @@ def test_only_loops_that_nothing_leaves_are_endless():
     assert not loop("while True:\n    if done():\n        break\n")
     assert not loop("while True:\n    return\n")
     assert not loop("while running:\n    poll()\n")
+    # Stopping the task is no way out of its work.
+    assert loop("while True:\n    try:\n        poll()\n    except asyncio.CancelledError:\n        break\n")
+    assert not loop("while True:\n    try:\n        poll()\n    except (asyncio.CancelledError, ValueError):\n        break\n")
 
 
 def test_explain_at_follows_the_failure_and_says_why_each_frame_does_or_does_not_own_it(tmp_path):

@@ -90,6 +90,11 @@ MAX_DEPTH = 12
 # In a change: how many rounds of callers and callees of the changed files are read, and how many files at most.
 GROWTH = 4
 MAX_FILES = 200
+# DRF's own exception handler: it answers DRF's exceptions (``APIException``, ``Http404``,
+# ``PermissionDenied``) and returns ``None`` for any other.
+DRF_DEFAULT_HANDLER = "rest_framework.views.exception_handler"
+# What stopping a task or the process raises.
+SHUTDOWN = frozenset({"CancelledError", "KeyboardInterrupt", "SystemExit", "GeneratorExit"})
 # The words that register an application's exception handlers and boundaries (read in a change wherever they are).
 REGISTRATIONS = ("add_exception_handler", "exception_handler", "errorhandler", "register_error_handler", "process_exception", "EXCEPTION_HANDLER", "exception_handlers", "WorkerSettings", "add_job")
 # A function name mentioned in more files than this is too common to find its callers by.
@@ -129,11 +134,6 @@ def decode(text: str) -> Caught:
     return Caught(text[1:], text[0] in "=+", text[0] == "=")
 
 
-def covers(caught: tuple[str, ...], families: tuple[str, ...]) -> bool:
-    """Whether any of the encoded types ``caught`` catches a failure of a call into ``families``."""
-    return any(decode(item).covers(families) for item in caught)
-
-
 def endless(node: cst.While) -> bool:
     """``while True:`` (or ``while 1:``) that no ``break`` or ``return`` of its own leaves."""
     test = node.test
@@ -143,16 +143,27 @@ def endless(node: cst.While) -> bool:
 
 
 def _leaves(node: cst.CSTNode, loop: bool) -> bool:
-    """Whether ``node`` holds a ``return``, or a ``break`` of the loop being judged (``loop``)."""
+    """Whether ``node`` holds a ``return``, or a ``break`` of the loop being judged (``loop``).
+    A handler of the loop's shutdown (``except asyncio.CancelledError: break``) is no way out of
+    its work."""
     for child in node.children:
         if isinstance(child, cst.Return) or (loop and isinstance(child, cst.Break)):
             return True
-        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or _shutdown(child):
             continue
         # A ``break`` in a nested loop leaves that loop, not this one; a ``return`` leaves both.
         if _leaves(child, loop and not isinstance(child, (cst.For, cst.While))):
             return True
     return False
+
+
+def _shutdown(node: cst.CSTNode) -> bool:
+    """``except asyncio.CancelledError:`` (or ``KeyboardInterrupt``, ``SystemExit``): the process
+    or the task is being stopped."""
+    if not isinstance(node, cst.ExceptHandler) or node.type is None:
+        return False
+    types = [element.value for element in node.type.elements] if isinstance(node.type, cst.Tuple) else [node.type]
+    return all((dotted_name(kind) or "").rpartition(".")[2] in SHUTDOWN for kind in types)
 
 
 def raised_names(docstring: str) -> list[str]:
@@ -273,6 +284,14 @@ class FlowFacts(Analysis):
                         self._module_assignment(small.targets[0].target.value, small.value)
         self.local |= {name for name, _ in self.singletons}
 
+    def _adds_to_drf(self, node: cst.FunctionDef) -> bool:
+        """A DRF exception handler that only adds to the answer of DRF's own, which answers DRF's
+        exceptions alone (``None`` for any other, and the client gets a 500)."""
+        calls = _Calls()
+        node.body.visit(calls)
+        names = {self.ctx.imports.resolve(call.func) or dotted_name(call.func) or "" for call in calls.found}
+        return DRF_DEFAULT_HANDLER in names and not any(name.rpartition(".")[2].endswith("Response") for name in names)
+
     def _module_assignment(self, name: str, value: cst.BaseExpression) -> None:
         """``payments = PaymentsClient(...)``; ``REST_FRAMEWORK = {"EXCEPTION_HANDLER": ...}``."""
         if isinstance(value, cst.Call):
@@ -282,7 +301,8 @@ class FlowFacts(Analysis):
         if name == "REST_FRAMEWORK" and isinstance(value, cst.Dict):
             for element in value.elements:
                 if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString) and element.key.evaluated_value == "EXCEPTION_HANDLER":
-                    self.handlers.append("*")
+                    named = element.value.evaluated_value if isinstance(element.value, cst.SimpleString) else None
+                    self.handlers.append(f"@{named}" if isinstance(named, str) else "*")
 
     def _class_body(self, node: cst.ClassDef) -> None:
         """A Django middleware (``process_exception``) handles every failure of a view; an arq
@@ -337,6 +357,8 @@ class FlowFacts(Analysis):
             return
         names = [s.node.name.value for s in self._chain(scope)]
         building = Building(".".join(names))
+        if parent is None and self._adds_to_drf(node):
+            self.handlers.append(f"~{node.name.value}")
         for decorator in node.decorators:
             self._decorator(building, node, decorator.decorator)
         if not building.boundary and parent is None:
@@ -367,9 +389,10 @@ class FlowFacts(Analysis):
         yield from self.flow._caught(expression)
 
     def _plain_boundary(self, node: cst.FunctionDef) -> str:
-        """A boundary without a decorator: a Django function view, an argparse ``main``."""
+        """A boundary without a decorator: a Django function view (a helper of the views, named
+        ``_private``, is none), an argparse ``main``."""
         params = node.params.params
-        if self.views and params and params[0].name.value == "request":
+        if self.views and params and params[0].name.value == "request" and not node.name.value.startswith("_"):
             return f"view {node.name.value}"
         if node.name.value == "main" and self.argparse:
             return "command main"
@@ -678,6 +701,18 @@ def restarted(ctx: FileContext) -> bool:
     return False
 
 
+class _Calls(cst.CSTVisitor):
+    """Every call in a block."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """One more call."""
+        self.found.append(node)
+
+
 class _CallNames(cst.CSTVisitor):
     """The last name part of every call in a block (``self.start()`` -> ``start``)."""
 
@@ -718,7 +753,7 @@ class CallGraph:
         self.singletons = {(path, name): target for path, facts in files.items() for name, target in facts.singletons}
         # What a module imports, by the name it binds (``from a import b`` binds ``b`` to ``a.b``).
         self.imported = {path: {name.rpartition(".")[2]: name for name, _ in facts.imports} for path, facts in files.items()}
-        self.handlers = tuple(caught for facts in files.values() for caught in facts.handlers)
+        self.handlers = tuple(self._registered_handler(caught, files) for facts in files.values() for caught in facts.handlers if caught[:1] != "~")
         self.callers: dict[tuple[str, str], list[tuple[Site, CallSite]]] = {}
         self.registered: dict[tuple[str, str], str] = {}
         for path, facts in sorted(files.items()):
@@ -735,6 +770,16 @@ class CallGraph:
         # The nearest boundary is found breadth first: in the same order however the files came.
         for sites in self.callers.values():
             sites.sort(key=lambda entry: (entry[0].path, entry[0].flow.line, entry[1].line, entry[1].column))
+
+    def _registered_handler(self, caught: str, files: dict[str, Facts]) -> str:
+        """What a registered handler catches: DRF's ``EXCEPTION_HANDLER`` (``@module.function``)
+        catches everything, unless the function it names only adds to DRF's own answer (``~function``
+        in its file's facts)."""
+        if caught[:1] != "@":
+            return caught
+        module, _, function = caught[1:].rpartition(".")
+        path = self.modules.get(module)
+        return "+rest_framework.exceptions.APIException" if path is not None and f"~{function}" in files[path].handlers else "*"
 
     def resolve(self, target: str, path: str, depth: int = 0) -> tuple[str, str] | None:
         """The function ``target`` names, seen from ``path``: ``(path, name)``, or ``None``."""
@@ -836,14 +881,26 @@ class CallGraph:
                 return True
         return False
 
+    def covers(self, caught: tuple[str, ...], families: tuple[str, ...]) -> bool:
+        """Whether any of the encoded types ``caught`` catches a failure of a call into ``families``.
+        A class the project defines catches no library's failure (only the project raises it);
+        another name imported from the project may be a library's exception re-exported."""
+        for item in caught:
+            found = decode(item)
+            if found.own and found.name is not None and self._class(found.name, "", 0) is not None:
+                continue
+            if found.covers(families):
+                return True
+        return False
+
     def guarded(self, path: str, flow: Flow, families: tuple[str, ...]) -> bool:
         """Whether the function's decorators or its task framework's retries catch the failure."""
         for guard in flow.guards:
             if guard.startswith("@"):
                 decorator = self.resolve(guard[1:], path)
-                if decorator is not None and covers(self.functions[decorator].wraps, families):
+                if decorator is not None and self.covers(self.functions[decorator].wraps, families):
                     return True
-            elif covers((guard,), families):
+            elif self.covers((guard,), families):
                 return True
         return False
 
@@ -888,7 +945,7 @@ def escapes(graph: CallGraph, path: str, flow: Flow, call: CallSite, notes: list
             note(depth, f"{name} is {describe(boundary)[0]}, which `errors.boundaries` leaves out")
             boundary = ""
         if boundary:
-            if boundary.startswith(("route", "view")) and covers(graph.handlers, families):
+            if boundary.startswith(("route", "view")) and graph.covers(graph.handlers, families):
                 note(depth, f"{name} is {describe(boundary)[0]}; an exception handler the application registers covers it: owned")
                 continue
             note(depth, f"{name} is {describe(boundary)[0]} and nothing handles it: RB201")
@@ -897,12 +954,12 @@ def escapes(graph: CallGraph, path: str, flow: Flow, call: CallSite, notes: list
             note(depth, f"{name}: followed no further ({MAX_DEPTH} calls deep)")
             continue
         # A function that documents the failure hands it to its callers: the finding moves to the call.
-        documented = covers(here.raises, families)
+        documented = graph.covers(here.raises, families)
         callers = graph.callers.get((site.path, here.name), ())
         count = f"{len(callers)} caller{'s' if len(callers) != 1 else ''} in the project" if callers else "no caller in the project: no boundary reached"
         note(depth, f"{name}{' documents it in `Raises:` and' if documented else ''} lets it through; {count}")
         for caller, site_call in callers:
-            if covers(site_call.caught, families):
+            if graph.covers(site_call.caught, families):
                 note(depth + 1, f"`{shown(caller)}` calls it at {caller.path}:{site_call.line} inside a `try` that catches it: owned")
                 continue
             if (caller.path, caller.flow.name) in seen:
@@ -970,10 +1027,12 @@ class UnguardedExternalCall(ProjectRule):
         "for a `try` around every call; they ask that every failure ends somewhere that answers it. "
         "The failure of each external call is followed up through the project's call graph: it is "
         "handled where a caller catches it (its library's exceptions, `OSError` and its kin, "
-        "`Exception`, or a project exception), where the application registers an exception "
+        "`Exception`, or a name imported from the project that may re-export them; a class the project "
+        "defines catches no library's failure), where the application registers an exception "
         "handler for it (`add_exception_handler`, `@app.exception_handler`, `@app.errorhandler`, "
         "`register_error_handler`, a Django middleware's `process_exception`, DRF's "
-        "`EXCEPTION_HANDLER`), where a retry decorator (`tenacity`, `backoff`, or a project "
+        "`EXCEPTION_HANDLER` unless the function it names only adds to the answer of DRF's own, "
+        "which answers DRF's exceptions alone), where a retry decorator (`tenacity`, `backoff`, or a project "
         "decorator whose wrapper catches it) or the task framework (`autoretry_for`, Dramatiq's "
         "retries) retries it. A function that names the failure in its docstring's `Raises:` "
         "hands it to its callers, and the finding moves to the first caller that neither catches "
@@ -1145,7 +1204,9 @@ class LoopEndedByTransientError(Rule):
         "in it, unhandled inside the loop, ends the loop — the worker is alive and does nothing, or "
         "the process dies. A `try` around the whole loop does not help: the loop has ended by then. "
         "Catch the failure inside the loop, log it, back off, and carry on. One finding per loop, at "
-        "the `while`; the calls it covers are not RB201's. A loop with a `break` or `return` (a "
+        "the `while`; the calls it covers are not RB201's. A job taken from a queue and run in the loop "
+        "(`job = await queue.get()`, then `await job()`) can fail in any way: only a broad handler inside the "
+        "loop keeps the worker alive. A loop with a `break` or `return` (a "
         "pagination loop) is not endless; one inside a `try` whose handler starts the work again "
         "(`self.start()`, `run()`, a call of the function itself) is restarted. Test files are exempt."
     )
@@ -1187,6 +1248,8 @@ class LoopEndedByTransientError(Rule):
         self.clients = self.analysis(Clients)
         # Open endless loops of the function being walked: (loop, guards around it, first unguarded call).
         self.loops: list[tuple[cst.While, int, int, str | None]] = []
+        # The names bound to a job taken from a queue in the open loops (``job = await self.queue.get()``).
+        self.jobs: set[str] = set()
 
     def visit_While(self, node: cst.While) -> None:
         """An endless loop begins: remember how many guards were around it (none if a handler
@@ -1194,33 +1257,47 @@ class LoopEndedByTransientError(Rule):
         if endless(node) and not restarted(self.ctx):
             self.loops.append((node, len(self.flow.guards), len(self.flow.guards[-1]), None))
 
-
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """``job = await queue.get()`` in an endless loop: a job whose failure can be anything."""
+        value = node.value.expression if isinstance(node.value, cst.Await) else node.value
+        if self.loops and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in ("get", "get_nowait"):
+            receiver = (dotted_name(value.func.value) or "").rpartition(".")[2].lower()
+            if receiver.endswith("queue") or receiver == "q":
+                self.jobs |= {target.target.value for target in node.targets if isinstance(target.target, cst.Name)}
 
     def leave_Call(self, node: cst.Call) -> None:
-        """An external call in the innermost endless loop of this function that no ``try`` inside the loop catches."""
+        """An external call in the innermost endless loop of this function that no ``try`` inside
+        the loop catches, or a job taken from a queue that no broad ``try`` inside the loop catches."""
         if not self.loops:
             return
         loop, functions, depth, first = self.loops[-1]
         if first is not None or functions != len(self.flow.guards):
             return
+        guards = [item for guard in self.flow.guards[-1][depth:] for item in guard]
+        if isinstance(node.func, cst.Name) and node.func.value in self.jobs:
+            if not any(item.name is None or item.name in BROAD for item in guards):
+                self.loops[-1] = (loop, functions, depth, f"the job `{node.func.value}` taken from the queue can fail in any way")
+            return
         found = external_call(self.ctx, node, self.clients, self.external, self.sessions)
         if found is None:
             return
         name, families = found
-        if any(item.covers(families) for guard in self.flow.guards[-1][depth:] for item in guard):
+        if any(item.covers(families) for item in guards):
             return
-        self.loops[-1] = (loop, functions, depth, dotted_name(node.func) or name)
+        self.loops[-1] = (loop, functions, depth, f"`{dotted_name(node.func) or name}` can fail on a transient error")
 
     def leave_While(self, node: cst.While) -> None:
         """Report the loop once, naming its first unguarded call."""
         if not self.loops or self.loops[-1][0] is not node:
             return
         _, _, _, first = self.loops.pop()
+        if not self.loops:
+            self.jobs = set()
         if first is not None:
             header = self.ctx.span(node)
             self.report(
                 node,
-                f"`{first}` can fail on a transient error and nothing inside this endless loop handles it: one failure ends the loop; "
+                f"{first} and nothing inside this endless loop handles it: one failure ends the loop; "
                 "catch it inside the loop, log it and carry on (with a pause)",
                 span=(header[0], header[1], header[0], header[1] + len("while")),
             )

@@ -20,7 +20,7 @@ class InventoryClient:
             raise OutOfStock("unknown") from exc
 
     async def stock_level(self, sku: str) -> int:
-        resp = await self._client.get(f"/stock/{sku}")
+        resp = await self._client.get(f"/stock/{sku}")  # expect: RB201
         resp.raise_for_status()
         body = resp.json()
         if "available" not in body:
