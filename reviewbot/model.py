@@ -226,6 +226,12 @@ class Flow:
     # Used as a decorator: what the ``try`` statements of the wrapper it defines catch (encoded).
     wraps: tuple[str, ...] = ()
     calls: tuple[CallSite, ...] = ()
+    # An abstract method (``@abstractmethod``, or a body that only raises ``NotImplementedError``):
+    # a call of it runs the overrides of the subclasses.
+    abstract: bool = False
+    # The project class its return annotation names (``-> PaymentsService``), if one: a call of a
+    # method on what it returns (``get_payments().charge()``) is that class's method.
+    returns: str = ""
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Flow:
@@ -233,7 +239,7 @@ class Flow:
         return cls(
             str(record["name"]), int(record["line"]), int(record["first"]), int(record["last"]), str(record["boundary"]),
             tuple(str(x) for x in record["guards"]), tuple(str(x) for x in record["raises"]), tuple(str(x) for x in record["wraps"]),
-            tuple(CallSite.from_record(call) for call in record["calls"]),
+            tuple(CallSite.from_record(call) for call in record["calls"]), bool(record.get("abstract", False)), str(record.get("returns", "")),
         )
 
 

@@ -11,7 +11,7 @@ import json
 
 import libcst as cst
 
-from reviewbot.checks.failures import endless, raised_names
+from reviewbot.checks.failures import abstract, endless, raised_names
 from reviewbot.engine import scan_file
 from reviewbot.model import Facts
 from tests.conftest import scan_files, settings
@@ -93,6 +93,26 @@ def test_a_registered_exception_handler_owns_what_reaches_a_route():
     assert len(rb201({**SHOP, "app/main.py": narrow})) == 1
 
 
+def test_a_call_of_an_abstract_method_runs_the_overrides_and_a_return_annotation_names_the_class():
+    clients = (
+        "from abc import ABC, abstractmethod\n\nimport httpx\n\n\nclass Sender(ABC):\n    @abstractmethod\n    def send(self, text: str) -> None:\n"
+        "        \"\"\"Send it.\"\"\"\n\n\nclass HttpSender(Sender):\n    def send(self, text: str) -> None:\n"
+        "        httpx.post('https://hooks.example.com', json={'text': text}, timeout=5)\n\n\n"
+        "class Notifier:\n    def __init__(self, sender: Sender) -> None:\n        self.sender = sender\n\n"
+        "    def notify(self, text: str) -> None:\n        self.sender.send(text)\n\n\n"
+        "def get_notifier() -> Notifier:\n    return Notifier(HttpSender())\n"
+    )
+    routes = (
+        "from fastapi import APIRouter\n\nfrom app.notify import get_notifier\n\nrouter = APIRouter()\n\n\n"
+        "@router.post('/notify')\ndef notify_route(text: str) -> None:\n    get_notifier().notify(text)\n"
+    )
+    [(path, line, message)] = rb201({"app/notify.py": clients, "app/api/routes.py": routes})
+    assert (path, line) == ("app/notify.py", 14) and "reaches route `POST /notify` through `HttpSender.send` → `Notifier.notify` and nothing" in message
+    # A method with a body of its own may be what runs: its subclasses' overrides are not followed.
+    concrete = clients.replace("    @abstractmethod\n    def send(self, text: str) -> None:\n        \"\"\"Send it.\"\"\"\n", "    def send(self, text: str) -> None:\n        print(text)\n")
+    assert rb201({"app/notify.py": concrete, "app/api/routes.py": routes}) == []
+
+
 def test_drfs_exception_handler_owns_failures_unless_it_only_adds_to_drfs_own_answer():
     view = (
         "from rest_framework.decorators import api_view\n\nfrom app.clients.payments import payments\n\n\n"
@@ -171,6 +191,19 @@ def test_raises_sections_are_read_in_the_three_docstring_styles():
     assert raised_names(google) == ["httpx.HTTPError", "ValueError"]
     assert raised_names(numpy) == ["PaymentError"]
     assert raised_names(sphinx) == ["requests.RequestException"]
+
+
+def test_abstract_methods_are_told_by_their_decorator_or_an_empty_body():
+    def method(code: str) -> bool:
+        statement = cst.parse_module(code).body[0]
+        assert isinstance(statement, cst.FunctionDef)
+        return abstract(statement)
+
+    assert method("@abc.abstractmethod\ndef f(self):\n    return 1\n")
+    assert method("def f(self):\n    \"\"\"Doc.\"\"\"\n    raise NotImplementedError('subclasses')\n")
+    assert method("def f(self): ...\n") and method("def f(self):\n    pass\n")
+    assert not method("def f(self):\n    raise ValueError\n")
+    assert not method("def f(self):\n    return None\n")
 
 
 def test_only_loops_that_nothing_leaves_are_endless():

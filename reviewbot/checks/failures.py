@@ -226,6 +226,28 @@ class Building:
     # The loop each call of ``calls`` is in (by index), placed once the walk has left it.
     in_loop: dict[int, cst.While] = field(default_factory=dict)
     middleware: bool = False
+    abstract: bool = False
+    returns: str = ""
+
+
+def abstract(node: cst.FunctionDef) -> bool:
+    """``@abstractmethod``, or a body of only a docstring, ``pass``, ``...`` or ``raise NotImplementedError``."""
+    if any((dotted_name(d.decorator) or "").rpartition(".")[2] == "abstractmethod" for d in node.decorators):
+        return True
+    body = node.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        smalls = list(body.body)
+    elif all(isinstance(statement, cst.SimpleStatementLine) for statement in body.body):
+        smalls = [small for statement in body.body if isinstance(statement, cst.SimpleStatementLine) for small in statement.body]
+    else:
+        return False
+    for small in smalls:
+        if isinstance(small, cst.Pass) or (isinstance(small, cst.Expr) and isinstance(small.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString))):
+            continue
+        raised = small.exc.func if isinstance(small, cst.Raise) and isinstance(small.exc, cst.Call) else small.exc if isinstance(small, cst.Raise) else None
+        if not (isinstance(raised, cst.Name) and raised.value == "NotImplementedError"):
+            return False
+    return True
 
 
 class FlowFacts(Analysis):
@@ -283,6 +305,11 @@ class FlowFacts(Analysis):
                     if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
                         self._module_assignment(small.targets[0].target.value, small.value)
         self.local |= {name for name, _ in self.singletons}
+
+    @property
+    def _drf(self) -> bool:
+        """Whether the file imports DRF's own exception handler (or its module)."""
+        return any(name in (DRF_DEFAULT_HANDLER, "rest_framework.views") for name in self.ctx.imports.names.values())
 
     def _adds_to_drf(self, node: cst.FunctionDef) -> bool:
         """A DRF exception handler that only adds to the answer of DRF's own, which answers DRF's
@@ -356,8 +383,10 @@ class FlowFacts(Analysis):
         if parent is not None and not isinstance(parent.node, cst.ClassDef):
             return
         names = [s.node.name.value for s in self._chain(scope)]
-        building = Building(".".join(names))
-        if parent is None and self._adds_to_drf(node):
+        building = Building(".".join(names), abstract=parent is not None and abstract(node))
+        if node.returns is not None:
+            building.returns = self._annotated(node.returns.annotation) or ""
+        if parent is None and self._drf and self._adds_to_drf(node):
             self.handlers.append(f"~{node.name.value}")
         for decorator in node.decorators:
             self._decorator(building, node, decorator.decorator)
@@ -481,9 +510,15 @@ class FlowFacts(Analysis):
         span = self.ctx.span(node)
         first = self.ctx.span(node.decorators[0])[0] if node.decorators else span[0]
         calls = self._placed(building)
-        # A function that calls nothing passes no failure on; a decorator's wrapper may still guard others.
-        if calls or building.wraps:
-            self.flows.append(Flow(building.name, span[0], first, span[2], building.boundary, tuple(building.guards), tuple(building.raises), tuple(building.wraps), calls))
+        # A function that calls nothing passes no failure on; a decorator's wrapper may still guard
+        # others, and a call of an abstract method runs the overrides.
+        if calls or building.wraps or building.abstract:
+            self.flows.append(
+                Flow(
+                    building.name, span[0], first, span[2], building.boundary, tuple(building.guards), tuple(building.raises), tuple(building.wraps), calls,
+                    building.abstract, building.returns,
+                )
+            )
 
     def _placed(self, building: Building) -> tuple[CallSite, ...]:
         """The calls of a function, each with the line of the endless loop it is in (the loops'
@@ -602,6 +637,10 @@ class FlowFacts(Analysis):
             if isinstance(value, cst.Name) and scope.locals is not None and value.value in scope.locals.bindings:
                 kind = self._bound_class(scope.locals.bindings[value.value])
                 return f"{kind}.{func.attr.value}" if kind is not None else None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and not func.value.args:
+            # ``get_service().run()``: what the function returns (or the class makes), in the project phase.
+            made = self._target(func.value.func)
+            return f"{made}().{func.attr.value}" if made is not None else None
         return self._target(func)
 
     @staticmethod
@@ -754,6 +793,13 @@ class CallGraph:
         # What a module imports, by the name it binds (``from a import b`` binds ``b`` to ``a.b``).
         self.imported = {path: {name.rpartition(".")[2]: name for name, _ in facts.imports} for path, facts in files.items()}
         self.handlers = tuple(self._registered_handler(caught, files) for facts in files.values() for caught in facts.handlers if caught[:1] != "~")
+        # The project's subclasses of each project class.
+        self.subclasses: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for (path, name), bases in sorted(self.classes.items()):
+            for base in bases:
+                parent = self._class(base, path, 0)
+                if parent is not None:
+                    self.subclasses.setdefault(parent, []).append((path, name))
         self.callers: dict[tuple[str, str], list[tuple[Site, CallSite]]] = {}
         self.registered: dict[tuple[str, str], str] = {}
         for path, facts in sorted(files.items()):
@@ -765,11 +811,30 @@ class CallGraph:
                 for call in flow.calls:
                     if not call.external:
                         callee = self.resolve(call.target, path)
-                        if callee is not None:
-                            self.callers.setdefault(callee, []).append((Site(path, flow), call))
+                        for reached in (callee, *self._overrides(callee)) if callee is not None else ():
+                            self.callers.setdefault(reached, []).append((Site(path, flow), call))
         # The nearest boundary is found breadth first: in the same order however the files came.
         for sites in self.callers.values():
             sites.sort(key=lambda entry: (entry[0].path, entry[0].flow.line, entry[1].line, entry[1].column))
+
+    def _overrides(self, callee: tuple[str, str]) -> list[tuple[str, str]]:
+        """The methods of the project's subclasses that override ``callee`` when it is abstract:
+        what a call of it runs."""
+        if not self.functions[callee].abstract:
+            return []
+        kind, _, method = callee[1].rpartition(".")
+        found: list[tuple[str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        waiting = list(self.subclasses.get((callee[0], kind), ()))
+        while waiting and len(seen) < 100:
+            subclass = waiting.pop(0)
+            if subclass in seen:
+                continue
+            seen.add(subclass)
+            if (subclass[0], f"{subclass[1]}.{method}") in self.functions:
+                found.append((subclass[0], f"{subclass[1]}.{method}"))
+            waiting.extend(self.subclasses.get(subclass, ()))
+        return found
 
     def _registered_handler(self, caught: str, files: dict[str, Facts]) -> str:
         """What a registered handler catches: DRF's ``EXCEPTION_HANDLER`` (``@module.function``)
@@ -785,6 +850,15 @@ class CallGraph:
         """The function ``target`` names, seen from ``path``: ``(path, name)``, or ``None``."""
         if depth > 8:
             return None
+        if "()." in target:
+            # ``make_service().run``: a method of the class the function's return annotation names,
+            # or of the class called.
+            made, _, method = target.rpartition("().")
+            kind = self._class(made, path, depth + 1)
+            maker = self.resolve(made, path, depth + 1) if kind is None else None
+            if maker is not None and self.functions[maker].returns:
+                kind = self._class(self.functions[maker].returns, maker[0], depth + 1)
+            return self._method(*kind, method, depth + 1) if kind is not None else None
         if target.startswith("#"):
             return self._within(path, target[1:], depth)
         parts = target.split(".")
@@ -1025,7 +1099,9 @@ class UnguardedExternalCall(ProjectRule):
     why = (
         "External systems fail: timeouts, refused connections, rate limits. A reviewer does not ask "
         "for a `try` around every call; they ask that every failure ends somewhere that answers it. "
-        "The failure of each external call is followed up through the project's call graph: it is "
+        "The failure of each external call is followed up through the project's call graph (a call "
+        "of an abstract method reaches the subclasses' overrides; `get_service().run()` the method of "
+        "the class `get_service`'s return annotation names): it is "
         "handled where a caller catches it (its library's exceptions, `OSError` and its kin, "
         "`Exception`, or a name imported from the project that may re-export them; a class the project "
         "defines catches no library's failure), where the application registers an exception "
