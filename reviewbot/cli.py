@@ -194,10 +194,14 @@ def _report(args: argparse.Namespace, request: Request, result: Result) -> int:
     color = args.output is None and args.format == "text" and wanted and "NO_COLOR" not in os.environ
     # A shard's JSON report carries its files' facts, for the project phase of `reviewbot merge`.
     facts = tuple(result.facts.values()) if request.shard is not None else ()
+    # --show never hides a finding that fails the gate.
     show = Severity.parse(args.show) if args.show else None
+    gate = result.settings.fail_on
+    if show is not None and gate is not None and gate < show:
+        show = gate
     run_info = replace(
         Run.of(result.settings, result.scanned), color=color, fixed=result.fixed, quiet=getattr(args, "quiet", False), facts=facts, shard=request.shard,
-        show=show, baseline=request.baseline is not None or request.changed_lines or bool(request.reports),
+        show=show, baseline=request.baseline is not None, changed_lines=request.changed_lines,
     )
     _write(renderer(args.format)(list(result.findings), run_info), args.output, request.root)
     # The gate: findings at or above --fail-on (after filtering, baseline and fixes) fail the run.
@@ -366,16 +370,20 @@ def baseline(args: argparse.Namespace) -> int:
     target = args.output or inside(request.root, request.settings.baseline or DEFAULT_BASELINE, "baseline")
     write(target, list(result.findings), request.root)
     print(f"reviewbot: recorded {len(result.findings)} findings in {target}")
-    if request.settings.baseline is None or inside(request.root, request.settings.baseline, "baseline") != target:
-        print(f"reviewbot: {_wire_baseline(request.root, getattr(args, 'config', None), target)}")
+    named = request.settings.baseline is not None and inside(request.root, request.settings.baseline, "baseline").resolve() == target.resolve()
+    if not named and getattr(args, "trusted_config", None) is None:
+        print(f"reviewbot: {_wire_baseline(request.root, getattr(args, 'config', None), target, edit=args.output is None)}")
     return EXIT_OK
 
 
-def _wire_baseline(root: Path, explicit: Path | None, target: Path) -> str:
+def _wire_baseline(root: Path, explicit: Path | None, target: Path, edit: bool) -> str:
     """Name the baseline ``target`` in the config, so that a plain ``scan`` reads it: a line added
-    to a YAML config (a new ``.reviewbot.yml`` when there is none); for ``pyproject.toml``, or a
-    config that names another baseline, the line to write. Says what was done."""
-    from reviewbot.config import CONFIG_FILE, read_config
+    to the repository's YAML config (a new ``.reviewbot.yml`` when there is none), when ``edit``;
+    otherwise, for ``pyproject.toml``, a config outside the repository or one the line would not
+    extend, the line to write. Says what was done."""
+    import json
+
+    from reviewbot.config import CONFIG_FILE, read_config, read_yaml_config
     from reviewbot.files import write_atomic
 
     try:
@@ -383,26 +391,30 @@ def _wire_baseline(root: Path, explicit: Path | None, target: Path) -> str:
     except ValueError:
         return f"{target} is outside the repository: pass `--baseline {target}` to each scan"
     config, source = read_config(root, explicit)
-    line = f"baseline: {name}"
+    # A JSON string is a YAML string: quoted, no name is read as another value (``yes``, ``a #b``).
+    line = f"baseline: {json.dumps(name)}"
     if source.endswith("[tool.reviewbot]"):
-        return f'add `baseline = "{name}"` to [tool.reviewbot] in {source.split()[0]}, and scans will report only new findings'
+        return f"add `baseline = {json.dumps(name)}` to [tool.reviewbot] in {source.removesuffix(' [tool.reviewbot]')}, and scans will report only new findings"
     if "baseline" in config:
         return f"{source} names another baseline ({config['baseline']}): write `{line}` there, or pass `--baseline {name}`"
     path = explicit if explicit is not None else root / CONFIG_FILE
-    before = path.read_text(encoding="utf-8") if source != "built-in defaults" else ""
-    separator = "\n" if before and not before.endswith("\n") else ""
-    write_atomic(path, f"{before}{separator}{line}\n", root)
+    advice = f"write `{line}` in {path}, and scans will report only new findings"
+    if not edit or not path.resolve().is_relative_to(root.resolve()):
+        return advice
+    exists = source != "built-in defaults"
+    before = path.read_bytes() if exists else b""
+    # The file's own line ending; the new text is checked before anything is written.
+    newline = b"\r\n" if b"\r\n" in before else b"\n"
+    separator = newline if before and not before.endswith(b"\n") else b""
+    after = before + separator + line.encode() + newline
     try:
-        if read_config(root, explicit)[0].get("baseline") == name:
-            return f"{path.name} now names it (`{line}`): `reviewbot scan` reports only new findings"
-    except ReviewbotError:
-        pass
-    # A flow-style mapping (``{...}``) or a document the line does not extend: left as it was.
-    if before:
-        write_atomic(path, before, root)
-    else:
-        path.unlink()
-    return f"write `{line}` in {path.name}, and scans will report only new findings"
+        if read_yaml_config(str(path), after.decode("utf-8")).get("baseline") != name:
+            return advice
+        write_atomic(path, after, root)
+    except (ReviewbotError, UnicodeDecodeError, OSError):
+        # A flow-style mapping (``{...}``), a document the line does not extend, a file that cannot be written.
+        return advice
+    return f"{path if explicit is not None else CONFIG_FILE} now names it (`{line}`): `reviewbot scan` reports only new findings"
 
 
 def _write(report: str, output: Path | None, root: Path) -> None:

@@ -37,13 +37,15 @@ def read_reports(paths: list[Path], strict: bool = False) -> tuple[list[Finding]
             found = [Finding.from_record(record) for record in document["findings"]]
             files += int(document["summary"]["files"])
             known = [Facts.from_record(record) for record in document.get("facts", [])]
-            if "shard" in document:
-                index_of, _, count = str(document["shard"]).partition("/")
-                shards.append((int(index_of), int(count)))
+            shard = _shard(document["shard"]) if "shard" in document else None
         except OSError as error:
             raise FileError(f"{path}: cannot read report: {error.strerror}") from None
         except (ValueError, KeyError, TypeError) as error:
             raise FileError(f"{path}: not a reviewbot JSON report of this version ({type(error).__name__}: {error})") from None
+        if shard is not None:
+            if shard in shards:
+                raise FileError(f"{path} is shard {shard[0]}/{shard[1]} a second time: merge the reports of disjoint shards")
+            shards.append(shard)
         for finding in found:
             if owner.setdefault(finding.path, index) != index:
                 other = paths[owner[finding.path]]
@@ -53,6 +55,8 @@ def read_reports(paths: list[Path], strict: bool = False) -> tuple[list[Finding]
             if file_facts.path in facts:
                 raise FileError(f"{path} holds the facts of {file_facts.path} a second time: merge the reports of disjoint shards")
             facts[file_facts.path] = file_facts
+    if shards and len(shards) != len(paths):
+        raise FileError("some reports are shards (`scan --shard K/N`) and some are not: merge the shards of one scan")
     missing = missing_shards(shards)
     if missing:
         message = f"merging an incomplete scan: {missing}"
@@ -61,6 +65,15 @@ def read_reports(paths: list[Path], strict: bool = False) -> tuple[list[Finding]
         log.warning("%s", message)
     findings.sort(key=lambda finding: finding.sort_key)
     return findings, files, facts
+
+
+def _shard(value: object) -> tuple[int, int]:
+    """``"K/N"`` as ``(K, N)``; ``ValueError`` unless 1 <= K <= N."""
+    index, _, count = str(value).partition("/")
+    shard = (int(index), int(count))
+    if not 1 <= shard[0] <= shard[1]:
+        raise ValueError(f"shard {value!r} is not K/N with 1 <= K <= N")
+    return shard
 
 
 def missing_shards(shards: list[tuple[int, int]]) -> str:

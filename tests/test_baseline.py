@@ -106,18 +106,31 @@ def test_baseline_names_itself_in_the_config_so_a_plain_scan_reads_it(tmp_path: 
     repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/core.py": "from . import models\n"})
     assert run_reviewbot(repo, "scan").code == 1
     written = run_reviewbot(repo, "baseline")
-    assert written.code == 0 and ".reviewbot.yml now names it (`baseline: .reviewbot-baseline.json`)" in written.stdout
-    assert (repo / ".reviewbot.yml").read_text() == "baseline: .reviewbot-baseline.json\n"
+    assert written.code == 0 and '.reviewbot.yml now names it (`baseline: ".reviewbot-baseline.json"`)' in written.stdout
+    assert (repo / ".reviewbot.yml").read_text() == 'baseline: ".reviewbot-baseline.json"\n'
     assert run_reviewbot(repo, "scan").code == 0
     # Named already: nothing more to say.
     assert run_reviewbot(repo, "baseline").stdout.count("reviewbot:") == 1
     # A flow-style config is left as it was, with the line to write; pyproject.toml gets the line to add.
     (repo / ".reviewbot.yml").write_text("{fail-on: error}\n")
     flow = run_reviewbot(repo, "baseline")
-    assert "write `baseline: .reviewbot-baseline.json` in .reviewbot.yml" in flow.stdout
+    assert 'write `baseline: ".reviewbot-baseline.json"`' in flow.stdout
     assert (repo / ".reviewbot.yml").read_text() == "{fail-on: error}\n"
     (repo / ".reviewbot.yml").unlink()
     (repo / "pyproject.toml").write_text('[tool.reviewbot]\nfail-on = "error"\n')
     toml = run_reviewbot(repo, "baseline")
     assert 'add `baseline = ".reviewbot-baseline.json"` to [tool.reviewbot] in pyproject.toml' in toml.stdout
     assert (repo / "pyproject.toml").read_text() == '[tool.reviewbot]\nfail-on = "error"\n'
+    (repo / "pyproject.toml").unlink()
+    # A config with Windows line endings keeps them; one outside the repository is never edited;
+    # with --output the line is only said.
+    (repo / ".reviewbot.yml").write_bytes(b"# shared settings\r\nfail-on: error\r\n")
+    run_reviewbot(repo, "baseline")
+    assert (repo / ".reviewbot.yml").read_bytes() == b'# shared settings\r\nfail-on: error\r\nbaseline: ".reviewbot-baseline.json"\r\n'
+    shared = tmp_path / "shared.yml"
+    shared.write_text("fail-on: error\n")
+    outside = run_reviewbot(repo, "baseline", "--config", str(shared))
+    assert outside.code == 0 and f"in {shared}" in outside.stdout and shared.read_text() == "fail-on: error\n"
+    (repo / ".reviewbot.yml").unlink()
+    said = run_reviewbot(repo, "baseline", "--output", "legacy.json")
+    assert 'write `baseline: "legacy.json"`' in said.stdout and not (repo / ".reviewbot.yml").exists()

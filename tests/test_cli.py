@@ -167,6 +167,12 @@ def test_fail_on_and_clean_repository(flat, tmp_path):
     assert spelled.code == 0 and json.loads(spelled.stdout)["findings"]
     assert run_reviewbot(flat, "scan", "--ignore", "RB1,RB3").code == 0
     assert run_reviewbot(flat, "scan", "--select", "RB4").code == 0
+    # --show never hides what fails the gate.
+    informed = make_repo(tmp_path / "informed", {"app/__init__.py": "", "app/core.py": "VALUE = 1\n"})
+    hidden = run_reviewbot(informed, "scan", "--show", "error")
+    assert hidden.code == 0 and "RB401" not in hidden.stdout.splitlines()[0]
+    gated = run_reviewbot(informed, "scan", "--show", "error", "--fail-on", "info")
+    assert gated.code == 1 and gated.stdout.startswith("app/core.py:1:1: RB401 [info]")
     clean = make_repo(tmp_path / "clean", {"app/__init__.py": "", "app/core.py": DOC})
     result = run_reviewbot(clean, "scan")
     assert result.code == 0

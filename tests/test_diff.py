@@ -98,7 +98,7 @@ def test_an_untouched_bad_file_reports_nothing(repo):
     commit(repo)
     result = run_reviewbot(repo, "scan", "--diff", "main")
     assert result.code == 0
-    assert result.stdout == "All checks passed (0 files scanned).\n"
+    assert result.stdout == "No Python file changed: nothing to check (0 files).\n"
 
 
 def test_a_renamed_file_with_one_edit_reports_only_that_line(repo):

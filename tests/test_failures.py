@@ -84,6 +84,9 @@ def test_a_frame_on_the_way_that_catches_the_family_owns_it():
     assert [line for _, line, _ in rb201({**SHOP, "app/services/checkout.py": own, "app/errors.py": errors})] == [9]
     exported = own.replace("except PaymentFailed", "except HTTPError")
     assert rb201({**SHOP, "app/services/checkout.py": exported, "app/errors.py": errors}) == []
+    # A class of the file itself is the project's too.
+    local = own.replace("from app.errors import HTTPError, PaymentFailed\n", "") + "\n\nclass PaymentFailed(Exception):\n    pass\n"
+    assert [line for _, line, _ in rb201({**SHOP, "app/services/checkout.py": local})] == [9]
 
 
 def test_a_registered_exception_handler_owns_what_reaches_a_route():
@@ -109,8 +112,20 @@ def test_a_call_of_an_abstract_method_runs_the_overrides_and_a_return_annotation
     [(path, line, message)] = rb201({"app/notify.py": clients, "app/api/routes.py": routes})
     assert (path, line) == ("app/notify.py", 14) and "reaches route `POST /notify` through `HttpSender.send` → `Notifier.notify` and nothing" in message
     # A method with a body of its own may be what runs: its subclasses' overrides are not followed.
-    concrete = clients.replace("    @abstractmethod\n    def send(self, text: str) -> None:\n        \"\"\"Send it.\"\"\"\n", "    def send(self, text: str) -> None:\n        print(text)\n")
+    concrete = clients.replace(
+        "    @abstractmethod\n    def send(self, text: str) -> None:\n        \"\"\"Send it.\"\"\"\n",
+        "    def send(self, text: str) -> None:\n        record(text)\n",
+    ) + "\n\ndef record(text: str) -> None:\n    print(text)\n"
     assert rb201({"app/notify.py": concrete, "app/api/routes.py": routes}) == []
+    # A receiver typed with a subclass runs that subclass's method, not its siblings'.
+    quiet = clients + "\n\nclass NullSender(Sender):\n    def send(self, text: str) -> None:\n        return None\n\n\ndef null_notifier() -> Notifier:\n    return Notifier(NullSender())\n"
+    typed = quiet.replace("    def __init__(self, sender: Sender) -> None:", "    def __init__(self, sender: NullSender) -> None:")
+    assert rb201({"app/notify.py": typed, "app/api/routes.py": routes}) == []
+    # A factory that only returns what it holds, and a class called with arguments, are followed too.
+    held = clients.replace("def get_notifier() -> Notifier:\n    return Notifier(HttpSender())\n", "NOTIFIER = Notifier(HttpSender())\n\n\ndef get_notifier() -> Notifier:\n    return NOTIFIER\n")
+    assert len(rb201({"app/notify.py": held, "app/api/routes.py": routes})) == 1
+    direct = routes.replace("get_notifier().notify(text)", "Notifier(HttpSender()).notify(text)").replace("import get_notifier", "import HttpSender, Notifier")
+    assert len(rb201({"app/notify.py": clients, "app/api/routes.py": direct})) == 1
 
 
 def test_drfs_exception_handler_owns_failures_unless_it_only_adds_to_drfs_own_answer():
@@ -128,8 +143,17 @@ def test_drfs_exception_handler_owns_failures_unless_it_only_adds_to_drfs_own_an
     files = {"app/clients/payments.py": CLIENT, "app/api/views.py": view, "app/settings.py": settings_py}
     assert [line for _, line, _ in rb201({**files, "app/api/errors.py": adds})] == [9]
     assert rb201({**files, "app/api/errors.py": answers}) == []
+    # A handler that turns the failure into one of DRF's, or answers through a helper, owns it.
+    converts = adds.replace("    response = exception_handler(exc, context)\n", "    if isinstance(exc, OSError):\n        exc = ServiceUnavailable()\n    response = exception_handler(exc, context)\n")
+    assert rb201({**files, "app/api/errors.py": converts}) == []
+    helper = adds.replace("    return response\n", "    return response or unavailable()\n")
+    assert rb201({**files, "app/api/errors.py": helper}) == []
+    # DRF's own handler, named: it answers DRF's exceptions only.
+    named = 'REST_FRAMEWORK = {"EXCEPTION_HANDLER": "rest_framework.views.exception_handler"}\n'
+    assert len(rb201({**files, "app/settings.py": named})) == 1
     # A handler the project does not hold (a package's), or one not named by a string: the benefit of the doubt.
     assert rb201(files) == []
+    assert rb201({**files, "app/settings.py": 'REST_FRAMEWORK = {"EXCEPTION_HANDLER": HANDLER}\n'}) == []
 
 
 def test_raises_passes_the_obligation_to_the_first_caller_that_neither_catches_nor_documents():
@@ -201,7 +225,10 @@ def test_abstract_methods_are_told_by_their_decorator_or_an_empty_body():
 
     assert method("@abc.abstractmethod\ndef f(self):\n    return 1\n")
     assert method("def f(self):\n    \"\"\"Doc.\"\"\"\n    raise NotImplementedError('subclasses')\n")
-    assert method("def f(self): ...\n") and method("def f(self):\n    pass\n")
+    assert method("def f(self): raise NotImplementedError\n")
+    # An empty body may be a method that does nothing on purpose; a special method is never abstract.
+    assert not method("def f(self): ...\n") and not method("def f(self):\n    pass\n")
+    assert not method("def __init__(self):\n    raise NotImplementedError\n")
     assert not method("def f(self):\n    raise ValueError\n")
     assert not method("def f(self):\n    return None\n")
 

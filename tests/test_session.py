@@ -271,6 +271,15 @@ def test_shards_merged_equal_the_full_scan(repo):
     assert json.loads(half.stdout)["findings"]
     strict = run_reviewbot(repo, "merge", str(shards[0]), "--strict")
     assert strict.code == 2 and "shard 2/2 is missing" in strict.stderr
+    # A whole scan's report does not mix with shards, and a shard is not K/N with K beyond N.
+    whole = repo.parent / "whole.json"
+    whole.write_text(json.dumps({**json.loads(full["json"].stdout), "findings": []}))
+    mixed = run_reviewbot(repo, "merge", str(whole), *map(str, shards))
+    assert mixed.code == 2 and "some reports are shards" in mixed.stderr
+    bad = repo.parent / "bad.json"
+    bad.write_text(shards[0].read_text().replace('"shard": "1/2"', '"shard": "3/2"'))
+    refused = run_reviewbot(repo, "merge", str(bad), str(shards[1]))
+    assert refused.code == 2 and "shard '3/2' is not K/N with 1 <= K <= N" in refused.stderr
 
 
 def test_missing_shards_are_named():

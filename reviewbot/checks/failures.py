@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -158,8 +158,8 @@ def _leaves(node: cst.CSTNode, loop: bool) -> bool:
 
 
 def _shutdown(node: cst.CSTNode) -> bool:
-    """``except asyncio.CancelledError:`` (or ``KeyboardInterrupt``, ``SystemExit``): the process
-    or the task is being stopped."""
+    """``except asyncio.CancelledError:`` (or ``KeyboardInterrupt``, ``SystemExit``,
+    ``GeneratorExit``): the process or the task is being stopped."""
     if not isinstance(node, cst.ExceptHandler) or node.type is None:
         return False
     types = [element.value for element in node.type.elements] if isinstance(node.type, cst.Tuple) else [node.type]
@@ -231,23 +231,28 @@ class Building:
 
 
 def abstract(node: cst.FunctionDef) -> bool:
-    """``@abstractmethod``, or a body of only a docstring, ``pass``, ``...`` or ``raise NotImplementedError``."""
+    """``@abstractmethod``, or a body that only raises ``NotImplementedError`` (after a docstring).
+    A special method (``__init__``) is never taken for one."""
+    if node.name.value.startswith("__"):
+        return False
     if any((dotted_name(d.decorator) or "").rpartition(".")[2] == "abstractmethod" for d in node.decorators):
         return True
     body = node.body
-    if isinstance(body, cst.SimpleStatementSuite):
-        smalls = list(body.body)
-    elif all(isinstance(statement, cst.SimpleStatementLine) for statement in body.body):
-        smalls = [small for statement in body.body if isinstance(statement, cst.SimpleStatementLine) for small in statement.body]
-    else:
+    smalls = list(body.body) if isinstance(body, cst.SimpleStatementSuite) else [
+        small for statement in body.body if isinstance(statement, cst.SimpleStatementLine) for small in statement.body
+    ]
+    if isinstance(body, cst.IndentedBlock) and not all(isinstance(statement, cst.SimpleStatementLine) for statement in body.body):
         return False
+    raised = False
     for small in smalls:
-        if isinstance(small, cst.Pass) or (isinstance(small, cst.Expr) and isinstance(small.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString))):
+        if isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):
             continue
-        raised = small.exc.func if isinstance(small, cst.Raise) and isinstance(small.exc, cst.Call) else small.exc if isinstance(small, cst.Raise) else None
-        if not (isinstance(raised, cst.Name) and raised.value == "NotImplementedError"):
+        exc = small.exc if isinstance(small, cst.Raise) else None
+        name = exc.func if isinstance(exc, cst.Call) else exc
+        if not (isinstance(name, cst.Name) and name.value == "NotImplementedError"):
             return False
-    return True
+        raised = True
+    return raised
 
 
 class FlowFacts(Analysis):
@@ -313,11 +318,20 @@ class FlowFacts(Analysis):
 
     def _adds_to_drf(self, node: cst.FunctionDef) -> bool:
         """A DRF exception handler that only adds to the answer of DRF's own, which answers DRF's
-        exceptions alone (``None`` for any other, and the client gets a 500)."""
-        calls = _Calls()
-        node.body.visit(calls)
-        names = {self.ctx.imports.resolve(call.func) or dotted_name(call.func) or "" for call in calls.found}
-        return DRF_DEFAULT_HANDLER in names and not any(name.rpartition(".")[2].endswith("Response") for name in names)
+        exceptions alone (``None`` for any other, and the client gets a 500): it calls DRF's
+        handler, never rebinds the exception it was given, builds no response of its own, and
+        returns DRF's answer or ``None``."""
+        params = node.params.params
+        if not params:
+            return False
+        body = _HandlerBody(lambda call: self.ctx.imports.resolve(call.func) or dotted_name(call.func) or "")
+        node.body.visit(body)
+        if not body.delegated or params[0].name.value in body.assigned or any(name.rpartition(".")[2].endswith("Response") for name in body.called):
+            return False
+        return all(
+            value is None or (isinstance(value, cst.Name) and value.value in (body.answers | {"None"})) or (isinstance(value, cst.Call) and body.name(value) == DRF_DEFAULT_HANDLER)
+            for value in body.returned
+        )
 
     def _module_assignment(self, name: str, value: cst.BaseExpression) -> None:
         """``payments = PaymentsClient(...)``; ``REST_FRAMEWORK = {"EXCEPTION_HANDLER": ...}``."""
@@ -511,8 +525,9 @@ class FlowFacts(Analysis):
         first = self.ctx.span(node.decorators[0])[0] if node.decorators else span[0]
         calls = self._placed(building)
         # A function that calls nothing passes no failure on; a decorator's wrapper may still guard
-        # others, and a call of an abstract method runs the overrides.
-        if calls or building.wraps or building.abstract:
+        # others, a call of an abstract method runs the overrides, and what a function returns
+        # decides which method a call on its result is.
+        if calls or building.wraps or building.abstract or building.returns:
             self.flows.append(
                 Flow(
                     building.name, span[0], first, span[2], building.boundary, tuple(building.guards), tuple(building.raises), tuple(building.wraps), calls,
@@ -637,7 +652,7 @@ class FlowFacts(Analysis):
             if isinstance(value, cst.Name) and scope.locals is not None and value.value in scope.locals.bindings:
                 kind = self._bound_class(scope.locals.bindings[value.value])
                 return f"{kind}.{func.attr.value}" if kind is not None else None
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and not func.value.args:
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
             # ``get_service().run()``: what the function returns (or the class makes), in the project phase.
             made = self._target(func.value.func)
             return f"{made}().{func.attr.value}" if made is not None else None
@@ -740,16 +755,44 @@ def restarted(ctx: FileContext) -> bool:
     return False
 
 
-class _Calls(cst.CSTVisitor):
-    """Every call in a block."""
+class _HandlerBody(cst.CSTVisitor):
+    """What a DRF exception handler's body calls, binds and returns."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: Callable[[cst.Call], str]) -> None:
         super().__init__()
-        self.found: list[cst.Call] = []
+        self.name = name
+        self.called: set[str] = set()
+        self.assigned: set[str] = set()
+        # The names bound to DRF's own answer (``response = exception_handler(exc, context)``).
+        self.answers: set[str] = set()
+        self.returned: list[cst.BaseExpression | None] = []
+        self.delegated = False
 
     def visit_Call(self, node: cst.Call) -> None:
-        """One more call."""
-        self.found.append(node)
+        """A call: DRF's handler, a response built, anything else."""
+        called = self.name(node)
+        self.called.add(called)
+        self.delegated |= called == DRF_DEFAULT_HANDLER
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """``name = ...``: a rebinding, or DRF's answer kept."""
+        names = {target.target.value for target in node.targets if isinstance(target.target, cst.Name)}
+        self.assigned |= names
+        if isinstance(node.value, cst.Call) and self.name(node.value) == DRF_DEFAULT_HANDLER:
+            self.answers |= names
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        """``name += ...``."""
+        if isinstance(node.target, cst.Name):
+            self.assigned.add(node.target.value)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        """What the handler answers."""
+        self.returned.append(node.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        """A nested function's body is its own."""
+        return False
 
 
 class _CallNames(cst.CSTVisitor):
@@ -811,18 +854,21 @@ class CallGraph:
                 for call in flow.calls:
                     if not call.external:
                         callee = self.resolve(call.target, path)
-                        for reached in (callee, *self._overrides(callee)) if callee is not None else ():
+                        for reached in (callee, *self._overrides(callee, call.target, path)) if callee is not None else ():
                             self.callers.setdefault(reached, []).append((Site(path, flow), call))
         # The nearest boundary is found breadth first: in the same order however the files came.
         for sites in self.callers.values():
             sites.sort(key=lambda entry: (entry[0].path, entry[0].flow.line, entry[1].line, entry[1].column))
 
-    def _overrides(self, callee: tuple[str, str]) -> list[tuple[str, str]]:
-        """The methods of the project's subclasses that override ``callee`` when it is abstract:
-        what a call of it runs."""
+    def _overrides(self, callee: tuple[str, str], target: str, path: str) -> list[tuple[str, str]]:
+        """The methods of the project's subclasses that override ``callee`` when it is abstract
+        and the call named its class (``self.sender.send()`` with ``sender: Sender``): what the
+        call runs. A call through a subclass runs that subclass's own method or an inherited one."""
         if not self.functions[callee].abstract:
             return []
         kind, _, method = callee[1].rpartition(".")
+        if "()." in target or self._class(target.rpartition(".")[0], path, 0) != (callee[0], kind):
+            return []
         found: list[tuple[str, str]] = []
         seen: set[tuple[str, str]] = set()
         waiting = list(self.subclasses.get((callee[0], kind), ()))
@@ -842,6 +888,8 @@ class CallGraph:
         in its file's facts)."""
         if caught[:1] != "@":
             return caught
+        if caught[1:] == DRF_DEFAULT_HANDLER:
+            return "+rest_framework.exceptions.APIException"
         module, _, function = caught[1:].rpartition(".")
         path = self.modules.get(module)
         return "+rest_framework.exceptions.APIException" if path is not None and f"~{function}" in files[path].handlers else "*"
@@ -955,13 +1003,16 @@ class CallGraph:
                 return True
         return False
 
-    def covers(self, caught: tuple[str, ...], families: tuple[str, ...]) -> bool:
-        """Whether any of the encoded types ``caught`` catches a failure of a call into ``families``.
-        A class the project defines catches no library's failure (only the project raises it);
-        another name imported from the project may be a library's exception re-exported."""
+    def covers(self, caught: tuple[str, ...], families: tuple[str, ...], path: str | None = None) -> bool:
+        """Whether any of the encoded types ``caught`` (written in the file at ``path``) catches a
+        failure of a call into ``families``. A class the project defines, imported or of the file
+        itself, catches no library's failure (only the project raises it); another name imported
+        from the project may be a library's exception re-exported."""
         for item in caught:
             found = decode(item)
             if found.own and found.name is not None and self._class(found.name, "", 0) is not None:
+                continue
+            if not found.resolved and path is not None and (path, found.name) in self.classes:
                 continue
             if found.covers(families):
                 return True
@@ -972,9 +1023,9 @@ class CallGraph:
         for guard in flow.guards:
             if guard.startswith("@"):
                 decorator = self.resolve(guard[1:], path)
-                if decorator is not None and self.covers(self.functions[decorator].wraps, families):
+                if decorator is not None and self.covers(self.functions[decorator].wraps, families, decorator[0]):
                     return True
-            elif self.covers((guard,), families):
+            elif self.covers((guard,), families, path):
                 return True
         return False
 
@@ -1028,12 +1079,12 @@ def escapes(graph: CallGraph, path: str, flow: Flow, call: CallSite, notes: list
             note(depth, f"{name}: followed no further ({MAX_DEPTH} calls deep)")
             continue
         # A function that documents the failure hands it to its callers: the finding moves to the call.
-        documented = graph.covers(here.raises, families)
+        documented = graph.covers(here.raises, families, site.path)
         callers = graph.callers.get((site.path, here.name), ())
         count = f"{len(callers)} caller{'s' if len(callers) != 1 else ''} in the project" if callers else "no caller in the project: no boundary reached"
         note(depth, f"{name}{' documents it in `Raises:` and' if documented else ''} lets it through; {count}")
         for caller, site_call in callers:
-            if graph.covers(site_call.caught, families):
+            if graph.covers(site_call.caught, families, caller.path):
                 note(depth + 1, f"`{shown(caller)}` calls it at {caller.path}:{site_call.line} inside a `try` that catches it: owned")
                 continue
             if (caller.path, caller.flow.name) in seen:

@@ -47,8 +47,10 @@ class Run:
     quiet: bool = False
     # ... only those at or above this severity listed (``--show``; ``None``: all) ...
     show: Severity | None = None
-    # ... and whether a baseline filtered them (no hint to write one, then).
+    # ... and whether a baseline filtered them, or a change selected them (no hint to write a
+    # baseline, then; a change without Python files says so).
     baseline: bool = False
+    changed_lines: bool = False
     # JSON format: the files' facts, for ``reviewbot merge`` (a shard's report) ...
     facts: tuple[Facts, ...] = ()
     # ... and which shard it is (``(K, N)`` of ``--shard K/N``), so that ``merge`` sees one missing.

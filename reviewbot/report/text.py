@@ -46,8 +46,8 @@ def render(findings: list[Finding], run: Run) -> str:
     lines.extend(summary_lines(findings, run))
     hidden = len(findings) - len(shown)
     if hidden:
-        lines.append(f"{plural(hidden, 'finding')} below {run.show.label if run.show else ''} not listed (`--show info` lists every one).")
-    if len(findings) > MANY and not run.baseline:
+        lines.append(f"{plural(hidden, 'finding')} below {run.show.label if run.show else 'info'} not listed (`--show info` lists every one).")
+    if len(findings) > MANY and not (run.baseline or run.changed_lines):
         lines.append("Adopting reviewbot in existing code? `reviewbot baseline` records these findings, and scans then report only new ones.")
     return "\n".join(lines) + "\n"
 
@@ -57,7 +57,7 @@ def summary_lines(findings: list[Finding], run: Run) -> list[str]:
     files = plural(run.files, "file")
     fixed = f" Fixed {plural(run.fixed, 'finding')}." if run.fixed else ""
     if not run.files and not findings:
-        return ["No Python file to scan: nothing was checked (0 files)."]
+        return ["No Python file changed: nothing to check (0 files)." if run.changed_lines else "No Python file to scan: nothing was checked (0 files)."]
     if not findings:
         return [f"All checks passed ({files} scanned).{fixed}"]
     # Most severe first: "2 errors, 1 warning, 3 info".
