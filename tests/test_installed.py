@@ -247,14 +247,14 @@ def test_agents_reads_the_repositorys_agent_files(installed, tmp_path):
 def test_the_rule_tests_pass_on_the_oldest_supported_libcst(wheelhouse, tmp_path):
     # The newest LibCST is what the rest of the suite runs on; the floor gets the tests that parse and walk.
     floor = SUPPORTED_LIBCST.split(",")[0].removeprefix(">=")
-    # The test run's packages stay visible (pytest, PyGithub, …); the floor LibCST, installed in the
-    # environment itself, comes before the newer one.
-    venv = tmp_path / "venv"
-    checked([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
-    env = clean_env(venv / "bin")
-    checked([str(venv / "bin/pip"), "install", "--quiet", "--find-links", str(wheelhouse.directory), f"libcst=={floor}.0"], env=env)
+    # The floor LibCST alone in a folder put first on the path: the test run's other packages
+    # (pytest, PyGithub, …) stay as they are, and no environment needs building.
+    floor_only = tmp_path / "floor"
+    checked([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(floor_only), "--find-links", str(wheelhouse.directory), f"libcst=={floor}.0"])
+    env = {**clean_env(), "PYTHONPATH": str(floor_only)}
     tests = ["tests/test_walk.py", "tests/test_rules.py", "tests/test_examples.py", "tests/test_engine.py", "tests/test_fix.py"]
     # The checkout's code (tests import it from the rootdir), on the floor LibCST.
-    output = checked([str(venv / "bin/python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests], cwd=ROOT, env=env)
+    output = checked([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests], cwd=ROOT, env=env)
     assert " passed" in output and " failed" not in output
-    assert checked([str(venv / "bin/python"), "-c", "import libcst, importlib.metadata as m; print(m.version('libcst'))"], env=env).strip() == f"{floor}.0"
+    found = checked([sys.executable, "-c", "import libcst, importlib.metadata as m; print(m.version('libcst'), libcst.__file__)"], env=env).split()
+    assert found[0] == f"{floor}.0" and found[1].startswith(str(floor_only))
