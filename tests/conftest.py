@@ -3,8 +3,10 @@ built and installed the way users get it (the installed-wheel stage)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
+import io
 import os
 import pty
 import shutil
@@ -121,6 +123,31 @@ def run_reviewbot(
     env = {**(installed.env if installed is not None else os.environ), **(env or {})}
     process = subprocess.run([executable, *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=300)
     return Result(process.returncode, process.stdout, process.stderr)
+
+
+def run_main(cwd: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Result:
+    """``reviewbot ARGS`` in this process, for tests of what a command does where starting the
+    console script is not the point (the command line runs more than once in a process by design:
+    the hook server's children do): the same exit status and output, without a Python start."""
+    from reviewbot.cli import main
+
+    saved_cwd, saved_env, saved_stdin = os.getcwd(), dict(os.environ), sys.stdin
+    out, err = io.StringIO(), io.StringIO()
+    os.chdir(cwd)
+    os.environ.update(env or {})
+    sys.stdin = io.StringIO(stdin or "")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit:
+                code = exit.code if isinstance(exit.code, int) else 2
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.stdin = saved_stdin
+    return Result(code, out.getvalue(), err.getvalue())
 
 
 def on_a_terminal(command: list[str], cwd: Path, env: dict[str, str], stream: str = "stdout") -> bytes:

@@ -12,7 +12,7 @@ import pytest
 
 from reviewbot.agents import coverage, discover, read_statements
 from reviewbot.packs import load_pack
-from tests.conftest import git, make_repo, run_reviewbot
+from tests.conftest import git, make_repo, run_main
 
 SUBAGENT = """\
 ---
@@ -131,7 +131,7 @@ def test_the_command_prints_json_and_text(tmp_path):
 @pytest.mark.slow
 def test_the_backend_engineer_agent_maps_every_rule_and_prohibition():
     root = Path(__file__).resolve().parents[1]
-    result = run_reviewbot(root, "agents", "tests/data/backend-engineer.md", "--format", "json")
+    result = run_main(root, "agents", "tests/data/backend-engineer.md", "--format", "json")
     assert result.code == 0, result.stderr
     [entry] = json.loads(result.stdout)["files"]
     statements = entry["statements"]
@@ -153,7 +153,7 @@ UNTYPED_RELATIVE = '"""Module."""\nfrom . import models\n\n\ndef total(order):\n
 
 
 def scan_json(repo: Path, *args: str) -> list[dict[str, object]]:
-    result = run_reviewbot(repo, "scan", "--format", "json", *args)
+    result = run_main(repo, "scan", "--format", "json", *args)
     assert result.code in (0, 1), result.stderr
     return json.loads(result.stdout)["findings"]
 
@@ -178,7 +178,7 @@ def test_auto_enables_what_the_only_agent_file_asks_and_cites_its_lines(tmp_path
         expected = ("Never use relative imports", 5) if finding["rule"] == "RB101" else ("Type hints on all functions", 6)
         assert (finding["quote"], finding["source"]) == (expected[0], {"path": "CLAUDE.md", "line": expected[1]})
     # SARIF points at the bullet too, as a related location, and stays valid.
-    log = json.loads(run_reviewbot(repo, "scan", "--format", "sarif").stdout)
+    log = json.loads(run_main(repo, "scan", "--format", "sarif").stdout)
     jsonschema.validate(log, json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text()))
     [related] = [r["relatedLocations"][0] for r in log["runs"][0]["results"] if r["ruleId"] == "RB101"]
     assert related["physicalLocation"]["artifactLocation"]["uri"] == "CLAUDE.md" and related["physicalLocation"]["region"] == {"startLine": 5}
@@ -217,18 +217,18 @@ def test_auto_scopes_nested_agents_md_copilot_applyto_and_cursor_globs(tmp_path)
 def test_check_fails_on_unenforced_rules_until_they_are_waived(tmp_path):
     files = {"CLAUDE.md": "## Rules\n\n- Never use relative imports\n- Keep functions small\n\n## Context\n\n- The shop sells tea\n"}
     repo = make_repo(tmp_path / "repo", files)
-    result = run_reviewbot(repo, "agents", "--check")
+    result = run_main(repo, "agents", "--check")
     assert result.code == 1
     # Only requirements and prohibitions must be enforced; information is no rule.
     assert "CLAUDE.md:4: requirement not enforced by any rule or check: Keep functions small" in result.stderr
     assert "tea" not in result.stderr
     (repo / ".reviewbot.yml").write_text("agents:\n  waive:\n    'functions small': judged in review\n")
-    result = run_reviewbot(repo, "agents", "--check", "--format", "json")
+    result = run_main(repo, "agents", "--check", "--format", "json")
     assert result.code == 0, result.stderr
     bullets = json.loads(result.stdout)["files"][0]["statements"]
     assert [(b["text"], b["waived"]) for b in bullets if not b["rules"]] == [("Keep functions small", "judged in review"), ("The shop sells tea", None)]
     (repo / ".reviewbot.yml").write_text("agents:\n  waive:\n    'functions small': ''\n")
-    bad = run_reviewbot(repo, "agents", "--check")
+    bad = run_main(repo, "agents", "--check")
     assert bad.code == 2 and "agents.waive" in bad.stderr
 
 
@@ -249,13 +249,13 @@ def test_with_a_trusted_config_the_agent_files_come_from_that_revision(tmp_path)
 def test_agents_says_why_a_rule_is_silent_in_this_repository(tmp_path):
     files = {"CLAUDE.md": "## Rules\n\n- All HTTP calls go through the clients package\n", "app/__init__.py": ""}
     repo = make_repo(tmp_path / "repo", files)
-    [bullet] = json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["files"][0]["statements"]
+    [bullet] = json.loads(run_main(repo, "agents", "--format", "json").stdout)["files"][0]["statements"]
     assert bullet["rules"] == ["RB501"]
     assert bullet["silent"]["RB501"].startswith("silent here: no module of the client layer (architecture.client-layer) calls requests, httpx")
     # Once a client module calls an HTTP library, the layer is established and the rule speaks.
     (repo / "app/clients").mkdir()
     (repo / "app/clients/http.py").write_text("import httpx\n\nCLIENT = httpx.Client(timeout=5)\n")
-    [bullet] = json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["files"][0]["statements"]
+    [bullet] = json.loads(run_main(repo, "agents", "--format", "json").stdout)["files"][0]["statements"]
     assert bullet["silent"] == {}
 
 
@@ -266,7 +266,7 @@ def test_a_linked_agent_file_is_not_read_and_breaks_nothing(tmp_path):
     (repo / "AGENTS.md").symlink_to("CLAUDE.md")
     found = scan_json(repo)
     assert [(f["rule"], f["source"]) for f in found] == [("RB101", {"path": "CLAUDE.md", "line": 3})]
-    assert [entry["path"] for entry in json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["files"]] == ["CLAUDE.md"]
+    assert [entry["path"] for entry in json.loads(run_main(repo, "agents", "--format", "json").stdout)["files"]] == ["CLAUDE.md"]
 
 
 @pytest.mark.slow
@@ -285,5 +285,5 @@ def test_the_repository_file_that_says_no_comments_silences_the_comment_rules_en
         assert sorted({f["rule"] for f in found}) == ["RB101"], args
         [finding] = found
         assert finding["source"] == {"path": ".claude/agents/backend.md", "line": 7}
-    conflicts = json.loads(run_reviewbot(repo, "agents", "--format", "json").stdout)["conflicts"]
+    conflicts = json.loads(run_main(repo, "agents", "--format", "json").stdout)["conflicts"]
     assert {c["rule"]: c["winner"] for c in conflicts}["RB402"] == "docs/agents.md:3"

@@ -10,7 +10,7 @@ import pytest
 
 from reviewbot import session
 from reviewbot.project import load_settings
-from tests.conftest import git, make_repo, run_reviewbot
+from tests.conftest import git, make_repo, run_main
 
 DOC = '"""Module."""\n'
 
@@ -110,7 +110,7 @@ def test_in_changed_lines_mode_the_layer_must_be_established_at_the_base(tmp_pat
 
 def test_rb502_reports_a_bad_forbidden_entry_as_a_config_error(tmp_path):
     repo = make_repo(tmp_path / "repo", {**LAYERED, ".reviewbot.yml": "architecture:\n  forbidden: ['app.models']\n"})
-    result = run_reviewbot(repo, "scan")
+    result = run_main(repo, "scan")
     assert result.code == 2
     assert "architecture.forbidden[0]: expected \"source.module -> target.module\", got 'app.models'" in result.stderr
 
@@ -129,7 +129,7 @@ def test_rb503_flags_an_added_import_against_the_established_direction(layered):
     # The direction main already has is no new pattern.
     (repo / "app/api/users.py").write_text(DOC + "from app.repositories.orders import OrderRepository\n")
     commit(repo)
-    result = run_reviewbot(repo, "scan", "--diff", "main", "--format", "json")
+    result = run_main(repo, "scan", "--diff", "main", "--format", "json")
     assert result.code == 0, result.stderr  # a warning does not fail the default gate
     [finding] = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "RB503"]
     assert (finding["path"], finding["line"]) == ("app/repositories/orders.py", 3)
@@ -138,7 +138,7 @@ def test_rb503_flags_an_added_import_against_the_established_direction(layered):
         "`app.repositories` (`app/api/orders.py:2`) and nothing goes back; this makes a cycle between them: move what both need into a lower module"
     )
     # A full scan has no base to compare with.
-    assert "RB503" not in run_reviewbot(repo, "scan", "--format", "json").stdout
+    assert "RB503" not in run_main(repo, "scan", "--format", "json").stdout
 
 
 @pytest.mark.slow
@@ -175,14 +175,14 @@ def test_rb801_flags_changed_public_functions_no_test_names(tmp_path):
     git(repo, "checkout", "-q", "-b", "feature")
     (repo / "app/payments.py").write_text(FUNCTIONS)
     commit(repo)
-    result = run_reviewbot(repo, "scan", "--diff", "main", "--format", "json")
+    result = run_main(repo, "scan", "--diff", "main", "--format", "json")
     # refund is named by a test file the change did not touch; _round is private, __init__ a
     # dunder method, show a route (tested through its URL).
     rb801 = [(f["line"], f["message"]) for f in json.loads(result.stdout)["findings"] if f["rule"] == "RB801"]
     assert rb801 == [(4, "`capture` is new or changed and no test file names `capture`: add a unit test for it (its error cases too)")]
     # A test written in the same change counts.
     (repo / "tests/test_capture.py").write_text("from app import payments\n\n\ndef test_capture():\n    assert payments.capture(1) == 1\n")
-    assert "RB801" not in run_reviewbot(repo, "scan", "--diff", "main", "--format", "json").stdout
+    assert "RB801" not in run_main(repo, "scan", "--diff", "main", "--format", "json").stdout
 
 
 @pytest.mark.slow

@@ -250,11 +250,11 @@ def test_only_loops_that_nothing_leaves_are_endless():
 
 
 def test_explain_at_follows_the_failure_and_says_why_each_frame_does_or_does_not_own_it(tmp_path):
-    from tests.conftest import make_repo, run_reviewbot
+    from tests.conftest import make_repo, run_main
 
     main = "from fastapi import FastAPI\nimport httpx\n\napp = FastAPI()\n"
     repo = make_repo(tmp_path / "shop", {"pyproject.toml": "[project]\nname = 'app'\n", "app/__init__.py": "", **SHOP, "app/main.py": main})
-    result = run_reviewbot(repo, "explain", "RB201", "--at", "app/clients/payments.py:9")
+    result = run_main(repo, "explain", "RB201", "--at", "app/clients/payments.py:9")
     assert result.code == 0, result.stderr
     assert result.stdout.splitlines() == [
         "`self.http.post` (httpx.AsyncClient.post) can raise `httpx.HTTPError`, and no `try` around it in `PaymentsClient.charge` catches it:",
@@ -264,10 +264,10 @@ def test_explain_at_follows_the_failure_and_says_why_each_frame_does_or_does_not
     ]
     # Once the application registers a handler for it, the route owns it.
     (repo / "app" / "main.py").write_text(main + "app.add_exception_handler(httpx.HTTPError, lambda request, error: None)\n")
-    owned = run_reviewbot(repo, "explain", "RB201", "--at", "app/clients/payments.py:9").stdout
+    owned = run_main(repo, "explain", "RB201", "--at", "app/clients/payments.py:9").stdout
     assert owned.splitlines()[-1].endswith("an exception handler the application registers covers it: owned")
-    assert "no external call" in run_reviewbot(repo, "explain", "RB201", "--at", "app/clients/payments.py:10").stdout
-    refused = run_reviewbot(repo, "explain", "RB205", "--at", "app/clients/payments.py:9")
+    assert "no external call" in run_main(repo, "explain", "RB201", "--at", "app/clients/payments.py:10").stdout
+    refused = run_main(repo, "explain", "RB205", "--at", "app/clients/payments.py:9")
     assert refused.code == 2 and "RB201" in refused.stderr
 
 
@@ -313,10 +313,10 @@ def test_rb208_a_handler_around_the_loop_that_starts_the_work_again_keeps_the_wo
 
 
 def test_in_a_change_the_graph_is_read_around_the_changed_files(tmp_path):
-    from tests.conftest import git, make_repo, run_reviewbot
+    from tests.conftest import git, make_repo, run_main
 
     def rb201_in_change(repo):
-        result = run_reviewbot(repo, "scan", "--diff", "main", "--select", "RB201", "--format", "json")
+        result = run_main(repo, "scan", "--diff", "main", "--select", "RB201", "--format", "json")
         assert result.code in (0, 1), result.stderr
         return [(f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]]
 
@@ -355,10 +355,10 @@ def test_findings_do_not_depend_on_the_order_of_the_files_and_keep_their_fingerp
 
 
 def test_in_a_change_owners_and_suppressions_in_unchanged_files_count(tmp_path):
-    from tests.conftest import git, make_repo, run_reviewbot
+    from tests.conftest import git, make_repo, run_main
 
     def rb201_in_change(repo):
-        result = run_reviewbot(repo, "scan", "--diff", "main", "--select", "RB201", "--format", "json")
+        result = run_main(repo, "scan", "--diff", "main", "--select", "RB201", "--format", "json")
         assert result.code in (0, 1), result.stderr
         return [(f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Installed, git, make_repo
+from tests.conftest import Installed, git, make_repo, run_main
 from tests.github_server import FakeGitHub, Fault, PullRequest
 
 # A whole program per test (the quick run, `pytest -m 'not slow'`, leaves these out).
@@ -58,7 +58,7 @@ def run_action(
     event_name: str = "pull_request",
     installed: Installed | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``reviewbot github`` (the development install's, or ``installed``'s) as a workflow step runs it."""
+    """``reviewbot github`` as a workflow step runs it: the development install's (in this process), or ``installed``'s."""
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": server.pull.number, "base": {"sha": server.pull.base}, "head": {"sha": server.pull.head}}}))
     env = {
@@ -71,8 +71,11 @@ def run_action(
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
         "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
     }
-    executable = str(installed.bin / "reviewbot") if installed is not None else "reviewbot"
-    return subprocess.run([executable, "github", "--write-interval", "0", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    if installed is None:
+        # The development install's command, run in this process (the installed one is a process of its own).
+        done = run_main(repo, "github", "--write-interval", "0", *args, env=env)
+        return subprocess.CompletedProcess(["reviewbot", "github", *args], done.code, done.stdout, done.stderr)
+    return subprocess.run([str(installed.bin / "reviewbot"), "github", "--write-interval", "0", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
 
 
 def update_head(repo: Path, server: FakeGitHub, content: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from reviewbot.init import PRE_COMMIT_ENTRY, WORKFLOW
-from tests.conftest import make_repo, run_reviewbot
+from tests.conftest import make_repo, run_main
 
 # A whole program per test (the quick run, `pytest -m 'not slow'`, leaves these out).
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ def snapshot(repo: Path) -> dict[str, str]:
 
 def test_init_on_an_empty_repository_and_again(tmp_path):
     repo = make_repo(tmp_path / "empty", {"shop/__init__.py": "", "CLAUDE.md": "# Rules\n"})
-    first = run_reviewbot(repo, "init")
+    first = run_main(repo, "init")
     assert first.code == 0
     config = yaml.safe_load((repo / ".reviewbot.yml").read_text())
     # An agent file exists: its rules, not the generic pack's.
@@ -48,17 +48,17 @@ def test_init_on_an_empty_repository_and_again(tmp_path):
     assert settings["hooks"]["SessionStart"] == [{"hooks": [{"type": "command", "command": "reviewbot hook claude-code"}]}]
     assert not (repo / ".pre-commit-config.yaml").exists()
     before = snapshot(repo)
-    second = run_reviewbot(repo, "init")
+    second = run_main(repo, "init")
     assert second.stdout == "reviewbot init: nothing to change\n"
     assert snapshot(repo) == before
     # The written config is valid for reviewbot itself.
-    assert run_reviewbot(repo, "scan").code == 0
+    assert run_main(repo, "scan").code == 0
 
 
 def test_existing_settings_and_hooks_are_kept_and_nothing_is_duplicated(tmp_path):
     repo = make_repo(tmp_path / "busy", {"app/__init__.py": "", ".claude/settings.json": json.dumps(OTHER_SETTINGS)})
-    run_reviewbot(repo, "init", "--only", "claude")
-    run_reviewbot(repo, "init", "--only", "claude")
+    run_main(repo, "init", "--only", "claude")
+    run_main(repo, "init", "--only", "claude")
     settings = json.loads((repo / ".claude/settings.json").read_text())
     assert settings["model"] == "opus" and settings["permissions"] == OTHER_SETTINGS["permissions"]
     assert settings["hooks"]["PreToolUse"] == OTHER_SETTINGS["hooks"]["PreToolUse"]
@@ -73,8 +73,8 @@ def test_existing_settings_and_hooks_are_kept_and_nothing_is_duplicated(tmp_path
 def test_pre_commit_config_gets_the_hook_once_and_stays_valid(tmp_path):
     existing = "# Our hooks.\nrepos:\n- repo: https://github.com/psf/black\n  rev: 24.1.0\n  hooks:\n  - id: black\n"
     repo = make_repo(tmp_path / "pc", {"app/__init__.py": "", ".pre-commit-config.yaml": existing})
-    run_reviewbot(repo, "init", "--only", "pre-commit")
-    run_reviewbot(repo, "init", "--only", "pre-commit")
+    run_main(repo, "init", "--only", "pre-commit")
+    run_main(repo, "init", "--only", "pre-commit")
     text = (repo / ".pre-commit-config.yaml").read_text()
     assert text.startswith(existing) and text.count("id: reviewbot") == 1
     repos = yaml.safe_load(text)["repos"]
@@ -86,16 +86,16 @@ def test_pre_commit_config_gets_the_hook_once_and_stays_valid(tmp_path):
 def test_dry_run_prints_a_diff_and_writes_nothing(tmp_path):
     repo = make_repo(tmp_path / "dry", {"app/__init__.py": ""})
     before = snapshot(repo)
-    result = run_reviewbot(repo, "init", "--dry-run")
+    result = run_main(repo, "init", "--dry-run")
     assert "+++ b/.reviewbot.yml" in result.stdout and "+++ b/.claude/settings.json" in result.stdout
     assert snapshot(repo) == before
-    unknown = run_reviewbot(repo, "init", "--only", "hookz")
+    unknown = run_main(repo, "init", "--only", "hookz")
     assert unknown.code == 2 and "did you mean 'hooks'" in unknown.stderr
 
 
 def test_init_writes_each_agents_hooks_and_keeps_their_other_settings(tmp_path):
     repo = make_repo(tmp_path / "repo", {".gemini/settings.json": '{"theme": "dark", "hooks": {"AfterTool": [{"matcher": "x", "hooks": []}]}}'})
-    result = run_reviewbot(repo, "init", "--only", "hooks", "--agent", "cursor,gemini,codex,copilot")
+    result = run_main(repo, "init", "--only", "hooks", "--agent", "cursor,gemini,codex,copilot")
     assert result.code == 0, result.stderr
     gemini = json.loads((repo / ".gemini/settings.json").read_text())
     assert gemini["theme"] == "dark" and len(gemini["hooks"]["AfterTool"]) == 2
@@ -112,9 +112,9 @@ def test_init_writes_each_agents_hooks_and_keeps_their_other_settings(tmp_path):
     copilot = json.loads((repo / ".github/hooks/reviewbot.json").read_text())
     assert copilot["hooks"]["postToolUse"] == [{"matcher": "edit|create", "type": "command", "bash": "reviewbot hook copilot", "timeoutSec": 60}]
     # Idempotent, and no Claude Code settings unless asked for.
-    again = run_reviewbot(repo, "init", "--only", "hooks", "--agent", "cursor,gemini,codex,copilot")
+    again = run_main(repo, "init", "--only", "hooks", "--agent", "cursor,gemini,codex,copilot")
     assert again.stdout == "reviewbot init: nothing to change\n" and not (repo / ".claude").exists()
-    bad = run_reviewbot(repo, "init", "--agent", "cursr")
+    bad = run_main(repo, "init", "--agent", "cursr")
     assert bad.code == 2 and "did you mean 'cursor'" in bad.stderr
 
 
@@ -139,7 +139,7 @@ def test_odd_existing_files_get_a_clear_answer_never_a_broken_file(tmp_path):
     odd_pre_commit = ["repos: []\n", "repos: [{repo: local, hooks: []}]\n", "repos:\n", "repos:\n- repo: local\n  hooks:\n...\n"]
     for index, text in enumerate(odd_pre_commit):
         repo = make_repo(tmp_path / f"pc{index}", {"app/__init__.py": "", ".pre-commit-config.yaml": text})
-        result = run_reviewbot(repo, "init", "--only", "pre-commit")
+        result = run_main(repo, "init", "--only", "pre-commit")
         assert result.code in (0, 2), result.stderr
         if result.code == 2:
             assert "add it by hand" in result.stderr and (repo / ".pre-commit-config.yaml").read_text() == text
@@ -147,12 +147,12 @@ def test_odd_existing_files_get_a_clear_answer_never_a_broken_file(tmp_path):
             assert "reviewbot" in yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"][-1]["hooks"][0]["id"]
     for index, text in enumerate(['{"hooks": null}', '{"hooks": {"Stop": {"hooks": []}}}']):
         repo = make_repo(tmp_path / f"cl{index}", {"app/__init__.py": "", ".claude/settings.json": text})
-        result = run_reviewbot(repo, "init", "--only", "claude")
+        result = run_main(repo, "init", "--only", "claude")
         assert result.code == 2 and "fix it by hand" in result.stderr and "internal error" not in result.stderr
     # A byte-order mark and a reviewbot hook with other flags: read, and not added again.
     flagged = {"hooks": {"PostToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "reviewbot hook claude-code --fail-on warning"}]}]}}
     repo = make_repo(tmp_path / "bom", {"app/__init__.py": "", ".claude/settings.json": "\ufeff" + json.dumps(flagged)})
-    assert run_reviewbot(repo, "init", "--only", "claude").code == 0
+    assert run_main(repo, "init", "--only", "claude").code == 0
     settings = json.loads((repo / ".claude/settings.json").read_text())
     assert len(settings["hooks"]["PostToolUse"]) == 1 and len(settings["hooks"]["Stop"]) == 1
 
@@ -180,5 +180,5 @@ def test_the_config_init_writes_lists_the_real_defaults_and_every_agent_file(tmp
 
 def test_init_warns_when_git_ignores_the_config_it_writes(tmp_path):
     repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", ".gitignore": ".reviewbot.yml\n"})
-    result = run_reviewbot(repo, "init", "--only", "config")
+    result = run_main(repo, "init", "--only", "config")
     assert result.code == 0 and ".reviewbot.yml is ignored by git (.gitignore)" in result.stderr

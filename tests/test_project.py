@@ -9,7 +9,7 @@ import pytest
 
 from reviewbot.engine import scan_file
 from reviewbot.model import Facts
-from tests.conftest import git, make_repo, run_reviewbot, settings
+from tests.conftest import git, make_repo, run_main, settings
 
 DOC = '"""Module."""\n'
 
@@ -88,15 +88,15 @@ def test_rb802_flags_a_change_over_the_limit_once_on_the_largest_file(repo):
     (repo / "tests").mkdir()
     (repo / "tests/test_large.py").write_text(function_lines(200))
     commit(repo)
-    result = run_reviewbot(repo, "scan", "--diff", "main", "--format", "json")
+    result = run_main(repo, "scan", "--diff", "main", "--format", "json")
     assert result.code == 0, result.stderr  # a warning: the default gate fails on errors only
     [finding] = json.loads(result.stdout)["findings"]
     assert (finding["rule"], finding["path"], finding["line"]) == ("RB802", "app/large.py", 1)
     assert finding["message"].startswith("this change adds 51 lines of non-test Python (`app/large.py`: 31), more than 40")
     assert finding["quote"] == "Writing full-blown code without incremental review cycles"
     # The same change in smaller steps passes; a full scan has no change to judge.
-    assert run_reviewbot(repo, "scan", "--diff", "HEAD~0", "--format", "json").stdout.count("RB802") == 0
-    assert "RB802" not in run_reviewbot(repo, "scan", "--format", "json").stdout
+    assert run_main(repo, "scan", "--diff", "HEAD~0", "--format", "json").stdout.count("RB802") == 0
+    assert "RB802" not in run_main(repo, "scan", "--format", "json").stdout
 
 
 @pytest.mark.slow
@@ -104,13 +104,13 @@ def test_rb802_follows_config_and_per_file_ignores(repo):
     (repo / "app/large.py").write_text(DOC + function_lines(60))
     commit(repo)
     (repo / ".reviewbot.yml").write_text("changes:\n  max-added-lines: 100\n")
-    assert "RB802" not in run_reviewbot(repo, "scan", "--diff", "main", "--format", "json").stdout
+    assert "RB802" not in run_main(repo, "scan", "--diff", "main", "--format", "json").stdout
     (repo / ".reviewbot.yml").write_text("changes:\n  max-added-lines: 40\nper-file-ignores:\n  'app/large.py': [RB802]\n")
-    assert "RB802" not in run_reviewbot(repo, "scan", "--diff", "main", "--format", "json").stdout
+    assert "RB802" not in run_main(repo, "scan", "--diff", "main", "--format", "json").stdout
     # A suppression comment on the line it is reported on works as for any rule.
     (repo / ".reviewbot.yml").write_text("changes:\n  max-added-lines: 40\n")
     (repo / "app/large.py").write_text('"""Module."""  # noqa: RB802\n' + function_lines(60))
-    assert "RB802" not in run_reviewbot(repo, "scan", "--diff", "main", "--format", "json").stdout
+    assert "RB802" not in run_main(repo, "scan", "--diff", "main", "--format", "json").stdout
 
 
 def test_a_shard_leaves_the_project_phase_to_merge(repo, monkeypatch, tmp_path):

@@ -11,7 +11,7 @@ from reviewbot.config import build_settings
 from reviewbot.errors import ConfigError
 from reviewbot.project import alembic_migrations, find_root, load_settings
 from reviewbot.session import Request, run
-from tests.conftest import git, make_repo, run_reviewbot
+from tests.conftest import git, make_repo, run_main
 
 
 @pytest.mark.parametrize(
@@ -100,7 +100,7 @@ def test_a_file_a_tool_wrote_answers_only_for_whether_it_parses(tmp_path):
 @pytest.mark.slow
 def test_show_settings_prints_the_scope_and_scans_nothing(tmp_path):
     repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/bad.py": "def f(x):\n    pass\n", ".reviewbot.yml": "test-paths: [qa/**]\n"})
-    shown = run_reviewbot(repo, "scan", "--show-settings")
+    shown = run_main(repo, "scan", "--show-settings")
     assert shown.code == 0, shown.stderr
     assert "root packages: app (app/)" in shown.stdout
     assert "  tests: **/tests/**, **/test/**" in shown.stdout and "  config: qa/**" in shown.stdout

@@ -23,7 +23,7 @@ from reviewbot.cache import DATABASE, DEFAULT_DIRECTORY, FORMAT
 from reviewbot.merge import missing_shards
 from reviewbot.project import find_root, load_settings
 from reviewbot.session import Progress, Request, run
-from tests.conftest import make_repo, on_a_terminal, run_reviewbot
+from tests.conftest import make_repo, on_a_terminal, run_main
 
 DOC = '"""Module."""\n'
 FILES = {
@@ -190,7 +190,7 @@ def test_a_killed_worker_costs_the_file_it_held(repo):
     findings = json.loads(output)["findings"]
     big = [f["message"] for f in findings if f["path"] == "app/big.py"]
     assert big == ["internal error: the worker process scanning it died (signal SIGKILL); the other files were scanned"]
-    everything_else = run_reviewbot(repo, "scan", "--no-cache", "--format", "json", "app/__init__.py", "app/orders.py", "app/models.py", "app/client.py", "app/broken.py")
+    everything_else = run_main(repo, "scan", "--no-cache", "--format", "json", "app/__init__.py", "app/orders.py", "app/models.py", "app/client.py", "app/broken.py")
     assert [f for f in findings if f["path"] != "app/big.py"] == json.loads(everything_else.stdout)["findings"]
 
 
@@ -210,14 +210,14 @@ def children(pid: int) -> list[int]:
 
 @pytest.mark.slow
 def test_two_scans_on_a_cold_cache_at_once_both_report_correctly(repo):
-    expected = run_reviewbot(repo, "scan", "--no-cache", "--format", "json").stdout
+    expected = run_main(repo, "scan", "--no-cache", "--format", "json").stdout
     command = [shutil.which("reviewbot"), "scan", "--format", "json"]
     both = [subprocess.Popen(command, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [process.communicate(timeout=120) for process in both]
     assert [output for output, _ in outputs] == [expected, expected]
     assert [error for _, error in outputs] == ["", ""]
     # And the cache they wrote serves a third scan, byte for byte.
-    assert run_reviewbot(repo, "scan", "--format", "json").stdout == expected
+    assert run_main(repo, "scan", "--format", "json").stdout == expected
 
 
 def test_a_cache_committed_to_the_repository_is_not_trusted(repo, caplog):
@@ -245,11 +245,11 @@ def test_shards_split_the_files_disjointly_and_stably():
 
 @pytest.mark.slow
 def test_shards_merged_equal_the_full_scan(repo):
-    full = {report: run_reviewbot(repo, "scan", "--no-cache", "--format", report) for report in ("json", "sarif")}
+    full = {report: run_main(repo, "scan", "--no-cache", "--format", report) for report in ("json", "sarif")}
     shards = []
     for index in (1, 2):
         shard = repo.parent / f"shard-{index}.json"
-        result = run_reviewbot(repo, "scan", "--shard", f"{index}/2", "--format", "json", "--output", str(shard))
+        result = run_main(repo, "scan", "--shard", f"{index}/2", "--format", "json", "--output", str(shard))
         assert result.code in (0, 1), result.stderr
         shards.append(shard)
     paths = [{f["path"] for f in json.loads(shard.read_text())["findings"]} for shard in shards]
@@ -260,25 +260,25 @@ def test_shards_merged_equal_the_full_scan(repo):
     assert facts[0] | facts[1] == {name for name in FILES if name.endswith(".py")}
     assert "facts" not in json.loads(full["json"].stdout)
     for report, expected in full.items():
-        merged = run_reviewbot(repo, "merge", *map(str, shards), "--format", report)
+        merged = run_main(repo, "merge", *map(str, shards), "--format", report)
         assert (merged.code, merged.stdout) == (expected.code, expected.stdout)
-    twice = run_reviewbot(repo, "merge", str(shards[0]), str(shards[0]))
+    twice = run_main(repo, "merge", str(shards[0]), str(shards[0]))
     assert twice.code == 2 and "merge the reports of disjoint shards" in twice.stderr
     # Each report says which shard it is: half a matrix is merged with a warning, or refused under --strict.
     assert [json.loads(shard.read_text())["shard"] for shard in shards] == ["1/2", "2/2"]
-    half = run_reviewbot(repo, "merge", str(shards[0]), "--format", "json")
+    half = run_main(repo, "merge", str(shards[0]), "--format", "json")
     assert half.code in (0, 1) and "merging an incomplete scan: shard 2/2 is missing, and the findings of its files with it" in half.stderr
     assert json.loads(half.stdout)["findings"]
-    strict = run_reviewbot(repo, "merge", str(shards[0]), "--strict")
+    strict = run_main(repo, "merge", str(shards[0]), "--strict")
     assert strict.code == 2 and "shard 2/2 is missing" in strict.stderr
     # A whole scan's report does not mix with shards, and a shard is not K/N with K beyond N.
     whole = repo.parent / "whole.json"
     whole.write_text(json.dumps({**json.loads(full["json"].stdout), "findings": []}))
-    mixed = run_reviewbot(repo, "merge", str(whole), *map(str, shards))
+    mixed = run_main(repo, "merge", str(whole), *map(str, shards))
     assert mixed.code == 2 and "some reports are shards" in mixed.stderr
     bad = repo.parent / "bad.json"
     bad.write_text(shards[0].read_text().replace('"shard": "1/2"', '"shard": "3/2"'))
-    refused = run_reviewbot(repo, "merge", str(bad), str(shards[1]))
+    refused = run_main(repo, "merge", str(bad), str(shards[1]))
     assert refused.code == 2 and "shard '3/2' is not K/N with 1 <= K <= N" in refused.stderr
 
 

@@ -27,7 +27,7 @@ from reviewbot.session import Request, run
 from reviewbot.trusted import read_trusted
 from reviewbot.validate import known_checks, rule_ids
 from reviewbot.written import WrittenRule, register, rule_class, run_examples
-from tests.conftest import EXAMPLE_PROJECT, git, lines_of, make_repo, run_reviewbot, settings
+from tests.conftest import EXAMPLE_PROJECT, git, lines_of, make_repo, run_main, settings
 
 ID = "no-session-commit"
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
@@ -305,15 +305,15 @@ def test_workers_and_the_cache_through_the_console_script(tmp_path):
         ".reviewbot.yml": json.dumps(check_config({**COMMIT, "enforces": "AGENTS.md:5", "severity": "error"})),
     }
     root = make_repo(tmp_path / "repo", files)
-    cold = run_reviewbot(root, "scan", "--jobs", "2", "--format", "json")
-    warm = run_reviewbot(root, "scan", "--jobs", "2", "--format", "json", "--verbose")
+    cold = run_main(root, "scan", "--jobs", "2", "--format", "json")
+    warm = run_main(root, "scan", "--jobs", "2", "--format", "json", "--verbose")
     assert cold.code == warm.code == 1 and cold.stdout == warm.stdout
     assert "5 files: 5 from the cache, 0 parsed" in warm.stderr, warm.stderr
     report = json.loads(cold.stdout)["findings"]
     assert [(f["rule"], f["path"], f["line"], f["source"]) for f in report if f["rule"] == ID] == [(ID, f"app/m{n}.py", 6, {"path": "AGENTS.md", "line": 5}) for n in range(4)]
     # Another message is another digest: the files are scanned again, and say it.
     (root / ".reviewbot.yml").write_text(json.dumps(check_config({**COMMIT, "message": "let the request commit", "severity": "error"})))
-    edited = run_reviewbot(root, "scan", "--jobs", "2", "--format", "json", "--select", ID)
+    edited = run_main(root, "scan", "--jobs", "2", "--format", "json", "--select", ID)
     assert {f["message"] for f in json.loads(edited.stdout)["findings"]} == {"let the request commit"}
-    unknown = run_reviewbot(root, "scan", "--select", "no-such-check")
+    unknown = run_main(root, "scan", "--select", "no-such-check")
     assert unknown.code == 2 and "--select[0]: unknown rule 'no-such-check'" in unknown.stderr
