@@ -111,7 +111,7 @@ def _ls_files(root: Path, *args: str) -> list[str]:
     """``git ls-files -z ARGS`` in ``root``, as names (git's own program: a scan need not import
     GitPython, which costs a tenth of a small scan)."""
     try:
-        done = subprocess.run(["git", "-C", str(root), "ls-files", "-z", *args], capture_output=True, check=False)
+        done = subprocess.run(["git", "-C", str(root), "ls-files", "-z", *args], stdin=subprocess.DEVNULL, capture_output=True, check=False)
     except OSError as error:
         raise GitError(f"{root} is a git repository but git cannot be run: {error}") from None
     if done.returncode != 0:

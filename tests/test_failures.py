@@ -8,6 +8,7 @@ that makes sessions external, and what phase 1 records.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import libcst as cst
 
@@ -217,11 +218,16 @@ def test_raises_sections_are_read_in_the_three_docstring_styles():
     assert raised_names(sphinx) == ["requests.RequestException"]
 
 
-def test_abstract_methods_are_told_by_their_decorator_or_an_empty_body():
+def first(code: str, kind: type[cst.CSTNode]) -> Any:
+    """The first statement of ``code``, which must be a ``kind``."""
+    statement = cst.parse_module(code).body[0]
+    assert isinstance(statement, kind)
+    return statement
+
+
+def test_abstract_methods_are_told_by_their_decorator_or_a_body_that_raises_not_implemented():
     def method(code: str) -> bool:
-        statement = cst.parse_module(code).body[0]
-        assert isinstance(statement, cst.FunctionDef)
-        return abstract(statement)
+        return abstract(first(code, cst.FunctionDef))
 
     assert method("@abc.abstractmethod\ndef f(self):\n    return 1\n")
     assert method("def f(self):\n    \"\"\"Doc.\"\"\"\n    raise NotImplementedError('subclasses')\n")
@@ -235,9 +241,7 @@ def test_abstract_methods_are_told_by_their_decorator_or_an_empty_body():
 
 def test_only_loops_that_nothing_leaves_are_endless():
     def loop(code: str) -> bool:
-        statement = cst.parse_module(code).body[0]
-        assert isinstance(statement, cst.While)
-        return endless(statement)
+        return endless(first(code, cst.While))
 
     assert loop("while True:\n    poll()\n")
     assert loop("while 1:\n    for x in y:\n        break\n")

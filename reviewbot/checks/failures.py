@@ -238,10 +238,11 @@ def abstract(node: cst.FunctionDef) -> bool:
     if any((dotted_name(d.decorator) or "").rpartition(".")[2] == "abstractmethod" for d in node.decorators):
         return True
     body = node.body
-    smalls = list(body.body) if isinstance(body, cst.SimpleStatementSuite) else [
-        small for statement in body.body if isinstance(statement, cst.SimpleStatementLine) for small in statement.body
-    ]
-    if isinstance(body, cst.IndentedBlock) and not all(isinstance(statement, cst.SimpleStatementLine) for statement in body.body):
+    if isinstance(body, cst.SimpleStatementSuite):
+        smalls = list(body.body)
+    elif all(isinstance(statement, cst.SimpleStatementLine) for statement in body.body):
+        smalls = [small for statement in body.body if isinstance(statement, cst.SimpleStatementLine) for small in statement.body]
+    else:
         return False
     raised = False
     for small in smalls:
