@@ -324,3 +324,9 @@ def _init_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="AGENTS",
         help=f"whose hooks to write, some of: {','.join(ADAPTERS)} (default: claude-code)",
     )
+    init.add_argument(
+        "--action-ref",
+        metavar="OWNER/REPO@REF",
+        help="where the workflow and the pre-commit entry install reviewbot from: a GitHub repository and a tag, branch or commit "
+        "(default: where this reviewbot was installed from with pip install git+https://github.com/..., else a placeholder to edit)",
+    )

@@ -280,7 +280,7 @@ def _enforcing_checks(settings: Settings) -> dict[tuple[str, int], tuple[str, ..
 def init(args: argparse.Namespace) -> int:
     """``reviewbot init``: plan every part, then show (``--dry-run``) or write the changes."""
     from reviewbot.hooks.adapters import ADAPTERS, DEFAULT as DEFAULT_AGENT
-    from reviewbot.init import PARTS, apply, ignored_by_git, plan
+    from reviewbot.init import PARTS, PLACEHOLDER, REFERENCE, apply, ignored_by_git, install_source, plan
     from reviewbot.project import detect_project, find_root
     from reviewbot.validate import did_you_mean
 
@@ -293,9 +293,12 @@ def init(args: argparse.Namespace) -> int:
     for agent in agents:
         if agent not in ADAPTERS:
             raise UsageError(f"--agent: unknown agent {agent!r}{did_you_mean(agent, ADAPTERS)} (agents: {', '.join(ADAPTERS)})")
+    if args.action_ref is not None and not REFERENCE.fullmatch(args.action_ref):
+        raise UsageError(f"--action-ref: expected OWNER/REPO@REF (a GitHub repository and a tag, branch or commit), got {args.action_ref!r}")
+    reference = args.action_ref or install_source() or PLACEHOLDER
     root, _ = find_root(Path.cwd())
     # The detected roots go into the written config, where the team can correct them.
-    changes = plan(root, parts, sorted(detect_project(root, []).roots), agents)
+    changes = plan(root, parts, sorted(detect_project(root, []).roots), agents, reference)
     if args.dry_run:
         sys.stdout.write("".join(change.diff() for change in changes) or "reviewbot init: nothing to change\n")
         return EXIT_OK
@@ -304,6 +307,13 @@ def init(args: argparse.Namespace) -> int:
         print(f"reviewbot init: {'updated' if change.old is not None else 'created'} {change.path}")
     for path in ignored_by_git(root, [change.path for change in changes]):
         log.warning("%s is ignored by git (.gitignore): commit it anyway (git add -f %s) or nobody else gets it", path, path)
+    placeholders = [change.path for change in changes if reference == PLACEHOLDER and "OWNER/REPO" in change.new]
+    if placeholders:
+        log.warning(
+            "%s install%s reviewbot from the placeholder %s: this reviewbot was not installed from a GitHub repository. "
+            "Run again with --action-ref OWNER/REPO@REF (the repository and tag your team uses), or edit %s",
+            " and ".join(placeholders), "" if len(placeholders) > 1 else "s", PLACEHOLDER, "them" if len(placeholders) > 1 else "it",
+        )
     # A second run is expected to change nothing: say so.
     if not changes:
         print("reviewbot init: nothing to change")

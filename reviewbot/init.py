@@ -17,7 +17,6 @@ from pathlib import Path
 
 import yaml
 
-from reviewbot import __version__
 from reviewbot.checks import OPTIONS, RULES
 from reviewbot.errors import ConfigError, FileError
 from reviewbot.hooks.adapters import ADAPTERS, DEFAULT as DEFAULT_AGENT
@@ -25,16 +24,18 @@ from reviewbot.packs import DEFAULT_PACK
 
 # The parts ``--only`` can choose (``claude`` is the former name of ``hooks``).
 PARTS = ("config", "workflow", "pre-commit", "hooks")
-# What the written workflow and pre-commit entry install: this repository, at this version.
-ACTION = f"reviewbot/reviewbot@v{__version__}"
-# The repository pre-commit clones the hook from.
-HOOK_REPOSITORY = "https://github.com/reviewbot/reviewbot"
+# What the workflow and the pre-commit entry say when nobody knows where the team gets reviewbot:
+# visibly not a real reference (GitHub and pre-commit refuse it with a clear error).
+PLACEHOLDER = "OWNER/REPO@REF"
+# ``OWNER/REPO@REF``: a GitHub repository and a tag, branch or commit of it.
+REFERENCE = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)/([\w.-]+)@([^\s@]+)")
 # The longest default an option may have to be listed in the written config (longer ones are
 # pointed to with ``reviewbot explain``).
 MAX_LISTED_DEFAULT = 60
 
-# The pull-request workflow `init` writes (docs/agents.md shows the same text).
-WORKFLOW = f"""\
+# The pull-request workflow `init` writes (docs/agents.md shows the same text), for an
+# ``OWNER/REPO@REF`` reference.
+WORKFLOW = """\
 # Review pull requests against the coding agents' rules (reviewbot).
 name: reviewbot
 on: pull_request
@@ -52,18 +53,49 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
-      - uses: {ACTION}
+{note}      - uses: {reference}
         with:
           fail-on: error
 """
 
 # The entry `init` appends to an existing .pre-commit-config.yaml.
-PRE_COMMIT_ENTRY = f"""\
-  - repo: {HOOK_REPOSITORY}
-    rev: v{__version__}
+PRE_COMMIT_ENTRY = """\
+{note}  - repo: https://github.com/{repository}
+    rev: {rev}
     hooks:
       - id: reviewbot
 """
+# Above a placeholder reference, in both files.
+PLACEHOLDER_NOTE = "{indent}# reviewbot init did not know where your team gets reviewbot: replace OWNER/REPO@REF\n"
+
+
+def install_source() -> str | None:
+    """``OWNER/REPO@REF`` of the GitHub repository this reviewbot was installed from, when its
+    installation records one (PEP 610 ``direct_url.json``: ``pip install git+https://github.com/…@REF``).
+
+    A package index, a local directory or an archive say nothing about a repository: ``None``.
+    """
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        text = distribution("reviewbot").read_text("direct_url.json")
+        data = json.loads(text) if text else None
+    except (PackageNotFoundError, OSError, ValueError):
+        return None
+    vcs = data.get("vcs_info") if isinstance(data, dict) else None
+    if not isinstance(vcs, dict) or vcs.get("vcs") != "git":
+        return None
+    where = re.fullmatch(r"(?:https://|ssh://git@|git@)github\.com[/:]([\w.-]+)/([\w.-]+?)(?:\.git)?/?", str(data.get("url", "")))
+    ref = vcs.get("requested_revision") or vcs.get("commit_id")
+    reference = f"{where[1]}/{where[2]}@{ref}" if where and isinstance(ref, str) else None
+    return reference if reference and REFERENCE.fullmatch(reference) else None
+
+
+def render(template: str, reference: str, indent: str) -> str:
+    """``WORKFLOW`` or ``PRE_COMMIT_ENTRY`` for ``reference``, a placeholder marked as one."""
+    repository, _, rev = reference.partition("@")
+    note = PLACEHOLDER_NOTE.format(indent=indent) if reference == PLACEHOLDER else ""
+    return template.format(note=note, reference=reference, repository=repository, rev=rev)
 
 
 @dataclass(frozen=True)
@@ -80,12 +112,15 @@ class FileWrite:
         return "".join(difflib.unified_diff(before, self.new.splitlines(keepends=True), f"a/{self.path}", f"b/{self.path}"))
 
 
-def plan(root: Path, parts: tuple[str, ...], roots: list[str], agents: tuple[str, ...] = (DEFAULT_AGENT,)) -> list[FileWrite]:
-    """The files to write for ``parts`` (the hooks of ``agents``); unchanged files are left out."""
+def plan(
+    root: Path, parts: tuple[str, ...], roots: list[str], agents: tuple[str, ...] = (DEFAULT_AGENT,), reference: str = PLACEHOLDER
+) -> list[FileWrite]:
+    """The files to write for ``parts`` (the hooks of ``agents``), the workflow and the pre-commit
+    entry installing reviewbot from ``reference``; unchanged files are left out."""
     writers = {"config": _config, "workflow": _workflow, "pre-commit": _pre_commit}
     changes = []
     for part in parts:
-        found = [_hooks(root, agent) for agent in agents] if part == "hooks" else [writers[part](root, roots)]
+        found = [_hooks(root, agent) for agent in agents] if part == "hooks" else [writers[part](root, roots, reference)]
         changes += [change for change in found if change is not None and change.new != change.old]
     return changes
 
@@ -95,7 +130,7 @@ def _read(path: Path) -> str | None:
     return path.read_text(encoding="utf-8-sig") if path.is_file() else None
 
 
-def _config(root: Path, roots: list[str]) -> FileWrite | None:
+def _config(root: Path, roots: list[str], reference: str) -> FileWrite | None:
     """A commented ``.reviewbot.yml``; an existing one is the team's and is kept.
 
     With agent files, ``packs: [auto]``: the rules the repository's own files ask for (every file
@@ -105,28 +140,30 @@ def _config(root: Path, roots: list[str]) -> FileWrite | None:
     if (root / ".reviewbot.yml").exists():
         return None
     from reviewbot.agents import discover
-    from reviewbot.config import build_settings
+    from reviewbot.config import AUTO, build_settings
 
     agents = discover(root)
     found = "\n".join(f"#   {name}" for name in agents) if agents else "#   (none yet)"
-    packs = "[auto]" if agents else f"[{DEFAULT_PACK}]"
+    packs = f"[{AUTO if agents else DEFAULT_PACK}]"
     why = (
         "# packs: [auto] enables the rules these files ask for (`reviewbot agents` shows each statement and what enforces it).\n"
         if agents
         else f"# No agent file yet: the built-in {DEFAULT_PACK} pack. Once there is one, `packs: [auto]` follows it.\n"
     )
+    # The listed defaults are the values this very config gets: the packs and roots it names.
+    written = build_settings({"packs": [AUTO if agents else DEFAULT_PACK], "imports": {"roots": roots}}, agents_root=root).options
     text = (
         "# reviewbot: enforces the coding agents' rules (`reviewbot rules` lists them all).\n"
         f"# Agent instruction files found:\n{found}\n{why}"
         f"packs: {packs}\n"
         "imports:\n"
         f"  roots: [{', '.join(roots)}]\n"
-        f"  # style: {json.dumps(OPTIONS['imports.style'].default)}   # measured | absolute | relative\n"
+        f"  # style: {json.dumps(written['imports.style'])}   # measured | absolute | relative\n"
         "# The defaults, to change:\n"
         "# fail-on: error            # error | warning | info | never\n"
         "# exclude: []               # globs never scanned\n"
         "# per-file-ignores: {}      # glob -> rule ids\n"
-        + _option_defaults(build_settings({"packs": [DEFAULT_PACK]}).options)
+        + _option_defaults(written)
     )
     return FileWrite(".reviewbot.yml", None, text)
 
@@ -167,13 +204,30 @@ def ignored_by_git(root: Path, paths: list[str]) -> list[str]:
     return result.stdout.splitlines() if result.returncode == 0 else []
 
 
-def _workflow(root: Path, roots: list[str]) -> FileWrite | None:
-    """The pull-request workflow; an existing one is kept."""
+def _workflow(root: Path, roots: list[str], reference: str) -> FileWrite | None:
+    """The pull-request workflow; an existing one is kept, but for a placeholder ``init`` wrote."""
     path = ".github/workflows/reviewbot.yml"
-    return None if (root / path).exists() else FileWrite(path, None, WORKFLOW)
+    old = _read(root / path)
+    return FileWrite(path, old, _resolved(old, reference) if old is not None else render(WORKFLOW, reference, " " * 6))
 
 
-def _pre_commit(root: Path, roots: list[str]) -> FileWrite | None:
+def _resolved(text: str, reference: str) -> str:
+    """``text`` with a placeholder reference an earlier ``init`` wrote replaced by ``reference``."""
+    if reference == PLACEHOLDER:
+        return text
+    repository, _, rev = reference.partition("@")
+    text = re.sub(r"^[ \t]*" + re.escape(PLACEHOLDER_NOTE.format(indent="").strip()) + r"[ \t]*\r?\n", "", text, flags=re.M)
+    text = text.replace(f"uses: {PLACEHOLDER}", f"uses: {reference}")
+    return re.sub(r'(repo: "?https://github\.com/)OWNER/REPO("?,?\s+rev: "?)REF\b', lambda m: f"{m[1]}{repository}{m[2]}{rev}", text)
+
+
+def _has_hook(config: object) -> bool:
+    """Whether a pre-commit config runs reviewbot's hook."""
+    repos = config.get("repos") if isinstance(config, dict) else None
+    return any(isinstance(h, dict) and h.get("id") == "reviewbot" for r in repos or [] if isinstance(r, dict) for h in r.get("hooks") or [])
+
+
+def _pre_commit(root: Path, roots: list[str], reference: str) -> FileWrite | None:
     """The reviewbot hook added to an existing ``.pre-commit-config.yaml``.
 
     The result is parsed again before it is accepted: an entry that would not land in ``repos``
@@ -185,33 +239,38 @@ def _pre_commit(root: Path, roots: list[str]) -> FileWrite | None:
         return None
     try:
         config = yaml.safe_load(old) or {}
+        document = yaml.compose(old, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         raise ConfigError(f"{name}: invalid YAML: {error}") from None
+    if _has_hook(config):
+        return FileWrite(name, old, _resolved(old, reference))
     repos = config.get("repos") if isinstance(config, dict) else None
-    if any(isinstance(h, dict) and h.get("id") == "reviewbot" for r in repos or [] if isinstance(r, dict) for h in r.get("hooks") or []):
-        return FileWrite(name, old, old)
     manual = ConfigError(f"{name}: cannot add the reviewbot hook safely; add it by hand (see docs/agents.md)")
-    # Appending text keeps the file's comments; it works when `repos:` is the last top-level key and
-    # its list is written in block style.
-    if repos is None and re.search(r"^repos\s*:", old, re.M):
+    entry = render(PRE_COMMIT_ENTRY, reference, "  ")
+    # Adding text keeps the file's comments. A flow-style list (`repos: []`) takes the entry as
+    # one more flow item; a block-style one takes it at the end when `repos:` is the last key.
+    flow = next((value for key, value in document.value if key.value == "repos"), None) if isinstance(document, yaml.MappingNode) else None
+    if isinstance(flow, yaml.SequenceNode) and flow.flow_style:
+        repository, _, rev = reference.partition("@")
+        item = f'{{repo: "https://github.com/{repository}", rev: {json.dumps(rev)}, hooks: [{{id: reviewbot}}]}}'
+        before, after = old[: flow.end_mark.index - 1].rstrip(), old[flow.end_mark.index - 1 :]
+        new = before + (", " if flow.value and not before.endswith(",") else "") + item + after
+    elif repos is None and re.search(r"^repos\s*:", old, re.M):
         raise manual
-    if repos is None:
-        new = old.rstrip("\n") + ("\n" if old.strip() else "") + "repos:\n" + PRE_COMMIT_ENTRY
+    elif repos is None:
+        new = old.rstrip("\n") + ("\n" if old.strip() else "") + "repos:\n" + entry
     elif isinstance(repos, list) and repos and not re.search(r"^repos:.*\n(?:.*\n)*?^[A-Za-z_][\w-]*\s*:", old + "\n", re.M):
         # Indent the entry like the file's own list items.
-        item = re.search(r"^repos:.*\n(?:\s*(?:#.*)?\n)*?( *)- ", old + "\n", re.M)
-        indent = item[1] if item else "  "
-        entry = "".join(indent + line[2:] + "\n" for line in PRE_COMMIT_ENTRY.splitlines())
-        new = old.rstrip("\n") + "\n" + entry
+        found = re.search(r"^repos:.*\n(?:\s*(?:#.*)?\n)*?( *)- ", old + "\n", re.M)
+        indent = found[1] if found else "  "
+        new = old.rstrip("\n") + "\n" + "".join(indent + line[2:] + "\n" for line in entry.splitlines())
     else:
         new = ""
     try:
         parsed = yaml.safe_load(new) if new else None
     except yaml.YAMLError:
         raise manual from None
-    if not isinstance(parsed, dict) or not any(
-        isinstance(h, dict) and h.get("id") == "reviewbot" for r in parsed.get("repos") or [] if isinstance(r, dict) for h in r.get("hooks") or []
-    ):
+    if not _has_hook(parsed):
         raise manual
     return FileWrite(name, old, new)
 

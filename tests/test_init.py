@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reviewbot.init import PRE_COMMIT_ENTRY, WORKFLOW
+from reviewbot import __version__
+from reviewbot.init import PLACEHOLDER, PRE_COMMIT_ENTRY, WORKFLOW, install_source, render
 from tests.conftest import make_repo, run_main
 
 # A whole program per test (the quick run, `pytest -m 'not slow'`, leaves these out).
@@ -40,7 +41,10 @@ def test_init_on_an_empty_repository_and_again(tmp_path):
     # An agent file exists: its rules, not the generic pack's.
     assert config == {"packs": ["auto"], "imports": {"roots": ["shop"]}}
     assert "#   CLAUDE.md" in (repo / ".reviewbot.yml").read_text()
-    assert (repo / ".github/workflows/reviewbot.yml").read_text() == WORKFLOW
+    # This reviewbot was not installed from a GitHub repository: a placeholder, marked and told.
+    workflow = (repo / ".github/workflows/reviewbot.yml").read_text()
+    assert "      # reviewbot init did not know where your team gets reviewbot: replace OWNER/REPO@REF\n      - uses: OWNER/REPO@REF\n" in workflow
+    assert "installs reviewbot from the placeholder OWNER/REPO@REF" in first.stderr and "--action-ref" in first.stderr
     settings = json.loads((repo / ".claude/settings.json").read_text())
     assert settings["hooks"]["PostToolUse"] == [
         {"matcher": "Write|Edit|MultiEdit", "hooks": [{"type": "command", "command": "reviewbot hook claude-code"}]}
@@ -53,6 +57,14 @@ def test_init_on_an_empty_repository_and_again(tmp_path):
     assert snapshot(repo) == before
     # The written config is valid for reviewbot itself.
     assert run_main(repo, "scan").code == 0
+    # Given the reference, the placeholder becomes it; nothing else changes.
+    third = run_main(repo, "init", "--action-ref", "acme/reviewbot@v0.5.0")
+    assert third.stdout == "reviewbot init: updated .github/workflows/reviewbot.yml\n" and "placeholder" not in third.stderr
+    resolved = (repo / ".github/workflows/reviewbot.yml").read_text()
+    assert resolved == workflow.replace("      # reviewbot init did not know where your team gets reviewbot: replace OWNER/REPO@REF\n", "").replace(PLACEHOLDER, "acme/reviewbot@v0.5.0")
+    assert yaml.safe_load(resolved)["jobs"]["review"]["steps"][2] == {"uses": "acme/reviewbot@v0.5.0", "with": {"fail-on": "error"}}
+    bad = run_main(repo, "init", "--action-ref", "acme/reviewbot")
+    assert bad.code == 2 and "--action-ref: expected OWNER/REPO@REF" in bad.stderr
 
 
 def test_existing_settings_and_hooks_are_kept_and_nothing_is_duplicated(tmp_path):
@@ -73,14 +85,69 @@ def test_existing_settings_and_hooks_are_kept_and_nothing_is_duplicated(tmp_path
 def test_pre_commit_config_gets_the_hook_once_and_stays_valid(tmp_path):
     existing = "# Our hooks.\nrepos:\n- repo: https://github.com/psf/black\n  rev: 24.1.0\n  hooks:\n  - id: black\n"
     repo = make_repo(tmp_path / "pc", {"app/__init__.py": "", ".pre-commit-config.yaml": existing})
-    run_main(repo, "init", "--only", "pre-commit")
+    run_main(repo, "init", "--only", "pre-commit", "--action-ref", "acme/reviewbot@v0.5.0")
     run_main(repo, "init", "--only", "pre-commit")
     text = (repo / ".pre-commit-config.yaml").read_text()
     assert text.startswith(existing) and text.count("id: reviewbot") == 1
+    assert "- repo: https://github.com/acme/reviewbot\n  rev: v0.5.0\n" in text
     repos = yaml.safe_load(text)["repos"]
     assert [hook["id"] for repo_entry in repos for hook in repo_entry["hooks"]] == ["black", "reviewbot"]
     validate = subprocess.run([shutil.which("pre-commit"), "validate-config", ".pre-commit-config.yaml"], cwd=repo, capture_output=True, text=True)
     assert validate.returncode == 0, validate.stdout + validate.stderr
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        ("repos: []\n", [["reviewbot"]]),
+        ("# Ours.\nrepos: [{repo: local, hooks: [{id: x, name: x, entry: x, language: system}]}]\ndefault_stages: [pre-commit]\n", [["x"], ["reviewbot"]]),
+        ("repos: [\n  {repo: local, hooks: []},\n]\n", None),
+    ],
+)
+def test_a_flow_style_pre_commit_list_takes_the_entry_as_a_flow_item(tmp_path, existing, expected):
+    repo = make_repo(tmp_path / "pc", {"app/__init__.py": "", ".pre-commit-config.yaml": existing})
+    first = run_main(repo, "init", "--only", "pre-commit")
+    assert first.code == 0, first.stderr
+    text = (repo / ".pre-commit-config.yaml").read_text()
+    repos = yaml.safe_load(text)["repos"]
+    assert repos[-1] == {"repo": "https://github.com/OWNER/REPO", "rev": "REF", "hooks": [{"id": "reviewbot"}]}
+    if expected is not None:
+        assert [[hook["id"] for hook in entry["hooks"]] for entry in repos] == expected
+    assert text.startswith(existing.partition("[")[0]) and "placeholder OWNER/REPO@REF" in first.stderr
+    # The placeholder takes the reference given later, in the flow item too.
+    assert run_main(repo, "init", "--only", "pre-commit", "--action-ref", "acme/reviewbot@v1").code == 0
+    assert yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"][-1]["rev"] == "v1"
+
+
+class Installed:
+    """A distribution whose ``direct_url.json`` is ``text``."""
+
+    def __init__(self, text: str | None) -> None:
+        self.text = text
+
+    def read_text(self, name: str) -> str | None:
+        return self.text if name == "direct_url.json" else None
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "expected"),
+    [
+        ({"url": "https://github.com/acme/reviewbot.git", "vcs_info": {"vcs": "git", "requested_revision": "v0.5.0", "commit_id": "a" * 40}}, "acme/reviewbot@v0.5.0"),
+        ({"url": "ssh://git@github.com/acme/reviewbot.git", "vcs_info": {"vcs": "git", "commit_id": "b" * 40}}, f"acme/reviewbot@{'b' * 40}"),
+        ({"url": "https://gitlab.com/acme/reviewbot.git", "vcs_info": {"vcs": "git", "commit_id": "c" * 40}}, None),
+        ({"url": "file:///home/dev/reviewbot", "dir_info": {"editable": True}}, None),
+        ({"url": "https://example.com/reviewbot-0.5.0.tar.gz", "archive_info": {}}, None),
+        ({"url": "https://github.com/acme/reviewbot", "vcs_info": {"vcs": "hg", "commit_id": "d"}}, None),
+        ("not json", None),
+        (None, None),
+    ],
+)
+def test_the_install_source_comes_from_pep_610s_direct_url(monkeypatch, direct_url, expected):
+    import importlib.metadata
+
+    text = direct_url if isinstance(direct_url, str) or direct_url is None else json.dumps(direct_url)
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: Installed(text))
+    assert install_source() == expected
 
 
 def test_dry_run_prints_a_diff_and_writes_nothing(tmp_path):
@@ -120,7 +187,8 @@ def test_init_writes_each_agents_hooks_and_keeps_their_other_settings(tmp_path):
 
 def test_the_docs_show_what_init_writes(tmp_path):
     docs = (ROOT / "docs/agents.md").read_text()
-    assert WORKFLOW.rstrip() in docs and PRE_COMMIT_ENTRY.rstrip() in docs
+    reference = f"your-org/reviewbot@v{__version__}"
+    assert render(WORKFLOW, reference, "      ").rstrip() in docs and render(PRE_COMMIT_ENTRY, reference, "  ").rstrip() in docs
     # Each agent's hook settings, as written into an empty repository, are a JSON block of the page.
     from reviewbot.hooks.adapters import ADAPTERS
     from reviewbot.init import plan
@@ -171,8 +239,8 @@ def test_the_config_init_writes_lists_the_real_defaults_and_every_agent_file(tmp
     uncommented = head + re.sub(r"^# ?(?=\s*[\w-]+:)", "", defaults, flags=re.MULTILINE)
     values = yaml.safe_load(uncommented)
     assert values["comments"]["min-lines"] == 25 and values["imports"]["style"] == "measured"
-    values["packs"] = ["backend-engineer"]
-    assert build_settings(values).options == build_settings({"packs": ["backend-engineer"], "imports": {"roots": ["app"]}}).options
+    # ... the config as written: its packs, its roots, the repository's agent files.
+    assert build_settings(values, agents_root=repo).options == build_settings(yaml.safe_load(config.new), agents_root=repo).options
     # Without agent files, the built-in pack.
     bare = make_repo(tmp_path / "bare", {"app/__init__.py": ""})
     assert yaml.safe_load(plan(bare, ("config",), ["app"])[0].new)["packs"] == ["backend-engineer"]
