@@ -167,6 +167,12 @@ def _scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     changed.add_argument("--head", metavar="REV", help="compare with commit REV instead of the work tree")
     changed.add_argument("--staged", action="store_true", help="compare with the index (what `git commit` would record)")
     changed.add_argument(
+        "--pre-commit",
+        action="store_true",
+        help="as pre-commit's hook: the staged changes of PATHS (--diff HEAD --staged); when a given file has nothing staged "
+        "(pre-commit run --all-files, --files), the given files whole",
+    )
+    changed.add_argument(
         "--filter-mode",
         choices=("added", "diff_context", "file", "nofilter"),
         help="keep findings on added lines (default), inside diff hunks, anywhere in changed files, or everywhere",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import subprocess
 import sys
 import traceback
 from dataclasses import replace
@@ -139,6 +140,8 @@ def _request(args: argparse.Namespace) -> Request:
     baseline = getattr(args, "baseline", None) or getattr(args, "trusted_baseline", None)
     if baseline is None and settings.baseline and getattr(args, "trusted_config", None) is None:
         baseline = inside(root, settings.baseline, "baseline")
+    if getattr(args, "pre_commit", False):
+        chosen.update(_pre_commit(args, root))
     # Without --jobs, the request's own default: one worker per CPU.
     if args.jobs is not None:
         chosen["jobs"] = args.jobs
@@ -154,6 +157,22 @@ def _request(args: argparse.Namespace) -> Request:
         progress=Progress.wanted(getattr(args, "quiet", False)),
         **chosen,
     )
+
+
+def _pre_commit(args: argparse.Namespace, root: Path) -> dict[str, object]:
+    """``--pre-commit``: the staged changes of the files pre-commit names, as ``git commit`` gives
+    them; the files whole when one has nothing staged (``pre-commit run --all-files`` or ``--files``)."""
+    if args.diff or args.head or args.staged:
+        raise UsageError("--pre-commit chooses the change itself (--diff HEAD --staged): drop --diff, --head and --staged")
+    staged = subprocess.run(
+        ["git", "-C", str(root), "diff", "--cached", "--name-only", "-z", "--no-renames"], capture_output=True, stdin=subprocess.DEVNULL, check=False
+    )
+    names = set(os.fsdecode(staged.stdout).split("\0")) if staged.returncode == 0 else set()
+    given = [os.path.relpath(Path(path).absolute(), root).replace(os.sep, "/") for path in args.paths]
+    if given and not names.issuperset(given):
+        log.info("%d of the %d files given have nothing staged: scanning the given files whole", len(set(given) - names), len(given))
+        return {}
+    return {"diff": "HEAD", "staged": True}
 
 
 def scan(args: argparse.Namespace) -> int:
