@@ -82,7 +82,9 @@ def install_source() -> str | None:
         data = json.loads(text) if text else None
     except (PackageNotFoundError, OSError, ValueError):
         return None
-    vcs = data.get("vcs_info") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    vcs = data.get("vcs_info")
     if not isinstance(vcs, dict) or vcs.get("vcs") != "git":
         return None
     where = re.fullmatch(r"(?:https://|ssh://git@|git@)github\.com[/:]([\w.-]+)/([\w.-]+?)(?:\.git)?/?", str(data.get("url", "")))
