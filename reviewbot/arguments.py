@@ -224,6 +224,9 @@ def _github_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     github.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
     github.add_argument("--trusted-config", metavar="REV", help=TRUSTED_HELP + " (implied under pull_request_target, with the base commit)")
     github.add_argument("--sarif-file", type=Path, metavar="FILE", help="also write the findings as SARIF to FILE")
+    github.add_argument(
+        "--sarif-artifact", metavar="NAME", help="the artifact the workflow uploads the SARIF file as: the step summary links this run's artifacts"
+    )
     github.add_argument("--pr", type=int, metavar="N", help="pull request number, for events that carry none (workflow_dispatch)")
     github.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that fails the job (default: error)")
     github.add_argument("--filter-mode", choices=("added", "diff_context", "file"), default="added", help="which findings count (default: added)")

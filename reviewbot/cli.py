@@ -381,6 +381,7 @@ def github_review(args: argparse.Namespace) -> int:
         write_interval=args.write_interval,
         paths=tuple(args.paths),
         sarif_file=args.sarif_file,
+        sarif_artifact=args.sarif_artifact or None,
         agents_commit=getattr(args, "trusted_commit", None),
     )
     return review(options, settings, root, dict(os.environ))

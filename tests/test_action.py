@@ -26,13 +26,18 @@ def evaluate(text: str, context: dict[str, str]) -> str:
 def test_action_metadata():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
-    assert set(action["inputs"]) == {"github-token", "fail-on", "filter-mode", "max-comments", "config", "paths", "sarif-file", "request-changes"}
+    assert set(action["inputs"]) == {
+        "github-token", "fail-on", "filter-mode", "max-comments", "config", "paths", "sarif-file", "sarif-artifact", "request-changes"
+    }
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
     assert set(action["outputs"]) == {"findings", "sarif-file"}
     assert action["branding"]["icon"] and action["branding"]["color"]
     for step in action["runs"]["steps"]:
         # Inputs reach scripts through the environment only: no expression inside a script.
-        assert "${{" not in step["run"]
+        assert "${{" not in step.get("run", "")
+    # The SARIF artifact is uploaded whatever the gate decided, only when there is one to upload.
+    [upload] = [step for step in action["runs"]["steps"] if "uses" in step]
+    assert upload["uses"] == "actions/upload-artifact@v4" and upload["if"].startswith("always() && inputs.sarif-file != ''")
 
 
 @pytest.mark.slow
@@ -62,6 +67,8 @@ def test_action_steps_review_a_pull_request(pr, wheelhouse, tmp_path_factory):  
         "GITHUB_API_URL": server.url,
         "GITHUB_STEP_SUMMARY": str(runner / "summary.md"),
         "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_RUN_ID": "77",
+        "GITHUB_SERVER_URL": "https://github.example",
         "PYTHONPATH": str(repo),
     }
     context = {"github.token": "write", "github.action_path": str(action_path), "github.action_repository": "", "github.action_ref": ""}
@@ -69,13 +76,18 @@ def test_action_steps_review_a_pull_request(pr, wheelhouse, tmp_path_factory):  
     inputs.update({"sarif-file": str(runner / "reviewbot.sarif"), "max-comments": "5"})
     for name, value in inputs.items():
         context[f"inputs.{name}"] = evaluate(value, context)
-    statuses = []
+    statuses, logs = [], []
     for step in action["runs"]["steps"]:
+        if "uses" in step:
+            # Another action (the artifact upload): what it would be given.
+            assert evaluate(step["with"]["path"], context) == str(runner / "reviewbot.sarif")
+            continue
         env = {**base_env, **{key: evaluate(str(value), context) for key, value in step.get("env", {}).items()}}
         # The job's working directory is the pull request's checkout, unless the step names its own.
         cwd = evaluate(step["working-directory"], context) if "working-directory" in step else repo
         process = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
         statuses.append(process.returncode)
+        logs.append(process.stdout)
         if process.returncode not in (0, 1):
             raise AssertionError(process.stdout + process.stderr)
     # The install step succeeds; the review step is the merge gate and fails on the two errors.
@@ -87,7 +99,16 @@ def test_action_steps_review_a_pull_request(pr, wheelhouse, tmp_path_factory):  
     assert produced == {"findings": "2", "sarif-file": str(runner / "reviewbot.sarif")}
     assert json.loads((runner / "reviewbot.sarif").read_text())["version"] == "2.1.0"
     assert len(server.reviews) == 1 and len(server.review_comments) == 2
-    assert "Gate failed" in (runner / "summary.md").read_text()
+    summary = (runner / "summary.md").read_text()
+    assert "Gate failed" in summary
+    assert f"The findings as SARIF: `{runner / 'reviewbot.sarif'}`, uploaded as the artifact `reviewbot-sarif` of [this run](https://github.example/{REPOSITORY}/actions/runs/77#artifacts)." in summary
+    # The job's log says why the step failed: the failing findings, where no line is a workflow command, and the gate.
+    log = logs[1].splitlines()
+    start = log.index(next(line for line in log if line.startswith("::stop-commands::")))
+    token = log[start].removeprefix("::stop-commands::")
+    assert len(token) == 32 and log[start + 3] == f"::{token}::"
+    assert all(re.fullmatch(r"app/\S+:\d+:\d+: RB\d{3} \[error\] .+", line) for line in log[start + 1 : start + 3])
+    assert log[start + 4] == "reviewbot: the gate fails: 2 findings at or above error (fail-on) on the pull request's changed lines"
     assert not planted.exists()
     shutil.rmtree(repo / "yaml")
     assert git(repo, "status", "--porcelain") == ""

@@ -268,7 +268,8 @@ def test_retry_after_as_a_date_and_comments_deleted_meanwhile(pr):
     server.faults.append(Fault("GET", f"/pulls/comments/{first}$", 404))
     result = run_action(repo, server, tmp_path)
     assert result.returncode == 1, result.stderr
-    assert "refused" not in result.stderr and not result.stdout
+    # No fallback to annotations: the log has the gate's findings only.
+    assert "refused" not in result.stderr and "::error" not in result.stdout and "the gate fails: 1 finding" in result.stdout
 
 
 def test_resolved_comments_keep_no_appliable_suggestion(pr):
@@ -303,6 +304,8 @@ def test_change_rules_are_posted_on_the_pull_request(tmp_path):
     with FakeGitHub(REPOSITORY, PullRequest(7, head, base, patches(repo, base, head)), {"write": "write"}) as server:
         result = run_action(repo, server, tmp_path)
         assert result.returncode == 0, result.stderr  # warnings do not fail the default gate
+        assert result.stdout.splitlines()[-1] == "reviewbot: the gate passes: no finding at or above error (fail-on) among 3 findings on the changed lines"
+        assert "::stop-commands::" not in result.stdout
         posted = sorted((c["line"], str(c["body"]).split("`")[0].strip("* ")) for c in server.review_comments.values())
         bodies = {c["line"]: str(c["body"]) for c in server.review_comments.values()}
     # RB503 and RB802 on the added import (the first added line), in one comment; RB801 on the new function's def line.

@@ -347,7 +347,7 @@ def test_the_actions_install_step_never_runs_the_pull_requests_pip(wheelhouse, t
 
     from tests.conftest import ROOT, clean_env, copy_checkout, new_venv
 
-    [install] = [step for step in yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"] if "pip" in step["run"]]
+    [install] = [step for step in yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"] if "pip" in step.get("run", "")]
     action_path = copy_checkout(tmp_path / "action")
     venv = new_venv(tmp_path / "venv")
     # The pull request's checkout, the job's working directory, brings a `pip` of its own.

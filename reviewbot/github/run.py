@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,10 +26,10 @@ from reviewbot.files import write_atomic
 from reviewbot.github.client import ApiFailed, PullRequestApi, Rejected, WriteDenied
 from reviewbot.github.plan import MARKER_PATTERN, DiffFile, Plan, plan
 from reviewbot.model import Finding
-from reviewbot.report import markdown, sarif
+from reviewbot.report import markdown, sarif, text
 from reviewbot.escape import code, register_secret
 from reviewbot.report import github as workflow_commands
-from reviewbot.report.base import Run
+from reviewbot.report.base import Run, plural
 from reviewbot.source import split_lines
 
 if TYPE_CHECKING:
@@ -59,8 +59,10 @@ class ReviewOptions:
     write_interval: float = 1.0
     # Only changed files under these paths.
     paths: tuple[Path, ...] = ()
-    # Also write the findings as SARIF here.
+    # Also write the findings as SARIF here ...
     sarif_file: Path | None = None
+    # ... which the workflow uploads as this artifact (the step summary links it).
+    sarif_artifact: str | None = None
     # The commit the config and agent files came from (``--trusted-config``): agent rules are
     # linked there; ``None``: the head commit's.
     agents_commit: str | None = None
@@ -231,6 +233,7 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
         log.warning("GitHub API failed (%s); reporting as annotations", error)
         sys.stdout.write(workflow_commands.render(findings, run))
         body = markdown.render(findings, run)
+    sarif_written = options.sarif_file is not None
     if options.sarif_file is not None:
         # Inside the checkout no link on the way is followed: the pull request may commit one there.
         try:
@@ -238,8 +241,39 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
         except OSError as error:
             # The review is posted and the gate decides as ever; only this copy of the findings is lost.
             log.warning("%s: SARIF file not written: %s", options.sarif_file, error.strerror)
+            sarif_written = False
+    if sarif_written and options.sarif_file is not None:
+        body += _sarif_line(options.sarif_file, options.sarif_artifact, environ)
     _write_step(event, body, findings, options.sarif_file)
+    _log_gate(findings, run, settings)
     return 1 if failing else 0
+
+
+def _log_gate(findings: list[Finding], run: Run, settings: Settings) -> None:
+    """The gate's decision in the job's log, after the findings that fail it (text format).
+
+    Between ``::stop-commands::`` and its token, no line of them is read as a workflow command.
+    """
+    failing = [finding for finding in findings if settings.fails(finding)]
+    gate = settings.fail_on.label if settings.fail_on is not None else None
+    if failing:
+        token = uuid.uuid4().hex
+        sys.stdout.write(f"::stop-commands::{token}\n{text.render(failing, replace(run, quiet=True))}::{token}::\n")
+        print(f"reviewbot: the gate fails: {plural(len(failing), 'finding')} at or above {gate} (fail-on) on the pull request's changed lines")
+    elif gate is None:
+        print(f"reviewbot: the gate is off (fail-on: never); {plural(len(findings), 'finding')} on the pull request's changed lines")
+    else:
+        print(f"reviewbot: the gate passes: no finding at or above {gate} (fail-on) among {plural(len(findings), 'finding')} on the changed lines")
+
+
+def _sarif_line(sarif_file: Path, artifact: str | None, environ: dict[str, str]) -> str:
+    """The step summary's line saying where the SARIF file is: this run's artifacts, when uploaded."""
+    line = f"\n\nThe findings as SARIF: {code(str(sarif_file))}"
+    run_id, repository = environ.get("GITHUB_RUN_ID", ""), environ.get("GITHUB_REPOSITORY", "")
+    if artifact and run_id.isdigit() and repository:
+        server = environ.get("GITHUB_SERVER_URL", "https://github.com")
+        line += f", uploaded as the artifact {code(artifact)} of [this run]({server}/{repository}/actions/runs/{run_id}#artifacts)"
+    return line + ".\n"
 
 
 def _post(
