@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     _scan_parser(commands)
     _baseline_parser(commands)
     _github_parser(commands)
+    _gitlab_parser(commands)
     _hook_parser(commands)
     _agents_parser(commands)
     _init_parser(commands)
@@ -234,6 +235,32 @@ def _github_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     github.add_argument("--request-changes", action="store_true", help="request changes (instead of commenting) when the gate fails")
     github.add_argument("--docs-url", metavar="URL", help="where the rule documentation lives (docs/rules.md of reviewbot)")
     github.add_argument("--write-interval", type=float, default=1.0, metavar="SECONDS", help=argparse.SUPPRESS)
+
+
+def _gitlab_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``reviewbot gitlab``: the merge-request review of a GitLab CI job (docs/ci.md)."""
+    gitlab = commands.add_parser(
+        "gitlab",
+        help="review a merge request from GitLab CI (discussions on the diff, a summary note, a Code Quality report)",
+        description="Read the merge-request pipeline's variables (CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID) and a "
+        "project or group access token in REVIEWBOT_GITLAB_TOKEN, scan the merge request's changed lines, open one "
+        "discussion per finding on its diff line and keep one summary note up to date. The findings also go to a Code "
+        "Quality report, which carries them alone when the token cannot write (the CI job token cannot). A merge "
+        "request from a fork takes its config from the target branch. Exit status as for `scan`.",
+    )
+    gitlab.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="only changed files under these paths")
+    gitlab.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
+    gitlab.add_argument("--trusted-config", metavar="REV", help=TRUSTED_HELP + " (implied for a merge request from a fork, with its merge base)")
+    gitlab.add_argument(
+        "--code-quality", type=Path, default=Path("gl-code-quality-report.json"), metavar="FILE",
+        help="where the Code Quality report goes (default: gl-code-quality-report.json)",
+    )
+    gitlab.add_argument("--mr", type=int, metavar="IID", help="merge request, outside a merge-request pipeline")
+    gitlab.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that fails the job (default: error)")
+    gitlab.add_argument("--filter-mode", choices=("added", "diff_context", "file"), default="added", help="which findings count (default: added)")
+    gitlab.add_argument("--max-comments", type=_positive(int), default=30, metavar="N", help="new discussions per run at most (default: 30)")
+    gitlab.add_argument("--docs-url", metavar="URL", help="where the rule documentation lives (docs/rules.md of reviewbot)")
+    gitlab.add_argument("--write-interval", type=float, default=1.0, metavar="SECONDS", help=argparse.SUPPRESS)
 
 
 def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

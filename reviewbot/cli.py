@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     # A hook's own failure must not read as "rules broken" (exit 2) to the agent that runs it.
     failed = 1 if args.command == "hook" else EXIT_ERROR
     commands = {
-        "scan": scan, "baseline": baseline, "merge": merge, "rules": rules, "explain": explain, "github": github_review, "hook": hook, "init": init,
+        "scan": scan, "baseline": baseline, "merge": merge, "rules": rules, "explain": explain, "github": github_review, "gitlab": gitlab_review, "hook": hook, "init": init,
         "agents": agents,
     }
     try:
@@ -382,6 +382,39 @@ def github_review(args: argparse.Namespace) -> int:
         paths=tuple(args.paths),
         sarif_file=args.sarif_file,
         sarif_artifact=args.sarif_artifact or None,
+        agents_commit=getattr(args, "trusted_commit", None),
+    )
+    return review(options, settings, root, dict(os.environ))
+
+
+def gitlab_review(args: argparse.Namespace) -> int:
+    """``reviewbot gitlab``: the merge-request review of a GitLab CI job.
+
+    A merge request from a fork takes its settings from the target branch's commit (its merge base).
+    """
+    try:
+        import gitlab  # noqa: F401 - only whether python-gitlab is installed
+    except ImportError:
+        raise UsageError("reviewbot gitlab needs python-gitlab: pip install 'reviewbot[gitlab]'") from None
+    from reviewbot.escape import register_secret
+    from reviewbot.gitlab.run import ReviewOptions, review, trusted_revision
+    from reviewbot.project import find_root
+
+    # Before anything can fail and print: git's and GitLab's messages are redacted from here on.
+    register_secret((os.environ.get("REVIEWBOT_GITLAB_TOKEN") or os.environ.get("GITLAB_TOKEN") or "").strip())
+    root, _ = find_root(Path.cwd())
+    fork_base = trusted_revision(dict(os.environ))
+    if fork_base is not None and args.trusted_config is None:
+        args.trusted_config = fork_base
+    settings = _settings(args, root)
+    options = ReviewOptions(
+        mr=args.mr,
+        max_comments=args.max_comments,
+        filter_mode=args.filter_mode,
+        docs_url=args.docs_url or "docs/rules.md",
+        write_interval=args.write_interval,
+        paths=tuple(args.paths),
+        code_quality=args.code_quality,
         agents_commit=getattr(args, "trusted_commit", None),
     )
     return review(options, settings, root, dict(os.environ))

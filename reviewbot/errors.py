@@ -28,5 +28,9 @@ class GitHubError(ReviewbotError):
     """The GitHub environment or API: no token, no pull request, a pull request that cannot be read."""
 
 
+class GitLabError(ReviewbotError):
+    """The GitLab CI environment or API: no merge request, a merge request that cannot be read."""
+
+
 class FileError(ReviewbotError):
     """A file reviewbot reads or writes for itself (report, baseline, cache) cannot be used."""

@@ -434,6 +434,9 @@ def declared_imports(pyprojects: list[str], requirements: list[str]) -> frozense
         if match:
             normal = re.sub(r"[-_.]+", "_", match[1]).lower()
             found.add(IMPORT_NAMES.get(normal, normal))
+            # ``python-gitlab`` is ``gitlab``, as ``python-dateutil`` is ``dateutil``: the usual spelling.
+            if normal.startswith("python_") and normal not in IMPORT_NAMES:
+                found.add(normal.removeprefix("python_"))
     return frozenset(found)
 
 

@@ -314,7 +314,8 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Wheelhouse:
         wheels = work / "wheels"
         checked([sys.executable, "-m", "build", "--outdir", str(wheels), str(source)], env=clean_env())
         [wheel] = wheels.glob("reviewbot-*.whl")
-        checked([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels), str(wheel), "setuptools>=64"], env=clean_env())
+        # With the extra `reviewbot gitlab` needs: the shared installation has every command.
+        checked([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels), f"{wheel}[gitlab]", "setuptools>=64"], env=clean_env())
 
     wheels = built_once(tmp_path_factory, "wheelhouse", build) / "wheels"
     [wheel] = wheels.glob("reviewbot-*.whl")
@@ -323,10 +324,10 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Wheelhouse:
 
 
 def install(wheelhouse: Wheelhouse, work: Path) -> Installed:
-    """``pip install reviewbot`` from the wheel into a fresh venv in ``work``, from outside the checkout."""
+    """``pip install 'reviewbot[gitlab]'`` from the wheel into a fresh venv in ``work``, from outside the checkout."""
     venv = new_venv(work / "venv")
     (work / "elsewhere").mkdir()
-    checked([str(venv / "bin" / "pip"), "install", "--quiet", "reviewbot"], cwd=work / "elsewhere", env={**clean_env(), **wheelhouse.pip_env()})
+    checked([str(venv / "bin" / "pip"), "install", "--quiet", "reviewbot[gitlab]"], cwd=work / "elsewhere", env={**clean_env(), **wheelhouse.pip_env()})
     return Installed(venv)
 
 

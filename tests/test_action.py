@@ -108,7 +108,7 @@ def test_action_steps_review_a_pull_request(pr, wheelhouse, tmp_path_factory):  
     token = log[start].removeprefix("::stop-commands::")
     assert len(token) == 32 and log[start + 3] == f"::{token}::"
     assert all(re.fullmatch(r"app/\S+:\d+:\d+: RB\d{3} \[error\] .+", line) for line in log[start + 1 : start + 3])
-    assert log[start + 4] == "reviewbot: the gate fails: 2 findings at or above error (fail-on) on the pull request's changed lines"
+    assert log[start + 4] == "reviewbot: the gate fails: 2 findings at or above error (fail-on) on the changed lines"
     assert not planted.exists()
     shutil.rmtree(repo / "yaml")
     assert git(repo, "status", "--porcelain") == ""

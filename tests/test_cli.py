@@ -345,6 +345,15 @@ def test_sarif_uris_are_percent_encoded(tmp_path):
     jsonschema.validate(log, json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text()))
 
 
+def test_gitlab_code_quality_report_has_gitlabs_fields(flat):
+    result = run_reviewbot(flat, "scan", "--format", "gitlab", "--fail-on", "never")
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, json.loads((Path(__file__).parent / "data" / "gitlab-code-quality-schema.json").read_text()))
+    assert report and len({issue["fingerprint"] for issue in report}) == len(report)
+    assert {issue["severity"] for issue in report} <= {"major", "minor", "info"}
+    assert all(issue["description"].startswith(issue["check_name"].split()[0] + " ") for issue in report)
+
+
 def test_markdown_summary(flat):
     result = run_reviewbot(flat, "scan", "--format", "markdown")
     lines = result.stdout.splitlines()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reviewbot.github.plan import DiffFile, PostedComment, comment_body, placement, plan, suggestion
+from reviewbot.forge.plan import DiffFile, PostedComment, comment_body, placement, plan, suggestion
 from reviewbot.model import Finding, Severity
 from tests.conftest import scan
 

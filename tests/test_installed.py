@@ -35,6 +35,7 @@ from tests.conftest import (
     run_reviewbot,
 )
 from tests.test_github import pr, run_action  # noqa: F401 - the pull-request fixture
+from tests.test_gitlab import mr, ours, pipeline_env  # noqa: F401 - the merge-request fixture
 
 pytestmark = pytest.mark.slow
 
@@ -101,7 +102,7 @@ def test_the_stage_catches_a_subpackage_left_out_of_the_wheel(wheelhouse, tmp_pa
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     missing = not_from(imported_from([sys.executable, "-S"], elsewhere, env), unpacked)
-    assert sorted(missing) == ["reviewbot.github", "reviewbot.github.client", "reviewbot.github.plan", "reviewbot.github.run"]
+    assert sorted(missing) == ["reviewbot.github", "reviewbot.github.client", "reviewbot.github.run"]
     assert all(error.startswith("ModuleNotFoundError: No module named 'reviewbot.github'") for error in missing.values())
 
 
@@ -146,6 +147,14 @@ def test_github_review_from_the_installation(installed, pr):  # noqa: F811 - pyt
     assert result.returncode == 1, result.stderr
     assert len(server.reviews) == 1 and len(server.review_comments) == 2
     assert (tmp_path / "output.txt").read_text() == "findings=2\n"
+
+
+def test_gitlab_review_from_the_installation(installed, mr):  # noqa: F811 - pytest fixture
+    repo, server = mr
+    env = {**installed.env, **pipeline_env(server)}
+    result = subprocess.run([str(installed.bin / "reviewbot"), "gitlab", "--write-interval", "0"], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert len(ours(server)) == 2 and len(json.loads((repo / "gl-code-quality-report.json").read_text())) == 2
 
 
 def test_hook_claude_code_post_tool_use(installed, tmp_path):

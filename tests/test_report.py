@@ -32,7 +32,7 @@ def test_no_import_cycle_runs_through_the_report_package():
 
 
 def test_every_format_is_found_and_renders():
-    assert registry.names() == ("text", "github", "json", "markdown", "sarif")
+    assert registry.names() == ("text", "github", "gitlab", "json", "markdown", "sarif")
     for name in registry.names():
         assert callable(registry.renderer(name))
 

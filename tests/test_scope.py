@@ -145,9 +145,9 @@ def test_projects_one_directory_down_give_the_root_packages(tmp_path):
 def test_declared_dependencies_are_third_party(tmp_path):
     from reviewbot.project import declared_imports
 
-    pyproject = '[project]\ndependencies = ["graphql-core>=3", "Django[argon2]~=5.0"]\n[tool.poetry.group.dev.dependencies]\npytest = "*"\n'
+    pyproject = '[project]\ndependencies = ["graphql-core>=3", "Django[argon2]~=5.0"]\n[project.optional-dependencies]\ngitlab = ["python-gitlab>=4"]\n[tool.poetry.group.dev.dependencies]\npytest = "*"\n'
     assert declared_imports([pyproject], ["# pinned\n-r base.txt\nbeautifulsoup4==4.12\ngit+https://example.com/x.git\nacme @ https://example.com/acme.whl\n"]) == {
-        "graphql", "django", "pytest", "bs4", "acme"
+        "graphql", "django", "python_gitlab", "gitlab", "pytest", "bs4", "acme"
     }
     # saleor's shape: saleor/graphql/ is the project's own package, `graphql` the graphql-core library.
     files = {

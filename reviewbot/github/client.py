@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from reviewbot.escape import redact
-from reviewbot.github.plan import InlineComment, PostedComment
+from reviewbot.forge.plan import InlineComment, PostedComment
 
 log = logging.getLogger(__name__)
 

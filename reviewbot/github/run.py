@@ -13,27 +13,24 @@ import logging
 import os
 import sys
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from reviewbot import session
 from reviewbot.config import Settings
 from reviewbot.change import Change, FileChange
-from reviewbot.diff import compute, fetch, parse_patch
-from reviewbot.errors import GitError, GitHubError
+from reviewbot.forge.checkout import local_change, patch_files
+from reviewbot.forge.gate import gate_log
+from reviewbot.errors import GitHubError
 from reviewbot.files import write_atomic
 from reviewbot.github.client import ApiFailed, PullRequestApi, Rejected, WriteDenied
-from reviewbot.github.plan import MARKER_PATTERN, DiffFile, Plan, plan
+from reviewbot.forge.plan import MARKER_PATTERN, DiffFile, Plan, plan
 from reviewbot.model import Finding
-from reviewbot.report import markdown, sarif, text
+from reviewbot.report import markdown, sarif
 from reviewbot.escape import code, register_secret
 from reviewbot.report import github as workflow_commands
-from reviewbot.report.base import Run, plural
+from reviewbot.report.base import Run
 from reviewbot.source import split_lines
-
-if TYPE_CHECKING:
-    import git
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +40,8 @@ RUN_MARKER = "reviewbot:run"
 STEP_SUMMARY_LIMIT = 1024 * 1024
 # GitHub's limit for the body of one comment, in characters.
 COMMENT_LIMIT = 65536
+# What to do when the head commit cannot be had.
+CHECKOUT_HINT = "check out the pull request (actions/checkout with `ref: ${{ github.event.pull_request.head.sha }}`)"
 
 
 @dataclass(frozen=True)
@@ -117,87 +116,6 @@ def read_event(environ: dict[str, str], pr: int | None) -> Event:
     )
 
 
-def pull_request_diff(patches: dict[str, str | None]) -> dict[str, FileChange]:
-    """The pull request's own diff, as GitHub will judge comment positions against it."""
-    files = {}
-    for path, patch in patches.items():
-        if patch:
-            [change] = parse_patch(f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n{patch}")
-            files[path] = change
-    return files
-
-
-def local_change(root: Path, base: str, head: str, remote: dict[str, FileChange], number: int) -> Change:
-    """The change to review: the head commit's files, whatever the checkout holds.
-
-    A clone without the head commit (``pull_request_target`` checks out the base) fetches its
-    objects, never checking them out. Without the base or the merge base (a shallow clone), the
-    changed lines come from the API's patches. Only a checkout of the pull request itself (its head,
-    or GitHub's merge commit of it) may stand in for a head commit that cannot be had; otherwise
-    the run stops, so that the gate never passes files it did not review.
-    """
-    import git
-
-    try:
-        repo = git.Repo(root)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise GitHubError(f"{root} is not a git checkout: add actions/checkout before reviewbot") from None
-    if not _has_commit(repo, head) and not _fetch(repo, head, f"refs/pull/{number}/head"):
-        if not _checkout_is(repo, head):
-            raise GitHubError(
-                f"the pull request's head commit {head[:12]} is not in this clone and cannot be fetched, and the checkout "
-                "is another commit: check out the pull request (actions/checkout with `ref: ${{ github.event.pull_request.head.sha }}`) "
-                "or let `git fetch origin` reach it"
-            )
-        log.warning("the head commit cannot be fetched; reading the checkout of the pull request")
-        return _patches_only(root, base, None, remote)
-    try:
-        return compute(root, base, head=head)
-    except GitError:
-        return _patches_only(root, base, head, remote)
-
-
-def _patches_only(root: Path, base: str, head: str | None, remote: dict[str, FileChange]) -> Change:
-    log.warning("the base commit or the merge base is not in this clone; using the pull request's patches from the API")
-    return Change(root, base, head, remote)
-
-
-def _has_commit(repo: git.Repo, sha: str) -> bool:
-    import git
-
-    try:
-        repo.git.cat_file("-e", f"{sha}^{{commit}}")
-    except git.GitCommandError:
-        return False
-    return True
-
-
-def _fetch(repo: git.Repo, sha: str, ref: str) -> bool:
-    """Fetch the objects of commit ``sha`` (by hash, else through ``ref``); whether it is here now."""
-    for wanted in (sha, ref):
-        failed = fetch(repo, wanted)
-        if failed:
-            log.info("git fetch origin %s: %s", wanted, failed)
-        if _has_commit(repo, sha):
-            return True
-    return False
-
-
-def _checkout_is(repo: git.Repo, sha: str) -> bool:
-    """Whether the checkout is commit ``sha`` or a merge of it (``pull_request``'s merge commit).
-
-    A shallow clone lacks the merge commit's parents but its object still names them.
-    """
-    import git
-
-    try:
-        raw = repo.git.cat_file("commit", "HEAD")
-    except git.GitCommandError:
-        return False
-    parents = [line.split()[1] for line in raw.split("\n\n", 1)[0].splitlines() if line.startswith("parent ")]
-    return repo.head.commit.hexsha == sha or sha in parents
-
-
 def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict[str, str]) -> int:
     """Run the whole pull-request review; return the exit status.
 
@@ -207,10 +125,10 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
     event = read_event(environ, options.pr)
     try:
         api = PullRequestApi(event.api_url, event.token, event.repository, event.number, write_interval=options.write_interval)
-        remote = pull_request_diff(api.files())
+        remote = patch_files(api.files())
     except ApiFailed as error:
         raise GitHubError(f"cannot read pull request #{event.number} of {event.repository}: {error}") from None
-    change = local_change(root, api.base_sha, api.head_sha, remote, event.number)
+    change = local_change(root, api.base_sha, api.head_sha, remote, f"refs/pull/{event.number}/head", CHECKOUT_HINT)
     # Files are read from the head commit (or the checkout, in the API fallback).
     result = session.run(session.Request(root=root, settings=settings, paths=options.paths, change=change, filter_mode=options.filter_mode))
     findings = list(result.findings)
@@ -245,25 +163,14 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
     if sarif_written and options.sarif_file is not None:
         body += _sarif_line(options.sarif_file, options.sarif_artifact, environ)
     _write_step(event, body, findings, options.sarif_file)
-    _log_gate(findings, run, settings)
+    sys.stdout.write(gate_log(findings, run, settings, _fence))
     return 1 if failing else 0
 
 
-def _log_gate(findings: list[Finding], run: Run, settings: Settings) -> None:
-    """The gate's decision in the job's log, after the findings that fail it (text format).
-
-    Between ``::stop-commands::`` and its token, no line of them is read as a workflow command.
-    """
-    failing = [finding for finding in findings if settings.fails(finding)]
-    gate = settings.fail_on.label if settings.fail_on is not None else None
-    if failing:
-        token = uuid.uuid4().hex
-        sys.stdout.write(f"::stop-commands::{token}\n{text.render(failing, replace(run, quiet=True))}::{token}::\n")
-        print(f"reviewbot: the gate fails: {plural(len(failing), 'finding')} at or above {gate} (fail-on) on the pull request's changed lines")
-    elif gate is None:
-        print(f"reviewbot: the gate is off (fail-on: never); {plural(len(findings), 'finding')} on the pull request's changed lines")
-    else:
-        print(f"reviewbot: the gate passes: no finding at or above {gate} (fail-on) among {plural(len(findings), 'finding')} on the changed lines")
+def _fence(listing: str) -> str:
+    """``listing`` between ``::stop-commands::`` and its token: no line of it is a workflow command."""
+    token = uuid.uuid4().hex
+    return f"::stop-commands::{token}\n{listing}::{token}::\n"
 
 
 def _sarif_line(sarif_file: Path, artifact: str | None, environ: dict[str, str]) -> str:
