@@ -117,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     _hook_parser(commands)
     _agents_parser(commands)
     _init_parser(commands)
+    commands.add_parser(
+        "doctor",
+        help="check the coding agents' hook settings: an agent that runs reviewbot twice, a hook nobody can run",
+        description="Read the repository's hook settings for every agent reviewbot speaks to and say what would make an agent "
+        "hear each finding twice (GitHub Copilot and VS Code also run Claude Code's .claude/settings.json; Cursor can) or "
+        "not at all (reviewbot not on PATH). Exit status 1 when it finds a problem.",
+    )
     _merge_parser(commands)
 
     # The rule catalogue, as configured (severities can be changed by the config).
@@ -292,6 +299,12 @@ def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         choices=("exit", "json"),
         default="exit",
         help="Claude Code: exit 2 with the findings on stderr (default), or a JSON decision on stdout with exit 0",
+    )
+    hook.add_argument(
+        "--stop-context",
+        action="store_true",
+        help="Claude Code 2.1.163 or later: at a stop, hand the findings back as context that keeps the turn going "
+        "(hookSpecificOutput.additionalContext) instead of a block Claude Code shows as a hook error",
     )
     hook.add_argument("--diff", default="HEAD", metavar="REV", help="compare with REV (default: HEAD)")
     hook.add_argument(

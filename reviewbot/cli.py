@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     # A hook's own failure must not read as "rules broken" (exit 2) to the agent that runs it.
     failed = 1 if args.command == "hook" else EXIT_ERROR
     commands = {
-        "scan": scan, "baseline": baseline, "merge": merge, "rules": rules, "explain": explain, "github": github_review, "gitlab": gitlab_review, "hook": hook, "init": init,
+        "scan": scan, "baseline": baseline, "merge": merge, "rules": rules, "explain": explain, "github": github_review, "gitlab": gitlab_review, "hook": hook, "init": init, "doctor": doctor,
         "agents": agents,
     }
     try:
@@ -336,7 +336,25 @@ def init(args: argparse.Namespace) -> int:
     # A second run is expected to change nothing: say so.
     if not changes:
         print("reviewbot init: nothing to change")
+    if "hooks" in parts:
+        from reviewbot.hooks.doctor import problems
+
+        for problem in problems(root):
+            log.warning("%s", problem)
     return EXIT_OK
+
+
+def doctor(args: argparse.Namespace) -> int:
+    """``reviewbot doctor``: the hook settings' problems, one sentence each; exit 1 when there is one."""
+    from reviewbot.hooks.doctor import problems
+    from reviewbot.project import find_root
+
+    found = problems(find_root(Path.cwd())[0])
+    for problem in found:
+        print(f"reviewbot doctor: {problem}")
+    if not found:
+        print("reviewbot doctor: no problem found in the agents' hook settings")
+    return EXIT_FINDINGS if found else EXIT_OK
 
 
 def hook(args: argparse.Namespace) -> int:

@@ -41,7 +41,7 @@ TOP_LEVEL_KEYS = sorted(
     {
         "packs", "select", "extend-select", "ignore", "severity", "exclude", "extend-exclude", "per-file-ignores", "test-paths", "scope-defaults", "fail-on",
         "max-file-bytes", "baseline", "noqa", "conventions",
-        "cache-dir", "max-memory", "agents", "plugins", "checks", *FAMILIES,
+        "cache-dir", "max-memory", "agents", "plugins", "checks", "hooks", *FAMILIES,
     }
 )
 log = logging.getLogger(__name__)
@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 AUTO = "auto"
 # The keys of the ``agents`` table.
 AGENTS_KEYS = ("waive", "prefer")
+# What the coding agents' hooks tell by default besides findings at or above ``fail-on``: the
+# security rules, cheapest to fix while the code is being written.
+TELL_ALSO = ("RB7",)
 # Code that is not the product, wherever it lies: rules marked "not in tests" skip it (RB000 and the
 # rules that apply to tests still run). ``scope-defaults: false`` drops these; ``test-paths`` adds.
 SCOPE_DEFAULTS: dict[str, tuple[str, ...]] = {
@@ -102,6 +105,10 @@ class Settings:
     plugins: dict[str, str] = field(default_factory=dict)
     # ``checks``: the team's own checks (``reviewbot.written``), each a rule of its own.
     checks: tuple[Check, ...] = ()
+    # ``hooks.tell``: what an agent's hook tells it: findings at or above ``min-severity`` (``None``:
+    # ``fail-on``), and those of the ``also`` rules at any severity.
+    tell_severity: Severity | None = None
+    tell_also: frozenset[str] = field(default_factory=lambda: expand(TELL_ALSO))
 
     @functools.cached_property
     def digest(self) -> str:
@@ -138,6 +145,15 @@ class Settings:
     def fails(self, finding: Finding) -> bool:
         """Whether ``finding`` is at or above ``fail-on``: the merge gate's question."""
         return self.fail_on is not None and finding.severity >= self.fail_on
+
+    def tells(self, finding: Finding, flag: str | None = None) -> bool:
+        """Whether an agent's hook tells the agent about ``finding``: one of ``hooks.tell.also``, or
+        at or above the hook's ``--fail-on`` (``flag``), else ``hooks.tell.min-severity``, else ``fail-on``."""
+        if flag is not None:
+            level = None if flag == "never" else Severity.parse(flag)
+        else:
+            level = self.tell_severity or self.fail_on
+        return (level is not None and finding.severity >= level) or finding.rule in self.tell_also
 
     def rules_for(self, path: str) -> frozenset[str]:
         """The rule ids that apply to ``path``."""
@@ -352,7 +368,29 @@ def build_settings(
         conventions=expect(f"{where}conventions", config.get("conventions", True), bool),
         plugins={name: identity for name, (identity, _) in installed.items()},
         checks=checks,
+        **_tell(config, where),
     )
+
+
+def _tell(config: dict[str, object], where: str) -> dict[str, Any]:
+    """``hooks: {tell: {min-severity: error, also: [RB7]}}``: what the agents' hooks tell them."""
+    hooks = expect(f"{where}hooks", config.get("hooks", {}), dict)
+    for key in hooks:
+        if key != "tell":
+            raise ConfigError(f"{where}hooks.{key}: unknown key{did_you_mean(str(key), ['tell'])}")
+    tell = expect(f"{where}hooks.tell", hooks.get("tell", {}), dict)
+    for key in tell:
+        if key not in ("min-severity", "also"):
+            raise ConfigError(f"{where}hooks.tell.{key}: unknown key{did_you_mean(str(key), ['min-severity', 'also'])}")
+    found: dict[str, Any] = {}
+    if "min-severity" in tell:
+        level = expect(f"{where}hooks.tell.min-severity", tell["min-severity"], str)
+        if level not in ("error", "warning", "info"):
+            raise ConfigError(f"{where}hooks.tell.min-severity: expected one of error, warning, info, got {level!r}")
+        found["tell_severity"] = Severity.parse(level)
+    if "also" in tell:
+        found["tell_also"] = expand(rule_ids(f"{where}hooks.tell.also", tell["also"]))
+    return found
 
 
 def scope_globs(scope: dict[str, tuple[str, ...]]) -> Globs:

@@ -20,6 +20,7 @@ import yaml
 from reviewbot.checks import OPTIONS, RULES
 from reviewbot.errors import ConfigError, FileError
 from reviewbot.hooks.adapters import ADAPTERS, DEFAULT as DEFAULT_AGENT
+from reviewbot.hooks.doctor import entry_commands
 from reviewbot.packs import DEFAULT_PACK
 
 # The parts ``--only`` can choose (``claude`` is the former name of ``hooks``).
@@ -303,11 +304,8 @@ def _hooks(root: Path, agent: str) -> FileWrite:
         entries = hooks.setdefault(event, [])
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise ConfigError(f"{name}: hooks.{event} is not a list of hooks; fix it by hand first")
-        # Any reviewbot hook for this agent counts, whatever flags it was given, in each form the
-        # agents' settings take: ``command`` or ``bash`` in the entry, or ``command`` in its ``hooks``.
-        commands = [str(e.get("command") or e.get("bash") or "") for e in entries]
-        commands += [str(h.get("command", "")) for e in entries if isinstance(e.get("hooks"), list) for h in e["hooks"] if isinstance(h, dict)]
-        if any(text.startswith(command) for text in commands):
+        # Any reviewbot hook for this agent counts, whatever flags it was given.
+        if any(text.startswith(command) for entry in entries for text in entry_commands(entry)):
             continue
         entry = adapter.hook_entry(event)
         entries.append({"matcher": matcher, **entry} if matcher is not None else entry)

@@ -217,6 +217,8 @@ def test_init_in_an_empty_repository(installed, tmp_path):
     written = sorted(line.split()[-1] for line in result.stdout.splitlines())
     assert written == [".claude/settings.json", ".github/workflows/reviewbot.yml", ".reviewbot.yml"]
     assert run_reviewbot(repo, "init", installed=installed).stdout == "reviewbot init: nothing to change\n"
+    doctor = run_reviewbot(repo, "doctor", installed=installed)
+    assert (doctor.code, doctor.stdout) == (0, "reviewbot doctor: no problem found in the agents' hook settings\n")
     git(repo, "add", "-A")
     assert run_reviewbot(repo, "scan", installed=installed).code == 0
 

@@ -16,7 +16,7 @@ from reviewbot.errors import ReviewbotError
 from reviewbot.escape import printable
 from reviewbot.hooks.adapters import ADAPTERS
 from reviewbot.hooks.message import message
-from reviewbot.hooks.state import remember, state_file, told
+from reviewbot.hooks.state import mark_stopped, remember, state_file, stopped, told
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -72,15 +72,27 @@ def _check(agent: str, event: Event, options: HookOptions) -> tuple[str, Callabl
         files = [name for name in (_in_repository(root, path) for path in edited) if name is not None]
         if not files:
             return "", None
-    findings = _scan(root, options, files)
     state = state_file(root, agent, event.session)
+    # An agent that does not say whether a stop continues reviewbot's last one: kept going once per
+    # stop, until an edit is checked.
+    if event.kind == "stop" and event.counted and stopped(state):
+        return "", None
+    if event.kind == "edit" and stopped(state):
+        mark_stopped(state, False)
+    findings = _scan(root, options, files)
     known = told(state, event.session)
     new = findings if event.kind == "stop" else [f for f in findings if f"{f.path}:{f.fingerprint}" not in known]
     if not new:
         return "", None
     text, shown = message(new, options.max_findings, options.max_chars, options.diff)
     keys = known | {f"{f.path}:{f.fingerprint}" for f in shown}
-    return text, lambda: remember(state, keys, event.session)
+
+    def commit() -> None:
+        remember(state, keys, event.session)
+        if event.counted:
+            mark_stopped(state, True)
+
+    return text, commit
 
 
 def is_file(path: Path) -> bool:
@@ -119,4 +131,4 @@ def _scan(root: Path, options: HookOptions, files: list[str] | None) -> list[Fin
         root=root, settings=settings, diff=options.diff, only=only, filter_mode="added", isolate=options.isolate, file_timeout=options.file_timeout
     )
     result = run_session(request)
-    return [finding for finding in result.findings if settings.fails(finding)]
+    return [finding for finding in result.findings if settings.tells(finding, options.fail_on)]

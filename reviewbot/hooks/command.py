@@ -29,6 +29,7 @@ def options(args: argparse.Namespace, isolate: bool = True) -> HookOptions:
         reply=args.reply,
         isolate=isolate,
         file_timeout=args.file_timeout,
+        stop_context=args.stop_context,
     )
 
 

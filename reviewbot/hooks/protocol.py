@@ -8,6 +8,8 @@ and the registry (``reviewbot.hooks.adapters``) import the adapters, never the o
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,14 @@ if TYPE_CHECKING:
 
 # Reviewbot's own failure: shown to the user, never to the model as a rule.
 BROKEN = 1
+# The lines of an ``apply_patch`` patch (Codex's, VS Code's) that name a file the patch leaves
+# behind. The name is the rest of the line, its trailing blanks stripped in Python: a lazy group
+# before ``\s*$`` would try every length against every run of blanks, quadratic in a long line.
+PATCHED = re.compile(r"^\*\*\* (?:Add File|Update File|Move to): (.*)$", re.M)
+# VS Code's edit tools and the ``tool_input`` field naming the file; ``editFiles`` (the name its
+# hooks documentation shows) lists ``files``, ``multi_replace_string_in_file`` its ``replacements``
+# and ``apply_patch`` names them in the patch.
+VSCODE_EDIT_TOOLS = frozenset({"create_file", "replace_string_in_file", "insert_edit_into_file"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,9 @@ class HookOptions:
     isolate: bool = True
     # Seconds one file may take before it is an RB002 (an agent's own hook timeout is often 60).
     file_timeout: float = 30.0
+    # Claude Code 2.1.163 or later: at a stop, the findings as context that keeps the turn going,
+    # not shown as a hook error (``--stop-context``).
+    stop_context: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,11 @@ class Event:
     session: str | None = None
     # The agent's name for the event, for replies that repeat it.
     name: str = ""
+    # A stop whose event does not say whether a hook already keeps the agent going (no
+    # ``stop_hook_active``): reviewbot counts its own stops instead (``state.stopped``).
+    counted: bool = False
+    # ``vscode``: sent by VS Code's agent, whichever agent's hook file it runs (``vscode_event``).
+    dialect: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,9 @@ class Adapter:
     title: ClassVar[str]
     # Where and which hooks ``reviewbot init`` writes for the agent.
     install: ClassVar[Install]
+    # Other agents' hook files this agent runs as well (Copilot and VS Code run Claude Code's):
+    # ``reviewbot doctor`` warns when reviewbot's hook is in more than one file the agent runs.
+    also_runs: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, options: HookOptions) -> None:
         self.options = options
@@ -135,3 +156,51 @@ def path_in(cwd: Path, value: object) -> tuple[Path, ...]:
         return ()
     path = Path(value)
     return (path if path.is_absolute() else cwd / path,)
+
+
+def patched_files(cwd: Path, patch: object) -> tuple[Path, ...]:
+    """The files an ``apply_patch`` patch adds, updates or moves to."""
+    names = [name.rstrip() for name in PATCHED.findall(patch)] if isinstance(patch, str) else []
+    return tuple(file for name in names for file in path_in(cwd, name))
+
+
+def vscode_event(data: dict[str, object]) -> Event | None:
+    """An event of VS Code's agent, ``None`` for any other agent's.
+
+    VS Code's agent (its local harness) sends the same payload to every hook file it runs, Copilot's
+    ``.github/hooks`` and, with ``chat.useClaudeHooks``, Claude Code's settings: ``hookEventName``,
+    ``sessionId``, ``cwd``, and ``tool_name``/``tool_input`` of the model's own tool call.
+    """
+    name = data.get("hookEventName")
+    if not isinstance(name, str):
+        return None
+    cwd = cwd_of(data)
+    session = str(data["sessionId"]) if data.get("sessionId") else None
+    if name == "PostToolUse":
+        tool, given = data.get("tool_name"), data.get("tool_input")
+        arguments = given if isinstance(given, dict) else {}
+        if tool == "editFiles":
+            listed = arguments.get("files")
+            names = [item.get("filePath") or item.get("path") if isinstance(item, dict) else item for item in listed] if isinstance(listed, list) else []
+        elif tool == "multi_replace_string_in_file":
+            replacements = arguments.get("replacements")
+            names = [item.get("filePath") for item in replacements if isinstance(item, dict)] if isinstance(replacements, list) else []
+        elif tool == "apply_patch":
+            return Event("edit", cwd, patched_files(cwd, arguments.get("input")), session, name, dialect="vscode")
+        else:
+            names = [arguments.get("filePath")] if tool in VSCODE_EDIT_TOOLS else []
+        files = tuple(dict.fromkeys(file for found in names for file in path_in(cwd, found)))
+        return Event("edit" if files else "none", cwd, files, session, name, dialect="vscode")
+    if name in ("Stop", "SubagentStop") and not data.get("stop_hook_active"):
+        return Event("stop", cwd, (), session, name, dialect="vscode")
+    return Event("none", cwd, (), session, name, dialect="vscode")
+
+
+def vscode_reply(event: Event, text: str) -> Reply:
+    """VS Code's answer: context appended to the tool's result; at a stop, a block whose reason is
+    the next prompt (VS Code reads a stop's decision inside ``hookSpecificOutput`` only)."""
+    if event.kind == "stop":
+        output: dict[str, object] = {"hookEventName": event.name, "decision": "block", "reason": text}
+    else:
+        output = {"hookEventName": "PostToolUse", "additionalContext": text}
+    return Reply(0, json.dumps({"hookSpecificOutput": output}) + "\n")

@@ -76,3 +76,36 @@ def remember(state: State, keys: set[str], session: str | None) -> None:
             directory.write(state.name, json.dumps(sorted(keys | told(state, session))))
     except OSError:
         pass  # a read-only work tree, or a link on the way: the agent is told again next time, nothing worse
+
+
+# Beside a session's state file: the session's last stop was kept going by reviewbot.
+STOPPED = ".stop"
+
+
+def stopped(state: State) -> bool:
+    """Whether reviewbot kept this session going at its last stop, with no edit checked since: for
+    agents whose stop events do not say so themselves (``Event.counted``)."""
+    from reviewbot.cache import DEFAULT_DIRECTORY
+    from reviewbot.files import open_directory
+
+    try:
+        with open_directory(state.root, (DEFAULT_DIRECTORY, "hooks")) as directory:
+            directory.lstat(state.name + STOPPED)
+    except OSError:
+        return False
+    return True
+
+
+def mark_stopped(state: State, kept_going: bool) -> None:
+    """Record that reviewbot kept the session going at a stop, or forget it (an edit was checked)."""
+    from reviewbot.cache import DEFAULT_DIRECTORY
+    from reviewbot.files import open_directory
+
+    try:
+        with open_directory(state.root, (DEFAULT_DIRECTORY,), create=True) as cache, cache.directory("hooks", create=True) as directory:
+            if kept_going:
+                directory.write(state.name + STOPPED, "")
+            else:
+                directory.unlink(state.name + STOPPED)
+    except OSError:
+        pass  # read-only, or already gone

@@ -10,15 +10,8 @@ tool's output); at a stop, ``{"decision": "block", "reason": ...}`` becomes the 
 from __future__ import annotations
 
 import json
-import re
 
-from reviewbot.hooks.protocol import Adapter, Event, Install, Reply, cwd_of, path_in
-
-# The lines of an ``apply_patch`` patch that name a file the patch leaves behind. The name is the
-# rest of the line, its trailing blanks stripped in Python: a lazy group before ``\s*$`` would try
-# every length against every run of blanks, quadratic in a long line of them.
-PATCHED = re.compile(r"^\*\*\* (?:Add File|Update File|Move to): (.*)$", re.M)
-
+from reviewbot.hooks.protocol import Adapter, Event, Install, Reply, cwd_of, patched_files, path_in
 
 class Codex(Adapter):
     """Codex CLI's hook protocol."""
@@ -38,8 +31,7 @@ class Codex(Adapter):
             # The patch as one string, or as the arguments of ``["apply_patch", patch]``.
             if isinstance(command, list):
                 command = "\n".join(part for part in command if isinstance(part, str))
-            names = [patched.rstrip() for patched in PATCHED.findall(command)] if isinstance(command, str) else []
-            files = tuple(file for found in names for file in path_in(cwd, found)) or path_in(cwd, tool_input.get("file_path"))
+            files = patched_files(cwd, command) or path_in(cwd, tool_input.get("file_path"))
             return Event("edit", cwd, files, session, name)
         if name == "Stop" and not data.get("stop_hook_active"):
             return Event("stop", cwd, (), session, name)

@@ -27,6 +27,8 @@ class Cursor(Adapter):
     agent = "cursor"
     title = "Cursor"
     install = Install(".cursor/hooks.json", {"sessionStart": None, "postToolUse": None, "stop": None}, version=1)
+    # With its setting to run third-party hooks on, Cursor runs Claude Code's too.
+    also_runs = (".claude/settings.json",)
 
     @classmethod
     def hook_entry(cls, event: str) -> dict[str, object]:
