@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewbot.files import MAX_SOURCE_BYTES, read_source
+from reviewbot.gitcli import git_output
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,4 @@ class Change:
         """The new version of a changed file."""
         if self.head is None:
             return read_source(self.root / path, MAX_SOURCE_BYTES)
-        import git
-
-        spec = f":{path}" if self.head == ":" else f"{self.head}:{path}"
-        data: bytes = git.Repo(self.root).git.show(spec, stdout_as_string=False)
-        return data
+        return git_output(self.root, "cat-file", "blob", f":{path}" if self.head == ":" else f"{self.head}:{path}")

@@ -1,4 +1,4 @@
-"""Changed-lines mode: which lines of which Python files a change adds, read with GitPython.
+"""Changed-lines mode: which lines of which Python files a change adds, read with git's own commands.
 
 The change is the diff from the merge base of ``REV`` and ``HEAD`` to the working tree (tracked
 changes plus untracked files), to the index (``--staged``), or to another commit (``--head``).
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from reviewbot.change import Change, FileChange
 from reviewbot.errors import GitError, UsageError
 from reviewbot.files import MAX_SOURCE_BYTES, read_source
+from reviewbot.gitcli import git_output
 
 if TYPE_CHECKING:
     import git
@@ -39,53 +40,48 @@ def compute(root: Path, rev: str, head: str | None = None, staged: bool = False,
     Git failures (an unreadable repository, "dubious ownership") become ``GitError`` with
     git's own words.
     """
-    import git
-
     if head is not None and staged:
         raise UsageError("--head and --staged name two different new sides: use one of them")
-    try:
-        return _compute(git.Repo(root), root, rev, head, staged, only)
-    except git.GitCommandError as error:
-        raise GitError(f"git failed: {str(error.stderr).strip() or error}") from None
-
-
-def _compute(repo: git.Repo, root: Path, rev: str, head: str | None, staged: bool, only: tuple[str, ...] | None) -> Change:
-    """``compute`` without the error translation."""
-    if not repo.head.is_valid() and head is None:
+    target: str | None
+    if head is None and _resolve(root, "HEAD") is None:
         if rev != "HEAD":
             raise GitError(f"--diff {rev}: this repository has no commit yet (only `--diff HEAD` works before the first one)")
         # No commit yet (pre-commit on the first commit): everything is new.
         base, target = EMPTY_TREE, None
     else:
-        target = _commit(repo, head or "HEAD", "--head" if head else "HEAD")
-        since = _commit(repo, rev, "--diff")
+        target = _commit(root, head or "HEAD", "--head" if head else "HEAD")
+        since = _commit(root, rev, "--diff")
         # ``--diff HEAD`` (the hook, pre-commit) is its own merge base: no git process to ask.
-        bases = [target] if since == target else repo.merge_base(since, target)
-        if not bases:
-            raise GitError(_no_merge_base(repo, rev))
-        base = bases[0].hexsha
+        base = target if since == target else git_output(root, "merge-base", since, target, allowed=(1,)).decode().strip()
+        if not base:
+            raise GitError(_no_merge_base(root, rev))
     if target is not None and head is not None:
-        files = _diff(repo, base, target.hexsha)
+        files = _diff(root, base, target)
     elif staged:
-        files = _diff(repo, "--cached", base)
-        if rev == "HEAD" and (Path(repo.git_dir) / "MERGE_HEAD").is_file():
+        files = _diff(root, "--cached", base)
+        if rev == "HEAD" and _resolve(root, "MERGE_HEAD") is not None:
             # Committing a merge: only lines new to both parents are the committer's own work.
-            files = _common(files, _diff(repo, "--cached", "MERGE_HEAD"))
+            files = _common(files, _diff(root, "--cached", "MERGE_HEAD"))
     else:
-        files = _diff(repo, base)
+        files = _diff(root, base)
         # New files nobody has added yet are part of the work in progress.
-        for path in _untracked(repo, only):
+        for path in _untracked(root, only):
             if path.endswith(".py") and (root / path).is_file():
                 try:
                     data = read_source(root / path, MAX_SOURCE_BYTES)
                 except OSError:
                     data = b""  # reading it again for the scan reports why (RB001)
                 files[path] = _whole_file(path, data)
-    new_side = target.hexsha if target is not None and head is not None else ":" if staged else None
+    new_side = target if target is not None and head is not None else ":" if staged else None
     return Change(root, base, new_side, files)
 
 
-def _diff(repo: git.Repo, *revisions: str) -> dict[str, FileChange]:
+def _resolve(root: Path, rev: str) -> str | None:
+    """The commit ``rev`` names, ``None`` when it names none."""
+    return git_output(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", allowed=(1,)).decode().strip() or None
+
+
+def _diff(root: Path, *revisions: str) -> dict[str, FileChange]:
     """The changed Python files of ``git diff REVISIONS``, by new path."""
     options = ["-U3", "--no-color", "--no-ext-diff", "-M", "--diff-filter=AMRT", "--ignore-submodules=all"]
     # Real hunks even for files `.gitattributes` calls binary (`*.py -diff`): otherwise git prints
@@ -94,19 +90,17 @@ def _diff(repo: git.Repo, *revisions: str) -> dict[str, FileChange]:
     # Fixed prefixes and blank context lines, whatever the user's git configuration says.
     options += ["--src-prefix=a/", "--dst-prefix=b/"]
     # Python files only: a large binary file diffed as text would cost time and memory for nothing.
-    raw = repo.git.execute(
-        ["git", "-c", "diff.suppressBlankEmpty=false", "diff", *revisions, *options, "--", "*.py"], stdout_as_string=False
-    )
-    patch = raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else str(raw)
+    raw = git_output(root, "-c", "diff.suppressBlankEmpty=false", "diff", *revisions, *options, "--", "*.py")
+    patch = raw.decode("utf-8", "surrogateescape")
     return {change.path: change for change in parse_patch(patch) if change.path.endswith(".py")}
 
 
-def _untracked(repo: git.Repo, only: tuple[str, ...] | None) -> list[str]:
+def _untracked(root: Path, only: tuple[str, ...] | None) -> list[str]:
     """Files git does not track nor ignore: all of them, or those among ``only``."""
     if only is not None and not only:
         return []
     pathspecs = [f":(literal){path}" for path in only or ()]
-    listing = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *pathspecs, stdout_as_string=False)
+    listing = git_output(root, "ls-files", "--others", "--exclude-standard", "-z", "--", *pathspecs)
     return [path for path in listing.decode("utf-8", "surrogateescape").split("\0") if path]
 
 
@@ -144,14 +138,13 @@ def changed_paths(change: Change, root: Path, paths: list[Path], exclude: Globs)
     )
 
 
-def _commit(repo: git.Repo, rev: str, flag: str) -> git.Commit:
-    import git
-
-    try:
-        return repo.commit(rev)
-    except (git.BadName, git.BadObject, ValueError, git.GitCommandError):
+def _commit(root: Path, rev: str, flag: str) -> str:
+    """The commit ``rev`` names, or ``GitError`` saying it is unknown."""
+    found = _resolve(root, rev)
+    if found is None:
         what = f"{flag} {rev}" if flag != rev else rev
-        raise GitError(f"{what}: unknown revision (is it fetched? try `git fetch origin`)") from None
+        raise GitError(f"{what}: unknown revision (is it fetched? try `git fetch origin`)")
+    return found
 
 
 def fetch(repo: git.Repo, wanted: str) -> str | None:
@@ -168,8 +161,8 @@ def fetch(repo: git.Repo, wanted: str) -> str | None:
     return None
 
 
-def _no_merge_base(repo: git.Repo, rev: str) -> str:
-    shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
+def _no_merge_base(root: Path, rev: str) -> str:
+    shallow = git_output(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true"
     if shallow:
         return (
             f"--diff {rev}: no merge base with HEAD in this shallow clone; fetch more history, e.g. "

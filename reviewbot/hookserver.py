@@ -254,7 +254,6 @@ def _same_file(path: str, inode: int) -> bool:
 def _preload() -> argparse.ArgumentParser:
     """Import and warm what answering an event needs, once, before any child is forked; the
     command line's parser, built once too (it reads ``reviewbot hook``'s flags the same way)."""
-    import git  # noqa: F401 - imported for the children
     import libcst  # noqa: F401
 
     from reviewbot import cache, diff, files, logs, project, session  # noqa: F401

@@ -6,15 +6,15 @@ import configparser
 import os
 import re
 import stat
-import subprocess
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from reviewbot.config import MAX_CONFIG_BYTES, Settings, build_settings, read_config, scope_globs
-from reviewbot.errors import ConfigError, GitError, UsageError
+from reviewbot.errors import ConfigError, UsageError
 from reviewbot.files import SKIPPED_DIRECTORIES, read_text_file
+from reviewbot.gitcli import git_output
 from reviewbot.globs import Globs
 from reviewbot.model import Project
 
@@ -108,16 +108,8 @@ def _git_files(root: Path, targets: list[str]) -> list[str]:
 
 
 def _ls_files(root: Path, *args: str) -> list[str]:
-    """``git ls-files -z ARGS`` in ``root``, as names (git's own program: a scan need not import
-    GitPython, which costs a tenth of a small scan)."""
-    try:
-        done = subprocess.run(["git", "-C", str(root), "ls-files", "-z", *args], stdin=subprocess.DEVNULL, capture_output=True, check=False)
-    except OSError as error:
-        raise GitError(f"{root} is a git repository but git cannot be run: {error}") from None
-    if done.returncode != 0:
-        message = done.stderr.decode(errors="replace").strip()
-        raise GitError(f"git ls-files failed in {root}: {message}")
-    return [os.fsdecode(entry) for entry in done.stdout.split(b"\0") if entry]
+    """``git ls-files -z ARGS`` in ``root``, as names."""
+    return [os.fsdecode(entry) for entry in git_output(root, "ls-files", "-z", *args).split(b"\0") if entry]
 
 
 def is_tracked(root: Path, path: Path) -> bool:

@@ -21,10 +21,12 @@ from tests.conftest import scan
 
 pytestmark = pytest.mark.slow
 
-# How many programs or mutations each test tries.
+# How many mutations, and generated programs, each test tries. A generated program costs about
+# 1.8 s (hypothesmith's grammar is slow), a mutation a tenth of that.
 EXAMPLES = int(os.environ.get("REVIEWBOT_FUZZ_EXAMPLES", "25"))
+PROGRAMS = int(os.environ.get("REVIEWBOT_FUZZ_EXAMPLES", "12"))
 ROOT = Path(__file__).resolve().parent.parent
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FUZZ = settings(max_examples=PROGRAMS, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
 
 def _fixed(code: str) -> tuple[str, int]:

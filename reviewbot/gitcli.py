@@ -1,0 +1,24 @@
+"""Git's own commands, run in a repository: how the scan and the hooks read git, without GitPython's
+import (and its processes) on their way."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from reviewbot.errors import GitError
+
+
+def git_output(root: Path, *arguments: str, allowed: tuple[int, ...] = ()) -> bytes:
+    """What ``git ARGUMENTS`` prints in the repository at ``root``; ``GitError`` with git's own words
+    when it fails (an exit status in ``allowed`` is no failure: it prints nothing)."""
+    try:
+        result = subprocess.run(["git", "-C", str(root), *arguments], capture_output=True, stdin=subprocess.DEVNULL, check=False)
+    except OSError as error:
+        raise GitError(f"git cannot run: {error.strerror or error}") from None
+    if result.returncode in allowed:
+        return b""
+    if result.returncode != 0:
+        words = result.stderr.decode("utf-8", "replace").strip()
+        raise GitError(f"git failed: {words or f'exit status {result.returncode}'}")
+    return result.stdout
