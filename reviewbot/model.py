@@ -155,16 +155,25 @@ class Finding:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Finding:
         """The finding ``to_record`` wrote; ``KeyError``/``TypeError``/``ValueError`` if it is not one."""
-        fix = record["fix"]
+        # Field by field, without merging dictionaries: a warm scan reads back every finding this way.
+        fix, scope, source, via = record["fix"], record["scope"], record.get("source"), record.get("via")
         return cls(
-            **{
-                **record,
-                "severity": Severity.parse(record["severity"]),
-                "fix": None if fix is None else Fix(fix["description"], tuple(Edit(**edit) for edit in fix["edits"])),
-                "scope": None if record["scope"] is None else tuple(record["scope"]),
-                "source": None if record.get("source") is None else (str(record["source"]["path"]), int(record["source"]["line"])),
-                "via": tuple((str(path), int(first), int(last)) for path, first, last in record.get("via", ())),
-            }
+            record["rule"],
+            record["name"],
+            Severity.parse(record["severity"]),
+            record["path"],
+            record["line"],
+            record["column"],
+            record["end_line"],
+            record["end_column"],
+            record["message"],
+            record.get("quote"),
+            None if fix is None else Fix(fix["description"], tuple(Edit(**edit) for edit in fix["edits"])),
+            record.get("fingerprint", ""),
+            record.get("group", ""),
+            None if scope is None else tuple(scope),
+            None if source is None else (str(source["path"]), int(source["line"])),
+            tuple((str(path), int(first), int(last)) for path, first, last in via) if via else (),
         )
 
 

@@ -186,13 +186,13 @@ class Walk(CodegenState):
     # --- position tracking: the token text itself is never stored -------------------------------
     def add_token(self, value: str) -> None:
         """Advance the position past ``value``."""
-        # "\r\n", "\n" and a lone "\r" each end a line, and one token may mix them.
-        newlines = value.count("\n") + value.count("\r") - value.count("\r\n")
-        if newlines:
-            self.line += newlines
-            self.column = len(value) - max(value.rfind("\n"), value.rfind("\r")) - 1
-        else:
+        # Most tokens hold no line break: one search each, then counting only for those that do.
+        if "\n" not in value and "\r" not in value:
             self.column += len(value)
+            return
+        # "\r\n", "\n" and a lone "\r" each end a line, and one token may mix them.
+        self.line += value.count("\n") + value.count("\r") - value.count("\r\n")
+        self.column = len(value) - max(value.rfind("\n"), value.rfind("\r")) - 1
 
     def add_indent_tokens(self) -> None:
         """Advance the column past the current indentation."""

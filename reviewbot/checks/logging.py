@@ -212,7 +212,7 @@ class ErrorLoggedWithoutTraceback(Rule):
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         """Entering a handler."""
-        self.handlers.append((passes_on(node) or not broad(node), len(self.ctx.scopes)))
+        self.handlers.append((not broad(node) or passes_on(node), len(self.ctx.scopes)))
 
     def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         """Leaving it."""
@@ -220,7 +220,7 @@ class ErrorLoggedWithoutTraceback(Rule):
 
     def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
         """Entering an ``except*`` handler."""
-        self.handlers.append((passes_on(node) or not broad(node), len(self.ctx.scopes)))
+        self.handlers.append((not broad(node) or passes_on(node), len(self.ctx.scopes)))
 
     def leave_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
         """Leaving it."""
