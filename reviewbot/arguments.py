@@ -281,8 +281,9 @@ def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "hook",
         help=f"run as a coding agent's hook ({titles}): after an edit and at a stop",
         description="Read one hook event as JSON on standard input and answer in the agent's own protocol. After an edit, "
-        "findings at or above --fail-on on the lines the agent changed (each told once per agent session); when the "
-        "agent stops, every finding left. Nothing to report: the agent carries on. A failure of reviewbot itself "
+        "the findings on the lines the agent changed that it must hear (at or above --fail-on, and the rules of config "
+        "hooks.tell.also: the security rules), each told once per agent session; when the agent stops, every such finding "
+        "left. Nothing to report: the agent carries on. A failure of reviewbot itself "
         "exits 1, so the agent is never trapped. docs/agents.md shows each agent's settings (`reviewbot init --agent`).",
         epilog="The first event starts a hook server in the background, which keeps LibCST and the rules loaded and "
         "answers the events after it, the same way and faster; REVIEWBOT_HOOK_SERVER=off answers each event in its "
@@ -290,7 +291,10 @@ def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     hook.add_argument("agent", choices=tuple(ADAPTERS), help="the agent whose hook protocol to speak")
     hook.add_argument(
-        "--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity reported (default: the config's fail-on, else error)"
+        "--fail-on",
+        choices=("error", "warning", "info", "never"),
+        help="lowest severity told to the agent (default: config hooks.tell.min-severity, else fail-on, else error); "
+        "the rules of hooks.tell.also (default: the security rules, RB7) are told at any severity",
     )
     hook.add_argument("--max-findings", type=_positive(int), default=20, metavar="N", help="findings shown at most (default: 20)")
     hook.add_argument("--max-chars", type=_positive(int), default=4000, metavar="N", help="characters of one reply at most (default: 4000)")

@@ -1,6 +1,7 @@
-"""The ``reviewbot`` command line: ``scan``, ``baseline``, ``merge``, ``github``, ``hook``, ``init``, ``rules``, ``explain``.
+"""The ``reviewbot`` command line: ``scan``, ``baseline``, ``merge``, ``github``, ``gitlab``, ``hook``, ``init``,
+``doctor``, ``rules``, ``explain``.
 
-Everything heavy (LibCST, GitPython, the rules) is imported by the command that needs it, so that
+Everything heavy (LibCST, GitPython, python-gitlab, the rules) is imported by the command that needs it, so that
 ``--help``, usage errors and an agent hook that has nothing to check answer at once.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import subprocess
 import sys
 import traceback
 from dataclasses import replace
@@ -164,10 +164,10 @@ def _pre_commit(args: argparse.Namespace, root: Path) -> dict[str, object]:
     them; the files whole when one has nothing staged (``pre-commit run --all-files`` or ``--files``)."""
     if args.diff or args.head or args.staged:
         raise UsageError("--pre-commit chooses the change itself (--diff HEAD --staged): drop --diff, --head and --staged")
-    staged = subprocess.run(
-        ["git", "-C", str(root), "diff", "--cached", "--name-only", "-z", "--no-renames"], capture_output=True, stdin=subprocess.DEVNULL, check=False
-    )
-    names = set(os.fsdecode(staged.stdout).split("\0")) if staged.returncode == 0 else set()
+    from reviewbot.gitcli import git_output
+
+    # Git's failure (not a repository, dubious ownership) is the scan's to report, in git's words.
+    names = set(os.fsdecode(git_output(root, "diff", "--cached", "--name-only", "-z", "--no-renames")).split("\0"))
     given = [os.path.relpath(Path(path).absolute(), root).replace(os.sep, "/") for path in args.paths]
     if given and not names.issuperset(given):
         log.info("%d of the %d files given have nothing staged: scanning the given files whole", len(set(given) - names), len(given))
@@ -318,6 +318,13 @@ def init(args: argparse.Namespace) -> int:
     root, _ = find_root(Path.cwd())
     # The detected roots go into the written config, where the team can correct them.
     changes = plan(root, parts, sorted(detect_project(root, []).roots), agents, reference)
+    placeholders = [change.path for change in changes if reference == PLACEHOLDER and "OWNER/REPO" in change.new]
+    if placeholders:
+        log.warning(
+            "%s install%s reviewbot from the placeholder %s: this reviewbot was not installed from a GitHub repository. "
+            "Run again with --action-ref OWNER/REPO@REF (the repository and tag your team uses), or edit %s",
+            " and ".join(placeholders), "" if len(placeholders) > 1 else "s", PLACEHOLDER, "them" if len(placeholders) > 1 else "it",
+        )
     if args.dry_run:
         sys.stdout.write("".join(change.diff() for change in changes) or "reviewbot init: nothing to change\n")
         return EXIT_OK
@@ -326,20 +333,14 @@ def init(args: argparse.Namespace) -> int:
         print(f"reviewbot init: {'updated' if change.old is not None else 'created'} {change.path}")
     for path in ignored_by_git(root, [change.path for change in changes]):
         log.warning("%s is ignored by git (.gitignore): commit it anyway (git add -f %s) or nobody else gets it", path, path)
-    placeholders = [change.path for change in changes if reference == PLACEHOLDER and "OWNER/REPO" in change.new]
-    if placeholders:
-        log.warning(
-            "%s install%s reviewbot from the placeholder %s: this reviewbot was not installed from a GitHub repository. "
-            "Run again with --action-ref OWNER/REPO@REF (the repository and tag your team uses), or edit %s",
-            " and ".join(placeholders), "" if len(placeholders) > 1 else "s", PLACEHOLDER, "them" if len(placeholders) > 1 else "it",
-        )
     # A second run is expected to change nothing: say so.
     if not changes:
         print("reviewbot init: nothing to change")
     if "hooks" in parts:
         from reviewbot.hooks.doctor import problems
 
-        for problem in problems(root):
+        found, notes = problems(root)
+        for problem in [*found, *notes]:
             log.warning("%s", problem)
     return EXIT_OK
 
@@ -349,9 +350,11 @@ def doctor(args: argparse.Namespace) -> int:
     from reviewbot.hooks.doctor import problems
     from reviewbot.project import find_root
 
-    found = problems(find_root(Path.cwd())[0])
+    found, notes = problems(find_root(Path.cwd())[0])
     for problem in found:
         print(f"reviewbot doctor: {problem}")
+    for note in notes:
+        print(f"reviewbot doctor: note: {note}")
     if not found:
         print("reviewbot doctor: no problem found in the agents' hook settings")
     return EXIT_FINDINGS if found else EXIT_OK
@@ -429,13 +432,23 @@ def gitlab_review(args: argparse.Namespace) -> int:
         mr=args.mr,
         max_comments=args.max_comments,
         filter_mode=args.filter_mode,
-        docs_url=args.docs_url or "docs/rules.md",
+        docs_url=args.docs_url or _installed_docs(),
         write_interval=args.write_interval,
         paths=tuple(args.paths),
         code_quality=args.code_quality,
         agents_commit=getattr(args, "trusted_commit", None),
     )
     return review(options, settings, root, dict(os.environ))
+
+
+def _installed_docs() -> str:
+    """The rule docs of the GitHub repository this reviewbot was installed from, when pip recorded
+    one; else the repository-relative ``docs/rules.md``."""
+    from reviewbot.init import install_source
+
+    source = install_source()
+    repository, _, ref = source.partition("@") if source else ("", "", "")
+    return f"https://github.com/{repository}/blob/{ref}/docs/rules.md" if source else "docs/rules.md"
 
 
 def baseline(args: argparse.Namespace) -> int:

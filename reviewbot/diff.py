@@ -42,14 +42,19 @@ def compute(root: Path, rev: str, head: str | None = None, staged: bool = False,
     """
     if head is not None and staged:
         raise UsageError("--head and --staged name two different new sides: use one of them")
+    for flag, value in (("--diff", rev), ("--head", head)):
+        # git would read it as an option (git before 2.30 has no --end-of-options to say otherwise).
+        if value is not None and value.startswith("-"):
+            raise UsageError(f"{flag} {value}: a revision cannot start with '-'")
     target: str | None
-    if head is None and _resolve(root, "HEAD") is None:
+    current = _resolve(root, "HEAD") if head is None else None
+    if head is None and current is None:
         if rev != "HEAD":
             raise GitError(f"--diff {rev}: this repository has no commit yet (only `--diff HEAD` works before the first one)")
         # No commit yet (pre-commit on the first commit): everything is new.
         base, target = EMPTY_TREE, None
     else:
-        target = _commit(root, head or "HEAD", "--head" if head else "HEAD")
+        target = current or _commit(root, head or "HEAD", "--head" if head else "HEAD")
         since = _commit(root, rev, "--diff")
         # ``--diff HEAD`` (the hook, pre-commit) is its own merge base: no git process to ask.
         base = target if since == target else git_output(root, "merge-base", since, target, allowed=(1,)).decode().strip()
@@ -78,7 +83,7 @@ def compute(root: Path, rev: str, head: str | None = None, staged: bool = False,
 
 def _resolve(root: Path, rev: str) -> str | None:
     """The commit ``rev`` names, ``None`` when it names none."""
-    return git_output(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", allowed=(1,)).decode().strip() or None
+    return git_output(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", allowed=(1,)).decode().strip() or None
 
 
 def _diff(root: Path, *revisions: str) -> dict[str, FileChange]:

@@ -3,7 +3,8 @@
 File names, code and anything else from the repository under review are chosen by whoever wrote the
 change, who may be hostile. In a CI log a line starting ``::`` is a workflow command (``::add-mask::``,
 ``::stop-commands::``), so a file name holding a newline must never start a line of its own; in a
-pull-request comment HTML renders, ``@login`` notifies people and ``#123`` links issues.
+pull-request comment HTML renders, ``@login`` notifies people and ``#123`` links issues (and on
+GitLab ``!123``, ``~label``, ``%milestone`` and ``$snippet`` link too).
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ import re
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # A code span as reviewbot writes them in messages: one or more backticks, text, as many again.
 CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
-# What Markdown (GitHub flavour) would turn into markup, a mention or a link outside code.
-MARKUP = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;", "#": "&#35;", "\\": "\\\\", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]", "|": "\\|"}
+# What Markdown would turn into markup, a mention or a link outside code: GitHub's flavour, and
+# GitLab's references (``!12`` a merge request, ``~label``, ``%milestone``, ``$snippet``).
+MARKUP = {
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;", "#": "&#35;", "\\": "\\\\", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]", "|": "\\|",
+    "!": "&#33;", "~": "&#126;", "%": "&#37;", "$": "&#36;",
+}
 MARKUP_PATTERN = re.compile("|".join(re.escape(character) for character in MARKUP))
 
 

@@ -19,6 +19,7 @@ def git_output(root: Path, *arguments: str, allowed: tuple[int, ...] = ()) -> by
     if result.returncode in allowed:
         return b""
     if result.returncode != 0:
-        words = result.stderr.decode("utf-8", "replace").strip()
+        # One line: git's own words, its line breaks and tabs as spaces.
+        words = " ".join(result.stderr.decode("utf-8", "replace").split())
         raise GitError(f"git failed: {words or f'exit status {result.returncode}'}")
     return result.stdout

@@ -29,7 +29,7 @@ PARTS = ("config", "workflow", "pre-commit", "hooks")
 # visibly not a real reference (GitHub and pre-commit refuse it with a clear error).
 PLACEHOLDER = "OWNER/REPO@REF"
 # ``OWNER/REPO@REF``: a GitHub repository and a tag, branch or commit of it.
-REFERENCE = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)/([\w.-]+)@([^\s@]+)")
+REFERENCE = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)/([\w.-]+)@((?!.*\.\.)[\w./+-]+)")
 # The longest default an option may have to be listed in the written config (longer ones are
 # pointed to with ``reviewbot explain``).
 MAX_LISTED_DEFAULT = 60
@@ -98,7 +98,12 @@ def render(template: str, reference: str, indent: str) -> str:
     """``WORKFLOW`` or ``PRE_COMMIT_ENTRY`` for ``reference``, a placeholder marked as one."""
     repository, _, rev = reference.partition("@")
     note = PLACEHOLDER_NOTE.format(indent=indent) if reference == PLACEHOLDER else ""
-    return template.format(note=note, reference=reference, repository=repository, rev=rev)
+    return template.format(note=note, reference=reference, repository=repository, rev=_yaml_string(rev))
+
+
+def _yaml_string(text: str) -> str:
+    """``text`` as a YAML value that reads back as this string (``1.10`` is quoted: bare, it is a number)."""
+    return text if yaml.safe_load(f"value: {text}") == {"value": text} else json.dumps(text)
 
 
 @dataclass(frozen=True)
@@ -221,7 +226,7 @@ def _resolved(text: str, reference: str) -> str:
     repository, _, rev = reference.partition("@")
     text = re.sub(r"^[ \t]*" + re.escape(PLACEHOLDER_NOTE.format(indent="").strip()) + r"[ \t]*\r?\n", "", text, flags=re.M)
     text = text.replace(f"uses: {PLACEHOLDER}", f"uses: {reference}")
-    return re.sub(r'(repo: "?https://github\.com/)OWNER/REPO("?,?\s+rev: "?)REF\b', lambda m: f"{m[1]}{repository}{m[2]}{rev}", text)
+    return re.sub(r'(repo: "?https://github\.com/)OWNER/REPO("?,?\s+rev: )"?REF\b"?', lambda m: f"{m[1]}{repository}{m[2]}{_yaml_string(rev)}", text)
 
 
 def _has_hook(config: object) -> bool:

@@ -13,7 +13,8 @@ It serves one project and one merge request and enforces GitLab's documented rul
   added line, ``old_line`` alone for a removed one, both for an unchanged one. Else GitLab answers 400
   ``Note {:line_code=>["can't be blank", "must be a valid line code"]}``.
 - A note's ``body`` is required (400 ``body is missing``), not blank, and at most 1,000,000 characters.
-- Only its author may edit or delete a note (403); only a resolvable thread can be resolved (403).
+- Only its author may edit or delete a note (403); only a resolvable thread can be resolved, and
+  not by a Reporter (403).
 - Lists take ``page`` and ``per_page`` (default 20, at most 100) and answer ``x-page``, ``x-per-page``,
   ``x-total``, ``x-total-pages``, ``x-next-page``, ``x-prev-page`` and a ``Link`` header; ``/notes``
   lists every note of the merge request (threads' included), newest first unless ``sort=asc``.
@@ -58,7 +59,7 @@ def diff_lines(diff: str) -> list[tuple[int | None, int | None]]:
     lines: list[tuple[int | None, int | None]] = []
     old = new = 0
     in_hunk = False
-    for text in diff.splitlines():
+    for text in diff.split("\n"):
         match = HUNK.match(text)
         if match:
             old, new, in_hunk = int(match[1]), int(match[2]), True
@@ -123,12 +124,16 @@ class FakeGitLab:
     def __init__(
         self, project: str, project_id: int, merge_request: MergeRequest, users: dict[str, Doc],
         read_only: set[str] | None = None, job_tokens: set[str] | None = None,
-        job_token_reads: str = JOB_TOKEN_READS, max_per_page: int = 100,
+        job_token_reads: str = JOB_TOKEN_READS, max_per_page: int = 100, reporters: set[str] | None = None,
     ) -> None:
         self.project, self.project_id, self.mr = project, project_id, merge_request
         # token -> {"id", "username", "name", "bot"?}; tokens in read_only have only the read_api scope.
         self.users, self.read_only = users, read_only or set()
         self.job_tokens, self.job_token_reads = job_tokens or set(), job_token_reads
+        # Tokens of users with the Reporter role: they may comment, not resolve discussions
+        # (Discussion#can_resolve? asks for :resolve_note, which starts at Developer).
+        self.reporters = reporters or set()
+        self._token = ""
         # GitLab serves at most 100 items a page; a smaller cap makes tests walk the pages.
         self.max_per_page = max_per_page
         self.threads: dict[str, Thread] = {}
@@ -202,6 +207,7 @@ class FakeGitLab:
             return 403, INSUFFICIENT_SCOPE, {}
         else:
             self._user = self._author(self.users[token])
+        self._token = token
         project = rf"/projects/(?:{self.project_id}|{re.escape(quote(self.project, safe=''))})"
         mr = rf"{project}/merge_requests/{self.mr.iid}"
         notes = [n for t in self.threads.values() for n in t.notes]
@@ -304,7 +310,7 @@ class FakeGitLab:
         resolved = _bool(params.get("resolved"))
         if resolved is None:
             return 400, {"error": "resolved is missing" if "resolved" not in params else "resolved is invalid"}, {}
-        if not any(note["resolvable"] for note in thread.notes):
+        if not any(note["resolvable"] for note in thread.notes) or self._token in self.reporters:
             return 403, FORBIDDEN, {}
         for note in thread.notes:
             self._set_resolved(note, resolved)

@@ -37,7 +37,8 @@ def test_action_metadata():
         assert "${{" not in step.get("run", "")
     # The SARIF artifact is uploaded whatever the gate decided, only when there is one to upload.
     [upload] = [step for step in action["runs"]["steps"] if "uses" in step]
-    assert upload["uses"] == "actions/upload-artifact@v4" and upload["if"].startswith("always() && inputs.sarif-file != ''")
+    assert upload["uses"] == "actions/upload-artifact@v4" and upload["if"].startswith("always() && steps.review.outputs.sarif-file != ''")
+    assert upload["continue-on-error"] is True and upload["with"]["overwrite"] is True
 
 
 @pytest.mark.slow
@@ -79,7 +80,9 @@ def test_action_steps_review_a_pull_request(pr, wheelhouse, tmp_path_factory):  
     statuses, logs = [], []
     for step in action["runs"]["steps"]:
         if "uses" in step:
-            # Another action (the artifact upload): what it would be given.
+            # Another action (the artifact upload): what it would be given, from the review step's output.
+            produced = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+            context["steps.review.outputs.sarif-file"] = produced["sarif-file"]
             assert evaluate(step["with"]["path"], context) == str(runner / "reviewbot.sarif")
             continue
         env = {**base_env, **{key: evaluate(str(value), context) for key, value in step.get("env", {}).items()}}

@@ -28,3 +28,8 @@ def test_registered_secrets_are_redacted_everywhere_printable_is_used():
     assert printable("x ghs_0123456789abcdef\n") == "x ***\\n"
     register_secret("short")  # too short to be a secret worth hiding
     assert redact("short") == "short"
+
+
+def test_markdown_links_nothing_on_github_or_gitlab_outside_code():
+    escaped = markdown("see !12, ~bug, %v1, $snip, @dev and #3 but `!12 ~x` stays code")
+    assert escaped == "see &#33;12, &#126;bug, &#37;v1, &#36;snip, &#64;dev and &#35;3 but `!12 ~x` stays code"

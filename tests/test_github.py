@@ -215,7 +215,7 @@ def test_without_the_base_commit_the_api_patches_are_used(pr, tmp_path):
     subprocess.run(["git", "clone", "-q", "--depth=1", "--branch", "feature", f"file://{repo}", str(shallow)], check=True)
     result = run_action(shallow, server, tmp_path)
     assert result.returncode == 1, result.stderr
-    assert "using the pull request's patches from the API" in result.stderr
+    assert "using the change's patches from the API" in result.stderr
     assert sorted(c["line"] for c in server.review_comments.values()) == [2, 5]
 
 

@@ -28,6 +28,8 @@ USERS = {
     "bot-token": {"id": 7, "username": "project_42_bot", "name": "reviewbot", "bot": True},
     "dev-token": {"id": 8, "username": "dev", "name": "A developer"},
     "read-token": {"id": 9, "username": "reader", "name": "Read only"},
+    # A Reporter's project token: it writes notes as the same bot user, and cannot resolve.
+    "reporter-token": {"id": 7, "username": "project_42_bot", "name": "reviewbot", "bot": True},
 }
 # The fields GitLab documents for a Code Quality report.
 CODE_QUALITY_SCHEMA = json.loads((ROOT / "tests/data/gitlab-code-quality-schema.json").read_text())
@@ -50,7 +52,7 @@ def mr(tmp_path: Path):
     (repo / "app/orders.py").write_text(HEAD_FILE)
     head = commit_all(repo, "orders")
     request = MergeRequest(3, base, base, head, gitlab_diffs(repo, base, head))
-    with FakeGitLab(PROJECT, PROJECT_ID, request, USERS, read_only={"read-token"}, max_per_page=10) as server:
+    with FakeGitLab(PROJECT, PROJECT_ID, request, USERS, read_only={"read-token"}, max_per_page=10, reporters={"reporter-token"}) as server:
         yield repo, server
 
 
@@ -123,6 +125,45 @@ def test_a_rerun_posts_nothing_new_and_a_fixed_finding_loses_its_discussion(mr):
     assert kept["notes"][0]["body"].startswith("**Resolved**: this finding is gone.") and "suggestion" not in kept["notes"][0]["body"]
 
 
+def test_a_reporter_token_that_cannot_resolve_still_updates_the_summary(mr):
+    repo, server = mr
+    review(repo, server, token="reporter-token")
+    [answered] = [d for d in ours(server) if d["notes"][0]["position"]["new_line"] == 2]
+    server.note_as("dev", "Will do.", answered["id"])
+    (repo / "app/orders.py").write_text(HEAD_FILE.replace("from . import models", "from app import models"))
+    server.mr.head_sha = commit_all(repo, "fix the import")
+    server.mr.diffs = gitlab_diffs(repo, server.mr.base_sha, server.mr.head_sha)
+    result = review(repo, server, token="reporter-token")
+    assert result.code == 1 and "is not marked resolved" in result.stderr
+    # The discussion stays as it was (a later run may resolve it); the summary says what is left.
+    [kept] = [d for d in ours(server) if d["id"] == answered["id"]]
+    assert kept["notes"][0]["resolved"] is False and "<!-- reviewbot:fp=" in kept["notes"][0]["body"]
+    [summary] = [n for n in server.notes if n["body"].startswith("<!-- reviewbot:summary -->")]
+    assert ":x: **Gate failed**: 1 finding at or above `error`." in summary["body"]
+
+
+def test_a_note_on_an_unchanged_line_names_both_sides(tmp_path):
+    # The function's `def` line is unchanged; the change adds to its body, so RB302 sits on a context line.
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/orders.py": DOC + "\n\ndef reset(orders: list[str]):\n    \"\"\"Forget.\"\"\"\n    orders.clear()\n"})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "app/orders.py").write_text(DOC + "\n\ndef reset(orders: list[str]):\n    \"\"\"Forget.\"\"\"\n    orders.clear()\n    orders.append('x')\n")
+    head = commit_all(repo, "append")
+    with FakeGitLab(PROJECT, PROJECT_ID, MergeRequest(3, base, base, head, gitlab_diffs(repo, base, head)), USERS) as server:
+        result = review(repo, server, "--filter-mode", "diff_context")
+        [thread] = ours(server)
+    assert result.code == 1, result.stderr
+    position = thread["notes"][0]["position"]
+    assert (position["old_line"], position["new_line"]) == (4, 4) and "RB302" in thread["notes"][0]["body"]
+
+
+def test_an_unreadable_merge_request_falls_back_to_git_and_the_report(mr):
+    repo, server = mr
+    # A revoked token (GitLab answers 401 to everything): the gate and the report, from git alone.
+    result = review(repo, server, token="revoked")
+    assert result.code == 1 and "cannot read merge request !3 of project 42" in result.stderr
+    assert len(json.loads((repo / "gl-code-quality-report.json").read_text())) == 2 and server.threads == {}
+
+
 def test_markers_count_only_on_the_tokens_own_notes(mr):
     repo, server = mr
     # Someone copies reviewbot's markers into notes of their own: a fake summary and a fake finding note.
@@ -164,7 +205,7 @@ def test_refused_lines_lost_answers_and_an_old_gitlab(mr, monkeypatch):
     ]
     result = review(repo, server)
     assert result.code == 1, result.stderr
-    assert "GitLab refused a note on app/orders.py:" in result.stderr
+    assert "GitLab did not take a note on app/orders.py:" in result.stderr
     # One discussion, never two; the refused finding is listed in the summary instead.
     assert len(ours(server)) == 1
     [summary] = [n for n in server.notes if n["body"].startswith("<!-- reviewbot:summary -->")]

@@ -71,9 +71,32 @@ def test_a_copilot_stop_without_stop_hook_active_is_kept_going_once_until_the_ne
     edit = json.dumps({"sessionId": "s1", "timestamp": 3, "cwd": str(repo), "toolName": "edit", "toolArgs": {"path": str(repo / "app/new.py")}})
     answer("copilot", edit)
     assert json.loads(answer("copilot", copilot_stop(repo)).stdout)["decision"] == "block"
+    # At most three counted stops a session are kept going, edits or not.
+    answer("copilot", edit)
+    assert json.loads(answer("copilot", copilot_stop(repo)).stdout)["decision"] == "block"
+    answer("copilot", edit)
+    assert answer("copilot", copilot_stop(repo)).stdout == "{}\n"
     # A version that sends stop_hook_active decides by it, as before.
     assert json.loads(answer("copilot", copilot_stop(repo, stop_hook_active=False)).stdout)["decision"] == "block"
     assert answer("copilot", copilot_stop(repo, stop_hook_active=True)).stdout == "{}\n"
+
+
+def test_a_counted_stop_is_never_kept_going_when_reviewbot_cannot_count(repo):
+    (repo / "app/new.py").write_text(BAD)
+    # The cache directory is a file: no state can be written, so no stop is kept going.
+    (repo / ".reviewbot_cache").write_text("not a directory\n")
+    for _ in range(2):
+        assert answer("copilot", copilot_stop(repo)).stdout == "{}\n"
+
+
+def test_copilot_cli_running_claude_codes_settings_is_understood(repo):
+    (repo / "app/new.py").write_text(BAD)
+    edit = json.dumps({"session_id": "c9", "hook_event_name": "PostToolUse", "cwd": str(repo), "tool_name": "edit", "tool_input": {"path": str(repo / "app/new.py")}})
+    assert answer("claude-code", edit).status == 2
+    # Its Stop carries no stop_hook_active: kept going once, then let stop.
+    stop = json.dumps({"session_id": "c9", "hook_event_name": "Stop", "cwd": str(repo)})
+    assert answer("claude-code", stop).status == 2
+    assert answer("claude-code", stop).status == 0
 
 
 def test_doctor_finds_an_agent_that_runs_reviewbot_twice(repo):
@@ -135,3 +158,14 @@ def test_claude_codes_stop_context_keeps_the_turn_going_without_a_hook_error(rep
     assert "RB101" in json.loads(reply.stdout)["hookSpecificOutput"]["additionalContext"]
     # Without the flag, the block every Claude Code version reads.
     assert answer("claude-code", stop).status == 2
+
+
+def test_doctor_notes_what_only_a_setting_makes_run_twice_and_knows_every_way_to_start_reviewbot(repo):
+    claude = {"hooks": {"PostToolUse": [{"matcher": "Write", "hooks": [{"type": "command", "command": "uv run reviewbot hook claude-code"}]}]}}
+    (repo / ".claude").mkdir()
+    (repo / ".claude/settings.json").write_text(json.dumps(claude))
+    assert run_main(repo, "init", "--only", "hooks", "--agent", "cursor").code == 0
+    doctor = run_main(repo, "doctor")
+    # Cursor runs Claude Code's hooks only with its setting on: a note, not a failure.
+    assert doctor.code == 0
+    assert "reviewbot doctor: note: Cursor runs the hooks of .cursor/hooks.json and .claude/settings.json (when Cursor's setting" in doctor.stdout

@@ -63,8 +63,9 @@ def test_init_on_an_empty_repository_and_again(tmp_path):
     resolved = (repo / ".github/workflows/reviewbot.yml").read_text()
     assert resolved == workflow.replace("      # reviewbot init did not know where your team gets reviewbot: replace OWNER/REPO@REF\n", "").replace(PLACEHOLDER, "acme/reviewbot@v0.5.0")
     assert yaml.safe_load(resolved)["jobs"]["review"]["steps"][2] == {"uses": "acme/reviewbot@v0.5.0", "with": {"fail-on": "error"}}
-    bad = run_main(repo, "init", "--action-ref", "acme/reviewbot")
-    assert bad.code == 2 and "--action-ref: expected OWNER/REPO@REF" in bad.stderr
+    for bad_reference in ("acme/reviewbot", "acme/reviewbot@../main", "acme/reviewbot@v1 --x"):
+        bad = run_main(repo, "init", "--action-ref", bad_reference)
+        assert bad.code == 2 and "--action-ref: expected OWNER/REPO@REF" in bad.stderr
 
 
 def test_existing_settings_and_hooks_are_kept_and_nothing_is_duplicated(tmp_path):
@@ -85,11 +86,12 @@ def test_existing_settings_and_hooks_are_kept_and_nothing_is_duplicated(tmp_path
 def test_pre_commit_config_gets_the_hook_once_and_stays_valid(tmp_path):
     existing = "# Our hooks.\nrepos:\n- repo: https://github.com/psf/black\n  rev: 24.1.0\n  hooks:\n  - id: black\n"
     repo = make_repo(tmp_path / "pc", {"app/__init__.py": "", ".pre-commit-config.yaml": existing})
-    run_main(repo, "init", "--only", "pre-commit", "--action-ref", "acme/reviewbot@v0.5.0")
+    run_main(repo, "init", "--only", "pre-commit", "--action-ref", "acme/reviewbot@2024")
     run_main(repo, "init", "--only", "pre-commit")
     text = (repo / ".pre-commit-config.yaml").read_text()
     assert text.startswith(existing) and text.count("id: reviewbot") == 1
-    assert "- repo: https://github.com/acme/reviewbot\n  rev: v0.5.0\n" in text
+    # A tag that YAML would read as a number is quoted.
+    assert '- repo: https://github.com/acme/reviewbot\n  rev: "2024"\n' in text
     repos = yaml.safe_load(text)["repos"]
     assert [hook["id"] for repo_entry in repos for hook in repo_entry["hooks"]] == ["black", "reviewbot"]
     validate = subprocess.run([shutil.which("pre-commit"), "validate-config", ".pre-commit-config.yaml"], cwd=repo, capture_output=True, text=True)
@@ -114,9 +116,9 @@ def test_a_flow_style_pre_commit_list_takes_the_entry_as_a_flow_item(tmp_path, e
     if expected is not None:
         assert [[hook["id"] for hook in entry["hooks"]] for entry in repos] == expected
     assert text.startswith(existing.partition("[")[0]) and "placeholder OWNER/REPO@REF" in first.stderr
-    # The placeholder takes the reference given later, in the flow item too.
-    assert run_main(repo, "init", "--only", "pre-commit", "--action-ref", "acme/reviewbot@v1").code == 0
-    assert yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"][-1]["rev"] == "v1"
+    # The placeholder takes the reference given later, in the flow item too, as a string.
+    assert run_main(repo, "init", "--only", "pre-commit", "--action-ref", "acme/reviewbot@1.10").code == 0
+    assert yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"][-1]["rev"] == "1.10"
 
 
 class Installed:

@@ -33,7 +33,7 @@ def local_change(root: Path, base: str, head: str, remote: dict[str, FileChange]
 
     A clone without the head commit (``pull_request_target`` checks out the base) fetches its
     objects (by hash, else through ``ref``, the forge's ref of the change), never checking them out. Without the base or the merge base (a shallow clone), the
-    changed lines come from the API's patches. Only a checkout of the pull request itself (its head,
+    changed lines come from the API's patches. Only a checkout of the change itself (its head,
     or GitHub's merge commit of it) may stand in for a head commit that cannot be had; otherwise
     the run stops, so that the gate never passes files it did not review.
     """
@@ -49,7 +49,7 @@ def local_change(root: Path, base: str, head: str, remote: dict[str, FileChange]
                 f"the change's head commit {head[:12]} is not in this clone and cannot be fetched, and the checkout "
                 f"is another commit: {hint} or let `git fetch origin` reach it"
             )
-        log.warning("the head commit cannot be fetched; reading the checkout of the pull request")
+        log.warning("the head commit cannot be fetched; reading the checkout of the change")
         return _patches_only(root, base, None, remote)
     try:
         return compute(root, base, head=head)
@@ -58,7 +58,7 @@ def local_change(root: Path, base: str, head: str, remote: dict[str, FileChange]
 
 
 def _patches_only(root: Path, base: str, head: str | None, remote: dict[str, FileChange]) -> Change:
-    log.warning("the base commit or the merge base is not in this clone; using the pull request's patches from the API")
+    log.warning("the base commit or the merge base is not in this clone; using the change's patches from the API")
     return Change(root, base, head, remote)
 
 

@@ -1,6 +1,6 @@
-"""What a review run should do on GitHub, decided without talking to GitHub.
+"""What a review run should do on GitHub or GitLab, decided without talking to either.
 
-Given the findings, the lines of the pull request's diff and the comments reviewbot left before,
+Given the findings, the lines of the pull (merge) request's diff and the comments reviewbot left before,
 ``plan`` says which inline comments to post (only on right-side lines of the diff, one per line,
 at most ``max_comments``, errors first), which old comments to delete or mark resolved, and which
 findings only the summary can list. Every comment carries a hidden marker with the finding's fingerprint, so a

@@ -162,7 +162,7 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
             sarif_written = False
     if sarif_written and options.sarif_file is not None:
         body += _sarif_line(options.sarif_file, options.sarif_artifact, environ)
-    _write_step(event, body, findings, options.sarif_file)
+    _write_step(event, body, findings, options.sarif_file if sarif_written else None)
     sys.stdout.write(gate_log(findings, run, settings, _fence))
     return 1 if failing else 0
 

@@ -52,7 +52,6 @@ class Thread:
     body: str
     # Someone answered it: it is edited to say "resolved" instead of being deleted.
     replied: bool
-    resolved: bool
 
 
 class MergeRequestApi:
@@ -76,8 +75,6 @@ class MergeRequestApi:
         if not all(refs.get(key) for key in ("base_sha", "start_sha", "head_sha")):
             raise ApiFailed("the merge request has no diff yet (diff_refs is empty); run again once GitLab has computed it")
         self.diff_refs: dict[str, str] = {key: str(refs[key]) for key in ("base_sha", "start_sha", "head_sha")}
-        self.web_url = str(request.get("web_url", ""))
-        self.from_fork = request.get("source_project_id") != request.get("target_project_id")
         self.user_id = self._identity()
 
     def _identity(self) -> int | None:
@@ -119,7 +116,6 @@ class MergeRequestApi:
                         author_id=int((first.get("author") or {}).get("id", -1)),
                         body=str(first.get("body") or ""),
                         replied=len(notes) > 1,
-                        resolved=bool(first.get("resolved")),
                     )
                 )
         return threads
@@ -171,7 +167,7 @@ class MergeRequestApi:
         it), which is not a refusal to write.
         """
         from gitlab.exceptions import GitlabAuthenticationError, GitlabError
-        from requests.exceptions import ConnectionError, Timeout
+        from requests.exceptions import ChunkedEncodingError, ConnectionError, RequestException, Timeout
 
         for attempt in range(ATTEMPTS):
             if write and self.write_interval:
@@ -191,8 +187,11 @@ class MergeRequestApi:
                 if status is not None and status != 429 and status < 500:
                     raise ApiFailed(_message(error), status) from None
                 failure = ApiFailed(_message(error), status)
-            except (ConnectionError, Timeout) as error:
+            except (ConnectionError, Timeout, ChunkedEncodingError) as error:
                 failure = ApiFailed(redact(str(error)))
+            except RequestException as error:
+                # A bad URL, too many redirects: retrying cannot help.
+                raise ApiFailed(redact(str(error))) from None
             if attempt == ATTEMPTS - 1:
                 raise failure
             delay = BACKOFF * 2**attempt

@@ -10,6 +10,7 @@ status is the merge gate's either way.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -25,8 +26,8 @@ from reviewbot.escape import register_secret
 from reviewbot.files import write_atomic
 from reviewbot.forge.checkout import local_change, patch_files
 from reviewbot.forge.gate import gate_log
-from reviewbot.forge.plan import MARKER_PATTERN, DiffFile, InlineComment, PostedComment, plan
-from reviewbot.gitlab.client import ApiFailed, MergeRequestApi, Rejected, Thread, WriteDenied
+from reviewbot.forge.plan import MARKER_PATTERN, DiffFile, InlineComment, Plan, PostedComment, plan
+from reviewbot.gitlab.client import ApiFailed, MergeRequestApi, Thread, WriteDenied
 from reviewbot.model import Finding
 from reviewbot.report import gitlab as code_quality
 from reviewbot.report import markdown
@@ -97,48 +98,56 @@ def read_pipeline(environ: dict[str, str], mr: int | None) -> Pipeline:
         token=token,
         project_url=environ.get("CI_MERGE_REQUEST_PROJECT_URL") or environ.get("CI_PROJECT_URL", ""),
         base=environ.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", ""),
-        head=environ.get("CI_COMMIT_SHA", ""),
+        # A merged-results pipeline's CI_COMMIT_SHA is the merge with the target branch: the source's head is the change.
+        head=environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or environ.get("CI_COMMIT_SHA", ""),
     )
 
 
 def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict[str, str]) -> int:
-    """Run the whole merge-request review; return the exit status (the gate's)."""
+    """Run the whole merge-request review; return the exit status (the gate's).
+
+    Whatever GitLab does (no token, a token that cannot read or write, failures on the way), the
+    gate decides, the Code Quality report is written and the log lists the failing findings.
+    """
     pipeline = read_pipeline(environ, options.mr)
-    api = None
-    if pipeline.token:
-        try:
-            api = MergeRequestApi(pipeline.api_url, pipeline.token, pipeline.project, pipeline.iid, write_interval=options.write_interval)
-            diffs = api.diffs()
-        except ApiFailed as error:
-            raise GitLabError(f"cannot read merge request !{pipeline.iid} of project {pipeline.project}: {error}") from None
-        remote = patch_files({path: patch for path, (_, patch) in diffs.items()})
-        hint = "let the job fetch it (`variables: {GIT_DEPTH: 0}`)"
-        change = local_change(root, api.diff_refs["base_sha"], api.diff_refs["head_sha"], remote, f"refs/merge-requests/{pipeline.iid}/head", hint)
-    else:
-        log.warning("no REVIEWBOT_GITLAB_TOKEN: the findings go to the Code Quality report only (the CI job token cannot write notes)")
+    if not pipeline.token:
+        log.warning("no REVIEWBOT_GITLAB_TOKEN (or GITLAB_TOKEN): the findings go to the Code Quality report only (the CI job token cannot write notes)")
+    api, diffs, change = _from_api(root, pipeline, options) if pipeline.token else (None, {}, None)
+    if change is None:
         if not (pipeline.base and pipeline.head):
-            raise GitLabError("without a token, the review needs CI_MERGE_REQUEST_DIFF_BASE_SHA and CI_COMMIT_SHA (a merge-request pipeline)")
-        diffs, change = {}, compute(root, pipeline.base, head=pipeline.head)
+            raise GitLabError("without the API, the review needs CI_MERGE_REQUEST_DIFF_BASE_SHA and CI_COMMIT_SHA (a merge-request pipeline)")
+        change = compute(root, pipeline.base, head=pipeline.head)
     result = session.run(session.Request(root=root, settings=settings, paths=options.paths, change=change, filter_mode=options.filter_mode))
     findings = list(result.findings)
     run = Run.of(settings, result.scanned)
     try:
         # Inside the checkout no link on the way is followed: the merge request may commit one there.
         write_atomic(root / options.code_quality, code_quality.render(findings, run), root)
+        full_list = "see the job's Code Quality report"
     except OSError as error:
         # The gate decides as ever, and the log lists the failing findings.
         log.warning("%s: Code Quality report not written: %s", options.code_quality, error.strerror)
+        full_list = "run `reviewbot scan` locally"
     if api is not None and api.user_id is None:
-        log.warning("this token has no user (a CI job token?): it cannot write notes; the Code Quality report has the findings")
+        log.warning("this token has no user: it cannot write notes; the Code Quality report has the findings")
     elif api is not None:
-        try:
-            _discuss(api, findings, run, diffs, change, options, pipeline)
-        except WriteDenied as error:
-            log.warning("GitLab refused to be written to (%s); the Code Quality report has the findings", error)
-        except ApiFailed as error:
-            log.warning("GitLab API failed (%s); the Code Quality report has the findings", error)
+        _discuss(api, findings, run, diffs, change, options, pipeline, full_list)
     sys.stdout.write(gate_log(findings, run, settings))
     return 1 if result.fails() else 0
+
+
+def _from_api(root: Path, pipeline: Pipeline, options: ReviewOptions) -> tuple[MergeRequestApi | None, dict[str, tuple[str, str | None]], Change | None]:
+    """The merge request and its change as GitLab shows them; nothing when GitLab cannot be read
+    (a revoked token, a job token, an outage), and the review then goes on from git alone."""
+    try:
+        api = MergeRequestApi(pipeline.api_url, pipeline.token, pipeline.project, pipeline.iid, write_interval=options.write_interval)
+        diffs = api.diffs()
+    except ApiFailed as error:
+        log.warning("cannot read merge request !%d of project %s (%s): the findings go to the Code Quality report only", pipeline.iid, pipeline.project, error)
+        return None, {}, None
+    remote = patch_files({path: patch for path, (_, patch) in diffs.items()})
+    hint = "let the job fetch it (`variables: {GIT_DEPTH: 0}`)"
+    return api, diffs, local_change(root, api.diff_refs["base_sha"], api.diff_refs["head_sha"], remote, f"refs/merge-requests/{pipeline.iid}/head", hint)
 
 
 def _discuss(
@@ -149,14 +158,23 @@ def _discuss(
     change: Change,
     options: ReviewOptions,
     pipeline: Pipeline,
+    full_list: str,
 ) -> None:
-    """Open the new findings' discussions, tidy the old ones, and update the summary note."""
+    """Open the new findings' discussions, update the summary note, then tidy the old discussions.
+
+    A note GitLab will not take costs only itself: its findings are listed in the summary, which
+    is written whatever happened to the notes before it.
+    """
     remote = patch_files({path: patch for path, (_, patch) in diffs.items()})
     diff = {}
     for path, file in remote.items():
         lines = split_lines(change.read(path).decode("utf-8", "replace")) if path in change.files else []
         diff[path] = DiffFile(file.hunks, file.added, lines)
-    threads = api.threads()
+    try:
+        threads = api.threads()
+    except ApiFailed as error:
+        log.warning("GitLab API failed (%s); the Code Quality report has the findings", error)
+        return
     # Markers count on this token's own notes only: anyone can write one into a comment.
     posted = {thread.note_id: thread for thread in threads}
     comments = [PostedComment(thread.note_id, "", thread.body, thread.replied, ours=thread.author_id == api.user_id) for thread in threads]
@@ -166,20 +184,36 @@ def _discuss(
     for comment in actions.post:
         try:
             position = _position(comment, remote[comment.path], *diffs[comment.path])
-            api.create_thread(_gitlab_body(comment), position, lambda: _posted(api, comment.fingerprint))
-        except Rejected as error:
-            # One line GitLab will not take must not cost the others; the summary lists it.
-            log.warning("GitLab refused a note on %s:%d (%s); it is listed in the summary", comment.path, comment.line, error)
+            api.create_thread(_gitlab_body(comment), position, functools.partial(_posted, api, comment.fingerprint))
+        except ApiFailed as error:
+            # Refused (a line GitLab will not take) or failed: the summary lists its findings.
+            log.warning("GitLab did not take a note on %s:%d (%s); it is listed in the summary", comment.path, comment.line, error)
             placed.difference_update(comment.covers)
+        except WriteDenied as error:
+            log.warning("GitLab refused to be written to (%s); the Code Quality report has the findings", error)
+            return
+    not_inline = [finding for finding in findings if finding.fingerprint not in placed]
+    body = markdown.render(findings, run, listed=not_inline, title="Not commented inline", max_chars=NOTE_LIMIT, full_list=full_list)
+    try:
+        api.upsert_summary(body, markdown.SUMMARY_MARKER)
+        _tidy(api, actions, posted)
+    except (ApiFailed, WriteDenied) as error:
+        log.warning("GitLab did not take the summary or the tidying of old notes (%s); the Code Quality report has the findings", error)
+
+
+def _tidy(api: MergeRequestApi, actions: Plan, posted: dict[int, Thread]) -> None:
+    """Delete the discussions whose finding is gone; an answered one is marked resolved instead.
+    One GitLab refuses (resolving needs the Developer role) is left as it is."""
     for old in actions.delete:
         api.delete_note(posted[old.id].id, old.id)
     for old in actions.resolve:
         text = SUGGESTION.sub(r"\1python", MARKER_PATTERN.sub("", old.body)).strip()
+        try:
+            api.resolve(posted[old.id].id)
+        except WriteDenied as error:
+            log.warning("a discussion whose finding is gone is not marked resolved (%s)", error)
+            continue
         api.edit_note(posted[old.id].id, old.id, f"**Resolved**: this finding is gone.\n\n<details><summary>Original comment</summary>\n\n{text}\n\n</details>")
-        api.resolve(posted[old.id].id)
-    not_inline = [finding for finding in findings if finding.fingerprint not in placed]
-    body = markdown.render(findings, run, listed=not_inline, title="Not commented inline", max_chars=NOTE_LIMIT, full_list="see the Code Quality report")
-    api.upsert_summary(body, markdown.SUMMARY_MARKER)
 
 
 def _gitlab_body(comment: InlineComment) -> str:

@@ -16,7 +16,7 @@ from reviewbot.errors import ReviewbotError
 from reviewbot.escape import printable
 from reviewbot.hooks.adapters import ADAPTERS
 from reviewbot.hooks.message import message
-from reviewbot.hooks.state import mark_stopped, remember, state_file, stopped, told
+from reviewbot.hooks.state import MAX_COUNTED_BLOCKS, mark_stopped, remember, state_file, stopped, told
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -73,26 +73,21 @@ def _check(agent: str, event: Event, options: HookOptions) -> tuple[str, Callabl
         if not files:
             return "", None
     state = state_file(root, agent, event.session)
-    # An agent that does not say whether a stop continues reviewbot's last one: kept going once per
-    # stop, until an edit is checked.
-    if event.kind == "stop" and event.counted and stopped(state):
+    # An agent that does not say whether a stop continues reviewbot's last one: kept going once
+    # until an edit is checked, a few times a session at most, and never without the count kept.
+    kept, blocks = stopped(state, event.session)
+    if event.kind == "stop" and event.counted and (kept or blocks >= MAX_COUNTED_BLOCKS):
         return "", None
-    if event.kind == "edit" and stopped(state):
-        mark_stopped(state, False)
+    if event.kind == "edit" and kept:
+        mark_stopped(state, False, blocks)
     findings = _scan(root, options, files)
     known = told(state, event.session)
     new = findings if event.kind == "stop" else [f for f in findings if f"{f.path}:{f.fingerprint}" not in known]
-    if not new:
+    if not new or (event.kind == "stop" and event.counted and not mark_stopped(state, True, blocks + 1)):
         return "", None
     text, shown = message(new, options.max_findings, options.max_chars, options.diff)
     keys = known | {f"{f.path}:{f.fingerprint}" for f in shown}
-
-    def commit() -> None:
-        remember(state, keys, event.session)
-        if event.counted:
-            mark_stopped(state, True)
-
-    return text, commit
+    return text, lambda: remember(state, keys, event.session)
 
 
 def is_file(path: Path) -> bool:

@@ -10,34 +10,39 @@ hook twice for one event does the same. The problems are sentences for a person 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 from reviewbot.hooks.adapters import ADAPTERS
 
-# What every hook command of reviewbot starts with.
-COMMAND = "reviewbot hook "
+# A hook command running reviewbot's hook, however it is started (``reviewbot hook``, a path to
+# it, ``uv run reviewbot hook``, ``python -m reviewbot hook``).
+COMMAND = re.compile(r"(?:^|[\s/])(?:reviewbot|-m\s+reviewbot)\s+hook\s")
 
 
-def problems(root: Path) -> list[str]:
-    """The hook settings under ``root`` that make an agent run reviewbot twice, and a hook nobody can run."""
-    found = []
+def problems(root: Path) -> tuple[list[str], list[str]]:
+    """The hook settings under ``root`` that make an agent run reviewbot twice, or a hook nobody can
+    run; and notes: what runs twice only if a setting reviewbot cannot see is on."""
+    found: list[str] = []
+    notes: list[str] = []
     hooked: dict[str, dict[str, int]] = {}
     for adapter in ADAPTERS.values():
         files = dict.fromkeys([adapter.install.path, *(p.relative_to(root).as_posix() for g in adapter.also_runs for p in sorted(root.glob(g)))])
         running = [name for name in files if hooked.setdefault(name, _hooks(root / name))]
         if len(running) > 1:
-            found.append(
-                f"{adapter.title} runs the hooks of {' and '.join(running)}, and each holds reviewbot's: every edit is checked "
+            when = f" ({adapter.also_runs_when})" if adapter.also_runs_when else ""
+            (notes if when else found).append(
+                f"{adapter.title} runs the hooks of {' and '.join(running)}{when}, and each holds reviewbot's: every edit is checked "
                 f"twice and each finding told twice. Keep reviewbot's hook in one of them (docs/agents.md, \"One agent, one hook\")."
             )
     for name, events in hooked.items():
         for event, count in events.items():
             if count > 1:
                 found.append(f"{name} runs reviewbot's hook {count} times on {event}: keep one.")
-    if hooked and any(hooked.values()) and shutil.which("reviewbot") is None:
+    if any(hooked.values()) and shutil.which("reviewbot") is None:
         found.append("the agents' hooks run `reviewbot`, which is not on this shell's PATH: install it where the agents run (pipx install, or the project's virtual environment).")
-    return found
+    return found, notes
 
 
 def _hooks(path: Path) -> dict[str, int]:
@@ -51,7 +56,7 @@ def _hooks(path: Path) -> dict[str, int]:
         return {}
     counts = {}
     for event, entries in hooks.items():
-        count = sum(1 for entry in entries if any(text.startswith(COMMAND) for text in entry_commands(entry))) if isinstance(entries, list) else 0
+        count = sum(1 for entry in entries if any(COMMAND.search(text) for text in entry_commands(entry))) if isinstance(entries, list) else 0
         if count:
             counts[str(event)] = count
     return counts

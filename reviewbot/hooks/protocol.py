@@ -111,8 +111,10 @@ class Adapter:
     # Where and which hooks ``reviewbot init`` writes for the agent.
     install: ClassVar[Install]
     # Other agents' hook files this agent runs as well (Copilot and VS Code run Claude Code's):
-    # ``reviewbot doctor`` warns when reviewbot's hook is in more than one file the agent runs.
+    # ``reviewbot doctor`` warns when reviewbot's hook is in more than one file the agent runs ...
     also_runs: ClassVar[tuple[str, ...]] = ()
+    # ... and says when, if only a setting reviewbot cannot see makes it run them (then a note, no failure).
+    also_runs_when: ClassVar[str] = ""
 
     def __init__(self, options: HookOptions) -> None:
         self.options = options
@@ -187,8 +189,11 @@ def vscode_event(data: dict[str, object]) -> Event | None:
             names = [item.get("filePath") for item in replacements if isinstance(item, dict)] if isinstance(replacements, list) else []
         elif tool == "apply_patch":
             return Event("edit", cwd, patched_files(cwd, arguments.get("input")), session, name, dialect="vscode")
+        elif tool in VSCODE_EDIT_TOOLS:
+            names = [arguments.get("filePath")]
         else:
-            names = [arguments.get("filePath")] if tool in VSCODE_EDIT_TOOLS else []
+            # Another tool (or another's name for one): the adapter reads the event itself.
+            return None
         files = tuple(dict.fromkeys(file for found in names for file in path_in(cwd, found)))
         return Event("edit" if files else "none", cwd, files, session, name, dialect="vscode")
     if name in ("Stop", "SubagentStop") and not data.get("stop_hook_active"):

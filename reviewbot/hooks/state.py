@@ -78,34 +78,37 @@ def remember(state: State, keys: set[str], session: str | None) -> None:
         pass  # a read-only work tree, or a link on the way: the agent is told again next time, nothing worse
 
 
-# Beside a session's state file: the session's last stop was kept going by reviewbot.
+# Beside a session's state file: how often reviewbot kept the session going at a stop it had to
+# count itself (``Event.counted``), and whether it did at the last one (no edit checked since).
 STOPPED = ".stop"
+# Stops kept going per session at most, for agents that do not say whether a hook already keeps them going.
+MAX_COUNTED_BLOCKS = 3
 
 
-def stopped(state: State) -> bool:
-    """Whether reviewbot kept this session going at its last stop, with no edit checked since: for
-    agents whose stop events do not say so themselves (``Event.counted``)."""
+def stopped(state: State, session: str | None) -> tuple[bool, int]:
+    """Whether reviewbot kept this session going at its last stop with no edit checked since, and
+    how many of its stops it kept going (a mark without a session id lasts ``ANONYMOUS_SESSION``)."""
     from reviewbot.cache import DEFAULT_DIRECTORY
     from reviewbot.files import open_directory
 
     try:
         with open_directory(state.root, (DEFAULT_DIRECTORY, "hooks")) as directory:
-            directory.lstat(state.name + STOPPED)
-    except OSError:
-        return False
-    return True
+            if session is None and time.time() - directory.lstat(state.name + STOPPED).st_mtime > ANONYMOUS_SESSION:
+                return False, 0
+            found = json.loads(directory.read(state.name + STOPPED, 1024))
+        return bool(found["kept"]), int(found["blocks"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False, 0
 
 
-def mark_stopped(state: State, kept_going: bool) -> None:
-    """Record that reviewbot kept the session going at a stop, or forget it (an edit was checked)."""
+def mark_stopped(state: State, kept: bool, blocks: int) -> bool:
+    """Record the session's counted stops; whether it could (a stop is kept going only then)."""
     from reviewbot.cache import DEFAULT_DIRECTORY
     from reviewbot.files import open_directory
 
     try:
         with open_directory(state.root, (DEFAULT_DIRECTORY,), create=True) as cache, cache.directory("hooks", create=True) as directory:
-            if kept_going:
-                directory.write(state.name + STOPPED, "")
-            else:
-                directory.unlink(state.name + STOPPED)
+            directory.write(state.name + STOPPED, json.dumps({"kept": kept, "blocks": blocks}))
     except OSError:
-        pass  # read-only, or already gone
+        return False
+    return True

@@ -87,5 +87,5 @@ def _within(body: str, max_chars: int | None, where: str) -> str:
     """``body`` cut to ``max_chars`` (a table of long agent rules can outgrow a comment too)."""
     if max_chars is None or len(body) <= max_chars:
         return body
-    note = f"\n\n… cut to GitHub's limit for a comment: {where} for the whole summary.\n"
+    note = f"\n\n… cut to the limit for a comment: {where} for the whole summary.\n"
     return body[: max_chars - len(note)] + note

@@ -14,8 +14,9 @@ import json
 
 from reviewbot.hooks.protocol import Adapter, Event, Install, Reply, cwd_of, path_in, vscode_event, vscode_reply
 
-# The tools whose edits are checked.
-EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit"})
+# The tools whose edits are checked: Claude Code's, and Copilot CLI's (``edit``, ``create``, naming
+# the file ``path``) when it runs these settings.
+EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "edit", "create"})
 # Exit status 2 blocks and shows standard error to the model.
 BLOCK = 2
 
@@ -40,10 +41,11 @@ class ClaudeCode(Adapter):
         session = str(data["session_id"]) if data.get("session_id") else None
         tool_input = data.get("tool_input")
         if name == "PostToolUse" and data.get("tool_name") in EDIT_TOOLS and isinstance(tool_input, dict):
-            return Event("edit", cwd, path_in(cwd, tool_input.get("file_path")), session, name)
-        # ``stop_hook_active``: the agent already continues because of a hook; let it stop.
+            return Event("edit", cwd, path_in(cwd, tool_input.get("file_path") or tool_input.get("path")), session, name)
+        # ``stop_hook_active``: the agent already continues because of a hook; let it stop. An agent
+        # that sends none (Copilot CLI running these settings) is counted by reviewbot instead.
         if name in ("Stop", "SubagentStop") and not data.get("stop_hook_active"):
-            return Event("stop", cwd, (), session, name)
+            return Event("stop", cwd, (), session, name, counted="stop_hook_active" not in data)
         return Event("none", cwd, (), session, name)
 
     def tell(self, event: Event, text: str) -> Reply:

@@ -29,6 +29,7 @@ class Cursor(Adapter):
     install = Install(".cursor/hooks.json", {"sessionStart": None, "postToolUse": None, "stop": None}, version=1)
     # With its setting to run third-party hooks on, Cursor runs Claude Code's too.
     also_runs = (".claude/settings.json",)
+    also_runs_when = "when Cursor's setting for third-party configs is on"
 
     @classmethod
     def hook_entry(cls, event: str) -> dict[str, object]:
