@@ -53,6 +53,8 @@ CANARY = '''\
 """Module docstring
 over lines."""
 import os, sys as system; from . import x  # trailing
+from os.path import (join,
+    sep)
 @decorator(
     arg,  # inside parens
 )
