@@ -5,6 +5,7 @@ session; the budget of a reply."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from tests.conftest import make_repo
 
-# A whole program per event (the quick run, `pytest -m 'not slow'`, leaves these out).
+# Each event answered in this process, scanning in it too (the quick run, `pytest -m 'not slow'`, leaves these out).
 pytestmark = pytest.mark.slow
 
 DOC = '"""Module."""\n'
@@ -23,9 +24,20 @@ RULE = "`app/new.py:2` RB101 relative import `.`: use `app`"
 
 
 def hook(agent: str, event: dict[str, object], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [shutil.which("reviewbot"), "hook", agent, *args], input=json.dumps(event), cwd=cwd, capture_output=True, text=True, timeout=120
-    )
+    """``reviewbot hook AGENT ARGS`` answering ``event``, in this process (as the hook server's child
+    answers it); the console script's own stdin, exit and server handling are test_hook's and test_hookserver's."""
+    from reviewbot.arguments import build_parser
+    from reviewbot.hooks.command import answer
+
+    parsed = build_parser().parse_args(["hook", agent, *args])
+    saved = os.getcwd()
+    os.chdir(cwd)
+    try:
+        reply = answer(parsed, json.dumps(event), isolate=False)
+    finally:
+        os.chdir(saved)
+    reply.delivered()
+    return subprocess.CompletedProcess(["reviewbot", "hook", agent, *args], reply.status, reply.stdout, reply.stderr)
 
 
 @pytest.fixture
