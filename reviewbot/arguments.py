@@ -228,20 +228,26 @@ def _github_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         "GITHUB_TOKEN, GITHUB_API_URL, GITHUB_STEP_SUMMARY), scan the pull request's changed lines and post one "
         "review with inline comments and one summary comment. Exit status as for `scan`.",
     )
-    github.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="only changed files under these paths")
-    github.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
-    github.add_argument("--trusted-config", metavar="REV", help=TRUSTED_HELP + " (implied under pull_request_target, with the base commit)")
+    _review_arguments(github, "under pull_request_target, with the base commit", "new inline comments")
     github.add_argument("--sarif-file", type=Path, metavar="FILE", help="also write the findings as SARIF to FILE")
     github.add_argument(
         "--sarif-artifact", metavar="NAME", help="the artifact the workflow uploads the SARIF file as: the step summary links this run's artifacts"
     )
     github.add_argument("--pr", type=int, metavar="N", help="pull request number, for events that carry none (workflow_dispatch)")
-    github.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that fails the job (default: error)")
-    github.add_argument("--filter-mode", choices=("added", "diff_context", "file"), default="added", help="which findings count (default: added)")
-    github.add_argument("--max-comments", type=_positive(int), default=30, metavar="N", help="new inline comments per run at most (default: 30)")
     github.add_argument("--request-changes", action="store_true", help="request changes (instead of commenting) when the gate fails")
-    github.add_argument("--docs-url", metavar="URL", help="where the rule documentation lives (docs/rules.md of reviewbot)")
-    github.add_argument("--write-interval", type=float, default=1.0, metavar="SECONDS", help=argparse.SUPPRESS)
+
+
+def _review_arguments(parser: argparse.ArgumentParser, implied: str, comments: str) -> None:
+    """What the pull-request and the merge-request reviews both take: the files, the config, the
+    gate, which findings count and how many get a comment of their own."""
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="only changed files under these paths")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
+    parser.add_argument("--trusted-config", metavar="REV", help=f"{TRUSTED_HELP} (implied {implied})")
+    parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that fails the job (default: error)")
+    parser.add_argument("--filter-mode", choices=("added", "diff_context", "file"), default="added", help="which findings count (default: added)")
+    parser.add_argument("--max-comments", type=_positive(int), default=30, metavar="N", help=f"{comments} per run at most (default: 30)")
+    parser.add_argument("--docs-url", metavar="URL", help="where the rule documentation lives (docs/rules.md of reviewbot)")
+    parser.add_argument("--write-interval", type=float, default=1.0, metavar="SECONDS", help=argparse.SUPPRESS)
 
 
 def _gitlab_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -255,19 +261,12 @@ def _gitlab_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         "Quality report, which carries them alone when the token cannot write (the CI job token cannot). A merge "
         "request from a fork takes its config from the target branch. Exit status as for `scan`.",
     )
-    gitlab.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="only changed files under these paths")
-    gitlab.add_argument("--config", type=Path, metavar="FILE", help="config file (default: .reviewbot.yml, else pyproject.toml)")
-    gitlab.add_argument("--trusted-config", metavar="REV", help=TRUSTED_HELP + " (implied for a merge request from a fork, with its merge base)")
+    _review_arguments(gitlab, "for a merge request from a fork, with its merge base", "new discussions")
     gitlab.add_argument(
         "--code-quality", type=Path, default=Path("gl-code-quality-report.json"), metavar="FILE",
         help="where the Code Quality report goes (default: gl-code-quality-report.json)",
     )
     gitlab.add_argument("--mr", type=int, metavar="IID", help="merge request, outside a merge-request pipeline")
-    gitlab.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that fails the job (default: error)")
-    gitlab.add_argument("--filter-mode", choices=("added", "diff_context", "file"), default="added", help="which findings count (default: added)")
-    gitlab.add_argument("--max-comments", type=_positive(int), default=30, metavar="N", help="new discussions per run at most (default: 30)")
-    gitlab.add_argument("--docs-url", metavar="URL", help="where the rule documentation lives (docs/rules.md of reviewbot)")
-    gitlab.add_argument("--write-interval", type=float, default=1.0, metavar="SECONDS", help=argparse.SUPPRESS)
 
 
 def _hook_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -36,6 +36,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, quote, urlencode, urlparse
 
+from tests.github_server import Fault
+
 Doc = dict[str, Any]
 Answer = tuple[int, Any, dict[str, str]]
 
@@ -73,22 +75,6 @@ def diff_lines(diff: str) -> list[tuple[int | None, int | None]]:
             lines.append((old, new))
             old, new = old + 1, new + 1
     return lines
-
-
-@dataclass
-class Fault:
-    """Answer the ``times`` next requests matching method and path with ``status``.
-
-    ``perform`` carries the request out first (an answer lost after the write happened).
-    """
-
-    method: str
-    path: str
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    perform: bool = False
-    times: int = 1
-    message: str = "injected fault"
 
 
 @dataclass

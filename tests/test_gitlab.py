@@ -17,7 +17,7 @@ import yaml
 
 from tests.conftest import clean_env, git, make_repo, run_main
 from tests.gitlab_server import FakeGitLab, Fault, MergeRequest
-from tests.test_github import DOC, HEAD_FILE, commit_all
+from tests.test_github import DOC, HEAD_FILE, commit_all, patches
 
 # A whole program per test (the quick run, `pytest -m 'not slow'`, leaves these out).
 pytestmark = pytest.mark.slow
@@ -35,15 +35,6 @@ USERS = {
 CODE_QUALITY_SCHEMA = json.loads((ROOT / "tests/data/gitlab-code-quality-schema.json").read_text())
 
 
-def gitlab_diffs(repo: Path, base: str, head: str) -> dict[str, str]:
-    """What GitLab's diffs API answers: each changed file's diff from its first hunk on."""
-    result = {}
-    for name in git(repo, "diff", "--name-only", base, head).split():
-        diff = git(repo, "diff", base, head, "--", name)
-        result[name] = diff[diff.index("@@") :]
-    return result
-
-
 @pytest.fixture
 def mr(tmp_path: Path):
     repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/models.py": DOC, "tests/test_orders.py": "from app.orders import reset\n"})
@@ -51,7 +42,7 @@ def mr(tmp_path: Path):
     git(repo, "checkout", "-q", "-b", "feature")
     (repo / "app/orders.py").write_text(HEAD_FILE)
     head = commit_all(repo, "orders")
-    request = MergeRequest(3, base, base, head, gitlab_diffs(repo, base, head))
+    request = MergeRequest(3, base, base, head, patches(repo, base, head))
     with FakeGitLab(PROJECT, PROJECT_ID, request, USERS, read_only={"read-token"}, max_per_page=10, reporters={"reporter-token"}) as server:
         yield repo, server
 
@@ -116,7 +107,7 @@ def test_a_rerun_posts_nothing_new_and_a_fixed_finding_loses_its_discussion(mr):
     server.note_as("dev", "Will do.", answered["id"])
     (repo / "app/orders.py").write_text(HEAD_FILE.replace("from . import models", "from app import models").replace("]):", "]) -> None:"))
     server.mr.head_sha = commit_all(repo, "fix")
-    server.mr.diffs = gitlab_diffs(repo, server.mr.base_sha, server.mr.head_sha)
+    server.mr.diffs = patches(repo, server.mr.base_sha, server.mr.head_sha)
     fixed = review(repo, server)
     assert fixed.code == 0, fixed.stdout + fixed.stderr
     # The answered discussion stays, resolved, its suggestion no longer appliable; the other is gone.
@@ -132,7 +123,7 @@ def test_a_reporter_token_that_cannot_resolve_still_updates_the_summary(mr):
     server.note_as("dev", "Will do.", answered["id"])
     (repo / "app/orders.py").write_text(HEAD_FILE.replace("from . import models", "from app import models"))
     server.mr.head_sha = commit_all(repo, "fix the import")
-    server.mr.diffs = gitlab_diffs(repo, server.mr.base_sha, server.mr.head_sha)
+    server.mr.diffs = patches(repo, server.mr.base_sha, server.mr.head_sha)
     result = review(repo, server, token="reporter-token")
     assert result.code == 1 and "is not marked resolved" in result.stderr
     # The discussion stays as it was (a later run may resolve it); the summary says what is left.
@@ -148,7 +139,7 @@ def test_a_note_on_an_unchanged_line_names_both_sides(tmp_path):
     base = git(repo, "rev-parse", "HEAD").strip()
     (repo / "app/orders.py").write_text(DOC + "\n\ndef reset(orders: list[str]):\n    \"\"\"Forget.\"\"\"\n    orders.clear()\n    orders.append('x')\n")
     head = commit_all(repo, "append")
-    with FakeGitLab(PROJECT, PROJECT_ID, MergeRequest(3, base, base, head, gitlab_diffs(repo, base, head)), USERS) as server:
+    with FakeGitLab(PROJECT, PROJECT_ID, MergeRequest(3, base, base, head, patches(repo, base, head)), USERS) as server:
         result = review(repo, server, "--filter-mode", "diff_context")
         [thread] = ours(server)
     assert result.code == 1, result.stderr
@@ -217,7 +208,7 @@ def test_a_fork_takes_its_settings_from_the_target_branch(mr):
     # The merge request turns the gate off in its own config; it comes from a fork.
     (repo / ".reviewbot.yml").write_text("fail-on: never\n")
     server.mr.head_sha = commit_all(repo, "no gate")
-    server.mr.diffs = gitlab_diffs(repo, server.mr.base_sha, server.mr.head_sha)
+    server.mr.diffs = patches(repo, server.mr.base_sha, server.mr.head_sha)
     assert review(repo, server).code == 0
     forked = review(repo, server, CI_MERGE_REQUEST_SOURCE_PROJECT_ID="99")
     assert forked.code == 1, forked.stderr

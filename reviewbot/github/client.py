@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from reviewbot.escape import redact
+from reviewbot.forge.api import ApiFailed, Rejected, WriteDenied
 from reviewbot.forge.plan import InlineComment, PostedComment
 
 log = logging.getLogger(__name__)
@@ -34,22 +35,6 @@ MAX_WAIT = 300
 BACKOFF = 2.0
 # Seconds to wait after a secondary rate limit that names no time.
 SECONDARY_WAIT = 60.0
-
-
-class WriteDenied(Exception):
-    """GitHub refused a write (403/404): a fork pull request or a read-only token."""
-
-
-class ApiFailed(Exception):
-    """GitHub kept failing, or answered an error that retrying cannot fix (``status``, if it answered)."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class Rejected(ApiFailed):
-    """422: GitHub refused the request's content (a comment outside the diff, say)."""
 
 
 class PullRequestApi:

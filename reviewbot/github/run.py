@@ -23,7 +23,8 @@ from reviewbot.forge.checkout import local_change, patch_files
 from reviewbot.forge.gate import gate_log
 from reviewbot.errors import GitHubError
 from reviewbot.files import write_atomic
-from reviewbot.github.client import ApiFailed, PullRequestApi, Rejected, WriteDenied
+from reviewbot.forge.api import ApiFailed, Rejected, WriteDenied
+from reviewbot.github.client import PullRequestApi
 from reviewbot.forge.plan import MARKER_PATTERN, DiffFile, Plan, plan
 from reviewbot.model import Finding
 from reviewbot.report import markdown, sarif

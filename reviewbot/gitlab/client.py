@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from reviewbot.escape import redact
+from reviewbot.forge.api import ApiFailed, Rejected, WriteDenied
 
 log = logging.getLogger(__name__)
 
@@ -24,22 +25,6 @@ T = TypeVar("T")
 # Attempts per request, and the first backoff delay in seconds (doubled on each attempt).
 ATTEMPTS = 4
 BACKOFF = 2.0
-
-
-class WriteDenied(Exception):
-    """GitLab refused a write (401/403): the token may read the merge request, not comment on it."""
-
-
-class ApiFailed(Exception):
-    """GitLab kept failing, or answered an error that retrying cannot fix (``status``, if it answered)."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class Rejected(ApiFailed):
-    """400: GitLab refused the request's content (a diff note on a line outside the diff)."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from reviewbot.files import write_atomic
 from reviewbot.forge.checkout import local_change, patch_files
 from reviewbot.forge.gate import gate_log
 from reviewbot.forge.plan import MARKER_PATTERN, DiffFile, InlineComment, Plan, PostedComment, plan
-from reviewbot.gitlab.client import ApiFailed, MergeRequestApi, Thread, WriteDenied
+from reviewbot.forge.api import ApiFailed, WriteDenied
+from reviewbot.gitlab.client import MergeRequestApi, Thread
 from reviewbot.model import Finding
 from reviewbot.report import gitlab as code_quality
 from reviewbot.report import markdown
@@ -112,7 +113,7 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
     pipeline = read_pipeline(environ, options.mr)
     if not pipeline.token:
         log.warning("no REVIEWBOT_GITLAB_TOKEN (or GITLAB_TOKEN): the findings go to the Code Quality report only (the CI job token cannot write notes)")
-    api, diffs, change = _from_api(root, pipeline, options) if pipeline.token else (None, {}, None)
+    api, diffs, remote, change = _from_api(root, pipeline, options) if pipeline.token else (None, {}, {}, None)
     if change is None:
         if not (pipeline.base and pipeline.head):
             raise GitLabError("without the API, the review needs CI_MERGE_REQUEST_DIFF_BASE_SHA and CI_COMMIT_SHA (a merge-request pipeline)")
@@ -131,23 +132,26 @@ def review(options: ReviewOptions, settings: Settings, root: Path, environ: dict
     if api is not None and api.user_id is None:
         log.warning("this token has no user: it cannot write notes; the Code Quality report has the findings")
     elif api is not None:
-        _discuss(api, findings, run, diffs, change, options, pipeline, full_list)
+        _discuss(api, findings, run, diffs, remote, change, options, pipeline, full_list)
     sys.stdout.write(gate_log(findings, run, settings))
     return 1 if result.fails() else 0
 
 
-def _from_api(root: Path, pipeline: Pipeline, options: ReviewOptions) -> tuple[MergeRequestApi | None, dict[str, tuple[str, str | None]], Change | None]:
-    """The merge request and its change as GitLab shows them; nothing when GitLab cannot be read
-    (a revoked token, a job token, an outage), and the review then goes on from git alone."""
+def _from_api(
+    root: Path, pipeline: Pipeline, options: ReviewOptions
+) -> tuple[MergeRequestApi | None, dict[str, tuple[str, str | None]], dict[str, FileChange], Change | None]:
+    """The merge request, its diffs (as GitLab sends them, and parsed) and the change to review;
+    nothing when GitLab cannot be read (a revoked token, a job token, an outage), and the review
+    then goes on from git alone."""
     try:
         api = MergeRequestApi(pipeline.api_url, pipeline.token, pipeline.project, pipeline.iid, write_interval=options.write_interval)
         diffs = api.diffs()
     except ApiFailed as error:
         log.warning("cannot read merge request !%d of project %s (%s): the findings go to the Code Quality report only", pipeline.iid, pipeline.project, error)
-        return None, {}, None
+        return None, {}, {}, None
     remote = patch_files({path: patch for path, (_, patch) in diffs.items()})
     hint = "let the job fetch it (`variables: {GIT_DEPTH: 0}`)"
-    return api, diffs, local_change(root, api.diff_refs["base_sha"], api.diff_refs["head_sha"], remote, f"refs/merge-requests/{pipeline.iid}/head", hint)
+    return api, diffs, remote, local_change(root, api.diff_refs["base_sha"], api.diff_refs["head_sha"], remote, f"refs/merge-requests/{pipeline.iid}/head", hint)
 
 
 def _discuss(
@@ -155,6 +159,7 @@ def _discuss(
     findings: list[Finding],
     run: Run,
     diffs: dict[str, tuple[str, str | None]],
+    remote: dict[str, FileChange],
     change: Change,
     options: ReviewOptions,
     pipeline: Pipeline,
@@ -165,7 +170,6 @@ def _discuss(
     A note GitLab will not take costs only itself: its findings are listed in the summary, which
     is written whatever happened to the notes before it.
     """
-    remote = patch_files({path: patch for path, (_, patch) in diffs.items()})
     diff = {}
     for path, file in remote.items():
         lines = split_lines(change.read(path).decode("utf-8", "replace")) if path in change.files else []
