@@ -7,6 +7,11 @@ depends on (the settings, reviewbot's own code and version, LibCST's version), a
 only when the file's content hash matches too. A database that is corrupt, foreign or of another format is
 discarded and rebuilt; when it cannot be used at all the scan goes on without it.
 
+A full scan's outcome is kept too (``runs``): its findings after the project phase and the
+repository's conventions, under a key of everything they depend on (``session.run_key``: the
+digest above, the files' names and content hashes, the last commit). A scan whose key is known
+answers with them without reading a single result of phase 1, parsing, or importing LibCST.
+
 SQLite cannot be told not to follow links, and makes its ``-wal`` and ``-shm`` files itself. So the
 database is opened only in a directory reached from the repository root without a link at any
 level and owned by the user, and only while none of its files is a link, checked right before
@@ -24,7 +29,7 @@ import os
 import sqlite3
 import stat
 import time
-from importlib import metadata
+import importlib.util
 from pathlib import Path
 
 import reviewbot
@@ -40,7 +45,7 @@ DATABASE = "cache.sqlite3"
 # The files SQLite keeps next to it: the write-ahead log, its index, a rollback journal.
 COMPANIONS = ("-wal", "-shm", "-journal")
 # Bumped whenever the tables or the stored records change shape.
-FORMAT = "reviewbot-cache 2"
+FORMAT = "reviewbot-cache 3"
 # How long a scan waits for another one's write to finish, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
 # How often opening is tried while another scan holds the database (creating it, say).
@@ -55,7 +60,12 @@ CREATE TABLE IF NOT EXISTS phase1 (
     result TEXT NOT NULL,
     PRIMARY KEY (path, digest)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, findings TEXT NOT NULL);
 """
+# The full scans remembered (``runs``): the latest ones, for scans of different paths or configs.
+KEPT_RUNS = 8
+# The tables of a cache of this format.
+TABLES = frozenset({"meta", "phase1", "runs"})
 # Marks the directory as a cache for backup tools (https://bford.info/cachedir/), as Ruff does.
 CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This directory holds reviewbot's cache; it is safe to delete.\n"
 
@@ -65,9 +75,14 @@ def engine_digest() -> str:
     """reviewbot's version, its code and packs, and LibCST's version: a change to any re-scans.
 
     The code is known by each file's name, size and modification time (reading it all would cost
-    more than a warm scan of a small change); an edited or reinstalled file changes them.
+    more than a warm scan of a small change); an edited or reinstalled file changes them. LibCST is
+    known by its ``_version.py`` (``importlib.metadata`` alone takes a tenth of a warm scan to import).
     """
-    digest = hashlib.sha256(f"{reviewbot.__version__}\0{metadata.version('libcst')}".encode())
+    digest = hashlib.sha256(f"{reviewbot.__version__}\0".encode())
+    spec = importlib.util.find_spec("libcst")
+    if spec is not None and spec.origin is not None:
+        version = Path(spec.origin).with_name("_version.py")
+        digest.update(version.read_bytes() if version.is_file() else spec.origin.encode())
     package = Path(reviewbot.__file__).parent
     for path in sorted([*package.rglob("*.py"), *package.rglob("*.yml"), *(package.parent / "rules").glob("*.yml")]):
         status = path.stat()
@@ -151,6 +166,25 @@ class Cache:
         record = {"findings": [finding.to_record() for finding in result.findings], "facts": result.facts.to_record()}
         self._pending.append((_key(path), self.digest, content, json.dumps(record)))
 
+    def run(self, key: str) -> list[Finding] | None:
+        """The findings of the full scan stored under ``key`` (``session.run_key``), if any."""
+        try:
+            row = self.connection.execute("SELECT findings FROM runs WHERE key = ?", (key,)).fetchone()
+            return None if row is None else [Finding.from_record(record) for record in json.loads(row[0])]
+        except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as error:
+            log.info("cache entry for this scan unreadable (%s); scanning again", error)
+            return None
+
+    def put_run(self, key: str, findings: list[Finding]) -> None:
+        """Remember a full scan's findings under ``key``, keeping the ``KEPT_RUNS`` latest scans."""
+        record = json.dumps([finding.to_record() for finding in findings])
+        try:
+            with self.connection:
+                self.connection.execute("INSERT OR REPLACE INTO runs VALUES (?, ?)", (key, record))
+                self.connection.execute("DELETE FROM runs WHERE rowid NOT IN (SELECT rowid FROM runs ORDER BY rowid DESC LIMIT ?)", (KEPT_RUNS,))
+        except sqlite3.DatabaseError as error:
+            log.warning("cache not updated: %s", error)
+
     def flush(self) -> None:
         """Write what ``put`` collected, in one transaction; a failure loses the entries, not the scan."""
         if not self._pending:
@@ -219,8 +253,8 @@ def _prepare(connection: sqlite3.Connection) -> None:
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     # Another program's database is left as it was: looked at before anything is changed in it.
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if tables - {"meta", "phase1"}:
-        raise _Foreign(f"unexpected tables {sorted(tables - {'meta', 'phase1'})}")
+    if tables - TABLES:
+        raise _Foreign(f"unexpected tables {sorted(tables - TABLES)}")
     # WAL lets scans read while another one writes.
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")

@@ -1,8 +1,9 @@
 """The repository's own conventions, which outrank the generic pack: what its Ruff configuration
 decided, whether its code is typed, and how its packages import each other.
 
-Read at the change's base (the code the team already merged), else at the last commit (the Ruff
-configuration) and in the work tree (what is measured), with git:
+Read with git at the change's base (the code the team already merged), else at the last commit
+(the work tree's tracked files before the first one): edits not yet committed change neither the
+Ruff configuration nor what is measured, so a full scan's conventions are known by one commit:
     - a rule all of whose Ruff codes (``Rule.noqa``) the repository's Ruff configuration ignores
       reports nothing; one whose codes it selects is asked for; a style rule (``STYLE``) whose
       codes a chosen ``select`` list leaves out reports nothing either; Ruff's TID252 decides RB101;
@@ -29,6 +30,7 @@ from reviewbot.checks.imports import RelativeImport
 from reviewbot.checks.logging import PrintCall
 from reviewbot.config import Settings
 from reviewbot.files import MAX_SOURCE_BYTES, read_source
+from reviewbot.gitcli import commit_of
 from reviewbot.imports import RELATIVE_FROM
 from reviewbot.model import Facts, Finding
 from reviewbot.project import Ruff, ruff_config
@@ -54,12 +56,13 @@ HOUSE_STYLE_MIN, HOUSE_STYLE_SHARE = 10, 0.8
 class Sides:
     """The two sides of the files a run looks at, each read once: the lines the findings are on
     (the change's new side, else the work tree) and the text at the change's base (else the last
-    commit)."""
+    commit; before the first one, the tracked files in the work tree)."""
 
     def __init__(self, root: Path, change: Change | None) -> None:
         self.root = root
         self.change = change
-        self.revision = [change.base] if change is not None else []
+        last = change.base if change is not None else commit_of(root, "HEAD")
+        self.revision = [last] if last is not None else []
         self._new: dict[str, list[str]] = {}
         self._base: dict[str, str] = {}
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from reviewbot.change import Change, FileChange
 from reviewbot.errors import GitError, UsageError
 from reviewbot.files import MAX_SOURCE_BYTES, read_source
-from reviewbot.gitcli import git_output
+from reviewbot.gitcli import commit_of, git_output
 
 if TYPE_CHECKING:
     import git
@@ -47,7 +47,7 @@ def compute(root: Path, rev: str, head: str | None = None, staged: bool = False,
         if value is not None and value.startswith("-"):
             raise UsageError(f"{flag} {value}: a revision cannot start with '-'")
     target: str | None
-    current = _resolve(root, "HEAD") if head is None else None
+    current = commit_of(root, "HEAD") if head is None else None
     if head is None and current is None:
         if rev != "HEAD":
             raise GitError(f"--diff {rev}: this repository has no commit yet (only `--diff HEAD` works before the first one)")
@@ -64,7 +64,7 @@ def compute(root: Path, rev: str, head: str | None = None, staged: bool = False,
         files = _diff(root, base, target)
     elif staged:
         files = _diff(root, "--cached", base)
-        if rev == "HEAD" and _resolve(root, "MERGE_HEAD") is not None:
+        if rev == "HEAD" and commit_of(root, "MERGE_HEAD") is not None:
             # Committing a merge: only lines new to both parents are the committer's own work.
             files = _common(files, _diff(root, "--cached", "MERGE_HEAD"))
     else:
@@ -79,11 +79,6 @@ def compute(root: Path, rev: str, head: str | None = None, staged: bool = False,
                 files[path] = _whole_file(path, data)
     new_side = target if target is not None and head is not None else ":" if staged else None
     return Change(root, base, new_side, files)
-
-
-def _resolve(root: Path, rev: str) -> str | None:
-    """The commit ``rev`` names, ``None`` when it names none."""
-    return git_output(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", allowed=(1,)).decode().strip() or None
 
 
 def _diff(root: Path, *revisions: str) -> dict[str, FileChange]:
@@ -145,7 +140,7 @@ def changed_paths(change: Change, root: Path, paths: list[Path], exclude: Globs)
 
 def _commit(root: Path, rev: str, flag: str) -> str:
     """The commit ``rev`` names, or ``GitError`` saying it is unknown."""
-    found = _resolve(root, rev)
+    found = commit_of(root, rev)
     if found is None:
         what = f"{flag} {rev}" if flag != rev else rev
         raise GitError(f"{what}: unknown revision (is it fetched? try `git fetch origin`)")

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Protocol
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 from reviewbot.checks import RULES
 from reviewbot.checks.architecture import direct_calls, is_route

@@ -6,7 +6,7 @@ import io
 import tokenize
 from pathlib import Path
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 from reviewbot.files import write_atomic
 from reviewbot.model import Edit, Finding

@@ -23,3 +23,8 @@ def git_output(root: Path, *arguments: str, allowed: tuple[int, ...] = ()) -> by
         words = " ".join(result.stderr.decode("utf-8", "replace").split())
         raise GitError(f"git failed: {words or f'exit status {result.returncode}'}")
     return result.stdout
+
+
+def commit_of(root: Path, rev: str) -> str | None:
+    """The commit ``rev`` names, ``None`` when it names none (``HEAD`` before the first commit)."""
+    return git_output(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", allowed=(1,)).decode().strip() or None

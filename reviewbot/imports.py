@@ -15,7 +15,7 @@ import re
 
 from typing import TYPE_CHECKING, Literal
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 if TYPE_CHECKING:
     from reviewbot.scopes import Locals

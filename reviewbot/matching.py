@@ -9,10 +9,11 @@ parentheses and the quotes of a string do not count.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, fields
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 from reviewbot.imports import ImportTable, dotted_name
 
@@ -25,11 +26,6 @@ WILDCARD = "_"
 # Fields of LibCST nodes that are layout, not meaning: parentheses and trailing commas (white
 # space and comments are in the fields named ``whitespace...``).
 LAYOUT_FIELDS = frozenset({"lpar", "rpar", "comma"})
-# (parent class, field): where a name is no expression of the code (``x.attr``, ``f(keyword=...)``).
-NOT_EXPRESSIONS = (
-    (cst.Attribute, "attr"), (cst.Arg, "keyword"), (cst.FunctionDef, "name"), (cst.ClassDef, "name"), (cst.Param, "name"),
-    (cst.AsName, "name"), (cst.NameItem, "name"), (cst.MatchAs, "name"), (cst.MatchStar, "name"), (cst.MatchKeywordElement, "key"),
-)
 
 
 @dataclass(frozen=True)
@@ -124,6 +120,15 @@ def in_code(stack: list[cst.CSTNode]) -> bool:
     code, not a name that a definition, a keyword argument, an attribute or an import spells
     (``import os.path`` names no ``os.path`` value)."""
     node, parent = stack[-1], stack[-2] if len(stack) > 1 else None
-    if any(isinstance(parent, kind) and getattr(parent, field) is node for kind, field in NOT_EXPRESSIONS):
+    if any(isinstance(parent, kind) and getattr(parent, field) is node for kind, field in _not_expressions()):
         return False
     return not any(isinstance(ancestor, (cst.Import, cst.ImportFrom)) for ancestor in stack)
+
+
+@functools.cache
+def _not_expressions() -> tuple[tuple[type[cst.CSTNode], str], ...]:
+    """(parent class, field): where a name is no expression of the code (``x.attr``, ``f(keyword=...)``)."""
+    return (
+        (cst.Attribute, "attr"), (cst.Arg, "keyword"), (cst.FunctionDef, "name"), (cst.ClassDef, "name"), (cst.Param, "name"),
+        (cst.AsName, "name"), (cst.NameItem, "name"), (cst.MatchAs, "name"), (cst.MatchStar, "name"), (cst.MatchKeywordElement, "key"),
+    )

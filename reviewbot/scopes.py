@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
-# Told (target, value, annotation) for each binding statement found.
-OnTarget = Callable[[cst.BaseExpression, "cst.BaseExpression | None", "cst.BaseExpression | None"], None]
+if TYPE_CHECKING:
+    # Told (target, value, annotation) for each binding statement found.
+    OnTarget = Callable[[cst.BaseExpression, cst.BaseExpression | None, cst.BaseExpression | None], None]
 
 
 @dataclass

@@ -26,6 +26,7 @@ from reviewbot.checks.meta import FILE_RULES, UNREADABLE, UNUSED_SUPPRESSION
 from reviewbot.config import Settings
 from reviewbot.errors import GitError, UsageError
 from reviewbot.files import NotScanned, read_source
+from reviewbot.gitcli import commit_of
 from reviewbot.model import Facts, FileResult, Finding
 from reviewbot.workers import Pool, default_jobs, scan_in_place
 
@@ -180,7 +181,23 @@ def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding], di
     if change is None or mode == "nofilter":
         # Everything, as a full scan reports it; a diff only decides what "changed" means.
         files = in_shard(list_files(request.root, request.is_git, list(request.paths), settings.exclude), request.shard)
-        everything, facts = _both_phases(request, files, lambda path: read_source(request.root / path, settings.max_file_bytes), change)
+
+        def read(path: str) -> bytes:
+            return read_source(request.root / path, settings.max_file_bytes)
+
+        # A full scan of files, config and last commit that a scan has seen answers as that one did.
+        cache = _cache(request) if change is None and request.shard is None else None
+        key = run_key(request, cache.digest, files, read) if cache is not None else None
+        remembered = cache.run(key) if cache is not None and key is not None else None
+        if cache is not None:
+            cache.close()
+        if remembered is not None:
+            log.info("%d files unchanged since a scan: its findings, from the cache", len(files))
+            return files, remembered, remembered, {}
+        everything, facts = _both_phases(request, files, read, change)
+        if key is not None and (cache := _cache(request)) is not None:
+            cache.put_run(key, everything)
+            cache.close()
         return files, everything, everything, facts
     # Only changed files are read and parsed, from where the new side lives (work tree, index, commit).
     files = in_shard(changed_paths(change, request.root, list(request.paths), settings.exclude), request.shard)
@@ -391,6 +408,22 @@ class GitHistory:
             return subprocess.run(["git", "-C", str(self.request.root), *args], capture_output=True, check=False)
         except OSError as error:
             raise GitError(f"git cannot be run: {error}") from None
+
+
+def run_key(request: Request, digest: str, files: list[str], read: Callable[[str], bytes]) -> str:
+    """What a full scan's findings depend on: the cache's digest (settings, reviewbot, LibCST), each
+    file's name and content hash (or why it cannot be read), whether the repository's conventions
+    apply, and its last commit (where ``conventions`` reads them)."""
+    key = hashlib.sha256(f"{digest}\0{request.settings.conventions}\0{request.is_git}\0".encode())
+    if request.is_git and request.settings.conventions:
+        key.update(f"{commit_of(request.root, 'HEAD')}\0".encode())
+    for path in files:
+        try:
+            content = content_digest(read(path))
+        except OSError as error:
+            content = f"unreadable: {error}"
+        key.update(f"{path}\0{content}\0".encode("utf-8", "surrogateescape"))
+    return key.hexdigest()
 
 
 def in_shard(files: list[str], shard: tuple[int, int] | None) -> list[str]:

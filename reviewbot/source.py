@@ -14,7 +14,7 @@ import sys
 import tokenize
 import warnings
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 from reviewbot import memory
 

@@ -25,7 +25,6 @@ from reviewbot import memory
 from reviewbot.checks import install
 from reviewbot.config import Settings
 from reviewbot.model import FileResult
-from reviewbot.walk import fast_walk_is_exact
 from reviewbot.written import register
 
 # Deeply nested expressions need more than Python's default recursion depth to walk. Set once in
@@ -176,6 +175,8 @@ class Pool:
         if first is None:
             return  # everything came from the cache: no worker is needed
         # Asked once here rather than once in every worker (which inherit the answer).
+        from reviewbot.walk import fast_walk_is_exact
+
         fast_walk_is_exact()
         pending = itertools.chain([first], pending)
         self.workers = [self._start() for _ in range(min(self.jobs, most))]

@@ -31,12 +31,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, cast
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 from reviewbot.checks import RULES
 from reviewbot.checks.base import FileContext, Rule
 from reviewbot.checks.meta import INTERNAL_ERROR, UNPARSABLE
-from reviewbot.engine import scan_source
 from reviewbot.errors import ConfigError
 from reviewbot.files import read_text_file
 from reviewbot.globs import Globs
@@ -452,6 +451,8 @@ def run_examples(settings: WithChecks) -> list[str]:
     Examples say what a check matches, so they are scanned as if in the check's files, whatever
     its ``paths``, ``exclude`` and ``allowed``.
     """
+    from reviewbot.engine import scan_source
+
     problems = []
     for check in settings.checks:
         everywhere = replace(check, paths=(), exclude=(), allowed=())

@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 
 from reviewbot import engine
+from reviewbot import session as session_module
 from reviewbot.cache import DATABASE, DEFAULT_DIRECTORY, FORMAT
 from reviewbot.merge import missing_shards
 from reviewbot.project import find_root, load_settings
 from reviewbot.session import Progress, Request, run
-from tests.conftest import make_repo, on_a_terminal, run_main
+from tests.conftest import git, make_repo, on_a_terminal, run_main
 
 DOC = '"""Module."""\n'
 FILES = {
@@ -72,6 +73,52 @@ def test_a_warm_run_parses_nothing_and_reports_the_same(repo, monkeypatch):
     monkeypatch.setattr(engine, "scan_source", parse_nothing)
     for jobs in (1, 2):
         assert run(request(repo, jobs=jobs)).findings == cold.findings
+
+
+def test_an_unchanged_repository_answers_as_the_scan_that_saw_it(repo, monkeypatch, caplog):
+    cold = run(request(repo, jobs=1))
+
+    def no_phase1(*args: object) -> None:
+        raise AssertionError("phase 1 ran for an unchanged repository")
+
+    monkeypatch.setattr(session_module, "phase1", no_phase1)
+    with caplog.at_level(logging.INFO, logger="reviewbot"):
+        warm = run(request(repo, jobs=1))
+    assert warm.findings == warm.everything == cold.findings and warm.files == cold.files
+    assert "5 files unchanged since a scan: its findings, from the cache" in caplog.messages
+    # Another set of files, a shard or a change is another question: phase 1 answers it.
+    for changes in ({"paths": (repo / "app/orders.py",)}, {"shard": (1, 2)}, {"diff": "HEAD"}):
+        with pytest.raises(AssertionError, match="phase 1 ran"):
+            run(request(repo, jobs=1, **changes))
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["an edited file", "a new file", "conventions off", "a commit changing the Ruff config"],
+)
+def test_what_a_remembered_scan_depends_on_makes_it_scan_again(tmp_path, change):
+    # Untyped code: the repository's convention leaves RB301-RB303 out (see test_conventions).
+    untyped = {f"app/m{n}.py": DOC + "".join(f"\n\ndef f{k}(x):\n    return x\n" for k in range(3)) for n in range(8)}
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", **untyped})
+    before = summary(run(request(repo, jobs=1)).findings)
+    assert not any(rule.startswith("RB30") for _, rule, _ in before)
+    if change == "an edited file":
+        (repo / "app/m0.py").write_text(DOC + "from . import m1\n")
+        expected = ("app/m0.py", "RB101", 2)
+    elif change == "a new file":
+        (repo / "app/extra.py").write_text(DOC + "from . import m1\n")
+        expected = ("app/extra.py", "RB101", 2)
+    elif change == "conventions off":
+        (repo / ".reviewbot.yml").write_text("conventions: false\n")
+        expected = ("app/m0.py", "RB301", 4)
+    else:
+        (repo / "pyproject.toml").write_text('[tool.ruff.lint]\nselect = ["ANN"]\n')
+        # Uncommitted, the Ruff configuration is not yet the team's: nothing changes.
+        assert summary(run(request(repo, jobs=1)).findings) == before
+        git(repo, "add", "pyproject.toml")
+        git(repo, "commit", "-qm", "ruff")
+        expected = ("app/m0.py", "RB301", 4)
+    assert expected in summary(run(request(repo, jobs=1)).findings)
 
 
 def test_verbose_says_how_much_came_from_the_cache(repo, caplog):

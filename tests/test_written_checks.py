@@ -308,7 +308,7 @@ def test_workers_and_the_cache_through_the_console_script(tmp_path):
     cold = run_main(root, "scan", "--jobs", "2", "--format", "json")
     warm = run_main(root, "scan", "--jobs", "2", "--format", "json", "--verbose")
     assert cold.code == warm.code == 1 and cold.stdout == warm.stdout
-    assert "5 files: 5 from the cache, 0 parsed" in warm.stderr, warm.stderr
+    assert "5 files unchanged since a scan: its findings, from the cache" in warm.stderr, warm.stderr
     report = json.loads(cold.stdout)["findings"]
     assert [(f["rule"], f["path"], f["line"], f["source"]) for f in report if f["rule"] == ID] == [(ID, f"app/m{n}.py", 6, {"path": "AGENTS.md", "line": 5}) for n in range(4)]
     # Another message is another digest: the files are scanned again, and say it.

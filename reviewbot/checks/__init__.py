@@ -14,13 +14,16 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from importlib import metadata
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from reviewbot.checks.base import ANCHORS, Rule
 from reviewbot.errors import ConfigError
 from reviewbot.model import Option
+
+if TYPE_CHECKING:
+    from importlib import metadata
 
 # The entry-point group installed rules are declared in.
 ENTRY_POINTS = "reviewbot.rules"
@@ -41,9 +44,11 @@ def _rules_of(module: ModuleType) -> list[type[Rule]]:
 
 
 def _collect() -> dict[str, type[Rule]]:
-    """Import every module of this package and gather the rules they define, sorted by id."""
+    """Import every module of this package (but ``_`` ones) and gather the rules they define, sorted by id."""
     found: dict[str, type[Rule]] = {}
     for module_info in pkgutil.iter_modules(__path__):
+        if module_info.name.startswith("_"):
+            continue  # helpers, such as the visitors of ``_visitors``, declare no rules
         for rule in _rules_of(importlib.import_module(f"{__name__}.{module_info.name}")):
             if rule.id in found:
                 raise TypeError(f"{rule.__qualname__} and {found[rule.id].__qualname__} both declare {rule.id}")
@@ -78,6 +83,10 @@ def install(names: tuple[str, ...], where: str = "") -> dict[str, tuple[str, tup
     A distribution that is not installed, declares no ``reviewbot.rules`` entry point, fails to
     import, or declares a rule reviewbot cannot take is a ``ConfigError`` naming it.
     """
+    if not names:
+        return {}
+    from importlib import metadata
+
     for index, name in enumerate(names):
         if name in INSTALLED:
             continue

@@ -14,15 +14,17 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 from reviewbot.change import Change
 from reviewbot.imports import ImportTable
 from reviewbot.model import Example, Facts, Finding, Fix, Option, Project, Severity, Source
 from reviewbot.scopes import Binding, Locals
-from reviewbot.walk import Span, TreeWalk
+
+if TYPE_CHECKING:
+    from reviewbot.walk import Span, TreeWalk
 
 # Any analysis class (``Rule.analysis``).
 A = TypeVar("A")
@@ -190,10 +192,6 @@ def make_finding(settings: RuleSettings, rule: str, path: str, span: Span, messa
     )
 
 
-# Nodes whose first line may carry a suppression comment for findings anywhere inside them.
-STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.ExceptHandler, cst.ExceptStarHandler)
-
-
 @dataclass
 class RawFinding:
     """A finding before positions, severity and suppressions are applied."""
@@ -355,9 +353,11 @@ class FileContext:
         return bisect_right(lines, last) > bisect_left(lines, first)
 
     def statement(self) -> cst.CSTNode | None:
-        """The innermost statement around the node being walked (its first line takes suppressions)."""
+        """The innermost statement around the node being walked (its first line takes suppressions
+        for findings anywhere inside it)."""
+        statements = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.ExceptHandler, cst.ExceptStarHandler)
         for ancestor in reversed(self.walk.stack):
-            if isinstance(ancestor, STATEMENTS):
+            if isinstance(ancestor, statements):
                 return ancestor
         return None
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypedDict, cast
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 from reviewbot.checks.base import Analysis, FileContext
 from reviewbot.errors import ConfigError

@@ -7,7 +7,7 @@ import re
 from bisect import bisect_left, bisect_right, insort
 from itertools import accumulate
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 from reviewbot.checks.base import FileContext, Rule
 from reviewbot.escape import code

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 from reviewbot.checks.architecture import ROUTE_METHODS, route_decorator
 from reviewbot.checks.base import Analysis, FileContext, ProjectRule, Rule, Scope, make_finding
@@ -325,7 +325,9 @@ class FlowFacts(Analysis):
         params = node.params.params
         if not params:
             return False
-        body = _HandlerBody(lambda call: self.ctx.imports.resolve(call.func) or dotted_name(call.func) or "")
+        from reviewbot.checks._visitors import HandlerBody
+
+        body = HandlerBody(lambda call: self.ctx.imports.resolve(call.func) or dotted_name(call.func) or "", DRF_DEFAULT_HANDLER)
         node.body.visit(body)
         if not body.delegated or params[0].name.value in body.assigned or any(name.rpartition(".")[2].endswith("Response") for name in body.called):
             return False
@@ -742,6 +744,8 @@ def _is_main_test(test: cst.BaseExpression) -> bool:
 def restarted(ctx: FileContext) -> bool:
     """Whether a ``try`` of the function around the node being walked has a handler that starts the
     work again (``self.start()``, a call of the function itself): a loop in it ends, the worker does not."""
+    from reviewbot.checks._visitors import CallNames
+
     scope = ctx.scope
     own = scope.node.name.value if scope is not None else None
     for ancestor in reversed(ctx.walk.stack):
@@ -749,65 +753,11 @@ def restarted(ctx: FileContext) -> bool:
             return False
         if isinstance(ancestor, (cst.Try, cst.TryStar)):
             for handler in ancestor.handlers:
-                calls = _CallNames()
+                calls = CallNames()
                 handler.body.visit(calls)
                 if calls.names & (RESTARTS | {own}):
                     return True
     return False
-
-
-class _HandlerBody(cst.CSTVisitor):
-    """What a DRF exception handler's body calls, binds and returns."""
-
-    def __init__(self, name: Callable[[cst.Call], str]) -> None:
-        super().__init__()
-        self.name = name
-        self.called: set[str] = set()
-        self.assigned: set[str] = set()
-        # The names bound to DRF's own answer (``response = exception_handler(exc, context)``).
-        self.answers: set[str] = set()
-        self.returned: list[cst.BaseExpression | None] = []
-        self.delegated = False
-
-    def visit_Call(self, node: cst.Call) -> None:
-        """A call: DRF's handler, a response built, anything else."""
-        called = self.name(node)
-        self.called.add(called)
-        self.delegated |= called == DRF_DEFAULT_HANDLER
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        """``name = ...``: a rebinding, or DRF's answer kept."""
-        names = {target.target.value for target in node.targets if isinstance(target.target, cst.Name)}
-        self.assigned |= names
-        if isinstance(node.value, cst.Call) and self.name(node.value) == DRF_DEFAULT_HANDLER:
-            self.answers |= names
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        """``name += ...``."""
-        if isinstance(node.target, cst.Name):
-            self.assigned.add(node.target.value)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        """What the handler answers."""
-        self.returned.append(node.value)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        """A nested function's body is its own."""
-        return False
-
-
-class _CallNames(cst.CSTVisitor):
-    """The last name part of every call in a block (``self.start()`` -> ``start``)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def visit_Call(self, node: cst.Call) -> None:
-        """One call."""
-        spelled = dotted_name(node.func)
-        if spelled is not None:
-            self.names.add(spelled.rpartition(".")[2])
 
 
 # --- the project phase --------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 from reviewbot.checks.base import FileContext, Rule, argument, is_builtin, keyword
 from reviewbot.checks.clients import Clients
@@ -16,21 +16,8 @@ from reviewbot.imports import dotted_name
 from reviewbot.model import Example
 from reviewbot.scopes import target_names
 
-# An attribute holding a status or an error code: ``e.resp.status``, ``exc.response.status_code``,
-# ``err.code``, ``e.errno``, ``error.returncode``, ``e.http_status``, ``e.statusCode``.
-STATUS = re.compile(r"(?:\w+_)?(?:status|code|errno|status_?code|returncode)(?:_\w+)?", re.IGNORECASE)
-# The names code gives the answer whose status it checks (``response.raise_for_status()``).
-ANSWERS = frozenset({"response", "resp", "res", "r", "reply", "result"})
-# Calls that only read a value, allowed in the assignments a handler makes before its ``if``
-# (``status = getattr(e, "status", None)``); anything else may do something with the error.
-READS = frozenset({"getattr", "int", "str", "get", "decode", "json", "loads"})
 # The longest condition or argument quoted in a message, in characters.
 QUOTED = 60
-# Calls that show a failure to whoever runs the program, besides logging (with ``print``): a
-# handler that makes one leaves a trace louder than its debug line (RB207).
-SHOWN = frozenset({"sys.stderr.write", "sys.stdout.write", "click.echo", "click.secho", "typer.echo", "typer.secho"})
-PRINT = frozenset({"print"})
-
 # Functions that make an HTTP request (RB209).
 HTTP_FUNCTIONS = REQUESTS_FUNCTIONS | HTTPX_FUNCTIONS | {"urllib.request.urlopen"}
 # The HTTP client types of ``errors.clients`` and their request methods.
@@ -63,70 +50,13 @@ def quoted(ctx: FileContext, node: cst.CSTNode) -> str:
     return code if len(code) <= QUOTED else code[: QUOTED - 1] + "…"
 
 
-class _Reads(cst.CSTVisitor):
-    """Finds a read of one of ``names``, or of a status attribute of anything."""
-
-    def __init__(self, names: set[str]) -> None:
-        super().__init__()
-        self.names = names
-        self.found = False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        """``e`` itself (an attribute's own name never reaches here: see ``visit_Attribute``)."""
-        self.found |= node.value in self.names
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        """``e.status``, ``response.status_code``: a status of the failure or of the answer that
-        raised it (``request.country_code`` and ``self.status`` are neither); then the object it is read from."""
-        if STATUS.fullmatch(node.attr.value) is not None:
-            root = node.value
-            while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
-                root = root.value if not isinstance(root, cst.Call) else root.func
-            self.found |= isinstance(root, cst.Name) and (root.value in self.names or root.value in ANSWERS)
-        node.value.visit(self)
-        return False
-
-
 def reads(node: cst.CSTNode, names: set[str]) -> bool:
     """Whether ``node`` reads one of ``names`` or a status attribute."""
-    finder = _Reads(names)
+    from reviewbot.checks._visitors import Reads
+
+    finder = Reads(names)
     node.visit(finder)
     return finder.found
-
-
-class _Shows(cst.CSTVisitor):
-    """Finds a call of ``SHOWN`` or ``print`` in a handler's own statements (not in functions it defines)."""
-
-    def __init__(self, ctx: FileContext) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.found = False
-
-    def visit_Call(self, node: cst.Call) -> None:
-        """``print(...)``, ``sys.stderr.write(...)``, ``click.echo(...)``."""
-        self.found |= self.ctx.imports.resolve(node.func) in SHOWN or is_builtin(self.ctx, node.func, PRINT) is not None
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        """A function defined in the handler does not run with it."""
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        """Nor does a lambda."""
-        return False
-
-
-class _Calls(cst.CSTVisitor):
-    """Finds a call other than the reads of ``READS`` and ``.get(...)``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found = False
-
-    def visit_Call(self, node: cst.Call) -> None:
-        """A call that may do more than read."""
-        func = node.func
-        reading = (isinstance(func, cst.Name) and func.value in READS) or (isinstance(func, cst.Attribute) and func.attr.value in READS)
-        self.found |= not reading
 
 
 def _alias(statement: cst.BaseStatement, names: set[str]) -> str | None:
@@ -137,7 +67,9 @@ def _alias(statement: cst.BaseStatement, names: set[str]) -> str | None:
     assign = statement.body[0]
     if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
         return None
-    calls = _Calls()
+    from reviewbot.checks._visitors import Calls
+
+    calls = Calls()
     assign.value.visit(calls)
     return assign.targets[0].target.value if not calls.found else None
 
@@ -412,7 +344,9 @@ class FailureLoggedQuietly(Rule):
         handler = self.analysis(ErrorFlow).handlers[-1]
         if not handler.quiet or handler.loud or handler.reraised or handler.reported or handler.used_beyond_log:
             return
-        shows = _Shows(self.ctx)
+        from reviewbot.checks._visitors import Shows
+
+        shows = Shows(self.ctx)
         node.body.visit(shows)
         # A reason on the ``except`` line, in the handler or the docstring: those in the ``try`` body say what it tries.
         if not shows.found and not self.ctx.explained(node, try_body=False):

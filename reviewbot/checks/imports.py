@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 from reviewbot.checks.base import Rule
 from reviewbot.imports import dotted_name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 from reviewbot.checks.base import FileContext, Rule, is_builtin, keyword
 from reviewbot.imports import dotted_name

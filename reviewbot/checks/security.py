@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import libcst as cst
+from reviewbot.lazy import libcst as cst
 
 from reviewbot.checks.base import FileContext, Rule, argument, bindings_in_scope, is_builtin, is_constant, is_literal, keyword
 from reviewbot.checks.clients import Clients

@@ -56,10 +56,12 @@ def render(findings: list[Finding], run: Run) -> str:
     """The whole report as JSON, one finding per line.
 
     Findings are written by the C encoder one by one: ``indent`` would send every value through
-    the pure-Python encoder, several seconds for a large report.
+    the pure-Python encoder, several seconds for a large report. One encoder serves them all
+    (``json.dumps`` with options makes a new one per call, a third of the time of the whole).
     """
     tool = {"name": "reviewbot", "version": __version__}
-    rows = ",\n".join(f"    {json.dumps(finding_dict(finding), ensure_ascii=False)}" for finding in findings)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    rows = ",\n".join(f"    {encode(finding_dict(finding))}" for finding in findings)
     lines = [
         "{",
         '  "version": 2,',
