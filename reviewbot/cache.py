@@ -61,11 +61,14 @@ CREATE TABLE IF NOT EXISTS phase1 (
     PRIMARY KEY (path, digest)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, findings TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counts (key TEXT PRIMARY KEY, counts TEXT NOT NULL);
 """
 # The full scans remembered (``runs``): the latest ones, for scans of different paths or configs.
 KEPT_RUNS = 8
+# What the conventions' greps counted at a commit (``conventions.Memo``): the latest ones.
+KEPT_COUNTS = 256
 # The tables of a cache of this format.
-TABLES = frozenset({"meta", "phase1", "runs"})
+TABLES = frozenset({"meta", "phase1", "runs", "counts"})
 # Marks the directory as a cache for backup tools (https://bford.info/cachedir/), as Ruff does.
 CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This directory holds reviewbot's cache; it is safe to delete.\n"
 
@@ -182,6 +185,23 @@ class Cache:
             with self.connection:
                 self.connection.execute("INSERT OR REPLACE INTO runs VALUES (?, ?)", (key, record))
                 self.connection.execute("DELETE FROM runs WHERE rowid NOT IN (SELECT rowid FROM runs ORDER BY rowid DESC LIMIT ?)", (KEPT_RUNS,))
+        except sqlite3.DatabaseError as error:
+            log.warning("cache not updated: %s", error)
+
+    def counts(self, key: str) -> tuple[int, ...] | None:
+        """What a grep of ``conventions`` counted (its key names the commit), if it was kept."""
+        try:
+            row = self.connection.execute("SELECT counts FROM counts WHERE key = ?", (key,)).fetchone()
+            return None if row is None else tuple(int(count) for count in json.loads(row[0]))
+        except (sqlite3.DatabaseError, ValueError, TypeError):
+            return None
+
+    def put_counts(self, key: str, counts: tuple[int, ...]) -> None:
+        """Keep a grep's counts, and the ``KEPT_COUNTS`` latest ones."""
+        try:
+            with self.connection:
+                self.connection.execute("INSERT OR REPLACE INTO counts VALUES (?, ?)", (key, json.dumps(counts)))
+                self.connection.execute("DELETE FROM counts WHERE rowid NOT IN (SELECT rowid FROM counts ORDER BY rowid DESC LIMIT ?)", (KEPT_COUNTS,))
         except sqlite3.DatabaseError as error:
             log.warning("cache not updated: %s", error)
 

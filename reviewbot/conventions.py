@@ -17,10 +17,12 @@ An explicit ask outranks what is read and measured: the config (``imports.style`
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import subprocess
 from pathlib import Path
+from typing import Protocol
 
 from reviewbot.change import Change
 from reviewbot.checks import RULES
@@ -58,9 +60,10 @@ class Sides:
     (the change's new side, else the work tree) and the text at the change's base (else the last
     commit; before the first one, the tracked files in the work tree)."""
 
-    def __init__(self, root: Path, change: Change | None) -> None:
+    def __init__(self, root: Path, change: Change | None, memo: Memo | None = None) -> None:
         self.root = root
         self.change = change
+        self.memo = memo
         last = change.base if change is not None else commit_of(root, "HEAD")
         self.revision = [last] if last is not None else []
         self._new: dict[str, list[str]] = {}
@@ -86,11 +89,11 @@ class Sides:
         return self._base[path]
 
 
-def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[str, Facts], change: Change | None) -> list[Finding]:
-    """The findings the repository's own conventions keep."""
+def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[str, Facts], change: Change | None, memo: Memo | None = None) -> list[Finding]:
+    """The findings the repository's own conventions keep; what git says of a commit is kept in ``memo``."""
     if not findings or not settings.conventions:
         return findings
-    sides = Sides(root, change)
+    sides = Sides(root, change, memo)
     revision = sides.revision
     ruff = ruff_config(git_text(root, revision, "pyproject.toml"), git_text(root, revision, ".ruff.toml") or git_text(root, revision, "ruff.toml"))
     asked = {rule for rule in RULES if rule in settings.sources}
@@ -110,7 +113,7 @@ def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[s
     findings = [finding for finding in findings if decided.get(finding.rule, True)]
     # Annotations: where neither Ruff nor the agent files decided, as typed as the code already is.
     measured = ANNOTATIONS - decided.keys() - asked
-    if any(finding.rule in measured for finding in findings) and not _typed(root, revision):
+    if any(finding.rule in measured for finding in findings) and not _typed(sides):
         log.info("RB301-RB303: most functions of this repository declare no return type; annotation findings are left out")
         findings = [finding for finding in findings if finding.rule not in measured]
     return _relative_imports(sides, settings, findings, facts, asked_by_ruff=ruff_rules_imports)
@@ -152,9 +155,9 @@ def _covers(configured: str, code: str) -> bool:
     return configured == "ALL" or _within(code, configured) or _within(configured, code)
 
 
-def _typed(root: Path, revision: list[str]) -> bool:
+def _typed(sides: Sides) -> bool:
     """Whether the repository's Python code declares return types (or is too young to say)."""
-    functions, annotated = _grep_counts(root, (r"^\s*(async\s+)?def\s", r"\)\s*->[^:]*:\s*(#.*)?$"), [*revision, "--", "*.py"])
+    functions, annotated = _grep_counts(sides, (r"^\s*(async\s+)?def\s", r"\)\s*->[^:]*:\s*(#.*)?$"), "*.py")
     return functions < TYPED_MIN or annotated >= TYPED_SHARE * functions
 
 
@@ -206,7 +209,7 @@ def _relative_imports(sides: Sides, settings: Settings, findings: list[Finding],
         if package is None:
             return True
         if package not in measured:
-            measured[package] = _imports_itself_relatively(sides.root, sides.revision, *package)
+            measured[package] = _imports_itself_relatively(sides, *package)
             if measured[package]:
                 log.info("RB101: relative imports are the house style of %s; reported only in files that mix both styles", package[1])
         if not measured[package]:
@@ -243,10 +246,10 @@ def _added(change: Change, path: str) -> bool:
     return path in change.files and change.files[path].new
 
 
-def _imports_itself_relatively(root: Path, revision: list[str], name: str, directory: str) -> bool:
-    """Whether the package ``name`` at ``directory`` imports its own modules relatively at
-    ``revision`` (none: in the work tree's tracked files)."""
-    relative, absolute = _grep_counts(root, (r"^\s*from\s+\.", absolute_import(name)), [*revision, "--", f"{directory}/*.py"])
+def _imports_itself_relatively(sides: Sides, name: str, directory: str) -> bool:
+    """Whether the package ``name`` at ``directory`` imports its own modules relatively (at the
+    revision ``sides`` reads)."""
+    relative, absolute = _grep_counts(sides, (r"^\s*from\s+\.", absolute_import(name)), f"{directory}/*.py")
     return relative >= HOUSE_STYLE_MIN and relative >= HOUSE_STYLE_SHARE * (relative + absolute)
 
 
@@ -255,18 +258,41 @@ def absolute_import(package: str) -> str:
     return rf"^\s*(from|import)\s+{re.escape(package)}(\.|\s|$)"
 
 
-def _grep_counts(root: Path, patterns: tuple[str, ...], where: list[str]) -> tuple[int, ...]:
-    """How many lines of the files ``where`` names match each extended regular expression of
-    ``patterns``: one ``git grep -c`` each, run side by side (a single grep of several patterns
-    loses git's fast search and takes longer than all of them)."""
+def _grep_counts(sides: Sides, patterns: tuple[str, ...], pathspec: str) -> tuple[int, ...]:
+    """How many lines of the files ``pathspec`` names, at the revision ``sides`` reads, match each
+    extended regular expression of ``patterns``: one ``git grep -c`` each, run side by side (a
+    single grep of several patterns loses git's fast search and takes longer than all of them).
+
+    The answer about a commit never changes: it is kept in ``sides.memo`` (on django each grep
+    takes a fifth of a second, more than the hook's whole answer may)."""
+    key = json.dumps([*sides.revision, pathspec, *patterns]) if sides.revision else None
+    known = sides.memo.counts(key) if sides.memo is not None and key is not None else None
+    if known is not None and len(known) == len(patterns):
+        return known
     try:
         running = [
-            subprocess.Popen(["git", "-C", str(root), "grep", "--no-color", "-c", "-E", pattern, *where], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+            subprocess.Popen(
+                ["git", "-C", str(sides.root), "grep", "--no-color", "-c", "-E", pattern, *sides.revision, "--", pathspec],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+            )
             for pattern in patterns
         ]
     except OSError:
         return (0,) * len(patterns)
-    return tuple(sum(int(line.rpartition(b":")[2] or 0) for line in process.communicate()[0].splitlines()) for process in running)
+    counts = tuple(sum(int(line.rpartition(b":")[2] or 0) for line in process.communicate()[0].splitlines()) for process in running)
+    if sides.memo is not None and key is not None and all(process.returncode in (0, 1) for process in running):
+        sides.memo.put_counts(key, counts)
+    return counts
+
+
+class Memo(Protocol):
+    """Where what git says of a commit is kept between runs (``reviewbot.cache.Cache``)."""
+
+    def counts(self, key: str) -> tuple[int, ...] | None:
+        """The counts stored under ``key``, if any."""
+
+    def put_counts(self, key: str, counts: tuple[int, ...]) -> None:
+        """Keep ``counts`` under ``key``."""
 
 
 def git_text(root: Path, revision: list[str], path: str) -> str | None:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import EllipsisType
 
 from reviewbot import conventions
 from reviewbot.cache import DEFAULT_DIRECTORY, Cache, content_digest
@@ -162,13 +163,23 @@ def _merge(request: Request) -> Result:
 
     findings, count, facts = read_reports(list(request.reports), request.strict)
     project, used = phase2(request.settings, facts, None)
-    merged = _own_terms(request, [*settle_suppressions(with_severities(findings, request.settings), used), *project], facts, None)
+    merged = _own_terms(request, [*settle_suppressions(with_severities(findings, request.settings), used), *project], facts, None, None)
     merged.sort(key=lambda finding: finding.sort_key)
     return Result(request.root, request.settings, tuple(sorted(facts)), count, tuple(merged), tuple(merged))
 
 
 def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding], dict[str, Facts]]:
     """The files, all their findings, the findings the change filter keeps, and the files' facts."""
+    cache = _cache(request)
+    try:
+        return _scan_with(request, cache)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _scan_with(request: Request, cache: Cache | None) -> tuple[list[str], list[Finding], list[Finding], dict[str, Facts]]:
+    """``_scan`` with the run's cache, opened once."""
     from reviewbot.diff import changed_paths, compute, keep
     from reviewbot.project import list_files
 
@@ -186,53 +197,49 @@ def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding], di
             return read_source(request.root / path, settings.max_file_bytes)
 
         # A full scan of files, config and last commit that a scan has seen answers as that one did.
-        cache = _cache(request) if change is None and request.shard is None else None
-        key = run_key(request, cache.digest, files, read) if cache is not None else None
+        key = run_key(request, cache.digest, files, read) if cache is not None and change is None and request.shard is None else None
         remembered = cache.run(key) if cache is not None and key is not None else None
-        if cache is not None:
-            cache.close()
         if remembered is not None:
             log.info("%d files unchanged since a scan: its findings, from the cache", len(files))
             return files, remembered, remembered, {}
-        everything, facts = _both_phases(request, files, read, change)
-        if key is not None and (cache := _cache(request)) is not None:
+        everything, facts = _both_phases(request, files, read, change, cache)
+        if cache is not None and key is not None:
             cache.put_run(key, everything)
-            cache.close()
         return files, everything, everything, facts
     # Only changed files are read and parsed, from where the new side lives (work tree, index, commit).
     files = in_shard(changed_paths(change, request.root, list(request.paths), settings.exclude), request.shard)
     if request.only is not None:
         files = [path for path in files if path in request.only]
-    everything, facts = _both_phases(request, files, change.read, change)
+    everything, facts = _both_phases(request, files, change.read, change, cache)
     kept = [finding for finding in everything if keep(finding, change.files.get(finding.path), mode, change)]
     return files, everything, kept, facts
 
 
 def _both_phases(
-    request: Request, files: list[str], read: Callable[[str], bytes], change: Change | None
+    request: Request, files: list[str], read: Callable[[str], bytes], change: Change | None, cache: Cache | None
 ) -> tuple[list[Finding], dict[str, Facts]]:
     """Phase 1 for every file, then the project phase over their facts: all findings, sorted, and the facts.
 
     A shard sees only part of the project, so its project phase is left to ``reviewbot merge``,
     which runs it over every shard's facts.
     """
-    results = phase1(request, files, read)
+    results = phase1(request, files, read, cache=cache)
     facts = {path: results[path].facts for path in files if path in results}
     findings = [finding for path in files if path in results for finding in results[path].findings]
     if request.shard is None:
-        history = GitHistory(request, change) if change is not None and request.is_git else None
+        history = GitHistory(request, change, cache) if change is not None and request.is_git else None
         project, used = phase2(request.settings, facts, change, history)
         findings = settle_suppressions(findings, used) + project
-    findings = _own_terms(request, findings, facts, change)
+    findings = _own_terms(request, findings, facts, change, cache)
     return sorted(findings, key=lambda finding: finding.sort_key), facts
 
 
-def _own_terms(request: Request, findings: list[Finding], facts: dict[str, Facts], change: Change | None) -> list[Finding]:
+def _own_terms(request: Request, findings: list[Finding], facts: dict[str, Facts], change: Change | None, cache: Cache | None) -> list[Finding]:
     """The findings in the repository's own terms: none about the code of a file a tool wrote,
-    and what its conventions keep (``reviewbot.conventions``)."""
+    and what its conventions keep (``reviewbot.conventions``, which keeps what git said in ``cache``)."""
     generated_at_base = _generated_at_base(request, facts, change)
     findings = [finding for finding in findings if not _written_by_a_tool(finding, facts, change, generated_at_base)]
-    return conventions.apply(request.root, request.settings, findings, facts, change) if request.is_git else findings
+    return conventions.apply(request.root, request.settings, findings, facts, change, cache) if request.is_git else findings
 
 
 def _generated_at_base(request: Request, facts: dict[str, Facts], change: Change | None) -> set[str]:
@@ -329,12 +336,16 @@ class GitHistory:
     """The revisions around a change (``reviewbot.checks.base.History``), read with git.
 
     ``git grep -w`` finds the files that mention a word; only those go through phase 1 (and its
-    cache). Facts already read are kept for the rest of the run.
+    cache). In the work tree it greps the tracked files: the untracked ones are the change's new
+    files, read whole anyway (the hook's change holds only the edited file: other untracked files
+    are not its to read). Walking the work tree for untracked files would take four times the grep
+    on django, more than the hook's whole answer may. Facts already read are kept for the run.
     """
 
-    def __init__(self, request: Request, change: Change) -> None:
+    def __init__(self, request: Request, change: Change, cache: Cache | None = None) -> None:
         self.request = request
         self.change = change
+        self.cache = cache
         self.known: dict[tuple[str | None, str], Facts] = {}
         # The new side's files, when it is a commit or the index (``_exists``).
         self.listing: frozenset[str] | None = None
@@ -384,7 +395,7 @@ class GitHistory:
     def _facts(self, revision: str | None, paths: list[str], read: Callable[[str], bytes], side: str = "") -> dict[str, Facts]:
         missing = [path for path in paths if (revision, path) not in self.known]
         if missing:
-            for path, result in phase1(self.request, missing, read, side).items():
+            for path, result in phase1(self.request, missing, read, side, cache=self.cache).items():
                 self.known[(revision, path)] = result.facts
         return {path: self.known[(revision, path)] for path in paths if (revision, path) in self.known}
 
@@ -393,14 +404,14 @@ class GitHistory:
         patterns = [argument for word in sorted(set(words)) for argument in ("-e", word)]
         if not patterns:
             return []
-        where = ["--untracked"] if revision is None else ["--cached"] if revision == ":" else [revision]
+        where = [] if revision is None else ["--cached"] if revision == ":" else [revision]
         done = self._git("grep", "--no-color", "-l", "-z", "-w", "-F", *patterns, *where, "--", "*.py")
         # Status 1: no file mentions any word.
         if done.returncode not in (0, 1):
             return None
         prefix = f"{revision}:" if revision not in (None, ":") else ""
-        names = [entry.decode("utf-8", "surrogateescape") for entry in done.stdout.split(b"\0") if entry]
-        return sorted(name.removeprefix(prefix) for name in names if not self.request.settings.exclude.match(name.removeprefix(prefix)))
+        names = [entry.decode("utf-8", "surrogateescape").removeprefix(prefix) for entry in done.stdout.split(b"\0") if entry]
+        return sorted(name for name in names if not self.request.settings.exclude.match(name))
 
     def _git(self, *args: str) -> subprocess.CompletedProcess[bytes]:
         """``git ARGS`` in the repository; its status is the caller's to judge."""
@@ -440,14 +451,18 @@ def shard_of(path: str, count: int) -> int:
     return int.from_bytes(digest[:8], "big") % count + 1
 
 
-def phase1(request: Request, files: list[str], read: Callable[[str], bytes], side: str = "") -> dict[str, FileResult]:
+def phase1(
+    request: Request, files: list[str], read: Callable[[str], bytes], side: str = "", cache: Cache | None | EllipsisType = ...
+) -> dict[str, FileResult]:
     """Every file's findings and facts (read with ``read``), from the cache where it knows the file.
 
     ``side`` keeps the rows of another version of the files apart (``base``: the change's base
     revision), so that a warm rerun finds both sides of a changed file instead of each replacing
-    the other's row.
+    the other's row. ``cache`` is the run's (written, not closed); ``...``: the request's, opened
+    and closed here.
     """
-    cache = _cache(request)
+    own = cache is ...
+    cache = _cache(request) if isinstance(cache, EllipsisType) else cache
     work = _Phase1(request.settings, cache, read, Progress(len(files), enabled=request.progress), side)
     # In worker processes, ``--jobs 1`` and the hook included: valid Python can still crash
     # LibCST's native parser (a stack overflow kills the process), and that must cost one file.
@@ -460,7 +475,7 @@ def phase1(request: Request, files: list[str], read: Callable[[str], bytes], sid
     finally:
         work.progress.finish()
         if cache is not None:
-            cache.close()
+            cache.close() if own else cache.flush()
     # For --verbose: what the cache saved, and how many processes parsed the rest.
     workers = min(request.jobs, len(work.contents))
     log.info("%d files: %d from the cache, %d parsed by %s", len(files), len(files) - len(work.contents), len(work.contents), f"{workers} worker process{'es' if workers != 1 else ''}")

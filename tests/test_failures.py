@@ -346,6 +346,19 @@ def test_in_a_change_the_graph_is_read_around_the_changed_files(tmp_path):
     assert rb201_in_change(repo) == []
 
 
+def test_in_the_work_tree_an_untracked_caller_of_a_changed_function_is_found(tmp_path):
+    from tests.conftest import make_repo, run_main
+
+    base = {"pyproject.toml": "[project]\nname = 'app'\n", "app/__init__.py": "", "app/clients/payments.py": CLIENT, "app/services/checkout.py": SERVICE}
+    repo = make_repo(tmp_path / "shop", base)
+    # Neither edit is committed, and the route is not even added: git does not track it yet.
+    (repo / "app" / "clients" / "payments.py").write_text(CLIENT.replace('"/charge"', '"/v2/charge"'))
+    (repo / "app" / "api").mkdir()
+    (repo / "app" / "api" / "routes.py").write_text(ROUTES)
+    result = run_main(repo, "scan", "--diff", "HEAD", "--select", "RB201", "--format", "json")
+    assert [(f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]] == [("app/clients/payments.py", 9)]
+
+
 def test_findings_do_not_depend_on_the_order_of_the_files_and_keep_their_fingerprint_when_code_moves():
     lib = "import requests\n\n\ndef fetch(url: str) -> bytes:\n    return requests.get(url, timeout=5).content\n"
     route = "from fastapi import APIRouter\n\nfrom app.lib import fetch\n\nrouter = APIRouter()\n\n\n@router.get('/{0}')\ndef {0}() -> bytes:\n    return fetch('u')\n"

@@ -78,7 +78,7 @@ def test_a_warm_run_parses_nothing_and_reports_the_same(repo, monkeypatch):
 def test_an_unchanged_repository_answers_as_the_scan_that_saw_it(repo, monkeypatch, caplog):
     cold = run(request(repo, jobs=1))
 
-    def no_phase1(*args: object) -> None:
+    def no_phase1(*args: object, **keywords: object) -> None:
         raise AssertionError("phase 1 ran for an unchanged repository")
 
     monkeypatch.setattr(session_module, "phase1", no_phase1)
