@@ -84,3 +84,35 @@ def test_a_ruff_selector_reaches_codes_of_its_own_linter(selector, code, meet):
     from reviewbot.conventions import _covers
 
     assert _covers(selector, code) is meet
+
+
+def test_what_git_counted_at_a_commit_is_kept_and_a_new_commit_counts_again(tmp_path, monkeypatch):
+    import subprocess
+
+    from reviewbot import conventions
+    from tests.conftest import git
+
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/helpers.py": UNTYPED})
+    (repo / "app/views.py").write_text(ADDED)
+    root, _ = find_root(repo)
+
+    def reported() -> set[str]:
+        result = run(Request(root=root, settings=load_settings(root), diff="HEAD", jobs=1))
+        return {finding.rule for finding in result.findings if finding.path == "app/views.py" and finding.rule in ("RB301", "RB302", "RB401")}
+
+    assert reported() == {"RB401"}
+    greps: list[list[str]] = []
+    real = subprocess.Popen
+
+    def counted(command: list[str], **options: object) -> subprocess.Popen[bytes]:
+        if "grep" in command and "-c" in command:
+            greps.append(command)
+        return real(command, **options)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(conventions.subprocess, "Popen", counted)
+    # The same commit: the counts come from the cache, and so does the answer.
+    assert reported() == {"RB401"} and greps == []
+    # A commit that makes the code typed is measured again.
+    (repo / "app/helpers.py").write_text(TYPED)
+    git(repo, "commit", "-qam", "typed")
+    assert reported() == {"RB301", "RB302", "RB401"} and greps
