@@ -269,20 +269,37 @@ def _grep_counts(sides: Sides, patterns: tuple[str, ...], pathspec: str) -> tupl
     known = sides.memo.counts(key) if sides.memo is not None and key is not None else None
     if known is not None and len(known) == len(patterns):
         return known
+    # Perl-compatible patterns take half the time of POSIX ones and count the same lines with these
+    # patterns; a git built without PCRE refuses them (status 128), and POSIX ones are used.
+    found = _run_greps(sides, ["-P"] if _PCRE else ["-E"], patterns, pathspec)
+    if found is None and _PCRE:
+        _PCRE.clear()
+        found = _run_greps(sides, ["-E"], patterns, pathspec)
+    if found is None:
+        return (0,) * len(patterns)
+    if sides.memo is not None and key is not None:
+        sides.memo.put_counts(key, found)
+    return found
+
+
+# Whether this git takes ``-P`` (emptied the first time it refuses).
+_PCRE = [True]
+
+
+def _run_greps(sides: Sides, syntax: list[str], patterns: tuple[str, ...], pathspec: str) -> tuple[int, ...] | None:
+    """``git grep -c`` of each pattern side by side; ``None`` when one fails (status 0 and 1 are answers)."""
     try:
         running = [
             subprocess.Popen(
-                ["git", "-C", str(sides.root), "grep", "--no-color", "-c", "-E", pattern, *sides.revision, "--", pathspec],
+                ["git", "-C", str(sides.root), "grep", "--no-color", "-c", *syntax, pattern, *sides.revision, "--", pathspec],
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
             )
             for pattern in patterns
         ]
     except OSError:
-        return (0,) * len(patterns)
+        return None
     counts = tuple(sum(int(line.rpartition(b":")[2] or 0) for line in process.communicate()[0].splitlines()) for process in running)
-    if sides.memo is not None and key is not None and all(process.returncode in (0, 1) for process in running):
-        sides.memo.put_counts(key, counts)
-    return counts
+    return counts if all(process.returncode in (0, 1) for process in running) else None
 
 
 class Memo(Protocol):

@@ -32,7 +32,7 @@ from reviewbot.source import (
     too_deep_to_parse,
 )
 from reviewbot.suppress import Noqa, Suppressions
-from reviewbot.walk import Callback, Span, concrete_types, new_walk, node_type
+from reviewbot.walk import Callback, Span, concrete_types, new_walk, node_type, parse
 
 # ``__all__.extend(...)`` and the like: ``__all__`` changed by a method call.
 MUTATED_ALL = re.compile(r"__all__\s*\.\s*(?:append|extend|insert|remove)\b")
@@ -500,7 +500,7 @@ def scan_file(path: str, data: bytes, settings: EngineSettings) -> FileResult:
             line, column, message = refused
             return only(UNPARSABLE, line, f"syntax error: {message}", column)
     try:
-        module = cst.parse_module(text)
+        module = parse(text)
     except cst.ParserSyntaxError as error:
         line, column, message = syntax_error_position(error, text)
         return only(UNPARSABLE, line, f"syntax error: {message}", column)

@@ -19,6 +19,13 @@ That relies on LibCST's private code generation protocol (``CSTNode._codegen`` a
 - callbacks are registered for a node class and dispatched to every concrete subclass of it
   (``concrete_types``), so a check written against a base class, or a node class a new LibCST adds
   under it, is never skipped silently.
+
+``parse`` leans on one more: every node LibCST builds checks its own fields in ``__post_init__``
+(a fifth of the parse), though a tree the parser built from source is valid by construction
+(LibCST's own comment there says as much). ``parse`` builds the tree with those checks off, once
+``unvalidated_parse_is_exact`` has found, on ``CANARY``, that the tree is equal to the checked one
+and that every node of it passes the checks afterwards; nodes built anywhere else (by fixes) are
+always checked.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from importlib import metadata
 from typing import Any, Protocol
 
 import libcst as cst
+from libcst._nodes.base import CSTNode
 from libcst._nodes.internal import CodegenState
 from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -336,6 +344,49 @@ def fast_walk_is_exact() -> bool:
             SUPPORTED_LIBCST,
         )
     return exact
+
+
+@functools.cache
+def unvalidated_parse_is_exact() -> bool:
+    """Whether a tree built without LibCST's per-node checks is the tree built with them, every
+    node of which passes the checks. Asked once per process, on ``CANARY``."""
+    try:
+        unchecked = _parse_unchecked(CANARY)
+        exact = unchecked.deep_equals(cst.parse_module(CANARY)) and _all_valid(unchecked)
+    except Exception as error:  # noqa: BLE001 - any failure means: keep LibCST's checks
+        log.info("LibCST %s: parsing without node checks failed its self-check (%s: %s)", metadata.version("libcst"), type(error).__name__, error)
+        exact = False
+    if not exact:
+        log.info("LibCST %s builds other trees without its node checks; parsing with them (slower, the same findings)", metadata.version("libcst"))
+    return exact
+
+
+def parse(text: str) -> cst.Module:
+    """``libcst.parse_module``, without the per-node checks when the self-check allows it."""
+    return _parse_unchecked(text) if unvalidated_parse_is_exact() else cst.parse_module(text)
+
+
+def _parse_unchecked(text: str) -> cst.Module:
+    """``libcst.parse_module`` with ``CSTNode.__post_init__`` (the node's ``_validate``) off.
+
+    The class attribute is swapped for the parse alone: a thread building nodes meanwhile would
+    build them unchecked too, and reviewbot parses in one thread per process."""
+    checked = CSTNode.__post_init__
+    CSTNode.__post_init__ = _unchecked  # type: ignore[method-assign,assignment]
+    try:
+        return cst.parse_module(text)
+    finally:
+        CSTNode.__post_init__ = checked  # type: ignore[method-assign]
+
+
+def _unchecked(node: CSTNode) -> None:
+    """``CSTNode.__post_init__`` without the ``_validate`` call."""
+
+
+def _all_valid(node: cst.CSTNode) -> bool:
+    """Whether ``node`` and every node under it pass LibCST's checks (else ``CSTValidationError``)."""
+    node._validate()
+    return all(_all_valid(child) for child in node.children)
 
 
 def new_walk(module: cst.Module, enter: dict[type, list[Callback]], leave: dict[type, list[Callback]], on_error: OnError) -> TreeWalk:

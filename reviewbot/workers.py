@@ -175,9 +175,10 @@ class Pool:
         if first is None:
             return  # everything came from the cache: no worker is needed
         # Asked once here rather than once in every worker (which inherit the answer).
-        from reviewbot.walk import fast_walk_is_exact
+        from reviewbot.walk import fast_walk_is_exact, unvalidated_parse_is_exact
 
         fast_walk_is_exact()
+        unvalidated_parse_is_exact()
         pending = itertools.chain([first], pending)
         self.workers = [self._start() for _ in range(min(self.jobs, most))]
         try:

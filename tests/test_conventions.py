@@ -116,3 +116,22 @@ def test_what_git_counted_at_a_commit_is_kept_and_a_new_commit_counts_again(tmp_
     (repo / "app/helpers.py").write_text(TYPED)
     git(repo, "commit", "-qam", "typed")
     assert reported() == {"RB301", "RB302", "RB401"} and greps
+
+
+def test_perl_and_posix_patterns_count_the_same_lines_and_a_git_without_pcre_gets_posix(tmp_path, monkeypatch):
+    from reviewbot import conventions
+
+    code = (
+        "from . import a\n  from .b import c\nimport app.x\nfrom app import y\nimport application\n"
+        "async  def f(x) -> int:  # typed\n    pass\n\tdef g(self, y: int) -> None:\n        pass\ndefault = 1\n"
+    )
+    repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/m.py": code})
+    sides = conventions.Sides(find_root(repo)[0], None)
+    patterns = (r"^\s*(async\s+)?def\s", r"\)\s*->[^:]*:\s*(#.*)?$", r"^\s*from\s+\.", conventions.absolute_import("app"))
+    perl, posix = (conventions._run_greps(sides, [syntax], patterns, "*.py") for syntax in ("-P", "-E"))
+    assert perl == posix == (2, 2, 2, 2)
+    # A git built without PCRE refuses -P: the counts come from POSIX patterns, from then on.
+    run = conventions._run_greps
+    monkeypatch.setattr(conventions, "_PCRE", [True])
+    monkeypatch.setattr(conventions, "_run_greps", lambda sides, syntax, *rest: None if syntax == ["-P"] else run(sides, syntax, *rest))
+    assert conventions._grep_counts(sides, patterns, "*.py") == (2, 2, 2, 2) and conventions._PCRE == []

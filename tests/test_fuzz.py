@@ -16,6 +16,7 @@ import libcst as cst
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from reviewbot import walk
 from reviewbot.fix import apply_edits
 from tests.conftest import scan
 
@@ -45,6 +46,14 @@ def test_generated_programs_scan_deterministically_and_fix_cleanly(code: str) ->
     if count:
         cst.parse_module(fixed)  # every fix leaves valid Python
         assert _fixed(fixed)[1] == 0  # and a second --fix has nothing left to do
+
+
+@FUZZ
+@given(hypothesmith.from_node())
+def test_generated_programs_parse_to_the_same_tree_without_node_checks(code: str) -> None:
+    # The parser builds valid nodes: the tree is the checked one, and every node passes the checks.
+    unchecked = walk._parse_unchecked(code)
+    assert unchecked.deep_equals(cst.parse_module(code)) and walk._all_valid(unchecked)
 
 
 def _mutations(seed: int) -> list[tuple[str, bytes]]:
@@ -79,3 +88,9 @@ def test_mutated_files_cost_at_most_one_finding_about_the_file(name: str, data: 
     broken = [f for f in findings if f.rule in ("RB000", "RB001")]
     assert len(broken) <= 1 and (not broken or len(findings) == 1)
     assert scan(data, "app/mutated.py") == findings
+    # What parses without LibCST's node checks parses with them, to the same tree.
+    try:
+        unchecked = walk._parse_unchecked(data.decode("utf-8"))
+    except (UnicodeDecodeError, cst.ParserSyntaxError, RecursionError):
+        return
+    assert unchecked.deep_equals(cst.parse_module(data.decode("utf-8"))) and walk._all_valid(unchecked)

@@ -19,6 +19,8 @@ from reviewbot.walk import (
     Walk,
     fast_walk_is_exact,
     new_walk,
+    parse,
+    unvalidated_parse_is_exact,
 )
 from tests.conftest import settings
 
@@ -167,6 +169,35 @@ def test_the_canary_falls_back_to_position_provider_and_says_so(broken_fast_walk
         assert not fast_walk_is_exact()
     assert "using LibCST's PositionProvider instead" in caplog.text
     assert isinstance(new_walk(cst.parse_module("x = 1\n"), {}, {}, lambda c, n, e: None), VisitorWalk)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_a_tree_parsed_without_node_checks_is_the_checked_tree(source):
+    checked = _parse(source)
+    unvalidated_parse_is_exact.cache_clear()
+    assert unvalidated_parse_is_exact()
+    assert parse(source).deep_equals(checked)
+    # The checks are off for the parse alone: a node built afterwards (by a fix) is checked.
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("1 is no name")
+
+
+def test_parsing_keeps_the_node_checks_when_its_self_check_fails(monkeypatch, caplog):
+    monkeypatch.setattr(walk_module, "_all_valid", lambda node: False)
+    unvalidated_parse_is_exact.cache_clear()
+    try:
+        with caplog.at_level(logging.INFO, logger="reviewbot"):
+            assert not unvalidated_parse_is_exact()
+        assert "parsing with them" in caplog.text
+
+        def unchecked(text: str) -> None:
+            raise AssertionError("parsed without the node checks after a failed self-check")
+
+        # Every parse now goes through LibCST's own entry point, checks and all.
+        monkeypatch.setattr(walk_module, "_parse_unchecked", unchecked)
+        assert parse("x = 1\n").deep_equals(cst.parse_module("x = 1\n"))
+    finally:
+        unvalidated_parse_is_exact.cache_clear()
 
 
 @pytest.mark.parametrize("source", SOURCES)
