@@ -105,6 +105,8 @@ class Cache:
         self.connection = connection
         self.digest = digest
         self._pending: list[tuple[bytes, str, str, str]] = []
+        # Set when a file of this run was lost (not cached): the run is then not remembered either.
+        self.incomplete = False
 
     @classmethod
     def open(cls, directory: Path, settings_digest: str, root: Path | None = None) -> Cache | None:

@@ -203,7 +203,7 @@ def _scan_with(request: Request, cache: Cache | None) -> tuple[list[str], list[F
             log.info("%d files unchanged since a scan: its findings, from the cache", len(files))
             return files, remembered, remembered, {}
         everything, facts = _both_phases(request, files, read, change, cache)
-        if cache is not None and key is not None:
+        if cache is not None and key is not None and not cache.incomplete:
             cache.put_run(key, everything)
         return files, everything, everything, facts
     # Only changed files are read and parsed, from where the new side lives (work tree, index, commit).
@@ -521,7 +521,9 @@ class _Phase1:
     def scanned(self, path: str, result: FileResult, lost: bool) -> None:
         """A scanned file's result; cached unless the file was lost (scanned again next time)."""
         self._done(path, result)
-        if self.cache is not None and not lost:
+        if self.cache is not None and lost:
+            self.cache.incomplete = True
+        elif self.cache is not None:
             self.cache.put(self.side + path, self.contents[path], result)
 
     def _done(self, path: str, result: FileResult) -> None:

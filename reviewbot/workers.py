@@ -1,8 +1,9 @@
 """Phase 1 in worker processes, one file at a time per worker, so a file can only lose itself.
 
 A worker that dies (a signal, the native parser overflowing the C stack, the out-of-memory killer),
-goes over ``max-memory`` or holds one file longer than ``--file-timeout`` costs one RB002 finding
-for the file it held; a fresh worker takes its place and the scan goes on. Results are keyed by
+goes over ``max-memory`` or spends longer than ``--file-timeout`` on one file costs one RB002
+finding for the file it was scanning; a fresh worker takes its place, and the next file, which was
+waiting in the dead worker's pipe, with it, and the scan goes on. Results are keyed by
 path, so the report is the same whatever the number of workers and the order in which they finish.
 """
 
@@ -15,8 +16,9 @@ import os
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -32,6 +34,9 @@ from reviewbot.written import register
 SCAN_RECURSION_LIMIT = 20_000
 # A worker's exit status after a ``MemoryError``: the parent reports the file as over ``max-memory``.
 OUT_OF_MEMORY = 3
+# Tasks a worker holds at once: the one it scans and the next, already in its pipe, so that it never
+# waits while this process reads the next file and takes the last one's findings (4 % of a scan).
+HELD = 2
 
 # Called as each file finishes: its path, its result, and whether the file was lost (RB002 for a
 # dead or timed-out worker, or one over ``max-memory``: worth scanning again next time, not worth
@@ -136,11 +141,12 @@ def _how_it_ended(code: int | None) -> str:
 
 @dataclass
 class _Worker:
-    """One worker process, its end of the pipe, and the file it holds (if any)."""
+    """One worker process, its end of the pipe, and the tasks it holds, oldest (being scanned) first."""
 
     process: BaseProcess
     connection: Connection
-    path: str | None = None
+    held: deque[tuple[str, bytes]] = field(default_factory=deque)
+    # When the worker began the oldest task it holds.
     started: float = 0.0
 
 
@@ -179,15 +185,19 @@ class Pool:
 
         fast_walk_is_exact()
         unvalidated_parse_is_exact()
+        # Tasks whose worker died before scanning them come first.
+        self.backlog: deque[tuple[str, bytes]] = deque()
         pending = itertools.chain([first], pending)
         self.workers = [self._start() for _ in range(min(self.jobs, most))]
         try:
             while True:
-                for index, worker in enumerate(self.workers):
-                    task = next(pending, None) if worker.path is None else None
-                    if task is not None:
-                        self._send(index, task)
-                busy = [worker for worker in self.workers if worker.path is not None]
+                # Every worker's first task before any worker's second: a few files go to as many workers.
+                for depth in range(1, HELD + 1):
+                    for index in range(len(self.workers)):
+                        task = (self.backlog.popleft() if self.backlog else next(pending, None)) if len(self.workers[index].held) < depth else None
+                        if task is not None:
+                            self._send(index, task)
+                busy = [worker for worker in self.workers if worker.held]
                 if not busy:
                     return
                 deadline = min(worker.started for worker in busy) + self.file_timeout
@@ -201,18 +211,24 @@ class Pool:
             self.close()
 
     def _send(self, index: int, task: tuple[str, bytes]) -> None:
-        """Give a task to the idle worker at ``index``; one that died while idle is replaced first."""
+        """Give a task to the worker at ``index``; one that died while idle is replaced first (one
+        that died holding tasks is found out by ``_receive``, and the task waits in the backlog)."""
+        worker = self.workers[index]
         try:
-            self.workers[index].connection.send(task)
+            worker.connection.send(task)
         except OSError:
-            self._stop(self.workers[index])
-            self.workers[index] = self._start()
-            self.workers[index].connection.send(task)
-        self.workers[index].path, self.workers[index].started = task[0], time.monotonic()
+            if worker.held:
+                self.backlog.append(task)
+                return
+            self._stop(worker)
+            worker = self.workers[index] = self._start()
+            worker.connection.send(task)
+        if not worker.held:
+            worker.started = time.monotonic()
+        worker.held.append(task)
 
     def _receive(self, worker: _Worker, on_done: OnDone) -> None:
         """Take a finished worker's findings, or, if it died, give its file an RB002."""
-        assert worker.path is not None
         try:
             result: FileResult = worker.connection.recv()
         except (EOFError, OSError):
@@ -227,17 +243,20 @@ class Pool:
             else:
                 self._lose(worker, on_done, f"the worker process scanning it died ({_how_it_ended(code)})")
             return
-        path, worker.path = worker.path, None
+        path, _ = worker.held.popleft()
+        # The next task was waiting in the pipe: the worker begins it now.
+        worker.started = time.monotonic()
         on_done(path, result, False)
 
     def _lose(self, worker: _Worker, on_done: OnDone, why: str) -> None:
-        """The file ``worker`` held is lost: RB002 for it, and a fresh worker in its place."""
+        """The file ``worker`` was scanning is lost: RB002 for it, and a fresh worker in its place,
+        which the tasks that were waiting behind it go to first."""
         from reviewbot.engine import lost_file
 
-        assert worker.path is not None
-        path = worker.path
+        path, _ = worker.held.popleft()
         self._stop(worker)
         self.workers[self.workers.index(worker)] = self._start()
+        self.backlog.extendleft(reversed(worker.held))
         on_done(path, lost_file(self.settings, path, f"internal error: {why}; the other files were scanned"), True)
 
     @staticmethod
@@ -252,7 +271,7 @@ class Pool:
         """Tell idle workers to stop and end the rest."""
         for worker in self.workers:
             try:
-                if worker.path is None and worker.process.is_alive():
+                if not worker.held and worker.process.is_alive():
                     worker.connection.send(None)
                     worker.process.join(timeout=1)
             except (OSError, ValueError):

@@ -217,6 +217,17 @@ def test_in_place_a_lost_file_is_not_cached(repo):
         assert connection.execute("SELECT count(*) FROM phase1").fetchone() == (len([f for f in FILES if f.endswith(".py")]),)
 
 
+def test_the_file_waiting_behind_a_lost_one_goes_to_the_fresh_worker(repo):
+    expected = run(request(repo, jobs=1, cache=False)).findings
+    # One worker holds the big file and, in its pipe, the next one (app/broken.py).
+    (repo / "app/big.py").write_text(BIG)
+    (repo / ".reviewbot.yml").write_text("max-file-bytes: 10000000\n")
+    found = run(request(repo, jobs=1, cache=False, file_timeout=0.3)).findings
+    assert [f.message for f in found if f.path == "app/big.py"] == ["internal error: took longer than --file-timeout (0.3 s); the other files were scanned"]
+    assert [f for f in found if f.path != "app/big.py"] == list(expected)
+    assert ("app/broken.py", "RB000", 1) in summary(found)
+
+
 @pytest.mark.slow
 def test_a_killed_worker_costs_the_file_it_held(repo):
     (repo / "app/big.py").write_text(BIG)
