@@ -152,6 +152,28 @@ def test_rb503_is_silent_where_the_base_already_goes_both_ways(layered):
     assert findings(repo, "RB503", diff="main") == []
 
 
+def test_rb503_reads_the_base_in_the_work_tree_and_the_changed_files_at_the_base(layered, monkeypatch):
+    # Uncommitted, as the hook and pre-commit see it: the base is the last commit. The direction
+    # `api -> repositories` is the base's, though the work tree's app/api/orders.py dropped it.
+    repo = layered
+    (repo / "app/api/orders.py").write_text(DOC + "from app.services.orders import place\n")
+    (repo / "app/repositories/orders.py").write_text(DOC + "import sqlite3\nfrom app.api.orders import router\n")
+    greps: list[tuple[str, ...]] = []
+    real = session.GitHistory._git
+
+    def recorded(self: session.GitHistory, *args: str):  # type: ignore[no-untyped-def]
+        greps.extend([args] if args[0] == "grep" else [])
+        return real(self, *args)
+
+    monkeypatch.setattr(session.GitHistory, "_git", recorded)
+    request = session.Request(root=repo, settings=load_settings(repo), diff="HEAD", jobs=1, cache=False)
+    [finding] = [f for f in session.run(request).findings if f.rule == "RB503"]
+    assert (finding.path, finding.line) == ("app/repositories/orders.py", 3) and "(`app/api/orders.py:2`)" in finding.message
+    # No grep read a commit: every one searched the work tree.
+    head = git(repo, "rev-parse", "HEAD").strip()
+    assert greps and not [args for args in greps if head in args]
+
+
 FUNCTIONS = DOC + (
     "\n\ndef capture(amount: int) -> int:\n    \"\"\"Capture.\"\"\"\n    return amount\n"
     "\n\ndef refund(amount: int) -> int:\n    \"\"\"Refund.\"\"\"\n    return -amount\n"
