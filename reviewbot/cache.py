@@ -153,14 +153,16 @@ class Cache:
         log.warning("cache not used: %s cannot be opened", database)
         return None
 
-    def get(self, path: str, content: str) -> FileResult | None:
-        """The result stored for ``path`` if its content hash is ``content``; else ``None``."""
+    def get(self, path: str, content: str, facts_only: bool = False) -> FileResult | None:
+        """The result stored for ``path`` if its content hash is ``content``; else ``None``. With
+        ``facts_only``, its findings are left unread (the project phase reading another revision)."""
         try:
             row = self.connection.execute("SELECT content, result FROM phase1 WHERE path = ? AND digest = ?", (_key(path), self.digest)).fetchone()
             if row is None or row[0] != content:
                 return None
             record = json.loads(row[1])
-            return FileResult(tuple(Finding.from_record(r) for r in record["findings"]), Facts.from_record(record["facts"]))
+            findings = () if facts_only else tuple(Finding.from_record(r) for r in record["findings"])
+            return FileResult(findings, Facts.from_record(record["facts"]))
         except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as error:
             # A damaged row is a miss: the file is scanned again and the row replaced.
             log.info("cache entry for %s unreadable (%s); scanning again", path, error)

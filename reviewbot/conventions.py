@@ -95,7 +95,8 @@ def apply(root: Path, settings: Settings, findings: list[Finding], facts: dict[s
         return findings
     sides = Sides(root, change, memo)
     revision = sides.revision
-    ruff = ruff_config(git_text(root, revision, "pyproject.toml"), git_text(root, revision, ".ruff.toml") or git_text(root, revision, "ruff.toml"))
+    pyproject, dot_ruff, ruff_toml = git_texts(root, revision, ("pyproject.toml", ".ruff.toml", "ruff.toml"))
+    ruff = ruff_config(pyproject, dot_ruff or ruff_toml)
     asked = {rule for rule in RULES if rule in settings.sources}
     decided = {rule: on for rule in {finding.rule for finding in findings} - asked if (on := _ruff_decides(ruff, rule)) is not None}
     # Ruff's TID252 bans only imports from parent packages unless told `all`: the team's rule
@@ -310,6 +311,32 @@ class Memo(Protocol):
 
     def put_counts(self, key: str, counts: tuple[int, ...]) -> None:
         """Keep ``counts`` under ``key``."""
+
+
+def git_texts(root: Path, revision: list[str], paths: tuple[str, ...]) -> list[str | None]:
+    """Files' texts at ``revision`` (none: the last commit's), ``None`` for each git has not; one
+    ``git cat-file --batch`` for them all."""
+    spec = revision[0] if revision else "HEAD"
+    names = "".join(f"{spec}:{path}\n" for path in paths).encode("utf-8", "surrogateescape")
+    try:
+        done = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"], input=names, capture_output=True, check=False)
+    except OSError:
+        return [None] * len(paths)
+    # Each answer is "<object> <type> <size>\n<content>\n", or "<name> missing\n" (or "ambiguous").
+    texts: list[str | None] = []
+    output, at = done.stdout, 0
+    for _ in paths:
+        end = output.find(b"\n", at)
+        header = output[at:end].split() if end >= 0 else []
+        if len(header) == 3 and header[2].isdigit():
+            size = int(header[2])
+            # A directory of that name is no file.
+            texts.append(output[end + 1 : end + 1 + size].decode("utf-8", "replace") if header[1] == b"blob" else None)
+            at = end + 1 + size + 1
+        else:
+            texts.append(None)
+            at = end + 1 if end >= 0 else len(output)
+    return texts
 
 
 def git_text(root: Path, revision: list[str], path: str) -> str | None:

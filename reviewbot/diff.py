@@ -55,7 +55,7 @@ def compute(root: Path, rev: str, head: str | None = None, staged: bool = False,
         base, target = EMPTY_TREE, None
     else:
         target = current or _commit(root, head or "HEAD", "--head" if head else "HEAD")
-        since = _commit(root, rev, "--diff")
+        since = target if rev == "HEAD" and head is None else _commit(root, rev, "--diff")
         # ``--diff HEAD`` (the hook, pre-commit) is its own merge base: no git process to ask.
         base = target if since == target else git_output(root, "merge-base", since, target, allowed=(1,)).decode().strip()
         if not base:

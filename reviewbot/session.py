@@ -406,7 +406,7 @@ class GitHistory:
     def _facts(self, revision: str | None, paths: list[str], read: Callable[[str], bytes], side: str = "") -> dict[str, Facts]:
         missing = [path for path in paths if (revision, path) not in self.known]
         if missing:
-            for path, result in phase1(self.request, missing, read, side, cache=self.cache).items():
+            for path, result in phase1(self.request, missing, read, side, cache=self.cache, facts_only=True).items():
                 self.known[(revision, path)] = result.facts
         return {path: self.known[(revision, path)] for path in paths if (revision, path) in self.known}
 
@@ -488,18 +488,19 @@ def shard_of(path: str, count: int) -> int:
 
 
 def phase1(
-    request: Request, files: list[str], read: Callable[[str], bytes], side: str = "", cache: Cache | None | EllipsisType = ...
+    request: Request, files: list[str], read: Callable[[str], bytes], side: str = "", cache: Cache | None | EllipsisType = ..., facts_only: bool = False
 ) -> dict[str, FileResult]:
     """Every file's findings and facts (read with ``read``), from the cache where it knows the file.
 
     ``side`` keeps the rows of another version of the files apart (``base``: the change's base
     revision), so that a warm rerun finds both sides of a changed file instead of each replacing
     the other's row. ``cache`` is the run's (written, not closed); ``...``: the request's, opened
-    and closed here.
+    and closed here. ``facts_only``: the caller reads the facts alone, and the findings of files
+    the cache knows are not rebuilt.
     """
     own = cache is ...
     cache = _cache(request) if isinstance(cache, EllipsisType) else cache
-    work = _Phase1(request.settings, cache, read, Progress(len(files), enabled=request.progress), side)
+    work = _Phase1(request.settings, cache, read, Progress(len(files), enabled=request.progress), side, facts_only)
     # In worker processes, ``--jobs 1`` and the hook included: valid Python can still crash
     # LibCST's native parser (a stack overflow kills the process), and that must cost one file.
     try:
@@ -521,8 +522,9 @@ def phase1(
 class _Phase1:
     """The bookkeeping of one phase 1: results by path, cache lookups and writes, progress."""
 
-    def __init__(self, settings: Settings, cache: Cache | None, read: Callable[[str], bytes], progress: Progress, side: str = "") -> None:
+    def __init__(self, settings: Settings, cache: Cache | None, read: Callable[[str], bytes], progress: Progress, side: str = "", facts_only: bool = False) -> None:
         self.settings = settings
+        self.facts_only = facts_only
         self.cache = cache
         self.read = read
         self.progress = progress
@@ -547,7 +549,7 @@ class _Phase1:
                 self._done(path, lost_file(self.settings, path, why, rule=UNREADABLE))
                 continue
             content = content_digest(data)
-            known = self.cache.get(self.side + path, content) if self.cache is not None else None
+            known = self.cache.get(self.side + path, content, self.facts_only) if self.cache is not None else None
             if known is not None:
                 self._done(path, known)
                 continue

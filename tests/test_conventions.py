@@ -135,3 +135,15 @@ def test_perl_and_posix_patterns_count_the_same_lines_and_a_git_without_pcre_get
     monkeypatch.setattr(conventions, "_PCRE", [True])
     monkeypatch.setattr(conventions, "_run_greps", lambda sides, syntax, *rest: None if syntax == ["-P"] else run(sides, syntax, *rest))
     assert conventions._grep_counts(sides, patterns, "*.py") == (2, 2, 2, 2) and conventions._PCRE == []
+
+
+def test_files_at_a_commit_are_read_in_one_go_and_a_directory_or_a_missing_file_is_none(tmp_path):
+    from reviewbot.conventions import git_texts
+    from tests.conftest import git
+
+    repo = make_repo(tmp_path / "repo", {"pyproject.toml": "[tool.ruff]\nline-length = 99\n", ".ruff.toml/inner": "x\n", "ruff.toml": "a\n\nb\n"})
+    head = git(repo, "rev-parse", "HEAD").strip()
+    names = (".ruff.toml", "pyproject.toml", "missing.toml", "ruff.toml")
+    expected = [None, "[tool.ruff]\nline-length = 99\n", None, "a\n\nb\n"]
+    assert git_texts(repo, [head], names) == git_texts(repo, [], names) == expected
+    assert git_texts(repo, ["no-such-revision"], names) == [None] * 4
