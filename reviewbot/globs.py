@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from reviewbot.errors import ConfigError
@@ -32,8 +33,10 @@ class Globs:
         return (Globs, (self.patterns,))
 
 
+@functools.cache
 def _glob_regex(pattern: str) -> str:
-    """The regular expression of one glob (see ``Globs``)."""
+    """The regular expression of one glob (see ``Globs``); once per process, as rules build the
+    globs of their options for every file."""
     pattern = pattern.strip().removeprefix("./").rstrip("/")
     tokens = GLOB_TOKEN.findall(pattern)
     # Only when every wildcard is ``*``: with ``**`` mixed in, the first occurrence is not always

@@ -3,10 +3,10 @@
 Importing LibCST takes about 0.17 s, more than half of a warm scan that answers from the cache
 and never parses. Every module but ``reviewbot.walk`` (which only the engine imports) writes
 ``from reviewbot.lazy import libcst as cst`` instead of ``import libcst as cst``, and touches
-``cst`` only inside functions (a ``CSTVisitor`` subclass lives in ``reviewbot.checks._visitors``): the first attribute
-read imports LibCST, and from then on ``cst`` is the plain module (its class is switched back, as
-``importlib.util.LazyLoader`` does), so the walk pays nothing for it. ``tests/test_lazy.py`` checks
-that loading the settings, the rule registry and a report imports no LibCST.
+``cst`` only inside functions (``CSTVisitor`` subclasses live in ``reviewbot.checks._visitors``).
+The first attribute read imports LibCST, and from then on ``cst`` is the plain module (its class
+is switched back, as ``importlib.util.LazyLoader`` does), so the walk pays nothing for it.
+``tests/test_lazy.py`` checks that a scan answered from the cache imports no LibCST.
 """
 
 from __future__ import annotations

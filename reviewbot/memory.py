@@ -15,7 +15,6 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from fractions import Fraction
 
 # The default cap: far above what real files need (two megabytes of ordinary Python, as large as
 # the default ``max-file-bytes`` lets through, take about 600 MiB to scan).
@@ -42,7 +41,9 @@ def parse_size(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         size = value
     elif match is not None and match[2].lower() in UNITS:
-        size = int(Fraction(match[1]) * UNITS[match[2].lower()])
+        # "1.5" is 15 tenths: integers keep it exact (and spare importing ``fractions`` at each start).
+        whole, _, decimals = match[1].partition(".")
+        size = int(whole + decimals) * UNITS[match[2].lower()] // 10 ** len(decimals)
     else:
         raise ValueError(f"expected a size such as 4GiB or 512MiB (units B, KiB, MiB, GiB, TiB), a number of bytes, or none; got {value!r}")
     if size < MIN_MAX_MEMORY:

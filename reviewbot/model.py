@@ -155,26 +155,30 @@ class Finding:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Finding:
         """The finding ``to_record`` wrote; ``KeyError``/``TypeError``/``ValueError`` if it is not one."""
-        # Field by field, without merging dictionaries: a warm scan reads back every finding this way.
         fix, scope, source, via = record["fix"], record["scope"], record.get("source"), record.get("via")
-        return cls(
-            record["rule"],
-            record["name"],
-            Severity.parse(record["severity"]),
-            record["path"],
-            record["line"],
-            record["column"],
-            record["end_line"],
-            record["end_column"],
-            record["message"],
-            record.get("quote"),
-            None if fix is None else Fix(fix["description"], tuple(Edit(**edit) for edit in fix["edits"])),
-            record.get("fingerprint", ""),
-            record.get("group", ""),
-            None if scope is None else tuple(scope),
-            None if source is None else (str(source["path"]), int(source["line"])),
-            tuple((str(path), int(first), int(last)) for path, first, last in via) if via else (),
+        # Every field set at once, without ``__init__``: a frozen dataclass's sets each one through
+        # ``object.__setattr__``, which took twice the rest here, and a scan the cache answers reads
+        # back every finding this way (the class has no ``__post_init__`` to skip).
+        finding = object.__new__(cls)
+        finding.__dict__.update(
+            rule=record["rule"],
+            name=record["name"],
+            severity=Severity.parse(record["severity"]),
+            path=record["path"],
+            line=record["line"],
+            column=record["column"],
+            end_line=record["end_line"],
+            end_column=record["end_column"],
+            message=record["message"],
+            quote=record.get("quote"),
+            fix=None if fix is None else Fix(fix["description"], tuple(Edit(**edit) for edit in fix["edits"])),
+            fingerprint=record.get("fingerprint", ""),
+            group=record.get("group", ""),
+            scope=None if scope is None else tuple(scope),
+            source=None if source is None else (str(source["path"]), int(source["line"])),
+            via=tuple((str(path), int(first), int(last)) for path, first, last in via) if via else (),
         )
+        return finding
 
 
 @dataclass(frozen=True)

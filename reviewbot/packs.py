@@ -7,6 +7,7 @@ an installed wheel carries the same files as ``reviewbot/rules/``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -73,16 +74,32 @@ class Pack:
     source: str
     specs: dict[str, RuleSpec]
     bullets: tuple[Bullet, ...]
-    # How other agent files say what a rule enforces: by rule, the phrases naming what it wants
-    # ("absolute imports"), what it forbids ("relative imports"), what it is about (asking for
-    # less of it is against the rule: "no comments") and what only a prohibition of it asks for
-    # (``denied``), case-insensitive.
-    recognise: dict[str, Phrases]
+    # The ``recognise`` table as written: by rule, each kind's regular expressions (``recognise``).
+    phrases: dict[str, dict[str, tuple[str, ...]]]
     # Sentences no rule can check by reading code: (patterns, reason), for ``reviewbot agents``.
     unchecked: tuple[tuple[tuple[str, ...], str], ...]
     options: dict[str, Any]
     test_paths: tuple[str, ...]
     max_file_bytes: int
+
+    @functools.cached_property
+    def recognise(self) -> dict[str, Phrases]:
+        """How other agent files say what a rule enforces: by rule, the phrases naming what it
+        wants ("absolute imports"), what it forbids ("relative imports"), what it is about (asking
+        for less of it is against the rule: "no comments") and what only a prohibition of it asks
+        for (``denied``), case-insensitive. Compiled when agent files are first read: a scan that
+        reads none does not pay for a hundred regular expressions."""
+        where = f"rules/{self.name}.yml: recognise"
+        result = {}
+        for rule_id, sides in self.phrases.items():
+            compiled: dict[str, tuple[re.Pattern[str], ...]] = {}
+            for key, patterns in sides.items():
+                try:
+                    compiled[key] = tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns)
+                except re.error as error:
+                    raise ConfigError(f"{where}.{rule_id}.{key}: not a valid regular expression ({error})") from None
+            result[rule_id] = Phrases(**compiled)
+        return result
 
 
 # What a pack may say of a rule: its severity, whether it applies to test files, and whether it
@@ -141,7 +158,7 @@ def load_pack(name: str) -> Pack:
         source=str(data.get("source", "")),
         specs=specs,
         bullets=tuple(bullets),
-        recognise=_recognise(where, data.get("recognise", {})),
+        phrases=_recognise(where, data.get("recognise", {})),
         unchecked=_unchecked(where, data.get("unchecked", [])),
         options=options(f"{where}: options.", data.get("options", {})),
         test_paths=tuple(expect(f"{where}: test-paths", data.get("test-paths", []), list)),
@@ -149,8 +166,9 @@ def load_pack(name: str) -> Pack:
     )
 
 
-def _recognise(where: str, entries: object) -> dict[str, Phrases]:
-    """``recognise:``: by rule id, ``wants``, ``forbids``, ``about`` and ``denied`` lists of regular expressions."""
+def _recognise(where: str, entries: object) -> dict[str, dict[str, tuple[str, ...]]]:
+    """``recognise:``: by rule id, ``wants``, ``forbids``, ``about`` and ``denied`` lists of regular
+    expressions (compiled by ``Pack.recognise``)."""
     keys = ("wants", "forbids", "about", "denied")
     result = {}
     for rule_id, entry in expect(f"{where}: recognise", entries, dict).items():
@@ -160,16 +178,10 @@ def _recognise(where: str, entries: object) -> dict[str, Phrases]:
         for key in expect(at, entry, dict):
             if key not in keys:
                 raise ConfigError(f"{at}.{key}: unknown key{did_you_mean(str(key), keys)}")
-        sides: dict[str, tuple[re.Pattern[str], ...]] = {}
+        sides = {}
         for key in keys:
-            compiled = []
-            for index, pattern in enumerate(expect(f"{at}.{key}", entry.get(key, []), list)):
-                try:
-                    compiled.append(re.compile(expect(f"{at}.{key}[{index}]", pattern, str), re.IGNORECASE))
-                except re.error as error:
-                    raise ConfigError(f"{at}.{key}[{index}]: not a valid regular expression ({error})") from None
-            sides[key] = tuple(compiled)
-        result[str(rule_id)] = Phrases(**sides)
+            sides[key] = tuple(expect(f"{at}.{key}[{index}]", pattern, str) for index, pattern in enumerate(expect(f"{at}.{key}", entry.get(key, []), list)))
+        result[str(rule_id)] = sides
     return result
 
 

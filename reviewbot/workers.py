@@ -2,16 +2,15 @@
 
 A worker that dies (a signal, the native parser overflowing the C stack, the out-of-memory killer),
 goes over ``max-memory`` or spends longer than ``--file-timeout`` on one file costs one RB002
-finding for the file it was scanning; a fresh worker takes its place, and the next file, which was
-waiting in the dead worker's pipe, with it, and the scan goes on. Results are keyed by
-path, so the report is the same whatever the number of workers and the order in which they finish.
+finding for the file it was scanning; a fresh worker takes its place, is given first the file that
+was waiting in the dead worker's pipe, and the scan goes on. Results are keyed by path, so the
+report is the same whatever the number of workers and the order in which they finish.
 """
 
 from __future__ import annotations
 
 import gc
 import itertools
-import multiprocessing
 import os
 import signal
 import sys
@@ -19,15 +18,17 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reviewbot import memory
 from reviewbot.checks import install
 from reviewbot.config import Settings
 from reviewbot.model import FileResult
 from reviewbot.written import register
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 # Deeply nested expressions need more than Python's default recursion depth to walk. Set once in
 # each process that scans (a worker, or the main process with ``--jobs 1``), never per file.
@@ -158,9 +159,14 @@ class Pool:
         self.jobs = jobs
         self.file_timeout = file_timeout
         # ``fork`` starts a worker in milliseconds with LibCST already imported; elsewhere, ``spawn``.
+        # (Imported here: a scan the cache answers starts no worker.)
+        import multiprocessing
+
         methods = multiprocessing.get_all_start_methods()
         self.context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.workers: list[_Worker] = []
+        # Tasks whose worker died before scanning them: they go out before any other.
+        self.backlog: deque[tuple[str, bytes]] = deque()
 
     def _start(self) -> _Worker:
         ours, theirs = self.context.Pipe()
@@ -185,8 +191,8 @@ class Pool:
 
         fast_walk_is_exact()
         unvalidated_parse_is_exact()
-        # Tasks whose worker died before scanning them come first.
-        self.backlog: deque[tuple[str, bytes]] = deque()
+        from multiprocessing.connection import wait
+
         pending = itertools.chain([first], pending)
         self.workers = [self._start() for _ in range(min(self.jobs, most))]
         try:

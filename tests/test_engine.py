@@ -147,3 +147,20 @@ def test_a_finished_scan_frees_its_tree_without_the_cycle_collector():
         assert alive() is None
     finally:
         gc.enable()
+
+
+def test_a_finding_read_back_from_its_record_is_equal_field_for_field():
+    import dataclasses
+    import json
+
+    from reviewbot.model import Edit, Finding, Fix, Severity
+
+    finding = Finding(
+        "RB205", "missing-timeout", Severity.ERROR, "app/a.py", 3, 4, 5, 6, "message", "quote",
+        Fix("add a timeout", (Edit(3, 4, 3, 9, "x"),)), "f" * 20, "g" * 20, (1, 9), ("AGENTS.md", 7), (("app/b.py", 1, 2),),
+    )
+    back = Finding.from_record(json.loads(json.dumps(finding.to_record())))
+    # Every field comes back, none from a class default: a field added to Finding must be read too.
+    assert back == finding and set(vars(back)) == {field.name for field in dataclasses.fields(Finding)}
+    bare = dataclasses.replace(finding, quote=None, fix=None, scope=None, source=None, via=())
+    assert Finding.from_record(json.loads(json.dumps(bare.to_record()))) == bare

@@ -202,3 +202,23 @@ def test_rules_and_explain_show_a_rules_status(on_path):
     start = acme1.index("warning")
     assert len(quotes) == 1 and all(line[start - 2 : start] == "  " and line[start] != " " for line in listed)
     assert "Preview: runs only when a config or --select names ACME2 itself." in explain(settings.specs["ACME2"], settings)
+
+
+def test_every_packs_phrases_compile_and_a_broken_one_names_its_key():
+    import dataclasses
+    import re
+
+    import pytest
+
+    from reviewbot.errors import ConfigError
+    from reviewbot.packs import available_packs, load_pack
+
+    # Compiled when agent files are first read, not when a pack loads: this suite compiles them all.
+    for name in available_packs():
+        pack = load_pack(name)
+        assert set(pack.recognise) == set(pack.phrases)
+        assert all(pattern.flags & re.IGNORECASE for phrases in pack.recognise.values() for pattern in phrases.wants)
+    pack = load_pack(available_packs()[0])
+    broken = dataclasses.replace(pack, phrases={"RB101": {"wants": ("absolute (imports",)}})
+    with pytest.raises(ConfigError, match=r"recognise\.RB101\.wants: not a valid regular expression"):
+        broken.recognise

@@ -21,6 +21,8 @@ module and imported as an instance).
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass, field
 from typing import TypedDict, cast
 
@@ -306,12 +308,19 @@ def class_members(node: cst.ClassDef, parent: Locals | None) -> Members:
     return members
 
 
+@functools.cache
+def _table(options: str) -> ClientTable:
+    """``errors.clients`` and ``errors.extend-clients`` (as JSON) compiled, once per process."""
+    clients, extend = json.loads(options)
+    return ClientTable.build({**clients, **extend})
+
+
 class Clients(Analysis):
     """Which expressions of the file are clients, and of what type (see the module docstring)."""
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.table = ClientTable.build({**ctx.options["errors.clients"], **ctx.options["errors.extend-clients"]})
+        self.table = _table(json.dumps([ctx.options["errors.clients"], ctx.options["errors.extend-clients"]], sort_keys=True))
         # Module globals: every top-level binding, in blocks too.
         self.module = Members(ctx.module_bindings)
         # Each class's members, by ``id`` of its node, computed when a method first reads one.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from reviewbot.lazy import libcst as cst
@@ -140,8 +141,14 @@ BUILTIN_EXCEPTIONS = frozenset(
 )
 
 
-def name_pattern(globs: list[str]) -> re.Pattern[str]:
+def name_pattern(globs: Iterable[str]) -> re.Pattern[str]:
     """One regex for qualified-name globs; ``*`` stays within one dotted part."""
+    return _name_pattern(tuple(globs))
+
+
+@functools.cache
+def _name_pattern(globs: tuple[str, ...]) -> re.Pattern[str]:
+    """``name_pattern``, once per process for each list (rules build it for every file)."""
     alternatives = [re.escape(glob).replace(r"\*", r"[^.]*") for glob in globs]
     return re.compile("(?:" + "|".join(alternatives) + r")\Z" if alternatives else r"(?!)")
 
