@@ -14,7 +14,8 @@ from typing import Any
 from reviewbot.config import MAX_CONFIG_BYTES, Settings, build_settings, read_config, scope_globs
 from reviewbot.errors import ConfigError, UsageError
 from reviewbot.files import SKIPPED_DIRECTORIES, read_text_file
-from reviewbot.gitcli import git_output
+from reviewbot.gitcli import find_root as find_root
+from reviewbot.gitcli import LISTING, git_output
 from reviewbot.globs import Globs
 from reviewbot.model import Project
 
@@ -28,22 +29,6 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 # Top-level packages that are never root packages.
 NOT_ROOTS = frozenset({"tests", "test", "testing", "docs", "doc", "examples"})
-
-
-def find_root(start: Path) -> tuple[Path, bool]:
-    """The repository root containing ``start`` and whether it is a git work tree.
-
-    Without git, the nearest ancestor holding ``.reviewbot.yml`` or ``pyproject.toml`` is the
-    root, else ``start`` itself.
-    """
-    start = start.resolve()
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory, True
-    for directory in (start, *start.parents):
-        if (directory / ".reviewbot.yml").is_file() or (directory / "pyproject.toml").is_file():
-            return directory, False
-    return start, False
 
 
 def list_files(root: Path, is_git: bool, paths: list[Path], exclude: Globs) -> list[str]:
@@ -104,7 +89,7 @@ def _git_files(root: Path, targets: list[str]) -> list[str]:
     """Tracked files plus untracked ones that ``.gitignore`` does not ignore, under ``targets``."""
     if not targets:
         return []
-    return _ls_files(root, "--cached", "--others", "--exclude-standard", "--", *targets)
+    return [os.fsdecode(entry) for entry in git_output(root, *LISTING, *targets).split(b"\0") if entry]
 
 
 def _ls_files(root: Path, *args: str) -> list[str]:

@@ -133,3 +133,22 @@ def test_a_shard_leaves_the_project_phase_to_merge(repo, monkeypatch, tmp_path):
     monkeypatch.setattr(session, "phase2", lambda settings, facts, change: seen.append((sorted(facts), change)) or ([], set()))
     assert main(["merge", *reports, "--format", "json", "--output", str(tmp_path / "merged.json")]) == 0
     assert seen == [(["app/__init__.py", "app/large.py", "app/small.py"], None)]
+
+
+def test_a_git_command_started_early_answers_the_call_that_asks_for_it(tmp_path):
+    import pytest
+
+    from reviewbot import gitcli
+    from reviewbot.errors import GitError
+    from tests.conftest import make_repo
+
+    root = make_repo(tmp_path / "repo", {"app/a.py": "A = 1\n"})
+    (root / "app/untracked.py").write_text("B = 2\n")
+    gitcli.start(root, *gitcli.LISTING, ".")
+    assert (str(root), *gitcli.LISTING, ".") in gitcli._STARTED
+    assert sorted(gitcli.git_output(root, *gitcli.LISTING, ".").split(b"\0")[:-1]) == [b"app/a.py", b"app/untracked.py"]
+    # Taken once: the next call runs git again.
+    assert not gitcli._STARTED
+    gitcli.start(root, "rev-parse", "--verify", "no-such-revision")
+    with pytest.raises(GitError, match="git failed: fatal: "):
+        gitcli.git_output(root, "rev-parse", "--verify", "no-such-revision")
