@@ -22,7 +22,6 @@ import logging
 import re
 import subprocess
 from pathlib import Path
-from collections.abc import Callable
 from typing import Protocol
 
 from reviewbot.change import Change
@@ -33,8 +32,7 @@ from reviewbot.checks.imports import RelativeImport
 from reviewbot.checks.logging import PrintCall
 from reviewbot.config import Settings
 from reviewbot.files import MAX_SOURCE_BYTES, read_source
-from reviewbot.errors import GitError
-from reviewbot.gitcli import commit_of, git_output, start
+from reviewbot.gitcli import commit_of
 from reviewbot.imports import RELATIVE_FROM
 from reviewbot.model import Facts, Finding
 from reviewbot.project import Ruff, ruff_config
@@ -52,10 +50,6 @@ CODE_PARTS = re.compile(r"([A-Z]+)([0-9]*)")
 # Code counts as untyped when it has at least this many functions and fewer than this share of
 # them declare a return type; a young repository has no convention yet, and the pack applies.
 TYPED_MIN, TYPED_SHARE = 20, 0.5
-# What ``git grep`` counts for that: lines that define a function, lines that declare a return type.
-TYPED = (r"^\s*(async\s+)?def\s", r"\)\s*->[^:]*:\s*(#.*)?$")
-# A line importing from the file's own package (``from .models import x``).
-RELATIVE = r"^\s*from\s+\."
 # A root package's relative imports count as its house style when they are at least this many and
 # this share of its imports of itself.
 HOUSE_STYLE_MIN, HOUSE_STYLE_SHARE = 10, 0.8
@@ -164,7 +158,7 @@ def _covers(configured: str, code: str) -> bool:
 
 def _typed(sides: Sides) -> bool:
     """Whether the repository's Python code declares return types (or is too young to say)."""
-    functions, annotated = _grep_counts(sides, TYPED, "*.py")
+    functions, annotated = _grep_counts(sides, (r"^\s*(async\s+)?def\s", r"\)\s*->[^:]*:\s*(#.*)?$"), "*.py")
     return functions < TYPED_MIN or annotated >= TYPED_SHARE * functions
 
 
@@ -256,7 +250,7 @@ def _added(change: Change, path: str) -> bool:
 def _imports_itself_relatively(sides: Sides, name: str, directory: str) -> bool:
     """Whether the package ``name`` at ``directory`` imports its own modules relatively (at the
     revision ``sides`` reads)."""
-    relative, absolute = _grep_counts(sides, (RELATIVE, absolute_import(name)), f"{directory}/*.py")
+    relative, absolute = _grep_counts(sides, (r"^\s*from\s+\.", absolute_import(name)), f"{directory}/*.py")
     return relative >= HOUSE_STYLE_MIN and relative >= HOUSE_STYLE_SHARE * (relative + absolute)
 
 
@@ -294,46 +288,19 @@ _PCRE = [True]
 
 
 def _run_greps(sides: Sides, syntax: list[str], patterns: tuple[str, ...], pathspec: str) -> tuple[int, ...] | None:
-    """``git grep -c`` of each pattern side by side (``prefetch`` may have begun them); ``None``
-    when one fails (status 1, no line, is an answer)."""
-    commands = _greps(sides, syntax, patterns, pathspec)
-    for command in commands:
-        start(sides.root, *command)
+    """``git grep -c`` of each pattern side by side; ``None`` when one fails (status 0 and 1 are answers)."""
     try:
-        outputs = [git_output(sides.root, *command, allowed=(1,)) for command in commands]
-    except GitError:
+        running = [
+            subprocess.Popen(
+                ["git", "-C", str(sides.root), "grep", "--no-color", "-c", *syntax, pattern, *sides.revision, "--", pathspec],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+            )
+            for pattern in patterns
+        ]
+    except OSError:
         return None
-    return tuple(sum(int(line.rpartition(b":")[2] or 0) for line in output.splitlines()) for output in outputs)
-
-
-def _greps(sides: Sides, syntax: list[str], patterns: tuple[str, ...], pathspec: str) -> list[tuple[str, ...]]:
-    """The ``git grep -c`` commands that count ``patterns`` in ``pathspec`` at the revision ``sides`` reads."""
-    return [("grep", "--no-color", "-c", *syntax, pattern, *sides.revision, "--", pathspec) for pattern in patterns]
-
-
-def prefetch(root: Path, settings: Settings, change: Change | None, memo: Memo | None) -> Callable[[], None]:
-    """Begin the greps ``apply`` will most likely ask for, so that git counts while phase 1 parses:
-    how typed the code is when an annotation rule is selected, and how each root package imports
-    itself when RB101 is (counts the memo holds are not asked for again). Returns what to call once
-    ``apply`` is done: it keeps in the memo the counts nothing asked for, so that a wrong guess
-    costs once per commit (without a memo, ``gitcli.discard`` ends them)."""
-    sides = Sides(root, change, memo) if settings.conventions else None
-    # Before the first commit the greps read the work tree, which may change before they are asked for.
-    if sides is None or not sides.revision:
-        return lambda: None
-    wanted = [(TYPED, "*.py")] if ANNOTATIONS & settings.selected else []
-    if RelativeImport.id in settings.selected:
-        wanted += [((RELATIVE, absolute_import(name)), f"{directory}/*.py") for name, directory in settings.project.roots.items()]
-    started = [(patterns, pathspec) for patterns, pathspec in wanted if memo is None or memo.counts(json.dumps([*sides.revision, pathspec, *patterns])) is None]
-    for patterns, pathspec in started:
-        for command in _greps(sides, ["-P"] if _PCRE else ["-E"], patterns, pathspec):
-            start(root, *command)
-
-    def settle() -> None:
-        for patterns, pathspec in started if memo is not None else ():
-            _grep_counts(sides, patterns, pathspec)
-
-    return settle
+    counts = tuple(sum(int(line.rpartition(b":")[2] or 0) for line in process.communicate()[0].splitlines()) for process in running)
+    return counts if all(process.returncode in (0, 1) for process in running) else None
 
 
 class Memo(Protocol):

@@ -33,26 +33,15 @@ def find_root(start: Path) -> tuple[Path, bool]:
 
 
 def start(root: Path, *arguments: str) -> None:
-    """Begin ``git ARGUMENTS`` in ``root`` now (unless it is already running); the ``git_output``
-    call with the same arguments takes its answer. A full scan begins listing the repository before
-    it imports the rules, so that git walks the work tree (a tenth of a scan the cache answers)
-    while Python imports; the conventions' greps count while phase 1 parses."""
-    if (str(root), *arguments) in _STARTED:
-        return
+    """Begin ``git ARGUMENTS`` in ``root`` now; the ``git_output`` call with the same arguments takes
+    its answer. A full scan begins listing the repository before it imports the rules, so that git
+    walks the work tree (a tenth of a scan the cache answers) while Python imports."""
     try:
         _STARTED[(str(root), *arguments)] = subprocess.Popen(
             ["git", "-C", str(root), *arguments], stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
         )
     except OSError:
         pass  # ``git_output`` runs it again and says why it cannot
-
-
-def discard() -> None:
-    """End the commands ``start`` began that nothing asked for (a scan's guesses that were wrong)."""
-    while _STARTED:
-        _, process = _STARTED.popitem()
-        process.kill()
-        process.communicate()
 
 
 def git_output(root: Path, *arguments: str, allowed: tuple[int, ...] = ()) -> bytes:

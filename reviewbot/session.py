@@ -171,15 +171,12 @@ def _merge(request: Request) -> Result:
 
 def _scan(request: Request) -> tuple[list[str], list[Finding], list[Finding], dict[str, Facts]]:
     """The files, all their findings, the findings the change filter keeps, and the files' facts."""
-    from reviewbot.gitcli import discard
-
     cache = _cache(request)
     try:
         return _scan_with(request, cache)
     finally:
         if cache is not None:
             cache.close()
-        discard()
 
 
 def _scan_with(request: Request, cache: Cache | None) -> tuple[list[str], list[Finding], list[Finding], dict[str, Facts]]:
@@ -227,7 +224,6 @@ def _both_phases(
     A shard sees only part of the project, so its project phase is left to ``reviewbot merge``,
     which runs it over every shard's facts.
     """
-    settle = conventions.prefetch(request.root, request.settings, change, cache) if request.is_git else None
     results = phase1(request, files, read, cache=cache)
     facts = {path: results[path].facts for path in files if path in results}
     findings = [finding for path in files if path in results for finding in results[path].findings]
@@ -236,8 +232,6 @@ def _both_phases(
         project, used = phase2(request.settings, facts, change, history)
         findings = settle_suppressions(findings, used) + project
     findings = _own_terms(request, findings, facts, change, cache)
-    if settle is not None:
-        settle()
     return sorted(findings, key=lambda finding: finding.sort_key), facts
 
 
