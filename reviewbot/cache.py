@@ -63,8 +63,9 @@ CREATE TABLE IF NOT EXISTS phase1 (
 CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, findings TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counts (key TEXT PRIMARY KEY, counts TEXT NOT NULL);
 """
-# The full scans remembered (``runs``): the latest ones, for scans of different paths or configs.
-KEPT_RUNS = 8
+# The full scans remembered (``runs``): the latest ones, for scans of different paths or configs
+# (on django a row holds 5,500 findings, 2.7 MB).
+KEPT_RUNS = 4
 # What the conventions' greps counted at a commit (``conventions.Memo``): the latest ones.
 KEPT_COUNTS = 256
 # The tables of a cache of this format.
@@ -83,9 +84,13 @@ def engine_digest() -> str:
     """
     digest = hashlib.sha256(f"{reviewbot.__version__}\0".encode())
     spec = importlib.util.find_spec("libcst")
-    if spec is not None and spec.origin is not None:
-        version = Path(spec.origin).with_name("_version.py")
-        digest.update(version.read_bytes() if version.is_file() else spec.origin.encode())
+    version = Path(spec.origin).with_name("_version.py") if spec is not None and spec.origin is not None else None
+    if version is not None and version.is_file():
+        digest.update(version.read_bytes())
+    else:
+        from importlib import metadata
+
+        digest.update(metadata.version("libcst").encode())
     package = Path(reviewbot.__file__).parent
     for path in sorted([*package.rglob("*.py"), *package.rglob("*.yml"), *(package.parent / "rules").glob("*.yml")]):
         status = path.stat()
@@ -99,7 +104,8 @@ def content_digest(data: bytes) -> str:
 
 
 class Cache:
-    """Phase-1 results by path, for one settings digest."""
+    """Phase-1 results by path, for one settings digest; full scans' findings by their key; the
+    conventions' counts at a commit."""
 
     def __init__(self, connection: sqlite3.Connection, digest: str) -> None:
         self.connection = connection

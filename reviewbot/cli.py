@@ -180,13 +180,21 @@ def scan(args: argparse.Namespace) -> int:
 
     Imports are deferred so that ``--help`` and errors in arguments answer at once.
     """
-    from reviewbot.gitcli import LISTING, find_root, start
+    from reviewbot.gitcli import LISTING, discard, find_root, start
 
     # A scan of the whole repository lists it with git while the rules are imported.
     root, is_git = find_root(Path.cwd())
     if is_git and not args.paths and args.diff is None and not args.pre_commit:
         start(root, *LISTING, ".")
+    try:
+        return _scan(args)
+    finally:
+        # A listing nothing took (``--show-settings``, a bad config) is ended, not left behind.
+        discard()
 
+
+def _scan(args: argparse.Namespace) -> int:
+    """``scan`` once the repository's listing has begun."""
     from reviewbot.session import run
 
     from reviewbot.docs import settings_text

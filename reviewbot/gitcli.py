@@ -44,6 +44,14 @@ def start(root: Path, *arguments: str) -> None:
         pass  # ``git_output`` runs it again and says why it cannot
 
 
+def discard() -> None:
+    """End the commands ``start`` began that nothing took."""
+    while _STARTED:
+        _, process = _STARTED.popitem()
+        process.kill()
+        process.communicate()
+
+
 def git_output(root: Path, *arguments: str, allowed: tuple[int, ...] = ()) -> bytes:
     """What ``git ARGUMENTS`` prints in the repository at ``root``; ``GitError`` with git's own words
     when it fails (an exit status in ``allowed`` is no failure: it prints nothing)."""

@@ -1,7 +1,7 @@
 """LibCST, imported when a file is first parsed rather than when reviewbot starts.
 
 Importing LibCST takes about 0.17 s, more than half of a warm scan that answers from the cache
-and never parses. Every module but ``reviewbot.walk`` (which only the engine imports) writes
+and never parses. Every module but ``reviewbot.walk`` (imported only to parse and walk) writes
 ``from reviewbot.lazy import libcst as cst`` instead of ``import libcst as cst``, and touches
 ``cst`` only inside functions (``CSTVisitor`` subclasses live in ``reviewbot.checks._visitors``).
 The first attribute read imports LibCST, and from then on ``cst`` is the plain module (its class

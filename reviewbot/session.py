@@ -198,14 +198,17 @@ def _scan_with(request: Request, cache: Cache | None) -> tuple[list[str], list[F
             return read_source(request.root / path, settings.max_file_bytes)
 
         # A full scan of files, config and last commit that a scan has seen answers as that one did.
-        key = run_key(request, cache.digest, files, read) if cache is not None and change is None and request.shard is None else None
-        remembered = cache.run(key) if cache is not None and key is not None else None
-        if remembered is not None:
-            log.info("%d files unchanged since a scan: its findings, from the cache", len(files))
-            return files, remembered, remembered, {}
-        everything, facts = _both_phases(request, files, read, change, cache)
-        if cache is not None and key is not None and not cache.incomplete:
-            cache.put_run(key, everything)
+        remembering = cache is not None and change is None and request.shard is None
+        if cache is not None and remembering:
+            remembered = cache.run(run_key(request, cache.digest, {path: _content(read, path) for path in files}))
+            if remembered is not None:
+                log.info("%d files unchanged since a scan: its findings, from the cache", len(files))
+                return files, remembered, remembered, {}
+        # Kept under the contents phase 1 read (a file saved meanwhile is known by its new bytes).
+        contents: dict[str, str] = {}
+        everything, facts = _both_phases(request, files, read, change, cache, contents)
+        if cache is not None and remembering and not cache.incomplete:
+            cache.put_run(run_key(request, cache.digest, contents), everything)
         return files, everything, everything, facts
     # Only changed files are read and parsed, from where the new side lives (work tree, index, commit).
     files = in_shard(changed_paths(change, request.root, list(request.paths), settings.exclude), request.shard)
@@ -217,14 +220,15 @@ def _scan_with(request: Request, cache: Cache | None) -> tuple[list[str], list[F
 
 
 def _both_phases(
-    request: Request, files: list[str], read: Callable[[str], bytes], change: Change | None, cache: Cache | None
+    request: Request, files: list[str], read: Callable[[str], bytes], change: Change | None, cache: Cache | None, contents: dict[str, str] | None = None
 ) -> tuple[list[Finding], dict[str, Facts]]:
-    """Phase 1 for every file, then the project phase over their facts: all findings, sorted, and the facts.
+    """Phase 1 for every file, then the project phase over their facts: all findings, sorted, and the
+    facts; ``contents`` gets what phase 1 read of each file (``run_key``).
 
     A shard sees only part of the project, so its project phase is left to ``reviewbot merge``,
     which runs it over every shard's facts.
     """
-    results = phase1(request, files, read, cache=cache)
+    results = phase1(request, files, read, cache=cache, contents=contents)
     facts = {path: results[path].facts for path in files if path in results}
     findings = [finding for path in files if path in results for finding in results[path].findings]
     if request.shard is None:
@@ -350,16 +354,18 @@ class GitHistory:
         self.known: dict[tuple[str | None, str], Facts] = {}
         # The new side's files, when it is a commit or the index (``_exists``).
         self.listing: frozenset[str] | None = None
-        # The files changed since the base, when the work tree stands for it (``_changed_since_base``; ``...``: not asked yet).
+        # The files changed since the base, when the work tree stands for it (``_changed_since_base``;
+        # ``...``: not asked yet), and base versions read so far (``_at_base``).
         self.since_base: dict[str, str] | None | EllipsisType = ...
+        self.base_texts: dict[str, bytes] = {}
 
     def base(self, words: Iterable[str], wanted: Callable[[str], bool]) -> dict[str, Facts] | None:
         """Facts of the base revision's files that mention a word; ``None`` without the base commit.
 
-        When the base is the last commit and the new side the work tree (the hook's and
-        pre-commit's ``--diff HEAD``), every tracked file git does not list as changed is the same
-        in both: those are grepped and read in the work tree (a grep in a commit inflates every
-        file, ten times slower), and only the changed files' base versions are read from git."""
+        When the base is the last commit and the new side the work tree (the hook's change, and
+        ``scan --diff HEAD``), every tracked file git does not list as changed is the same in both:
+        those are grepped and read in the work tree (a grep in a commit inflates every file, ten
+        times slower), and only the changed files' base versions are read from git."""
         base = self.change.base
         changed = self._changed_since_base()
         found = self._grep(words, base) if changed is None else self._grep_base_in_work_tree(words, changed)
@@ -370,7 +376,7 @@ class GitHistory:
         def read(path: str) -> bytes:
             if changed is not None and path not in changed:
                 return read_source(self.request.root / path, MAX_SOURCE_BYTES)
-            return self._git("show", f"{base}:{path}").stdout
+            return self._at_base(path)
 
         return self._facts(base, [path for path in found if wanted(path)], read, "base")
 
@@ -424,16 +430,23 @@ class GitHistory:
 
     def _grep_base_in_work_tree(self, words: Iterable[str], changed: dict[str, str]) -> list[str] | None:
         """``_grep`` at the base, from the work tree's tracked files and the changed files' base versions."""
-        found = self._grep(words, None)
-        if found is None:
-            return None
+        words = sorted(set(words))
+        found = self._grep(words, None) if words else []
+        if found is None or not words:
+            return found
         unchanged = {path for path in found if path not in changed}
         # As ``git grep -w -F`` matches: a word between characters that are not word characters.
-        mention = re.compile(rb"(?<![A-Za-z0-9_])(?:%s)(?![A-Za-z0-9_])" % b"|".join(re.escape(word.encode()) for word in sorted(set(words))))
+        mention = re.compile(rb"(?<![A-Za-z0-9_])(?:%s)(?![A-Za-z0-9_])" % b"|".join(re.escape(word.encode()) for word in words))
         for path, status in changed.items():
-            if status != "A" and not self.request.settings.exclude.match(path) and mention.search(self._git("show", f"{self.change.base}:{path}").stdout):
+            if status != "A" and not self.request.settings.exclude.match(path) and mention.search(self._at_base(path)):
                 unchanged.add(path)
         return sorted(unchanged)
+
+    def _at_base(self, path: str) -> bytes:
+        """A file's bytes at the base (empty when git has none), read once per run."""
+        if path not in self.base_texts:
+            self.base_texts[path] = self._git("show", f"{self.change.base}:{path}").stdout
+        return self.base_texts[path]
 
     def _grep(self, words: Iterable[str], revision: str | None) -> list[str] | None:
         """Python files at ``revision`` (``None``: the work tree; ``":"``: the index) that mention a word."""
@@ -457,20 +470,24 @@ class GitHistory:
             raise GitError(f"git cannot be run: {error}") from None
 
 
-def run_key(request: Request, digest: str, files: list[str], read: Callable[[str], bytes]) -> str:
+def run_key(request: Request, digest: str, contents: dict[str, str]) -> str:
     """What a full scan's findings depend on: the cache's digest (settings, reviewbot, LibCST), each
-    file's name and content hash (or why it cannot be read), whether the repository's conventions
-    apply, and its last commit (where ``conventions`` reads them)."""
+    file's name and content hash (or why it cannot be read: ``_content``), whether the repository's
+    conventions apply, and its last commit (where ``conventions`` reads them)."""
     key = hashlib.sha256(f"{digest}\0{request.settings.conventions}\0{request.is_git}\0".encode())
     if request.is_git and request.settings.conventions:
         key.update(f"{commit_of(request.root, 'HEAD')}\0".encode())
-    for path in files:
-        try:
-            content = content_digest(read(path))
-        except OSError as error:
-            content = f"unreadable: {error}"
+    for path, content in sorted(contents.items()):
         key.update(f"{path}\0{content}\0".encode("utf-8", "surrogateescape"))
     return key.hexdigest()
+
+
+def _content(read: Callable[[str], bytes], path: str) -> str:
+    """A file's content hash, or why it cannot be read, as ``run_key`` takes it."""
+    try:
+        return content_digest(read(path))
+    except OSError as error:
+        return f"unreadable: {error}"
 
 
 def in_shard(files: list[str], shard: tuple[int, int] | None) -> list[str]:
@@ -488,7 +505,13 @@ def shard_of(path: str, count: int) -> int:
 
 
 def phase1(
-    request: Request, files: list[str], read: Callable[[str], bytes], side: str = "", cache: Cache | None | EllipsisType = ..., facts_only: bool = False
+    request: Request,
+    files: list[str],
+    read: Callable[[str], bytes],
+    side: str = "",
+    cache: Cache | None | EllipsisType = ...,
+    facts_only: bool = False,
+    contents: dict[str, str] | None = None,
 ) -> dict[str, FileResult]:
     """Every file's findings and facts (read with ``read``), from the cache where it knows the file.
 
@@ -496,11 +519,12 @@ def phase1(
     revision), so that a warm rerun finds both sides of a changed file instead of each replacing
     the other's row. ``cache`` is the run's (written, not closed); ``...``: the request's, opened
     and closed here. ``facts_only``: the caller reads the facts alone, and the findings of files
-    the cache knows are not rebuilt.
+    the cache knows are not rebuilt. ``contents`` gets each file's content hash, or why it could
+    not be read.
     """
     own = cache is ...
     cache = _cache(request) if isinstance(cache, EllipsisType) else cache
-    work = _Phase1(request.settings, cache, read, Progress(len(files), enabled=request.progress), side, facts_only)
+    work = _Phase1(request.settings, cache, read, Progress(len(files), enabled=request.progress), side, facts_only, contents)
     # In worker processes, ``--jobs 1`` and the hook included: valid Python can still crash
     # LibCST's native parser (a stack overflow kills the process), and that must cost one file.
     try:
@@ -522,7 +546,16 @@ def phase1(
 class _Phase1:
     """The bookkeeping of one phase 1: results by path, cache lookups and writes, progress."""
 
-    def __init__(self, settings: Settings, cache: Cache | None, read: Callable[[str], bytes], progress: Progress, side: str = "", facts_only: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        cache: Cache | None,
+        read: Callable[[str], bytes],
+        progress: Progress,
+        side: str = "",
+        facts_only: bool = False,
+        contents: dict[str, str] | None = None,
+    ) -> None:
         self.settings = settings
         self.facts_only = facts_only
         self.cache = cache
@@ -531,6 +564,8 @@ class _Phase1:
         # The cache rows' prefix for another version of the files: NUL never occurs in a path.
         self.side = f"\0{side}\0" if side else ""
         self.results: dict[str, FileResult] = {}
+        # Every file's content hash as read, or why it could not be read (``phase1``'s ``contents``).
+        self.read_contents: dict[str, str] = contents if contents is not None else {}
         # Content hashes of the files sent to be scanned, for their cache entries.
         self.contents: dict[str, str] = {}
 
@@ -546,9 +581,10 @@ class _Phase1:
                 data = self.read(path)
             except OSError as error:
                 why = str(error) if isinstance(error, NotScanned) else f"cannot read file: {error.strerror}"
+                self.read_contents[path] = f"unreadable: {error}"
                 self._done(path, lost_file(self.settings, path, why, rule=UNREADABLE))
                 continue
-            content = content_digest(data)
+            content = self.read_contents[path] = content_digest(data)
             known = self.cache.get(self.side + path, content, self.facts_only) if self.cache is not None else None
             if known is not None:
                 self._done(path, known)

@@ -38,6 +38,9 @@ OUT_OF_MEMORY = 3
 # Tasks a worker holds at once: the one it scans and the next, already in its pipe, so that it never
 # waits while this process reads the next file and takes the last one's findings (4 % of a scan).
 HELD = 2
+# Only a file this small waits in a busy worker's pipe: sending blocks once the pipe is full (from
+# about 64 KiB), and this process must never block on a worker that is stuck or sending findings.
+WAITING_BYTES = 32 << 10
 
 # Called as each file finishes: its path, its result, and whether the file was lost (RB002 for a
 # dead or timed-out worker, or one over ``max-memory``: worth scanning again next time, not worth
@@ -200,9 +203,16 @@ class Pool:
                 # Every worker's first task before any worker's second: a few files go to as many workers.
                 for depth in range(1, HELD + 1):
                     for index in range(len(self.workers)):
-                        task = (self.backlog.popleft() if self.backlog else next(pending, None)) if len(self.workers[index].held) < depth else None
-                        if task is not None:
-                            self._send(index, task)
+                        if len(self.workers[index].held) >= depth:
+                            continue
+                        task = self.backlog.popleft() if self.backlog else next(pending, None)
+                        if task is None:
+                            break
+                        if depth > 1 and len(task[1]) > WAITING_BYTES:
+                            # A large file waits for an idle worker, first in line.
+                            self.backlog.appendleft(task)
+                            break
+                        self._send(index, task)
                 busy = [worker for worker in self.workers if worker.held]
                 if not busy:
                     return

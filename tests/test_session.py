@@ -20,6 +20,7 @@ import pytest
 
 from reviewbot import engine
 from reviewbot import session as session_module
+from reviewbot import cache as cache_module
 from reviewbot.cache import DATABASE, DEFAULT_DIRECTORY, FORMAT
 from reviewbot.merge import missing_shards
 from reviewbot.project import find_root, load_settings
@@ -73,6 +74,9 @@ def test_a_warm_run_parses_nothing_and_reports_the_same(repo, monkeypatch):
     monkeypatch.setattr(engine, "scan_source", parse_nothing)
     for jobs in (1, 2):
         assert run(request(repo, jobs=jobs)).findings == cold.findings
+    # Without the remembered scan: every file's cached result, then the project phase.
+    monkeypatch.setattr(cache_module.Cache, "run", lambda self, key: None)
+    assert run(request(repo, jobs=1)).findings == cold.findings
 
 
 def test_an_unchanged_repository_answers_as_the_scan_that_saw_it(repo, monkeypatch, caplog):
@@ -217,6 +221,37 @@ def test_in_place_a_lost_file_is_not_cached(repo):
         assert connection.execute("SELECT count(*) FROM phase1").fetchone() == (len([f for f in FILES if f.endswith(".py")]),)
 
 
+def test_a_scan_that_lost_a_file_is_not_remembered(repo, caplog):
+    (repo / "app/big.py").write_text(BIG)
+    (repo / ".reviewbot.yml").write_text("max-file-bytes: 10000000\n")
+    with caplog.at_level(logging.INFO, logger="reviewbot"):
+        for _ in range(2):
+            run(request(repo, jobs=1, file_timeout=0.3))
+    assert not [message for message in caplog.messages if "unchanged since a scan" in message]
+    assert [message for message in caplog.messages if message.startswith("6 files: 5 from the cache, 1 parsed")]
+
+
+def test_the_base_is_read_in_the_work_tree_where_git_says_nothing_changed(tmp_path):
+    # At the base every file mentions `charge`; in the work tree one is edited, one deleted, one
+    # added (staged) and one excluded, none of them committed.
+    mentions = DOC + "from app.payments import charge\n"
+    files = {"app/__init__.py": "", "app/kept.py": mentions, "app/edited.py": mentions, "app/deleted.py": mentions, "vendor/lib.py": mentions}
+    repo = make_repo(tmp_path / "repo", {**files, ".reviewbot.yml": "exclude: ['vendor/**']\n"})
+    (repo / "app/edited.py").write_text(DOC + "X = 1\n")
+    (repo / "app/deleted.py").unlink()
+    (repo / "app/added.py").write_text(mentions)
+    git(repo, "add", "app/added.py")
+    from reviewbot.diff import compute
+
+    history = session_module.GitHistory(request(repo), compute(repo, "HEAD", None, False, None))
+    assert history._changed_since_base() == {"app/edited.py": "M", "app/deleted.py": "D", "app/added.py": "A"}
+    # What the base holds: the edited and the deleted file as they were, the added one not at all.
+    found = history.base(["charge"], lambda path: True)
+    assert found is not None and sorted(found) == ["app/deleted.py", "app/edited.py", "app/kept.py"]
+    assert found["app/edited.py"].imports == found["app/kept.py"].imports != ()
+    assert history.base([], lambda path: True) == {}
+
+
 def test_the_file_waiting_behind_a_lost_one_goes_to_the_fresh_worker(repo):
     expected = run(request(repo, jobs=1, cache=False)).findings
     # One worker holds the big file and, in its pipe, the next one (app/broken.py).
@@ -226,6 +261,17 @@ def test_the_file_waiting_behind_a_lost_one_goes_to_the_fresh_worker(repo):
     assert [f.message for f in found if f.path == "app/big.py"] == ["internal error: took longer than --file-timeout (0.3 s); the other files were scanned"]
     assert [f for f in found if f.path != "app/big.py"] == list(expected)
     assert ("app/broken.py", "RB000", 1) in summary(found)
+
+
+def test_a_large_file_waits_for_an_idle_worker_so_the_time_out_still_holds(repo):
+    # Behind the big file comes one larger than a pipe holds: sent to the busy worker, it would
+    # block this process past the big file's time-out.
+    (repo / "app/big.py").write_text(BIG)
+    (repo / "app/big_too.py").write_text(DOC + "DATA = \"" + "x" * 400_000 + "\"\n")
+    (repo / ".reviewbot.yml").write_text("max-file-bytes: 10000000\n")
+    found = run(request(repo, jobs=1, cache=False, file_timeout=1.0)).findings
+    assert [f.message for f in found if f.path == "app/big.py"] == ["internal error: took longer than --file-timeout (1 s); the other files were scanned"]
+    assert not [f for f in found if f.path == "app/big_too.py" and f.rule == "RB002"]
 
 
 @pytest.mark.slow
@@ -399,8 +445,6 @@ def test_scan_asks_for_the_progress_line_unless_quiet(repo, monkeypatch):
 
 def test_a_busy_cache_is_waited_for_never_discarded(repo, monkeypatch):
     # Another scan holding the database (creating it, say) is no sign of damage.
-    from reviewbot import cache as cache_module
-
     run(request(repo, jobs=1))
     database = repo / DEFAULT_DIRECTORY / DATABASE
     monkeypatch.setattr(cache_module, "BUSY_TIMEOUT_MS", 10)
