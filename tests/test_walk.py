@@ -171,12 +171,15 @@ def test_the_canary_falls_back_to_position_provider_and_says_so(broken_fast_walk
     assert isinstance(new_walk(cst.parse_module("x = 1\n"), {}, {}, lambda c, n, e: None), VisitorWalk)
 
 
+def test_the_self_check_trusts_the_installed_libcst_to_parse_without_node_checks():
+    unvalidated_parse_is_exact.cache_clear()
+    assert unvalidated_parse_is_exact()
+
+
 @pytest.mark.parametrize("source", SOURCES)
 def test_a_tree_parsed_without_node_checks_is_the_checked_tree(source):
     checked = _parse(source)
-    unvalidated_parse_is_exact.cache_clear()
-    assert unvalidated_parse_is_exact()
-    assert parse(source).deep_equals(checked)
+    assert walk_module._parse_unchecked(source).deep_equals(checked)
     # The checks are off for the parse alone: a node built afterwards (by a fix) is checked.
     with pytest.raises(cst.CSTValidationError):
         cst.Name("1 is no name")
