@@ -36,6 +36,8 @@ def start(root: Path, *arguments: str) -> None:
     """Begin ``git ARGUMENTS`` in ``root`` now; the ``git_output`` call with the same arguments takes
     its answer. A full scan begins listing the repository before it imports the rules, so that git
     walks the work tree (a tenth of a scan the cache answers) while Python imports."""
+    if (str(root), *arguments) in _STARTED:
+        return  # already on its way
     try:
         _STARTED[(str(root), *arguments)] = subprocess.Popen(
             ["git", "-C", str(root), *arguments], stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL

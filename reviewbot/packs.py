@@ -94,10 +94,13 @@ class Pack:
         for rule_id, sides in self.phrases.items():
             compiled: dict[str, tuple[re.Pattern[str], ...]] = {}
             for key, patterns in sides.items():
-                try:
-                    compiled[key] = tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns)
-                except re.error as error:
-                    raise ConfigError(f"{where}.{rule_id}.{key}: not a valid regular expression ({error})") from None
+                found = []
+                for index, pattern in enumerate(patterns):
+                    try:
+                        found.append(re.compile(pattern, re.IGNORECASE))
+                    except re.error as error:
+                        raise ConfigError(f"{where}.{rule_id}.{key}[{index}]: not a valid regular expression ({error})") from None
+                compiled[key] = tuple(found)
             result[rule_id] = Phrases(**compiled)
         return result
 

@@ -220,5 +220,5 @@ def test_every_packs_phrases_compile_and_a_broken_one_names_its_key():
         assert all(pattern.flags & re.IGNORECASE for phrases in pack.recognise.values() for pattern in phrases.wants)
     pack = load_pack(available_packs()[0])
     broken = dataclasses.replace(pack, phrases={"RB101": {"wants": ("absolute (imports",)}})
-    with pytest.raises(ConfigError, match=r"recognise\.RB101\.wants: not a valid regular expression"):
+    with pytest.raises(ConfigError, match=r"recognise\.RB101\.wants\[0\]: not a valid regular expression"):
         broken.recognise
