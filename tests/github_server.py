@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from typing import Self
+from urllib.parse import ParseResult, parse_qs, urlparse
 
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
 # The most characters GitHub takes in the body of a comment, a review or a review comment.
@@ -51,6 +53,75 @@ class Fault:
     message: str = "injected fault"
 
 
+# An answer: status, JSON document (``None``: no body) and headers.
+Answer = tuple[int, object, dict[str, str]]
+
+
+class FakeServer:
+    """A local HTTP server that answers JSON requests (``answer_for``), one at a time; ``faults``
+    answer matching requests with an error instead, and ``log`` holds each (method, path, status)."""
+
+    def __init__(self) -> None:
+        self.faults: list[Fault] = []
+        self.log: list[tuple[str, str, int]] = []
+        self._ids = iter(range(1000, 10**9))
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def writes(self, method: str, pattern: str) -> int:
+        """How many answered requests matched (for "no new POSTs" checks)."""
+        return sum(1 for m, path, status in self.log if m == method and re.search(pattern, path) and status < 300)
+
+    def answer_for(self, request: BaseHTTPRequestHandler, url: ParseResult, body: bytes) -> Callable[[], Answer]:
+        """What answers ``request``: its headers and ``body`` are read here, the answer is made
+        under the server's lock."""
+        raise NotImplementedError
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _serve(self) -> None:
+                parsed = urlparse(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                answer = server.answer_for(self, parsed, self.rfile.read(length) if length else b"")
+                with server._lock:
+                    fault = next((f for f in server.faults if f.method == self.command and re.search(f.path, parsed.path) and f.times > 0), None)
+                    if fault is not None:
+                        fault.times -= 1
+                        if fault.perform:
+                            answer()
+                        status, document, headers = fault.status, {"message": fault.message}, fault.headers
+                    else:
+                        status, document, headers = answer()
+                    server.log.append((self.command, parsed.path, status))
+                    payload = b"" if document is None else json.dumps(document).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        return Handler
+
+
 @dataclass
 class PullRequest:
     """The state of one pull request on the fake server."""
@@ -72,7 +143,7 @@ def _too_long(body: object) -> str | None:
     return "PullRequestReviewComment" if any(len(str(c.get("body") or "")) > MAX_BODY for c in comments) else None
 
 
-class FakeGitHub:
+class FakeGitHub(FakeServer):
     """The server's state; ``url`` is the base URL to give PyGithub (``GITHUB_API_URL``)."""
 
     def __init__(
@@ -90,25 +161,7 @@ class FakeGitHub:
         self.review_comments: dict[int, dict[str, object]] = {}
         self.issue_comments: dict[int, dict[str, object]] = {}
         self.reviews: list[dict[str, object]] = []
-        self.faults: list[Fault] = []
-        self.log: list[tuple[str, str, int]] = []
-        self._ids = iter(range(1000, 10**9))
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeGitHub:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def writes(self, method: str, pattern: str) -> int:
-        """How many answered requests matched (for "no new POSTs" checks)."""
-        return sum(1 for m, path, status in self.log if m == method and re.search(pattern, path) and status < 300)
+        super().__init__()
 
     def comment_as(self, login: str, body: str, path: str, line: int, reply_to: int | None = None) -> int:
         """A review comment written by someone else (``login``), as if through the web page."""
@@ -279,40 +332,14 @@ class FakeGitHub:
         return 201, self.issue_comments[comment_id], {}
 
     # --- HTTP plumbing -----------------------------------------------------------------------------
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
+    def answer_for(self, request: BaseHTTPRequestHandler, url: ParseResult, body: bytes) -> Callable[[], Answer]:
+        """A JSON body and a bearer token, answered by ``handle``."""
+        document = json.loads(body) if body else None
+        auth = request.headers.get("Authorization", "")
+        token = auth.split(" ", 1)[1] if " " in auth else None
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
+        def answer() -> Answer:
+            self._request_url = f"{self.url}{url.path}"
+            return self.handle(request.command, url.path, parse_qs(url.query), document, token)
 
-            def _serve(self) -> None:
-                parsed = urlparse(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw) if raw else None
-                auth = self.headers.get("Authorization", "")
-                token = auth.split(" ", 1)[1] if " " in auth else None
-                with server._lock:
-                    server._request_url = f"{server.url}{parsed.path}"
-                    fault = next((f for f in server.faults if f.method == self.command and re.search(f.path, parsed.path) and f.times > 0), None)
-                    if fault is not None:
-                        fault.times -= 1
-                        if fault.perform:
-                            server.handle(self.command, parsed.path, parse_qs(parsed.query), body, token)
-                        status, document, headers = fault.status, {"message": fault.message}, fault.headers
-                    else:
-                        status, document, headers = server.handle(self.command, parsed.path, parse_qs(parsed.query), body, token)
-                    server.log.append((self.command, parsed.path, status))
-                payload = b"" if document is None else json.dumps(document).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PATCH = do_DELETE = _serve
-
-        return Handler
+        return answer

@@ -29,14 +29,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
-from urllib.parse import parse_qsl, quote, urlencode, urlparse
+from urllib.parse import ParseResult, parse_qsl, quote, urlencode
 
-from tests.github_server import Fault
+from tests.github_server import FakeServer, Fault
 
 Doc = dict[str, Any]
 Answer = tuple[int, Any, dict[str, str]]
@@ -104,7 +103,7 @@ class Thread:
     notes: list[Doc] = field(default_factory=list)
 
 
-class FakeGitLab:
+class FakeGitLab(FakeServer):
     """The server's state; ``url`` is the base URL to give python-gitlab (``gitlab.Gitlab(url, ...)``)."""
 
     def __init__(
@@ -123,28 +122,10 @@ class FakeGitLab:
         # GitLab serves at most 100 items a page; a smaller cap makes tests walk the pages.
         self.max_per_page = max_per_page
         self.threads: dict[str, Thread] = {}
-        self.faults: list[Fault] = []
-        self.log: list[tuple[str, str, int]] = []
-        self._ids = iter(range(1000, 10**9))
         # The user acting, and the request's path and query, while the lock is held.
         self._user: Doc = {}
         self._path, self._query = "", dict[str, str]()
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeGitLab:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def writes(self, method: str, pattern: str) -> int:
-        """How many answered requests matched (for "no new POSTs" checks)."""
-        return sum(1 for m, path, status in self.log if m == method and re.search(pattern, path) and status < 300)
+        super().__init__()
 
     def discussion_as(self, who: str, body: str, path: str | None = None, line: int | None = None) -> str:
         """A thread started by someone else (a username or a token), on new-side ``line`` of ``path`` if given."""
@@ -379,43 +360,18 @@ class FakeGitLab:
         return {"id": thread.id, "individual_note": thread.individual_note, "notes": thread.notes}
 
     # --- HTTP plumbing -----------------------------------------------------------------------------
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
+    def answer_for(self, request: BaseHTTPRequestHandler, url: ParseResult, body: bytes) -> Callable[[], Answer]:
+        """Parameters in the query and a form or JSON body, a private, job or OAuth token, answered by ``handle``."""
+        params = _params(url.query, body, request.headers.get("Content-Type") or "")
+        bearer = (request.headers.get("Authorization") or "").removeprefix("Bearer ")
+        kind = "job" if request.headers.get("JOB-TOKEN") else "user"
+        token = request.headers.get("PRIVATE-TOKEN") or request.headers.get("JOB-TOKEN") or bearer
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
+        def answer() -> Answer:
+            self._path, self._query = url.path, dict(parse_qsl(url.query))
+            return self.handle(request.command, url.path, params, kind, token)
 
-            def _serve(self) -> None:
-                parsed = urlparse(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                params = _params(parsed.query, self.rfile.read(length) if length else b"", self.headers.get("Content-Type") or "")
-                bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-                kind = "job" if self.headers.get("JOB-TOKEN") else "user"
-                token = self.headers.get("PRIVATE-TOKEN") or self.headers.get("JOB-TOKEN") or bearer
-                with server._lock:
-                    server._path, server._query = parsed.path, dict(parse_qsl(parsed.query))
-                    fault = next((f for f in server.faults if f.method == self.command and re.search(f.path, parsed.path) and f.times > 0), None)
-                    if fault is not None:
-                        fault.times -= 1
-                        if fault.perform:
-                            server.handle(self.command, parsed.path, params, kind, token)
-                        status, document, headers = fault.status, {"message": fault.message}, fault.headers
-                    else:
-                        status, document, headers = server.handle(self.command, parsed.path, params, kind, token)
-                    server.log.append((self.command, parsed.path, status))
-                    payload = b"" if document is None else json.dumps(document).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-        return Handler
+        return answer
 
 
 NOT_FOUND: Answer = (404, {"message": "404 Not found"}, {})
