@@ -199,13 +199,13 @@ def _scan_with(request: Request, cache: Cache | None) -> tuple[list[str], list[F
 
         # A full scan of files, config and last commit that a scan has seen answers as that one did.
         remembering = cache is not None and change is None and request.shard is None
-        if cache is not None and remembering:
-            remembered = cache.run(run_key(request, cache.digest, {path: _content(read, path) for path in files}))
-            if remembered is not None:
-                log.info("%d files unchanged since a scan: its findings, from the cache", len(files))
-                return files, remembered, remembered, {}
-        # Kept under the contents phase 1 read (a file saved meanwhile is known by its new bytes).
-        contents: dict[str, str] = {}
+        # Phase 1 takes the hashes from here, reads again only the files the cache does not know
+        # (a file saved meanwhile is then known by its new bytes), and the scan is kept under them.
+        contents = {path: _content(read, path) for path in files} if remembering else {}
+        remembered = cache.run(run_key(request, cache.digest, contents)) if cache is not None and remembering else None
+        if remembered is not None:
+            log.info("%d files unchanged since a scan: its findings, from the cache", len(files))
+            return files, remembered, remembered, {}
         everything, facts = _both_phases(request, files, read, change, cache, contents)
         if cache is not None and remembering and not cache.incomplete:
             cache.put_run(run_key(request, cache.digest, contents), everything)
@@ -519,8 +519,8 @@ def phase1(
     revision), so that a warm rerun finds both sides of a changed file instead of each replacing
     the other's row. ``cache`` is the run's (written, not closed); ``...``: the request's, opened
     and closed here. ``facts_only``: the caller reads the facts alone, and the findings of files
-    the cache knows are not rebuilt. ``contents`` gets each file's content hash, or why it could
-    not be read.
+    the cache knows are not rebuilt. ``contents`` holds each file's content hash, or why it could
+    not be read: those already there are looked up in the cache first, the others are filled in.
     """
     own = cache is ...
     cache = _cache(request) if isinstance(cache, EllipsisType) else cache
@@ -577,6 +577,12 @@ class _Phase1:
         from reviewbot.engine import lost_file
 
         for path in files:
+            # A file whose hash was taken already (for ``run_key``) is looked up without reading it again.
+            hashed = self.read_contents.get(path, "unreadable")
+            known = self.cache.get(self.side + path, hashed, self.facts_only) if self.cache is not None and not hashed.startswith("unreadable") else None
+            if known is not None:
+                self._done(path, known)
+                continue
             try:
                 data = self.read(path)
             except OSError as error:

@@ -125,6 +125,22 @@ def test_what_a_remembered_scan_depends_on_makes_it_scan_again(tmp_path, change)
     assert expected in summary(run(request(repo, jobs=1)).findings)
 
 
+def test_a_file_is_read_once_and_only_an_edited_one_twice(repo, monkeypatch):
+    run(request(repo, jobs=1))
+    (repo / "app/models.py").write_text(DOC + "from . import orders\n")
+    reads: list[str] = []
+    real = session_module.read_source
+
+    def counted(path: Path, limit: int) -> bytes:
+        reads.append(path.relative_to(repo).as_posix())
+        return real(path, limit)
+
+    monkeypatch.setattr(session_module, "read_source", counted)
+    run(request(repo, jobs=1))
+    # Hashed for the remembered scan's key; then the cache answers for all but the edited file.
+    assert sorted(reads) == sorted([*(f for f in FILES if f.endswith(".py")), "app/models.py"])
+
+
 def test_verbose_says_how_much_came_from_the_cache(repo, caplog):
     with caplog.at_level(logging.INFO, logger="reviewbot"):
         run(request(repo, jobs=1))
