@@ -366,7 +366,7 @@ def parse(text: str) -> cst.Module:
     return _parse_unchecked(text) if unvalidated_parse_is_exact() else cst.parse_module(text)
 
 
-def _parse_unchecked(text: str) -> cst.Module:
+def _parse_unchecked(text: str | bytes) -> cst.Module:
     """``libcst.parse_module`` with ``CSTNode.__post_init__`` (the node's ``_validate``) off.
 
     The class attribute is swapped for the parse alone: a thread building nodes meanwhile would
