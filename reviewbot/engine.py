@@ -251,7 +251,7 @@ class FileScan:
         self.ctx.scopes.pop()
         if not self.ctx.scopes:
             # ``from subprocess import run`` then ``def run(...)``: ``run`` is the function now.
-            self.ctx.imports.names.pop(node.name.value, None)
+            self.ctx.imports.forget(node.name.value)
 
     def _enter_body(self, node: cst.BaseSuite) -> None:
         """Entering a function's body: its locals now shadow imports of the same name."""
@@ -278,7 +278,7 @@ class FileScan:
             return  # ``x: int`` binds nothing
         for target in targets:
             for name in target_names(target):
-                self.ctx.imports.names.pop(name.value, None)
+                self.ctx.imports.forget(name.value)
 
     def _import_fact(self, node: cst.Import | cst.ImportFrom) -> None:
         """Record the modules an import statement names, at its line."""
@@ -396,7 +396,7 @@ class FileScan:
                     # A function's decorators are part of it: changing one changes the function.
                     decorators = getattr(raw.scope, "decorators", ())
                     first = spans[id(decorators[0] if decorators else raw.scope)][0]
-                    finding = replace(finding, scope=(first, spans[id(raw.scope)][2]))
+                    finding = finding.but(scope=(first, spans[id(raw.scope)][2]))
                 findings.append(finding)
         for owner, failure, node in self.failures:
             where = f"at line {spans[id(node)][0]}" if node is not None and id(node) in spans else "after the walk"
@@ -461,7 +461,7 @@ def finalize(findings: list[Finding], lines: list[str]) -> list[Finding]:
         key = f"{finding.rule}\0{finding.path}\0{text}".encode("utf-8", "surrogateescape")
         group = hashlib.sha256(key).hexdigest()[:20]
         digest = hashlib.sha256(f"{group}\0{occurrence}".encode()).hexdigest()[:20]
-        result.append(replace(finding, fingerprint=digest, group=group))
+        result.append(finding.but(fingerprint=digest, group=group))
     return result
 
 

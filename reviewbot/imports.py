@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
     """``a.b.c`` for a ``Name``/``Attribute`` chain, else ``None``."""
+    # Exact types: ``isinstance`` on LibCST's abstract node classes is slow when it fails, and
+    # this runs for nearly every call of every file.
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if not isinstance(node, cst.Name):
+    if type(node) is not cst.Name:
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))
@@ -41,7 +43,25 @@ class ImportTable:
         self.package = package
         self.names: dict[str, str] = {}
         # The locals of the function the walk is in (the engine keeps this up to date).
-        self.scope: Locals | None = None
+        self._scope: Locals | None = None
+        # ``resolve`` of a node in the current scope, by ``id``: a call's callee is resolved by
+        # several rules. Forgotten whenever ``names`` or ``scope`` change.
+        self._resolved: dict[int, tuple[cst.BaseExpression, str | None]] = {}
+
+    @property
+    def scope(self) -> Locals | None:
+        """The locals of the function the walk is in, whose names shadow imports."""
+        return self._scope
+
+    @scope.setter
+    def scope(self, scope: Locals | None) -> None:
+        self._scope = scope
+        self._resolved.clear()
+
+    def forget(self, name: str) -> None:
+        """``name`` no longer stands for an import (a module-level ``def`` or assignment rebinds it)."""
+        if self.names.pop(name, None) is not None:
+            self._resolved.clear()
 
     def add(self, node: cst.Import | cst.ImportFrom) -> None:
         """Record the names an import statement binds.
@@ -49,6 +69,7 @@ class ImportTable:
         ``import a.b`` binds ``a``; ``import a.b as c`` binds ``c`` to ``a.b``; ``from m import x as
         y`` binds ``y`` to ``m.x``. Star imports bind nothing that can be known without importing.
         """
+        self._resolved.clear()
         if isinstance(node, cst.Import):
             for alias in node.names:
                 full = dotted_name(alias.name) or ""
@@ -89,12 +110,22 @@ class ImportTable:
     def resolve(self, node: cst.BaseExpression, scope: Locals | None | Literal["current"] = "current") -> str | None:
         """The qualified name an expression refers to through the imports, if it is imported and
         not shadowed by a local of ``scope`` (by default the function the walk is in)."""
+        if scope != "current":
+            return self._resolve(node, scope)
+        known = self._resolved.get(id(node))
+        if known is not None and known[0] is node:
+            return known[1]
+        found = self._resolve(node, self._scope)
+        self._resolved[id(node)] = (node, found)
+        return found
+
+    def _resolve(self, node: cst.BaseExpression, shadowing: Locals | None) -> str | None:
+        """``resolve`` with the locals of ``shadowing``."""
         name = dotted_name(node)
         if name is None:
             return None
         head, _, rest = name.partition(".")
         target = self.names.get(head)
-        shadowing = self.scope if scope == "current" else scope
         if target is None or (shadowing is not None and shadowing.binds(head)):
             return None
         return f"{target}.{rest}" if rest else target

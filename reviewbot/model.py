@@ -143,6 +143,13 @@ class Finding:
         """Deterministic report order: path, line, column, rule, message."""
         return (self.path, self.line, self.column, self.rule, self.message)
 
+    def but(self, **changes: Any) -> Finding:
+        """``dataclasses.replace(self, **changes)``, without its checks and ``__init__``: the engine
+        copies every finding of every file this way (see ``from_record``)."""
+        finding = object.__new__(Finding)
+        finding.__dict__.update(self.__dict__, **changes)
+        return finding
+
     def to_record(self) -> dict[str, object]:
         """Every field as JSON values; ``from_record`` gives back an equal finding (cache, merge)."""
         # Field by field: ``asdict`` would deep-copy every finding of every file the cache keeps.

@@ -9,6 +9,7 @@ order of statements does not matter here.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -20,19 +21,31 @@ if TYPE_CHECKING:
     OnTarget = Callable[[cst.BaseExpression, cst.BaseExpression | None, cst.BaseExpression | None], None]
 
 
-@dataclass
 class Binding:
     """A value or annotation bound to a name (or ``self`` attribute), and the scope it is read in."""
 
-    value: cst.BaseExpression | None
-    annotation: cst.BaseExpression | None
-    # The function whose locals the value is evaluated with; ``None`` at module or class level.
-    scope: Locals | None
+    __slots__ = ("value", "annotation", "_scope")
+
+    def __init__(self, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None, scope: Locals | None) -> None:
+        self.value = value
+        self.annotation = annotation
+        # Held weakly: the scope holds its bindings, and a cycle between them would keep the
+        # file's tree alive until Python's cycle collector traced it (see ``Locals``).
+        self._scope = weakref.ref(scope) if scope is not None else None
+
+    @property
+    def scope(self) -> Locals | None:
+        """The function whose locals the value is evaluated with; ``None`` at module or class level."""
+        return self._scope() if self._scope is not None else None
 
 
 @dataclass
 class Locals:
-    """The names one function binds, and the functions around it."""
+    """The names one function binds, and the functions around it.
+
+    Whoever keeps a ``Binding`` keeps its scope too (the function's ``Scope`` during the walk, a
+    class's ``Members``): a binding only points back at it weakly.
+    """
 
     node: cst.FunctionDef
     bindings: dict[str, list[Binding]]

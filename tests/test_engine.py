@@ -149,6 +149,45 @@ def test_a_finished_scan_frees_its_tree_without_the_cycle_collector():
         gc.enable()
 
 
+def test_a_finished_scan_frees_the_tree_its_scopes_read_without_the_cycle_collector():
+    # A function's locals hold its bindings and each binding its scope: were that reference
+    # strong, the cycle would keep the function's nodes (the file's, through the module) alive.
+    import gc
+
+    import libcst as cst
+
+    from reviewbot.engine import FileScan
+
+    code = (
+        "import requests\n\n"
+        "class Client:\n    def __init__(self, session: requests.Session):\n        self.session = session\n\n"
+        "    def fetch(self, url):\n        reply = self.session.get(url)\n        return reply\n\n"
+        "def outer(a):\n    s = requests.Session()\n    def inner():\n        return s.get(a)\n    return inner\n"
+    )
+    gc.collect()
+    gc.disable()
+    try:
+        assert FileScan("app/service.py", code, cst.parse_module(code), settings(), settings().rules_for("app/service.py")).run()
+        # What only the collector would free, kept in ``gc.garbage`` to be looked at.
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        assert [found for found in gc.garbage if isinstance(found, cst.CSTNode)] == []
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+
+
+def test_a_finding_copied_with_changes_equals_dataclasses_replace():
+    import dataclasses
+
+    from reviewbot.model import Finding, Severity
+
+    finding = Finding("RB205", "missing-timeout", Severity.ERROR, "app/a.py", 3, 4, 5, 6, "message", scope=(1, 9))
+    changed = finding.but(fingerprint="f" * 20, scope=None)
+    assert changed == dataclasses.replace(finding, fingerprint="f" * 20, scope=None) and finding.scope == (1, 9)
+
+
 def test_a_finding_read_back_from_its_record_is_equal_field_for_field():
     import dataclasses
     import json
@@ -164,3 +203,24 @@ def test_a_finding_read_back_from_its_record_is_equal_field_for_field():
     assert back == finding and set(vars(back)) == {field.name for field in dataclasses.fields(Finding)}
     bare = dataclasses.replace(finding, quote=None, fix=None, scope=None, source=None, via=())
     assert Finding.from_record(json.loads(json.dumps(bare.to_record()))) == bare
+
+
+def test_a_name_resolved_again_follows_the_scope_and_a_rebinding():
+    # Rules resolve the same callee over and over, and the table remembers the answer: only until
+    # the walk enters another function's locals or a module-level name is rebound.
+    import libcst as cst
+
+    from reviewbot.imports import ImportTable
+    from reviewbot.scopes import function_locals
+
+    module = cst.parse_module("import requests\n\ndef f(requests):\n    pass\n")
+    table = ImportTable()
+    table.add(module.body[0].body[0])
+    callee = cst.parse_expression("requests.get")
+    assert table.resolve(callee) == "requests.get"
+    table.scope = function_locals(module.body[1], None, None)
+    assert table.resolve(callee) is None  # the parameter shadows the import
+    table.scope = None
+    assert table.resolve(callee) == "requests.get"
+    table.forget("requests")
+    assert table.resolve(callee) is None

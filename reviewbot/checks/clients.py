@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
-from typing import TypedDict, cast
+from typing import Any, TypedDict, cast
 
 from reviewbot.lazy import libcst as cst
 
@@ -278,11 +278,14 @@ class Members:
 
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     types: dict[str, str | None] = field(default_factory=dict)
+    # The locals the bindings are read with (which a ``Binding`` holds only weakly): the class's
+    # enclosing function and the methods.
+    scopes: list[Locals] = field(default_factory=list)
 
 
 def class_members(node: cst.ClassDef, parent: Locals | None) -> Members:
     """The class body's own bindings, and what any method assigns to its receiver's attributes."""
-    members = Members()
+    members = Members(scopes=[parent] if parent is not None else [])
 
     def on_class_target(target: cst.BaseExpression, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None) -> None:
         if isinstance(target, cst.Name) and (value is not None or annotation is not None):
@@ -297,6 +300,7 @@ def class_members(node: cst.ClassDef, parent: Locals | None) -> Members:
         method = function_locals(statement, parent, node)
         if method.receiver is None:
             continue
+        members.scopes.append(method)
 
         def on_method_target(
             target: cst.BaseExpression, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None, method: Locals = method
@@ -315,12 +319,25 @@ def _table(options: str) -> ClientTable:
     return ClientTable.build({**clients, **extend})
 
 
+# The last rule options seen and their table: every file of a scan shares one options mapping, so
+# most files neither encode the options nor look them up.
+_last: tuple[dict[str, Any], ClientTable] | None = None
+
+
+def _table_of(options: dict[str, Any]) -> ClientTable:
+    """``_table`` for a file's rule options."""
+    global _last
+    if _last is None or _last[0] is not options:
+        _last = (options, _table(json.dumps([options["errors.clients"], options["errors.extend-clients"]], sort_keys=True)))
+    return _last[1]
+
+
 class Clients(Analysis):
     """Which expressions of the file are clients, and of what type (see the module docstring)."""
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.table = _table(json.dumps([ctx.options["errors.clients"], ctx.options["errors.extend-clients"]], sort_keys=True))
+        self.table = _table_of(ctx.options)
         # Module globals: every top-level binding, in blocks too.
         self.module = Members(ctx.module_bindings)
         # Each class's members, by ``id`` of its node, computed when a method first reads one.
