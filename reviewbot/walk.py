@@ -181,6 +181,8 @@ class Walk(CodegenState):
         self.line = 1
         self.column = 0
         self._starts: list[tuple[int, int]] = []
+        # (node, start node, end node, line, column) of each syntactic span being recorded.
+        self._syntactic: list[tuple[cst.CSTNode, cst.CSTNode | None, cst.CSTNode | None, int, int]] = []
         # The module emits a newline of its own when nothing was emitted before it; the text is
         # never stored here, so say up front whether anything will be (every line emits tokens).
         self.tokens = ["(emitted)"] if module.header or module.body or module.footer else []
@@ -232,38 +234,32 @@ class Walk(CodegenState):
             _dispatch(callbacks, node, self.on_error)
         self.stack.pop()
 
-    # Same protocol as the base class, with a cheaper context manager than a generator.
+    # Same protocol as the base class, with a cheaper context manager than a generator: the walk
+    # itself, with the node and where it starts waiting on a stack (nested ones too).
     def record_syntactic_position(  # type: ignore[override]
         self,
         node: cst.CSTNode,
         *,
         start_node: cst.CSTNode | None = None,
         end_node: cst.CSTNode | None = None,
-    ) -> _Syntactic:
+    ) -> Walk:
         """Record the span without leading/trailing whitespace, as ``PositionProvider`` does."""
-        return _Syntactic(self, node, start_node, end_node)
-
-
-class _Syntactic:
-    """The context manager behind ``record_syntactic_position`` (a class: cheaper than a generator)."""
-
-    __slots__ = ("walk", "node", "start_node", "end_node", "start")
-
-    def __init__(self, walk: Walk, node: cst.CSTNode, start_node: cst.CSTNode | None, end_node: cst.CSTNode | None) -> None:
-        self.walk = walk
-        self.node = node
-        self.start_node = start_node
-        self.end_node = end_node
+        self._syntactic.append((node, start_node, end_node, self.line, self.column))
+        return self
 
     def __enter__(self) -> None:
-        self.start = (self.walk.line, self.walk.column)
+        """The start was taken when the position was asked for, just before."""
 
     def __exit__(self, *exc_info: object) -> None:
-        walk = self.walk
-        spans = walk.spans
-        start_line, start_column = self.start if self.start_node is None else spans[id(self.start_node)][:2]
-        end_line, end_column = (walk.line, walk.column) if self.end_node is None else spans[id(self.end_node)][2:]
-        spans[id(self.node)] = (start_line, start_column, end_line, end_column)
+        node, start_node, end_node, line, column = self._syntactic.pop()
+        spans = self.spans
+        if start_node is not None:
+            line, column = spans[id(start_node)][:2]
+        if end_node is None:
+            spans[id(node)] = (line, column, self.line, self.column)
+        else:
+            end = spans[id(end_node)]
+            spans[id(node)] = (line, column, end[2], end[3])
 
 
 class VisitorWalk(cst.CSTVisitor):
