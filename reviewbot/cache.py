@@ -31,6 +31,7 @@ import stat
 import time
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import reviewbot
 from reviewbot.files import LinkedPath, open_directory, steps_from
@@ -66,7 +67,8 @@ CREATE TABLE IF NOT EXISTS counts (key TEXT PRIMARY KEY, counts TEXT NOT NULL);
 # The full scans remembered (``runs``): the latest ones, for scans of different paths or configs
 # (on django a row holds 5,500 findings, 2.7 MB).
 KEPT_RUNS = 4
-# What the conventions' greps counted at a commit (``conventions.Memo``): the latest ones.
+# What git said of a commit (``counts``): the conventions' counts (``conventions.Memo``) and the
+# files that mention some words (``session.GitHistory``), the latest ones.
 KEPT_COUNTS = 256
 # The tables of a cache of this format.
 TABLES = frozenset({"meta", "phase1", "runs", "counts"})
@@ -200,17 +202,38 @@ class Cache:
 
     def counts(self, key: str) -> tuple[int, ...] | None:
         """What a grep of ``conventions`` counted (its key names the commit), if it was kept."""
+        found = self._said(key)
         try:
-            row = self.connection.execute("SELECT counts FROM counts WHERE key = ?", (key,)).fetchone()
-            return None if row is None else tuple(int(count) for count in json.loads(row[0]))
-        except (sqlite3.DatabaseError, ValueError, TypeError):
+            return None if found is None else tuple(int(count) for count in found)
+        except (ValueError, TypeError):
             return None
 
     def put_counts(self, key: str, counts: tuple[int, ...]) -> None:
-        """Keep a grep's counts, and the ``KEPT_COUNTS`` latest ones."""
+        """Keep a grep's counts."""
+        self._keep(key, counts)
+
+    def paths(self, key: str) -> list[str] | None:
+        """The files a grep of ``session.GitHistory`` found at a commit (its key names it), if kept."""
+        found = self._said(key)
+        return [str(path) for path in found] if isinstance(found, list) else None
+
+    def put_paths(self, key: str, paths: list[str]) -> None:
+        """Keep the files a grep at a commit found."""
+        self._keep(key, paths)
+
+    def _said(self, key: str) -> Any:
+        """What git said of a commit, kept under ``key`` (as JSON), if it was."""
+        try:
+            row = self.connection.execute("SELECT counts FROM counts WHERE key = ?", (key,)).fetchone()
+            return None if row is None else json.loads(row[0])
+        except (sqlite3.DatabaseError, ValueError):
+            return None
+
+    def _keep(self, key: str, value: object) -> None:
+        """Keep what git said of a commit under ``key``, and the ``KEPT_COUNTS`` latest answers."""
         try:
             with self.connection:
-                self.connection.execute("INSERT OR REPLACE INTO counts VALUES (?, ?)", (key, json.dumps(counts)))
+                self.connection.execute("INSERT OR REPLACE INTO counts VALUES (?, ?)", (key, json.dumps(value)))
                 self.connection.execute("DELETE FROM counts WHERE rowid NOT IN (SELECT rowid FROM counts ORDER BY rowid DESC LIMIT ?)", (KEPT_COUNTS,))
         except sqlite3.DatabaseError as error:
             log.warning("cache not updated: %s", error)

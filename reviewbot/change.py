@@ -45,6 +45,9 @@ class Change:
     # ``None``: the work tree; ``":"``: the index; else a commit.
     head: str | None
     files: dict[str, FileChange]
+    # The last commit when the change was computed against the work tree or index (``None`` before
+    # the first commit, or when not known).
+    last: str | None = None
 
     def read(self, path: str) -> bytes:
         """The new version of a changed file."""

@@ -78,7 +78,7 @@ def compute(root: Path, rev: str, head: str | None = None, staged: bool = False,
                     data = b""  # reading it again for the scan reports why (RB001)
                 files[path] = _whole_file(path, data)
     new_side = target if target is not None and head is not None else ":" if staged else None
-    return Change(root, base, new_side, files)
+    return Change(root, base, new_side, files, current)
 
 
 def _diff(root: Path, *revisions: str) -> dict[str, FileChange]:

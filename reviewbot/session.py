@@ -9,6 +9,7 @@ rules over the facts and the change -> filter by the change -> fix and rescan if
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -368,7 +369,7 @@ class GitHistory:
         times slower), and only the changed files' base versions are read from git."""
         base = self.change.base
         changed = self._changed_since_base()
-        found = self._grep(words, base) if changed is None else self._grep_base_in_work_tree(words, changed)
+        found = self._grep(words, base) if changed is None else self._mentions_at_base(words, changed)
         if found is None:
             log.warning("the base revision %s is not in this clone: rules comparing with it (RB501, RB503, RB504) skip this run", base[:12])
             return None
@@ -386,8 +387,19 @@ class GitHistory:
         return self._facts(self.change.head, [path for path in found if self.request.settings.is_test(path)], self.change.read)
 
     def mentions(self, *words: str) -> list[str]:
-        """The new side's Python files that mention one of ``words`` (``git grep -w``)."""
-        return self._grep(words, self.change.head) or []
+        """The new side's Python files that mention one of ``words`` (``git grep -w``).
+
+        In the work tree, when the base is the last commit (``_changed_since_base``): the base's
+        files that mention a word (kept for that commit), but the changed ones, read as they are now."""
+        changed = self._changed_since_base() if self.change.head is None and words else None
+        if changed is None:
+            return self._grep(words, self.change.head) or []
+        mention = _mention(sorted(set(words)))
+        now = set(self._mentions_at_base(words, changed) or ()) - changed.keys()
+        for path, status in changed.items():
+            if status != "D" and not self.request.settings.exclude.match(path) and mention.search(self._in_work_tree(path)):
+                now.add(path)
+        return sorted(now)
 
     def read_on_head(self) -> dict[str, Facts]:
         """Every new-side file's facts read so far."""
@@ -422,25 +434,41 @@ class GitHistory:
         else ``None``."""
         if isinstance(self.since_base, EllipsisType):
             self.since_base = None
-            if self.change.head is None and self.change.base == commit_of(self.request.root, "HEAD"):
+            if self.change.head is None and self.change.base == (self.change.last or commit_of(self.request.root, "HEAD")):
                 done = self._git("diff", "--name-status", "-z", "--no-renames", "--ignore-submodules=all", self.change.base, "--", "*.py")
                 fields = [entry.decode("utf-8", "surrogateescape") for entry in done.stdout.split(b"\0") if entry]
                 self.since_base = dict(zip(fields[1::2], fields[::2])) if done.returncode == 0 else None
         return self.since_base
 
-    def _grep_base_in_work_tree(self, words: Iterable[str], changed: dict[str, str]) -> list[str] | None:
-        """``_grep`` at the base, from the work tree's tracked files and the changed files' base versions."""
+    def _mentions_at_base(self, words: Iterable[str], changed: dict[str, str]) -> list[str] | None:
+        """``_grep`` at the base when the work tree stands for it: the tracked files grepped in the
+        work tree, the changed ones read at the base. What a commit holds never changes: the answer
+        is kept in the cache under the commit, the words and the excluded globs."""
         words = sorted(set(words))
-        found = self._grep(words, None) if words else []
-        if found is None or not words:
-            return found
+        if not words:
+            return []
+        key = json.dumps([self.change.base, "mentions", *words, *self.request.settings.exclude.patterns])
+        known = self.cache.paths(key) if self.cache is not None else None
+        if known is not None:
+            return known
+        found = self._grep(words, None)
+        if found is None:
+            return None
         unchanged = {path for path in found if path not in changed}
-        # As ``git grep -w -F`` matches: a word between characters that are not word characters.
-        mention = re.compile(rb"(?<![A-Za-z0-9_])(?:%s)(?![A-Za-z0-9_])" % b"|".join(re.escape(word.encode()) for word in words))
+        mention = _mention(words)
         for path, status in changed.items():
             if status != "A" and not self.request.settings.exclude.match(path) and mention.search(self._at_base(path)):
                 unchanged.add(path)
+        if self.cache is not None:
+            self.cache.put_paths(key, sorted(unchanged))
         return sorted(unchanged)
+
+    def _in_work_tree(self, path: str) -> bytes:
+        """A file's bytes in the work tree (empty when it cannot be read)."""
+        try:
+            return read_source(self.request.root / path, MAX_SOURCE_BYTES)
+        except OSError:
+            return b""
 
     def _at_base(self, path: str) -> bytes:
         """A file's bytes at the base (empty when git has none), read once per run."""
@@ -468,6 +496,11 @@ class GitHistory:
             return subprocess.run(["git", "-C", str(self.request.root), *args], capture_output=True, check=False)
         except OSError as error:
             raise GitError(f"git cannot be run: {error}") from None
+
+
+def _mention(words: list[str]) -> re.Pattern[bytes]:
+    """A mention of one of ``words`` as ``git grep -w -F`` finds it: between characters that are not word characters."""
+    return re.compile(rb"(?<![A-Za-z0-9_])(?:%s)(?![A-Za-z0-9_])" % b"|".join(re.escape(word.encode()) for word in words))
 
 
 def run_key(request: Request, digest: str, contents: dict[str, str]) -> str:

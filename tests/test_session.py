@@ -268,6 +268,36 @@ def test_the_base_is_read_in_the_work_tree_where_git_says_nothing_changed(tmp_pa
     assert history.base([], lambda path: True) == {}
 
 
+def test_mentions_in_the_work_tree_are_the_bases_kept_for_its_commit_but_the_changed_files_as_they_are(tmp_path):
+    # At the last commit three files mention `charge`; in the work tree one stops, one starts,
+    # one is deleted and one is added (staged). The answer is what `git grep` says of the work tree.
+    mentions = DOC + "from app.payments import charge\n"
+    quiet = DOC + "X = 1\n"
+    files = {"app/__init__.py": "", "app/kept.py": mentions, "app/edited.py": mentions, "app/deleted.py": mentions, "app/quiet.py": quiet, "vendor/lib.py": mentions}
+    repo = make_repo(tmp_path / "repo", {**files, ".reviewbot.yml": "exclude: ['vendor/**']\n"})
+    (repo / "app/edited.py").write_text(quiet)
+    (repo / "app/quiet.py").write_text(mentions)
+    (repo / "app/deleted.py").unlink()
+    (repo / "app/added.py").write_text(mentions)
+    git(repo, "add", "app/added.py")
+    from reviewbot.diff import compute
+
+    grepped = git(repo, "grep", "-l", "-w", "-F", "charge", "--", "*.py").split()
+    assert sorted(path for path in grepped if not path.startswith("vendor/")) == ["app/added.py", "app/kept.py", "app/quiet.py"]
+    scan = request(repo)
+    cache = session_module._cache(scan)
+    for attempt in range(2):
+        history = session_module.GitHistory(scan, compute(repo, "HEAD", None, False, None), cache)
+        run_git = history._git
+        greps: list[tuple[str, ...]] = []
+        history._git = lambda *args: (greps.append(args) if "grep" in args else None, run_git(*args))[1]  # type: ignore[method-assign]
+        assert history.mentions("charge") == ["app/added.py", "app/kept.py", "app/quiet.py"]
+        found = history.base(["charge"], lambda path: True)
+        assert found is not None and sorted(found) == ["app/deleted.py", "app/edited.py", "app/kept.py"]
+        # The base's answer is the commit's: grepped once, then kept.
+        assert len(greps) == (1 if attempt == 0 else 0), greps
+
+
 def test_the_file_waiting_behind_a_lost_one_goes_to_the_fresh_worker(repo):
     expected = run(request(repo, jobs=1, cache=False)).findings
     # One worker holds the big file and, in its pipe, the next one (app/broken.py).
