@@ -63,15 +63,26 @@ CREATE TABLE IF NOT EXISTS phase1 (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, findings TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counts (key TEXT PRIMARY KEY, counts TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mentions (key TEXT PRIMARY KEY, paths TEXT NOT NULL);
 """
 # The full scans remembered (``runs``): the latest ones, for scans of different paths or configs
 # (on django a row holds 5,500 findings, 2.7 MB).
 KEPT_RUNS = 4
-# What git said of a commit (``counts``): the conventions' counts (``conventions.Memo``) and the
-# files that mention some words (``session.GitHistory``), the latest ones.
+# What the conventions' greps counted at a commit (``conventions.Memo``): the latest ones.
 KEPT_COUNTS = 256
+# Which files at a commit mention some words (``session.GitHistory``): the latest answers.
+KEPT_MENTIONS = 256
+# The statements that read, write and prune each table of what git said of a commit.
+_SAID = {
+    table: (
+        f"SELECT {column} FROM {table} WHERE key = ?",
+        f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
+        f"DELETE FROM {table} WHERE rowid NOT IN (SELECT rowid FROM {table} ORDER BY rowid DESC LIMIT ?)",
+    )
+    for table, column in (("counts", "counts"), ("mentions", "paths"))
+}
 # The tables of a cache of this format.
-TABLES = frozenset({"meta", "phase1", "runs", "counts"})
+TABLES = frozenset({"meta", "phase1", "runs", "counts", "mentions"})
 # Marks the directory as a cache for backup tools (https://bford.info/cachedir/), as Ruff does.
 CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This directory holds reviewbot's cache; it is safe to delete.\n"
 
@@ -202,39 +213,39 @@ class Cache:
 
     def counts(self, key: str) -> tuple[int, ...] | None:
         """What a grep of ``conventions`` counted (its key names the commit), if it was kept."""
-        found = self._said(key)
+        found = self._said("counts", key)
         try:
             return None if found is None else tuple(int(count) for count in found)
         except (ValueError, TypeError):
             return None
 
     def put_counts(self, key: str, counts: tuple[int, ...]) -> None:
-        """Keep a grep's counts."""
-        self._keep(key, counts)
+        """Keep a grep's counts, and the ``KEPT_COUNTS`` latest ones."""
+        self._keep("counts", key, counts, KEPT_COUNTS)
 
     def paths(self, key: str) -> list[str] | None:
         """The files a grep of ``session.GitHistory`` found at a commit (its key names it), if kept."""
-        found = self._said(key)
+        found = self._said("mentions", key)
         return [str(path) for path in found] if isinstance(found, list) else None
 
     def put_paths(self, key: str, paths: list[str]) -> None:
-        """Keep the files a grep at a commit found."""
-        self._keep(key, paths)
+        """Keep the files a grep at a commit found, and the ``KEPT_MENTIONS`` latest answers."""
+        self._keep("mentions", key, paths, KEPT_MENTIONS)
 
-    def _said(self, key: str) -> Any:
-        """What git said of a commit, kept under ``key`` (as JSON), if it was."""
+    def _said(self, table: str, key: str) -> Any:
+        """What git said of a commit, kept in ``table`` under ``key`` (as JSON), if it was."""
         try:
-            row = self.connection.execute("SELECT counts FROM counts WHERE key = ?", (key,)).fetchone()
+            row = self.connection.execute(_SAID[table][0], (key,)).fetchone()
             return None if row is None else json.loads(row[0])
         except (sqlite3.DatabaseError, ValueError):
             return None
 
-    def _keep(self, key: str, value: object) -> None:
-        """Keep what git said of a commit under ``key``, and the ``KEPT_COUNTS`` latest answers."""
+    def _keep(self, table: str, key: str, value: object, kept: int) -> None:
+        """Keep what git said of a commit in ``table`` under ``key``, and the ``kept`` latest answers."""
         try:
             with self.connection:
-                self.connection.execute("INSERT OR REPLACE INTO counts VALUES (?, ?)", (key, json.dumps(value)))
-                self.connection.execute("DELETE FROM counts WHERE rowid NOT IN (SELECT rowid FROM counts ORDER BY rowid DESC LIMIT ?)", (KEPT_COUNTS,))
+                self.connection.execute(_SAID[table][1], (key, json.dumps(value)))
+                self.connection.execute(_SAID[table][2], (kept,))
         except sqlite3.DatabaseError as error:
             log.warning("cache not updated: %s", error)
 

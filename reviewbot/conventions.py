@@ -73,18 +73,30 @@ class Sides:
     def searched(self) -> list[str]:
         """Where a grep reads ``revision``: in the work tree, when a full scan finds the last
         commit's Python files there as they are (a clean checkout: a grep in a commit inflates
-        every file it reads, ten times slower), else in the commit itself."""
+        every file it reads, ten times slower), else in the commit itself.
+
+        Git vouches for every file: ``diff --quiet`` finds no change, and ``ls-files -v`` tags
+        each one ``H``, neither left out of a sparse checkout nor marked assume-unchanged (git
+        would not look at those). A clean filter (git-crypt, say) can make the work tree's bytes
+        differ from the commit's; they are the code as the team reads it, which is what is measured."""
         if self._searched is None:
             self._searched = self.revision
             if self.change is None and self.revision:
+                git = ["git", "-C", str(self.root)]
                 try:
-                    same = subprocess.run(
-                        ["git", "-C", str(self.root), "diff", "--quiet", "--no-ext-diff", "--ignore-submodules=all", *self.revision, "--", "*.py"],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, check=False,
-                    ).returncode == 0
+                    asked = [
+                        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+                        for command in (
+                            [*git, "diff", "--quiet", "--no-ext-diff", "--ignore-submodules=all", *self.revision, "--", "*.py"],
+                            [*git, "ls-files", "-v", "-z", "--", "*.py"],
+                        )
+                    ]
+                    (_, _), (listing, _) = (process.communicate() for process in asked)
                 except OSError:
-                    same = False
-                self._searched = [] if same else self.revision
+                    return self._searched
+                tags = {entry[:2] for entry in listing.split(b"\0") if entry}
+                if asked[0].returncode == 0 and asked[1].returncode == 0 and tags <= {b"H "}:
+                    self._searched = []
         return self._searched
 
     def line(self, finding: Finding) -> str:

@@ -110,7 +110,7 @@ class ImportTable:
     def resolve(self, node: cst.BaseExpression, scope: Locals | None | Literal["current"] = "current") -> str | None:
         """The qualified name an expression refers to through the imports, if it is imported and
         not shadowed by a local of ``scope`` (by default the function the walk is in)."""
-        if scope != "current":
+        if not isinstance(scope, str):
             return self._resolve(node, scope)
         known = self._resolved.get(id(node))
         if known is not None and known[0] is node:

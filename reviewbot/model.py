@@ -146,7 +146,10 @@ class Finding:
     def but(self, **changes: Any) -> Finding:
         """``dataclasses.replace(self, **changes)``, without its checks and ``__init__``: the engine
         copies every finding of every file this way (see ``from_record``)."""
-        finding = object.__new__(Finding)
+        unknown = changes.keys() - self.__dataclass_fields__.keys()
+        if unknown:
+            raise TypeError(f"Finding has no field {', '.join(sorted(unknown))}")
+        finding = object.__new__(type(self))
         finding.__dict__.update(self.__dict__, **changes)
         return finding
 

@@ -394,12 +394,23 @@ class GitHistory:
         changed = self._changed_since_base() if self.change.head is None and words else None
         if changed is None:
             return self._grep(words, self.change.head) or []
+        at_base = self._mentions_at_base(words, changed)
+        if at_base is None:
+            return []
         mention = _mention(sorted(set(words)))
-        now = set(self._mentions_at_base(words, changed) or ()) - changed.keys()
+        now = set(at_base) - changed.keys()
+        unread = []
         for path, status in changed.items():
-            if status != "D" and not self.request.settings.exclude.match(path) and mention.search(self._in_work_tree(path)):
+            if status == "D" or self.request.settings.exclude.match(path):
+                continue
+            try:
+                text = read_source(self.request.root / path, MAX_SOURCE_BYTES)
+            except OSError:
+                unread.append(path)  # too large to read, or not a file: git answers for it
+                continue
+            if mention.search(text):
                 now.add(path)
-        return sorted(now)
+        return sorted(now.union(self._grep(words, None, unread) or ()) if unread else now)
 
     def read_on_head(self) -> dict[str, Facts]:
         """Every new-side file's facts read so far."""
@@ -447,7 +458,7 @@ class GitHistory:
         words = sorted(set(words))
         if not words:
             return []
-        key = json.dumps([self.change.base, "mentions", *words, *self.request.settings.exclude.patterns])
+        key = json.dumps([self.change.base, words, self.request.settings.exclude.patterns])
         known = self.cache.paths(key) if self.cache is not None else None
         if known is not None:
             return known
@@ -463,26 +474,20 @@ class GitHistory:
             self.cache.put_paths(key, sorted(unchanged))
         return sorted(unchanged)
 
-    def _in_work_tree(self, path: str) -> bytes:
-        """A file's bytes in the work tree (empty when it cannot be read)."""
-        try:
-            return read_source(self.request.root / path, MAX_SOURCE_BYTES)
-        except OSError:
-            return b""
-
     def _at_base(self, path: str) -> bytes:
         """A file's bytes at the base (empty when git has none), read once per run."""
         if path not in self.base_texts:
             self.base_texts[path] = self._git("show", f"{self.change.base}:{path}").stdout
         return self.base_texts[path]
 
-    def _grep(self, words: Iterable[str], revision: str | None) -> list[str] | None:
-        """Python files at ``revision`` (``None``: the work tree; ``":"``: the index) that mention a word."""
+    def _grep(self, words: Iterable[str], revision: str | None, paths: Iterable[str] = ("*.py",)) -> list[str] | None:
+        """Python files at ``revision`` (``None``: the work tree; ``":"``: the index) that mention a
+        word, among ``paths`` (pathspecs; every Python file by default)."""
         patterns = [argument for word in sorted(set(words)) for argument in ("-e", word)]
         if not patterns:
             return []
         where = [] if revision is None else ["--cached"] if revision == ":" else [revision]
-        done = self._git("grep", "--no-color", "-l", "-z", "-w", "-F", *patterns, *where, "--", "*.py")
+        done = self._git("grep", "--no-color", "-l", "-z", "-w", "-F", *patterns, *where, "--", *paths)
         # Status 1: no file mentions any word.
         if done.returncode not in (0, 1):
             return None

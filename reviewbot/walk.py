@@ -248,7 +248,8 @@ class Walk(CodegenState):
         return self
 
     def __enter__(self) -> None:
-        """The start was taken when the position was asked for, just before."""
+        """The start was taken when the position was asked for, just before (``with`` on a walk
+        means nothing but that)."""
 
     def __exit__(self, *exc_info: object) -> None:
         node, start_node, end_node, line, column = self._syntactic.pop()

@@ -120,18 +120,24 @@ def test_what_git_counted_at_a_commit_is_kept_and_a_new_commit_counts_again(tmp_
 
 def test_a_full_scan_greps_a_clean_work_tree_and_otherwise_the_last_commit(tmp_path):
     from reviewbot import conventions
+    from tests.conftest import git
 
     repo = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/helpers.py": TYPED})
     root = find_root(repo)[0]
     patterns = (r"^\s*(async\s+)?def\s", r"\)\s*->[^:]*:\s*(#.*)?$")
     clean = conventions.Sides(root, None)
     assert clean.searched() == [] and clean.revision != []
-    at_commit = conventions._run_greps(clean, ["-E"], patterns, "*.py")
+    in_clean_work_tree = conventions._run_greps(clean, ["-E"], patterns, "*.py")
     # An edit nobody committed: the counts are still the last commit's, read from git.
     (repo / "app/helpers.py").write_text(UNTYPED)
     edited = conventions.Sides(root, None)
     assert edited.searched() == edited.revision
-    assert conventions._run_greps(edited, ["-E"], patterns, "*.py") == at_commit != conventions._run_greps(clean, ["-E"], patterns, "*.py")
+    assert conventions._run_greps(edited, ["-E"], patterns, "*.py") == in_clean_work_tree != conventions._run_greps(clean, ["-E"], patterns, "*.py")
+    # A file git does not look at in the work tree (left out of a sparse checkout, say): the commit.
+    git(repo, "checkout", "--", "app/helpers.py")
+    git(repo, "update-index", "--skip-worktree", "app/helpers.py")
+    skipped = conventions.Sides(root, None)
+    assert skipped.searched() == skipped.revision
 
 
 def test_perl_and_posix_patterns_count_the_same_lines_and_a_git_without_pcre_gets_posix(tmp_path, monkeypatch):

@@ -268,15 +268,18 @@ def test_the_base_is_read_in_the_work_tree_where_git_says_nothing_changed(tmp_pa
     assert history.base([], lambda path: True) == {}
 
 
-def test_mentions_in_the_work_tree_are_the_bases_kept_for_its_commit_but_the_changed_files_as_they_are(tmp_path):
+def test_mentions_in_the_work_tree_are_the_bases_kept_for_its_commit_but_the_changed_files_as_they_are(tmp_path, monkeypatch):
     # At the last commit three files mention `charge`; in the work tree one stops, one starts,
     # one is deleted and one is added (staged). The answer is what `git grep` says of the work tree.
     mentions = DOC + "from app.payments import charge\n"
     quiet = DOC + "X = 1\n"
     files = {"app/__init__.py": "", "app/kept.py": mentions, "app/edited.py": mentions, "app/deleted.py": mentions, "app/quiet.py": quiet, "vendor/lib.py": mentions}
     repo = make_repo(tmp_path / "repo", {**files, ".reviewbot.yml": "exclude: ['vendor/**']\n"})
+    monkeypatch.setattr(session_module, "MAX_SOURCE_BYTES", 1000)
     (repo / "app/edited.py").write_text(quiet)
-    (repo / "app/quiet.py").write_text(mentions)
+    # Too large to read here: git says whether it mentions the word.
+    (repo / "app/quiet.py").write_text(mentions + "#" * 2000 + "\n")
+    (repo / "vendor/lib.py").write_text(mentions + "charge()\n")
     (repo / "app/deleted.py").unlink()
     (repo / "app/added.py").write_text(mentions)
     git(repo, "add", "app/added.py")
@@ -294,8 +297,10 @@ def test_mentions_in_the_work_tree_are_the_bases_kept_for_its_commit_but_the_cha
         assert history.mentions("charge") == ["app/added.py", "app/kept.py", "app/quiet.py"]
         found = history.base(["charge"], lambda path: True)
         assert found is not None and sorted(found) == ["app/deleted.py", "app/edited.py", "app/kept.py"]
-        # The base's answer is the commit's: grepped once, then kept.
-        assert len(greps) == (1 if attempt == 0 else 0), greps
+        # The base's answer is the commit's: grepped once, then kept; the large file is asked alone.
+        assert [args[-1] for args in greps] == (["*.py", "app/quiet.py"] if attempt == 0 else ["app/quiet.py"]), greps
+    assert cache is not None
+    cache.close()
 
 
 def test_the_file_waiting_behind_a_lost_one_goes_to_the_fresh_worker(repo):

@@ -319,8 +319,8 @@ def _table(options: str) -> ClientTable:
     return ClientTable.build({**clients, **extend})
 
 
-# The last rule options seen and their table: every file of a scan shares one options mapping, so
-# most files neither encode the options nor look them up.
+# The last rule options seen and their table: every file of a scan shares one options mapping (the
+# settings', never changed once built), so most files neither encode the options nor look them up.
 _last: tuple[dict[str, Any], ClientTable] | None = None
 
 
