@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS phase1 (
 CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, findings TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counts (key TEXT PRIMARY KEY, counts TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS mentions (key TEXT PRIMARY KEY, paths TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hashes (path BLOB PRIMARY KEY, signature TEXT NOT NULL, content TEXT NOT NULL) WITHOUT ROWID;
 """
 # The full scans remembered (``runs``): the latest ones, for scans of different paths or configs
 # (on django a row holds 5,500 findings, 2.7 MB).
@@ -82,7 +83,7 @@ _SAID = {
     for table, column in (("counts", "counts"), ("mentions", "paths"))
 }
 # The tables of a cache of this format.
-TABLES = frozenset({"meta", "phase1", "runs", "counts", "mentions"})
+TABLES = frozenset({"meta", "phase1", "runs", "counts", "mentions", "hashes"})
 # Marks the directory as a cache for backup tools (https://bford.info/cachedir/), as Ruff does.
 CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This directory holds reviewbot's cache; it is safe to delete.\n"
 
@@ -222,6 +223,22 @@ class Cache:
     def put_counts(self, key: str, counts: tuple[int, ...]) -> None:
         """Keep a grep's counts, and the ``KEPT_COUNTS`` latest ones."""
         self._keep("counts", key, counts, KEPT_COUNTS)
+
+    def hashes(self) -> dict[str, tuple[str, str]]:
+        """Each file's stat signature and content hash when it was last hashed (``session._contents``)."""
+        try:
+            rows = self.connection.execute("SELECT path, signature, content FROM hashes").fetchall()
+        except sqlite3.DatabaseError:
+            return {}
+        return {path.decode("utf-8", "surrogateescape"): (signature, content) for path, signature, content in rows}
+
+    def put_hashes(self, hashes: dict[str, tuple[str, str]]) -> None:
+        """Keep files' stat signatures and content hashes."""
+        try:
+            with self.connection:
+                self.connection.executemany("INSERT OR REPLACE INTO hashes VALUES (?, ?, ?)", [(_key(path), *known) for path, known in hashes.items()])
+        except sqlite3.DatabaseError as error:
+            log.warning("cache not updated: %s", error)
 
     def paths(self, key: str) -> list[str] | None:
         """The files a grep of ``session.GitHistory`` found at a commit (its key names it), if kept."""

@@ -202,7 +202,7 @@ def _scan_with(request: Request, cache: Cache | None) -> tuple[list[str], list[F
         remembering = cache is not None and change is None and request.shard is None
         # Phase 1 takes the hashes from here, reads again only the files the cache does not know
         # (a file saved meanwhile is then known by its new bytes), and the scan is kept under them.
-        contents = {path: _content(read, path) for path in files} if remembering else {}
+        contents = _contents(request.root, files, read, cache) if cache is not None and remembering else {}
         remembered = cache.run(run_key(request, cache.digest, contents)) if cache is not None and remembering else None
         if remembered is not None:
             log.info("%d files unchanged since a scan: its findings, from the cache", len(files))
@@ -518,6 +518,39 @@ def run_key(request: Request, digest: str, contents: dict[str, str]) -> str:
     for path, content in sorted(contents.items()):
         key.update(f"{path}\0{content}\0".encode("utf-8", "surrogateescape"))
     return key.hexdigest()
+
+
+# How long ago (nanoseconds) a file's last change must be for its stat signature to stand for its
+# bytes: a change within the file system's timestamp resolution of the last one may keep them.
+SETTLED_NS = 2_000_000_000
+
+
+def _contents(root: Path, files: list[str], read: Callable[[str], bytes], cache: Cache) -> dict[str, str]:
+    """Every file's content hash (``_content``). A file whose stat signature (modification and
+    change times, size, inode, mode) is the one it had when the cache last hashed it is not read
+    again, as git and Ruff judge files; the signature of a file changed in the last ``SETTLED_NS``
+    is not kept, since a second change as quick could leave it the same. Nothing but a write
+    can set the change time, so a write that restores the modification time is still seen."""
+    known = cache.hashes()
+    settled = time.time_ns() - SETTLED_NS
+    contents: dict[str, str] = {}
+    fresh: dict[str, tuple[str, str]] = {}
+    for path in files:
+        try:
+            status = os.lstat(root / path)
+        except OSError:
+            signature = None
+        else:
+            signature = f"{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_size}:{status.st_ino}:{status.st_mode}"
+            if path in known and known[path][0] == signature:
+                contents[path] = known[path][1]
+                continue
+        content = contents[path] = _content(read, path)
+        if signature is not None and not content.startswith("unreadable") and max(status.st_mtime_ns, status.st_ctime_ns) < settled:
+            fresh[path] = (signature, content)
+    if fresh:
+        cache.put_hashes(fresh)
+    return contents
 
 
 def _content(read: Callable[[str], bytes], path: str) -> str:
