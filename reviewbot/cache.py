@@ -181,7 +181,7 @@ class Cache:
             if row is None or row[0] != content:
                 return None
             record = json.loads(row[1])
-            findings = () if facts_only else tuple(Finding.from_record(r) for r in record["findings"])
+            findings = () if facts_only else tuple(Finding.from_row(found) for found in record["findings"])
             return FileResult(findings, Facts.from_record(record["facts"]))
         except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as error:
             # A damaged row is a miss: the file is scanned again and the row replaced.
@@ -190,21 +190,21 @@ class Cache:
 
     def put(self, path: str, content: str, result: FileResult) -> None:
         """Remember ``result`` for ``path`` at ``content``; written by ``flush``."""
-        record = {"findings": [finding.to_record() for finding in result.findings], "facts": result.facts.to_record()}
+        record = {"findings": [finding.to_row() for finding in result.findings], "facts": result.facts.to_record()}
         self._pending.append((_key(path), self.digest, content, json.dumps(record)))
 
     def run(self, key: str) -> list[Finding] | None:
         """The findings of the full scan stored under ``key`` (``session.run_key``), if any."""
         try:
             row = self.connection.execute("SELECT findings FROM runs WHERE key = ?", (key,)).fetchone()
-            return None if row is None else [Finding.from_record(record) for record in json.loads(row[0])]
+            return None if row is None else [Finding.from_row(found) for found in json.loads(row[0])]
         except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as error:
             log.info("cache entry for this scan unreadable (%s); scanning again", error)
             return None
 
     def put_run(self, key: str, findings: list[Finding]) -> None:
         """Remember a full scan's findings under ``key``, keeping the ``KEPT_RUNS`` latest scans."""
-        record = json.dumps([finding.to_record() for finding in findings])
+        record = json.dumps([finding.to_row() for finding in findings])
         try:
             with self.connection:
                 self.connection.execute("INSERT OR REPLACE INTO runs VALUES (?, ?)", (key, record))

@@ -162,6 +162,17 @@ class Finding:
         record["source"] = None if self.source is None else {"path": self.source[0], "line": self.source[1]}
         return record
 
+    def to_row(self) -> list[object]:
+        """``to_record``'s values in field order: the cache's form, which reads back in half the time."""
+        return list(self.to_record().values())
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Finding:
+        """The finding ``to_row`` wrote; ``KeyError``/``TypeError``/``ValueError`` if it is not one."""
+        if not isinstance(row, list) or len(row) != len(FINDING_FIELDS):
+            raise ValueError(f"not a finding's row: {str(row)[:80]}")
+        return cls.from_record(dict(zip(FINDING_FIELDS, row)))
+
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Finding:
         """The finding ``to_record`` wrote; ``KeyError``/``TypeError``/``ValueError`` if it is not one."""
@@ -189,6 +200,10 @@ class Finding:
             via=tuple((str(path), int(first), int(last)) for path, first, last in via) if via else (),
         )
         return finding
+
+
+# A finding's fields, in the order of its row (``Finding.to_row``).
+FINDING_FIELDS = tuple(item.name for item in fields(Finding))
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,8 @@ import functools
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
@@ -22,9 +21,6 @@ from reviewbot.checks.base import Rule
 from reviewbot.errors import ConfigError
 from reviewbot.model import Severity
 from reviewbot.validate import did_you_mean, expect, options
-
-if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
 
 # The pack applied when the config names none.
 DEFAULT_PACK = "backend-engineer"
@@ -110,13 +106,14 @@ class Pack:
 SPEC_KEYS = ("severity", "tests", "enabled")
 
 
-def pack_directory() -> Traversable:
+def pack_directory() -> Path:
     """Where the packs are: inside the installed package, else ``rules/`` of the source checkout.
 
     The installed copy is asked first: next to an installed package lies ``site-packages``, whose
-    ``rules/`` would be some other distribution's package.
+    ``rules/`` would be some other distribution's package. (The package is a directory: wheels
+    are installed unzipped.)
     """
-    installed = resources.files("reviewbot") / "rules"
+    installed = Path(__file__).resolve().parent / "rules"
     if installed.is_dir():
         return installed
     return Path(__file__).resolve().parent.parent / "rules"

@@ -210,6 +210,11 @@ def test_a_finding_read_back_from_its_record_is_equal_field_for_field():
     assert back == finding and set(vars(back)) == {field.name for field in dataclasses.fields(Finding)}
     bare = dataclasses.replace(finding, quote=None, fix=None, scope=None, source=None, via=())
     assert Finding.from_record(json.loads(json.dumps(bare.to_record()))) == bare
+    # The cache's rows: the same values without their names; a record in their place is refused.
+    for each in (finding, bare):
+        assert Finding.from_row(json.loads(json.dumps(each.to_row()))) == each
+    with pytest.raises(ValueError):
+        Finding.from_row(finding.to_record())  # type: ignore[arg-type]
 
 
 def test_a_name_resolved_again_follows_the_scope_and_a_rebinding():
