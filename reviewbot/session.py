@@ -410,7 +410,7 @@ class GitHistory:
                 continue
             if mention.search(text):
                 now.add(path)
-        return sorted(now.union(self._grep(words, None, unread) or ()) if unread else now)
+        return sorted(now.union(self._grep(words, None, [f":(literal){path}" for path in unread]) or ()) if unread else now)
 
     def read_on_head(self) -> dict[str, Facts]:
         """Every new-side file's facts read so far."""
