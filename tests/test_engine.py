@@ -176,7 +176,7 @@ def test_a_finished_scan_frees_the_tree_its_scopes_read_without_the_cycle_collec
         # What only the collector would free, kept in ``gc.garbage`` to be looked at.
         gc.set_debug(gc.DEBUG_SAVEALL)
         gc.collect()
-        assert [found for found in gc.garbage if isinstance(found, cst.CSTNode)] == []
+        assert [leftover for leftover in gc.garbage if isinstance(leftover, cst.CSTNode)] == []
     finally:
         gc.set_debug(0)
         gc.garbage.clear()
