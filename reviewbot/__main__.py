@@ -30,8 +30,8 @@ def main() -> NoReturn:
 
 def _exit(status: int) -> NoReturn:
     """End the process as any exit would (exit handlers run, the streams are flushed), but
-    without the interpreter's teardown, which frees every object one by one: after a scan that
-    is every finding, and a tenth of a scan the cache answers."""
+    without the interpreter's teardown, which frees every object one by one: after a scan, every
+    finding, which a scan the cache answers would otherwise wait for."""
     import atexit
     import os
 

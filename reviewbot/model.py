@@ -163,7 +163,7 @@ class Finding:
         return record
 
     def to_row(self) -> list[object]:
-        """``to_record``'s values in field order: the cache's form, which reads back in half the time."""
+        """``to_record``'s values in field order: the cache's form, read back without parsing a name per field."""
         return list(self.to_record().values())
 
     @classmethod

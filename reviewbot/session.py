@@ -198,17 +198,19 @@ def _scan_with(request: Request, cache: Cache | None) -> tuple[list[str], list[F
         def read(path: str) -> bytes:
             return read_source(request.root / path, settings.max_file_bytes)
 
+        if cache is None or change is not None or request.shard is not None:
+            everything, facts = _both_phases(request, files, read, change, cache)
+            return files, everything, everything, facts
         # A full scan of files, config and last commit that a scan has seen answers as that one did.
-        remembering = cache is not None and change is None and request.shard is None
-        # Phase 1 takes the hashes from here, reads again only the files the cache does not know
-        # (a file saved meanwhile is then known by its new bytes), and the scan is kept under them.
-        contents = _contents(request.root, files, read, cache) if cache is not None and remembering else {}
-        remembered = cache.run(run_key(request, cache.digest, contents)) if cache is not None and remembering else None
+        contents = _contents(request.root, files, read, cache)
+        remembered = cache.run(run_key(request, cache.digest, contents))
         if remembered is not None:
             log.info("%d files unchanged since a scan: its findings, from the cache", len(files))
             return files, remembered, remembered, {}
+        # Phase 1 takes the hashes from here, reads again only the files the cache does not know
+        # (a file saved meanwhile is then known by its new bytes), and the scan is kept under them.
         everything, facts = _both_phases(request, files, read, change, cache, contents)
-        if cache is not None and remembering and not cache.incomplete:
+        if not cache.incomplete:
             cache.put_run(run_key(request, cache.digest, contents), everything)
         return files, everything, everything, facts
     # Only changed files are read and parsed, from where the new side lives (work tree, index, commit).
@@ -470,9 +472,10 @@ class GitHistory:
         for path, status in changed.items():
             if status != "A" and not self.request.settings.exclude.match(path) and mention.search(self._at_base(path)):
                 unchanged.add(path)
+        at_base = sorted(unchanged)
         if self.cache is not None:
-            self.cache.put_paths(key, sorted(unchanged))
-        return sorted(unchanged)
+            self.cache.put_paths(key, at_base)
+        return at_base
 
     def _at_base(self, path: str) -> bytes:
         """A file's bytes at the base (empty when git has none), read once per run."""

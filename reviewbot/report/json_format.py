@@ -83,7 +83,7 @@ def render(findings: list[Finding], run: Run) -> str:
 
 def _row_encoder() -> Callable[[object], str]:
     """``json.dumps(value, ensure_ascii=False)`` for one finding: the C encoder made once, where
-    ``JSONEncoder.encode`` makes one per call (most of the time of a small value)."""
+    ``JSONEncoder.encode`` makes one per call."""
     make = getattr(json.encoder, "c_make_encoder", None)  # the C accelerator, when Python has it
     if make is None:
         return json.JSONEncoder(ensure_ascii=False).encode
